@@ -1,0 +1,271 @@
+//! `segue`: the command line over the Segue service.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use segue_core::{ScanPhase, ScanReport, Track};
+use segue_service::Service;
+
+#[derive(Parser)]
+#[command(
+    name = "segue",
+    version,
+    about = "Segue: your music library, on your machine"
+)]
+struct Cli {
+    /// Library database (default: $SEGUE_DB, else segue/library.sqlite in the data directory).
+    #[arg(long, global = true, value_name = "PATH")]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import music folders (adds them to the library); with no folders, rescan the library.
+    Scan {
+        folders: Vec<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Library counts.
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+    /// List tracks.
+    Tracks {
+        /// Only tracks whose title, artist, album, genre, composer or file name contain all words.
+        #[arg(long, short)]
+        search: Option<String>,
+        #[arg(long, short = 'n')]
+        limit: Option<u32>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Files that could not be imported, and why.
+    Report {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SEGUE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,lofty=error")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("segue: {e:#}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<i32> {
+    let db = match cli.db {
+        Some(p) => p,
+        None => segue_service::default_db_path()?,
+    };
+    let service =
+        Service::open(&db).with_context(|| format!("opening the library {}", db.display()))?;
+    match cli.command {
+        Command::Scan { folders, json } => scan(&service, &folders, json),
+        Command::Stats { json } => {
+            let s = service.stats()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&s)?);
+            } else {
+                println!("Library  {}", service.db_path().display());
+                for r in &s.roots {
+                    println!("Folder   {r}");
+                }
+                println!(
+                    "{} tracks, {} albums, {} artists, {} genres, {} covers",
+                    s.tracks, s.albums, s.artists, s.genres, s.covers
+                );
+                println!(
+                    "{} of music, {:.1} MB",
+                    format_duration(s.total_duration_ms),
+                    s.total_size_bytes as f64 / 1e6
+                );
+                if s.missing > 0 {
+                    println!("{} tracks missing (kept with their history)", s.missing);
+                }
+                if s.failed > 0 {
+                    println!(
+                        "{} files could not be imported: see `segue report`",
+                        s.failed
+                    );
+                }
+            }
+            Ok(0)
+        }
+        Command::Tracks {
+            search,
+            limit,
+            json,
+        } => {
+            let tracks = service.tracks(search.as_deref(), limit)?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &tracks)?;
+                writeln!(out)?;
+            } else {
+                for t in &tracks {
+                    writeln!(out, "{}", track_line(t))?;
+                }
+            }
+            Ok(0)
+        }
+        Command::Report { json } => {
+            let issues = service.issues()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&issues)?);
+            } else if issues.is_empty() {
+                println!("Every file imported.");
+            } else {
+                for i in &issues {
+                    println!("{}\n    {}: {}", i.path, i.kind.as_str(), i.message);
+                }
+                println!("{} files could not be imported.", issues.len());
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn scan(service: &Service, folders: &[PathBuf], json: bool) -> Result<i32> {
+    // Folders named on the command line join the library; missing ones are reported by the scan.
+    let existing: Vec<PathBuf> = folders.iter().filter(|f| f.is_dir()).cloned().collect();
+    service.add_folders(&existing)?;
+
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let cancel = cancel.clone();
+        ctrlc::set_handler(move || {
+            if cancel.swap(true, Ordering::SeqCst) {
+                // Second Ctrl-C: the user wants out now. The database is consistent at any time.
+                std::process::exit(130);
+            }
+            eprintln!("\nStopping after the current files (Ctrl-C again to quit at once)...");
+        })
+        .context("installing the Ctrl-C handler")?;
+    }
+
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.enable_steady_tick(Duration::from_millis(120));
+    let reading_style = indicatif::ProgressStyle::with_template(
+        "{spinner} Importing [{bar:30}] {pos}/{len} files  {per_sec}  eta {eta}  {msg}",
+    )
+    .map(|s| s.progress_chars("=> "))
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    let mut styled = false;
+    let report: ScanReport = service.scan(folders, &cancel, &mut |p| match p.phase {
+        ScanPhase::Walking => {
+            bar.set_message(format!("Looking for music: {} files", p.files_found))
+        }
+        ScanPhase::Reading => {
+            if !styled {
+                bar.set_style(reading_style.clone());
+                bar.set_length(p.files_to_read);
+                styled = true;
+            }
+            bar.set_position(p.files_read);
+            if p.files_failed > 0 {
+                bar.set_message(format!("{} failed", p.files_failed));
+            }
+        }
+        ScanPhase::Finishing | ScanPhase::Done => {}
+    })?;
+    bar.finish_and_clear();
+
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&report);
+    }
+    Ok(if report.cancelled { 130 } else { 0 })
+}
+
+fn print_report(r: &ScanReport) {
+    let secs = r.elapsed_ms as f64 / 1000.0;
+    let read = r.added + r.updated + r.moved + r.failed;
+    println!(
+        "{} {} audio files in {:.2} s{}",
+        if r.cancelled {
+            "Cancelled after"
+        } else {
+            "Scanned"
+        },
+        r.files_found,
+        secs,
+        if read > 0 && secs > 0.0 {
+            format!(" ({:.0} files read/s)", read as f64 / secs)
+        } else {
+            String::new()
+        }
+    );
+    println!(
+        "  {} added, {} updated, {} moved, {} unchanged, {} missing, {} failed",
+        r.added, r.updated, r.moved, r.unchanged, r.missing, r.failed
+    );
+    const SHOWN: usize = 20;
+    for i in r.issues.iter().take(SHOWN) {
+        println!("  ! {}\n      {}: {}", i.path, i.kind.as_str(), i.message);
+    }
+    if r.issues.len() > SHOWN {
+        println!(
+            "  ... and {} more: see `segue report`",
+            r.issues.len() - SHOWN
+        );
+    }
+    if r.cancelled {
+        println!("What was read is saved; run `segue scan` again to continue.");
+    }
+}
+
+fn format_duration(ms: u64) -> String {
+    let s = ms / 1000;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+fn track_line(t: &Track) -> String {
+    let artist = t
+        .tags
+        .artist
+        .as_deref()
+        .or(t.tags.album_artist.as_deref())
+        .unwrap_or("Unknown Artist");
+    let number = t
+        .tags
+        .track_number
+        .map(|n| format!("{n:02}. "))
+        .unwrap_or_default();
+    format!(
+        "{:>6}  {} - {} - {}{}  ({}, {})",
+        t.id,
+        artist,
+        t.tags.album.as_deref().unwrap_or("-"),
+        number,
+        t.tags.title,
+        format_duration(t.audio.duration_ms),
+        t.audio.codec.as_str()
+    )
+}

@@ -1,0 +1,27 @@
+//! Segue's core vocabulary.
+//!
+//! Every crate in the workspace speaks in these types: the library scanner produces
+//! [`TrackTags`] and [`AudioProperties`], the store persists them and hands back [`Track`]s,
+//! and the service layer passes them to the UI. The types derive `serde` and `ts-rs`, so the
+//! TypeScript bindings in `ui/src/bindings` are generated from exactly these definitions.
+
+mod scan;
+mod track;
+
+pub use scan::{FileIssue, IssueKind, ScanPhase, ScanProgress, ScanReport};
+pub use track::{
+    AudioProperties, Codec, Container, LibraryStats, ReplayGain, Track, TrackId, TrackTags,
+};
+
+/// An error as the UI sees it: a stable machine-readable `kind` and a human `message`.
+///
+/// Library crates keep their own typed `thiserror` enums; the service layer converts them into
+/// this shape at the boundary so the front end can branch on `kind` without parsing text.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct UiError {
+    /// Stable identifier such as `"database"`, `"not_found"` or `"invalid_input"`.
+    pub kind: String,
+    /// One sentence a person can act on.
+    pub message: String,
+}

@@ -1,0 +1,191 @@
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Identifies a track for its whole life in the library.
+///
+/// It is the id of the file row, so it survives re-tagging, rescans and moves (a moved file is
+/// recognised by its content fingerprint and keeps its id, plays and ratings).
+pub type TrackId = i64;
+
+/// The container a file uses, detected from its content (not its extension).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum Container {
+    Flac,
+    Mpeg,
+    Ogg,
+    Mp4,
+    Wav,
+    Aiff,
+    /// Raw ADTS AAC stream (`.aac`).
+    Adts,
+}
+
+/// The audio codec inside the container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum Codec {
+    Flac,
+    Mp3,
+    Vorbis,
+    Opus,
+    Aac,
+    Alac,
+    /// Uncompressed PCM (WAV, AIFF).
+    Pcm,
+    /// A codec we read tags from but cannot identify precisely (e.g. MP2 in an MPEG stream).
+    Other,
+}
+
+impl Codec {
+    /// Lower-case name used in the database and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Codec::Flac => "flac",
+            Codec::Mp3 => "mp3",
+            Codec::Vorbis => "vorbis",
+            Codec::Opus => "opus",
+            Codec::Aac => "aac",
+            Codec::Alac => "alac",
+            Codec::Pcm => "pcm",
+            Codec::Other => "other",
+        }
+    }
+
+    /// Inverse of [`Codec::as_str`]; unknown names map to [`Codec::Other`].
+    pub fn parse(name: &str) -> Codec {
+        match name {
+            "flac" => Codec::Flac,
+            "mp3" => Codec::Mp3,
+            "vorbis" => Codec::Vorbis,
+            "opus" => Codec::Opus,
+            "aac" => Codec::Aac,
+            "alac" => Codec::Alac,
+            "pcm" => Codec::Pcm,
+            _ => Codec::Other,
+        }
+    }
+}
+
+impl Container {
+    /// Lower-case name used in the database and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Container::Flac => "flac",
+            Container::Mpeg => "mpeg",
+            Container::Ogg => "ogg",
+            Container::Mp4 => "mp4",
+            Container::Wav => "wav",
+            Container::Aiff => "aiff",
+            Container::Adts => "adts",
+        }
+    }
+
+    /// Inverse of [`Container::as_str`].
+    pub fn parse(name: &str) -> Option<Container> {
+        Some(match name {
+            "flac" => Container::Flac,
+            "mpeg" => Container::Mpeg,
+            "ogg" => Container::Ogg,
+            "mp4" => Container::Mp4,
+            "wav" => Container::Wav,
+            "aiff" => Container::Aiff,
+            "adts" => Container::Adts,
+            _ => return None,
+        })
+    }
+}
+
+/// Descriptive metadata of a track, after fallbacks.
+///
+/// `title` is never empty: when a file has no title tag the scanner derives one from the file
+/// name. `artist`, `album` and `album_artist` fall back to folder names where the layout
+/// suggests them (`Artist/Album/NN Title.ext`) and are `None` only when nothing is known.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct TrackTags {
+    pub title: String,
+    pub artist: Option<String>,
+    pub album: Option<String>,
+    pub album_artist: Option<String>,
+    pub track_number: Option<u32>,
+    pub track_total: Option<u32>,
+    pub disc_number: Option<u32>,
+    pub disc_total: Option<u32>,
+    pub year: Option<i32>,
+    pub genre: Option<String>,
+    pub composer: Option<String>,
+    /// True when at least one of title / artist / album came from the path, not a tag.
+    pub inferred_from_path: bool,
+}
+
+/// ReplayGain values read from tags, in dB (gain) and linear full-scale ratio (peak).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ReplayGain {
+    pub track_gain_db: Option<f32>,
+    pub track_peak: Option<f32>,
+    pub album_gain_db: Option<f32>,
+    pub album_peak: Option<f32>,
+}
+
+/// Technical properties of the audio stream.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AudioProperties {
+    pub container: Container,
+    pub codec: Codec,
+    /// Whole milliseconds.
+    pub duration_ms: u64,
+    /// Hz.
+    pub sample_rate: Option<u32>,
+    pub channels: Option<u8>,
+    /// Bits per sample, for lossless and PCM streams.
+    pub bit_depth: Option<u8>,
+    /// Average audio bitrate in kbit/s.
+    pub bitrate_kbps: Option<u32>,
+}
+
+/// A track as stored in the library and shown by the CLI and UI.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Track {
+    pub id: TrackId,
+    /// The file's path, lossily converted to UTF-8 for display.
+    pub path: String,
+    #[serde(flatten)]
+    pub tags: TrackTags,
+    #[serde(flatten)]
+    pub audio: AudioProperties,
+    pub replay_gain: ReplayGain,
+    /// Id of the cover image (embedded or `cover.jpg` beside the file), if any.
+    pub cover_id: Option<i64>,
+    pub size_bytes: u64,
+    /// The file was not found at its path during the last scan of its folder. Its history and
+    /// ratings are kept; it returns if the file reappears (at this or another path).
+    pub missing: bool,
+}
+
+/// Counts shown by `segue stats` and the app's library header.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct LibraryStats {
+    /// Playable tracks (present on disk).
+    pub tracks: u64,
+    pub albums: u64,
+    pub artists: u64,
+    pub genres: u64,
+    /// Distinct cover images stored.
+    pub covers: u64,
+    /// Total playing time of present tracks, in milliseconds.
+    pub total_duration_ms: u64,
+    pub total_size_bytes: u64,
+    /// Tracks whose files were not found on the last scan.
+    pub missing: u64,
+    /// Files that could not be imported (see `segue report`).
+    pub failed: u64,
+    /// Library folders.
+    pub roots: Vec<String>,
+}

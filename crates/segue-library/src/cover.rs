@@ -1,0 +1,139 @@
+//! Cover art: embedded pictures and `cover.jpg` / `folder.jpg` beside the files, each distinct
+//! image sent to the store once.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use lofty::picture::Picture;
+use segue_store::Fingerprint;
+
+use crate::fingerprint::hash_bytes;
+use crate::read::{picture_mime, picture_size, sniff_mime};
+
+/// File names (lower-case, without extension) tried beside a track, best first.
+const FOLDER_ART_NAMES: &[&str] = &["cover", "folder", "front", "album", "albumart"];
+const FOLDER_ART_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp"];
+/// Images larger than this are ignored (the track still imports): a cover, not a poster scan.
+const MAX_COVER_BYTES: usize = 16 * 1024 * 1024;
+
+/// A cover as found for one track.
+#[derive(Debug, Clone)]
+pub(crate) struct FoundCover {
+    pub hash: Fingerprint,
+    pub mime: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// `None` when another track already sent (or the store already holds) these bytes.
+    pub data: Option<Vec<u8>>,
+}
+
+/// Shared between scan workers: which images the store already has or has been sent, and
+/// the folder art found per directory (read once per folder, not once per track).
+pub(crate) struct CoverCache {
+    sent: Mutex<HashSet<Fingerprint>>,
+    folder_art: Mutex<HashMap<PathBuf, Option<FoundCover>>>,
+}
+
+impl CoverCache {
+    pub fn new(already_stored: HashSet<Fingerprint>) -> CoverCache {
+        CoverCache {
+            sent: Mutex::new(already_stored),
+            folder_art: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Marks `hash` as sent; true if this call is the first to do so.
+    fn first_to_send(&self, hash: Fingerprint) -> bool {
+        self.sent
+            .lock()
+            .map(|mut s| s.insert(hash))
+            // A poisoned lock only means another worker panicked; sending bytes twice is harmless.
+            .unwrap_or(true)
+    }
+
+    /// An embedded picture; `None` if it is too large to be a sensible cover.
+    pub fn embedded(&self, picture: &Picture) -> Option<FoundCover> {
+        if picture.data().len() > MAX_COVER_BYTES {
+            return None;
+        }
+        let hash = hash_bytes(picture.data());
+        let (width, height) = picture_size(picture);
+        Some(FoundCover {
+            hash,
+            mime: picture_mime(picture),
+            width,
+            height,
+            data: self.first_to_send(hash).then(|| picture.data().to_vec()),
+        })
+    }
+
+    /// Folder art beside `track_path`, if any.
+    pub fn beside(&self, track_path: &Path) -> Option<FoundCover> {
+        let dir = track_path.parent()?;
+        if let Ok(cache) = self.folder_art.lock()
+            && let Some(found) = cache.get(dir)
+        {
+            // Every later track of the folder refers to the image by hash only.
+            return found.clone().map(|c| FoundCover { data: None, ..c });
+        }
+        let found = find_folder_art(dir).and_then(|path| {
+            let data = std::fs::read(&path).ok()?;
+            if data.is_empty() || data.len() > MAX_COVER_BYTES {
+                return None;
+            }
+            let hash = hash_bytes(&data);
+            let mime = sniff_mime(&data);
+            if !mime.starts_with("image/") {
+                return None;
+            }
+            let picture = Picture::unchecked(data).build();
+            let (width, height) = picture_size(&picture);
+            Some(FoundCover {
+                hash,
+                mime,
+                width,
+                height,
+                data: Some(picture.into_data()),
+            })
+        });
+        if let Ok(mut cache) = self.folder_art.lock() {
+            if let Some(cached) = cache.get(dir) {
+                // Another worker got here first and sent the bytes.
+                return cached.clone().map(|c| FoundCover { data: None, ..c });
+            }
+            cache.insert(
+                dir.to_path_buf(),
+                found.clone().map(|c| FoundCover { data: None, ..c }),
+            );
+        }
+        found.map(|c| {
+            let first = self.first_to_send(c.hash);
+            FoundCover {
+                data: if first { c.data } else { None },
+                ..c
+            }
+        })
+    }
+}
+
+fn find_folder_art(dir: &Path) -> Option<PathBuf> {
+    let mut best: Option<(usize, PathBuf)> = None;
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        let (Some(stem), Some(ext)) = (path.file_stem(), path.extension()) else {
+            continue;
+        };
+        let stem = stem.to_string_lossy().to_lowercase();
+        let ext = ext.to_string_lossy().to_lowercase();
+        if !FOLDER_ART_EXTENSIONS.contains(&ext.as_str()) {
+            continue;
+        }
+        if let Some(rank) = FOLDER_ART_NAMES.iter().position(|n| *n == stem)
+            && best.as_ref().is_none_or(|(r, _)| rank < *r)
+        {
+            best = Some((rank, path));
+        }
+    }
+    best.map(|(_, p)| p)
+}

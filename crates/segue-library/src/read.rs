@@ -1,0 +1,522 @@
+//! Reading one file: fingerprint, format, audio properties, tags and cover, with fallbacks.
+
+use std::fs::File;
+use std::io::{BufReader, Seek, SeekFrom};
+use std::path::Path;
+
+use lofty::config::{ParseOptions, ParsingMode};
+use lofty::file::{AudioFile, FileType, TaggedFile, TaggedFileExt};
+use lofty::picture::{MimeType, Picture, PictureInformation, PictureType};
+use lofty::prelude::{Accessor, ItemKey};
+use lofty::tag::Tag;
+use segue_core::{AudioProperties, Codec, Container, IssueKind, ReplayGain, TrackTags};
+use segue_store::{CoverImage, Fingerprint, ImportedTrack};
+
+use crate::cover::{CoverCache, FoundCover};
+use crate::fingerprint::fingerprint;
+use crate::integrity;
+use crate::walk::WalkedFile;
+
+/// Why a file did not import.
+#[derive(Debug, Clone)]
+pub(crate) struct ReadFailure {
+    pub fingerprint: Option<Fingerprint>,
+    pub kind: IssueKind,
+    pub message: String,
+}
+
+fn fail(kind: IssueKind, message: impl Into<String>) -> ReadFailure {
+    ReadFailure {
+        fingerprint: None,
+        kind,
+        message: message.into(),
+    }
+}
+
+/// Longest tag text kept; longer values are cut (a 10 MB "title" is damage, not a title).
+const MAX_TAG_CHARS: usize = 1024;
+
+/// Reads one walked file. Never panics on file content; every problem is a [`ReadFailure`].
+pub(crate) fn read_file(
+    file: &WalkedFile,
+    covers: &CoverCache,
+) -> Result<(Fingerprint, ImportedTrack), ReadFailure> {
+    if file.size == 0 {
+        return Err(fail(IssueKind::Empty, "the file is empty (0 bytes)"));
+    }
+    let handle = File::open(&file.path).map_err(|e| {
+        let kind = IssueKind::Unreadable;
+        match e.kind() {
+            std::io::ErrorKind::NotFound => fail(kind, "the file disappeared during the scan"),
+            std::io::ErrorKind::PermissionDenied => fail(
+                kind,
+                format!("permission denied when opening the file ({e})"),
+            ),
+            _ => fail(kind, format!("cannot open the file: {e}")),
+        }
+    })?;
+    let mut reader = BufReader::new(handle);
+    let fp = fingerprint(&mut reader, file.size).map_err(|e| match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => fail(IssueKind::Truncated, e.to_string()),
+        _ => fail(IssueKind::Unreadable, format!("cannot read the file: {e}")),
+    })?;
+    reader
+        .seek(SeekFrom::Start(0))
+        .map_err(|e| fail(IssueKind::Unreadable, format!("cannot read the file: {e}")))?;
+    let with_fp = |mut f: ReadFailure| {
+        f.fingerprint = Some(fp);
+        f
+    };
+    // Structure first: a header that declares more than the file holds explains what any tag
+    // reader would then say, in words a person can act on.
+    let structural = integrity::check(reader.get_mut(), file.size);
+    if let Err((IssueKind::TooLarge, message)) = &structural {
+        return Err(with_fp(fail(IssueKind::TooLarge, message.clone())));
+    }
+    reader
+        .seek(SeekFrom::Start(0))
+        .map_err(|e| fail(IssueKind::Unreadable, format!("cannot read the file: {e}")))?;
+    let (tagged, audio) = match parse(reader) {
+        Ok(parsed) => parsed,
+        // A truncated file often fails to parse; say why rather than "no moov atom".
+        Err(e) => return Err(with_fp(structural.err().map_or(e, |(k, m)| fail(k, m)))),
+    };
+    if let Err((kind, message)) = structural {
+        return Err(with_fp(fail(kind, message)));
+    }
+    check_plausible(&audio, file.size).map_err(with_fp)?;
+    let tags = tags_with_fallbacks(&tagged, file);
+    let replay_gain = replay_gain(&tagged);
+    let cover = embedded_cover(&tagged)
+        .and_then(|p| covers.embedded(p))
+        .or_else(|| covers.beside(&file.path))
+        .map(|found: FoundCover| CoverImage {
+            hash: found.hash,
+            mime: found.mime,
+            width: found.width,
+            height: found.height,
+            data: found.data,
+        });
+    Ok((
+        fp,
+        ImportedTrack {
+            tags,
+            audio,
+            replay_gain,
+            cover,
+        },
+    ))
+}
+
+fn parse_options() -> ParseOptions {
+    // BestAttempt: read what can be read from slightly damaged tags rather than rejecting the
+    // file; hard damage still errors.
+    ParseOptions::new()
+        .parsing_mode(ParsingMode::BestAttempt)
+        .read_cover_art(true)
+}
+
+fn parse(reader: BufReader<File>) -> Result<(TaggedFile, AudioProperties), ReadFailure> {
+    // Decide the format from the content, never from the extension: a mislabelled file is read
+    // as what it is, and a text file named `.mp3` is rejected.
+    let probe = lofty::probe::Probe::new(reader)
+        .options(parse_options())
+        .guess_file_type()
+        .map_err(|e| fail(IssueKind::Unreadable, format!("cannot read the file: {e}")))?;
+    let Some(file_type) = probe.file_type() else {
+        return Err(fail(
+            IssueKind::NotAudio,
+            "not an audio file: the content is not FLAC, MP3, Ogg Vorbis, Opus, AAC/ALAC (MP4), WAV or AIFF, whatever its name says",
+        ));
+    };
+    let container = match file_type {
+        FileType::Flac => Container::Flac,
+        FileType::Mpeg => Container::Mpeg,
+        FileType::Vorbis | FileType::Opus => Container::Ogg,
+        FileType::Mp4 => Container::Mp4,
+        FileType::Wav => Container::Wav,
+        FileType::Aiff => Container::Aiff,
+        FileType::Aac => Container::Adts,
+        other => {
+            return Err(fail(
+                IssueKind::Unsupported,
+                format!("{other:?} audio is not supported"),
+            ));
+        }
+    };
+    if file_type == FileType::Mp4 {
+        // MP4 needs its concrete type to tell AAC from ALAC.
+        let mut reader = probe.into_inner();
+        let mp4 = lofty::mp4::Mp4File::read_from(&mut reader, parse_options())
+            .map_err(classify_parse_error)?;
+        let props = mp4.properties();
+        if props.is_drm_protected() {
+            return Err(fail(
+                IssueKind::Unsupported,
+                "the file is DRM-protected and cannot be played",
+            ));
+        }
+        let codec = match props.codec() {
+            Some(lofty::mp4::Mp4Codec::AAC) => Codec::Aac,
+            Some(lofty::mp4::Mp4Codec::ALAC) => Codec::Alac,
+            Some(lofty::mp4::Mp4Codec::MP3) => Codec::Mp3,
+            Some(lofty::mp4::Mp4Codec::FLAC) => Codec::Flac,
+            _ => Codec::Other,
+        };
+        let tagged: TaggedFile = mp4.into();
+        let audio = audio_properties(&tagged, container, codec);
+        return Ok((tagged, audio));
+    }
+    let codec = match file_type {
+        FileType::Flac => Codec::Flac,
+        FileType::Mpeg => Codec::Mp3,
+        FileType::Vorbis => Codec::Vorbis,
+        FileType::Opus => Codec::Opus,
+        FileType::Wav | FileType::Aiff => Codec::Pcm,
+        FileType::Aac => Codec::Aac,
+        _ => Codec::Other,
+    };
+    let tagged = probe.read().map_err(classify_parse_error)?;
+    let audio = audio_properties(&tagged, container, codec);
+    Ok((tagged, audio))
+}
+
+fn audio_properties(tagged: &TaggedFile, container: Container, codec: Codec) -> AudioProperties {
+    let p = tagged.properties();
+    AudioProperties {
+        container,
+        codec,
+        duration_ms: u64::try_from(p.duration().as_millis()).unwrap_or(u64::MAX),
+        sample_rate: p.sample_rate().filter(|&r| r > 0),
+        channels: p.channels().filter(|&c| c > 0),
+        bit_depth: p.bit_depth().filter(|&b| b > 0),
+        bitrate_kbps: p.audio_bitrate().or(p.overall_bitrate()).filter(|&b| b > 0),
+    }
+}
+
+/// Rejects results that parse but cannot be real audio.
+fn check_plausible(audio: &AudioProperties, size: u64) -> Result<(), ReadFailure> {
+    if audio.duration_ms == 0 {
+        return Err(fail(
+            IssueKind::Corrupt,
+            "the file's headers parse but hold no audio (duration 0)",
+        ));
+    }
+    if audio.sample_rate.is_none() {
+        return Err(fail(
+            IssueKind::Corrupt,
+            "the audio stream has no sample rate: the headers are damaged",
+        ));
+    }
+    // Uncompressed PCM has an exact size: a WAV/AIFF shorter than its header says is truncated.
+    if audio.codec == Codec::Pcm
+        && let (Some(rate), Some(ch), Some(bits)) =
+            (audio.sample_rate, audio.channels, audio.bit_depth)
+    {
+        let expected = audio.duration_ms as f64 / 1000.0
+            * f64::from(rate)
+            * f64::from(ch)
+            * f64::from(bits).div_euclid(8.0).max(1.0);
+        if (size as f64) < expected * 0.98 {
+            return Err(fail(
+                IssueKind::Truncated,
+                format!(
+                    "the file is truncated: its header promises {:.1} s of audio but only {:.0}% of the data is there",
+                    audio.duration_ms as f64 / 1000.0,
+                    100.0 * size as f64 / expected
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn classify_parse_error(err: lofty::error::FileParseError) -> ReadFailure {
+    use lofty::error::{AllocationError, NotEnoughDataError, SizeMismatchError, TooMuchDataError};
+    let mut message = err.to_string();
+    let mut kind = IssueKind::Corrupt;
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(&err);
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        if e.is::<TooMuchDataError>() || e.is::<AllocationError>() {
+            kind = IssueKind::TooLarge;
+        } else if e.is::<NotEnoughDataError>() || e.is::<SizeMismatchError>() {
+            kind = IssueKind::Truncated;
+        } else if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::UnexpectedEof
+        {
+            kind = IssueKind::Truncated;
+        }
+        source = e.source();
+    }
+    if err.is_unknown_format() {
+        kind = IssueKind::NotAudio;
+    }
+    let prefix = match kind {
+        IssueKind::TooLarge => "a tag or block declares an absurd size",
+        IssueKind::Truncated => "the file ends early (truncated or damaged)",
+        IssueKind::NotAudio => "not an audio file",
+        _ => "damaged headers or tags",
+    };
+    fail(kind, format!("{prefix}: {message}"))
+}
+
+/// Text of the first tag (primary first) that has `key`, cleaned.
+fn text(tags: &[&Tag], get: impl Fn(&Tag) -> Option<String>) -> Option<String> {
+    tags.iter().find_map(|t| get(t).and_then(clean))
+}
+
+fn clean(s: String) -> Option<String> {
+    let trimmed = s.trim_matches(|c: char| c.is_whitespace() || c == '\0');
+    if trimmed.is_empty() {
+        return None;
+    }
+    Some(trimmed.chars().take(MAX_TAG_CHARS).collect())
+}
+
+fn number(tags: &[&Tag], get: impl Fn(&Tag) -> Option<u32>) -> Option<u32> {
+    tags.iter().find_map(|t| get(t)).filter(|&n| n > 0)
+}
+
+fn ordered_tags(tagged: &TaggedFile) -> Vec<&Tag> {
+    let primary = tagged.primary_tag();
+    primary
+        .into_iter()
+        .chain(
+            tagged
+                .tags()
+                .iter()
+                .filter(|t| !primary.is_some_and(|p| std::ptr::eq(*t, p))),
+        )
+        .collect()
+}
+
+fn year_of(tag: &Tag) -> Option<i32> {
+    if let Some(ts) = tag.date() {
+        return Some(i32::from(ts.year));
+    }
+    [ItemKey::Year, ItemKey::RecordingDate, ItemKey::ReleaseDate]
+        .into_iter()
+        .filter_map(|k| tag.get_string(k))
+        .find_map(leading_year)
+}
+
+fn leading_year(s: &str) -> Option<i32> {
+    let digits: String = s.trim().chars().take_while(char::is_ascii_digit).collect();
+    digits
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (1000..=2999).contains(y))
+}
+
+pub(crate) fn tags_with_fallbacks(tagged: &TaggedFile, file: &WalkedFile) -> TrackTags {
+    let tags = ordered_tags(tagged);
+    let mut t = TrackTags {
+        title: text(&tags, |t| t.title().map(|s| s.into_owned())).unwrap_or_default(),
+        artist: text(&tags, |t| t.artist().map(|s| s.into_owned())),
+        album: text(&tags, |t| t.album().map(|s| s.into_owned())),
+        album_artist: text(&tags, |t| {
+            t.get_string(ItemKey::AlbumArtist).map(str::to_owned)
+        }),
+        track_number: number(&tags, |t| t.track()),
+        track_total: number(&tags, |t| t.track_total()),
+        disc_number: number(&tags, |t| t.disk()),
+        disc_total: number(&tags, |t| t.disk_total()),
+        year: tags.iter().find_map(|t| year_of(t)),
+        genre: text(&tags, |t| t.genre().map(|s| s.into_owned())),
+        composer: text(&tags, |t| {
+            t.get_string(ItemKey::Composer).map(str::to_owned)
+        }),
+        inferred_from_path: false,
+    };
+    apply_path_fallbacks(&mut t, &file.path, file.depth);
+    t
+}
+
+/// Fills title, track number, album and artist from `Artist/Album/NN Title.ext` when tags lack them.
+pub(crate) fn apply_path_fallbacks(t: &mut TrackTags, path: &Path, depth: usize) {
+    if t.title.is_empty() {
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let (number, title) = split_track_number(&stem);
+        t.title = if title.is_empty() {
+            stem.clone()
+        } else {
+            title
+        };
+        if t.track_number.is_none() {
+            t.track_number = number;
+        }
+        t.inferred_from_path = true;
+    }
+    let parent_name = |levels: usize| {
+        path.ancestors()
+            .nth(levels)
+            .and_then(Path::file_name)
+            .map(|n| n.to_string_lossy().into_owned())
+            .and_then(clean)
+    };
+    if t.album.is_none() && depth >= 2 {
+        t.album = parent_name(1);
+        t.inferred_from_path |= t.album.is_some();
+    }
+    if t.artist.is_none() && t.album_artist.is_none() && depth >= 3 {
+        t.artist = parent_name(2);
+        t.inferred_from_path |= t.artist.is_some();
+    }
+}
+
+/// Splits "03 - Title", "03. Title", "1-03 Title" into (Some(3), "Title").
+fn split_track_number(stem: &str) -> (Option<u32>, String) {
+    let s = stem.trim();
+    let digits_end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    if digits_end == 0 || digits_end > 3 {
+        return (None, s.to_owned());
+    }
+    let mut number: Option<u32> = s[..digits_end].parse().ok();
+    let mut rest = &s[digits_end..];
+    // Disc-track form "1-03".
+    if let Some(after) = rest.strip_prefix('-') {
+        let d2 = after
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(after.len());
+        if (1..=3).contains(&d2) {
+            number = after[..d2].parse().ok();
+            rest = &after[d2..];
+        }
+    }
+    let title =
+        rest.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '-' | '.' | '_'));
+    if title.is_empty() {
+        return (None, s.to_owned());
+    }
+    (number.filter(|&n| n > 0), title.to_owned())
+}
+
+/// Parses "-3.21 dB" / "+1.5" / "0.912345" into a number.
+fn parse_gain(s: &str) -> Option<f32> {
+    let s = s.trim();
+    let end = s
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | ',')))
+        .unwrap_or(s.len());
+    s[..end]
+        .replace(',', ".")
+        .parse::<f32>()
+        .ok()
+        .filter(|v| v.is_finite())
+}
+
+fn replay_gain(tagged: &TaggedFile) -> ReplayGain {
+    let tags = ordered_tags(tagged);
+    let get = |key: ItemKey| {
+        tags.iter()
+            .find_map(|t| t.get_string(key.clone()).and_then(parse_gain))
+    };
+    ReplayGain {
+        track_gain_db: get(ItemKey::ReplayGainTrackGain).filter(|g| g.abs() < 60.0),
+        track_peak: get(ItemKey::ReplayGainTrackPeak).filter(|p| (0.0..100.0).contains(p)),
+        album_gain_db: get(ItemKey::ReplayGainAlbumGain).filter(|g| g.abs() < 60.0),
+        album_peak: get(ItemKey::ReplayGainAlbumPeak).filter(|p| (0.0..100.0).contains(p)),
+    }
+}
+
+fn embedded_cover(tagged: &TaggedFile) -> Option<&Picture> {
+    let pictures = || tagged.tags().iter().flat_map(|t| t.pictures());
+    pictures()
+        .find(|p| p.pic_type() == PictureType::CoverFront && !p.data().is_empty())
+        .or_else(|| pictures().find(|p| !p.data().is_empty()))
+}
+
+pub(crate) fn picture_mime(p: &Picture) -> String {
+    match p.mime_type() {
+        Some(MimeType::Unknown(s)) if s.is_empty() => sniff_mime(p.data()),
+        Some(m) => m.as_str().to_owned(),
+        None => sniff_mime(p.data()),
+    }
+}
+
+pub(crate) fn sniff_mime(data: &[u8]) -> String {
+    match data {
+        [0xFF, 0xD8, ..] => "image/jpeg",
+        [0x89, b'P', b'N', b'G', ..] => "image/png",
+        [b'G', b'I', b'F', ..] => "image/gif",
+        [b'B', b'M', ..] => "image/bmp",
+        [
+            b'R',
+            b'I',
+            b'F',
+            b'F',
+            _,
+            _,
+            _,
+            _,
+            b'W',
+            b'E',
+            b'B',
+            b'P',
+            ..,
+        ] => "image/webp",
+        _ => "application/octet-stream",
+    }
+    .to_owned()
+}
+
+pub(crate) fn picture_size(p: &Picture) -> (Option<u32>, Option<u32>) {
+    match PictureInformation::from_picture(p) {
+        Ok(info) if info.width > 0 && info.height > 0 => (Some(info.width), Some(info.height)),
+        _ => (None, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn track_numbers_are_split_from_file_names() {
+        assert_eq!(split_track_number("03 - Dawn"), (Some(3), "Dawn".into()));
+        assert_eq!(split_track_number("03. Dawn"), (Some(3), "Dawn".into()));
+        assert_eq!(split_track_number("1-07 Dusk"), (Some(7), "Dusk".into()));
+        assert_eq!(split_track_number("1999"), (None, "1999".into()));
+        assert_eq!(
+            split_track_number("2001 A Space"),
+            (None, "2001 A Space".into())
+        );
+        assert_eq!(split_track_number("Plain"), (None, "Plain".into()));
+    }
+
+    #[test]
+    fn gains_and_years_parse_leniently() {
+        assert_eq!(parse_gain("-3.21 dB"), Some(-3.21));
+        assert_eq!(parse_gain("+1,5 dB"), Some(1.5));
+        assert_eq!(parse_gain("0.912345"), Some(0.912345));
+        assert_eq!(parse_gain("loud"), None);
+        assert_eq!(leading_year("2004-05-01"), Some(2004));
+        assert_eq!(leading_year("??"), None);
+    }
+
+    #[test]
+    fn path_fallbacks_follow_artist_album_layout() {
+        let mut t = TrackTags::default();
+        apply_path_fallbacks(
+            &mut t,
+            Path::new("/lib/Ann Example/Quiet Album/02 Night.ogg"),
+            3,
+        );
+        assert_eq!(t.title, "Night");
+        assert_eq!(t.track_number, Some(2));
+        assert_eq!(t.album.as_deref(), Some("Quiet Album"));
+        assert_eq!(t.artist.as_deref(), Some("Ann Example"));
+        assert!(t.inferred_from_path);
+
+        let mut shallow = TrackTags::default();
+        apply_path_fallbacks(&mut shallow, Path::new("/lib/loose.ogg"), 1);
+        assert_eq!((shallow.album, shallow.artist), (None, None));
+    }
+}

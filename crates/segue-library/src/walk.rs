@@ -1,0 +1,135 @@
+//! Listing audio files under the library folders.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use segue_core::IssueKind;
+
+/// File extensions the scanner considers audio. Content decides the real format; a file with
+/// one of these names that is not audio is reported, files with other names are ignored.
+pub const AUDIO_EXTENSIONS: &[&str] = &[
+    "flac", "mp3", "ogg", "oga", "opus", "m4a", "m4b", "mp4", "aac", "alac", "wav", "wave", "aif",
+    "aiff", "aifc",
+];
+
+/// An audio file found on disk.
+#[derive(Debug, Clone)]
+pub(crate) struct WalkedFile {
+    pub path: PathBuf,
+    pub size: u64,
+    pub mtime_ns: i64,
+    /// Folder depth below its library folder: 1 = directly inside it.
+    pub depth: usize,
+}
+
+/// Something under a library folder that is not an importable file.
+#[derive(Debug, Clone)]
+pub(crate) struct WalkIssue {
+    pub path: PathBuf,
+    pub kind: IssueKind,
+    pub message: String,
+}
+
+pub(crate) fn has_audio_extension(path: &Path) -> bool {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .is_some_and(|e| AUDIO_EXTENSIONS.contains(&e.as_str()))
+}
+
+fn is_hidden(entry: &walkdir::DirEntry) -> bool {
+    entry.depth() > 0 && entry.file_name().as_encoded_bytes().first() == Some(&b'.')
+}
+
+/// Modification time in nanoseconds since the epoch (0 when the platform has none).
+pub(crate) fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// One thing found by the walk.
+pub(crate) enum Found {
+    File(WalkedFile),
+    Issue(WalkIssue),
+}
+
+/// Walks one library folder: skips hidden entries, follows symbolic links (walkdir detects
+/// loops), and calls `on_found` for each audio file and each problem.
+pub(crate) fn walk_root(root: &Path, cancel: &AtomicBool, mut on_found: impl FnMut(Found)) {
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .into_iter()
+        .filter_entry(|e| !is_hidden(e));
+    for entry in walker {
+        if cancel.load(Ordering::Relaxed) {
+            return;
+        }
+        match entry {
+            Ok(entry) => {
+                let ft = entry.file_type();
+                if ft.is_dir() || !has_audio_extension(entry.path()) {
+                    continue;
+                }
+                if !ft.is_file() {
+                    on_found(Found::Issue(WalkIssue {
+                        path: entry.path().to_path_buf(),
+                        kind: IssueKind::NotAFile,
+                        message: "not a regular file (a pipe, socket or device named like audio)"
+                            .into(),
+                    }));
+                    continue;
+                }
+                match entry.metadata() {
+                    Ok(meta) => on_found(Found::File(WalkedFile {
+                        path: entry.path().to_path_buf(),
+                        size: meta.len(),
+                        mtime_ns: mtime_ns(&meta),
+                        depth: entry.depth(),
+                    })),
+                    Err(e) => on_found(Found::Issue(WalkIssue {
+                        path: entry.path().to_path_buf(),
+                        kind: IssueKind::Unreadable,
+                        message: format!("cannot read file information: {e}"),
+                    })),
+                }
+            }
+            Err(err) => on_found(Found::Issue(classify_walk_error(&err))),
+        }
+    }
+}
+
+fn classify_walk_error(err: &walkdir::Error) -> WalkIssue {
+    let path = err.path().map(Path::to_path_buf).unwrap_or_default();
+    if let Some(ancestor) = err.loop_ancestor() {
+        return WalkIssue {
+            message: format!(
+                "symbolic link loop: leads back to {}, not followed again",
+                ancestor.display()
+            ),
+            path,
+            kind: IssueKind::LinkLoop,
+        };
+    }
+    let is_link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+    let io_kind = err.io_error().map(std::io::Error::kind);
+    if is_link && io_kind == Some(std::io::ErrorKind::NotFound) {
+        let target = std::fs::read_link(&path)
+            .map(|t| t.display().to_string())
+            .unwrap_or_else(|_| "?".into());
+        return WalkIssue {
+            message: format!("broken symbolic link: its target {target} does not exist"),
+            path,
+            kind: IssueKind::BrokenLink,
+        };
+    }
+    WalkIssue {
+        message: match err.io_error() {
+            Some(io) => format!("cannot read: {io}"),
+            None => err.to_string(),
+        },
+        path,
+        kind: IssueKind::Unreadable,
+    }
+}

@@ -1,0 +1,188 @@
+//! What Segue can do, for the UI and the command line.
+//!
+//! The service is the one façade the Tauri commands and the `segue` binary call: it knows where
+//! the database lives, which folders make up the library, and how to run long work (scans) off
+//! the caller's thread with progress and cancellation. It converts every library error into a
+//! [`UiError`] with a stable `kind` for the front end.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+
+use segue_core::{FileIssue, LibraryStats, ScanProgress, ScanReport, Track, UiError};
+use segue_library::{ScanError, ScanOptions};
+use segue_store::{Store, StoreError, TrackQuery};
+
+pub use segue_core;
+
+/// Environment variable that overrides the default database location.
+pub const DB_ENV: &str = "SEGUE_DB";
+
+/// Errors from service operations.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Scan(#[from] ScanError),
+    #[error("the folder {0} does not exist")]
+    FolderNotFound(PathBuf),
+    #[error("no library folders yet: add one with `segue scan DIR`")]
+    NoFolders,
+    #[error("cannot find a data directory for the library database; pass --db or set {DB_ENV}")]
+    NoDataDir,
+    #[error("{0}")]
+    InvalidInput(String),
+}
+
+impl ServiceError {
+    /// Stable machine-readable kind for the UI.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ServiceError::Store(StoreError::TrackNotFound(_)) => "not_found",
+            ServiceError::Store(StoreError::InvalidRating(_)) => "invalid_input",
+            ServiceError::Store(_) | ServiceError::Scan(ScanError::Store(_)) => "database",
+            ServiceError::Scan(_) => "internal",
+            ServiceError::FolderNotFound(_) => "folder_not_found",
+            ServiceError::NoFolders => "no_folders",
+            ServiceError::NoDataDir => "no_data_dir",
+            ServiceError::InvalidInput(_) => "invalid_input",
+        }
+    }
+}
+
+impl From<&ServiceError> for UiError {
+    fn from(e: &ServiceError) -> UiError {
+        UiError {
+            kind: e.kind().to_owned(),
+            message: e.to_string(),
+        }
+    }
+}
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// The default database: `$SEGUE_DB`, else `segue/library.sqlite` in the platform's data
+/// directory (`~/.local/share` on Linux).
+pub fn default_db_path() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os(DB_ENV).filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    directories::ProjectDirs::from("", "", "segue")
+        .map(|d| d.data_dir().join("library.sqlite"))
+        .ok_or(ServiceError::NoDataDir)
+}
+
+/// An open Segue library.
+///
+/// Cheap read calls share one connection behind a mutex; a scan opens its own writer
+/// connection, so the UI keeps reading (SQLite WAL) while an import runs.
+pub struct Service {
+    db_path: PathBuf,
+    reader: Mutex<Store>,
+}
+
+impl Service {
+    /// Opens (creating and migrating if needed) the library database at `db_path`.
+    pub fn open(db_path: &Path) -> Result<Service> {
+        let reader = Store::open(db_path)?;
+        Ok(Service {
+            db_path: db_path.to_path_buf(),
+            reader: Mutex::new(reader),
+        })
+    }
+
+    pub fn db_path(&self) -> &Path {
+        &self.db_path
+    }
+
+    fn with_store<T>(&self, f: impl FnOnce(&Store) -> Result<T, StoreError>) -> Result<T> {
+        // A poisoned lock means a panic mid-read; the connection itself is still sound.
+        let store = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(f(&store)?)
+    }
+
+    /// The library folders.
+    pub fn folders(&self) -> Result<Vec<PathBuf>> {
+        self.with_store(Store::roots)
+    }
+
+    /// Adds folders to the library (they must exist). Paths are made absolute.
+    pub fn add_folders(&self, folders: &[PathBuf]) -> Result<Vec<PathBuf>> {
+        let mut added = Vec::with_capacity(folders.len());
+        for folder in folders {
+            let abs = std::path::absolute(folder)
+                .map_err(|_| ServiceError::FolderNotFound(folder.clone()))?;
+            if !abs.is_dir() {
+                return Err(ServiceError::FolderNotFound(folder.clone()));
+            }
+            self.with_store(|s| s.add_root(&abs))?;
+            added.push(abs);
+        }
+        Ok(added)
+    }
+
+    /// Removes a folder from the library; its tracks are marked missing by the next scan.
+    pub fn remove_folder(&self, folder: &Path) -> Result<bool> {
+        let abs = std::path::absolute(folder).unwrap_or_else(|_| folder.to_path_buf());
+        self.with_store(|s| s.remove_root(&abs))
+    }
+
+    /// Scans `folders` (all library folders when empty). Runs on the calling thread — callers
+    /// that must stay responsive run it on a worker — and returns when done or cancelled.
+    pub fn scan(
+        &self,
+        folders: &[PathBuf],
+        cancel: &AtomicBool,
+        progress: &mut dyn FnMut(&ScanProgress),
+    ) -> Result<ScanReport> {
+        let roots = if folders.is_empty() {
+            self.folders()?
+        } else {
+            folders
+                .iter()
+                .map(|f| std::path::absolute(f).unwrap_or_else(|_| f.clone()))
+                .collect()
+        };
+        if roots.is_empty() {
+            return Err(ServiceError::NoFolders);
+        }
+        let mut writer = Store::open(&self.db_path)?;
+        Ok(segue_library::scan(
+            &mut writer,
+            &roots,
+            &ScanOptions::default(),
+            cancel,
+            progress,
+        )?)
+    }
+
+    pub fn stats(&self) -> Result<LibraryStats> {
+        self.with_store(Store::stats)
+    }
+
+    /// Tracks, optionally filtered by search words, in library order.
+    pub fn tracks(&self, search: Option<&str>, limit: Option<u32>) -> Result<Vec<Track>> {
+        let query = TrackQuery {
+            search: search.map(str::to_owned).filter(|s| !s.trim().is_empty()),
+            limit,
+            ..Default::default()
+        };
+        self.with_store(|s| s.tracks(&query))
+    }
+
+    pub fn track(&self, id: segue_core::TrackId) -> Result<Track> {
+        self.with_store(|s| s.track(id))?
+            .ok_or(ServiceError::Store(StoreError::TrackNotFound(id)))
+    }
+
+    /// Files that could not be imported, with reasons.
+    pub fn issues(&self) -> Result<Vec<FileIssue>> {
+        self.with_store(Store::issues)
+    }
+
+    /// A cover image's MIME type and bytes.
+    pub fn cover(&self, cover_id: i64) -> Result<Option<(String, Vec<u8>)>> {
+        self.with_store(|s| s.cover(cover_id))
+    }
+}

@@ -1,0 +1,338 @@
+//! Segue's library database.
+//!
+//! This is the only crate that talks to SQLite. It owns the schema (versioned migrations via
+//! `rusqlite_migration`), turns scanner results into rows in batched transactions, and answers
+//! the queries the CLI and the app need. The database runs in WAL mode so readers never block
+//! the importer, and every batch is one transaction: a process killed mid-import leaves the
+//! database as it was after the last committed batch.
+
+mod paths;
+mod query;
+mod write;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+use rusqlite_migration::{M, Migrations};
+use segue_core::TrackId;
+
+pub use paths::{bytes_to_path, path_to_bytes};
+pub use query::TrackQuery;
+pub use write::{CoverImage, FileChange, FileStat, ImportedTrack};
+
+/// A 16-byte content fingerprint (see `segue-library` for how it is computed).
+pub type Fingerprint = [u8; 16];
+
+/// Errors from the library database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the folder {path} for the library database: {source}")]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open the library database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("cannot bring the library database up to date (is it from a newer Segue?): {0}")]
+    Migrate(#[from] rusqlite_migration::Error),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("no track with id {0}")]
+    TrackNotFound(TrackId),
+    #[error("a rating is 1 to 5 stars, not {0}")]
+    InvalidRating(u8),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What the database knows about a file, for the scanner's incremental comparison.
+#[derive(Debug, Clone)]
+pub struct KnownFile {
+    pub id: TrackId,
+    pub path: PathBuf,
+    pub size: u64,
+    pub mtime_ns: i64,
+    pub fingerprint: Option<Fingerprint>,
+    pub status: FileStatus,
+    /// Whether a track row exists (a file that never imported has none).
+    pub has_track: bool,
+}
+
+/// State of a file row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileStatus {
+    Ok,
+    Missing,
+    Failed,
+}
+
+impl FileStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            FileStatus::Ok => "ok",
+            FileStatus::Missing => "missing",
+            FileStatus::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> FileStatus {
+        match s {
+            "ok" => FileStatus::Ok,
+            "missing" => FileStatus::Missing,
+            _ => FileStatus::Failed,
+        }
+    }
+}
+
+/// How a play ended, for the listening history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlayEnd {
+    Completed,
+    Skipped,
+    Stopped,
+    Error,
+}
+
+impl PlayEnd {
+    fn as_str(self) -> &'static str {
+        match self {
+            PlayEnd::Completed => "completed",
+            PlayEnd::Skipped => "skipped",
+            PlayEnd::Stopped => "stopped",
+            PlayEnd::Error => "error",
+        }
+    }
+}
+
+/// One row of listening history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlayRecord {
+    pub track_id: TrackId,
+    /// Unix milliseconds.
+    pub started_at_ms: i64,
+    pub ms_listened: i64,
+    pub end: PlayEnd,
+    pub position_ms: Option<i64>,
+}
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(include_str!("schema.sql"))])
+}
+
+/// An open library database.
+///
+/// `Store` is `Send` but not `Sync`: give each thread its own (the scanner's writer thread owns
+/// one; readers open another on the same file — WAL lets them run concurrently).
+pub struct Store {
+    conn: Connection,
+    /// Name → id caches for the import hot path; artists and albums are never deleted.
+    artist_ids: std::collections::HashMap<String, i64>,
+    album_ids: std::collections::HashMap<(String, i64), i64>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and migrates it to the latest schema.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Store::init(conn)
+    }
+
+    /// Opens a private in-memory database (for tests and benchmarks of query code).
+    pub fn open_in_memory() -> Result<Store> {
+        Store::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Store> {
+        // WAL: readers (the UI) never wait on the importer; NORMAL sync is durable to the last
+        // committed transaction across an application crash, which is what we promise.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        migrations().to_latest(&mut conn)?;
+        Ok(Store {
+            conn,
+            artist_ids: Default::default(),
+            album_ids: Default::default(),
+        })
+    }
+
+    /// Schema version the database is at (SQLite `user_version`).
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// Records a library folder (no-op if already known).
+    pub fn add_root(&self, path: &Path) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO roots (path, display_path, added_at) VALUES (?1, ?2, ?3)",
+            rusqlite::params![path_to_bytes(path), path.to_string_lossy(), unix_seconds()],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets a library folder. Its tracks stay (with history) until a scan marks them missing.
+    pub fn remove_root(&self, path: &Path) -> Result<bool> {
+        let n = self
+            .conn
+            .execute("DELETE FROM roots WHERE path = ?1", [path_to_bytes(path)])?;
+        Ok(n > 0)
+    }
+
+    /// The library folders, in the order they were added.
+    pub fn roots(&self) -> Result<Vec<PathBuf>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT path FROM roots ORDER BY id")?;
+        let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
+        rows.map(|r| Ok(bytes_to_path(&r?))).collect()
+    }
+
+    /// Every file row, for the scanner's comparison with what is on disk.
+    pub fn known_files(&self) -> Result<Vec<KnownFile>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT f.id, f.path, f.size, f.mtime_ns, f.fingerprint, f.status, t.id IS NOT NULL
+             FROM files f LEFT JOIN tracks t ON t.id = f.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let fingerprint: Option<Vec<u8>> = r.get(4)?;
+            Ok(KnownFile {
+                id: r.get(0)?,
+                path: bytes_to_path(&r.get::<_, Vec<u8>>(1)?),
+                size: r.get::<_, i64>(2)?.max(0) as u64,
+                mtime_ns: r.get(3)?,
+                fingerprint: fingerprint.and_then(|b| b.try_into().ok()),
+                status: FileStatus::parse(&r.get::<_, String>(5)?),
+                has_track: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Hashes of the cover images already stored, so the scanner sends each image's bytes once.
+    pub fn cover_hashes(&self) -> Result<std::collections::HashSet<Fingerprint>> {
+        let mut stmt = self.conn.prepare_cached("SELECT hash FROM covers")?;
+        let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
+        let mut set = std::collections::HashSet::new();
+        for hash in rows {
+            if let Ok(h) = hash?.try_into() {
+                set.insert(h);
+            }
+        }
+        Ok(set)
+    }
+
+    /// A cover image: its MIME type and bytes.
+    pub fn cover(&self, cover_id: i64) -> Result<Option<(String, Vec<u8>)>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT mime, data FROM covers WHERE id = ?1",
+                [cover_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// Sets (or with `None` clears) the star rating of a track.
+    pub fn set_rating(&self, track: TrackId, stars: Option<u8>) -> Result<()> {
+        if let Some(s) = stars
+            && !(1..=5).contains(&s)
+        {
+            return Err(StoreError::InvalidRating(s));
+        }
+        self.require_track(track)?;
+        self.conn.execute(
+            "INSERT INTO ratings (track_id, stars, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (track_id) DO UPDATE SET stars = excluded.stars, updated_at = excluded.updated_at",
+            rusqlite::params![track, stars, unix_seconds()],
+        )?;
+        Ok(())
+    }
+
+    /// The star rating of a track, if rated.
+    pub fn rating(&self, track: TrackId) -> Result<Option<u8>> {
+        use rusqlite::OptionalExtension;
+        let stars: Option<Option<u8>> = self
+            .conn
+            .query_row(
+                "SELECT stars FROM ratings WHERE track_id = ?1",
+                [track],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(stars.flatten())
+    }
+
+    /// Appends one play to the listening history.
+    pub fn record_play(&self, play: &PlayRecord) -> Result<()> {
+        self.require_track(play.track_id)?;
+        self.conn.execute(
+            "INSERT INTO plays (track_id, started_at, ms_listened, end_reason, position_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            rusqlite::params![
+                play.track_id,
+                play.started_at_ms,
+                play.ms_listened,
+                play.end.as_str(),
+                play.position_ms
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Number of plays recorded for a track.
+    pub fn play_count(&self, track: TrackId) -> Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM plays WHERE track_id = ?1",
+            [track],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
+    fn require_track(&self, track: TrackId) -> Result<()> {
+        let exists: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM tracks WHERE id = ?1)",
+            [track],
+            |r| r.get(0),
+        )?;
+        if exists {
+            Ok(())
+        } else {
+            Err(StoreError::TrackNotFound(track))
+        }
+    }
+}
+
+pub(crate) fn unix_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Lower-cases text for search (Unicode-aware, unlike SQLite's `LIKE`).
+pub fn search_key(text: &str) -> String {
+    text.to_lowercase()
+}
+
+#[cfg(test)]
+mod tests;

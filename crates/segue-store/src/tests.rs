@@ -1,0 +1,226 @@
+use std::path::PathBuf;
+
+use segue_core::{AudioProperties, Codec, Container, IssueKind, ReplayGain, TrackTags};
+
+use crate::*;
+
+fn imported(path: &str, title: &str, artist: &str, album: &str, fp: u8) -> FileChange {
+    FileChange::Imported {
+        id: None,
+        stat: FileStat {
+            path: PathBuf::from(path),
+            size: 1000,
+            mtime_ns: 42,
+        },
+        fingerprint: [fp; 16],
+        track: Box::new(ImportedTrack {
+            tags: TrackTags {
+                title: title.into(),
+                artist: Some(artist.into()),
+                album: Some(album.into()),
+                year: Some(2001),
+                genre: Some("Ambient".into()),
+                ..Default::default()
+            },
+            audio: AudioProperties {
+                container: Container::Ogg,
+                codec: Codec::Vorbis,
+                duration_ms: 61_000,
+                sample_rate: Some(48_000),
+                channels: Some(2),
+                bit_depth: None,
+                bitrate_kbps: Some(112),
+            },
+            replay_gain: ReplayGain {
+                track_gain_db: Some(-3.5),
+                ..Default::default()
+            },
+            cover: Some(CoverImage {
+                hash: [7; 16],
+                mime: "image/png".into(),
+                width: Some(1),
+                height: Some(1),
+                data: Some(vec![1, 2, 3]),
+            }),
+        }),
+    }
+}
+
+fn file_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(&dir.path().join("nested/segue.sqlite")).expect("open");
+    (dir, store)
+}
+
+#[test]
+fn opens_a_file_migrates_and_reopens() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("lib.sqlite");
+    {
+        let mut s = Store::open(&path).expect("open");
+        assert_eq!(s.schema_version().expect("version"), 1);
+        s.apply(&[imported("/m/a.ogg", "Dawn", "Ann", "First", 1)])
+            .expect("apply");
+    }
+    let s = Store::open(&path).expect("reopen");
+    assert_eq!(s.stats().expect("stats").tracks, 1);
+}
+
+#[test]
+fn imports_query_search_and_dedup_covers() {
+    let (_d, mut s) = file_store();
+    s.apply(&[
+        imported("/m/a.ogg", "Dawn", "Ann", "First", 1),
+        imported("/m/b.ogg", "Dusk", "Ann", "First", 2),
+        imported("/m/c.ogg", "Noon Ñandú", "Bob", "Second", 3),
+    ])
+    .expect("apply");
+    let stats = s.stats().expect("stats");
+    assert_eq!(
+        (stats.tracks, stats.albums, stats.artists, stats.covers),
+        (3, 2, 2, 1)
+    );
+    assert_eq!(stats.total_duration_ms, 183_000);
+
+    let all = s.tracks(&TrackQuery::default()).expect("tracks");
+    assert_eq!(
+        all.iter()
+            .map(|t| t.tags.title.as_str())
+            .collect::<Vec<_>>(),
+        ["Dawn", "Dusk", "Noon Ñandú"]
+    );
+    assert_eq!(all[0].replay_gain.track_gain_db, Some(-3.5));
+    assert!(all[0].cover_id.is_some());
+
+    let found = |q: &str| {
+        s.tracks(&TrackQuery {
+            search: Some(q.into()),
+            ..Default::default()
+        })
+        .expect("search")
+        .len()
+    };
+    assert_eq!(found("ann"), 2);
+    assert_eq!(found("ÑANDÚ"), 1, "search folds non-ASCII case");
+    assert_eq!(found("ann dusk"), 1, "all words must match");
+    assert_eq!(found("100%"), 0, "LIKE wildcards are escaped");
+}
+
+#[test]
+fn moved_file_keeps_id_rating_and_history() {
+    let (_d, mut s) = file_store();
+    s.apply(&[imported("/m/a.ogg", "Dawn", "Ann", "First", 1)])
+        .expect("apply");
+    let id = s.known_files().expect("known")[0].id;
+    s.set_rating(id, Some(5)).expect("rate");
+    s.record_play(&PlayRecord {
+        track_id: id,
+        started_at_ms: 1,
+        ms_listened: 60_000,
+        end: PlayEnd::Completed,
+        position_ms: None,
+    })
+    .expect("play");
+
+    s.mark_missing(&[id]).expect("missing");
+    assert_eq!(s.stats().expect("stats").missing, 1);
+    assert_eq!(
+        s.rating(id).expect("rating"),
+        Some(5),
+        "missing keeps rating"
+    );
+
+    let FileChange::Imported {
+        stat,
+        fingerprint,
+        track,
+        ..
+    } = imported("/elsewhere/renamed.ogg", "Dawn", "Ann", "First", 1)
+    else {
+        unreachable!()
+    };
+    s.apply(&[FileChange::Imported {
+        id: Some(id),
+        stat,
+        fingerprint,
+        track,
+    }])
+    .expect("move");
+    let t = s.track(id).expect("track").expect("exists");
+    assert_eq!(t.path, "/elsewhere/renamed.ogg");
+    assert!(!t.missing);
+    assert_eq!(s.rating(id).expect("rating"), Some(5));
+    assert_eq!(s.play_count(id).expect("plays"), 1);
+}
+
+#[test]
+fn failed_files_are_reported_and_forgotten_when_gone() {
+    let (_d, mut s) = file_store();
+    s.apply(&[FileChange::Failed {
+        id: None,
+        stat: FileStat {
+            path: PathBuf::from("/m/bad.mp3"),
+            size: 0,
+            mtime_ns: 0,
+        },
+        fingerprint: None,
+        kind: IssueKind::Empty,
+        message: "the file is empty (0 bytes)".into(),
+    }])
+    .expect("apply");
+    let issues = s.issues().expect("issues");
+    assert_eq!(issues.len(), 1);
+    assert_eq!(issues[0].kind, IssueKind::Empty);
+    let id = s.known_files().expect("known")[0].id;
+    s.mark_missing(&[id]).expect("gone");
+    assert!(s.issues().expect("issues").is_empty());
+    assert!(s.known_files().expect("known").is_empty());
+}
+
+#[test]
+fn invalid_rating_and_unknown_track_are_errors() {
+    let (_d, s) = file_store();
+    assert!(matches!(
+        s.set_rating(1, Some(6)),
+        Err(StoreError::InvalidRating(6))
+    ));
+    assert!(matches!(
+        s.set_rating(99, Some(3)),
+        Err(StoreError::TrackNotFound(99))
+    ));
+}
+
+#[cfg(unix)]
+#[test]
+fn non_utf8_paths_round_trip() {
+    use std::os::unix::ffi::OsStrExt;
+    let (_d, mut s) = file_store();
+    let raw = std::ffi::OsStr::from_bytes(b"/m/\xff\xfe caf\xe9.ogg");
+    let FileChange::Imported {
+        fingerprint, track, ..
+    } = imported("x", "T", "A", "B", 9)
+    else {
+        unreachable!()
+    };
+    s.apply(&[FileChange::Imported {
+        id: None,
+        stat: FileStat {
+            path: PathBuf::from(raw),
+            size: 1,
+            mtime_ns: 1,
+        },
+        fingerprint,
+        track,
+    }])
+    .expect("apply");
+    assert_eq!(s.known_files().expect("known")[0].path.as_os_str(), raw);
+}
+
+#[test]
+fn garbage_file_is_a_clear_open_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("not-a-db.sqlite");
+    std::fs::write(&path, b"this is not a database, just text ...................................................................................").expect("write");
+    let err = Store::open(&path).err().expect("must fail");
+    assert!(!err.to_string().is_empty());
+}
