@@ -99,11 +99,15 @@ pub enum ScanPhase {
 pub struct ScanProgress {
     pub phase: ScanPhase,
     /// Audio files found so far.
+    #[ts(type = "number")]
     pub files_found: u64,
     /// Files that need reading (new or changed).
+    #[ts(type = "number")]
     pub files_to_read: u64,
     /// Of those, read so far (successfully or not).
+    #[ts(type = "number")]
     pub files_read: u64,
+    #[ts(type = "number")]
     pub files_failed: u64,
 }
 
@@ -112,18 +116,26 @@ pub struct ScanProgress {
 #[ts(export)]
 pub struct ScanReport {
     /// Audio files found under the scanned folders.
+    #[ts(type = "number")]
     pub files_found: u64,
+    #[ts(type = "number")]
     pub added: u64,
+    #[ts(type = "number")]
     pub updated: u64,
+    #[ts(type = "number")]
     pub unchanged: u64,
     /// Files recognised at a new path by their content; they kept their id, plays and ratings.
+    #[ts(type = "number")]
     pub moved: u64,
     /// Files no longer found; kept with their history, marked missing.
+    #[ts(type = "number")]
     pub missing: u64,
     /// Files that could not be imported this time (see `issues`).
+    #[ts(type = "number")]
     pub failed: u64,
     /// The scan was cancelled; what was read so far is stored and the next scan resumes.
     pub cancelled: bool,
+    #[ts(type = "number")]
     pub elapsed_ms: u64,
     pub issues: Vec<FileIssue>,
 }

@@ -138,6 +138,7 @@ pub struct AudioProperties {
     pub container: Container,
     pub codec: Codec,
     /// Whole milliseconds.
+    #[ts(type = "number")]
     pub duration_ms: u64,
     /// Hz.
     pub sample_rate: Option<u32>,
@@ -152,6 +153,7 @@ pub struct AudioProperties {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct Track {
+    #[ts(type = "number")]
     pub id: TrackId,
     /// The file's path, lossily converted to UTF-8 for display.
     pub path: String,
@@ -161,7 +163,9 @@ pub struct Track {
     pub audio: AudioProperties,
     pub replay_gain: ReplayGain,
     /// Id of the cover image (embedded or `cover.jpg` beside the file), if any.
+    #[ts(type = "number | null")]
     pub cover_id: Option<i64>,
+    #[ts(type = "number")]
     pub size_bytes: u64,
     /// The file was not found at its path during the last scan of its folder. Its history and
     /// ratings are kept; it returns if the file reappears (at this or another path).
@@ -173,18 +177,27 @@ pub struct Track {
 #[ts(export)]
 pub struct LibraryStats {
     /// Playable tracks (present on disk).
+    #[ts(type = "number")]
     pub tracks: u64,
+    #[ts(type = "number")]
     pub albums: u64,
+    #[ts(type = "number")]
     pub artists: u64,
+    #[ts(type = "number")]
     pub genres: u64,
     /// Distinct cover images stored.
+    #[ts(type = "number")]
     pub covers: u64,
     /// Total playing time of present tracks, in milliseconds.
+    #[ts(type = "number")]
     pub total_duration_ms: u64,
+    #[ts(type = "number")]
     pub total_size_bytes: u64,
     /// Tracks whose files were not found on the last scan.
+    #[ts(type = "number")]
     pub missing: u64,
     /// Files that could not be imported (see `segue report`).
+    #[ts(type = "number")]
     pub failed: u64,
     /// Library folders.
     pub roots: Vec<String>,

@@ -131,7 +131,18 @@ pub fn scan(
                     && k.mtime_ns == file.mtime_ns
                     && k.status != FileStatus::Missing =>
             {
-                report.unchanged += 1;
+                // Not read again; a file that still fails is still reported.
+                match (&k.status, &k.issue) {
+                    (FileStatus::Failed, Some((kind, message))) => {
+                        report.failed += 1;
+                        report.issues.push(FileIssue {
+                            path: file.path.to_string_lossy().into_owned(),
+                            kind: *kind,
+                            message: message.clone(),
+                        });
+                    }
+                    _ => report.unchanged += 1,
+                }
             }
             Some(k) => to_read.push((file, Some(k.id))),
             None => to_read.push((file, None)),

@@ -73,6 +73,15 @@ pub fn default_db_path() -> Result<PathBuf> {
         .ok_or(ServiceError::NoDataDir)
 }
 
+/// The one spelling of a folder that is stored and scanned: canonical when it exists (no `..`,
+/// symbolic links resolved), else absolute. Using it everywhere keeps file paths stable between
+/// scans started from the CLI, the app, or with no arguments.
+pub fn normalize_folder(folder: &Path) -> PathBuf {
+    std::fs::canonicalize(folder)
+        .or_else(|_| std::path::absolute(folder))
+        .unwrap_or_else(|_| folder.to_path_buf())
+}
+
 /// An open Segue library.
 ///
 /// Cheap read calls share one connection behind a mutex; a scan opens its own writer
@@ -107,12 +116,11 @@ impl Service {
         self.with_store(Store::roots)
     }
 
-    /// Adds folders to the library (they must exist). Paths are made absolute.
+    /// Adds folders to the library (they must exist).
     pub fn add_folders(&self, folders: &[PathBuf]) -> Result<Vec<PathBuf>> {
         let mut added = Vec::with_capacity(folders.len());
         for folder in folders {
-            let abs = std::path::absolute(folder)
-                .map_err(|_| ServiceError::FolderNotFound(folder.clone()))?;
+            let abs = normalize_folder(folder);
             if !abs.is_dir() {
                 return Err(ServiceError::FolderNotFound(folder.clone()));
             }
@@ -124,8 +132,7 @@ impl Service {
 
     /// Removes a folder from the library; its tracks are marked missing by the next scan.
     pub fn remove_folder(&self, folder: &Path) -> Result<bool> {
-        let abs = std::path::absolute(folder).unwrap_or_else(|_| folder.to_path_buf());
-        self.with_store(|s| s.remove_root(&abs))
+        self.with_store(|s| s.remove_root(&normalize_folder(folder)))
     }
 
     /// Scans `folders` (all library folders when empty). Runs on the calling thread — callers
@@ -139,10 +146,7 @@ impl Service {
         let roots = if folders.is_empty() {
             self.folders()?
         } else {
-            folders
-                .iter()
-                .map(|f| std::path::absolute(f).unwrap_or_else(|_| f.clone()))
-                .collect()
+            folders.iter().map(|f| normalize_folder(f)).collect()
         };
         if roots.is_empty() {
             return Err(ServiceError::NoFolders);

@@ -61,6 +61,8 @@ pub struct KnownFile {
     pub status: FileStatus,
     /// Whether a track row exists (a file that never imported has none).
     pub has_track: bool,
+    /// Why the file failed to import, when `status` is `Failed`.
+    pub issue: Option<(segue_core::IssueKind, String)>,
 }
 
 /// State of a file row.
@@ -120,6 +122,9 @@ pub struct PlayRecord {
     pub position_ms: Option<i64>,
 }
 
+/// Number of migrations (the schema version of an up-to-date database).
+const LATEST_SCHEMA: usize = 1;
+
 fn migrations() -> Migrations<'static> {
     Migrations::new(vec![M::up(include_str!("schema.sql"))])
 }
@@ -157,13 +162,25 @@ impl Store {
     }
 
     fn init(mut conn: Connection) -> Result<Store> {
+        // First, so that opening a database another process is creating or migrating waits
+        // instead of failing with SQLITE_BUSY.
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
         // WAL: readers (the UI) never wait on the importer; NORMAL sync is durable to the last
         // committed transaction across an application crash, which is what we promise.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        set_wal(&conn)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        migrations().to_latest(&mut conn)?;
+        let migrations = migrations();
+        if let Err(e) = migrations.to_latest(&mut conn) {
+            // rusqlite_migration reads the version outside its transaction, so two first opens
+            // can both try to migrate; the loser's transaction rolls back. If the database is
+            // now current, another connection did the work.
+            let latest = migrations.current_version(&conn);
+            let at_latest = matches!(latest, Ok(rusqlite_migration::SchemaVersion::Inside(v)) if v.get() == LATEST_SCHEMA);
+            if !at_latest {
+                return Err(e.into());
+            }
+        }
         Ok(Store {
             conn,
             artist_ids: Default::default(),
@@ -176,6 +193,13 @@ impl Store {
         Ok(self
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// SQLite's own consistency check: `"ok"` or a description of the damage.
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
     }
 
     /// Records a library folder (no-op if already known).
@@ -207,7 +231,8 @@ impl Store {
     /// Every file row, for the scanner's comparison with what is on disk.
     pub fn known_files(&self) -> Result<Vec<KnownFile>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT f.id, f.path, f.size, f.mtime_ns, f.fingerprint, f.status, t.id IS NOT NULL
+            "SELECT f.id, f.path, f.size, f.mtime_ns, f.fingerprint, f.status, t.id IS NOT NULL,
+                    f.issue_kind, f.issue_message
              FROM files f LEFT JOIN tracks t ON t.id = f.id",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -220,6 +245,14 @@ impl Store {
                 fingerprint: fingerprint.and_then(|b| b.try_into().ok()),
                 status: FileStatus::parse(&r.get::<_, String>(5)?),
                 has_track: r.get(6)?,
+                issue: match (
+                    r.get::<_, Option<String>>(7)?,
+                    r.get::<_, Option<String>>(8)?,
+                ) {
+                    (Some(kind), message) => segue_core::IssueKind::parse(&kind)
+                        .map(|k| (k, message.unwrap_or_default())),
+                    _ => None,
+                },
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -318,6 +351,24 @@ impl Store {
             Ok(())
         } else {
             Err(StoreError::TrackNotFound(track))
+        }
+    }
+}
+
+/// Switches to WAL. On a brand-new file this needs an exclusive lock and SQLite reports BUSY
+/// without calling the busy handler when another connection is opening the same file, so retry
+/// for up to the busy timeout.
+fn set_wal(conn: &Connection) -> Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return Ok(other?),
         }
     }
 }

@@ -224,3 +224,21 @@ fn garbage_file_is_a_clear_open_error() {
     let err = Store::open(&path).err().expect("must fail");
     assert!(!err.to_string().is_empty());
 }
+
+#[test]
+fn concurrent_first_opens_wait_instead_of_failing() {
+    for round in 0..10 {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(format!("race-{round}.sqlite"));
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || Store::open(&path).map(|s| s.schema_version()))
+            })
+            .collect();
+        for h in handles {
+            let version = h.join().expect("thread").expect("open").expect("version");
+            assert_eq!(version, 1);
+        }
+    }
+}

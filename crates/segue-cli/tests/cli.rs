@@ -1,0 +1,281 @@
+//! The `segue` binary end to end: real files, a real database file, a real process.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn demo_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/demo")
+}
+
+fn demo_files() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).expect("read dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p
+                .extension()
+                .is_some_and(|e| e != "md" && e != "jpg" && e != "png")
+            {
+                out.push(p);
+            }
+        }
+    }
+    let mut v = Vec::new();
+    walk(&demo_dir(), &mut v);
+    v.sort();
+    v
+}
+
+fn segue(db: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_segue"));
+    c.arg("--db").arg(db).env_remove("SEGUE_DB");
+    c
+}
+
+fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+#[test]
+fn scan_then_stats_tracks_search_and_report() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let music = tmp.path().join("music");
+    std::fs::create_dir_all(&music).expect("mkdir");
+    for (i, f) in demo_files().iter().enumerate() {
+        std::fs::copy(
+            f,
+            music.join(format!(
+                "{i:02}-{}",
+                f.file_name().expect("name").to_string_lossy()
+            )),
+        )
+        .expect("copy");
+    }
+    std::fs::write(music.join("broken.mp3"), "not music").expect("write");
+    let db = tmp.path().join("lib.sqlite");
+    let n = demo_files().len();
+
+    let summary = ok(segue(&db).arg("scan").arg(&music).output().expect("run"));
+    assert!(summary.contains(&format!("{n} added")), "{summary}");
+    assert!(summary.contains("1 failed"), "{summary}");
+    assert!(
+        summary.contains("broken.mp3"),
+        "the summary names the bad file: {summary}"
+    );
+
+    let stats: serde_json::Value = serde_json::from_str(&ok(segue(&db)
+        .args(["stats", "--json"])
+        .output()
+        .expect("run")))
+    .expect("json");
+    assert_eq!(stats["tracks"], n);
+    assert_eq!(stats["failed"], 1);
+
+    let tracks: Vec<serde_json::Value> = serde_json::from_str(&ok(segue(&db)
+        .args(["tracks", "--json"])
+        .output()
+        .expect("run")))
+    .expect("json");
+    assert_eq!(tracks.len(), n);
+    for key in [
+        "id",
+        "path",
+        "title",
+        "artist",
+        "album",
+        "album_artist",
+        "track_number",
+        "track_total",
+        "disc_number",
+        "disc_total",
+        "year",
+        "genre",
+        "composer",
+        "duration_ms",
+        "codec",
+        "container",
+        "sample_rate",
+        "channels",
+        "bit_depth",
+        "bitrate_kbps",
+        "replay_gain",
+        "cover_id",
+    ] {
+        assert!(
+            tracks[0].get(key).is_some(),
+            "JSON lacks {key}: {}",
+            tracks[0]
+        );
+    }
+    let first_title = tracks[0]["title"].as_str().expect("title").to_owned();
+    let found: Vec<serde_json::Value> = serde_json::from_str(&ok(segue(&db)
+        .args(["tracks", "--json", "--search", &first_title])
+        .output()
+        .expect("run")))
+    .expect("json");
+    assert!(!found.is_empty() && found.len() < n);
+    assert!(found.iter().any(|t| t["title"] == first_title.as_str()));
+
+    let report = ok(segue(&db).arg("report").output().expect("run"));
+    assert!(
+        report.contains("broken.mp3") && report.contains("not_audio"),
+        "{report}"
+    );
+
+    // A rescan with no folder argument rescans the library's folders, reading nothing new.
+    let again = ok(segue(&db).arg("scan").output().expect("run"));
+    assert!(again.contains(&format!("{n} unchanged")), "{again}");
+    assert!(
+        again.contains("1 failed") && again.contains("broken.mp3"),
+        "still reported: {again}"
+    );
+}
+
+#[test]
+fn a_missing_folder_is_an_error_line_not_a_crash() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let db = tmp.path().join("lib.sqlite");
+    let out = ok(segue(&db)
+        .arg("scan")
+        .arg(tmp.path().join("no-such-folder"))
+        .output()
+        .expect("run"));
+    assert!(out.contains("folder_not_found"), "{out}");
+}
+
+#[test]
+fn an_unusable_database_is_a_clear_error() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let db = tmp.path().join("lib.sqlite");
+    std::fs::write(&db, "garbage ".repeat(200)).expect("write");
+    let out = segue(&db).arg("stats").output().expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("segue:") && err.contains("lib.sqlite"),
+        "{err}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_file_is_reported() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let music = tmp.path().join("music");
+    std::fs::create_dir_all(&music).expect("mkdir");
+    let files = demo_files();
+    std::fs::copy(&files[0], music.join("fine.flac")).expect("copy");
+    let locked = music.join("locked.mp3");
+    std::fs::copy(&files[1], &locked).expect("copy");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    let db = tmp.path().join("lib.sqlite");
+    let mut cmd = segue(&db);
+    cmd.arg("scan").arg(&music);
+    // Root reads any file, so run as an unprivileged user: the permission check is real.
+    if effective_uid() == 0 {
+        use std::os::unix::process::CommandExt;
+        for dir in [tmp.path(), &music] {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+        }
+        std::fs::set_permissions(
+            music.join("fine.flac"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .expect("chmod");
+        cmd.uid(65534).gid(65534);
+    }
+    let out = ok(cmd.output().expect("run"));
+    assert!(out.contains("1 added"), "{out}");
+    assert!(
+        out.contains("locked.mp3")
+            && out.contains("unreadable")
+            && out.contains("permission denied"),
+        "{out}"
+    );
+}
+
+#[cfg(unix)]
+fn effective_uid() -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    // The owner of a file we just created is our effective uid.
+    let probe = tempfile::NamedTempFile::new().expect("probe");
+    probe.as_file().metadata().expect("meta").uid()
+}
+
+#[cfg(unix)]
+#[test]
+fn killing_the_importer_mid_write_leaves_a_consistent_database_and_the_next_scan_completes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let music = tmp.path().join("music");
+    let files = demo_files();
+    // Many paths (hard links: same bytes, distinct files to the scanner) so the scan takes a while.
+    let copies = 150;
+    for c in 0..copies {
+        let dir = music.join(format!("copy{c:03}"));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        for (i, f) in files.iter().enumerate() {
+            let to = dir.join(format!(
+                "{i:02}.{}",
+                f.extension().expect("ext").to_string_lossy()
+            ));
+            std::fs::hard_link(f, &to)
+                .or_else(|_| std::fs::copy(f, &to).map(|_| ()))
+                .expect("link");
+        }
+    }
+    let total = (copies * files.len()) as u64;
+    let db = tmp.path().join("lib.sqlite");
+    let mut child = segue(&db)
+        .arg("scan")
+        .arg(&music)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+
+    // Kill as soon as some batches are committed, while the importer is still writing.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut committed = 0;
+    while Instant::now() < deadline {
+        if db.exists()
+            && let Ok(store) = segue_store::Store::open(&db)
+            && let Ok(stats) = store.stats()
+        {
+            committed = stats.tracks;
+            if committed > 0 {
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(
+        child.try_wait().expect("wait").is_none(),
+        "the scan finished before it could be killed"
+    );
+    child.kill().expect("kill -9");
+    child.wait().expect("reap");
+
+    let store = segue_store::Store::open(&db).expect("reopen after kill");
+    assert_eq!(store.integrity_check().expect("check"), "ok");
+    let after_kill = store.stats().expect("stats").tracks;
+    assert!(
+        after_kill >= committed && after_kill < total,
+        "{after_kill} of {total}"
+    );
+    drop(store);
+
+    let out = ok(segue(&db).arg("scan").output().expect("rescan"));
+    assert!(out.contains(&format!("{} unchanged", after_kill)), "{out}");
+    let store = segue_store::Store::open(&db).expect("open");
+    assert_eq!(store.stats().expect("stats").tracks, total);
+}

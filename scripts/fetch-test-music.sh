@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Fetch freely licensed game soundtracks shipped by Debian, for tests,
+# benchmarks and scripts/make-demo-library.sh.
+#
+# Usage: scripts/fetch-test-music.sh [CACHE_DIR]   (default: .cache/test-music)
+#
+# For each package this leaves CACHE_DIR/<package>/ holding its audio files
+# (under their original paths inside the package, e.g. usr/share/games/...)
+# and CACHE_DIR/<package>/copyright (licence and credits). The .deb is only
+# downloaded and unpacked with dpkg-deb, never installed. Running the script
+# again skips packages that are already extracted (marker file .done).
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cache="${1:-$repo_root/.cache/test-music}"
+mkdir -p "$cache"
+cache="$(cd "$cache" && pwd)"
+
+# megaglest-data is deliberately left out: ~240 MB for 9 tracks.
+packages=(
+  singularity-music           # ambient, CC BY-SA 3.0
+  hyperrogue-music            # ambient, CC BY-SA 3.0
+  fretsonfire-songs-muldjord  # death metal stems, CC BY-SA 3.0
+  fretsonfire-songs-sectoid   # rock stems, Expat (MIT) licence
+  wesnoth-1.16-music          # orchestral, GPL-2+
+  supertux-data               # retro / chiptune-leaning, GPL-2+ (mostly non-audio game data, dropped)
+)
+
+audio_re='\.(ogg|oga|opus|flac|mp3|wav|m4a|aiff?)$'
+updated=0
+
+download() { # $1 = package; downloads its .deb into $cache/debs
+  local pkg="$1"
+  mkdir -p "$cache/debs"
+  if compgen -G "$cache/debs/${pkg}_*.deb" >/dev/null; then return 0; fi
+  # apt-get download writes into the current directory.
+  if ! (cd "$cache/debs" && apt-get download "$pkg"); then
+    if [ "$updated" = 0 ]; then
+      echo "== $pkg not found, running apt-get update" >&2
+      if [ "$(id -u)" = 0 ]; then apt-get update; else sudo apt-get update; fi
+      updated=1
+      (cd "$cache/debs" && apt-get download "$pkg")
+    else
+      return 1
+    fi
+  fi
+}
+
+for pkg in "${packages[@]}"; do
+  dest="$cache/$pkg"
+  if [ -f "$dest/.done" ] && [ -f "$dest/.version" ]; then
+    echo "== $pkg: already extracted"
+    continue
+  fi
+  echo "== $pkg: downloading"
+  download "$pkg"
+  deb="$(ls "$cache/debs/${pkg}"_*.deb | head -n1)"
+  echo "== $pkg: extracting $(basename "$deb")"
+  rm -rf "$dest" "$dest.tmp"
+  mkdir -p "$dest.tmp"
+  dpkg-deb -x "$deb" "$dest.tmp"
+  # Keep only music (files under a music/ or songs/ folder: not game sprites,
+  # levels or sound effects, which supertux-data and hyperrogue-music also
+  # ship), the small credit/metadata texts next to it (Frets on Fire song.ini
+  # names artist and title), and the copyright file.
+  find "$dest.tmp" -type f \
+    | grep -Eiv "/(music|songs)/.*($audio_re|/(song\.ini|readme[^/]*|licen[cs]e[^/]*|authors[^/]*|credits[^/]*|copying[^/]*))\$" \
+    | grep -v "/usr/share/doc/$pkg/copyright\$" \
+    | tr '\n' '\0' | xargs -0 -r rm -f
+  find "$dest.tmp" -xtype l -delete        # symlinks into removed files
+  find "$dest.tmp" -depth -type d -empty -delete
+  cp "$dest.tmp/usr/share/doc/$pkg/copyright" "$dest.tmp/copyright"
+  dpkg-deb -f "$deb" Version >"$dest.tmp/.version"   # credited in assets/demo/CREDITS.md
+  touch "$dest.tmp/.done"
+  mv "$dest.tmp" "$dest"
+  # The .deb is no longer needed once extracted.
+  rm -f "$deb"
+done
+rmdir "$cache/debs" 2>/dev/null || true
+
+# Summary: where the audio is, file count and total minutes per package
+# (minutes need ffprobe; files it cannot read are counted as "unreadable":
+# three hyperrogue-music files repeat their Vorbis headers mid-stream, which
+# ffmpeg 5.1 rejects while other readers cope).
+have_ffprobe=0; command -v ffprobe >/dev/null && have_ffprobe=1
+echo
+echo "Test music in $cache"
+printf '%-28s %6s %8s %10s  %s\n' package files minutes unreadable "audio folder(s)"
+total_files=0 total_secs=0
+for pkg in "${packages[@]}"; do
+  dest="$cache/$pkg"
+  mapfile -t files < <(find "$dest" -type f | grep -Ei "$audio_re" | sort)
+  [ "${#files[@]}" -gt 0 ] || { echo "no audio found for $pkg" >&2; exit 1; }
+  secs=0 bad=0
+  if [ "$have_ffprobe" = 1 ]; then
+    for f in "${files[@]}"; do
+      d="$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$f" 2>/dev/null || true)"
+      if [[ "$d" =~ ^[0-9.]+$ ]]; then
+        secs="$(awk -v a="$secs" -v b="$d" 'BEGIN{printf "%.3f", a+b}')"
+      else
+        bad=$((bad + 1))
+      fi
+    done
+  fi
+  dirs="$(printf '%s\n' "${files[@]}" | xargs -r -d '\n' dirname | sort -u | sed "s|^$cache/||" | paste -sd' ')"
+  printf '%-28s %6d %8.1f %10d  %s\n' "$pkg" "${#files[@]}" "$(awk -v s="$secs" 'BEGIN{print s/60}')" "$bad" "$dirs"
+  total_files=$((total_files + ${#files[@]}))
+  total_secs="$(awk -v a="$total_secs" -v b="$secs" 'BEGIN{printf "%.3f", a+b}')"
+done
+printf '%-28s %6d %8.1f\n' total "$total_files" "$(awk -v s="$total_secs" 'BEGIN{print s/60}')"
+[ "$have_ffprobe" = 1 ] || echo "(install ffmpeg for durations)"

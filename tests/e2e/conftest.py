@@ -1,0 +1,78 @@
+"""End-to-end fixtures: a virtual display, tauri-driver (WebDriver for Tauri, over WebKitWebDriver)
+and a fresh app session per test with its own library database."""
+
+import os
+import pathlib
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.options import ArgOptions
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+APP = ROOT / "target" / "debug" / "segue-app"
+CLI = ROOT / "target" / "debug" / "segue"
+SHOTS = ROOT / "target" / "e2e"
+DEMO = ROOT / "assets" / "demo"
+AUDIO_EXTENSIONS = {".flac", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".wav", ".aif", ".aiff"}
+
+
+def demo_track_count() -> int:
+    return sum(1 for p in DEMO.rglob("*") if p.suffix.lower() in AUDIO_EXTENSIONS)
+
+
+def _wait_port(port: int, timeout: float) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def display():
+    if os.environ.get("DISPLAY"):
+        yield os.environ["DISPLAY"]
+        return
+    xvfb = subprocess.Popen(["Xvfb", ":99", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.environ["DISPLAY"] = ":99"
+    time.sleep(1)
+    yield ":99"
+    xvfb.terminate()
+    xvfb.wait(10)
+
+
+@pytest.fixture(scope="session")
+def tauri_driver(display):
+    assert APP.exists(), f"build the app first: {APP}"
+    exe = shutil.which("tauri-driver") or str(pathlib.Path.home() / ".cargo/bin/tauri-driver")
+    native = shutil.which("WebKitWebDriver") or "/usr/bin/WebKitWebDriver"
+    proc = subprocess.Popen([exe, "--native-driver", native],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait_port(4444, 30)
+    yield "http://127.0.0.1:4444"
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture
+def app(tauri_driver, tmp_path):
+    """A running app on a fresh database that starts with the demo library."""
+    db = tmp_path / "library.sqlite"
+    options = ArgOptions()
+    options.set_capability("browserName", "wry")
+    options.set_capability("tauri:options", {
+        "application": str(APP),
+        "args": ["--db", str(db), "--demo-library", str(DEMO)],
+    })
+    driver = webdriver.Remote(command_executor=tauri_driver, options=options)
+    driver.db_path = db
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    yield driver
+    driver.quit()
