@@ -416,7 +416,7 @@ fn replay_gain(tagged: &TaggedFile) -> ReplayGain {
     let tags = ordered_tags(tagged);
     let get = |key: ItemKey| {
         tags.iter()
-            .find_map(|t| t.get_string(key.clone()).and_then(parse_gain))
+            .find_map(|t| t.get_string(key).and_then(parse_gain))
     };
     ReplayGain {
         track_gain_db: get(ItemKey::ReplayGainTrackGain).filter(|g| g.abs() < 60.0),
