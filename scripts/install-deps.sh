@@ -47,7 +47,7 @@ echo "==> UI packages"
 (cd ui && npm ci --no-audit --no-fund --loglevel=error)
 
 if [ "${SEGUE_SKIP_TEST_TOOLS:-0}" != 1 ]; then
-  if ! command -v tauri-driver >/dev/null && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+  if ! command -v tauri-driver >/dev/null && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ]; then
     echo "==> tauri-driver (WebDriver bridge for end-to-end tests)"
     cargo install tauri-driver --locked --version 2.1.0 --quiet
   fi

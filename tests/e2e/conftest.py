@@ -51,7 +51,8 @@ def display():
 @pytest.fixture(scope="session")
 def tauri_driver(display):
     assert APP.exists(), f"build the app first: {APP}"
-    exe = shutil.which("tauri-driver") or str(pathlib.Path.home() / ".cargo/bin/tauri-driver")
+    cargo_home = pathlib.Path(os.environ.get("CARGO_HOME", pathlib.Path.home() / ".cargo"))
+    exe = shutil.which("tauri-driver") or str(cargo_home / "bin" / "tauri-driver")
     native = shutil.which("WebKitWebDriver") or "/usr/bin/WebKitWebDriver"
     proc = subprocess.Popen([exe, "--native-driver", native],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
