@@ -46,6 +46,16 @@ fn demo(ext: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("the demo library has no .{ext} file"))
 }
 
+/// Paths `segue report` would list.
+fn stored_issue_paths(store: &Store) -> HashSet<String> {
+    store
+        .issues()
+        .expect("issues")
+        .into_iter()
+        .map(|i| i.path)
+        .collect()
+}
+
 fn run_scan(store: &mut Store, roots: &[&Path]) -> ScanReport {
     let roots: Vec<PathBuf> = roots.iter().map(|r| r.to_path_buf()).collect();
     scan(
@@ -486,13 +496,7 @@ fn bad_files_are_reported_with_reasons_and_never_stop_the_import() {
     assert_eq!(report.failed as usize, expected.len());
 
     // The report survives in the database (`segue report`).
-    let stored: HashSet<String> = f
-        .store
-        .issues()
-        .expect("issues")
-        .into_iter()
-        .map(|i| i.path)
-        .collect();
+    let stored = stored_issue_paths(&f.store);
     for path in expected.keys() {
         assert!(
             stored.contains(&*path.to_string_lossy()),
@@ -526,13 +530,7 @@ fn bad_files_are_reported_with_reasons_and_never_stop_the_import() {
     copy(&demo("flac"), &m.join("corrupt.flac"));
     std::fs::remove_file(m.join("notes.mp3")).expect("rm");
     let again = run_scan(&mut f.store, &[m]);
-    let stored: HashSet<String> = f
-        .store
-        .issues()
-        .expect("issues")
-        .into_iter()
-        .map(|i| i.path)
-        .collect();
+    let stored = stored_issue_paths(&f.store);
     assert!(!stored.contains(&*m.join("corrupt.flac").to_string_lossy()));
     assert!(!stored.contains(&*m.join("notes.mp3").to_string_lossy()));
     assert_eq!(again.updated, 1, "{again:?}");
