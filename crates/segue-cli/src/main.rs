@@ -168,25 +168,32 @@ fn scan(service: &Service, folders: &[PathBuf], json: bool) -> Result<i32> {
     let bar = indicatif::ProgressBar::new_spinner();
     bar.enable_steady_tick(Duration::from_millis(120));
     let reading_style = indicatif::ProgressStyle::with_template(
-        "{spinner} Importing [{bar:30}] {pos}/{len} files  {per_sec}  eta {eta}  {msg}",
+        "{spinner} Importing [{bar:30}] {pos}/{len} files  {msg}",
     )
     .map(|s| s.progress_chars("=> "))
     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-    let mut styled = false;
+    let mut reading_since: Option<std::time::Instant> = None;
     let report: ScanReport = service.scan(folders, &cancel, &mut |p| match p.phase {
         ScanPhase::Walking => {
             bar.set_message(format!("Looking for music: {} files", p.files_found))
         }
         ScanPhase::Reading => {
-            if !styled {
+            let since = *reading_since.get_or_insert_with(|| {
                 bar.set_style(reading_style.clone());
                 bar.set_length(p.files_to_read);
-                styled = true;
-            }
+                std::time::Instant::now()
+            });
             bar.set_position(p.files_read);
+            let secs = since.elapsed().as_secs_f64();
+            let mut msg = if secs > 0.2 {
+                format!("{:.0} files/s", p.files_read as f64 / secs)
+            } else {
+                String::new()
+            };
             if p.files_failed > 0 {
-                bar.set_message(format!("{} failed", p.files_failed));
+                msg.push_str(&format!("  {} failed", p.files_failed));
             }
+            bar.set_message(msg);
         }
         ScanPhase::Finishing | ScanPhase::Done => {}
     })?;
