@@ -11,7 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 APT_PACKAGES=(
   # build
-  build-essential pkg-config curl ca-certificates python3 python3-venv python3-pip
+  build-essential pkg-config cmake curl ca-certificates python3 python3-venv python3-pip
   # Tauri 2 / WebKitGTK
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev libxdo-dev
   # audio output (rodio/cpal via ALSA, routed to PulseAudio)
