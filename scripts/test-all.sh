@@ -19,7 +19,8 @@ step "UI: type check and build (needed by the app crate)"
 step "lints (cargo clippy -D warnings)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "Rust tests (real files, real SQLite; regenerates the TypeScript bindings)"
+step "Rust tests (real files, real SQLite, real playback into a PulseAudio null sink; regenerates the TypeScript bindings)"
+source scripts/pulse-test-sink.sh
 cargo test --workspace --locked
 
 step "TypeScript bindings are up to date"

@@ -1,0 +1,212 @@
+//! Turning decoded audio into what the device plays: channel mapping and resampling.
+
+use rubato::audioadapter_buffers::direct::InterleavedSlice;
+use rubato::{Fft, FixedSync, Resampler};
+
+/// Maps interleaved `from`-channel audio to `to` channels: mono is copied to every output,
+/// extra channels are folded into the first two, missing ones are silent.
+pub(crate) fn map_channels(input: &[f32], from: usize, to: usize, out: &mut Vec<f32>) {
+    if from == to {
+        out.extend_from_slice(input);
+        return;
+    }
+    for frame in input.chunks_exact(from) {
+        match (from, to) {
+            (1, _) => out.extend(std::iter::repeat_n(frame[0], to)),
+            (_, 1) => out.push(frame.iter().sum::<f32>() / from as f32),
+            _ => {
+                // Keep front left/right; fold any others in at -3 dB so nothing is lost.
+                let extra: f32 = frame[2..].iter().sum::<f32>() * std::f32::consts::FRAC_1_SQRT_2
+                    / (from - 2).max(1) as f32;
+                let (l, r) = if from >= 2 {
+                    (frame[0] + extra, frame[1] + extra)
+                } else {
+                    (frame[0], frame[0])
+                };
+                out.push(l);
+                out.push(r);
+                out.extend(std::iter::repeat_n(0.0, to.saturating_sub(2)));
+            }
+        }
+    }
+}
+
+/// A streaming sample-rate converter (rubato's FFT resampler). Audio of consecutive tracks
+/// at the same rate flows through one converter, so their join stays sample-continuous.
+pub(crate) struct StreamResampler {
+    inner: Option<Fft<f32>>,
+    channels: usize,
+    from: u32,
+    to: u32,
+    pending: Vec<f32>,
+    /// Output frames still to drop at the start (the filter's delay).
+    delay_left: usize,
+    /// Input frames consumed and output frames produced, to size the tail exactly.
+    frames_in: u64,
+    frames_out: u64,
+}
+
+impl StreamResampler {
+    pub fn new(from: u32, to: u32, channels: usize) -> Result<StreamResampler, String> {
+        let inner = if from == to {
+            None
+        } else {
+            Some(
+                Fft::<f32>::new(from as usize, to as usize, 1024, channels, FixedSync::Input)
+                    .map_err(|e| e.to_string())?,
+            )
+        };
+        let delay_left = inner.as_ref().map_or(0, |r| r.output_delay());
+        Ok(StreamResampler {
+            inner,
+            channels,
+            from,
+            to,
+            pending: Vec::new(),
+            delay_left,
+            frames_in: 0,
+            frames_out: 0,
+        })
+    }
+
+    /// Whether this converter handles audio of `rate` Hz with `channels` channels.
+    pub fn accepts(&self, rate: u32, channels: usize) -> bool {
+        self.from == rate && self.channels == channels
+    }
+
+    /// Output frames the input so far will produce once flushed.
+    pub fn expected_output_frames(&self, input_frames: u64) -> u64 {
+        (input_frames as f64 * f64::from(self.to) / f64::from(self.from)).round() as u64
+    }
+
+    /// Converts `input` (interleaved), appending whatever output is ready to `out`.
+    pub fn push(&mut self, input: &[f32], out: &mut Vec<f32>) -> Result<(), String> {
+        let ch = self.channels;
+        let Some(r) = self.inner.as_mut() else {
+            out.extend_from_slice(input);
+            return Ok(());
+        };
+        self.pending.extend_from_slice(input);
+        self.frames_in += (input.len() / ch) as u64;
+        loop {
+            let need = r.input_frames_next();
+            if self.pending.len() / ch < need {
+                return Ok(());
+            }
+            let produced = Self::run(r, &self.pending[..need * ch], ch, out)?;
+            self.pending.drain(..need * ch);
+            trim_delay(
+                &mut self.delay_left,
+                &mut self.frames_out,
+                ch,
+                produced,
+                out,
+            );
+        }
+    }
+
+    /// Pushes the remaining input through (padding with silence) and trims the output to the
+    /// exact converted length.
+    pub fn flush(&mut self, out: &mut Vec<f32>) -> Result<(), String> {
+        let ch = self.channels;
+        let Some(r) = self.inner.as_mut() else {
+            return Ok(());
+        };
+        let target =
+            (self.frames_in as f64 * f64::from(self.to) / f64::from(self.from)).round() as u64;
+        let mut guard = 0;
+        while self.frames_out < target && guard < 64 {
+            guard += 1;
+            let need = r.input_frames_next();
+            let mut chunk = std::mem::take(&mut self.pending);
+            chunk.resize(need * ch, 0.0);
+            let produced = Self::run(r, &chunk, ch, out)?;
+            trim_delay(
+                &mut self.delay_left,
+                &mut self.frames_out,
+                ch,
+                produced,
+                out,
+            );
+        }
+        let excess = self.frames_out.saturating_sub(target) as usize;
+        out.truncate(out.len() - excess.min(out.len() / ch) * ch);
+        self.frames_out -= excess as u64;
+        Ok(())
+    }
+
+    fn run(
+        r: &mut Fft<f32>,
+        input: &[f32],
+        ch: usize,
+        out: &mut Vec<f32>,
+    ) -> Result<usize, String> {
+        let frames_in = input.len() / ch;
+        let frames_out = r.output_frames_next();
+        let start = out.len();
+        out.resize(start + frames_out * ch, 0.0);
+        let adapter_in = InterleavedSlice::new(input, ch, frames_in).map_err(|e| e.to_string())?;
+        let mut adapter_out = InterleavedSlice::new_mut(&mut out[start..], ch, frames_out)
+            .map_err(|e| e.to_string())?;
+        let (_, produced) = r
+            .process_into_buffer(&adapter_in, &mut adapter_out, None)
+            .map_err(|e| e.to_string())?;
+        out.truncate(start + produced * ch);
+        Ok(produced)
+    }
+}
+
+/// Drops the filter delay from the front of freshly produced output and counts the rest.
+fn trim_delay(
+    delay_left: &mut usize,
+    frames_out: &mut u64,
+    ch: usize,
+    produced: usize,
+    out: &mut Vec<f32>,
+) {
+    let drop = (*delay_left).min(produced);
+    if drop > 0 {
+        let start = out.len() - produced * ch;
+        out.drain(start..start + drop * ch);
+        *delay_left -= drop;
+    }
+    *frames_out += (produced - drop) as u64;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mono_and_surround_map_to_stereo() {
+        let mut out = Vec::new();
+        map_channels(&[0.5, -0.5], 1, 2, &mut out);
+        assert_eq!(out, [0.5, 0.5, -0.5, -0.5]);
+        out.clear();
+        map_channels(&[1.0, 0.0, 0.0, 0.0, 0.0, 0.0], 6, 2, &mut out);
+        assert_eq!(out, [1.0, 0.0]);
+    }
+
+    #[test]
+    fn resampling_keeps_length_timing_and_frequency() {
+        // 1 s of a 1 kHz sine at 44.1 kHz, fed in uneven pieces, becomes 1 s at 48 kHz.
+        let input: Vec<f32> = (0..44_100)
+            .map(|i| (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / 44_100.0).sin() * 0.5)
+            .collect();
+        let mut r = StreamResampler::new(44_100, 48_000, 1).expect("resampler");
+        let mut out = Vec::new();
+        for piece in input.chunks(777) {
+            r.push(piece, &mut out).expect("push");
+        }
+        r.flush(&mut out).expect("flush");
+        assert_eq!(out.len(), 48_000);
+        // Same phase as the ideal 48 kHz sine (no delay), away from the edges.
+        let err: f32 = (1000..47_000)
+            .map(|i| {
+                let ideal = (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / 48_000.0).sin() * 0.5;
+                (out[i] - ideal).abs()
+            })
+            .fold(0.0, f32::max);
+        assert!(err < 1e-3, "max error {err}");
+    }
+}

@@ -1,0 +1,182 @@
+//! Segue's playback engine.
+//!
+//! A [`Player`] owns one engine thread. The thread opens the audio device (rodio over cpal),
+//! decodes the queue ahead of the device into a lock-free ring buffer, converts it to the
+//! device's rate and channels, applies each track's gain, and reports what is audible as
+//! [`PlayerEvent`]s. Its contract:
+//!
+//! - The audio callback never waits: it only reads the ring buffer and a few atomics. The
+//!   engine thread never touches a database or the UI; callers record history from events.
+//! - Consecutive tracks play gaplessly: the next track is decoded into the same ring right
+//!   after the last sample of the current one, through the same resampler when the formats
+//!   match, so the device sees one continuous stream.
+//! - Events follow the device, not the decoder: `TrackStarted` fires when the track's first
+//!   sample reaches the device, `Position` a few times a second while it plays.
+//! - A track that cannot be opened or decoded produces an `Error` event and playback moves on.
+//! - Volume changes ramp over a few milliseconds, so they never click.
+
+mod convert;
+mod engine;
+mod output;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use engine::DeviceInfo;
+
+/// One entry of the play queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueItem {
+    /// The caller's id for the track (the library's track id), echoed in events.
+    pub track_id: i64,
+    pub path: PathBuf,
+    /// Linear gain applied to this track (loudness normalisation); 1.0 leaves it as is.
+    pub gain: f32,
+}
+
+/// Why a track stopped playing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    Completed,
+    Skipped,
+    Stopped,
+    Error,
+}
+
+/// What the engine reports. Positions are milliseconds from the start of the track.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlayerEvent {
+    TrackStarted {
+        index: usize,
+        track_id: i64,
+        position_ms: u64,
+    },
+    Position {
+        track_id: i64,
+        position_ms: u64,
+    },
+    TrackEnded {
+        track_id: i64,
+        reason: EndReason,
+        position_ms: u64,
+        listened_ms: u64,
+    },
+    Paused,
+    Resumed,
+    QueueFinished,
+    Error {
+        track_id: Option<i64>,
+        message: String,
+    },
+}
+
+/// Errors starting the engine. (Problems while playing arrive as events.)
+#[derive(Debug, thiserror::Error)]
+pub enum PlaybackError {
+    #[error("no audio output device is available ({0}); browsing, import and analysis still work")]
+    NoDevice(String),
+    #[error("the playback engine stopped")]
+    EngineGone,
+}
+
+pub(crate) enum Command {
+    SetQueue { items: Vec<QueueItem>, start: usize },
+    Pause,
+    Resume,
+    Stop,
+    Seek(Duration),
+    Next,
+    Previous,
+    SetVolume(f32),
+    SetMuted(bool),
+    Shutdown,
+}
+
+/// Handle to the engine thread. Dropping it stops playback and closes the device.
+pub struct Player {
+    commands: crossbeam_channel::Sender<Command>,
+    events: crossbeam_channel::Receiver<PlayerEvent>,
+    device: DeviceInfo,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Player {
+    /// Opens the default output device and starts the engine.
+    pub fn start() -> Result<Player, PlaybackError> {
+        let (commands, command_rx) = crossbeam_channel::unbounded();
+        let (event_tx, events) = crossbeam_channel::unbounded();
+        let (ready_tx, ready_rx) = crossbeam_channel::bounded(1);
+        let thread = std::thread::Builder::new()
+            .name("segue-playback".into())
+            .spawn(move || engine::run(command_rx, event_tx, ready_tx))
+            .map_err(|e| PlaybackError::NoDevice(e.to_string()))?;
+        match ready_rx.recv() {
+            Ok(Ok(device)) => Ok(Player {
+                commands,
+                events,
+                device,
+                thread: Some(thread),
+            }),
+            Ok(Err(e)) => {
+                let _ = thread.join();
+                Err(e)
+            }
+            Err(_) => Err(PlaybackError::EngineGone),
+        }
+    }
+
+    /// The device's format, which everything is converted to.
+    pub fn device(&self) -> &DeviceInfo {
+        &self.device
+    }
+
+    /// Events, in order. Receive them on any thread.
+    pub fn events(&self) -> &crossbeam_channel::Receiver<PlayerEvent> {
+        &self.events
+    }
+
+    fn send(&self, c: Command) -> Result<(), PlaybackError> {
+        self.commands.send(c).map_err(|_| PlaybackError::EngineGone)
+    }
+
+    /// Replaces the queue and starts playing `start`.
+    pub fn play_queue(&self, items: Vec<QueueItem>, start: usize) -> Result<(), PlaybackError> {
+        self.send(Command::SetQueue { items, start })
+    }
+    pub fn pause(&self) -> Result<(), PlaybackError> {
+        self.send(Command::Pause)
+    }
+    pub fn resume(&self) -> Result<(), PlaybackError> {
+        self.send(Command::Resume)
+    }
+    pub fn stop(&self) -> Result<(), PlaybackError> {
+        self.send(Command::Stop)
+    }
+    /// Jumps within the current track.
+    pub fn seek(&self, to: Duration) -> Result<(), PlaybackError> {
+        self.send(Command::Seek(to))
+    }
+    pub fn next(&self) -> Result<(), PlaybackError> {
+        self.send(Command::Next)
+    }
+    /// Restarts the current track, or goes to the previous one within its first 3 seconds.
+    pub fn previous(&self) -> Result<(), PlaybackError> {
+        self.send(Command::Previous)
+    }
+    /// Linear volume, 0.0 to 1.0.
+    pub fn set_volume(&self, volume: f32) -> Result<(), PlaybackError> {
+        self.send(Command::SetVolume(volume.clamp(0.0, 1.0)))
+    }
+    pub fn set_muted(&self, muted: bool) -> Result<(), PlaybackError> {
+        self.send(Command::SetMuted(muted))
+    }
+}
+
+impl Drop for Player {
+    fn drop(&mut self) {
+        let _ = self.commands.send(Command::Shutdown);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

@@ -1,0 +1,290 @@
+//! Real playback into a PulseAudio null sink, captured from its monitor and compared with the
+//! decoded source. Needs the sink from `scripts/pulse-test-sink.sh` (the test command starts
+//! it); ALSA's default device routes there, which is what the engine opens.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use segue_decode::Decoder;
+use segue_playback::{EndReason, Player, PlayerEvent, QueueItem};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/gapless")
+        .join(name)
+}
+
+fn decode(path: &Path) -> Vec<f32> {
+    let mut d = Decoder::open(path).expect("open");
+    let mut out = Vec::new();
+    while d.read(&mut out).expect("decode") > 0 {}
+    out
+}
+
+/// Records the null sink's monitor as 48 kHz stereo f32 until stopped.
+struct Capture {
+    child: Child,
+    file: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Capture {
+    fn start() -> Capture {
+        let sink_ok = Command::new("pactl")
+            .arg("info")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(
+            sink_ok,
+            "no PulseAudio server: run `source scripts/pulse-test-sink.sh` first (the test command does)"
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("capture.raw");
+        let child = Command::new("parecord")
+            .args([
+                "--raw",
+                "--format=float32le",
+                "--rate=48000",
+                "--channels=2",
+                "--latency-msec=20",
+            ])
+            .arg("--device=segue_test_sink.monitor")
+            .arg(&file)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("parecord");
+        // Wait until the recorder is really writing (0.3 s of the idle sink's silence), so
+        // nothing played afterwards is missed.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0) < 48_000 * 8 * 3 / 10 {
+            assert!(
+                Instant::now() < deadline,
+                "parecord never started recording"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Capture {
+            child,
+            file,
+            _dir: dir,
+        }
+    }
+
+    fn stop(mut self) -> Vec<f32> {
+        let _ = Command::new("kill")
+            .arg("-INT")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+        let bytes = std::fs::read(&self.file).expect("capture file");
+        bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect()
+    }
+}
+
+/// Collects events until `done` returns true for one, or the timeout passes.
+fn events_until(
+    player: &Player,
+    timeout: Duration,
+    done: impl Fn(&PlayerEvent) -> bool,
+) -> Vec<PlayerEvent> {
+    let deadline = Instant::now() + timeout;
+    let mut seen = Vec::new();
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match player.events().recv_timeout(left) {
+            Ok(e) => {
+                let stop = done(&e);
+                seen.push(e);
+                if stop {
+                    return seen;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    panic!("timed out; events so far: {seen:?}");
+}
+
+/// Normalised correlation of `reference[from..from+len]` with `captured` shifted by `off`
+/// frames (left channel; `step` subsamples the sum for the coarse search).
+fn correlation(
+    captured: &[f32],
+    reference: &[f32],
+    from: usize,
+    len: usize,
+    off: i64,
+    step: usize,
+) -> f64 {
+    let start = from as i64 + off;
+    if start < 0 || (start as usize + len) * 2 > captured.len() {
+        return f64::MIN;
+    }
+    let (mut dot, mut ce, mut re) = (0.0f64, 0.0f64, 0.0f64);
+    for i in (0..len).step_by(step) {
+        let c = f64::from(captured[(start as usize + i) * 2]);
+        let r = f64::from(reference[(from + i) * 2]);
+        dot += c * r;
+        ce += c * c;
+        re += r * r;
+    }
+    dot / (ce * re).sqrt().max(1e-12)
+}
+
+/// Offset (in frames) at which `reference[from..from+len]` appears in `captured`, searched
+/// over ±`range` around `guess` (coarse, then exact), with the correlation there.
+fn locate(
+    captured: &[f32],
+    reference: &[f32],
+    from: usize,
+    len: usize,
+    guess: i64,
+    range: i64,
+) -> (i64, f64) {
+    let best_of = |offsets: &mut dyn Iterator<Item = i64>, step: usize| {
+        offsets
+            .map(|off| (off, correlation(captured, reference, from, len, off, step)))
+            .fold((guess, f64::MIN), |a, b| if b.1 > a.1 { b } else { a })
+    };
+    let (coarse, _) = best_of(&mut (guess - range..=guess + range).step_by(4), 4);
+    let (exact, _) = best_of(&mut (coarse - 8..=coarse + 8), 1);
+    (exact, correlation(captured, reference, from, len, exact, 1))
+}
+
+/// Frame index of the first clearly audible sample.
+fn onset(x: &[f32]) -> usize {
+    x.chunks_exact(2)
+        .position(|f| f[0].abs() > 0.01 || f[1].abs() > 0.01)
+        .expect("the capture is silent")
+}
+
+#[test]
+fn playback_reaches_the_device_intact_and_gapless() {
+    let player = Player::start().expect("an output device (the PulseAudio null sink)");
+    assert_eq!(
+        (player.device().sample_rate, player.device().channels),
+        (48_000, 2)
+    );
+
+    // (1) A real recording comes back intact.
+    let source = decode(&fixture("source-48k.flac"));
+    let capture = Capture::start();
+    player
+        .play_queue(
+            vec![QueueItem {
+                track_id: 7,
+                path: fixture("source-48k.flac"),
+                gain: 1.0,
+            }],
+            0,
+        )
+        .expect("play");
+    let events = events_until(&player, Duration::from_secs(30), |e| {
+        *e == PlayerEvent::QueueFinished
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let captured = capture.stop();
+    assert!(
+        matches!(
+            events.first(),
+            Some(PlayerEvent::TrackStarted {
+                index: 0,
+                track_id: 7,
+                ..
+            })
+        ),
+        "{events:?}"
+    );
+    assert!(events.iter().any(|e| matches!(
+        e,
+        PlayerEvent::TrackEnded {
+            track_id: 7,
+            reason: EndReason::Completed,
+            ..
+        }
+    )));
+    let guess = onset(&captured) as i64 - onset(&source) as i64;
+    let frames = source.len() / 2;
+    let (offset, _) = locate(&captured, &source, 48_000, 24_000, guess, 24_000);
+    let corr = correlation(&captured, &source, 0, frames, offset, 1);
+    assert!(corr >= 0.99, "correlation {corr:.4} at offset {offset}");
+
+    // (2) Two halves of one recording play as one: measure the gap at the join in samples.
+    let p1 = decode(&fixture("part1.opus"));
+    let p2 = decode(&fixture("part2.opus"));
+    let joined: Vec<f32> = p1.iter().chain(&p2).copied().collect();
+    let join = p1.len() / 2;
+    let capture = Capture::start();
+    player
+        .play_queue(
+            vec![
+                QueueItem {
+                    track_id: 1,
+                    path: fixture("part1.opus"),
+                    gain: 1.0,
+                },
+                QueueItem {
+                    track_id: 2,
+                    path: fixture("part2.opus"),
+                    gain: 1.0,
+                },
+            ],
+            0,
+        )
+        .expect("play");
+    let events = events_until(&player, Duration::from_secs(30), |e| {
+        *e == PlayerEvent::QueueFinished
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let captured = capture.stop();
+    let guess = onset(&captured) as i64 - onset(&joined) as i64;
+    let window = 24_000;
+    let (before, c1) = locate(
+        &captured,
+        &joined,
+        join - window - 4_800,
+        window,
+        guess,
+        2_000,
+    );
+    let (after, c2) = locate(&captured, &joined, join + 4_800, window, before, 200);
+    let gap = after - before;
+    eprintln!(
+        "gapless: offset before the join {before}, after {after}: gap {gap} samples (corr {c1:.4} / {c2:.4})"
+    );
+    assert_eq!(gap, 0, "the join added {gap} samples");
+    assert!(c1 >= 0.99 && c2 >= 0.99, "correlations {c1:.4} / {c2:.4}");
+    let whole = correlation(&captured, &joined, 0, joined.len() / 2, before, 1);
+    assert!(whole >= 0.99, "whole-stream correlation {whole:.4}");
+    let order: Vec<String> = events
+        .iter()
+        .filter(|e| !matches!(e, PlayerEvent::Position { .. }))
+        .map(|e| format!("{e:?}"))
+        .collect();
+    assert!(
+        matches!(
+            events
+                .iter()
+                .find(|e| matches!(e, PlayerEvent::TrackEnded { track_id: 1, .. })),
+            Some(PlayerEvent::TrackEnded {
+                reason: EndReason::Completed,
+                ..
+            })
+        ),
+        "{order:?}"
+    );
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            PlayerEvent::TrackStarted {
+                index: 1,
+                track_id: 2,
+                ..
+            }
+        )),
+        "{order:?}"
+    );
+}
