@@ -13,6 +13,11 @@ pub use track::{
     AudioProperties, Codec, Container, LibraryStats, ReplayGain, Track, TrackId, TrackTags,
 };
 
+/// Whether a play counts as a full listen: at least half the track, or at least 4 minutes.
+pub fn is_full_listen(ms_listened: i64, duration_ms: i64) -> bool {
+    ms_listened >= 240_000 || (duration_ms > 0 && ms_listened * 2 >= duration_ms)
+}
+
 /// An error as the UI sees it: a stable machine-readable `kind` and a human `message`.
 ///
 /// Library crates keep their own typed `thiserror` enums; the service layer converts them into
@@ -24,4 +29,15 @@ pub struct UiError {
     pub kind: String,
     /// One sentence a person can act on.
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn full_listen_is_half_the_track_or_four_minutes() {
+        assert!(super::is_full_listen(60_000, 120_000));
+        assert!(!super::is_full_listen(59_999, 120_000));
+        assert!(super::is_full_listen(240_000, 600_000));
+        assert!(!super::is_full_listen(239_999, 600_000));
+    }
 }

@@ -459,7 +459,8 @@ impl Engine {
     /// Turns device progress into events.
     fn report(&mut self) {
         let played = self.shared.played_frames.load(Ordering::Acquire);
-        while self.markers.front().is_some_and(|m| played >= m.at_frame) {
+        // A track has started once its first frame has been played, not merely queued.
+        while self.markers.front().is_some_and(|m| played > m.at_frame) {
             let Some(m) = self.markers.pop_front() else {
                 break;
             };

@@ -17,12 +17,16 @@
 
 mod convert;
 mod engine;
+mod normalize;
 mod output;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 pub use engine::DeviceInfo;
+pub use normalize::{
+    Loudness, Normalization, NormalizationMode, REPLAYGAIN_REFERENCE_LUFS, normalization_gain,
+};
 
 /// One entry of the play queue.
 #[derive(Debug, Clone, PartialEq)]

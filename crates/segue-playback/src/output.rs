@@ -17,6 +17,8 @@ pub(crate) struct Shared {
     /// Target gain as `f32` bits; the callback ramps towards it to avoid clicks.
     pub volume_bits: AtomicU32,
     pub underruns: AtomicU64,
+    /// Frames handed to the device, silence included: shows the device is running.
+    pub device_frames: AtomicU64,
 }
 
 impl Shared {
@@ -27,6 +29,7 @@ impl Shared {
             flush: AtomicBool::new(false),
             volume_bits: AtomicU32::new(1.0f32.to_bits()),
             underruns: AtomicU64::new(0),
+            device_frames: AtomicU64::new(0),
         }
     }
 }
@@ -60,6 +63,7 @@ impl Iterator for RingSource {
     fn next(&mut self) -> Option<f32> {
         // Only act at frame boundaries so channels never get swapped.
         if self.in_frame == 0 {
+            self.shared.device_frames.fetch_add(1, Ordering::Relaxed);
             if self.shared.flush.load(Ordering::Acquire) {
                 let n = self.ring.slots();
                 if let Ok(chunk) = self.ring.read_chunk(n) {

@@ -5,6 +5,8 @@
 //! the caller's thread with progress and cancellation. It converts every library error into a
 //! [`UiError`] with a stable `kind` for the front end.
 
+mod playback;
+
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
@@ -13,7 +15,9 @@ use segue_core::{FileIssue, LibraryStats, ScanProgress, ScanReport, Track, UiErr
 use segue_library::{ScanError, ScanOptions};
 use segue_store::{Store, StoreError, TrackQuery};
 
+pub use playback::Playback;
 pub use segue_core;
+pub use segue_playback::{EndReason, Normalization, NormalizationMode, PlayerEvent};
 
 /// Environment variable that overrides the default database location.
 pub const DB_ENV: &str = "SEGUE_DB";
@@ -33,6 +37,8 @@ pub enum ServiceError {
     NoDataDir,
     #[error("{0}")]
     InvalidInput(String),
+    #[error(transparent)]
+    Playback(segue_playback::PlaybackError),
 }
 
 impl ServiceError {
@@ -47,6 +53,8 @@ impl ServiceError {
             ServiceError::NoFolders => "no_folders",
             ServiceError::NoDataDir => "no_data_dir",
             ServiceError::InvalidInput(_) => "invalid_input",
+            ServiceError::Playback(segue_playback::PlaybackError::NoDevice(_)) => "no_audio_device",
+            ServiceError::Playback(_) => "playback",
         }
     }
 }

@@ -101,6 +101,15 @@ pub enum PlayEnd {
 }
 
 impl PlayEnd {
+    fn parse(s: &str) -> PlayEnd {
+        match s {
+            "completed" => PlayEnd::Completed,
+            "skipped" => PlayEnd::Skipped,
+            "error" => PlayEnd::Error,
+            _ => PlayEnd::Stopped,
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             PlayEnd::Completed => "completed",
@@ -124,6 +133,18 @@ pub struct PlayRecord {
 
 /// Number of migrations (the schema version of an up-to-date database).
 const LATEST_SCHEMA: usize = 1;
+
+/// A play as stored, with whether it counts as a full listen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlayRow {
+    pub id: i64,
+    pub track_id: TrackId,
+    pub started_at_ms: i64,
+    pub ms_listened: i64,
+    pub end: PlayEnd,
+    pub position_ms: Option<i64>,
+    pub full_listen: bool,
+}
 
 fn migrations() -> Migrations<'static> {
     Migrations::new(vec![M::up(include_str!("schema.sql"))])
@@ -329,6 +350,57 @@ impl Store {
             ],
         )?;
         Ok(())
+    }
+
+    /// Opens a play of `track` that is under way (recorded as stopped until told otherwise,
+    /// so a crash leaves an honest row). Returns the play's id.
+    pub fn start_play(&self, track: TrackId, started_at_ms: i64) -> Result<i64> {
+        self.require_track(track)?;
+        Ok(self.conn.query_row(
+            "INSERT INTO plays (track_id, started_at, ms_listened, end_reason, position_ms)
+             VALUES (?1, ?2, 0, 'stopped', 0) RETURNING id",
+            rusqlite::params![track, started_at_ms],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Updates a play: how long it has been listened to, where it is, how it ended (so far).
+    pub fn update_play(
+        &self,
+        play_id: i64,
+        ms_listened: i64,
+        position_ms: i64,
+        end: PlayEnd,
+    ) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE plays SET ms_listened = ?2, position_ms = ?3, end_reason = ?4 WHERE id = ?1",
+            )?
+            .execute(rusqlite::params![play_id, ms_listened, position_ms, end.as_str()])?;
+        Ok(())
+    }
+
+    /// The most recent plays, newest first.
+    pub fn recent_plays(&self, limit: u32) -> Result<Vec<PlayRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT p.id, p.track_id, p.started_at, p.ms_listened, p.end_reason, p.position_ms, t.duration_ms
+             FROM plays p JOIN tracks t ON t.id = p.track_id
+             ORDER BY p.started_at DESC, p.id DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit], |r| {
+            let ms_listened: i64 = r.get(3)?;
+            let duration_ms: i64 = r.get(6)?;
+            Ok(PlayRow {
+                id: r.get(0)?,
+                track_id: r.get(1)?,
+                started_at_ms: r.get(2)?,
+                ms_listened,
+                end: PlayEnd::parse(&r.get::<_, String>(4)?),
+                position_ms: r.get(5)?,
+                full_listen: segue_core::is_full_listen(ms_listened, duration_ms),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Number of plays recorded for a track.

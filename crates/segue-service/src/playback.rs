@@ -1,0 +1,177 @@
+//! Playback for the UI and CLI: the engine plus a history recorder.
+//!
+//! The recorder thread receives every engine event, writes the listening history through its
+//! own database connection (the audio side never touches SQLite), and forwards the event to
+//! whoever drives the UI. A play's row is written when the track starts and updated at most
+//! once a second, so killing the process loses at most the last second of it.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crossbeam_channel::{Receiver, Sender};
+use segue_core::TrackId;
+use segue_playback::{
+    EndReason, Loudness, Normalization, Player, PlayerEvent, QueueItem, normalization_gain,
+};
+use segue_store::{PlayEnd, Store};
+
+use crate::{Result, Service, ServiceError};
+
+/// How often a running play's row is brought up to date.
+const HISTORY_EVERY: Duration = Duration::from_secs(1);
+
+/// A running player with its history recorder. Dropping it stops playback; the recorder
+/// finishes writing first.
+pub struct Playback {
+    /// Always `Some` until drop.
+    player: Option<Player>,
+    events: Receiver<PlayerEvent>,
+    recorder: Option<std::thread::JoinHandle<()>>,
+    pub normalization: Normalization,
+}
+
+impl Service {
+    /// Opens the audio device and starts the engine. Without a device this is an error and
+    /// everything else in the service keeps working.
+    pub fn start_playback(&self) -> Result<Playback> {
+        let player = Player::start().map_err(ServiceError::Playback)?;
+        let store = Store::open(self.db_path())?;
+        let (tx, events) = crossbeam_channel::unbounded();
+        let engine_events = player.events().clone();
+        let recorder = std::thread::Builder::new()
+            .name("segue-history".into())
+            .spawn(move || record(store, engine_events, tx))
+            .map_err(|e| {
+                ServiceError::InvalidInput(format!("cannot start the history recorder: {e}"))
+            })?;
+        Ok(Playback {
+            player: Some(player),
+            events,
+            recorder: Some(recorder),
+            normalization: Normalization::default(),
+        })
+    }
+}
+
+impl Playback {
+    pub fn player(&self) -> &Player {
+        self.player.as_ref().expect("the player lives until drop")
+    }
+
+    /// Engine events, after the history has recorded them.
+    pub fn events(&self) -> &Receiver<PlayerEvent> {
+        &self.events
+    }
+
+    /// Plays library tracks in order from `start`, each with its normalisation gain.
+    pub fn play_tracks(&self, service: &Service, ids: &[TrackId], start: usize) -> Result<()> {
+        let mut items = Vec::with_capacity(ids.len());
+        for &id in ids {
+            let t = service.track(id)?;
+            let loudness = Loudness {
+                replay_gain: t.replay_gain,
+                ..Default::default()
+            };
+            items.push(QueueItem {
+                track_id: id,
+                path: t.path.clone().into(),
+                gain: normalization_gain(&self.normalization, &loudness),
+            });
+        }
+        self.player()
+            .play_queue(items, start)
+            .map_err(ServiceError::Playback)
+    }
+}
+
+impl Drop for Playback {
+    fn drop(&mut self) {
+        // Stopping ends the current play; dropping the player closes its event channel, so
+        // the recorder writes what is left and returns.
+        if let Some(player) = self.player.take() {
+            let _ = player.stop();
+            drop(player);
+        }
+        if let Some(recorder) = self.recorder.take() {
+            let _ = recorder.join();
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+struct Current {
+    play_id: i64,
+    listened_ms: i64,
+    last_position_ms: i64,
+    last_write: Instant,
+}
+
+fn record(store: Store, events: Receiver<PlayerEvent>, forward: Sender<PlayerEvent>) {
+    let mut current: Option<Current> = None;
+    let write = |c: &Current, end: PlayEnd| {
+        if let Err(e) = store.update_play(c.play_id, c.listened_ms, c.last_position_ms, end) {
+            tracing::warn!("cannot record listening history: {e}");
+        }
+    };
+    for event in events.iter() {
+        match &event {
+            PlayerEvent::TrackStarted {
+                track_id,
+                position_ms,
+                ..
+            } => match store.start_play(*track_id, now_ms()) {
+                Ok(play_id) => {
+                    current = Some(Current {
+                        play_id,
+                        listened_ms: 0,
+                        last_position_ms: *position_ms as i64,
+                        last_write: Instant::now(),
+                    })
+                }
+                Err(e) => tracing::warn!("cannot record listening history: {e}"),
+            },
+            PlayerEvent::Position { position_ms, .. } => {
+                if let Some(c) = current.as_mut() {
+                    let delta = *position_ms as i64 - c.last_position_ms;
+                    // Seeks jump; only continuous progress counts as listening.
+                    if (0..2_000).contains(&delta) {
+                        c.listened_ms += delta;
+                    }
+                    c.last_position_ms = *position_ms as i64;
+                    if c.last_write.elapsed() >= HISTORY_EVERY {
+                        write(c, PlayEnd::Stopped);
+                        c.last_write = Instant::now();
+                    }
+                }
+            }
+            PlayerEvent::TrackEnded {
+                reason,
+                position_ms,
+                listened_ms,
+                ..
+            } => {
+                if let Some(mut c) = current.take() {
+                    c.listened_ms = *listened_ms as i64;
+                    c.last_position_ms = *position_ms as i64;
+                    let end = match reason {
+                        EndReason::Completed => PlayEnd::Completed,
+                        EndReason::Skipped => PlayEnd::Skipped,
+                        EndReason::Stopped => PlayEnd::Stopped,
+                        EndReason::Error => PlayEnd::Error,
+                    };
+                    write(&c, end);
+                }
+            }
+            _ => {}
+        }
+        let _ = forward.send(event);
+    }
+    if let Some(c) = current {
+        write(&c, PlayEnd::Stopped);
+    }
+}
