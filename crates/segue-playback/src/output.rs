@@ -40,8 +40,11 @@ pub(crate) struct RingSource {
     channels: u16,
     rate: u32,
     volume: f32,
-    /// Position within the current frame, to count whole frames.
+    /// Position within the current frame. Real audio and silence are both emitted in whole
+    /// frames: a lone silent sample would shift every later sample to the other channel.
     in_frame: u16,
+    /// Whether the current frame is silence (paused, nothing queued, or a flush).
+    silent_frame: bool,
 }
 
 impl RingSource {
@@ -53,6 +56,7 @@ impl RingSource {
             rate,
             volume: 1.0,
             in_frame: 0,
+            silent_frame: false,
         }
     }
 }
@@ -61,7 +65,7 @@ impl Iterator for RingSource {
     type Item = f32;
 
     fn next(&mut self) -> Option<f32> {
-        // Only act at frame boundaries so channels never get swapped.
+        // Decide once per frame, at its start, whether it carries audio or silence.
         if self.in_frame == 0 {
             self.shared.device_frames.fetch_add(1, Ordering::Relaxed);
             if self.shared.flush.load(Ordering::Acquire) {
@@ -74,16 +78,18 @@ impl Iterator for RingSource {
                     .fetch_add((n / usize::from(self.channels)) as u64, Ordering::AcqRel);
                 self.shared.flush.store(false, Ordering::Release);
             }
-            if self.shared.paused.load(Ordering::Relaxed)
-                || self.ring.slots() < usize::from(self.channels)
-            {
-                if !self.shared.paused.load(Ordering::Relaxed) && self.ring.slots() > 0 {
-                    self.shared.underruns.fetch_add(1, Ordering::Relaxed);
-                }
-                return Some(0.0);
+            let paused = self.shared.paused.load(Ordering::Relaxed);
+            let available = self.ring.slots() >= usize::from(self.channels);
+            if !paused && !available && self.ring.slots() > 0 {
+                self.shared.underruns.fetch_add(1, Ordering::Relaxed);
             }
+            self.silent_frame = paused || !available;
         }
-        let sample = self.ring.pop().unwrap_or(0.0);
+        let sample = if self.silent_frame {
+            0.0
+        } else {
+            self.ring.pop().unwrap_or(0.0)
+        };
         // ~5 ms ramp to the target volume: changes are smooth, never a step.
         let target = f32::from_bits(self.shared.volume_bits.load(Ordering::Relaxed));
         self.volume += (target - self.volume) * 0.005;
@@ -93,7 +99,9 @@ impl Iterator for RingSource {
         self.in_frame += 1;
         if self.in_frame == self.channels {
             self.in_frame = 0;
-            self.shared.played_frames.fetch_add(1, Ordering::AcqRel);
+            if !self.silent_frame {
+                self.shared.played_frames.fetch_add(1, Ordering::AcqRel);
+            }
         }
         Some(sample * self.volume)
     }
@@ -111,5 +119,30 @@ impl rodio::Source for RingSource {
     }
     fn total_duration(&self) -> Option<std::time::Duration> {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Silence of any length keeps left on left: the channel position never slips.
+    #[test]
+    fn silence_is_emitted_in_whole_frames() {
+        let (mut producer, consumer) = rtrb::RingBuffer::new(64);
+        let shared = Arc::new(Shared::new());
+        let mut source = RingSource::new(consumer, shared.clone(), 2, 48_000);
+        // Three samples while empty (an odd count), then a left/right pattern arrives.
+        let silent: Vec<f32> = (0..3).map(|_| source.next().unwrap_or(9.0)).collect();
+        assert_eq!(silent, [0.0, 0.0, 0.0]);
+        for _ in 0..4 {
+            producer.push(1.0).expect("room");
+            producer.push(-1.0).expect("room");
+        }
+        // Finish the silent frame started by the third sample, then the audio follows in order.
+        assert_eq!(source.next(), Some(0.0));
+        let out: Vec<f32> = (0..8).map(|_| source.next().unwrap_or(9.0)).collect();
+        assert_eq!(out, [1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0]);
+        assert_eq!(shared.played_frames.load(Ordering::Relaxed), 4);
     }
 }

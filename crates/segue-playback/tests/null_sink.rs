@@ -302,9 +302,6 @@ fn playback_reaches_the_device_intact_and_gapless() {
 }
 
 #[test]
-#[ignore = "intermittent (about 1 run in 10): the capture sometimes does not align with the source \
-            early in the stream; under investigation in issue 3. Passes when run on its own: \
-            cargo test -p segue-playback --test null_sink -- --ignored"]
 fn seek_lands_on_its_target() {
     let _sink = exclusive();
     let player = Player::start().expect("an output device (the PulseAudio null sink)");
@@ -377,9 +374,6 @@ fn seek_lands_on_its_target() {
 }
 
 #[test]
-#[ignore = "intermittent (about 3 runs in 10 after another test): a capture that does not \
-            align with the source; under investigation in issue 3. \
-            cargo test -p segue-playback --test null_sink -- --ignored"]
 fn volume_and_track_gain_change_the_level_by_the_expected_db() {
     let _sink = exclusive();
     let player = Player::start().expect("an output device (the PulseAudio null sink)");
