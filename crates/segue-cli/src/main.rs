@@ -1,5 +1,7 @@
 //! `segue`: the command line over the Segue service.
 
+mod play;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -48,6 +50,12 @@ enum Command {
         limit: Option<u32>,
         #[arg(long)]
         json: bool,
+    },
+    /// Play tracks in the terminal: a search (words) or files already in the library.
+    /// Keys: space pause, arrows seek, n next, p previous, +/- volume, q quit.
+    Play {
+        #[arg(required = true)]
+        query: Vec<String>,
     },
     /// Files that could not be imported, and why.
     Report {
@@ -130,6 +138,7 @@ fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
+        Command::Play { query } => play::play(&service, &query),
         Command::Report { json } => {
             let issues = service.issues()?;
             if json {

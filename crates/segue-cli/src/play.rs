@@ -1,0 +1,140 @@
+//! `segue play`: plays tracks in the terminal with a progress line and keys.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyModifiers};
+use segue_core::Track;
+use segue_service::{PlayerEvent, Service};
+
+const SEEK_STEP: Duration = Duration::from_secs(10);
+
+/// Restores the terminal when dropped, whatever happens.
+struct RawMode(bool);
+
+impl RawMode {
+    fn enable() -> RawMode {
+        RawMode(std::io::stdin().is_terminal() && crossterm::terminal::enable_raw_mode().is_ok())
+    }
+}
+
+impl Drop for RawMode {
+    fn drop(&mut self) {
+        if self.0 {
+            let _ = crossterm::terminal::disable_raw_mode();
+        }
+    }
+}
+
+/// Library tracks for the arguments: files by path, otherwise the words as a search.
+fn resolve(service: &Service, args: &[String]) -> Result<Vec<Track>> {
+    if !args.is_empty() && args.iter().all(|a| Path::new(a).is_file()) {
+        let library = service.tracks(None, None)?;
+        let mut tracks = Vec::new();
+        for a in args {
+            let wanted = std::fs::canonicalize(a).unwrap_or_else(|_| a.into());
+            match library.iter().find(|t| Path::new(&t.path) == wanted) {
+                Some(t) => tracks.push(t.clone()),
+                None => {
+                    bail!("{a} is not in the library: import its folder with `segue scan` first")
+                }
+            }
+        }
+        return Ok(tracks);
+    }
+    let query = args.join(" ");
+    let tracks = service.tracks((!query.is_empty()).then_some(query.as_str()), None)?;
+    if tracks.is_empty() {
+        bail!("no track matches \"{query}\"");
+    }
+    Ok(tracks)
+}
+
+fn clock(ms: u64) -> String {
+    format!("{}:{:02}", ms / 60_000, ms / 1000 % 60)
+}
+
+pub fn play(service: &Service, args: &[String]) -> Result<i32> {
+    let tracks = resolve(service, args)?;
+    let playback = service
+        .start_playback()
+        .context("cannot play (browsing, import and analysis still work)")?;
+    let ids: Vec<i64> = tracks.iter().map(|t| t.id).collect();
+    playback.play_tracks(service, &ids, 0)?;
+    eprintln!(
+        "{} tracks. Keys: space pause, ←/→ seek 10 s, n next, p previous, +/- volume, q quit",
+        tracks.len()
+    );
+
+    let raw = RawMode::enable();
+    let (key_tx, keys) = crossbeam_channel::unbounded::<KeyEvent>();
+    if raw.0 {
+        // Blocks on the terminal; it ends with the process.
+        std::thread::spawn(move || {
+            while let Ok(e) = event::read() {
+                if let Event::Key(k) = e
+                    && key_tx.send(k).is_err()
+                {
+                    break;
+                }
+            }
+        });
+    }
+
+    let player = playback.player();
+    let (mut index, mut position, mut paused, mut volume) = (0usize, 0u64, false, 1.0f32);
+    let mut out = std::io::stderr();
+    loop {
+        crossbeam_channel::select! {
+            recv(playback.events()) -> e => match e {
+                Ok(PlayerEvent::TrackStarted { index: i, position_ms, .. }) => { index = i; position = position_ms; }
+                Ok(PlayerEvent::Position { position_ms, .. }) => position = position_ms,
+                Ok(PlayerEvent::Paused) => paused = true,
+                Ok(PlayerEvent::Resumed) => paused = false,
+                Ok(PlayerEvent::Error { message, .. }) => { let _ = write!(out, "\r\x1b[2K! {message}\r\n"); }
+                Ok(PlayerEvent::QueueFinished) | Err(_) => break,
+                Ok(_) => {}
+            },
+            recv(keys) -> k => {
+                let Ok(k) = k else { continue };
+                match (k.code, k.modifiers) {
+                    (KeyCode::Char('q') | KeyCode::Esc, _) | (KeyCode::Char('c'), KeyModifiers::CONTROL) => break,
+                    (KeyCode::Char(' '), _) => { let _ = if paused { player.resume() } else { player.pause() }; }
+                    (KeyCode::Right, _) => { let _ = player.seek(Duration::from_millis(position) + SEEK_STEP); }
+                    (KeyCode::Left, _) => { let _ = player.seek(Duration::from_millis(position).saturating_sub(SEEK_STEP)); }
+                    (KeyCode::Char('n'), _) => { let _ = player.next(); }
+                    (KeyCode::Char('p'), _) => { let _ = player.previous(); }
+                    (KeyCode::Char('+' | '='), _) => { volume = (volume + 0.1).min(1.0); let _ = player.set_volume(volume); }
+                    (KeyCode::Char('-'), _) => { volume = (volume - 0.1).max(0.0); let _ = player.set_volume(volume); }
+                    _ => {}
+                }
+            }
+        }
+        if let Some(t) = tracks.get(index) {
+            let artist = t
+                .tags
+                .artist
+                .as_deref()
+                .or(t.tags.album_artist.as_deref())
+                .unwrap_or("Unknown Artist");
+            let _ = write!(
+                out,
+                "\r\x1b[2K{} {}/{}  {} — {}  {} / {}  vol {:.0}%",
+                if paused { "⏸" } else { "▶" },
+                index + 1,
+                tracks.len(),
+                artist,
+                t.tags.title,
+                clock(position),
+                clock(t.audio.duration_ms),
+                volume * 100.0
+            );
+            let _ = out.flush();
+        }
+    }
+    drop(raw);
+    let _ = writeln!(out);
+    Ok(0)
+}
