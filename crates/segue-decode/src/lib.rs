@@ -267,14 +267,28 @@ impl Decoder {
             if frames == 0 {
                 continue;
             }
+            // Where this packet's output belongs on the timeline.
+            let ticks = packet.pts.get() + packet.trim_start.get() as i64 - self.origin_ticks;
+            let first = (ticks as f64 * self.frames_per_tick).round() as i64;
+            let mut filled = 0usize;
             let drop = match self.seek_target {
-                None => 0,
+                None => {
+                    // Damaged data the demuxer skipped leaves a hole in the timestamps: fill it
+                    // with silence so the rest of the track keeps its time (positions, seeks,
+                    // gapless joins). A small tolerance absorbs rounding.
+                    let gap = first - self.position as i64;
+                    if gap > 64 && gap <= i64::from(self.info.sample_rate) * 30 {
+                        tracing::debug!("filling {gap} frames lost to damage with silence");
+                        out.resize(out.len() + gap as usize * channels, 0.0);
+                        self.position += gap as u64;
+                        self.skipped += 1;
+                        filled = gap as usize;
+                    }
+                    0
+                }
                 Some(target) => {
-                    // Decoders apply `trim_start` themselves, so output begins there. Frames
-                    // before 0 (priming) are negative and dropped like pre-roll.
-                    let ticks =
-                        packet.pts.get() + packet.trim_start.get() as i64 - self.origin_ticks;
-                    let first = (ticks as f64 * self.frames_per_tick).round() as i64;
+                    // Decoders apply `trim_start` themselves, so output begins at `first`.
+                    // Frames before 0 (priming) are negative and dropped like pre-roll.
                     let target = target as i64;
                     if first + frames as i64 <= target {
                         continue; // still before the target
@@ -304,7 +318,7 @@ impl Decoder {
                 self.finished = true;
             }
             self.position += delivered as u64;
-            return Ok(delivered);
+            return Ok(filled + delivered);
         }
         Ok(0)
     }

@@ -422,3 +422,86 @@ fn volume_and_track_gain_change_the_level_by_the_expected_db() {
         );
     }
 }
+
+#[test]
+fn damaged_and_unplayable_files_do_not_stop_the_queue() {
+    let _sink = exclusive();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // A real FLAC with 64 KiB of garbage in the middle of its audio.
+    let mut damaged = std::fs::read(fixture("source-48k.flac")).expect("read");
+    let mid = damaged.len() / 2;
+    for (i, b) in damaged[mid..mid + 65_536].iter_mut().enumerate() {
+        *b = (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[1];
+    }
+    let damaged_path = tmp.path().join("damaged.flac");
+    std::fs::write(&damaged_path, &damaged).expect("write");
+    let text_path = tmp.path().join("not-audio.mp3");
+    std::fs::write(&text_path, "plain text, not music\n".repeat(100)).expect("write");
+
+    let player = Player::start().expect("an output device (the PulseAudio null sink)");
+    let capture = Capture::start();
+    player
+        .play_queue(
+            vec![
+                QueueItem {
+                    track_id: 1,
+                    path: text_path,
+                    gain: 1.0,
+                },
+                QueueItem {
+                    track_id: 2,
+                    path: damaged_path,
+                    gain: 1.0,
+                },
+                QueueItem {
+                    track_id: 3,
+                    path: fixture("part2.opus"),
+                    gain: 1.0,
+                },
+            ],
+            0,
+        )
+        .expect("play");
+    let events = events_until(&player, Duration::from_secs(40), |e| {
+        *e == PlayerEvent::QueueFinished
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let captured = capture.stop();
+    // The text file is reported and skipped; the damaged FLAC plays through its end; the
+    // next track follows.
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            PlayerEvent::Error {
+                track_id: Some(1),
+                ..
+            }
+        )),
+        "{events:?}"
+    );
+    let ended: Vec<(i64, EndReason, u64)> = events
+        .iter()
+        .filter_map(|e| match e {
+            PlayerEvent::TrackEnded {
+                track_id,
+                reason,
+                position_ms,
+                ..
+            } => Some((*track_id, *reason, *position_ms)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ended.len(), 2, "{events:?}");
+    assert_eq!((ended[0].0, ended[0].1), (2, EndReason::Completed));
+    assert!(
+        ended[0].2 >= 7_000,
+        "the damaged track stopped early: {ended:?}"
+    );
+    assert_eq!((ended[1].0, ended[1].1), (3, EndReason::Completed));
+    // Audio from both played tracks reached the device.
+    let audible = captured
+        .chunks_exact(2)
+        .filter(|f| f[0].abs() > 0.01)
+        .count();
+    assert!(audible > 48_000 * 9, "only {audible} audible frames");
+}
