@@ -1,0 +1,122 @@
+//! Playback benchmark (run by scripts/bench-playback.sh, on the PulseAudio null sink):
+//! for each file, the time from the play command to the first audible sample at the sink
+//! (captured with parecord, whose own latency is at most 20 ms and is included), the CPU the
+//! whole process uses while playing, and peak memory.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use segue_playback::{Player, PlayerEvent, QueueItem};
+
+fn cpu_seconds() -> f64 {
+    // utime + stime from /proc/self/stat (fields 14 and 15, in clock ticks).
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit(')').next().unwrap_or("");
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks: f64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+        + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    let hz: f64 = Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0);
+    ticks / hz
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn main() {
+    let files: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
+    let seconds: u64 = std::env::var("SEGUE_BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20);
+    let player = match Player::start() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            std::process::exit(1);
+        }
+    };
+    println!(
+        "device: {} Hz, {} channels",
+        player.device().sample_rate,
+        player.device().channels
+    );
+    for (n, file) in files.iter().enumerate() {
+        let dir = std::env::temp_dir().join(format!("segue-bench-{}-{n}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let capture = dir.join("capture.raw");
+        let mut rec = Command::new("parecord")
+            .args([
+                "--raw",
+                "--format=float32le",
+                "--rate=48000",
+                "--channels=2",
+                "--latency-msec=20",
+                "--device=segue_test_sink.monitor",
+            ])
+            .arg(&capture)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("parecord (source scripts/pulse-test-sink.sh first)");
+        while std::fs::metadata(&capture).map(|m| m.len()).unwrap_or(0) < 48_000 * 8 / 2 {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let frame_at_command = std::fs::metadata(&capture).map(|m| m.len()).unwrap_or(0) / 8;
+        player
+            .play_queue(
+                vec![QueueItem {
+                    track_id: n as i64,
+                    path: file.clone(),
+                    gain: 1.0,
+                }],
+                0,
+            )
+            .expect("play");
+        // Steady state: measure CPU over the next `seconds`, after the start-up.
+        while !matches!(player.events().recv(), Ok(PlayerEvent::TrackStarted { .. })) {}
+        std::thread::sleep(Duration::from_millis(500));
+        let (cpu0, wall0) = (cpu_seconds(), Instant::now());
+        std::thread::sleep(Duration::from_secs(seconds));
+        let cpu = (cpu_seconds() - cpu0) / wall0.elapsed().as_secs_f64() * 100.0;
+        player.stop().expect("stop");
+        std::thread::sleep(Duration::from_millis(300));
+        let _ = Command::new("kill")
+            .arg("-INT")
+            .arg(rec.id().to_string())
+            .status();
+        let _ = rec.wait();
+        let bytes = std::fs::read(&capture).unwrap_or_default();
+        let samples: Vec<f32> = bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        let first = samples
+            .chunks_exact(2)
+            .position(|f| f[0].abs() > 1e-3 || f[1].abs() > 1e-3);
+        let latency_ms = first.map(|f| (f as f64 - frame_at_command as f64) / 48.0);
+        let _ = std::fs::remove_dir_all(&dir);
+        println!(
+            "{}: first audible sample {} after the play command; CPU {cpu:.2} % of one core over {seconds} s",
+            file.file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            latency_ms.map_or("never".into(), |ms| format!("{ms:.0} ms")),
+        );
+    }
+    println!(
+        "peak memory (RSS) of the whole process: {:.1} MB",
+        peak_rss_mb()
+    );
+}
