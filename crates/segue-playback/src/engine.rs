@@ -80,7 +80,7 @@ pub(crate) fn run(
     ready: Sender<Result<DeviceInfo, PlaybackError>>,
 ) {
     let sink = match rodio::DeviceSinkBuilder::from_default_device()
-        .map(|b| b.with_buffer_size(rodio::cpal::BufferSize::Fixed(4096)))
+        .map(|b| b.with_buffer_size(rodio::cpal::BufferSize::Fixed(2048)))
         .and_then(|b| b.open_stream())
         .or_else(|_| rodio::DeviceSinkBuilder::open_default_sink())
     {
@@ -107,10 +107,21 @@ pub(crate) fn run(
         device.channels,
         device.sample_rate,
     ));
+    // Opening a stream can take a while before the device pulls frames in real time
+    // (PulseAudio prebuffering), and the first callbacks arrive as one burst that fills the
+    // device buffer. Wait for half a second of output, which only real progress gives, so a
+    // play command is heard at once afterwards.
+    let opened = Instant::now();
+    while shared.device_frames.load(Ordering::Relaxed) < u64::from(device.sample_rate) / 2
+        && opened.elapsed() < Duration::from_secs(3)
+    {
+        std::thread::sleep(Duration::from_millis(5));
+    }
     tracing::info!(
-        "audio output: {} Hz, {} channels",
+        "audio output: {} Hz, {} channels, running after {:?}",
         device.sample_rate,
-        device.channels
+        device.channels,
+        opened.elapsed()
     );
     let _ = ready.send(Ok(device));
 
@@ -295,6 +306,11 @@ impl Engine {
     }
 
     fn flush_ring(&mut self) {
+        // Nothing queued: no need to wait a device period for the callback.
+        if self.ring.slots() == self.ring.buffer().capacity() {
+            self.pushed_frames = self.shared.played_frames.load(Ordering::Acquire);
+            return;
+        }
         self.shared.flush.store(true, Ordering::Release);
         let deadline = Instant::now() + Duration::from_millis(500);
         while self.shared.flush.load(Ordering::Acquire) && Instant::now() < deadline {
