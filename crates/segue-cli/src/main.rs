@@ -263,12 +263,7 @@ fn format_duration(ms: u64) -> String {
 }
 
 fn track_line(t: &Track) -> String {
-    let artist = t
-        .tags
-        .artist
-        .as_deref()
-        .or(t.tags.album_artist.as_deref())
-        .unwrap_or("Unknown Artist");
+    let artist = t.display_artist();
     let number = t
         .tags
         .track_number

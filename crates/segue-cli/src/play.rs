@@ -113,12 +113,7 @@ pub fn play(service: &Service, args: &[String]) -> Result<i32> {
             }
         }
         if let Some(t) = tracks.get(index) {
-            let artist = t
-                .tags
-                .artist
-                .as_deref()
-                .or(t.tags.album_artist.as_deref())
-                .unwrap_or("Unknown Artist");
+            let artist = t.display_artist();
             let _ = write!(
                 out,
                 "\r\x1b[2K{} {}/{}  {} — {}  {} / {}  vol {:.0}%",

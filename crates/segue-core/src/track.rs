@@ -172,6 +172,17 @@ pub struct Track {
     pub missing: bool,
 }
 
+impl Track {
+    /// The artist to show: the track artist, else the album artist, else "Unknown Artist".
+    pub fn display_artist(&self) -> &str {
+        self.tags
+            .artist
+            .as_deref()
+            .or(self.tags.album_artist.as_deref())
+            .unwrap_or("Unknown Artist")
+    }
+}
+
 /// Counts shown by `segue stats` and the app's library header.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
