@@ -86,6 +86,18 @@ impl Capture {
     }
 }
 
+/// Plays `items` to the end of the queue while capturing the sink; returns events and audio.
+fn play_through(player: &Player, items: Vec<QueueItem>) -> (Vec<PlayerEvent>, Vec<f32>) {
+    let capture = Capture::start();
+    player.play_queue(items, 0).expect("play");
+    let events = events_until(player, Duration::from_secs(40), |e| {
+        *e == PlayerEvent::QueueFinished
+    });
+    // Let the device play out what it holds before the recorder stops.
+    std::thread::sleep(Duration::from_millis(300));
+    (events, capture.stop())
+}
+
 /// Collects events until `done` returns true for one, or the timeout passes.
 fn events_until(
     player: &Player,
@@ -183,22 +195,14 @@ fn playback_reaches_the_device_intact_and_gapless() {
 
     // (1) A real recording comes back intact.
     let source = decode(&fixture("source-48k.flac"));
-    let capture = Capture::start();
-    player
-        .play_queue(
-            vec![QueueItem {
-                track_id: 7,
-                path: fixture("source-48k.flac"),
-                gain: 1.0,
-            }],
-            0,
-        )
-        .expect("play");
-    let events = events_until(&player, Duration::from_secs(30), |e| {
-        *e == PlayerEvent::QueueFinished
-    });
-    std::thread::sleep(Duration::from_millis(300));
-    let captured = capture.stop();
+    let (events, captured) = play_through(
+        &player,
+        vec![QueueItem {
+            track_id: 7,
+            path: fixture("source-48k.flac"),
+            gain: 1.0,
+        }],
+    );
     assert!(
         matches!(
             events.first(),
@@ -229,29 +233,21 @@ fn playback_reaches_the_device_intact_and_gapless() {
     let p2 = decode(&fixture("part2.opus"));
     let joined: Vec<f32> = p1.iter().chain(&p2).copied().collect();
     let join = p1.len() / 2;
-    let capture = Capture::start();
-    player
-        .play_queue(
-            vec![
-                QueueItem {
-                    track_id: 1,
-                    path: fixture("part1.opus"),
-                    gain: 1.0,
-                },
-                QueueItem {
-                    track_id: 2,
-                    path: fixture("part2.opus"),
-                    gain: 1.0,
-                },
-            ],
-            0,
-        )
-        .expect("play");
-    let events = events_until(&player, Duration::from_secs(30), |e| {
-        *e == PlayerEvent::QueueFinished
-    });
-    std::thread::sleep(Duration::from_millis(300));
-    let captured = capture.stop();
+    let (events, captured) = play_through(
+        &player,
+        vec![
+            QueueItem {
+                track_id: 1,
+                path: fixture("part1.opus"),
+                gain: 1.0,
+            },
+            QueueItem {
+                track_id: 2,
+                path: fixture("part2.opus"),
+                gain: 1.0,
+            },
+        ],
+    );
     let guess = onset(&captured) as i64 - onset(&joined) as i64;
     let window = 24_000;
     let (before, c1) = locate(
@@ -439,34 +435,26 @@ fn damaged_and_unplayable_files_do_not_stop_the_queue() {
     std::fs::write(&text_path, "plain text, not music\n".repeat(100)).expect("write");
 
     let player = Player::start().expect("an output device (the PulseAudio null sink)");
-    let capture = Capture::start();
-    player
-        .play_queue(
-            vec![
-                QueueItem {
-                    track_id: 1,
-                    path: text_path,
-                    gain: 1.0,
-                },
-                QueueItem {
-                    track_id: 2,
-                    path: damaged_path,
-                    gain: 1.0,
-                },
-                QueueItem {
-                    track_id: 3,
-                    path: fixture("part2.opus"),
-                    gain: 1.0,
-                },
-            ],
-            0,
-        )
-        .expect("play");
-    let events = events_until(&player, Duration::from_secs(40), |e| {
-        *e == PlayerEvent::QueueFinished
-    });
-    std::thread::sleep(Duration::from_millis(300));
-    let captured = capture.stop();
+    let (events, captured) = play_through(
+        &player,
+        vec![
+            QueueItem {
+                track_id: 1,
+                path: text_path,
+                gain: 1.0,
+            },
+            QueueItem {
+                track_id: 2,
+                path: damaged_path,
+                gain: 1.0,
+            },
+            QueueItem {
+                track_id: 3,
+                path: fixture("part2.opus"),
+                gain: 1.0,
+            },
+        ],
+    );
     // The text file is reported and skipped; the damaged FLAC plays through its end; the
     // next track follows.
     assert!(
