@@ -93,15 +93,9 @@ impl StreamResampler {
             if self.pending.len() / ch < need {
                 return Ok(());
             }
-            let produced = Self::run(r, &self.pending[..need * ch], ch, out)?;
+            let counters = (&mut self.delay_left, &mut self.frames_out);
+            Self::run(r, &self.pending[..need * ch], ch, out, counters)?;
             self.pending.drain(..need * ch);
-            trim_delay(
-                &mut self.delay_left,
-                &mut self.frames_out,
-                ch,
-                produced,
-                out,
-            );
         }
     }
 
@@ -109,25 +103,23 @@ impl StreamResampler {
     /// exact converted length.
     pub fn flush(&mut self, out: &mut Vec<f32>) -> Result<(), String> {
         let ch = self.channels;
+        let target = self.expected_output_frames(self.frames_in);
         let Some(r) = self.inner.as_mut() else {
             return Ok(());
         };
-        let target =
-            (self.frames_in as f64 * f64::from(self.to) / f64::from(self.from)).round() as u64;
         let mut guard = 0;
         while self.frames_out < target && guard < 64 {
             guard += 1;
             let need = r.input_frames_next();
             let mut chunk = std::mem::take(&mut self.pending);
             chunk.resize(need * ch, 0.0);
-            let produced = Self::run(r, &chunk, ch, out)?;
-            trim_delay(
-                &mut self.delay_left,
-                &mut self.frames_out,
+            Self::run(
+                r,
+                &chunk,
                 ch,
-                produced,
                 out,
-            );
+                (&mut self.delay_left, &mut self.frames_out),
+            )?;
         }
         let excess = self.frames_out.saturating_sub(target) as usize;
         out.truncate(out.len() - excess.min(out.len() / ch) * ch);
@@ -135,24 +127,28 @@ impl StreamResampler {
         Ok(())
     }
 
+    /// Resamples one chunk, appending the output minus any remaining filter delay, and
+    /// counts the frames kept.
     fn run(
         r: &mut Fft<f32>,
         input: &[f32],
         ch: usize,
         out: &mut Vec<f32>,
-    ) -> Result<usize, String> {
+        (delay_left, frames_out): (&mut usize, &mut u64),
+    ) -> Result<(), String> {
         let frames_in = input.len() / ch;
-        let frames_out = r.output_frames_next();
+        let capacity = r.output_frames_next();
         let start = out.len();
-        out.resize(start + frames_out * ch, 0.0);
+        out.resize(start + capacity * ch, 0.0);
         let adapter_in = InterleavedSlice::new(input, ch, frames_in).map_err(|e| e.to_string())?;
-        let mut adapter_out = InterleavedSlice::new_mut(&mut out[start..], ch, frames_out)
+        let mut adapter_out = InterleavedSlice::new_mut(&mut out[start..], ch, capacity)
             .map_err(|e| e.to_string())?;
         let (_, produced) = r
             .process_into_buffer(&adapter_in, &mut adapter_out, None)
             .map_err(|e| e.to_string())?;
         out.truncate(start + produced * ch);
-        Ok(produced)
+        trim_delay(delay_left, frames_out, ch, produced, out);
+        Ok(())
     }
 }
 
