@@ -9,19 +9,14 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use segue_decode::Decoder;
 
 use crate::convert::{StreamResampler, map_channels};
-use crate::output::{RingSource, Shared};
+use crate::output::{DeviceInfo, Output, Shared, open_output};
 use crate::{Command, EndReason, PlaybackError, PlayerEvent, QueueItem};
 
-/// The output format everything is converted to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DeviceInfo {
-    pub sample_rate: u32,
-    pub channels: u16,
-}
-
-/// Ring capacity: about a second of audio, enough to ride out scheduling hiccups.
-const RING_SECONDS: f64 = 1.0;
 const POSITION_EVERY: Duration = Duration::from_millis(250);
+/// A device that takes no audio for this long is treated as lost.
+const DEVICE_STALL: Duration = Duration::from_secs(2);
+/// How often a lost device is looked for again.
+const REOPEN_EVERY: Duration = Duration::from_secs(1);
 
 /// Where a track's audio begins in the device stream.
 struct Marker {
@@ -31,6 +26,8 @@ struct Marker {
     offset_ms: u64,
     /// A seek within the same track: no end/start events.
     seek: bool,
+    /// The track before this one stopped short of its end (a file truncated while playing).
+    after_failure: bool,
 }
 
 /// The track being decoded into the ring.
@@ -50,11 +47,29 @@ struct Audible {
     heard_before_seek: u64,
 }
 
+/// The device went away: playback is paused until it (or another) can be opened.
+struct Lost {
+    last_try: Instant,
+    /// Resume playing once a device is back (false when the user paused meanwhile).
+    resume: bool,
+}
+
 struct Engine {
     events: Sender<PlayerEvent>,
+    /// The open device stream; `None` while the device is lost.
+    sink: Option<rodio::MixerDeviceSink>,
+    /// Kept from the last output while the device is lost, so positions stay readable.
     shared: Arc<Shared>,
     ring: rtrb::Producer<f32>,
     device: DeviceInfo,
+    /// The device the user chose; `None` follows the default device.
+    chosen_device: Option<String>,
+    device_errors: Receiver<rodio::cpal::Error>,
+    published_device: Arc<std::sync::Mutex<DeviceInfo>>,
+    lost: Option<Lost>,
+    /// Device progress seen last, to notice a device that stopped taking audio.
+    watch_frames: u64,
+    watch_since: Instant,
     queue: Vec<QueueItem>,
     decoding: Option<Decoding>,
     resampler: Option<StreamResampler>,
@@ -63,7 +78,10 @@ struct Engine {
     resampler_in: u64,
     pushed_frames: u64,
     markers: VecDeque<Marker>,
-    end_marker: Option<u64>,
+    /// Where the stream ends, and whether its last track stopped short of its end.
+    end_marker: Option<(u64, bool)>,
+    /// The track just decoded stopped short; the next marker carries it.
+    decoded_short: bool,
     audible: Option<Audible>,
     paused: bool,
     volume: f32,
@@ -77,59 +95,36 @@ struct Engine {
 pub(crate) fn run(
     commands: Receiver<Command>,
     events: Sender<PlayerEvent>,
-    ready: Sender<Result<DeviceInfo, PlaybackError>>,
+    ready: Sender<Result<Arc<std::sync::Mutex<DeviceInfo>>, PlaybackError>>,
+    device_id: Option<String>,
 ) {
-    let sink = match rodio::DeviceSinkBuilder::from_default_device()
-        .map(|b| b.with_buffer_size(rodio::cpal::BufferSize::Fixed(2048)))
-        .and_then(|b| b.open_stream())
-        .or_else(|_| rodio::DeviceSinkBuilder::open_default_sink())
-    {
-        Ok(mut sink) => {
-            sink.log_on_drop(false);
-            sink
-        }
+    let Output {
+        sink,
+        shared,
+        ring,
+        device,
+        errors: device_errors,
+    } = match open_output(device_id.as_deref()) {
+        Ok(o) => o,
         Err(e) => {
-            let _ = ready.send(Err(PlaybackError::NoDevice(e.to_string())));
+            let _ = ready.send(Err(e));
             return;
         }
     };
-    let device = DeviceInfo {
-        sample_rate: sink.config().sample_rate().get(),
-        channels: sink.config().channel_count().get(),
-    };
-    let capacity =
-        (f64::from(device.sample_rate) * RING_SECONDS) as usize * usize::from(device.channels);
-    let (producer, consumer) = rtrb::RingBuffer::new(capacity);
-    let shared = Arc::new(Shared::new());
-    sink.mixer().add(RingSource::new(
-        consumer,
-        shared.clone(),
-        device.channels,
-        device.sample_rate,
-    ));
-    // Opening a stream can take a while before the device pulls frames in real time
-    // (PulseAudio prebuffering), and the first callbacks arrive as one burst that fills the
-    // device buffer. Wait for half a second of output, which only real progress gives, so a
-    // play command is heard at once afterwards.
-    let opened = Instant::now();
-    while shared.device_frames.load(Ordering::Relaxed) < u64::from(device.sample_rate) / 2
-        && opened.elapsed() < Duration::from_secs(3)
-    {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    tracing::info!(
-        "audio output: {} Hz, {} channels, running after {:?}",
-        device.sample_rate,
-        device.channels,
-        opened.elapsed()
-    );
-    let _ = ready.send(Ok(device));
-
+    let published_device = Arc::new(std::sync::Mutex::new(device.clone()));
+    let _ = ready.send(Ok(published_device.clone()));
     let mut engine = Engine {
         events,
+        sink: Some(sink),
         shared,
-        ring: producer,
+        ring,
         device,
+        chosen_device: device_id,
+        device_errors,
+        published_device,
+        lost: None,
+        watch_frames: 0,
+        watch_since: Instant::now(),
         queue: Vec::new(),
         decoding: None,
         resampler: None,
@@ -138,6 +133,7 @@ pub(crate) fn run(
         pushed_frames: 0,
         markers: VecDeque::new(),
         end_marker: None,
+        decoded_short: false,
         audible: None,
         paused: false,
         volume: 1.0,
@@ -148,8 +144,15 @@ pub(crate) fn run(
         converted: Vec::new(),
     };
     loop {
-        let busy = engine.fill();
-        engine.report();
+        let busy = if engine.sink.is_some() {
+            let busy = engine.fill();
+            engine.report();
+            engine.watch_device();
+            busy
+        } else {
+            engine.try_reopen();
+            false
+        };
         let wait = if busy {
             Duration::ZERO
         } else {
@@ -162,7 +165,6 @@ pub(crate) fn run(
         }
     }
     engine.flush_ring();
-    drop(sink);
 }
 
 impl Engine {
@@ -190,14 +192,10 @@ impl Engine {
                 self.reset_stream();
             }
             Command::Seek(to) => {
-                if let Some(index) = self.audible.as_ref().map(|a| a.index) {
-                    let heard = self.heard_frames();
-                    self.reset_stream_keep_audible();
-                    if let Some(a) = self.audible.as_mut() {
-                        a.heard_before_seek = heard;
-                    }
-                    self.open(index, to.as_millis() as u64, true);
-                }
+                let heard = self.heard_frames();
+                let decoder = self.take_audible_decoder();
+                self.reset_stream_keep_audible();
+                self.replay_audible_from(to.as_millis() as u64, heard, decoder);
             }
             Command::Next => {
                 if let Some(index) = self.audible.as_ref().map(|a| a.index) {
@@ -234,6 +232,16 @@ impl Engine {
                 self.muted = m;
                 self.apply_volume();
             }
+            Command::SetOutputDevice(id) => match open_output(id.as_deref()) {
+                Ok(output) => {
+                    self.chosen_device = id;
+                    self.install_output(output);
+                }
+                Err(e) => self.emit(PlayerEvent::Error {
+                    track_id: None,
+                    message: e.to_string(),
+                }),
+            },
             Command::Shutdown => {}
         }
     }
@@ -306,8 +314,8 @@ impl Engine {
     }
 
     fn flush_ring(&mut self) {
-        // Nothing queued: no need to wait a device period for the callback.
-        if self.ring.slots() == self.ring.buffer().capacity() {
+        // Nothing queued, or no device to drain it: no need to wait for the callback.
+        if self.sink.is_none() || self.ring.slots() == self.ring.buffer().capacity() {
             self.pushed_frames = self.shared.played_frames.load(Ordering::Acquire);
             return;
         }
@@ -319,11 +327,178 @@ impl Engine {
         self.pushed_frames = self.shared.played_frames.load(Ordering::Acquire);
     }
 
+    /// The decoder of the audible track, if it is still the one decoding. Seeking it beats
+    /// reopening the file, which may have been deleted or replaced since it started.
+    fn take_audible_decoder(&mut self) -> Option<Decoder> {
+        let audible = self.audible.as_ref()?.index;
+        if self.decoding.as_ref()?.index != audible {
+            return None;
+        }
+        self.decoding.take().map(|d| d.decoder)
+    }
+
+    /// Plays the audible track again from `offset_ms` on a fresh stream (after a seek or a
+    /// device change), keeping it the same play: `heard` frames were heard before. `decoder`
+    /// is the track's open decoder, if there is one.
+    fn replay_audible_from(&mut self, offset_ms: u64, heard: u64, decoder: Option<Decoder>) {
+        let start_frame = self.pushed_frames;
+        let Some(a) = self.audible.as_mut() else {
+            return;
+        };
+        a.heard_before_seek = heard;
+        a.start_frame = start_frame;
+        a.offset_ms = offset_ms;
+        let index = a.index;
+        self.open_with(index, offset_ms, true, decoder);
+    }
+
+    /// Reacts to stream errors and to a device that stopped taking audio.
+    fn watch_device(&mut self) {
+        let mut lost = None;
+        while let Ok(e) = self.device_errors.try_recv() {
+            match e.kind() {
+                rodio::cpal::ErrorKind::Xrun => {
+                    self.shared.underruns.fetch_add(1, Ordering::Relaxed);
+                }
+                rodio::cpal::ErrorKind::DeviceNotAvailable
+                | rodio::cpal::ErrorKind::HostUnavailable
+                | rodio::cpal::ErrorKind::StreamInvalidated => lost = Some(e.to_string()),
+                // Backend errors are often transient (PulseAudio's ALSA plugin reports EIO
+                // while a stream settles); a device that really died stops taking audio,
+                // which the stall check below sees.
+                _ => tracing::debug!("audio device: {e}"),
+            }
+        }
+        let frames = self.shared.device_frames.load(Ordering::Relaxed);
+        if frames != self.watch_frames {
+            self.watch_frames = frames;
+            self.watch_since = Instant::now();
+        } else if lost.is_none() && self.watch_since.elapsed() > DEVICE_STALL {
+            lost = Some("it stopped taking audio".into());
+        }
+        if let Some(reason) = lost {
+            self.lose_device(reason);
+        }
+    }
+
+    /// Closes the failed device and pauses; `try_reopen` resumes once a device is back.
+    fn lose_device(&mut self, reason: String) {
+        tracing::warn!("audio device {} lost: {reason}", self.device.name);
+        self.sink = None;
+        // What was queued for the device is gone with it; the audible track is replayed from
+        // where it was heard when a device is back.
+        self.decoding = None;
+        self.resampler = None;
+        self.markers.clear();
+        self.end_marker = None;
+        self.pushed_frames = self.shared.played_frames.load(Ordering::Acquire);
+        let resume = !self.paused;
+        self.emit(PlayerEvent::Error {
+            track_id: self.audible.as_ref().map(|a| a.track_id),
+            message: format!(
+                "the audio device {} was lost ({reason}); playback is paused and resumes when a device is back",
+                self.device.name
+            ),
+        });
+        self.set_paused(true);
+        self.lost = Some(Lost {
+            last_try: Instant::now(),
+            resume,
+        });
+    }
+
+    fn try_reopen(&mut self) {
+        let Some(lost) = self.lost.as_mut() else {
+            return;
+        };
+        if lost.last_try.elapsed() < REOPEN_EVERY {
+            return;
+        }
+        lost.last_try = Instant::now();
+        // The chosen device first; failing that, whatever is the default now.
+        let output =
+            open_output(self.chosen_device.as_deref()).or_else(|e| match self.chosen_device {
+                Some(_) => open_output(None),
+                None => Err(e),
+            });
+        match output {
+            Ok(output) => {
+                let resume = self.lost.take().is_some_and(|l| l.resume);
+                self.install_output(output);
+                if resume {
+                    self.set_paused(false);
+                }
+            }
+            Err(e) => tracing::debug!("no audio device yet: {e}"),
+        }
+    }
+
+    /// Switches to a newly opened device, carrying on with the audible track where it is.
+    fn install_output(&mut self, output: Output) {
+        let audible_at = self
+            .audible
+            .as_ref()
+            .map(|a| (self.position_ms(a), self.heard_frames()));
+        let audible_decoder = self.take_audible_decoder();
+        let pending = self.decoding.as_ref().map(|d| d.index);
+        // Close the old device before the new one starts, so nothing plays twice.
+        self.sink = None;
+        self.decoding = None;
+        self.resampler = None;
+        self.markers.clear();
+        self.end_marker = None;
+        let Output {
+            sink,
+            shared,
+            ring,
+            device,
+            errors,
+        } = output;
+        self.sink = Some(sink);
+        self.device_errors = errors;
+        self.shared = shared;
+        self.ring = ring;
+        self.device = device.clone();
+        self.pushed_frames = 0;
+        self.watch_frames = 0;
+        self.watch_since = Instant::now();
+        self.shared.paused.store(self.paused, Ordering::Relaxed);
+        self.apply_volume();
+        if let Ok(mut published) = self.published_device.lock() {
+            *published = device.clone();
+        }
+        self.emit(PlayerEvent::OutputChanged { device });
+        match (audible_at, pending) {
+            (Some((position_ms, heard)), _) => {
+                self.replay_audible_from(position_ms, heard, audible_decoder)
+            }
+            (None, Some(index)) => self.open(index, 0, false),
+            (None, None) => {}
+        }
+    }
+
     /// Starts decoding queue entry `index` at `offset_ms`; unplayable entries are reported and
     /// skipped.
-    fn open(&mut self, mut index: usize, offset_ms: u64, seek: bool) {
+    fn open(&mut self, index: usize, offset_ms: u64, seek: bool) {
+        self.open_with(index, offset_ms, seek, None);
+    }
+
+    /// `open`, seeking `decoder` (already open on entry `index`) instead of opening the file.
+    /// When a seek within the audible track fails, that play ends with an error and the
+    /// queue goes on from the next entry.
+    fn open_with(
+        &mut self,
+        mut index: usize,
+        mut offset_ms: u64,
+        mut seek: bool,
+        mut decoder: Option<Decoder>,
+    ) {
         while let Some(item) = self.queue.get(index).cloned() {
-            match Decoder::open(&item.path).and_then(|mut d| {
+            let opened = match decoder.take() {
+                Some(d) => Ok(d),
+                None => Decoder::open(&item.path),
+            };
+            match opened.and_then(|mut d| {
                 if offset_ms > 0 {
                     d.seek(offset_ms * u64::from(d.info().sample_rate) / 1000)?;
                 }
@@ -366,6 +541,7 @@ impl Engine {
                         index,
                         offset_ms,
                         seek,
+                        after_failure: std::mem::take(&mut self.decoded_short),
                     });
                     self.decoding = Some(Decoding {
                         index,
@@ -379,13 +555,18 @@ impl Engine {
                         track_id: Some(item.track_id),
                         message: format!("cannot play {}: {e}", item.path.display()),
                     });
+                    if seek {
+                        self.end_current(EndReason::Error);
+                        seek = false;
+                        offset_ms = 0;
+                    }
                     index += 1;
                 }
             }
         }
         // Nothing (more) to play: the stream ends after what is queued.
         self.finish_resampler();
-        self.end_marker = Some(self.pushed_frames);
+        self.end_marker = Some((self.pushed_frames, std::mem::take(&mut self.decoded_short)));
     }
 
     /// Pushes the resampler's tail into the ring.
@@ -429,7 +610,25 @@ impl Engine {
             let info = d.decoder.info().clone();
             match d.decoder.read(&mut self.decoded) {
                 Ok(0) => {
-                    let next = d.index + 1;
+                    // A file cut short while playing (or lying about its length) ends early:
+                    // say so, and record that play as failed rather than completed.
+                    let decoded = d.decoder.position();
+                    let index = d.index;
+                    if let Some(total) = info.total_frames
+                        && decoded + u64::from(info.sample_rate) < total
+                    {
+                        let rate = u64::from(info.sample_rate);
+                        self.emit(PlayerEvent::Error {
+                            track_id: self.queue.get(index).map(|q| q.track_id),
+                            message: format!(
+                                "the file ended at {} s of its {} s: it may have been truncated",
+                                decoded / rate,
+                                total / rate
+                            ),
+                        });
+                        self.decoded_short = true;
+                    }
+                    let next = index + 1;
                     self.decoding = None;
                     self.open(next, 0, false);
                 }
@@ -498,7 +697,11 @@ impl Engine {
                     a.offset_ms + self.frames_to_ms(m.at_frame.saturating_sub(a.start_frame));
                 self.emit(PlayerEvent::TrackEnded {
                     track_id: a.track_id,
-                    reason: EndReason::Completed,
+                    reason: if m.after_failure {
+                        EndReason::Error
+                    } else {
+                        EndReason::Completed
+                    },
                     position_ms,
                     listened_ms,
                 });
@@ -518,11 +721,15 @@ impl Engine {
             self.last_position = Instant::now();
         }
         if self.markers.is_empty()
-            && let Some(end) = self.end_marker
+            && let Some((end, failed)) = self.end_marker
             && played >= end
         {
             self.end_marker = None;
-            self.end_current(EndReason::Completed);
+            self.end_current(if failed {
+                EndReason::Error
+            } else {
+                EndReason::Completed
+            });
             self.emit(PlayerEvent::QueueFinished);
         }
         if !self.paused

@@ -14,6 +14,9 @@
 //!   sample reaches the device, `Position` a few times a second while it plays.
 //! - A track that cannot be opened or decoded produces an `Error` event and playback moves on.
 //! - Volume changes ramp over a few milliseconds, so they never click.
+//! - A device that fails or stops taking audio pauses playback with an `Error` event; the
+//!   engine looks for a device every second and, once one opens, carries on from what was
+//!   heard (`OutputChanged`, then `Resumed` unless the user paused meanwhile).
 
 mod convert;
 mod engine;
@@ -21,12 +24,13 @@ mod normalize;
 mod output;
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub use engine::DeviceInfo;
 pub use normalize::{
     Loudness, Normalization, NormalizationMode, REPLAYGAIN_REFERENCE_LUFS, normalization_gain,
 };
+pub use output::{DeviceInfo, OutputDevice, output_devices};
 
 /// One entry of the play queue.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,6 +72,10 @@ pub enum PlayerEvent {
     Paused,
     Resumed,
     QueueFinished,
+    /// Audio now goes to `device` (chosen by the user, or back after a loss).
+    OutputChanged {
+        device: DeviceInfo,
+    },
     Error {
         track_id: Option<i64>,
         message: String,
@@ -93,6 +101,7 @@ pub(crate) enum Command {
     Previous,
     SetVolume(f32),
     SetMuted(bool),
+    SetOutputDevice(Option<String>),
     Shutdown,
 }
 
@@ -100,19 +109,25 @@ pub(crate) enum Command {
 pub struct Player {
     commands: crossbeam_channel::Sender<Command>,
     events: crossbeam_channel::Receiver<PlayerEvent>,
-    device: DeviceInfo,
+    device: Arc<Mutex<DeviceInfo>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Player {
     /// Opens the default output device and starts the engine.
     pub fn start() -> Result<Player, PlaybackError> {
+        Player::start_on(None)
+    }
+
+    /// Opens output device `device_id` (an [`OutputDevice::id`]; `None`: the default device)
+    /// and starts the engine.
+    pub fn start_on(device_id: Option<String>) -> Result<Player, PlaybackError> {
         let (commands, command_rx) = crossbeam_channel::unbounded();
         let (event_tx, events) = crossbeam_channel::unbounded();
         let (ready_tx, ready_rx) = crossbeam_channel::bounded(1);
         let thread = std::thread::Builder::new()
             .name("segue-playback".into())
-            .spawn(move || engine::run(command_rx, event_tx, ready_tx))
+            .spawn(move || engine::run(command_rx, event_tx, ready_tx, device_id))
             .map_err(|e| PlaybackError::NoDevice(e.to_string()))?;
         match ready_rx.recv() {
             Ok(Ok(device)) => Ok(Player {
@@ -129,9 +144,12 @@ impl Player {
         }
     }
 
-    /// The device's format, which everything is converted to.
-    pub fn device(&self) -> &DeviceInfo {
-        &self.device
+    /// The device in use and its format, which everything is converted to.
+    pub fn device(&self) -> DeviceInfo {
+        match self.device.lock() {
+            Ok(d) => d.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
     }
 
     /// Events, in order. Receive them on any thread.
@@ -173,6 +191,11 @@ impl Player {
     }
     pub fn set_muted(&self, muted: bool) -> Result<(), PlaybackError> {
         self.send(Command::SetMuted(muted))
+    }
+    /// Moves playback to another device (`None`: the default), carrying on where it is. A
+    /// device that cannot be opened leaves the current one playing and reports an `Error`.
+    pub fn set_output_device(&self, device_id: Option<String>) -> Result<(), PlaybackError> {
+        self.send(Command::SetOutputDevice(device_id))
     }
 }
 

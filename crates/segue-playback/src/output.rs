@@ -4,6 +4,161 @@
 use std::num::NonZero;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use rodio::cpal::traits::{DeviceTrait, HostTrait};
+
+use crate::PlaybackError;
+
+/// The output format everything is converted to, and the device it goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceInfo {
+    /// The device's id (see [`OutputDevice::id`]).
+    pub id: String,
+    /// The device's human name.
+    pub name: String,
+    pub sample_rate: u32,
+    pub channels: u16,
+}
+
+/// An output device the user can choose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputDevice {
+    /// Stable id to pass to [`crate::Player::set_output_device`] (and to keep in settings).
+    pub id: String,
+    pub name: String,
+    pub is_default: bool,
+}
+
+/// The output devices of the default audio host.
+pub fn output_devices() -> Result<Vec<OutputDevice>, PlaybackError> {
+    let host = rodio::cpal::default_host();
+    let default_id = host
+        .default_output_device()
+        .and_then(|d| d.id().ok())
+        .map(|id| id.to_string());
+    let devices = host
+        .output_devices()
+        .map_err(|e| PlaybackError::NoDevice(e.to_string()))?;
+    Ok(devices
+        .filter_map(|d| {
+            let id = d.id().ok()?.to_string();
+            let name = d
+                .description()
+                .map(|desc| desc.name().to_string())
+                .unwrap_or_else(|_| id.clone());
+            Some(OutputDevice {
+                is_default: default_id.as_deref() == Some(id.as_str()),
+                id,
+                name,
+            })
+        })
+        .collect())
+}
+
+/// An open device stream and the ring that feeds it.
+pub(crate) struct Output {
+    /// Dropping it closes the device (and drops the ring's consumer).
+    pub sink: rodio::MixerDeviceSink,
+    pub shared: Arc<Shared>,
+    pub ring: rtrb::Producer<f32>,
+    pub device: DeviceInfo,
+    /// This stream's errors (a lost device, underruns). Each stream has its own channel, so
+    /// a dead stream's late errors never count against its replacement.
+    pub errors: crossbeam_channel::Receiver<rodio::cpal::Error>,
+}
+
+/// Ring capacity: about a second of audio, enough to ride out scheduling hiccups.
+const RING_SECONDS: f64 = 1.0;
+
+/// Opens `device_id` (or the default device) and starts it pulling silence from a new ring.
+pub(crate) fn open_output(device_id: Option<&str>) -> Result<Output, PlaybackError> {
+    let (errors_tx, errors) = crossbeam_channel::unbounded();
+    let host = rodio::cpal::default_host();
+    let device = match device_id {
+        Some(id) => {
+            let parsed = id
+                .parse::<rodio::cpal::DeviceId>()
+                .map_err(|e| PlaybackError::NoDevice(format!("bad device id {id}: {e}")))?;
+            host.device_by_id(&parsed).ok_or_else(|| {
+                PlaybackError::NoDevice(format!("output device {id} is not present"))
+            })?
+        }
+        None => host
+            .default_output_device()
+            .ok_or_else(|| PlaybackError::NoDevice("there is no default output device".into()))?,
+    };
+    let id = device.id().map(|i| i.to_string()).unwrap_or_default();
+    let name = device
+        .description()
+        .map(|d| d.name().to_string())
+        .unwrap_or_else(|_| id.clone());
+    let open = |buffer: Option<u32>| {
+        let tx = errors_tx.clone();
+        let mut builder = rodio::DeviceSinkBuilder::from_device(device.clone())?;
+        if let Some(frames) = buffer {
+            builder = builder.with_buffer_size(rodio::cpal::BufferSize::Fixed(frames));
+        }
+        builder
+            .with_error_callback(move |e| {
+                let _ = tx.send(e);
+            })
+            .open_stream()
+    };
+    // 2048 frames rode out load on the test machines where smaller buffers underran; fall
+    // back to the device's own choice where that size is refused.
+    let mut sink = open(Some(2048))
+        .or_else(|_| open(None))
+        .map_err(|e| PlaybackError::NoDevice(format!("{name}: {e}")))?;
+    sink.log_on_drop(false);
+    let device = DeviceInfo {
+        id,
+        name,
+        sample_rate: sink.config().sample_rate().get(),
+        channels: sink.config().channel_count().get(),
+    };
+    let capacity =
+        (f64::from(device.sample_rate) * RING_SECONDS) as usize * usize::from(device.channels);
+    let (ring, consumer) = rtrb::RingBuffer::new(capacity);
+    let shared = Arc::new(Shared::new());
+    sink.mixer().add(RingSource::new(
+        consumer,
+        shared.clone(),
+        device.channels,
+        device.sample_rate,
+    ));
+    // Opening a stream can take a while before the device pulls frames in real time
+    // (PulseAudio prebuffering), and the first callbacks arrive as one burst that fills the
+    // device buffer. Wait for half a second of output, which only real progress gives, so a
+    // play command is heard at once afterwards.
+    let opened = Instant::now();
+    while shared.device_frames.load(Ordering::Relaxed) < u64::from(device.sample_rate) / 2
+        && opened.elapsed() < Duration::from_secs(3)
+    {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    if shared.device_frames.load(Ordering::Relaxed) == 0 {
+        return Err(PlaybackError::NoDevice(format!(
+            "{} opened but takes no audio",
+            device.name
+        )));
+    }
+    tracing::info!(
+        "audio output {} ({}): {} Hz, {} channels, running after {:?}",
+        device.name,
+        device.id,
+        device.sample_rate,
+        device.channels,
+        opened.elapsed()
+    );
+    Ok(Output {
+        sink,
+        shared,
+        ring,
+        device,
+        errors,
+    })
+}
 
 /// State shared between the engine thread and the audio callback.
 #[derive(Debug)]

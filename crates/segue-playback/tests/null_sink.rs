@@ -493,3 +493,147 @@ fn damaged_and_unplayable_files_do_not_stop_the_queue() {
         .count();
     assert!(audible > 48_000 * 9, "only {audible} audible frames");
 }
+
+#[test]
+fn choosing_another_output_device_carries_on_where_it_was() {
+    let _sink = exclusive();
+    let devices = segue_playback::output_devices().expect("devices");
+    // ALSA's PulseAudio device also reaches the null sink; the engine starts on "default".
+    assert!(
+        devices.iter().any(|d| d.id == "alsa:pulse"),
+        "devices: {devices:?}"
+    );
+    assert_eq!(devices.iter().filter(|d| d.is_default).count(), 1);
+    let player = Player::start().expect("an output device (the PulseAudio null sink)");
+    assert_eq!(player.device().id, "alsa:default");
+    let capture = Capture::start();
+    player
+        .play_queue(
+            vec![QueueItem {
+                track_id: 5,
+                path: fixture("source-48k.flac"),
+                gain: 1.0,
+            }],
+            0,
+        )
+        .expect("play");
+    let before = events_until(
+        &player,
+        Duration::from_secs(10),
+        |e| matches!(e, PlayerEvent::Position { position_ms, .. } if *position_ms >= 1000),
+    );
+    player
+        .set_output_device(Some("alsa:pulse".into()))
+        .expect("switch");
+    let switched = events_until(&player, Duration::from_secs(10), |e| {
+        matches!(e, PlayerEvent::Position { .. })
+    });
+    assert!(
+        matches!(&switched[0], PlayerEvent::OutputChanged { device } if device.id == "alsa:pulse"),
+        "{switched:?}"
+    );
+    assert_eq!(player.device().id, "alsa:pulse");
+    // Same play, same place: no new start, and the position carries on from about 1 s.
+    let Some(PlayerEvent::Position { position_ms, .. }) = switched.last() else {
+        unreachable!("events_until stops on a Position");
+    };
+    assert!(
+        (900..2000).contains(position_ms),
+        "{position_ms} ms after the switch; before: {before:?}"
+    );
+    // A device that is not there: an error, and playback stays where it is.
+    player
+        .set_output_device(Some("alsa:no-such-device".into()))
+        .expect("send");
+    let after = events_until(&player, Duration::from_secs(10), |e| {
+        matches!(e, PlayerEvent::Error { .. })
+    });
+    assert!(
+        !after.iter().any(|e| matches!(
+            e,
+            PlayerEvent::TrackStarted { .. } | PlayerEvent::TrackEnded { .. }
+        )),
+        "{after:?}"
+    );
+    std::thread::sleep(Duration::from_millis(700));
+    player.stop().expect("stop");
+    assert_eq!(player.device().id, "alsa:pulse");
+    let captured = capture.stop();
+    // The last second before stopping played through the chosen device.
+    let tail = &captured[captured.len().saturating_sub(2 * 48_000 + 2 * 24_000)..];
+    assert!(rms(&tail[..2 * 24_000]) > 0.01, "audible after switching");
+}
+
+#[test]
+fn a_file_deleted_or_truncated_while_playing_does_not_stop_the_queue() {
+    let _sink = exclusive();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let deleted = tmp.path().join("deleted.flac");
+    let truncated = tmp.path().join("truncated.flac");
+    std::fs::copy(fixture("source-48k.flac"), &deleted).expect("copy");
+    std::fs::copy(fixture("source-48k.flac"), &truncated).expect("copy");
+    let full_ms = decode(&truncated).len() as u64 / 2 * 1000 / 48_000;
+
+    let player = Player::start().expect("an output device (the PulseAudio null sink)");
+    let item = |track_id, path: &Path| QueueItem {
+        track_id,
+        path: path.to_path_buf(),
+        gain: 1.0,
+    };
+    player
+        .play_queue(
+            vec![
+                item(1, &deleted),
+                item(2, &truncated),
+                item(3, &fixture("part2.opus")),
+            ],
+            0,
+        )
+        .expect("play");
+    events_until(&player, Duration::from_secs(10), |e| {
+        matches!(e, PlayerEvent::TrackStarted { track_id: 1, .. })
+    });
+    // Deleted while open: what is already open plays on to its end (as on any Unix).
+    std::fs::remove_file(&deleted).expect("delete");
+    player
+        .seek(Duration::from_millis(full_ms - 1500))
+        .expect("seek");
+    let mut events = events_until(&player, Duration::from_secs(10), |e| {
+        matches!(e, PlayerEvent::TrackStarted { track_id: 2, .. })
+    });
+    // Cut to 40% while its start plays: the track ends early and the queue goes on.
+    let len = std::fs::metadata(&truncated).expect("meta").len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&truncated)
+        .and_then(|f| f.set_len(len * 2 / 5))
+        .expect("truncate");
+    events.extend(events_until(&player, Duration::from_secs(20), |e| {
+        *e == PlayerEvent::QueueFinished
+    }));
+    let ended: Vec<(i64, EndReason, u64)> = events
+        .iter()
+        .filter_map(|e| match e {
+            PlayerEvent::TrackEnded {
+                track_id,
+                reason,
+                position_ms,
+                ..
+            } => Some((*track_id, *reason, *position_ms)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ended.len(), 3, "{events:?}");
+    assert_eq!((ended[0].0, ended[0].1), (1, EndReason::Completed));
+    assert_eq!((ended[1].0, ended[1].1), (2, EndReason::Error));
+    assert!(events.iter().any(|e| matches!(
+        e,
+        PlayerEvent::Error { track_id: Some(2), message } if message.contains("truncated")
+    )));
+    assert!(
+        ended[1].2 < full_ms * 3 / 5,
+        "the truncated track stopped at {} of {full_ms} ms",
+        ended[1].2
+    );
+    assert_eq!((ended[2].0, ended[2].1), (3, EndReason::Completed));
+}
