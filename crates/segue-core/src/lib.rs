@@ -5,9 +5,11 @@
 //! and the service layer passes them to the UI. The types derive `serde` and `ts-rs`, so the
 //! TypeScript bindings in `ui/src/bindings` are generated from exactly these definitions.
 
+mod analysis;
 mod scan;
 mod track;
 
+pub use analysis::{DspFeatures, KeyMode, LoudnessMeasure, PITCH_CLASSES, TrackAnalysis, camelot};
 pub use scan::{FileIssue, IssueKind, ScanPhase, ScanProgress, ScanReport};
 pub use track::{
     AudioProperties, Codec, Container, LibraryStats, ReplayGain, Track, TrackId, TrackTags,

@@ -1,0 +1,437 @@
+//! DSP features from the analysis signal (mono, 16 kHz). Units are given on
+//! [`segue_core::DspFeatures`].
+
+use segue_core::{DspFeatures, KeyMode};
+
+use crate::signal::ANALYSIS_RATE;
+use crate::spectrum::{self, BINS, HOP, MelBand, PowerSpectrogram};
+
+/// Frames per second of the short-time features (16 kHz / 256).
+const FRAME_RATE: f64 = ANALYSIS_RATE as f64 / HOP as f64;
+/// Chroma uses longer frames (256 ms) for the frequency resolution low notes need.
+const CHROMA_FFT: usize = 4096;
+pub const WAVEFORM_BINS: usize = 256;
+
+/// Everything the DSP stage measures, except loudness (from the original audio).
+pub fn dsp_features(
+    mono: &[f32],
+    spec: &PowerSpectrogram,
+    mel_power: &[f32],
+    bands: usize,
+) -> DspFeatures {
+    let spectral = spectral_shape(spec);
+    let onset = onset_envelope(mel_power, bands);
+    let (bpm, bpm_confidence) = tempo(&onset);
+    let chroma = chroma(mono);
+    let (key, mode, key_confidence) = key(&chroma);
+    let (mfcc_mean, mfcc_var) = mfcc(mel_power, bands);
+    let (energy, zero_crossing_rate) = energy_and_zcr(mono);
+    let duration = mono.len() as f64 / f64::from(ANALYSIS_RATE);
+    DspFeatures {
+        bpm,
+        bpm_confidence,
+        key,
+        mode,
+        key_confidence,
+        energy,
+        spectral_centroid_hz: spectral.0,
+        spectral_rolloff_hz: spectral.1,
+        spectral_flatness: spectral.2,
+        zero_crossing_rate,
+        mfcc_mean,
+        mfcc_var,
+        chroma,
+        onset_rate: onset_count(&onset) as f32 / duration.max(1e-9) as f32,
+        waveform: waveform(mono),
+    }
+}
+
+/// Mean centroid (Hz), 85% roll-off (Hz) and flatness (0-1) over frames with sound in them.
+fn spectral_shape(spec: &PowerSpectrogram) -> (f32, f32, f32) {
+    let bin_hz = f64::from(ANALYSIS_RATE) / spectrum::FFT_SIZE as f64;
+    let (mut centroid, mut rolloff, mut flatness, mut n) = (0.0f64, 0.0f64, 0.0f64, 0usize);
+    for t in 0..spec.frames {
+        let p = spec.frame(t);
+        let total: f64 = p.iter().map(|&x| f64::from(x)).sum();
+        if total < 1e-8 {
+            continue;
+        }
+        n += 1;
+        centroid += p
+            .iter()
+            .enumerate()
+            .map(|(k, &x)| k as f64 * bin_hz * f64::from(x))
+            .sum::<f64>()
+            / total;
+        let mut acc = 0.0;
+        let k85 = p
+            .iter()
+            .position(|&x| {
+                acc += f64::from(x);
+                acc >= 0.85 * total
+            })
+            .unwrap_or(BINS - 1);
+        rolloff += k85 as f64 * bin_hz;
+        let log_mean = p.iter().map(|&x| (f64::from(x) + 1e-10).ln()).sum::<f64>() / BINS as f64;
+        flatness += log_mean.exp() / (total / BINS as f64);
+    }
+    let n = n.max(1) as f64;
+    (
+        (centroid / n) as f32,
+        (rolloff / n) as f32,
+        (flatness / n) as f32,
+    )
+}
+
+/// Spectral flux on log mel bands: how much new energy each frame brings.
+fn onset_envelope(mel_power: &[f32], bands: usize) -> Vec<f32> {
+    let log: Vec<f32> = mel_power.iter().map(|&x| (1.0 + 1000.0 * x).ln()).collect();
+    let frames = log.len() / bands;
+    let mut env = vec![0.0f32; frames];
+    for t in 1..frames {
+        let (prev, cur) = (
+            &log[(t - 1) * bands..t * bands],
+            &log[t * bands..(t + 1) * bands],
+        );
+        env[t] = cur
+            .iter()
+            .zip(prev)
+            .map(|(c, p)| (c - p).max(0.0))
+            .sum::<f32>()
+            / bands as f32;
+    }
+    // Remove the slowly varying part, so the envelope swings around zero at each beat.
+    let smooth = moving_average(&env, (FRAME_RATE * 0.5) as usize);
+    env.iter()
+        .zip(&smooth)
+        .map(|(e, s)| (e - s).max(0.0))
+        .collect()
+}
+
+fn moving_average(x: &[f32], width: usize) -> Vec<f32> {
+    let half = width / 2;
+    let mut prefix = vec![0.0f64; x.len() + 1];
+    for (i, v) in x.iter().enumerate() {
+        prefix[i + 1] = prefix[i] + f64::from(*v);
+    }
+    (0..x.len())
+        .map(|i| {
+            let (a, b) = (i.saturating_sub(half), (i + half + 1).min(x.len()));
+            ((prefix[b] - prefix[a]) / (b - a) as f64) as f32
+        })
+        .collect()
+}
+
+/// Tempo from the autocorrelation of the onset envelope, weighted towards 120 BPM by a
+/// log-normal prior one octave wide (as librosa's `beat.tempo` does). Confidence is the
+/// chosen lag's autocorrelation relative to lag 0 (0-1).
+fn tempo(onset: &[f32]) -> (f32, f32) {
+    let (min_bpm, max_bpm) = (40.0, 240.0);
+    let lag_of = |bpm: f64| 60.0 * FRAME_RATE / bpm;
+    let (lo, hi) = (
+        lag_of(max_bpm).floor() as usize,
+        lag_of(min_bpm).ceil() as usize,
+    );
+    if onset.len() < hi * 2 {
+        return (0.0, 0.0);
+    }
+    let acf = |lag: usize| -> f64 {
+        onset[lag..]
+            .iter()
+            .zip(onset)
+            .map(|(a, b)| f64::from(*a) * f64::from(*b))
+            .sum::<f64>()
+            / (onset.len() - lag) as f64
+    };
+    let zero = acf(0);
+    if zero <= 0.0 {
+        return (0.0, 0.0);
+    }
+    let values: Vec<f64> = (lo..=hi).map(acf).collect();
+    let weighted = |i: usize| {
+        let bpm = 60.0 * FRAME_RATE / (lo + i) as f64;
+        values[i] * (-0.5 * (bpm / 120.0).log2().powi(2)).exp()
+    };
+    let best = (0..values.len())
+        .max_by(|&a, &b| weighted(a).total_cmp(&weighted(b)))
+        .unwrap_or(0);
+    // Parabolic interpolation between lags for a tempo finer than one frame.
+    let shift = if best > 0 && best + 1 < values.len() {
+        let (a, b, c) = (values[best - 1], values[best], values[best + 1]);
+        let d = a - 2.0 * b + c;
+        if d.abs() > 1e-12 {
+            (0.5 * (a - c) / d).clamp(-0.5, 0.5)
+        } else {
+            0.0
+        }
+    } else {
+        0.0
+    };
+    let lag = (lo + best) as f64 + shift;
+    (
+        (60.0 * FRAME_RATE / lag) as f32,
+        (values[best] / zero).clamp(0.0, 1.0) as f32,
+    )
+}
+
+/// Onsets: local maxima of the envelope above its mean plus one standard deviation, at
+/// least 50 ms apart.
+fn onset_count(onset: &[f32]) -> usize {
+    if onset.len() < 3 {
+        return 0;
+    }
+    let mean = onset.iter().sum::<f32>() / onset.len() as f32;
+    let sd = (onset.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / onset.len() as f32).sqrt();
+    let threshold = mean + sd;
+    let gap = (0.05 * FRAME_RATE).ceil() as usize;
+    let mut last: Option<usize> = None;
+    let mut count = 0;
+    for t in 1..onset.len() - 1 {
+        if onset[t] > threshold
+            && onset[t] >= onset[t - 1]
+            && onset[t] > onset[t + 1]
+            && last.is_none_or(|l| t - l >= gap)
+        {
+            count += 1;
+            last = Some(t);
+        }
+    }
+    count
+}
+
+/// 12 pitch classes (C first), each frame scaled to its strongest class, averaged and
+/// scaled so the strongest class is 1.
+fn chroma(mono: &[f32]) -> [f32; 12] {
+    let spec = spectrum::power_spectrogram(mono, CHROMA_FFT, CHROMA_FFT / 2);
+    let bins = CHROMA_FFT / 2 + 1;
+    let bin_hz = f64::from(ANALYSIS_RATE) / CHROMA_FFT as f64;
+    // Pitch class of each bin from 55 Hz (A1) to 4 kHz; bins outside are ignored.
+    let class: Vec<Option<usize>> = (0..bins)
+        .map(|k| {
+            let f = k as f64 * bin_hz;
+            (55.0..=4000.0).contains(&f).then(|| {
+                let midi = 69.0 + 12.0 * (f / 440.0).log2();
+                (midi.round() as i64).rem_euclid(12) as usize
+            })
+        })
+        .collect();
+    let mut total = [0.0f64; 12];
+    for t in 0..spec.frames {
+        let p = &spec.power[t * bins..(t + 1) * bins];
+        let mut frame = [0.0f64; 12];
+        for (k, c) in class.iter().enumerate() {
+            if let Some(c) = c {
+                frame[*c] += f64::from(p[k]).sqrt();
+            }
+        }
+        let max = frame.iter().copied().fold(0.0, f64::max);
+        if max > 1e-6 {
+            for (t, f) in total.iter_mut().zip(frame) {
+                *t += f / max;
+            }
+        }
+    }
+    let max = total.iter().copied().fold(0.0, f64::max).max(1e-12);
+    total.map(|t| (t / max) as f32)
+}
+
+/// Key by correlating the chroma with the Krumhansl-Kessler major and minor profiles in all
+/// 12 transpositions. Returns the tonic's pitch class, the mode and the best correlation.
+fn key(chroma: &[f32; 12]) -> (u8, KeyMode, f32) {
+    const MAJOR: [f64; 12] = [
+        6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88,
+    ];
+    const MINOR: [f64; 12] = [
+        6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17,
+    ];
+    let corr = |profile: &[f64; 12], tonic: usize| {
+        let x: Vec<f64> = (0..12)
+            .map(|i| f64::from(chroma[(i + tonic) % 12]))
+            .collect();
+        pearson(&x, profile)
+    };
+    let mut best = (0u8, KeyMode::Major, f64::MIN);
+    for tonic in 0..12 {
+        for (profile, mode) in [(&MAJOR, KeyMode::Major), (&MINOR, KeyMode::Minor)] {
+            let c = corr(profile, tonic);
+            if c > best.2 {
+                best = (tonic as u8, mode, c);
+            }
+        }
+    }
+    (best.0, best.1, best.2.max(0.0) as f32)
+}
+
+fn pearson(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in x.iter().zip(y) {
+        sxy += (a - mx) * (b - my);
+        sxx += (a - mx).powi(2);
+        syy += (b - my).powi(2);
+    }
+    if sxx <= 0.0 || syy <= 0.0 {
+        0.0
+    } else {
+        sxy / (sxx * syy).sqrt()
+    }
+}
+
+/// 13 MFCCs per frame: DCT-II (orthonormal) of the mel bands' power in dB. Means and
+/// variances over frames.
+fn mfcc(mel_power: &[f32], bands: usize) -> ([f32; 13], [f32; 13]) {
+    let frames = mel_power.len() / bands;
+    let dct: Vec<Vec<f64>> = (0..13)
+        .map(|k| {
+            let scale = if k == 0 {
+                (1.0 / bands as f64).sqrt()
+            } else {
+                (2.0 / bands as f64).sqrt()
+            };
+            (0..bands)
+                .map(|n| {
+                    scale
+                        * (std::f64::consts::PI * k as f64 * (n as f64 + 0.5) / bands as f64).cos()
+                })
+                .collect()
+        })
+        .collect();
+    let (mut sum, mut sum_sq) = ([0.0f64; 13], [0.0f64; 13]);
+    let mut db = vec![0.0f64; bands];
+    for t in 0..frames {
+        for (d, &p) in db.iter_mut().zip(&mel_power[t * bands..(t + 1) * bands]) {
+            *d = 10.0 * (f64::from(p).max(1e-10)).log10();
+        }
+        for k in 0..13 {
+            let c: f64 = dct[k].iter().zip(&db).map(|(w, d)| w * d).sum();
+            sum[k] += c;
+            sum_sq[k] += c * c;
+        }
+    }
+    let n = frames.max(1) as f64;
+    let mean = sum.map(|s| s / n);
+    let mut var = [0.0f32; 13];
+    for k in 0..13 {
+        var[k] = (sum_sq[k] / n - mean[k] * mean[k]).max(0.0) as f32;
+    }
+    (mean.map(|m| m as f32), var)
+}
+
+/// Mean RMS of 16 ms frames (linear, 0-1), and zero crossings per sample (0-1).
+fn energy_and_zcr(mono: &[f32]) -> (f32, f32) {
+    let mut rms_sum = 0.0f64;
+    let mut frames = 0usize;
+    for frame in mono.chunks(HOP) {
+        rms_sum +=
+            (frame.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>() / frame.len() as f64).sqrt();
+        frames += 1;
+    }
+    let crossings = mono
+        .windows(2)
+        .filter(|w| (w[0] >= 0.0) != (w[1] >= 0.0))
+        .count();
+    (
+        (rms_sum / frames.max(1) as f64) as f32,
+        crossings as f32 / mono.len().max(1) as f32,
+    )
+}
+
+/// Peak level of `WAVEFORM_BINS` equal slices of the track, 0-255 (linear), for the seek bar.
+fn waveform(mono: &[f32]) -> Vec<u8> {
+    let n = mono.len();
+    (0..WAVEFORM_BINS)
+        .map(|i| {
+            let (a, b) = (
+                i * n / WAVEFORM_BINS,
+                ((i + 1) * n / WAVEFORM_BINS)
+                    .max(i * n / WAVEFORM_BINS + 1)
+                    .min(n),
+            );
+            let peak = mono[a.min(n)..b].iter().fold(0.0f32, |m, x| m.max(x.abs()));
+            (peak.min(1.0) * 255.0).round() as u8
+        })
+        .collect()
+}
+
+/// Mel power frames (`frames × bands`) from a power spectrogram.
+pub fn mel_power(spec: &PowerSpectrogram, bank: &[MelBand]) -> Vec<f32> {
+    let mut out = Vec::with_capacity(spec.frames * bank.len());
+    for t in 0..spec.frames {
+        spectrum::apply_mel(bank, spec.frame(t), &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clicks(bpm: f64, seconds: f64) -> Vec<f32> {
+        let rate = f64::from(ANALYSIS_RATE);
+        let period = (rate * 60.0 / bpm) as usize;
+        (0..(seconds * rate) as usize)
+            .map(|i| {
+                let k = i % period;
+                if k < 400 {
+                    ((k as f64 * 0.3).sin() * (1.0 - k as f64 / 400.0)) as f32
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn tempo_of_a_click_track() {
+        for bpm in [90.0, 128.0, 140.0] {
+            let x = clicks(bpm, 30.0);
+            let spec = spectrum::power_spectrogram(&x, spectrum::FFT_SIZE, HOP);
+            let bank = spectrum::mel_filter_bank(ANALYSIS_RATE, spectrum::FFT_SIZE, 96);
+            let mel = mel_power(&spec, &bank);
+            let (found, confidence) = tempo(&onset_envelope(&mel, 96));
+            assert!(
+                (f64::from(found) - bpm).abs() < 1.5,
+                "{bpm} BPM measured as {found}"
+            );
+            assert!(confidence > 0.3, "confidence {confidence}");
+        }
+    }
+
+    #[test]
+    fn key_of_a_c_major_chord_progression() {
+        // C major triad then G major then F major: the key is C major.
+        let rate = f64::from(ANALYSIS_RATE);
+        let chord = |notes: &[f64], secs: f64| -> Vec<f32> {
+            (0..(secs * rate) as usize)
+                .map(|i| {
+                    notes
+                        .iter()
+                        .map(|f| (2.0 * std::f64::consts::PI * f * i as f64 / rate).sin())
+                        .sum::<f64>() as f32
+                        * 0.2
+                })
+                .collect()
+        };
+        let mut x = chord(&[261.63, 329.63, 392.0], 2.0);
+        x.extend(chord(&[196.0, 246.94, 293.66], 2.0));
+        x.extend(chord(&[174.61, 220.0, 261.63], 2.0));
+        x.extend(chord(&[261.63, 329.63, 392.0], 2.0));
+        let (tonic, mode, confidence) = key(&chroma(&x));
+        assert_eq!(
+            (tonic, mode),
+            (0, KeyMode::Major),
+            "confidence {confidence}"
+        );
+    }
+
+    #[test]
+    fn waveform_has_fixed_size_and_follows_level() {
+        let mut x = vec![0.0f32; 16_000];
+        x.extend(vec![0.5f32; 16_000]);
+        let w = waveform(&x);
+        assert_eq!(w.len(), WAVEFORM_BINS);
+        assert_eq!(w[0], 0);
+        assert_eq!(w[WAVEFORM_BINS - 1], 128);
+    }
+}

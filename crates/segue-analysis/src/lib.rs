@@ -1,0 +1,203 @@
+//! Segue's track analysis, and the only crate that talks to ONNX Runtime.
+//!
+//! [`Analyzer::analyze`] takes one file through: decode → EBU R128 loudness on the original
+//! channels → mono → 16 kHz (band-limited sinc resampling) → one STFT (512/256) and 96 mel
+//! bands shared by the DSP features ([`features`]) and musicnn's log-mel input ([`musicnn`])
+//! → both musicnn models on a spread of 3 s patches → a [`TrackAnalysis`].
+//!
+//! Contract:
+//! - The result depends only on the file and on [`AnalysisVersion`]; a change of either
+//!   feature code or model files changes the version, so stored results can be re-analysed
+//!   selectively.
+//! - An `Analyzer` is used by one thread at a time; run one per worker.
+//! - Errors are per track ([`AnalysisError`]): a file that fails does not affect the next.
+
+pub mod features;
+pub mod musicnn;
+pub mod signal;
+pub mod spectrum;
+
+use std::path::{Path, PathBuf};
+
+use segue_core::{LoudnessMeasure, TrackAnalysis, TrackId};
+
+pub use musicnn::{Device, ModelKind, Runtime, Tagger};
+
+/// Bump when any DSP feature's definition changes.
+pub const DSP_VERSION: u32 = 1;
+/// Patches (3 s each) scored per track by default; see the crate's benchmark for the
+/// agreement with scoring every patch.
+pub const DEFAULT_MAX_PATCHES: usize = 8;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    #[error(transparent)]
+    Decode(#[from] segue_decode::DecodeError),
+    #[error("{0}")]
+    Signal(String),
+    #[error("{0}")]
+    Runtime(String),
+    #[error("{0}")]
+    Model(String),
+    #[error("inference failed: {0}")]
+    Inference(String),
+    #[error("{0}")]
+    Config(String),
+}
+
+impl AnalysisError {
+    /// A stable kind for the UI and the database.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AnalysisError::Decode(_) | AnalysisError::Signal(_) => "decode",
+            AnalysisError::Runtime(_) => "runtime",
+            AnalysisError::Model(_) => "model",
+            AnalysisError::Inference(_) => "inference",
+            AnalysisError::Config(_) => "invalid_input",
+        }
+    }
+}
+
+/// Identifies what produced an analysis: results made by another version are stale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalysisVersion(pub String);
+
+/// Settings for an [`Analyzer`].
+#[derive(Debug, Clone)]
+pub struct AnalyzerConfig {
+    pub runtime_library: PathBuf,
+    pub models_dir: PathBuf,
+    pub device: Device,
+    /// ONNX Runtime intra-op threads per analyzer.
+    pub threads: usize,
+    pub max_patches: usize,
+}
+
+impl Default for AnalyzerConfig {
+    fn default() -> Self {
+        AnalyzerConfig {
+            runtime_library: musicnn::default_runtime_library(),
+            models_dir: musicnn::default_models_dir(),
+            device: Device::Auto,
+            threads: 1,
+            max_patches: DEFAULT_MAX_PATCHES,
+        }
+    }
+}
+
+/// Facts about the models, for `segue doctor` and the analysis version.
+#[derive(Debug, Clone)]
+pub struct ModelInfo {
+    pub kind: ModelKind,
+    pub path: PathBuf,
+    pub sha256: String,
+}
+
+/// Checksums of both model files.
+pub fn model_info(models_dir: &Path) -> Result<Vec<ModelInfo>, AnalysisError> {
+    [ModelKind::Msd, ModelKind::Mtt]
+        .into_iter()
+        .map(|kind| {
+            let path = models_dir.join(kind.file_name());
+            Ok(ModelInfo {
+                kind,
+                sha256: musicnn::sha256_file(&path)?,
+                path,
+            })
+        })
+        .collect()
+}
+
+/// Analyses tracks; one per worker thread.
+pub struct Analyzer {
+    tagger: Tagger,
+    bank: Vec<spectrum::MelBand>,
+    max_patches: usize,
+    version: AnalysisVersion,
+}
+
+impl Analyzer {
+    pub fn new(config: &AnalyzerConfig) -> Result<Analyzer, AnalysisError> {
+        let runtime = Runtime::get(&config.runtime_library)?;
+        let tagger = Tagger::load(runtime, &config.models_dir, config.device, config.threads)?;
+        let models = model_info(&config.models_dir)?;
+        let version = AnalysisVersion(format!(
+            "dsp{DSP_VERSION}/p{}/{}",
+            config.max_patches,
+            models
+                .iter()
+                .map(|m| &m.sha256[..12])
+                .collect::<Vec<_>>()
+                .join("+")
+        ));
+        Ok(Analyzer {
+            tagger,
+            bank: spectrum::mel_filter_bank(
+                signal::ANALYSIS_RATE,
+                spectrum::FFT_SIZE,
+                spectrum::MEL_BANDS,
+            ),
+            max_patches: config.max_patches.max(1),
+            version,
+        })
+    }
+
+    pub fn version(&self) -> &AnalysisVersion {
+        &self.version
+    }
+
+    /// The execution provider in use and why.
+    pub fn provider(&self) -> (&'static str, &str) {
+        (self.tagger.provider, &self.tagger.provider_note)
+    }
+
+    /// Analyses one file.
+    pub fn analyze(
+        &mut self,
+        track_id: TrackId,
+        path: &Path,
+    ) -> Result<TrackAnalysis, AnalysisError> {
+        let prepared = signal::prepare(path)?;
+        let spec = spectrum::power_spectrogram(&prepared.mono, spectrum::FFT_SIZE, spectrum::HOP);
+        let mel = features::mel_power(&spec, &self.bank);
+        let dsp = features::dsp_features(&prepared.mono, &spec, &mel, spectrum::MEL_BANDS);
+        let input = self.patches(&mel);
+        let scores = self.tagger.score(&input)?;
+        let loudness = match (prepared.loudness_lufs, prepared.true_peak_dbtp) {
+            (Some(integrated_lufs), Some(true_peak_dbtp)) => Some(LoudnessMeasure {
+                integrated_lufs,
+                true_peak_dbtp,
+            }),
+            _ => None,
+        };
+        Ok(TrackAnalysis {
+            track_id,
+            loudness,
+            dsp,
+            tags_msd: musicnn::mean_rows(&scores.msd, musicnn::TAGS),
+            tags_mtt: musicnn::mean_rows(&scores.mtt, musicnn::TAGS),
+            embedding: musicnn::mean_rows(&scores.embedding, musicnn::EMBEDDING),
+        })
+    }
+
+    /// musicnn input for the selected patches, `[patch][frame][band]`. A track shorter than
+    /// one patch is zero-padded to one (the models need 3 s).
+    fn patches(&self, mel: &[f32]) -> Vec<f32> {
+        let bands = spectrum::MEL_BANDS;
+        let frames = mel.len() / bands;
+        let patch_len = musicnn::PATCH_FRAMES * bands;
+        let mut starts = musicnn::patch_starts(frames, self.max_patches);
+        if starts.is_empty() {
+            starts.push(0);
+        }
+        let mut input = vec![0.0f32; starts.len() * patch_len];
+        for (p, start) in starts.iter().enumerate() {
+            let from = start * bands;
+            let to = (from + patch_len).min(mel.len());
+            for (dst, src) in input[p * patch_len..].iter_mut().zip(&mel[from..to]) {
+                *dst = musicnn::log_mel(*src);
+            }
+        }
+        input
+    }
+}

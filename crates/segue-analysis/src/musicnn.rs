@@ -1,0 +1,402 @@
+//! The musicnn taggers (MSD and MagnaTagATune) through ONNX Runtime, and their log-mel input
+//! computed exactly as the original Python package does (see `models/musicnn-msd.md`).
+
+use std::path::{Path, PathBuf};
+
+use ort::session::Session;
+use ort::value::Tensor;
+use sha2::{Digest, Sha256};
+
+use crate::AnalysisError;
+use crate::spectrum::MEL_BANDS;
+
+/// Frames per patch: 3 s at 16 kHz with a 256-sample hop.
+pub const PATCH_FRAMES: usize = 187;
+pub const TAGS: usize = 50;
+pub const EMBEDDING: usize = 200;
+
+/// musicnn's log compression of one mel power value: through IEEE half precision (the package
+/// casts its spectrogram to float16), then `log10(10000 x + 1)` in f32.
+pub fn log_mel(x: f32) -> f32 {
+    let h = half::f16::from_f32(x).to_f32();
+    (10_000.0 * h + 1.0).log10()
+}
+
+/// Start frames of the patches to score: all of them up to `max`, else `max` spread evenly
+/// over the track (the centre of each of `max` equal parts).
+pub fn patch_starts(frames: usize, max: usize) -> Vec<usize> {
+    let patches = frames / PATCH_FRAMES;
+    if patches <= max {
+        return (0..patches).map(|p| p * PATCH_FRAMES).collect();
+    }
+    (0..max)
+        .map(|i| ((2 * i + 1) * patches / (2 * max)) * PATCH_FRAMES)
+        .collect()
+}
+
+/// Where to run the models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Device {
+    /// CUDA where it works (DirectML on Windows), else CPU.
+    Auto,
+    Cpu,
+    Cuda,
+    #[cfg(windows)]
+    DirectMl,
+}
+
+impl std::str::FromStr for Device {
+    type Err = AnalysisError;
+    fn from_str(s: &str) -> Result<Device, AnalysisError> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Ok(Device::Auto),
+            "cpu" => Ok(Device::Cpu),
+            "cuda" | "gpu" => Ok(Device::Cuda),
+            #[cfg(windows)]
+            "directml" => Ok(Device::DirectMl),
+            other => Err(AnalysisError::Config(format!(
+                "unknown analysis device {other:?} (auto, cpu, cuda{})",
+                if cfg!(windows) { ", directml" } else { "" }
+            ))),
+        }
+    }
+}
+
+/// The ONNX Runtime library, loaded once per process.
+pub struct Runtime {
+    pub library: PathBuf,
+    pub build_info: String,
+    env: ort::environment::Environment,
+}
+
+/// Where Segue looks for `libonnxruntime`: `$SEGUE_ORT_LIB`, next to the executable (and in
+/// `../lib`), then the checkout's `.local/onnxruntime/lib` (scripts/fetch-onnxruntime.sh).
+pub fn default_runtime_library() -> PathBuf {
+    let name = if cfg!(windows) {
+        "onnxruntime.dll"
+    } else if cfg!(target_os = "macos") {
+        "libonnxruntime.dylib"
+    } else {
+        "libonnxruntime.so"
+    };
+    if let Some(p) = std::env::var_os("SEGUE_ORT_LIB") {
+        return PathBuf::from(p);
+    }
+    let exe_dir = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf));
+    let candidates = exe_dir
+        .iter()
+        .flat_map(|d| [d.join(name), d.join("../lib").join(name)])
+        .chain([Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../.local/onnxruntime/lib")
+            .join(name)]);
+    let mut first = None;
+    for c in candidates {
+        if c.exists() {
+            return c;
+        }
+        first.get_or_insert(c);
+    }
+    first.unwrap_or_else(|| PathBuf::from(name))
+}
+
+/// Where the committed models live: `$SEGUE_MODELS`, `models/` next to the executable, then
+/// the checkout's `models/`.
+pub fn default_models_dir() -> PathBuf {
+    if let Some(p) = std::env::var_os("SEGUE_MODELS") {
+        return PathBuf::from(p);
+    }
+    if let Some(d) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(|d| d.join("models")))
+        .filter(|d| d.join(ModelKind::Msd.file_name()).exists())
+    {
+        return d;
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models")
+}
+
+static RUNTIME: std::sync::OnceLock<Result<Runtime, String>> = std::sync::OnceLock::new();
+
+impl Runtime {
+    /// Loads ONNX Runtime from `library` (first call wins: a process holds one runtime).
+    pub fn get(library: &Path) -> Result<&'static Runtime, AnalysisError> {
+        let loaded = RUNTIME.get_or_init(|| {
+            if !library.exists() {
+                return Err(format!(
+                    "ONNX Runtime not found at {} (run scripts/fetch-onnxruntime.sh, or set SEGUE_ORT_LIB)",
+                    library.display()
+                ));
+            }
+            let builder = ort::init_from(library)
+                .map_err(|e| format!("cannot load ONNX Runtime from {}: {e}", library.display()))?;
+            let env = builder
+                .with_name("segue")
+                .build()
+                .map_err(|e| format!("ONNX Runtime did not start: {e}"))?;
+            Ok(Runtime {
+                library: library.to_path_buf(),
+                build_info: ort::info().to_string(),
+                env,
+            })
+        });
+        loaded
+            .as_ref()
+            .map_err(|e| AnalysisError::Runtime(e.clone()))
+    }
+
+    /// Execution providers this ONNX Runtime build has (CPU always).
+    pub fn providers(&self) -> Vec<&'static str> {
+        use ort::ep::ExecutionProvider as _;
+        let mut v = vec!["cpu"];
+        if ort::ep::CUDA::is_available().unwrap_or(false) {
+            v.push("cuda");
+        }
+        #[cfg(windows)]
+        if ort::ep::DirectML::is_available().unwrap_or(false) {
+            v.push("directml");
+        }
+        v
+    }
+}
+
+/// The two musicnn models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelKind {
+    Msd,
+    Mtt,
+}
+
+impl ModelKind {
+    pub fn file_name(self) -> &'static str {
+        match self {
+            ModelKind::Msd => "musicnn-msd.onnx",
+            ModelKind::Mtt => "musicnn-mtt.onnx",
+        }
+    }
+    pub fn labels_name(self) -> &'static str {
+        match self {
+            ModelKind::Msd => "musicnn-msd.labels.txt",
+            ModelKind::Mtt => "musicnn-mtt.labels.txt",
+        }
+    }
+}
+
+/// Reads a model's label names (one per line, in output order).
+pub fn labels(models_dir: &Path, kind: ModelKind) -> Result<Vec<String>, AnalysisError> {
+    let path = models_dir.join(kind.labels_name());
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| AnalysisError::Model(format!("{}: {e}", path.display())))?;
+    let labels: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect();
+    if labels.len() != TAGS {
+        return Err(AnalysisError::Model(format!(
+            "{} lists {} labels, the model has {TAGS}",
+            path.display(),
+            labels.len()
+        )));
+    }
+    Ok(labels)
+}
+
+/// SHA-256 of a file, hex.
+pub fn sha256_file(path: &Path) -> Result<String, AnalysisError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| AnalysisError::Model(format!("{}: {e}", path.display())))?;
+    Ok(Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// Both taggers in sessions on one execution provider.
+pub struct Tagger {
+    msd: Session,
+    mtt: Session,
+    /// The provider running the models ("cpu", "cuda", …).
+    pub provider: &'static str,
+    /// Why that provider (e.g. why CUDA was not used).
+    pub provider_note: String,
+}
+
+/// Scores from both models for a batch of patches.
+pub struct Scores {
+    pub patches: usize,
+    /// `patches × TAGS`.
+    pub msd: Vec<f32>,
+    pub mtt: Vec<f32>,
+    /// `patches × EMBEDDING`, from the MSD model.
+    pub embedding: Vec<f32>,
+}
+
+impl Tagger {
+    /// Loads both models from `models_dir`. `threads` is ONNX Runtime's intra-op thread count
+    /// (1 when several workers each hold a tagger).
+    pub fn load(
+        runtime: &Runtime,
+        models_dir: &Path,
+        device: Device,
+        threads: usize,
+    ) -> Result<Tagger, AnalysisError> {
+        let model = |kind: ModelKind| -> Result<Vec<u8>, AnalysisError> {
+            let path = models_dir.join(kind.file_name());
+            std::fs::read(&path).map_err(|e| {
+                AnalysisError::Model(format!("cannot read model {}: {e}", path.display()))
+            })
+        };
+        let (msd_bytes, mtt_bytes) = (model(ModelKind::Msd)?, model(ModelKind::Mtt)?);
+        let cpu = |bytes: &[u8]| session(runtime, bytes, threads, None);
+        let attempt = match device {
+            Device::Cpu => None,
+            Device::Auto | Device::Cuda => Some(("cuda", ort::ep::CUDA::default().build())),
+            #[cfg(windows)]
+            Device::DirectMl => Some(("directml", ort::ep::DirectML::default().build())),
+        };
+        if let Some((name, ep)) = attempt {
+            let tried = session(runtime, &msd_bytes, threads, Some(ep.clone()))
+                .and_then(|msd| Ok((msd, session(runtime, &mtt_bytes, threads, Some(ep))?)));
+            match tried {
+                Ok((msd, mtt)) => {
+                    return Ok(Tagger {
+                        msd,
+                        mtt,
+                        provider: name,
+                        provider_note: format!("{name} requested and working"),
+                    });
+                }
+                Err(e) if device == Device::Auto => {
+                    let why = e.to_string();
+                    return Ok(Tagger {
+                        msd: cpu(&msd_bytes)?,
+                        mtt: cpu(&mtt_bytes)?,
+                        provider: "cpu",
+                        provider_note: format!(
+                            "auto: {name} unavailable ({}), using CPU",
+                            why.lines().next().unwrap_or("no reason given")
+                        ),
+                    });
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Tagger {
+            msd: cpu(&msd_bytes)?,
+            mtt: cpu(&mtt_bytes)?,
+            provider: "cpu",
+            provider_note: "cpu requested".into(),
+        })
+    }
+
+    /// Runs both models on `patches` log-mel patches laid out `[patch][frame][band]`.
+    pub fn score(&mut self, input: &[f32]) -> Result<Scores, AnalysisError> {
+        let patches = input.len() / (PATCH_FRAMES * MEL_BANDS);
+        if patches == 0 {
+            return Ok(Scores {
+                patches,
+                msd: Vec::new(),
+                mtt: Vec::new(),
+                embedding: Vec::new(),
+            });
+        }
+        let run = |session: &mut Session| -> Result<(Vec<f32>, Vec<f32>), AnalysisError> {
+            let tensor = Tensor::from_array((
+                [patches, PATCH_FRAMES, MEL_BANDS],
+                input[..patches * PATCH_FRAMES * MEL_BANDS].to_vec(),
+            ))
+            .map_err(|e| AnalysisError::Inference(e.to_string()))?;
+            let outputs = session
+                .run(ort::inputs!["melspec" => tensor])
+                .map_err(|e| AnalysisError::Inference(e.to_string()))?;
+            let extract = |name: &str| -> Result<Vec<f32>, AnalysisError> {
+                let value = outputs.get(name).ok_or_else(|| {
+                    AnalysisError::Inference(format!("the model has no output {name:?}"))
+                })?;
+                let (_, data) = value
+                    .try_extract_tensor::<f32>()
+                    .map_err(|e| AnalysisError::Inference(e.to_string()))?;
+                Ok(data.to_vec())
+            };
+            Ok((extract("tags")?, extract("embedding")?))
+        };
+        let (msd, embedding) = run(&mut self.msd)?;
+        let (mtt, _) = run(&mut self.mtt)?;
+        if msd.len() != patches * TAGS
+            || mtt.len() != patches * TAGS
+            || embedding.len() != patches * EMBEDDING
+        {
+            return Err(AnalysisError::Inference(format!(
+                "unexpected output sizes {} / {} / {} for {patches} patches",
+                msd.len(),
+                mtt.len(),
+                embedding.len()
+            )));
+        }
+        Ok(Scores {
+            patches,
+            msd,
+            mtt,
+            embedding,
+        })
+    }
+}
+
+fn session(
+    runtime: &Runtime,
+    model: &[u8],
+    threads: usize,
+    ep: Option<ort::ep::ExecutionProviderDispatch>,
+) -> Result<Session, AnalysisError> {
+    let err = |e: &dyn std::fmt::Display| AnalysisError::Model(e.to_string());
+    let mut builder = Session::builder(&runtime.env)
+        .map_err(|e| err(&e))?
+        .with_intra_threads(threads.max(1))
+        .map_err(|e| err(&e))?
+        .with_inter_threads(1)
+        .map_err(|e| err(&e))?;
+    if let Some(ep) = ep {
+        builder = builder
+            .with_execution_providers([ep.error_on_failure()])
+            .map_err(|e| err(&e))?;
+    }
+    builder.commit_from_memory(model).map_err(|e| err(&e))
+}
+
+/// Mean over patches of a `patches × width` matrix.
+pub fn mean_rows(data: &[f32], width: usize) -> Vec<f32> {
+    let rows = data.len() / width.max(1);
+    let mut mean = vec![0.0f32; width];
+    for row in data.chunks_exact(width) {
+        for (m, v) in mean.iter_mut().zip(row) {
+            *m += v;
+        }
+    }
+    mean.iter_mut().for_each(|m| *m /= rows.max(1) as f32);
+    mean
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_mel_rounds_through_half_precision() {
+        // 0.1 is not exact in f16: it becomes 0.0999755859375.
+        let expected = (10_000.0f32 * 0.099_975_586 + 1.0).log10();
+        assert!((log_mel(0.1) - expected).abs() < 1e-6);
+        assert_eq!(log_mel(0.0), 0.0);
+    }
+
+    #[test]
+    fn patches_are_spread_over_the_track() {
+        assert_eq!(patch_starts(187 * 3 + 10, 8), vec![0, 187, 374]);
+        let starts = patch_starts(187 * 100, 4);
+        assert_eq!(starts.len(), 4);
+        assert_eq!(starts[0], 12 * 187);
+        assert_eq!(starts[3], 87 * 187);
+    }
+}

@@ -1,0 +1,177 @@
+//! The short-time power spectrum and the mel filter bank shared by musicnn's input and the
+//! DSP features.
+
+use std::sync::Arc;
+
+use realfft::{RealFftPlanner, RealToComplex};
+
+/// musicnn's STFT: 512-point frames every 256 samples at 16 kHz (32 ms / 16 ms).
+pub const FFT_SIZE: usize = 512;
+pub const HOP: usize = 256;
+pub const BINS: usize = FFT_SIZE / 2 + 1;
+pub const MEL_BANDS: usize = 96;
+
+/// Power spectrogram, `frames × BINS`, row-major.
+pub struct PowerSpectrogram {
+    pub frames: usize,
+    pub power: Vec<f32>,
+}
+
+impl PowerSpectrogram {
+    pub fn frame(&self, t: usize) -> &[f32] {
+        &self.power[t * BINS..(t + 1) * BINS]
+    }
+}
+
+/// A real FFT with a periodic Hann window, reused across frames.
+pub struct Stft {
+    fft: Arc<dyn RealToComplex<f32>>,
+    window: Vec<f32>,
+    input: Vec<f32>,
+    spectrum: Vec<realfft::num_complex::Complex<f32>>,
+    scratch: Vec<realfft::num_complex::Complex<f32>>,
+}
+
+impl Stft {
+    pub fn new(size: usize) -> Stft {
+        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(size);
+        // Periodic Hann (librosa's `scipy.signal.get_window('hann', n, fftbins=True)`).
+        let window = (0..size)
+            .map(|n| {
+                (0.5 - 0.5 * (2.0 * std::f64::consts::PI * n as f64 / size as f64).cos()) as f32
+            })
+            .collect();
+        Stft {
+            input: fft.make_input_vec(),
+            spectrum: fft.make_output_vec(),
+            scratch: fft.make_scratch_vec(),
+            fft,
+            window,
+        }
+    }
+
+    /// Power |X|² of the windowed `frame` (zero-padded to the FFT size), appended to `out`.
+    pub fn power_into(&mut self, frame: &[f32], out: &mut Vec<f32>) {
+        for (i, x) in self.input.iter_mut().enumerate() {
+            *x = frame.get(i).copied().unwrap_or(0.0) * self.window[i];
+        }
+        // Sizes come from `make_*_vec`, so the transform cannot fail on them.
+        let _ =
+            self.fft
+                .process_with_scratch(&mut self.input, &mut self.spectrum, &mut self.scratch);
+        out.extend(self.spectrum.iter().map(|c| c.norm_sqr()));
+    }
+}
+
+/// librosa's centred framing: the signal zero-padded by half a frame on each side, one frame
+/// every `hop` samples, `1 + len / hop` frames.
+pub fn power_spectrogram(signal: &[f32], size: usize, hop: usize) -> PowerSpectrogram {
+    let frames = 1 + signal.len() / hop;
+    let half = size / 2;
+    let mut padded = vec![0.0f32; signal.len() + 2 * half];
+    padded[half..half + signal.len()].copy_from_slice(signal);
+    let mut stft = Stft::new(size);
+    let mut power = Vec::with_capacity(frames * (size / 2 + 1));
+    for t in 0..frames {
+        let start = t * hop;
+        let end = (start + size).min(padded.len());
+        stft.power_into(&padded[start..end], &mut power);
+    }
+    PowerSpectrogram { frames, power }
+}
+
+/// Slaney's mel scale (librosa's default): linear below 1 kHz, logarithmic above.
+fn hz_to_mel(hz: f64) -> f64 {
+    let f_sp = 200.0 / 3.0;
+    let min_log_hz = 1000.0;
+    if hz < min_log_hz {
+        hz / f_sp
+    } else {
+        min_log_hz / f_sp + (hz / min_log_hz).ln() / (6.4f64.ln() / 27.0)
+    }
+}
+
+fn mel_to_hz(mel: f64) -> f64 {
+    let f_sp = 200.0 / 3.0;
+    let min_log_mel = 1000.0 / f_sp;
+    if mel < min_log_mel {
+        mel * f_sp
+    } else {
+        1000.0 * ((6.4f64.ln() / 27.0) * (mel - min_log_mel)).exp()
+    }
+}
+
+/// One triangular band of the filter bank: its first bin and weights.
+pub struct MelBand {
+    pub first_bin: usize,
+    pub weights: Vec<f32>,
+}
+
+/// `librosa.filters.mel(sr, n_fft, n_mels)` with Slaney area normalisation, 0 Hz to sr/2,
+/// stored sparsely (each band touches a few bins).
+pub fn mel_filter_bank(sample_rate: u32, fft_size: usize, bands: usize) -> Vec<MelBand> {
+    let bins = fft_size / 2 + 1;
+    let top = hz_to_mel(f64::from(sample_rate) / 2.0);
+    let edges: Vec<f64> = (0..bands + 2)
+        .map(|i| mel_to_hz(top * i as f64 / (bands + 1) as f64))
+        .collect();
+    let bin_hz = |k: usize| k as f64 * f64::from(sample_rate) / fft_size as f64;
+    (0..bands)
+        .map(|m| {
+            let (lo, centre, hi) = (edges[m], edges[m + 1], edges[m + 2]);
+            let norm = 2.0 / (hi - lo);
+            let weights: Vec<(usize, f32)> = (0..bins)
+                .filter_map(|k| {
+                    let f = bin_hz(k);
+                    let w = ((f - lo) / (centre - lo)).min((hi - f) / (hi - centre));
+                    (w > 0.0).then_some((k, (w * norm) as f32))
+                })
+                .collect();
+            MelBand {
+                first_bin: weights.first().map_or(0, |w| w.0),
+                weights: weights.iter().map(|w| w.1).collect(),
+            }
+        })
+        .collect()
+}
+
+/// Mel power of one spectrum frame, appended to `out`.
+pub fn apply_mel(bank: &[MelBand], power: &[f32], out: &mut Vec<f32>) {
+    for band in bank {
+        let bins = &power[band.first_bin..band.first_bin + band.weights.len()];
+        out.push(bins.iter().zip(&band.weights).map(|(p, w)| p * w).sum());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mel_bank_matches_librosa_layout() {
+        let bank = mel_filter_bank(16_000, 512, 96);
+        assert_eq!(bank.len(), 96);
+        // Slaney scale: 1 kHz sits at mel 15; the bands' centres rise monotonically.
+        assert!((hz_to_mel(1000.0) - 15.0).abs() < 1e-9);
+        assert!((mel_to_hz(hz_to_mel(5123.0)) - 5123.0).abs() < 1e-6);
+        let firsts: Vec<usize> = bank.iter().map(|b| b.first_bin).collect();
+        assert!(firsts.windows(2).all(|w| w[0] <= w[1]));
+        // Area normalisation: each triangle's weights sum to about 2 / bandwidth in bins.
+        let last = &bank[95];
+        assert!(last.first_bin + last.weights.len() <= 257);
+    }
+
+    #[test]
+    fn a_sine_peaks_in_its_bin() {
+        let signal: Vec<f32> = (0..16_000)
+            .map(|i| (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / 16_000.0).sin())
+            .collect();
+        let spec = power_spectrogram(&signal, 512, 256);
+        assert_eq!(spec.frames, 1 + 16_000 / 256);
+        let frame = spec.frame(30);
+        let peak = (0..BINS)
+            .max_by(|&a, &b| frame[a].total_cmp(&frame[b]))
+            .unwrap_or(0);
+        assert_eq!(peak, 32); // 1000 Hz / (16000 / 512)
+    }
+}
