@@ -28,6 +28,7 @@ pub fn dsp_features(
     let (energy, zero_crossing_rate) = energy_and_zcr(mono);
     let duration = mono.len() as f64 / f64::from(ANALYSIS_RATE);
     DspFeatures {
+        duration_s: duration,
         bpm,
         bpm_confidence,
         key,
@@ -57,18 +58,20 @@ fn spectral_shape(spec: &PowerSpectrogram) -> (f32, f32, f32) {
             continue;
         }
         n += 1;
+        // Centroid and roll-off weigh magnitudes (as librosa does), flatness powers.
+        let magnitude: f64 = p.iter().map(|&x| f64::from(x).sqrt()).sum();
         centroid += p
             .iter()
             .enumerate()
-            .map(|(k, &x)| k as f64 * bin_hz * f64::from(x))
+            .map(|(k, &x)| k as f64 * bin_hz * f64::from(x).sqrt())
             .sum::<f64>()
-            / total;
+            / magnitude;
         let mut acc = 0.0;
         let k85 = p
             .iter()
             .position(|&x| {
-                acc += f64::from(x);
-                acc >= 0.85 * total
+                acc += f64::from(x).sqrt();
+                acc >= 0.85 * magnitude
             })
             .unwrap_or(BINS - 1);
         rolloff += k85 as f64 * bin_hz;

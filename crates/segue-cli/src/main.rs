@@ -1,5 +1,6 @@
 //! `segue`: the command line over the Segue service.
 
+mod analyze;
 mod play;
 
 use std::io::Write;
@@ -62,13 +63,41 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Analyse tracks not analysed yet (or analysed by an older version): loudness, tempo,
+    /// key, timbre, and musicnn tags and embedding. Ctrl-C stops; the next run resumes.
+    Analyze {
+        /// Where the models run: auto (CUDA if it works, else CPU), cpu or cuda.
+        #[arg(long, default_value = "auto")]
+        device: String,
+        /// Worker threads (0: one per core).
+        #[arg(long, default_value_t = 0)]
+        workers: usize,
+        /// 3 s patches scored per track (default 8; more is slower and closer to scoring all).
+        #[arg(long)]
+        patches: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A track's analysis: features and top tags. TRACK: an id, a file, or search words.
+    Show {
+        #[arg(required = true)]
+        track: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the analysis set-up: ONNX Runtime, execution providers, models and checksums.
+    Doctor {
+        #[arg(long, default_value = "auto")]
+        device: String,
+    },
 }
 
 fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SEGUE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,lofty=error")),
+            tracing_subscriber::EnvFilter::try_from_env("SEGUE_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("warn,lofty=error,symphonia_core=error")
+            }),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -139,6 +168,20 @@ fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Play { query } => play::play(&service, &query),
+        Command::Analyze {
+            device,
+            workers,
+            patches,
+            json,
+        } => analyze::analyze(
+            &service,
+            &analyze::options(&device, workers, patches)?,
+            json,
+        ),
+        Command::Show { track, json } => analyze::show(&service, &track, json),
+        Command::Doctor { device } => {
+            analyze::doctor(&service, &analyze::options(&device, 0, None)?)
+        }
         Command::Report { json } => {
             let issues = service.issues()?;
             if json {

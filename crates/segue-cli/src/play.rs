@@ -29,7 +29,7 @@ impl Drop for RawMode {
 }
 
 /// Library tracks for the arguments: files by path, otherwise the words as a search.
-fn resolve(service: &Service, args: &[String]) -> Result<Vec<Track>> {
+pub(crate) fn resolve(service: &Service, args: &[String]) -> Result<Vec<Track>> {
     if !args.is_empty() && args.iter().all(|a| Path::new(a).is_file()) {
         let library = service.tracks(None, None)?;
         let mut tracks = Vec::new();

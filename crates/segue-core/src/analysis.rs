@@ -33,6 +33,8 @@ pub fn camelot(tonic: u8, mode: KeyMode) -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct DspFeatures {
+    /// Length of the analysed audio, seconds.
+    pub duration_s: f64,
     /// Tempo, beats per minute (40-240).
     pub bpm: f32,
     /// How periodic the onsets are at that tempo, 0-1 (autocorrelation relative to lag 0).
@@ -44,9 +46,9 @@ pub struct DspFeatures {
     pub key_confidence: f32,
     /// Mean RMS level of 16 ms frames, linear full scale (0-1).
     pub energy: f32,
-    /// Mean spectral centroid, Hz.
+    /// Mean spectral centroid (magnitude-weighted), Hz.
     pub spectral_centroid_hz: f32,
-    /// Mean frequency below which 85% of the spectral energy lies, Hz.
+    /// Mean frequency below which 85% of the spectral magnitude lies, Hz.
     pub spectral_rolloff_hz: f32,
     /// Mean spectral flatness (geometric / arithmetic mean of the power spectrum), 0-1: 0 is
     /// tonal, 1 is noise.

@@ -5,6 +5,7 @@
 //! the caller's thread with progress and cancellation. It converts every library error into a
 //! [`UiError`] with a stable `kind` for the front end.
 
+pub mod analysis;
 mod playback;
 
 use std::path::{Path, PathBuf};
@@ -39,6 +40,8 @@ pub enum ServiceError {
     InvalidInput(String),
     #[error(transparent)]
     Playback(segue_playback::PlaybackError),
+    #[error(transparent)]
+    Analysis(segue_analysis::AnalysisError),
 }
 
 impl ServiceError {
@@ -55,6 +58,7 @@ impl ServiceError {
             ServiceError::InvalidInput(_) => "invalid_input",
             ServiceError::Playback(segue_playback::PlaybackError::NoDevice(_)) => "no_audio_device",
             ServiceError::Playback(_) => "playback",
+            ServiceError::Analysis(e) => e.kind(),
         }
     }
 }

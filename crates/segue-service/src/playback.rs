@@ -67,9 +67,12 @@ impl Playback {
         let mut items = Vec::with_capacity(ids.len());
         for &id in ids {
             let t = service.track(id)?;
+            // Tags first; Segue's own EBU R128 measurement (from analysis) where they are missing.
+            let measured = service.with_store(|s| s.measured_loudness(id))?;
             let loudness = Loudness {
                 replay_gain: t.replay_gain,
-                ..Default::default()
+                measured_lufs: measured.map(|m| m.integrated_lufs as f32),
+                measured_peak: measured.map(|m| 10f32.powf(m.true_peak_dbtp as f32 / 20.0)),
             };
             items.push(QueueItem {
                 track_id: id,

@@ -6,6 +6,7 @@
 //! the importer, and every batch is one transaction: a process killed mid-import leaves the
 //! database as it was after the last committed batch.
 
+mod analysis;
 mod paths;
 mod query;
 mod write;
@@ -16,6 +17,7 @@ use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 use segue_core::TrackId;
 
+pub use analysis::{AnalysisCounts, AnalysisTodo};
 pub use paths::{bytes_to_path, path_to_bytes};
 pub use query::TrackQuery;
 pub use write::{CoverImage, FileChange, FileStat, ImportedTrack};
@@ -46,6 +48,8 @@ pub enum StoreError {
     TrackNotFound(TrackId),
     #[error("a rating is 1 to 5 stars, not {0}")]
     InvalidRating(u8),
+    #[error("stored analysis of track {track} is unreadable: {reason}")]
+    CorruptAnalysis { track: TrackId, reason: String },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -132,7 +136,7 @@ pub struct PlayRecord {
 }
 
 /// Number of migrations (the schema version of an up-to-date database).
-const LATEST_SCHEMA: usize = 1;
+const LATEST_SCHEMA: usize = 2;
 
 /// A play as stored, with whether it counts as a full listen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,7 +151,10 @@ pub struct PlayRow {
 }
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("schema.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("schema.sql")),
+        M::up(include_str!("schema_v2.sql")),
+    ])
 }
 
 /// An open library database.

@@ -1,0 +1,202 @@
+//! `segue analyze`, `segue show`, `segue doctor`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use segue_core::{PITCH_CLASSES, camelot};
+use segue_service::Service;
+use segue_service::analysis::{AnalysisOptions, Device};
+
+pub fn options(device: &str, workers: usize, patches: Option<usize>) -> Result<AnalysisOptions> {
+    let mut o = AnalysisOptions {
+        workers,
+        ..Default::default()
+    };
+    o.analyzer.device = device.parse::<Device>()?;
+    if let Some(p) = patches {
+        o.analyzer.max_patches = p.max(1);
+    }
+    Ok(o)
+}
+
+pub fn analyze(service: &Service, options: &AnalysisOptions, json: bool) -> Result<i32> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let cancel = cancel.clone();
+        ctrlc::set_handler(move || {
+            if cancel.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+            eprintln!("\nStopping after the current tracks (the next run resumes)...");
+        })
+        .context("installing the Ctrl-C handler")?;
+    }
+    let pause = AtomicBool::new(false);
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "Analysing [{bar:30}] {pos}/{len} tracks  {per_sec}  eta {eta}  {msg}",
+        )
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    let report = service.analyze(options, &cancel, &pause, &mut |p| {
+        bar.set_length(p.total);
+        bar.set_position(p.done);
+        if p.failed > 0 {
+            bar.set_message(format!("{} failed", p.failed));
+        }
+    })?;
+    bar.finish_and_clear();
+    let secs = report.elapsed.as_secs_f64().max(1e-9);
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "analysed": report.analysed,
+                "failed": report.failed.iter().map(|(id, path, why)| serde_json::json!({
+                    "track_id": id, "path": path, "reason": why})).collect::<Vec<_>>(),
+                "cancelled": report.cancelled,
+                "audio_seconds": report.audio_seconds,
+                "elapsed_seconds": secs,
+                "times_real_time": report.audio_seconds / secs,
+                "provider": report.provider,
+                "version": report.version,
+            })
+        );
+    } else {
+        println!(
+            "Analysed {} tracks ({:.0} s of audio) in {:.1} s: {:.0}x real time, on {}",
+            report.analysed,
+            report.audio_seconds,
+            secs,
+            report.audio_seconds / secs,
+            report.provider
+        );
+        for (_, path, why) in &report.failed {
+            println!("  failed: {}: {why}", path.display());
+        }
+        if report.cancelled {
+            println!("Stopped early; run `segue analyze` again to finish.");
+        }
+    }
+    Ok(if report.failed.is_empty() { 0 } else { 2 })
+}
+
+pub fn show(service: &Service, track: &[String], json: bool) -> Result<i32> {
+    let t = match track {
+        [one] if one.parse::<i64>().is_ok() => service.track(one.parse::<i64>()?)?,
+        _ => crate::play::resolve(service, track)?
+            .into_iter()
+            .next()
+            .context("no such track")?,
+    };
+    let Some(a) = service.analysis(t.id)? else {
+        bail!(
+            "\"{}\" is not analysed yet: run `segue analyze`",
+            t.tags.title
+        );
+    };
+    let config = AnalysisOptions::default().analyzer;
+    let (msd, mtt) = service.tag_labels(&config)?;
+    let top = |labels: &[String], scores: &[f32]| -> Vec<(String, f32)> {
+        let mut idx: Vec<usize> = (0..scores.len().min(labels.len())).collect();
+        idx.sort_by(|&x, &y| scores[y].total_cmp(&scores[x]));
+        idx.iter()
+            .take(5)
+            .map(|&i| (labels[i].clone(), scores[i]))
+            .collect()
+    };
+    let (top_msd, top_mtt) = (top(&msd, &a.tags_msd), top(&mtt, &a.tags_mtt));
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "track": t,
+                "analysis": a,
+                "top_tags": { "msd": top_msd, "mtt": top_mtt },
+            })
+        );
+        return Ok(0);
+    }
+    let d = &a.dsp;
+    println!("{} — {}", t.display_artist(), t.tags.title);
+    println!("  file        {}", t.path);
+    if let Some(l) = a.loudness {
+        println!(
+            "  loudness    {:.1} LUFS, true peak {:.1} dBTP",
+            l.integrated_lufs, l.true_peak_dbtp
+        );
+    }
+    println!(
+        "  tempo       {:.1} BPM (confidence {:.2})",
+        d.bpm, d.bpm_confidence
+    );
+    println!(
+        "  key         {} {:?} ({}, confidence {:.2})",
+        PITCH_CLASSES[usize::from(d.key % 12)],
+        d.mode,
+        camelot(d.key, d.mode),
+        d.key_confidence
+    );
+    println!(
+        "  energy      {:.3} RMS   onsets {:.2}/s   zero crossings {:.3}/sample",
+        d.energy, d.onset_rate, d.zero_crossing_rate
+    );
+    println!(
+        "  spectrum    centroid {:.0} Hz, roll-off {:.0} Hz, flatness {:.3}",
+        d.spectral_centroid_hz, d.spectral_rolloff_hz, d.spectral_flatness
+    );
+    let fmt = |tags: &[(String, f32)]| {
+        tags.iter()
+            .map(|(l, s)| format!("{l} {s:.2}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!("  tags (MSD)  {}", fmt(&top_msd));
+    println!("  tags (MTT)  {}", fmt(&top_mtt));
+    Ok(0)
+}
+
+pub fn doctor(service: &Service, options: &AnalysisOptions) -> Result<i32> {
+    let d = service.analysis_doctor(&options.analyzer);
+    let mut ok = true;
+    println!("ONNX Runtime library  {}", d.runtime_library.display());
+    match &d.runtime {
+        Ok(info) => println!("  loaded              {}", info.trim()),
+        Err(e) => {
+            ok = false;
+            println!("  NOT LOADED          {e}");
+        }
+    }
+    println!("  providers           {}", d.providers.join(", "));
+    match &d.in_use {
+        Ok(p) => println!("  in use              {p}"),
+        Err(e) => {
+            ok = false;
+            println!("  models NOT LOADED   {e}");
+        }
+    }
+    for (path, sum, matches) in &d.models {
+        let verdict = match matches {
+            Some(true) => "matches SHA256SUMS",
+            Some(false) => {
+                ok = false;
+                "DIFFERS from SHA256SUMS"
+            }
+            None => "not listed in SHA256SUMS",
+        };
+        println!("model {}  sha256 {sum}  {verdict}", path.display());
+    }
+    if d.models.is_empty() {
+        ok = false;
+        println!(
+            "models: none found in {}",
+            options.analyzer.models_dir.display()
+        );
+    }
+    Ok(if ok { 0 } else { 1 })
+}

@@ -1,0 +1,243 @@
+//! Analysing the library: workers each hold an [`Analyzer`] (ONNX Runtime sessions are not
+//! shared), the calling thread is the only writer. Cancelling keeps everything analysed so
+//! far; the next run picks up what is left (stale or missing results only).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use segue_analysis::{Analyzer, AnalyzerConfig};
+use segue_core::{TrackAnalysis, TrackId};
+use segue_store::{AnalysisTodo, Store};
+
+use crate::{Result, Service, ServiceError};
+
+pub use segue_analysis::{AnalysisError, Device};
+
+/// A worker's result for one track: the analysis and its audio seconds, or why it failed.
+type Outcome = (
+    AnalysisTodo,
+    std::result::Result<(TrackAnalysis, f64), AnalysisError>,
+);
+
+/// Analysis progress, reported after every track.
+#[derive(Debug, Clone, Default)]
+pub struct AnalysisProgress {
+    /// Tracks this run set out to analyse.
+    pub total: u64,
+    pub done: u64,
+    pub failed: u64,
+    /// The last finished track.
+    pub last: Option<PathBuf>,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default)]
+pub struct AnalysisReport {
+    pub analysed: u64,
+    pub failed: Vec<(TrackId, PathBuf, String)>,
+    pub cancelled: bool,
+    /// Audio seconds analysed.
+    pub audio_seconds: f64,
+    pub elapsed: Duration,
+    /// The execution provider used, and why.
+    pub provider: String,
+    pub version: String,
+}
+
+/// How to run an analysis.
+#[derive(Debug, Clone, Default)]
+pub struct AnalysisOptions {
+    pub analyzer: AnalyzerConfig,
+    /// Worker threads (each with its own models); 0 = one per core.
+    pub workers: usize,
+}
+
+impl From<AnalysisError> for ServiceError {
+    fn from(e: AnalysisError) -> Self {
+        ServiceError::Analysis(e)
+    }
+}
+
+impl Service {
+    /// Analyses every track whose analysis is missing or stale. Runs on the calling thread
+    /// (plus workers) until done or `cancel` is set; `pause` holds the workers between tracks.
+    pub fn analyze(
+        &self,
+        options: &AnalysisOptions,
+        cancel: &AtomicBool,
+        pause: &AtomicBool,
+        progress: &mut dyn FnMut(&AnalysisProgress),
+    ) -> Result<AnalysisReport> {
+        let workers = match options.workers {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        // Load one analyzer up front: a missing runtime or model fails here, clearly, once.
+        let first = Analyzer::new(&options.analyzer)?;
+        let version = first.version().0.clone();
+        let (provider, note) = first.provider();
+        let provider = format!("{provider} ({note})");
+        let writer = Store::open(&self.db_path)?;
+        let todo = writer.analysis_todo(&version)?;
+        let mut report = AnalysisReport {
+            provider,
+            version: version.clone(),
+            ..Default::default()
+        };
+        let mut state = AnalysisProgress {
+            total: todo.len() as u64,
+            ..Default::default()
+        };
+        progress(&state);
+        let started = Instant::now();
+        let (todo_tx, todo_rx) = crossbeam_channel::unbounded::<AnalysisTodo>();
+        for t in todo {
+            let _ = todo_tx.send(t);
+        }
+        drop(todo_tx);
+        type Outcome = (
+            AnalysisTodo,
+            std::result::Result<(TrackAnalysis, f64), AnalysisError>,
+        );
+        let (done_tx, done_rx) = crossbeam_channel::unbounded::<Outcome>();
+        std::thread::scope(|scope| -> Result<()> {
+            let mut first = Some(first);
+            for i in 0..workers.min(state.total.max(1) as usize) {
+                let (todo_rx, done_tx) = (todo_rx.clone(), done_tx.clone());
+                let analyzer = match first.take() {
+                    Some(a) => a,
+                    None => Analyzer::new(&options.analyzer)?,
+                };
+                std::thread::Builder::new()
+                    .name(format!("segue-analysis-{i}"))
+                    .spawn_scoped(scope, move || {
+                        worker(analyzer, &todo_rx, &done_tx, cancel, pause)
+                    })
+                    .map_err(|e| {
+                        ServiceError::InvalidInput(format!("cannot start a worker: {e}"))
+                    })?;
+            }
+            drop(done_tx);
+            for (item, outcome) in done_rx {
+                match outcome {
+                    Ok((analysis, seconds)) => {
+                        writer.save_analysis(&analysis, &version)?;
+                        report.analysed += 1;
+                        report.audio_seconds += seconds;
+                    }
+                    Err(e) => {
+                        tracing::warn!("analysis of {} failed: {e}", item.path.display());
+                        writer.save_analysis_failure(
+                            item.track_id,
+                            &version,
+                            e.kind(),
+                            &e.to_string(),
+                        )?;
+                        report
+                            .failed
+                            .push((item.track_id, item.path.clone(), e.to_string()));
+                        state.failed += 1;
+                    }
+                }
+                state.done += 1;
+                state.last = Some(item.path);
+                progress(&state);
+            }
+            Ok(())
+        })?;
+        report.cancelled = cancel.load(Ordering::Relaxed) && state.done < state.total;
+        report.elapsed = started.elapsed();
+        Ok(report)
+    }
+
+    /// A track's stored analysis, if it has one.
+    pub fn analysis(&self, track: TrackId) -> Result<Option<TrackAnalysis>> {
+        self.with_store(|s| s.analysis(track))
+    }
+}
+
+fn worker(
+    mut analyzer: Analyzer,
+    todo: &crossbeam_channel::Receiver<AnalysisTodo>,
+    done: &crossbeam_channel::Sender<Outcome>,
+    cancel: &AtomicBool,
+    pause: &AtomicBool,
+) {
+    while let Ok(item) = todo.recv() {
+        while pause.load(Ordering::Relaxed) && !cancel.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        if cancel.load(Ordering::Relaxed) {
+            return;
+        }
+        let outcome = analyzer.analyze(item.track_id, &item.path).map(|a| {
+            let seconds = a.dsp.duration_s;
+            (a, seconds)
+        });
+        if done.send((item, outcome)).is_err() {
+            return;
+        }
+    }
+}
+
+/// What `segue doctor` prints about analysis.
+#[derive(Debug, Clone)]
+pub struct AnalysisDoctor {
+    pub runtime_library: PathBuf,
+    /// ONNX Runtime's build string, or why it did not load.
+    pub runtime: std::result::Result<String, String>,
+    pub providers: Vec<&'static str>,
+    /// The provider `device` gives, and why; or why the models did not load.
+    pub in_use: std::result::Result<String, String>,
+    /// Model file, its SHA-256, and whether it matches `models/SHA256SUMS`.
+    pub models: Vec<(PathBuf, String, Option<bool>)>,
+}
+
+impl Service {
+    /// Checks the analysis set-up: runtime, providers, models and their checksums.
+    pub fn analysis_doctor(&self, config: &AnalyzerConfig) -> AnalysisDoctor {
+        let runtime = segue_analysis::Runtime::get(&config.runtime_library);
+        let expected =
+            std::fs::read_to_string(config.models_dir.join("SHA256SUMS")).unwrap_or_default();
+        let models = segue_analysis::model_info(&config.models_dir)
+            .map(|models| {
+                models
+                    .into_iter()
+                    .map(|m| {
+                        let name = m.path.file_name().map(|n| n.to_string_lossy().into_owned());
+                        let listed = expected.lines().find_map(|l| {
+                            let (sum, file) = l.split_once("  ")?;
+                            (Some(file.trim()) == name.as_deref()).then(|| sum.trim() == m.sha256)
+                        });
+                        (m.path, m.sha256, listed)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        AnalysisDoctor {
+            runtime_library: config.runtime_library.clone(),
+            providers: runtime.as_ref().map(|r| r.providers()).unwrap_or_default(),
+            runtime: runtime
+                .as_ref()
+                .map(|r| r.build_info.clone())
+                .map_err(|e| e.to_string()),
+            in_use: Analyzer::new(config)
+                .map(|a| {
+                    let (p, note) = a.provider();
+                    format!("{p} ({note})")
+                })
+                .map_err(|e| e.to_string()),
+            models,
+        }
+    }
+
+    /// Tag names of the MSD and MTT models, in output order.
+    pub fn tag_labels(&self, config: &AnalyzerConfig) -> Result<(Vec<String>, Vec<String>)> {
+        use segue_analysis::{ModelKind, musicnn::labels};
+        Ok((
+            labels(&config.models_dir, ModelKind::Msd)?,
+            labels(&config.models_dir, ModelKind::Mtt)?,
+        ))
+    }
+}

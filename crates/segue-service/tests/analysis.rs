@@ -1,0 +1,164 @@
+//! Analysis of a real library through the service: the real decoder, the real ONNX Runtime
+//! on the committed models, a real SQLite file.
+
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use segue_service::Service;
+use segue_service::analysis::{AnalysisOptions, Device};
+
+/// A valid 16-bit mono 8 kHz WAV of `frames` zero samples.
+fn silent_wav(frames: u32) -> Vec<u8> {
+    let data = frames * 2;
+    let mut v = Vec::new();
+    v.extend_from_slice(b"RIFF");
+    v.extend_from_slice(&(36 + data).to_le_bytes());
+    v.extend_from_slice(b"WAVEfmt ");
+    v.extend_from_slice(&16u32.to_le_bytes());
+    v.extend_from_slice(&1u16.to_le_bytes());
+    v.extend_from_slice(&1u16.to_le_bytes());
+    v.extend_from_slice(&8_000u32.to_le_bytes());
+    v.extend_from_slice(&16_000u32.to_le_bytes());
+    v.extend_from_slice(&2u16.to_le_bytes());
+    v.extend_from_slice(&16u16.to_le_bytes());
+    v.extend_from_slice(b"data");
+    v.extend_from_slice(&data.to_le_bytes());
+    v.resize(v.len() + data as usize, 0);
+    v
+}
+
+fn tracks_named(service: &Service, word: &str) -> i64 {
+    service.tracks(Some(word), None).expect("search")[0].id
+}
+
+fn options() -> AnalysisOptions {
+    let mut o = AnalysisOptions {
+        workers: 2,
+        ..Default::default()
+    };
+    o.analyzer.device = Device::Cpu;
+    o.analyzer.max_patches = 2;
+    o
+}
+
+#[test]
+fn analyses_everything_once_records_failures_and_resumes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let music = tmp.path().join("music");
+    std::fs::create_dir(&music).expect("dir");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/demo");
+    for name in [
+        "Wansti/SuperTux Soundtrack/04 Boss Attack.wav",
+        "Maxstack/Endgame - Singularity Original Soundtrack/02 Coherence.opus",
+        "Muldjord/Frets on Fire Soundtrack/01 Armygeddon.mp3",
+    ] {
+        let src = demo.join(name);
+        let file_name = src.file_name().expect("name").to_owned();
+        std::fs::copy(&src, music.join(file_name)).expect("copy");
+    }
+    let service = Service::open(&tmp.path().join("library.sqlite")).expect("open");
+    let never = AtomicBool::new(false);
+    service
+        .scan(std::slice::from_ref(&music), &never, &mut |_| {})
+        .expect("scan");
+    let mut seen = Vec::new();
+    let report = service
+        .analyze(&options(), &never, &never, &mut |p| seen.push(p.done))
+        .expect("analyze");
+    assert_eq!(report.analysed, 3, "{report:?}");
+    assert!(report.failed.is_empty(), "{report:?}");
+    assert_eq!(seen.last(), Some(&3));
+    let tracks = service.tracks(None, None).expect("tracks");
+    for t in &tracks {
+        let a = service.analysis(t.id).expect("query").expect("analysed");
+        assert_eq!(
+            (a.tags_msd.len(), a.tags_mtt.len(), a.embedding.len()),
+            (50, 50, 200)
+        );
+        assert!(a.dsp.bpm >= 40.0 && a.dsp.bpm <= 240.0, "{}", a.dsp.bpm);
+        assert_eq!(a.dsp.waveform.len(), 256);
+        let l = a.loudness.expect("loudness");
+        assert!((-40.0..0.0).contains(&l.integrated_lufs), "{l:?}");
+        // Probabilities, and the track's tags are not all alike.
+        assert!(a.tags_msd.iter().all(|p| (0.0..=1.0).contains(p)));
+        let spread = a.tags_msd.iter().copied().fold(0.0f32, f32::max)
+            - a.tags_msd.iter().copied().fold(1.0f32, f32::min);
+        assert!(spread > 0.05);
+    }
+    // Nothing left to do: a second run analyses nothing.
+    let again = service
+        .analyze(&options(), &never, &never, &mut |_| {})
+        .expect("analyze again");
+    assert_eq!(again.analysed, 0);
+
+    // A short silent file: analysed, with no loudness to measure.
+    std::fs::write(music.join("silence.wav"), silent_wav(8_000)).expect("write");
+    service
+        .scan(std::slice::from_ref(&music), &never, &mut |_| {})
+        .expect("rescan");
+    let third = service
+        .analyze(&options(), &never, &never, &mut |_| {})
+        .expect("analyze new");
+    assert_eq!((third.analysed, third.failed.len()), (1, 0), "{third:?}");
+    let silent = tracks_named(&service, "silence");
+    let a = service.analysis(silent).expect("query").expect("analysed");
+    assert_eq!(a.loudness, None);
+
+    // A file that vanished after the scan: its failure is recorded with the reason, the rest
+    // stay analysed, and the same version does not retry it.
+    std::fs::copy(
+        demo.join("Muldjord/Mutilated Mime/02 Mutilated Mime.mp3"),
+        music.join("gone.mp3"),
+    )
+    .expect("copy");
+    service
+        .scan(std::slice::from_ref(&music), &never, &mut |_| {})
+        .expect("rescan");
+    std::fs::remove_file(music.join("gone.mp3")).expect("remove");
+    let failing = service
+        .analyze(&options(), &never, &never, &mut |_| {})
+        .expect("analyze");
+    assert_eq!(
+        (failing.analysed, failing.failed.len()),
+        (0, 1),
+        "{failing:?}"
+    );
+    assert!(failing.failed[0].2.contains("gone.mp3"), "{failing:?}");
+    let fourth = service
+        .analyze(&options(), &never, &never, &mut |_| {})
+        .expect("analyze again");
+    assert_eq!((fourth.analysed, fourth.failed.len()), (0, 0));
+
+    // Cancelled before starting: nothing analysed, nothing lost.
+    let cancelled = AtomicBool::new(true);
+    std::fs::copy(
+        demo.join("Muldjord/Mutilated Mime/01 Internal Degeneration.mp3"),
+        music.join("new.mp3"),
+    )
+    .expect("copy");
+    service
+        .scan(std::slice::from_ref(&music), &never, &mut |_| {})
+        .expect("rescan");
+    let stopped = service
+        .analyze(&options(), &cancelled, &never, &mut |_| {})
+        .expect("cancelled run");
+    assert!(stopped.cancelled && stopped.analysed == 0, "{stopped:?}");
+    let resumed = service
+        .analyze(&options(), &never, &never, &mut |_| {})
+        .expect("resume");
+    assert_eq!(resumed.analysed, 1);
+}
+
+#[test]
+fn a_missing_runtime_or_model_is_a_clear_error() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let service = Service::open(&tmp.path().join("library.sqlite")).expect("open");
+    let never = AtomicBool::new(false);
+    let mut o = options();
+    o.analyzer.models_dir = tmp.path().join("no-models");
+    let err = service
+        .analyze(&o, &never, &never, &mut |_| {})
+        .expect_err("no models");
+    assert_eq!(err.kind(), "model", "{err}");
+    assert!(err.to_string().contains("musicnn-msd.onnx"), "{err}");
+}
