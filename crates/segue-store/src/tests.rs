@@ -58,7 +58,7 @@ fn opens_a_file_migrates_and_reopens() {
     let path = dir.path().join("lib.sqlite");
     {
         let mut s = Store::open(&path).expect("open");
-        assert_eq!(s.schema_version().expect("version"), 1);
+        assert_eq!(s.schema_version().expect("version"), LATEST_SCHEMA as i64);
         s.apply(&[imported("/m/a.ogg", "Dawn", "Ann", "First", 1)])
             .expect("apply");
     }
@@ -238,7 +238,7 @@ fn concurrent_first_opens_wait_instead_of_failing() {
             .collect();
         for h in handles {
             let version = h.join().expect("thread").expect("open").expect("version");
-            assert_eq!(version, 1);
+            assert_eq!(version, LATEST_SCHEMA as i64);
         }
     }
 }
