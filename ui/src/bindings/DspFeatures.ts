@@ -6,6 +6,10 @@ import type { KeyMode } from "./KeyMode";
  */
 export type DspFeatures = { 
 /**
+ * Length of the analysed audio, seconds.
+ */
+duration_s: number, 
+/**
  * Tempo, beats per minute (40-240).
  */
 bpm: number, 
@@ -26,11 +30,11 @@ key_confidence: number,
  */
 energy: number, 
 /**
- * Mean spectral centroid, Hz.
+ * Mean spectral centroid (magnitude-weighted), Hz.
  */
 spectral_centroid_hz: number, 
 /**
- * Mean frequency below which 85% of the spectral energy lies, Hz.
+ * Mean frequency below which 85% of the spectral magnitude lies, Hz.
  */
 spectral_rolloff_hz: number, 
 /**
