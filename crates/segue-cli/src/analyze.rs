@@ -1,7 +1,6 @@
 //! `segue analyze`, `segue show`, `segue doctor`.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -22,17 +21,9 @@ pub fn options(device: &str, workers: usize, patches: Option<usize>) -> Result<A
 }
 
 pub fn analyze(service: &Service, options: &AnalysisOptions, json: bool) -> Result<i32> {
-    let cancel = Arc::new(AtomicBool::new(false));
-    {
-        let cancel = cancel.clone();
-        ctrlc::set_handler(move || {
-            if cancel.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-            eprintln!("\nStopping after the current tracks (the next run resumes)...");
-        })
-        .context("installing the Ctrl-C handler")?;
-    }
+    let cancel = crate::cancel_on_ctrl_c(
+        "Stopping after the current tracks (the next run resumes; Ctrl-C again to quit at once)...",
+    )?;
     let pause = AtomicBool::new(false);
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(

@@ -204,18 +204,8 @@ fn scan(service: &Service, folders: &[PathBuf], json: bool) -> Result<i32> {
     let existing: Vec<PathBuf> = folders.iter().filter(|f| f.is_dir()).cloned().collect();
     service.add_folders(&existing)?;
 
-    let cancel = Arc::new(AtomicBool::new(false));
-    {
-        let cancel = cancel.clone();
-        ctrlc::set_handler(move || {
-            if cancel.swap(true, Ordering::SeqCst) {
-                // Second Ctrl-C: the user wants out now. The database is consistent at any time.
-                std::process::exit(130);
-            }
-            eprintln!("\nStopping after the current files (Ctrl-C again to quit at once)...");
-        })
-        .context("installing the Ctrl-C handler")?;
-    }
+    let cancel =
+        cancel_on_ctrl_c("Stopping after the current files (Ctrl-C again to quit at once)...")?;
 
     let bar = indicatif::ProgressBar::new_spinner();
     bar.enable_steady_tick(Duration::from_millis(120));
@@ -322,4 +312,20 @@ fn track_line(t: &Track) -> String {
         format_duration(t.audio.duration_ms),
         t.audio.codec.as_str()
     )
+}
+
+/// A flag the first Ctrl-C sets (printing `message`); a second Ctrl-C quits at once. Long
+/// jobs stop at a consistent point when the flag is set.
+pub(crate) fn cancel_on_ctrl_c(message: &'static str) -> Result<Arc<AtomicBool>> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = cancel.clone();
+    ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            // Second Ctrl-C: the user wants out now. The database is consistent at any time.
+            std::process::exit(130);
+        }
+        eprintln!("\n{message}");
+    })
+    .context("installing the Ctrl-C handler")?;
+    Ok(cancel)
 }

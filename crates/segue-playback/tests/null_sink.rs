@@ -98,6 +98,22 @@ fn play_through(player: &Player, items: Vec<QueueItem>) -> (Vec<PlayerEvent>, Ve
     (events, capture.stop())
 }
 
+/// The `TrackEnded` events as (track, reason, position ms).
+fn ended_plays(events: &[PlayerEvent]) -> Vec<(i64, EndReason, u64)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            PlayerEvent::TrackEnded {
+                track_id,
+                reason,
+                position_ms,
+                ..
+            } => Some((*track_id, *reason, *position_ms)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Collects events until `done` returns true for one, or the timeout passes.
 fn events_until(
     player: &Player,
@@ -467,18 +483,7 @@ fn damaged_and_unplayable_files_do_not_stop_the_queue() {
         )),
         "{events:?}"
     );
-    let ended: Vec<(i64, EndReason, u64)> = events
-        .iter()
-        .filter_map(|e| match e {
-            PlayerEvent::TrackEnded {
-                track_id,
-                reason,
-                position_ms,
-                ..
-            } => Some((*track_id, *reason, *position_ms)),
-            _ => None,
-        })
-        .collect();
+    let ended = ended_plays(&events);
     assert_eq!(ended.len(), 2, "{events:?}");
     assert_eq!((ended[0].0, ended[0].1), (2, EndReason::Completed));
     assert!(
@@ -611,18 +616,7 @@ fn a_file_deleted_or_truncated_while_playing_does_not_stop_the_queue() {
     events.extend(events_until(&player, Duration::from_secs(20), |e| {
         *e == PlayerEvent::QueueFinished
     }));
-    let ended: Vec<(i64, EndReason, u64)> = events
-        .iter()
-        .filter_map(|e| match e {
-            PlayerEvent::TrackEnded {
-                track_id,
-                reason,
-                position_ms,
-                ..
-            } => Some((*track_id, *reason, *position_ms)),
-            _ => None,
-        })
-        .collect();
+    let ended = ended_plays(&events);
     assert_eq!(ended.len(), 3, "{events:?}");
     assert_eq!((ended[0].0, ended[0].1), (1, EndReason::Completed));
     assert_eq!((ended[1].0, ended[1].1), (2, EndReason::Error));
