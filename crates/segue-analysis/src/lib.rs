@@ -24,7 +24,7 @@ use segue_core::{LoudnessMeasure, TrackAnalysis, TrackId};
 pub use musicnn::{Device, ModelKind, Runtime, Tagger};
 
 /// Bump when any DSP feature's definition changes.
-pub const DSP_VERSION: u32 = 1;
+pub const DSP_VERSION: u32 = 2;
 /// Patches (3 s each) scored per track by default; see the crate's benchmark for the
 /// agreement with scoring every patch.
 pub const DEFAULT_MAX_PATCHES: usize = 8;

@@ -82,9 +82,7 @@ pub fn resample(input: &[f32], from: u32, to: u32) -> Result<Vec<f32>, AnalysisE
         return Ok(input.to_vec());
     }
     let resampled = resample_flat(input, from, to)?;
-    // rubato's output leads soxr's by half an input sample; the filter delays it to match.
-    let delay = 0.5 * f64::from(to) / f64::from(from);
-    Ok(band_edge_filter(&resampled, delay))
+    Ok(band_edge_filter(&resampled, 0.0))
 }
 
 /// Kaiser-windowed low-pass with its -6 dB point at 95.7% of the Nyquist frequency, delaying
@@ -167,7 +165,7 @@ fn resample_flat(input: &[f32], from: u32, to: u32) -> Result<Vec<f32>, Analysis
     let mut r = Fft::<f32>::new_custom(
         from as usize,
         to as usize,
-        8192,
+        even_fft_chunk(from, to, 8192),
         1,
         1,
         rubato::WindowFunction::BlackmanHarris2,
@@ -179,4 +177,20 @@ fn resample_flat(input: &[f32], from: u32, to: u32) -> Result<Vec<f32>, Analysis
         .process_all(&adapter, input.len(), None)
         .map_err(|e| err(&e))?;
     Ok(out.take_data())
+}
+
+/// About `target` input frames, as an even multiple of the rate pair's smallest block: with an
+/// odd FFT size rubato's filter is half an input sample off its reported delay (its output
+/// would lead by that much), and with an even one it is exact.
+fn even_fft_chunk(from: u32, to: u32, target: usize) -> usize {
+    let (mut a, mut b) = (from as usize, to as usize);
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    let block = from as usize / a.max(1);
+    let mut blocks = target.div_ceil(block).max(1);
+    if blocks % 2 == 1 && block % 2 == 1 {
+        blocks += 1;
+    }
+    blocks * block
 }
