@@ -14,24 +14,14 @@ use crate::spectrum::MEL_BANDS;
 pub const PATCH_FRAMES: usize = 187;
 pub const TAGS: usize = 50;
 pub const EMBEDDING: usize = 200;
+/// Patches per model run on CPU (see [`Tagger::score`]).
+const BATCH: usize = 1;
 
 /// musicnn's log compression of one mel power value: through IEEE half precision (the package
 /// casts its spectrogram to float16), then `log10(10000 x + 1)` in f32.
 pub fn log_mel(x: f32) -> f32 {
     let h = half::f16::from_f32(x).to_f32();
     (10_000.0 * h + 1.0).log10()
-}
-
-/// Start frames of the patches to score: all of them up to `max`, else `max` spread evenly
-/// over the track (the centre of each of `max` equal parts).
-pub fn patch_starts(frames: usize, max: usize) -> Vec<usize> {
-    let patches = frames / PATCH_FRAMES;
-    if patches <= max {
-        return (0..patches).map(|p| p * PATCH_FRAMES).collect();
-    }
-    (0..max)
-        .map(|i| ((2 * i + 1) * patches / (2 * max)) * PATCH_FRAMES)
-        .collect()
 }
 
 /// Where to run the models.
@@ -303,12 +293,12 @@ impl Tagger {
                 embedding: Vec::new(),
             });
         }
-        let run = |session: &mut Session| -> Result<(Vec<f32>, Vec<f32>), AnalysisError> {
-            let tensor = Tensor::from_array((
-                [patches, PATCH_FRAMES, MEL_BANDS],
-                input[..patches * PATCH_FRAMES * MEL_BANDS].to_vec(),
-            ))
-            .map_err(|e| AnalysisError::Inference(e.to_string()))?;
+        let run = |session: &mut Session,
+                   input: &[f32]|
+         -> Result<(Vec<f32>, Vec<f32>), AnalysisError> {
+            let patches = input.len() / (PATCH_FRAMES * MEL_BANDS);
+            let tensor = Tensor::from_array(([patches, PATCH_FRAMES, MEL_BANDS], input.to_vec()))
+                .map_err(|e| AnalysisError::Inference(e.to_string()))?;
             let outputs = session
                 .run(ort::inputs!["melspec" => tensor])
                 .map_err(|e| AnalysisError::Inference(e.to_string()))?;
@@ -323,8 +313,19 @@ impl Tagger {
             };
             Ok((extract("tags")?, extract("embedding")?))
         };
-        let (msd, embedding) = run(&mut self.msd)?;
-        let (mtt, _) = run(&mut self.mtt)?;
+        // One patch per run: the convolutions' activations grow with the batch (about 40 MB
+        // per patch, kept by ONNX Runtime's arena), and batching runs no faster on CPU
+        // (measured with segue-bench: 8 patches per run took 1.7 GB with 2 workers, 1 takes
+        // under 0.5 GB at the same speed).
+        let (mut msd, mut embedding, mut mtt) = (Vec::new(), Vec::new(), Vec::new());
+        for batch in
+            input[..patches * PATCH_FRAMES * MEL_BANDS].chunks(BATCH * PATCH_FRAMES * MEL_BANDS)
+        {
+            let (tags, emb) = run(&mut self.msd, batch)?;
+            msd.extend(tags);
+            embedding.extend(emb);
+            mtt.extend(run(&mut self.mtt, batch)?.0);
+        }
         if msd.len() != patches * TAGS
             || mtt.len() != patches * TAGS
             || embedding.len() != patches * EMBEDDING
@@ -366,16 +367,14 @@ fn session(
     builder.commit_from_memory(model).map_err(|e| err(&e))
 }
 
-/// Mean over patches of a `patches × width` matrix.
-pub fn mean_rows(data: &[f32], width: usize) -> Vec<f32> {
-    let rows = data.len() / width.max(1);
+/// Weighted mean over patches of a `patches × width` matrix (`weights` sum to 1).
+pub fn weighted_mean_rows(data: &[f32], weights: &[f32], width: usize) -> Vec<f32> {
     let mut mean = vec![0.0f32; width];
-    for row in data.chunks_exact(width) {
+    for (row, w) in data.chunks_exact(width).zip(weights) {
         for (m, v) in mean.iter_mut().zip(row) {
-            *m += v;
+            *m += w * v;
         }
     }
-    mean.iter_mut().for_each(|m| *m /= rows.max(1) as f32);
     mean
 }
 
@@ -389,14 +388,5 @@ mod tests {
         let expected = (10_000.0f32 * 0.099_975_586 + 1.0).log10();
         assert!((log_mel(0.1) - expected).abs() < 1e-6);
         assert_eq!(log_mel(0.0), 0.0);
-    }
-
-    #[test]
-    fn patches_are_spread_over_the_track() {
-        assert_eq!(patch_starts(187 * 3 + 10, 8), vec![0, 187, 374]);
-        let starts = patch_starts(187 * 100, 4);
-        assert_eq!(starts.len(), 4);
-        assert_eq!(starts[0], 12 * 187);
-        assert_eq!(starts[3], 87 * 187);
     }
 }

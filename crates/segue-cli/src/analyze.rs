@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use segue_core::{PITCH_CLASSES, camelot};
 use segue_service::Service;
-use segue_service::analysis::{AnalysisOptions, Device};
+use segue_service::analysis::{AnalysisOptions, AnalysisReport, Device};
 
 pub fn options(device: &str, workers: usize, patches: Option<usize>) -> Result<AnalysisOptions> {
     let mut o = AnalysisOptions {
@@ -24,6 +24,21 @@ pub fn analyze(service: &Service, options: &AnalysisOptions, json: bool) -> Resu
     let cancel = crate::cancel_on_ctrl_c(
         "Stopping after the current tracks (the next run resumes; Ctrl-C again to quit at once)...",
     )?;
+    let report = run_with_progress(service, options, &cancel)?;
+    if json {
+        println!("{}", report_json(&report));
+    } else {
+        print_report(&report);
+    }
+    Ok(if report.failed.is_empty() { 0 } else { 2 })
+}
+
+/// Runs an analysis with a progress bar on the terminal.
+pub fn run_with_progress(
+    service: &Service,
+    options: &AnalysisOptions,
+    cancel: &AtomicBool,
+) -> Result<AnalysisReport, segue_service::ServiceError> {
     let pause = AtomicBool::new(false);
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
@@ -34,47 +49,52 @@ pub fn analyze(service: &Service, options: &AnalysisOptions, json: bool) -> Resu
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     bar.enable_steady_tick(Duration::from_millis(200));
-    let report = service.analyze(options, &cancel, &pause, &mut |p| {
+    let report = service.analyze(options, cancel, &pause, &mut |p| {
         bar.set_length(p.total);
         bar.set_position(p.done);
         if p.failed > 0 {
             bar.set_message(format!("{} failed", p.failed));
         }
-    })?;
+    });
     bar.finish_and_clear();
+    report
+}
+
+pub fn report_json(report: &AnalysisReport) -> serde_json::Value {
     let secs = report.elapsed.as_secs_f64().max(1e-9);
-    if json {
-        println!(
-            "{}",
-            serde_json::json!({
-                "analysed": report.analysed,
-                "failed": report.failed.iter().map(|(id, path, why)| serde_json::json!({
-                    "track_id": id, "path": path, "reason": why})).collect::<Vec<_>>(),
-                "cancelled": report.cancelled,
-                "audio_seconds": report.audio_seconds,
-                "elapsed_seconds": secs,
-                "times_real_time": report.audio_seconds / secs,
-                "provider": report.provider,
-                "version": report.version,
-            })
-        );
-    } else {
-        println!(
-            "Analysed {} tracks ({:.0} s of audio) in {:.1} s: {:.0}x real time, on {}",
-            report.analysed,
-            report.audio_seconds,
-            secs,
-            report.audio_seconds / secs,
-            report.provider
-        );
-        for (_, path, why) in &report.failed {
-            println!("  failed: {}: {why}", path.display());
-        }
-        if report.cancelled {
-            println!("Stopped early; run `segue analyze` again to finish.");
-        }
+    serde_json::json!({
+        "analysed": report.analysed,
+        "failed": report.failed.iter().map(|(id, path, why)| serde_json::json!({
+            "track_id": id, "path": path, "reason": why})).collect::<Vec<_>>(),
+        "cancelled": report.cancelled,
+        "audio_seconds": report.audio_seconds,
+        "elapsed_seconds": secs,
+        "times_real_time": report.audio_seconds / secs,
+        "provider": report.provider,
+        "version": report.version,
+    })
+}
+
+pub fn print_report(report: &AnalysisReport) {
+    let secs = report.elapsed.as_secs_f64().max(1e-9);
+    if report.analysed == 0 && report.failed.is_empty() && !report.cancelled {
+        println!("Analysis is up to date.");
+        return;
     }
-    Ok(if report.failed.is_empty() { 0 } else { 2 })
+    println!(
+        "Analysed {} tracks ({:.0} s of audio) in {:.1} s: {:.0}x real time, on {}",
+        report.analysed,
+        report.audio_seconds,
+        secs,
+        report.audio_seconds / secs,
+        report.provider
+    );
+    for (_, path, why) in &report.failed {
+        println!("  failed: {}: {why}", path.display());
+    }
+    if report.cancelled {
+        println!("Stopped early; run `segue analyze` again to finish.");
+    }
 }
 
 pub fn show(service: &Service, track: &[String], json: bool) -> Result<i32> {

@@ -31,11 +31,15 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Import music folders (adds them to the library); with no folders, rescan the library.
+    /// New and changed tracks are then analysed (as `segue analyze`) unless --no-analyze.
     Scan {
         folders: Vec<PathBuf>,
-        /// Print the report as JSON.
+        /// Print the report as JSON (with an "analysis" member when analysis ran).
         #[arg(long)]
         json: bool,
+        /// Only import; leave analysis for `segue analyze`.
+        #[arg(long)]
+        no_analyze: bool,
     },
     /// Library counts.
     Stats {
@@ -72,7 +76,7 @@ enum Command {
         /// Worker threads (0: one per core).
         #[arg(long, default_value_t = 0)]
         workers: usize,
-        /// 3 s patches scored per track (default 8; more is slower and closer to scoring all).
+        /// 3 s patches scored per track (default 16; more is slower and closer to scoring all).
         #[arg(long)]
         patches: Option<usize>,
         #[arg(long)]
@@ -119,7 +123,11 @@ fn run(cli: Cli) -> Result<i32> {
     let service =
         Service::open(&db).with_context(|| format!("opening the library {}", db.display()))?;
     match cli.command {
-        Command::Scan { folders, json } => scan(&service, &folders, json),
+        Command::Scan {
+            folders,
+            json,
+            no_analyze,
+        } => scan(&service, &folders, json, !no_analyze),
         Command::Stats { json } => {
             let s = service.stats()?;
             if json {
@@ -199,7 +207,7 @@ fn run(cli: Cli) -> Result<i32> {
     }
 }
 
-fn scan(service: &Service, folders: &[PathBuf], json: bool) -> Result<i32> {
+fn scan(service: &Service, folders: &[PathBuf], json: bool, then_analyze: bool) -> Result<i32> {
     // Folders named on the command line join the library; missing ones are reported by the scan.
     let existing: Vec<PathBuf> = folders.iter().filter(|f| f.is_dir()).cloned().collect();
     service.add_folders(&existing)?;
@@ -241,10 +249,34 @@ fn scan(service: &Service, folders: &[PathBuf], json: bool) -> Result<i32> {
     })?;
     bar.finish_and_clear();
 
-    if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
+    if !json {
         print_report(&report);
+    }
+    // Analysis follows the import, so loudness (normalisation), tags and suggestions are ready
+    // for what was just added. Its failures are reported and never fail the import.
+    let analysis = if then_analyze && !report.cancelled {
+        let options = analyze::options("auto", 0, None)?;
+        match analyze::run_with_progress(service, &options, &cancel) {
+            Ok(r) => {
+                if !json {
+                    analyze::print_report(&r);
+                }
+                Some(analyze::report_json(&r))
+            }
+            Err(e) => {
+                eprintln!("Analysis skipped: {e} (see `segue doctor`)");
+                Some(serde_json::json!({ "error": { "kind": e.kind(), "message": e.to_string() } }))
+            }
+        }
+    } else {
+        None
+    };
+    if json {
+        let mut value = serde_json::to_value(&report)?;
+        if let (Some(obj), Some(a)) = (value.as_object_mut(), analysis) {
+            obj.insert("analysis".into(), a);
+        }
+        println!("{}", serde_json::to_string_pretty(&value)?);
     }
     Ok(if report.cancelled { 130 } else { 0 })
 }

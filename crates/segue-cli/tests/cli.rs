@@ -71,6 +71,11 @@ fn scan_then_stats_tracks_search_and_report() {
         summary.contains("broken.mp3"),
         "the summary names the bad file: {summary}"
     );
+    // The import is followed by analysis of every imported track.
+    assert!(
+        summary.contains(&format!("Analysed {n} tracks")),
+        "scan analyses what it imported: {summary}"
+    );
 
     let stats: serde_json::Value = serde_json::from_str(&ok(segue(&db)
         .args(["stats", "--json"])
@@ -132,7 +137,10 @@ fn scan_then_stats_tracks_search_and_report() {
     );
 
     // A rescan with no folder argument rescans the library's folders, reading nothing new.
-    let again = ok(segue(&db).arg("scan").output().expect("run"));
+    let again = ok(segue(&db)
+        .args(["scan", "--no-analyze"])
+        .output()
+        .expect("run"));
     assert!(again.contains(&format!("{n} unchanged")), "{again}");
     assert!(
         again.contains("1 failed") && again.contains("broken.mp3"),
@@ -145,7 +153,7 @@ fn a_missing_folder_is_an_error_line_not_a_crash() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let db = tmp.path().join("lib.sqlite");
     let out = ok(segue(&db)
-        .arg("scan")
+        .args(["scan", "--no-analyze"])
         .arg(tmp.path().join("no-such-folder"))
         .output()
         .expect("run"));
@@ -180,7 +188,7 @@ fn an_unreadable_file_is_reported() {
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
     let db = tmp.path().join("lib.sqlite");
     let mut cmd = segue(&db);
-    cmd.arg("scan").arg(&music);
+    cmd.args(["scan", "--no-analyze"]).arg(&music);
     // Root reads any file, so run as an unprivileged user: the permission check is real.
     if effective_uid() == 0 {
         use std::os::unix::process::CommandExt;
@@ -236,7 +244,7 @@ fn killing_the_importer_mid_write_leaves_a_consistent_database_and_the_next_scan
     let total = (copies * files.len()) as u64;
     let db = tmp.path().join("lib.sqlite");
     let mut child = segue(&db)
-        .arg("scan")
+        .args(["scan", "--no-analyze"])
         .arg(&music)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -274,7 +282,10 @@ fn killing_the_importer_mid_write_leaves_a_consistent_database_and_the_next_scan
     );
     drop(store);
 
-    let out = ok(segue(&db).arg("scan").output().expect("rescan"));
+    let out = ok(segue(&db)
+        .args(["scan", "--no-analyze"])
+        .output()
+        .expect("rescan"));
     assert!(out.contains(&format!("{} unchanged", after_kill)), "{out}");
     let store = segue_store::Store::open(&db).expect("open");
     assert_eq!(store.stats().expect("stats").tracks, total);
