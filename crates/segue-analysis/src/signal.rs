@@ -277,7 +277,7 @@ fn fft_chunk(from: u32, to: u32, target: usize) -> usize {
     let (block_in, block_out) = (from as usize / gcd, to as usize / gcd);
     let smooth = |mut n: usize| {
         for p in [2, 3, 5, 7] {
-            while n % p == 0 {
+            while n.is_multiple_of(p) {
                 n /= p;
             }
         }

@@ -2,6 +2,7 @@
 
 mod analyze;
 mod play;
+mod suggest;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -89,6 +90,48 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// What to play next, each with its reason. Follows the last played track by default.
+    Suggest {
+        /// Follow this track instead (an id, a file, or search words).
+        #[arg(long, num_args = 1..)]
+        after: Vec<String>,
+        #[arg(short = 'n', default_value_t = 10)]
+        count: usize,
+        /// Radio from a tag (e.g. "ambient", "guitar").
+        #[arg(long, conflicts_with_all = ["after", "artist", "album"])]
+        tag: Option<String>,
+        /// Radio from an artist.
+        #[arg(long, conflicts_with_all = ["after", "album"])]
+        artist: Option<String>,
+        /// Radio from an album.
+        #[arg(long, conflicts_with = "after")]
+        album: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rate a track: `segue rate TRACK STARS`, 1-5 stars (0 clears). TRACK: an id, a file,
+    /// or search words.
+    Rate {
+        #[arg(required = true, num_args = 2.., value_name = "TRACK... STARS")]
+        args: Vec<String>,
+    },
+    /// Like a track: suggestions move towards its sound.
+    Like {
+        #[arg(required = true)]
+        track: Vec<String>,
+    },
+    /// Dislike a track: never suggested, and its sound counts against.
+    Dislike {
+        #[arg(required = true)]
+        track: Vec<String>,
+    },
+    /// "Not this": never suggest the track again (weaker than dislike).
+    NotThis {
+        #[arg(required = true)]
+        track: Vec<String>,
+    },
+    /// Forget the learned taste (ratings stay, and count again when changed).
+    ResetTaste,
     /// Check the analysis set-up: ONNX Runtime, execution providers, models and checksums.
     Doctor {
         #[arg(long, default_value = "auto")]
@@ -187,6 +230,47 @@ fn run(cli: Cli) -> Result<i32> {
             json,
         ),
         Command::Show { track, json } => analyze::show(&service, &track, json),
+        Command::Suggest {
+            after,
+            count,
+            tag,
+            artist,
+            album,
+            json,
+        } => suggest::suggest(
+            &service,
+            suggest::SuggestArgs {
+                after,
+                count,
+                tag,
+                artist,
+                album,
+                json,
+            },
+        ),
+        Command::Rate { args } => {
+            let (stars, track) = args.split_last().context("segue rate TRACK STARS")?;
+            let stars: u8 = stars
+                .parse()
+                .ok()
+                .filter(|s| *s <= 5)
+                .with_context(|| format!("stars must be 0-5, not {stars:?}"))?;
+            suggest::rate(&service, track, stars)
+        }
+        Command::Like { track } => {
+            suggest::feedback(&service, &track, segue_core::FeedbackKind::Like)
+        }
+        Command::Dislike { track } => {
+            suggest::feedback(&service, &track, segue_core::FeedbackKind::Dislike)
+        }
+        Command::NotThis { track } => {
+            suggest::feedback(&service, &track, segue_core::FeedbackKind::NotThis)
+        }
+        Command::ResetTaste => {
+            service.reset_taste()?;
+            println!("Taste reset: suggestions start afresh.");
+            Ok(0)
+        }
         Command::Doctor { device } => {
             analyze::doctor(&service, &analyze::options(&device, 0, None)?)
         }

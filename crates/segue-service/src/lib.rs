@@ -7,6 +7,7 @@
 
 pub mod analysis;
 mod playback;
+pub mod suggest;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -19,6 +20,7 @@ use segue_store::{Store, StoreError, TrackQuery};
 pub use playback::Playback;
 pub use segue_core;
 pub use segue_playback::{EndReason, Normalization, NormalizationMode, PlayerEvent};
+pub use segue_recommend::{Seed, Settings as SuggestSettings};
 
 /// Environment variable that overrides the default database location.
 pub const DB_ENV: &str = "SEGUE_DB";
@@ -101,6 +103,7 @@ pub fn normalize_folder(folder: &Path) -> PathBuf {
 pub struct Service {
     db_path: PathBuf,
     reader: Mutex<Store>,
+    library_cache: suggest::LibraryCache,
 }
 
 impl Service {
@@ -110,6 +113,7 @@ impl Service {
         Ok(Service {
             db_path: db_path.to_path_buf(),
             reader: Mutex::new(reader),
+            library_cache: Default::default(),
         })
     }
 

@@ -9,6 +9,7 @@
 mod analysis;
 mod paths;
 mod query;
+mod taste;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ use segue_core::TrackId;
 pub use analysis::{AnalysisCounts, AnalysisTodo};
 pub use paths::{bytes_to_path, path_to_bytes};
 pub use query::TrackQuery;
+pub use taste::{FeedbackLog, PlayFact, ProfileRow};
 pub use write::{CoverImage, FileChange, FileStat, ImportedTrack};
 
 /// A 16-byte content fingerprint (see `segue-library` for how it is computed).
@@ -136,7 +138,7 @@ pub struct PlayRecord {
 }
 
 /// Number of migrations (the schema version of an up-to-date database).
-const LATEST_SCHEMA: usize = 2;
+const LATEST_SCHEMA: usize = 3;
 
 /// A play as stored, with whether it counts as a full listen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,6 +156,7 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("schema.sql")),
         M::up(include_str!("schema_v2.sql")),
+        M::up(include_str!("schema_v3.sql")),
     ])
 }
 

@@ -1,0 +1,94 @@
+//! `segue suggest`, `segue rate`, `segue like`, `segue dislike`, `segue taste`.
+
+use anyhow::{Context, Result};
+use segue_core::{FeedbackKind, Track};
+use segue_service::suggest::SuggestRequest;
+use segue_service::{Seed, Service};
+
+/// One track from an id, a file, or search words (the first match).
+pub fn track(service: &Service, words: &[String]) -> Result<Track> {
+    Ok(match words {
+        [one] if one.parse::<i64>().is_ok() => service.track(one.parse::<i64>()?)?,
+        _ => crate::play::resolve(service, words)?
+            .into_iter()
+            .next()
+            .context("no such track")?,
+    })
+}
+
+pub struct SuggestArgs {
+    pub after: Vec<String>,
+    pub count: usize,
+    pub tag: Option<String>,
+    pub artist: Option<String>,
+    pub album: Option<String>,
+    pub json: bool,
+}
+
+pub fn suggest(service: &Service, args: SuggestArgs) -> Result<i32> {
+    let after = if args.after.is_empty() {
+        None
+    } else {
+        Some(track(service, &args.after)?)
+    };
+    let seed = match (args.tag, args.artist, args.album) {
+        (Some(t), _, _) => Some(Seed::Tag(t)),
+        (_, Some(a), _) => Some(Seed::Artist(a)),
+        (_, _, Some(a)) => Some(Seed::Album(a)),
+        _ => None,
+    };
+    let request = SuggestRequest {
+        after: after.as_ref().map(|t| t.id),
+        seed,
+        count: args.count,
+        ..Default::default()
+    };
+    let list = service.suggest(&request)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(0);
+    }
+    if let Some(t) = &after {
+        println!("After {} — {}:", t.tags.title.as_str(), t.display_artist());
+    }
+    for (i, s) in list.iter().enumerate() {
+        let t = service.track(s.track_id)?;
+        println!(
+            "{:>2}. [{}] {} — {}\n      {}",
+            i + 1,
+            t.id,
+            t.tags.title.as_str(),
+            t.display_artist(),
+            s.reason
+        );
+    }
+    Ok(0)
+}
+
+pub fn rate(service: &Service, words: &[String], stars: u8) -> Result<i32> {
+    let t = track(service, words)?;
+    service.rate(t.id, (stars > 0).then_some(stars))?;
+    let title = t.tags.title.as_str();
+    if stars == 0 {
+        println!("Cleared the rating of {title}.");
+    } else {
+        println!(
+            "Rated {title} {stars} star{}.",
+            if stars == 1 { "" } else { "s" }
+        );
+    }
+    Ok(0)
+}
+
+pub fn feedback(service: &Service, words: &[String], kind: FeedbackKind) -> Result<i32> {
+    let t = track(service, words)?;
+    service.feedback(t.id, kind)?;
+    let title = t.tags.title.as_str();
+    match kind {
+        FeedbackKind::Like => println!("Liked {title}."),
+        FeedbackKind::Dislike => println!("Disliked {title}: it will not be suggested."),
+        FeedbackKind::NotThis => println!("{title} will not be suggested."),
+        FeedbackKind::MoreLikeThis => println!("More like {title}."),
+    }
+    Ok(0)
+}

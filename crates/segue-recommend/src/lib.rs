@@ -1,0 +1,696 @@
+//! "Play next": ranks the library's analysed tracks for what should follow, and says why.
+//!
+//! [`suggest`] scores every eligible track as a sum of terms ([`TermKind`]): how it sounds
+//! next to the track it follows (musicnn embedding and tags), how it joins it (tempo, key,
+//! energy), how it fits the session and the user's [`Taste`], how new it is, and some
+//! exploration. It then picks greedily with the repetition rules and a penalty for sounding
+//! like what it already picked, so one list has variety. Each suggestion keeps its terms; its
+//! reason is written from the terms that lifted it most above the other candidates (a term
+//! that gives every track the same, such as "not played yet" in a new library, ranks nothing
+//! and so explains nothing).
+//!
+//! Contract:
+//! - Pure and deterministic: the same library, taste, context and settings give the same list
+//!   (exploration draws from a seed in the context).
+//! - A disliked or "not this" track is never suggested; neither is one played within
+//!   [`Settings::track_gap_hours`]. Artist and album gaps ([`Settings::artist_gap`],
+//!   [`Settings::album_gap`]) hold over recent plays plus the list itself, relaxed (album
+//!   first) only when the library has too few other tracks.
+//! - No I/O: the caller loads the library, plays and feedback (the service does, from SQLite).
+
+mod reason;
+mod taste;
+
+use std::collections::{HashMap, HashSet};
+
+use segue_core::{KeyMode, ScoreTerm, Suggestion, TermKind, TrackId};
+
+pub use taste::{Signal, SignalSource, Taste};
+
+/// What the recommender knows about one analysed track.
+#[derive(Debug, Clone)]
+pub struct TrackProfile {
+    pub id: TrackId,
+    pub title: String,
+    pub artist: String,
+    pub album: Option<String>,
+    /// musicnn embedding (any scale; [`Library::new`] centres and normalises it).
+    pub embedding: Vec<f32>,
+    /// Tag probabilities, MSD then MTT labels ([`Library::tag_names`] order).
+    pub tags: Vec<f32>,
+    pub bpm: f32,
+    pub key: u8,
+    pub mode: KeyMode,
+    /// RMS energy of the analysed signal.
+    pub energy: f32,
+    pub loudness_lufs: Option<f64>,
+}
+
+/// The analysed library, prepared for ranking.
+pub struct Library {
+    tracks: Vec<TrackProfile>,
+    /// Centred, unit-length embeddings, one row per track.
+    sound: Vec<Vec<f32>>,
+    /// Centred, unit-length tag vectors.
+    style: Vec<Vec<f32>>,
+    by_id: HashMap<TrackId, usize>,
+    tag_names: Vec<String>,
+}
+
+impl Library {
+    /// `tag_names` names the entries of every profile's `tags` (duplicates across the two
+    /// label sets are fine).
+    pub fn new(tracks: Vec<TrackProfile>, tag_names: Vec<String>) -> Library {
+        let sound = centred_unit(tracks.iter().map(|t| t.embedding.as_slice()));
+        let style = centred_unit(tracks.iter().map(|t| t.tags.as_slice()));
+        let by_id = tracks.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
+        Library {
+            tracks,
+            sound,
+            style,
+            by_id,
+            tag_names,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.tracks.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tracks.is_empty()
+    }
+
+    pub fn get(&self, id: TrackId) -> Option<&TrackProfile> {
+        self.by_id.get(&id).map(|&i| &self.tracks[i])
+    }
+
+    pub fn tracks(&self) -> &[TrackProfile] {
+        &self.tracks
+    }
+
+    pub fn tag_names(&self) -> &[String] {
+        &self.tag_names
+    }
+
+    fn index(&self, id: TrackId) -> Option<usize> {
+        self.by_id.get(&id).copied()
+    }
+
+    /// Cosine similarity of two tracks' sound (centred embeddings), -1..1.
+    pub fn sound_similarity(&self, a: TrackId, b: TrackId) -> Option<f32> {
+        Some(dot(
+            &self.sound[self.index(a)?],
+            &self.sound[self.index(b)?],
+        ))
+    }
+
+    /// The `n` strongest tags of a track, by name, without repeats.
+    pub fn top_tags(&self, id: TrackId, n: usize) -> Vec<&str> {
+        let Some(t) = self.get(id) else {
+            return Vec::new();
+        };
+        let mut order: Vec<usize> = (0..t.tags.len().min(self.tag_names.len())).collect();
+        order.sort_by(|&a, &b| t.tags[b].total_cmp(&t.tags[a]));
+        let mut out: Vec<&str> = Vec::new();
+        for i in order {
+            let name = self.tag_names[i].as_str();
+            if !out.contains(&name) {
+                out.push(name);
+            }
+            if out.len() == n {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Tags strong in both tracks (the product of their probabilities), strongest first.
+    fn shared_tags(&self, a: usize, b: usize, n: usize) -> Vec<&str> {
+        let (ta, tb) = (&self.tracks[a].tags, &self.tracks[b].tags);
+        let mut order: Vec<usize> = (0..ta.len().min(tb.len()).min(self.tag_names.len())).collect();
+        order.sort_by(|&x, &y| (tb[y] * ta[y]).total_cmp(&(tb[x] * ta[x])));
+        let mut out: Vec<&str> = Vec::new();
+        for i in order {
+            if ta[i].min(tb[i]) < 0.1 {
+                break;
+            }
+            let name = self.tag_names[i].as_str();
+            if !out.contains(&name) {
+                out.push(name);
+            }
+            if out.len() == n {
+                break;
+            }
+        }
+        out
+    }
+}
+
+/// How a play ended, for the session and novelty terms.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Play {
+    pub track: TrackId,
+    pub started_at_ms: i64,
+    /// Share of the track heard, 0-1.
+    pub fraction: f32,
+    pub skipped: bool,
+}
+
+/// Where the list starts from, besides the playing track.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Seed {
+    Track(TrackId),
+    Artist(String),
+    Album(String),
+    /// A tag name (any of [`Library::tag_names`]).
+    Tag(String),
+}
+
+/// What is happening now.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// The playing (or last played) track: the one suggestions follow.
+    pub current: Option<TrackId>,
+    /// Recent plays, oldest first (about the last 20 make the session).
+    pub recent: Vec<Play>,
+    /// Tracks already queued after `current`: not suggested, and they count for the gaps.
+    pub queued: Vec<TrackId>,
+    pub now_ms: i64,
+    /// Radio: the list follows this instead of the playing track.
+    pub seed: Option<Seed>,
+    /// Varies the exploration draws between calls.
+    pub draw: u64,
+}
+
+/// The user's settings for suggestions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    /// 0: stay close to the current sound; 1: explore.
+    pub exploration: f32,
+    /// A track is not suggested again within this many hours of being played.
+    pub track_gap_hours: f32,
+    /// Tracks between two by the same artist.
+    pub artist_gap: usize,
+    /// Tracks between two from the same album.
+    pub album_gap: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            exploration: 0.3,
+            track_gap_hours: 24.0,
+            artist_gap: 15,
+            album_gap: 25,
+        }
+    }
+}
+
+/// Term weights at a given exploration setting.
+struct Weights {
+    sound: f32,
+    tags: f32,
+    session: f32,
+    tempo: f32,
+    key: f32,
+    energy: f32,
+    taste: f32,
+    novelty: f32,
+    explore: f32,
+    /// Penalty per unit of similarity to a track already picked for this list.
+    variety: f32,
+}
+
+impl Weights {
+    fn at(exploration: f32) -> Weights {
+        let x = exploration.clamp(0.0, 1.0);
+        let close = 1.0 - x;
+        Weights {
+            sound: 0.4 + 1.2 * close,
+            tags: 0.2 + 0.5 * close,
+            session: 0.5,
+            tempo: 0.3 * close,
+            key: 0.2 * close,
+            energy: 0.2 * close,
+            taste: 1.6,
+            novelty: 0.3 + 0.3 * x,
+            explore: 1.2 * x,
+            variety: 0.4 + 0.4 * x,
+        }
+    }
+}
+
+/// A candidate's terms before the list is picked.
+struct Scored {
+    index: usize,
+    score: f32,
+    terms: Vec<ScoreTerm>,
+}
+
+/// Ranks what should play next: at most `n` suggestions, best first.
+pub fn suggest(
+    library: &Library,
+    taste: &Taste,
+    context: &Context,
+    settings: &Settings,
+    n: usize,
+) -> Vec<Suggestion> {
+    if library.is_empty() || n == 0 {
+        return Vec::new();
+    }
+    let weights = Weights::at(settings.exploration);
+    let anchor = anchor(library, context);
+    let session = session_vector(library, context);
+    let taste_vector = taste.resolve(library);
+    let recent_cutoff = context.now_ms - (settings.track_gap_hours * 3_600_000.0) as i64;
+    let mut blocked: HashSet<TrackId> = context
+        .recent
+        .iter()
+        .filter(|p| p.started_at_ms >= recent_cutoff)
+        .map(|p| p.track)
+        .collect();
+    blocked.extend(context.current);
+    blocked.extend(&context.queued);
+    let last_played: HashMap<TrackId, i64> =
+        context.recent.iter().fold(HashMap::new(), |mut m, p| {
+            let e = m.entry(p.track).or_insert(p.started_at_ms);
+            *e = (*e).max(p.started_at_ms);
+            m
+        });
+
+    let mut scored: Vec<Scored> = Vec::with_capacity(library.len());
+    for (i, track) in library.tracks.iter().enumerate() {
+        if blocked.contains(&track.id) || taste.is_excluded(track.id) {
+            continue;
+        }
+        let mut terms = Vec::with_capacity(8);
+        if let Some(a) = anchor.index {
+            let sound = dot(&library.sound[i], &library.sound[a]);
+            terms.push(term(TermKind::Sound, weights.sound * sound, || {
+                format!("sounds like {}", library.tracks[a].title)
+            }));
+            let style = dot(&library.style[i], &library.style[a]);
+            terms.push(term(TermKind::Tags, weights.tags * style, || {
+                let shared = library.shared_tags(i, a, 2);
+                if shared.is_empty() {
+                    format!("styles unlike {}", library.tracks[a].title)
+                } else {
+                    format!(
+                        "close to {}: {}",
+                        library.tracks[a].title,
+                        shared.join(", ")
+                    )
+                }
+            }));
+            let (tempo, tempo_text) = tempo_match(library.tracks[a].bpm, track.bpm);
+            terms.push(term(TermKind::Tempo, weights.tempo * tempo, || tempo_text));
+            let (key, key_text) = key_match(&library.tracks[a], track);
+            terms.push(term(TermKind::Key, weights.key * key, || key_text));
+            let energy = energy_match(&library.tracks[a], track);
+            terms.push(term(TermKind::Energy, weights.energy * energy, || {
+                "similar energy".into()
+            }));
+        } else if let Some(target) = &anchor.style {
+            let style = dot(&library.style[i], target);
+            terms.push(term(
+                TermKind::Tags,
+                (weights.sound + weights.tags) * style,
+                || anchor.label.clone(),
+            ));
+        }
+        if let Some(s) = &session {
+            let v = dot(&library.sound[i], s);
+            terms.push(term(TermKind::Session, weights.session * v, || {
+                "fits this session".into()
+            }));
+        }
+        let (taste_value, taste_text) = taste_vector.score(library, i);
+        terms.push(term(TermKind::Taste, weights.taste * taste_value, || {
+            taste_text
+        }));
+        let novelty = match last_played.get(&track.id) {
+            None if !taste.has_history(track.id) => (1.0, "not played yet".to_string()),
+            None => (0.6, "not played lately".to_string()),
+            Some(&at) => {
+                let days = (context.now_ms - at) as f32 / 86_400_000.0;
+                (
+                    1.0 - (-days / 14.0).exp(),
+                    format!("not played for {days:.0} days"),
+                )
+            }
+        };
+        terms.push(term(TermKind::Novelty, weights.novelty * novelty.0, || {
+            novelty.1
+        }));
+        let draw = unit_hash(track.id as u64 ^ context.draw.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        terms.push(term(TermKind::Explore, weights.explore * draw, || {
+            let tags = library.top_tags(track.id, 2);
+            format!("something different: {}", tags.join(", "))
+        }));
+        let score = terms.iter().map(|t| t.contribution).sum();
+        scored.push(Scored {
+            index: i,
+            score,
+            terms,
+        });
+    }
+    set_lifts(&mut scored);
+    pick(library, context, settings, &weights, scored, n)
+}
+
+/// Greedy selection: best adjusted score first, with the artist/album gaps over recent plays,
+/// the queue and the picks so far, and a penalty for sounding like a pick.
+fn pick(
+    library: &Library,
+    context: &Context,
+    settings: &Settings,
+    weights: &Weights,
+    mut scored: Vec<Scored>,
+    n: usize,
+) -> Vec<Suggestion> {
+    scored.sort_by(|a, b| b.score.total_cmp(&a.score));
+    // The sequence so far, newest last: recent plays, the current track, the queue.
+    let mut sequence: Vec<usize> = context
+        .recent
+        .iter()
+        .filter_map(|p| library.index(p.track))
+        .collect();
+    sequence.extend(context.current.and_then(|c| library.index(c)));
+    sequence.extend(context.queued.iter().filter_map(|&q| library.index(q)));
+    let mut picked: Vec<Suggestion> = Vec::with_capacity(n);
+    let mut picked_index: Vec<usize> = Vec::new();
+    let mut taken = vec![false; scored.len()];
+    while picked.len() < n {
+        // Strict gaps first; relax the album gap, then the artist gap, if nothing qualifies.
+        let mut choice = None;
+        for (artist_gap, album_gap) in [
+            (settings.artist_gap, settings.album_gap),
+            (settings.artist_gap, 0),
+            (settings.artist_gap / 3, 0),
+            (0, 0),
+        ] {
+            let mut best: Option<(usize, f32, f32)> = None;
+            for (k, s) in scored.iter().enumerate() {
+                if taken[k] || !gaps_ok(library, &sequence, s.index, artist_gap, album_gap) {
+                    continue;
+                }
+                let similar = picked_index
+                    .iter()
+                    .map(|&p| dot(&library.sound[s.index], &library.sound[p]))
+                    .fold(0.0f32, f32::max)
+                    .max(0.0);
+                let penalty = weights.variety * similar;
+                let adjusted = s.score - penalty;
+                if best.is_none_or(|(_, b, _)| adjusted > b) {
+                    best = Some((k, adjusted, penalty));
+                }
+                // Sorted by raw score: nothing further can beat `best` once raw < best.
+                if let Some((_, b, _)) = best
+                    && s.score < b
+                {
+                    break;
+                }
+            }
+            if best.is_some() {
+                choice = best;
+                break;
+            }
+        }
+        let Some((k, adjusted, _)) = choice else {
+            break;
+        };
+        taken[k] = true;
+        let s = &mut scored[k];
+        let mut terms = std::mem::take(&mut s.terms);
+        terms.sort_by(|a, b| b.lift.total_cmp(&a.lift));
+        picked.push(Suggestion {
+            track_id: library.tracks[s.index].id,
+            score: adjusted,
+            reason: reason::write(&terms),
+            terms,
+        });
+        sequence.push(s.index);
+        picked_index.push(s.index);
+    }
+    picked
+}
+
+fn gaps_ok(
+    library: &Library,
+    sequence: &[usize],
+    candidate: usize,
+    artist_gap: usize,
+    album_gap: usize,
+) -> bool {
+    let c = &library.tracks[candidate];
+    let artist_clash = sequence
+        .iter()
+        .rev()
+        .take(artist_gap)
+        .any(|&i| library.tracks[i].artist == c.artist);
+    let album_clash =
+        c.album.is_some()
+            && sequence.iter().rev().take(album_gap).any(|&i| {
+                library.tracks[i].album == c.album && library.tracks[i].artist == c.artist
+            });
+    !artist_clash && !album_clash
+}
+
+/// What the list follows.
+struct Anchor {
+    index: Option<usize>,
+    /// For artist, album and tag radio: a target in tag space, and its label.
+    style: Option<Vec<f32>>,
+    label: String,
+}
+
+fn anchor(library: &Library, context: &Context) -> Anchor {
+    let none = Anchor {
+        index: None,
+        style: None,
+        label: String::new(),
+    };
+    let centroid = |members: Vec<usize>, label: String| -> Anchor {
+        if members.is_empty() {
+            return Anchor {
+                index: None,
+                style: None,
+                label,
+            };
+        }
+        let mut v = vec![0.0f32; library.style[members[0]].len()];
+        for m in &members {
+            for (x, y) in v.iter_mut().zip(&library.style[*m]) {
+                *x += y;
+            }
+        }
+        normalise(&mut v);
+        Anchor {
+            index: None,
+            style: Some(v),
+            label,
+        }
+    };
+    match &context.seed {
+        Some(Seed::Track(id)) => Anchor {
+            index: library.index(*id),
+            ..none
+        },
+        Some(Seed::Artist(name)) => centroid(
+            (0..library.len())
+                .filter(|&i| library.tracks[i].artist.eq_ignore_ascii_case(name))
+                .collect(),
+            format!("in the vein of {name}"),
+        ),
+        Some(Seed::Album(name)) => centroid(
+            (0..library.len())
+                .filter(|&i| {
+                    library.tracks[i]
+                        .album
+                        .as_deref()
+                        .is_some_and(|a| a.eq_ignore_ascii_case(name))
+                })
+                .collect(),
+            format!("in the vein of {name}"),
+        ),
+        Some(Seed::Tag(tag)) => {
+            let columns: Vec<usize> = library
+                .tag_names
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| n.eq_ignore_ascii_case(tag))
+                .map(|(i, _)| i)
+                .collect();
+            if columns.is_empty() {
+                return none;
+            }
+            // Tracks where the tag is strong: the top tenth of the library by that tag.
+            let strength = |i: usize| -> f32 {
+                columns
+                    .iter()
+                    .map(|&c| library.tracks[i].tags.get(c).copied().unwrap_or(0.0))
+                    .fold(0.0, f32::max)
+            };
+            let mut order: Vec<usize> = (0..library.len()).collect();
+            order.sort_by(|&a, &b| strength(b).total_cmp(&strength(a)));
+            order.truncate((library.len() / 10).max(3));
+            centroid(order, format!("{tag} radio"))
+        }
+        None => Anchor {
+            index: context.current.and_then(|c| library.index(c)),
+            ..none
+        },
+    }
+}
+
+/// The session's direction in sound: recent full listens pull, skips push, newest count most.
+fn session_vector(library: &Library, context: &Context) -> Option<Vec<f32>> {
+    let plays: Vec<&Play> = context.recent.iter().rev().take(20).collect();
+    if plays.len() < 2 {
+        return None;
+    }
+    let dim = library.sound.first()?.len();
+    let mut v = vec![0.0f32; dim];
+    for (age, p) in plays.iter().enumerate() {
+        let Some(i) = library.index(p.track) else {
+            continue;
+        };
+        let recency = 0.85f32.powi(age as i32);
+        let sign = if p.skipped && p.fraction < 0.5 {
+            -1.0
+        } else {
+            1.0
+        };
+        for (x, y) in v.iter_mut().zip(&library.sound[i]) {
+            *x += sign * recency * y;
+        }
+    }
+    normalise(&mut v).then_some(v)
+}
+
+fn term(kind: TermKind, contribution: f32, detail: impl FnOnce() -> String) -> ScoreTerm {
+    ScoreTerm {
+        kind,
+        contribution,
+        lift: 0.0,
+        detail: detail(),
+    }
+}
+
+/// Sets each term's lift: its contribution minus its mean over all candidates.
+fn set_lifts(scored: &mut [Scored]) {
+    let mut sums: HashMap<TermKind, (f32, usize)> = HashMap::new();
+    for s in scored.iter() {
+        for t in &s.terms {
+            let e = sums.entry(t.kind).or_default();
+            e.0 += t.contribution;
+            e.1 += 1;
+        }
+    }
+    for s in scored.iter_mut() {
+        for t in &mut s.terms {
+            let (sum, n) = sums[&t.kind];
+            t.lift = t.contribution - sum / n.max(1) as f32;
+        }
+    }
+}
+
+/// 1 for the same tempo (or half / double), falling to 0 about 8 % away.
+fn tempo_match(from: f32, to: f32) -> (f32, String) {
+    if from <= 0.0 || to <= 0.0 {
+        return (0.0, String::new());
+    }
+    let mut octaves = (to / from).log2();
+    octaves -= octaves.round();
+    let value = (-(octaves / 0.06).powi(2)).exp();
+    (value, format!("{from:.0} → {to:.0} BPM"))
+}
+
+/// Camelot compatibility: 1 for the same key, 0.7 for a neighbour or the relative key.
+fn key_match(from: &TrackProfile, to: &TrackProfile) -> (f32, String) {
+    let (a, b) = (
+        camelot_pos(from.key, from.mode),
+        camelot_pos(to.key, to.mode),
+    );
+    let step = (i32::from(a.0) - i32::from(b.0)).rem_euclid(12);
+    let step = step.min(12 - step);
+    if a == b {
+        (1.0, "same key".into())
+    } else if (step == 0 && a.1 != b.1) || (step == 1 && a.1 == b.1) {
+        (0.7, "neighbouring key".into())
+    } else {
+        (0.0, "another key".into())
+    }
+}
+
+/// (Camelot number 1-12, minor?)
+fn camelot_pos(key: u8, mode: KeyMode) -> (u8, bool) {
+    const MAJOR: [u8; 12] = [8, 3, 10, 5, 12, 7, 2, 9, 4, 11, 6, 1];
+    let k = usize::from(key % 12);
+    match mode {
+        KeyMode::Major => (MAJOR[k], false),
+        KeyMode::Minor => (MAJOR[(k + 3) % 12], true),
+    }
+}
+
+/// 1 for equal energy and loudness, down to 0 at 12 dB apart.
+fn energy_match(from: &TrackProfile, to: &TrackProfile) -> f32 {
+    let db = |e: f32| 20.0 * e.max(1e-6).log10();
+    let energy_gap = (db(from.energy) - db(to.energy)).abs();
+    let loud_gap = match (from.loudness_lufs, to.loudness_lufs) {
+        (Some(a), Some(b)) => (a - b).abs() as f32,
+        _ => energy_gap,
+    };
+    (1.0 - (energy_gap + loud_gap) / 24.0).max(0.0)
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Normalises in place; false when the vector is (almost) zero.
+fn normalise(v: &mut [f32]) -> bool {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm < 1e-9 {
+        return false;
+    }
+    v.iter_mut().for_each(|x| *x /= norm);
+    true
+}
+
+/// Rows minus their mean, each scaled to unit length: cosine similarity then measures how two
+/// tracks differ from the library's average in the same direction (musicnn's embeddings and
+/// tags are all positive, so raw cosines are close to 1 for everything).
+fn centred_unit<'a>(rows: impl Iterator<Item = &'a [f32]> + Clone) -> Vec<Vec<f32>> {
+    let count = rows.clone().count().max(1) as f32;
+    let dim = rows.clone().map(<[f32]>::len).max().unwrap_or(0);
+    let mut mean = vec![0.0f32; dim];
+    for r in rows.clone() {
+        for (m, x) in mean.iter_mut().zip(r) {
+            *m += x / count;
+        }
+    }
+    rows.map(|r| {
+        let mut v: Vec<f32> = mean
+            .iter()
+            .enumerate()
+            .map(|(i, m)| r.get(i).copied().unwrap_or(*m) - m)
+            .collect();
+        normalise(&mut v);
+        v
+    })
+    .collect()
+}
+
+/// A stable pseudo-random number in [0, 1) from `x` (SplitMix64).
+fn unit_hash(x: u64) -> f32 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 40) as f32 / (1u64 << 24) as f32
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,278 @@
+use super::*;
+
+/// Four styles of 12 tracks each; each style has its own direction in sound and its own tags.
+/// Artists: style s, track k is by "artist s-(k % 4)", so each style has four artists.
+fn library() -> Library {
+    let styles = ["ambient", "metal", "folk", "chiptune"];
+    let mut tracks = Vec::new();
+    for (s, _) in styles.iter().enumerate() {
+        for k in 0..12 {
+            let id = (s * 100 + k) as TrackId;
+            let mut embedding = vec![0.1f32; 16];
+            embedding[s * 4] = 1.0;
+            // A small, track-specific variation.
+            embedding[(s * 4 + 1 + k % 3) % 16] += 0.2 + 0.02 * k as f32;
+            let mut tags = vec![0.05f32; 4];
+            tags[s] = 0.9;
+            tracks.push(TrackProfile {
+                id,
+                title: format!("{} {k}", styles[s]),
+                artist: format!("artist {s}-{}", k % 4),
+                album: Some(format!("album {s}-{}", k % 4)),
+                embedding,
+                tags,
+                bpm: 80.0 + 20.0 * s as f32 + k as f32,
+                key: (k % 12) as u8,
+                mode: KeyMode::Major,
+                energy: 0.1 + 0.05 * s as f32,
+                loudness_lufs: Some(-20.0 + 3.0 * s as f64),
+            });
+        }
+    }
+    Library::new(tracks, styles.iter().map(|s| s.to_string()).collect())
+}
+
+fn style_of(id: TrackId) -> usize {
+    (id / 100) as usize
+}
+
+fn context(current: TrackId) -> Context {
+    Context {
+        current: Some(current),
+        now_ms: 1_000_000_000_000,
+        ..Context::default()
+    }
+}
+
+fn close() -> Settings {
+    Settings {
+        exploration: 0.0,
+        ..Settings::default()
+    }
+}
+
+#[test]
+fn stays_on_the_vibe_of_the_current_track() {
+    let lib = library();
+    // Without the artist gap (each style has only four artists).
+    let settings = Settings {
+        artist_gap: 0,
+        album_gap: 0,
+        ..close()
+    };
+    let list = suggest(&lib, &Taste::default(), &context(5), &settings, 6);
+    assert_eq!(list.len(), 6);
+    let same = list.iter().filter(|s| style_of(s.track_id) == 0).count();
+    assert!(same >= 5, "{list:#?}");
+    assert!(
+        list.iter().all(|s| s.track_id != 5),
+        "never the playing track"
+    );
+}
+
+#[test]
+fn a_rating_changes_the_very_next_list_and_says_so() {
+    let lib = library();
+    let settings = Settings {
+        exploration: 0.3,
+        ..Settings::default()
+    };
+    let before = suggest(&lib, &Taste::default(), &context(5), &settings, 10);
+    let metal_before = before.iter().filter(|s| style_of(s.track_id) == 1).count();
+    let mut taste = Taste::default();
+    for k in [0, 1, 2] {
+        taste.apply(Signal {
+            track: 100 + k,
+            source: SignalSource::Stars(5),
+            at_ms: 1,
+        });
+    }
+    let after = suggest(&lib, &taste, &context(5), &settings, 10);
+    let metal_after: Vec<&Suggestion> =
+        after.iter().filter(|s| style_of(s.track_id) == 1).collect();
+    assert!(
+        metal_after.len() > metal_before,
+        "rating metal 5 stars brings metal up: {metal_before} -> {}",
+        metal_after.len()
+    );
+    assert!(
+        metal_after
+            .iter()
+            .any(|s| s.reason.contains("rated") && s.reason.contains("5 stars")),
+        "{metal_after:#?}"
+    );
+}
+
+#[test]
+fn disliked_and_recent_tracks_are_not_suggested() {
+    let lib = library();
+    let mut taste = Taste::default();
+    taste.apply(Signal {
+        track: 1,
+        source: SignalSource::Dislike,
+        at_ms: 1,
+    });
+    taste.apply(Signal {
+        track: 2,
+        source: SignalSource::NotThis,
+        at_ms: 1,
+    });
+    let mut ctx = context(5);
+    ctx.recent = vec![Play {
+        track: 3,
+        started_at_ms: ctx.now_ms - 3_600_000,
+        fraction: 1.0,
+        skipped: false,
+    }];
+    let list = suggest(&lib, &taste, &ctx, &close(), 40);
+    let ids: Vec<TrackId> = list.iter().map(|s| s.track_id).collect();
+    for banned in [1, 2, 3, 5] {
+        assert!(!ids.contains(&banned), "{banned} in {ids:?}");
+    }
+    // Liking it again lifts the ban.
+    taste.apply(Signal {
+        track: 1,
+        source: SignalSource::Like,
+        at_ms: 2,
+    });
+    let ids: Vec<TrackId> = suggest(&lib, &taste, &ctx, &close(), 40)
+        .iter()
+        .map(|s| s.track_id)
+        .collect();
+    assert!(ids.contains(&1));
+}
+
+#[test]
+fn artists_and_albums_keep_their_distance_where_the_library_allows() {
+    let lib = library();
+    // 16 artists in all, one of them playing: a list of 15 can have each other artist once.
+    let list = suggest(&lib, &Taste::default(), &context(5), &close(), 15);
+    let artists: Vec<&str> = list
+        .iter()
+        .map(|s| lib.get(s.track_id).map_or("", |t| t.artist.as_str()))
+        .collect();
+    let playing = lib.get(5).map(|t| t.artist.as_str());
+    for (i, a) in artists.iter().enumerate() {
+        assert!(
+            !artists[..i].contains(a) && Some(*a) != playing,
+            "artist {a} repeats: {artists:?}"
+        );
+    }
+    // Asking for more than the library allows relaxes the rule instead of stopping short.
+    assert_eq!(
+        suggest(&lib, &Taste::default(), &context(5), &close(), 30).len(),
+        30
+    );
+}
+
+#[test]
+fn each_reason_comes_from_the_term_that_ranked_it_highest() {
+    let lib = library();
+    let mut taste = Taste::default();
+    taste.apply(Signal {
+        track: 207,
+        source: SignalSource::Stars(5),
+        at_ms: 1,
+    });
+    for exploration in [0.0, 0.5, 1.0] {
+        let settings = Settings {
+            exploration,
+            ..Settings::default()
+        };
+        for s in suggest(&lib, &taste, &context(5), &settings, 12) {
+            let top = &s.terms[0];
+            assert!(
+                s.terms.windows(2).all(|w| w[0].lift >= w[1].lift),
+                "terms are sorted"
+            );
+            let reason = s.reason.to_lowercase();
+            let lead = match top.kind {
+                // Sound leads with the shared styles of the same track when they count.
+                TermKind::Sound => lib
+                    .get(5)
+                    .map(|t| t.title.to_lowercase())
+                    .unwrap_or_default(),
+                TermKind::Tempo | TermKind::Key | TermKind::Energy => {
+                    format!("smooth join: {}", top.detail.to_lowercase())
+                }
+                _ => top.detail.to_lowercase(),
+            };
+            assert!(
+                reason.starts_with(&lead)
+                    || (top.kind == TermKind::Sound && reason.contains(&lead)),
+                "reason {:?} does not lead with the top term {:?}",
+                s.reason,
+                top
+            );
+        }
+    }
+}
+
+#[test]
+fn radio_from_a_tag_follows_the_tag() {
+    let lib = library();
+    let ctx = Context {
+        seed: Some(Seed::Tag("folk".into())),
+        now_ms: 1,
+        ..Context::default()
+    };
+    let list = suggest(&lib, &Taste::default(), &ctx, &close(), 4);
+    assert!(list.iter().all(|s| style_of(s.track_id) == 2), "{list:#?}");
+    assert!(
+        list[0].reason.to_lowercase().contains("folk radio"),
+        "{}",
+        list[0].reason
+    );
+}
+
+#[test]
+fn same_inputs_same_list() {
+    let lib = library();
+    let a = suggest(
+        &lib,
+        &Taste::default(),
+        &context(105),
+        &Settings::default(),
+        10,
+    );
+    let b = suggest(
+        &lib,
+        &Taste::default(),
+        &context(105),
+        &Settings::default(),
+        10,
+    );
+    assert_eq!(a, b);
+}
+
+#[test]
+fn tempo_and_key_matching() {
+    assert!(tempo_match(120.0, 60.0).0 > 0.99, "half time joins");
+    assert!(tempo_match(120.0, 130.0).0 < 0.3);
+    let t = |key: u8, mode| TrackProfile {
+        id: 0,
+        title: String::new(),
+        artist: String::new(),
+        album: None,
+        embedding: vec![],
+        tags: vec![],
+        bpm: 0.0,
+        key,
+        mode,
+        energy: 0.1,
+        loudness_lufs: None,
+    };
+    // C major (8B) with A minor (8A): relative keys; with G major (9B): neighbours.
+    assert_eq!(
+        key_match(&t(0, KeyMode::Major), &t(9, KeyMode::Minor)).0,
+        0.7
+    );
+    assert_eq!(
+        key_match(&t(0, KeyMode::Major), &t(7, KeyMode::Major)).0,
+        0.7
+    );
+    assert_eq!(
+        key_match(&t(0, KeyMode::Major), &t(6, KeyMode::Major)).0,
+        0.0
+    );
+}

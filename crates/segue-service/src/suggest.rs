@@ -1,0 +1,249 @@
+//! Suggestions and the feedback that shapes them: the service loads the analysed library
+//! (cached until analysis changes), builds the taste from the feedback stored in SQLite on
+//! every call (so the very next suggestion reflects a rating), and asks `segue-recommend`.
+
+use std::sync::Arc;
+
+use segue_core::{FeedbackKind, Suggestion, TrackId};
+use segue_recommend::{
+    Context, Library, Play, Seed, Settings, Signal, SignalSource, Taste, TrackProfile,
+};
+use segue_store::{PlayEnd, Store};
+
+use crate::{Result, Service, ServiceError};
+
+/// What to suggest for.
+#[derive(Debug, Clone, Default)]
+pub struct SuggestRequest {
+    /// The track the suggestions follow; default: the last one played.
+    pub after: Option<TrackId>,
+    /// Radio: follow a track, artist, album or tag instead.
+    pub seed: Option<Seed>,
+    /// Tracks already queued (not suggested again; they count for the repetition rules).
+    pub queued: Vec<TrackId>,
+    pub count: usize,
+    /// Varies the exploration picks between calls (e.g. a counter).
+    pub draw: u64,
+}
+
+const RESET_KEY: &str = "taste.reset_at_ms";
+const SETTINGS_KEYS: [&str; 4] = [
+    "suggest.exploration",
+    "suggest.track_gap_hours",
+    "suggest.artist_gap",
+    "suggest.album_gap",
+];
+
+/// The analysed library as last loaded, and what it was loaded from.
+pub(crate) type LibraryCache = std::sync::Mutex<Option<((i64, i64), Arc<Library>)>>;
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+impl Service {
+    /// Up to `request.count` tracks to play next, best first, each with its reason.
+    pub fn suggest(&self, request: &SuggestRequest) -> Result<Vec<Suggestion>> {
+        let library = self.recommend_library()?;
+        if library.is_empty() {
+            return Err(ServiceError::InvalidInput(
+                "no analysed tracks yet: run `segue analyze` (or wait for the import's analysis)"
+                    .into(),
+            ));
+        }
+        if let Some(after) = request.after {
+            self.track(after)?;
+            if library.get(after).is_none() {
+                return Err(ServiceError::InvalidInput(format!(
+                    "track {after} has not been analysed yet"
+                )));
+            }
+        }
+        let settings = self.suggest_settings()?;
+        let now = now_ms();
+        let (taste, recent) = self.with_store(|s| {
+            let reset_at = s
+                .setting(RESET_KEY)?
+                .and_then(|v| v.parse::<i64>().ok())
+                .unwrap_or(0);
+            let taste = taste_from(&s.feedback_since(reset_at, 20_000)?);
+            let gap_ms = (f64::from(settings.track_gap_hours) * 3_600_000.0) as i64;
+            // The session (last 20) and everything inside the repetition window.
+            let mut plays = s.feedback_since(now - gap_ms, 5_000)?.plays;
+            let last = s.feedback_since(0, 50)?.plays;
+            plays.retain(|p| {
+                last.first()
+                    .is_none_or(|f| p.started_at_ms < f.started_at_ms)
+            });
+            plays.extend(last);
+            Ok((taste, plays))
+        })?;
+        let recent: Vec<Play> = recent
+            .iter()
+            .map(|p| Play {
+                track: p.track_id,
+                started_at_ms: p.started_at_ms,
+                fraction: if p.duration_ms > 0 {
+                    (p.ms_listened as f32 / p.duration_ms as f32).min(1.0)
+                } else {
+                    0.0
+                },
+                skipped: p.end == PlayEnd::Skipped,
+            })
+            .collect();
+        let current = request
+            .after
+            .or_else(|| recent.last().map(|p| p.track))
+            .filter(|_| request.seed.is_none());
+        let context = Context {
+            current,
+            recent,
+            queued: request.queued.clone(),
+            now_ms: now,
+            seed: request.seed.clone(),
+            draw: request.draw,
+        };
+        Ok(segue_recommend::suggest(
+            &library,
+            &taste,
+            &context,
+            &settings,
+            request.count,
+        ))
+    }
+
+    /// Sets (or clears) a track's star rating.
+    pub fn rate(&self, track: TrackId, stars: Option<u8>) -> Result<()> {
+        self.with_store(|s| s.set_rating(track, stars))
+    }
+
+    /// Like, dislike, "not this" or "more like this".
+    pub fn feedback(&self, track: TrackId, kind: FeedbackKind) -> Result<()> {
+        self.with_store(|s| s.add_feedback(track, kind, now_ms()))
+    }
+
+    /// Forgets the taste learned so far (ratings stay as the user set them, but only count
+    /// for suggestions again when changed).
+    pub fn reset_taste(&self) -> Result<()> {
+        self.with_store(|s| s.set_setting(RESET_KEY, &now_ms().to_string()))
+    }
+
+    pub fn suggest_settings(&self) -> Result<Settings> {
+        let mut settings = Settings::default();
+        let values = self.with_store(|s| {
+            SETTINGS_KEYS
+                .iter()
+                .map(|k| s.setting(k))
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        let num = |i: usize| values[i].as_deref().and_then(|v| v.parse::<f32>().ok());
+        if let Some(v) = num(0) {
+            settings.exploration = v.clamp(0.0, 1.0);
+        }
+        if let Some(v) = num(1) {
+            settings.track_gap_hours = v.max(0.0);
+        }
+        if let Some(v) = num(2) {
+            settings.artist_gap = v.max(0.0) as usize;
+        }
+        if let Some(v) = num(3) {
+            settings.album_gap = v.max(0.0) as usize;
+        }
+        Ok(settings)
+    }
+
+    pub fn set_suggest_settings(&self, settings: &Settings) -> Result<()> {
+        if !(0.0..=1.0).contains(&settings.exploration) || settings.track_gap_hours < 0.0 {
+            return Err(ServiceError::InvalidInput(
+                "exploration must be 0-1 and the track gap at least 0 hours".into(),
+            ));
+        }
+        let values = [
+            settings.exploration.to_string(),
+            settings.track_gap_hours.to_string(),
+            settings.artist_gap.to_string(),
+            settings.album_gap.to_string(),
+        ];
+        self.with_store(|s| {
+            for (k, v) in SETTINGS_KEYS.iter().zip(&values) {
+                s.set_setting(k, v)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The analysed library, reloaded only when analysis results changed.
+    fn recommend_library(&self) -> Result<Arc<Library>> {
+        let stamp = self.with_store(Store::analysis_stamp)?;
+        let mut cache = self.library_cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((s, lib)) = cache.as_ref()
+            && *s == stamp
+        {
+            return Ok(lib.clone());
+        }
+        let rows = self.with_store(Store::profiles)?;
+        let tags = self
+            .tag_labels(&segue_analysis::AnalyzerConfig::default())
+            .map(|(msd, mtt)| msd.into_iter().chain(mtt).collect::<Vec<_>>())
+            .unwrap_or_else(|_| (0..100).map(|i| format!("tag {i}")).collect());
+        let profiles = rows
+            .into_iter()
+            .map(|r| TrackProfile {
+                id: r.id,
+                title: r.title,
+                artist: r.artist.unwrap_or_else(|| "Unknown Artist".into()),
+                album: r.album,
+                embedding: r.embedding,
+                tags: r.tags,
+                bpm: r.features.bpm,
+                key: r.features.key,
+                mode: r.features.mode,
+                energy: r.features.energy,
+                loudness_lufs: r.loudness_lufs,
+            })
+            .collect();
+        let lib = Arc::new(Library::new(profiles, tags));
+        *cache = Some((stamp, lib.clone()));
+        Ok(lib)
+    }
+}
+
+/// The taste model from stored feedback, in time order.
+fn taste_from(log: &segue_store::FeedbackLog) -> Taste {
+    let mut signals: Vec<Signal> = Vec::new();
+    signals.extend(log.ratings.iter().map(|&(track, stars, at_ms)| Signal {
+        track,
+        source: SignalSource::Stars(stars),
+        at_ms,
+    }));
+    signals.extend(log.feedback.iter().map(|&(track, kind, at_ms)| Signal {
+        track,
+        source: match kind {
+            FeedbackKind::Like => SignalSource::Like,
+            FeedbackKind::Dislike => SignalSource::Dislike,
+            FeedbackKind::NotThis => SignalSource::NotThis,
+            FeedbackKind::MoreLikeThis => SignalSource::MoreLikeThis,
+        },
+        at_ms,
+    }));
+    for p in &log.plays {
+        let source = if segue_core::is_full_listen(p.ms_listened, p.duration_ms) {
+            SignalSource::FullListen
+        } else if p.end == PlayEnd::Skipped {
+            SignalSource::Skip {
+                early: p.ms_listened * 10 < p.duration_ms * 3,
+            }
+        } else {
+            continue;
+        };
+        signals.push(Signal {
+            track: p.track_id,
+            source,
+            at_ms: p.started_at_ms,
+        });
+    }
+    signals.sort_by_key(|s| s.at_ms);
+    Taste::from_signals(signals)
+}

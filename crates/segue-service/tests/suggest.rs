@@ -1,0 +1,102 @@
+//! Suggestions through the service on the analysed demo library: the real models, a real
+//! SQLite file, feedback stored and read back across a restart.
+
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use segue_core::{FeedbackKind, TermKind};
+use segue_service::Service;
+use segue_service::analysis::{AnalysisOptions, Device};
+use segue_service::suggest::SuggestRequest;
+
+fn id(service: &Service, words: &str) -> i64 {
+    service.tracks(Some(words), None).expect("search")[0].id
+}
+
+#[test]
+fn suggestions_follow_the_music_and_learn_from_feedback() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/demo");
+    let db = tmp.path().join("library.sqlite");
+    let service = Service::open(&db).expect("open");
+    service.add_folders(&[demo]).expect("folder");
+    let never = AtomicBool::new(false);
+    service.scan(&[], &never, &mut |_| {}).expect("scan");
+    let mut options = AnalysisOptions {
+        workers: 2,
+        ..Default::default()
+    };
+    options.analyzer.device = Device::Cpu;
+    options.analyzer.max_patches = 4;
+    let report = service
+        .analyze(&options, &never, &never, &mut |_| {})
+        .expect("analyse");
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+
+    let boss = id(&service, "boss attack");
+    let ask = |after: i64| SuggestRequest {
+        after: Some(after),
+        count: 8,
+        ..Default::default()
+    };
+    let before = service.suggest(&ask(boss)).expect("suggest");
+    assert_eq!(before.len(), 8);
+    assert!(
+        before
+            .iter()
+            .all(|s| s.track_id != boss && !s.reason.is_empty())
+    );
+    // The demo's other rock track leads after a rock track, for its sound.
+    let feelings = id(&service, "feelings");
+    assert_eq!(before[0].track_id, feelings, "{before:#?}");
+    assert!(matches!(
+        before[0].terms[0].kind,
+        TermKind::Sound | TermKind::Tags
+    ));
+
+    // A 5-star rating on an ambient track: the very next list moves towards it, and says so.
+    let awakening = id(&service, "awakening");
+    service.rate(awakening, Some(5)).expect("rate");
+    let after = service.suggest(&ask(boss)).expect("suggest");
+    let rank = |list: &[segue_core::Suggestion], t: i64| list.iter().position(|s| s.track_id == t);
+    let awakening_rank = rank(&after, awakening).expect("the rated track is suggested");
+    assert!(
+        rank(&before, awakening).is_none_or(|r| awakening_rank < r),
+        "rating lifts it: {before:#?} -> {after:#?}"
+    );
+    assert!(
+        after
+            .iter()
+            .any(|s| s.reason.contains("rated") && s.reason.contains("5 stars")),
+        "{after:#?}"
+    );
+
+    // Dislike: gone from the list, also after a restart (taste lives in SQLite).
+    service
+        .feedback(feelings, FeedbackKind::Dislike)
+        .expect("dislike");
+    drop(service);
+    let service = Service::open(&db).expect("reopen");
+    let again = service.suggest(&ask(boss)).expect("suggest");
+    assert!(rank(&again, feelings).is_none(), "{again:#?}");
+    assert!(rank(&again, awakening).is_some());
+
+    // Resetting the taste forgets the rating's pull (the dislike's ban goes with it).
+    service.reset_taste().expect("reset");
+    let reset = service.suggest(&ask(boss)).expect("suggest");
+    assert!(
+        reset.iter().all(|s| !s.reason.contains("rated")),
+        "{reset:#?}"
+    );
+
+    // Settings round-trip and are checked.
+    let mut settings = service.suggest_settings().expect("settings");
+    settings.exploration = 0.9;
+    service.set_suggest_settings(&settings).expect("set");
+    assert_eq!(
+        service.suggest_settings().expect("settings").exploration,
+        0.9
+    );
+    settings.exploration = 2.0;
+    assert!(service.set_suggest_settings(&settings).is_err());
+}

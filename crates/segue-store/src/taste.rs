@@ -1,0 +1,197 @@
+//! What suggestions are built from: analysed track profiles, and the user's feedback (ratings,
+//! likes, dislikes, plays) since the taste was last reset.
+
+use rusqlite::{OptionalExtension, params};
+use segue_core::{DspFeatures, FeedbackKind, TrackId};
+
+use crate::analysis::blob_f32;
+use crate::{PlayEnd, Result, Store};
+
+/// One analysed, playable track as suggestions see it.
+#[derive(Debug, Clone)]
+pub struct ProfileRow {
+    pub id: TrackId,
+    pub title: String,
+    pub artist: Option<String>,
+    pub album: Option<String>,
+    /// MSD tags then MTT tags.
+    pub tags: Vec<f32>,
+    pub embedding: Vec<f32>,
+    pub features: DspFeatures,
+    pub loudness_lufs: Option<f64>,
+}
+
+/// A play as the taste model sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlayFact {
+    pub track_id: TrackId,
+    pub started_at_ms: i64,
+    pub ms_listened: i64,
+    pub duration_ms: i64,
+    pub end: PlayEnd,
+}
+
+/// Feedback since a time, each list in time order.
+#[derive(Debug, Clone, Default)]
+pub struct FeedbackLog {
+    /// (track, stars, when in ms): the current rating of each rated track.
+    pub ratings: Vec<(TrackId, u8, i64)>,
+    pub feedback: Vec<(TrackId, FeedbackKind, i64)>,
+    pub plays: Vec<PlayFact>,
+}
+
+impl Store {
+    /// Every playable track with an analysis (of any version: a stale one is still useful).
+    pub fn profiles(&self) -> Result<Vec<ProfileRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT t.id, t.title, ar.name, al.title, a.tags_msd, a.tags_mtt, a.embedding,
+                    a.features, a.loudness_lufs
+             FROM analysis a
+             JOIN tracks t ON t.id = a.track_id
+             JOIN files f ON f.id = t.id AND f.status = 'ok'
+             LEFT JOIN artists ar ON ar.id = COALESCE(t.artist_id, t.album_artist_id)
+             LEFT JOIN albums al ON al.id = t.album_id
+             ORDER BY t.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let mut tags = blob_f32(&r.get::<_, Vec<u8>>(4)?);
+            tags.extend(blob_f32(&r.get::<_, Vec<u8>>(5)?));
+            Ok((
+                r.get::<_, TrackId>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                tags,
+                blob_f32(&r.get::<_, Vec<u8>>(6)?),
+                r.get::<_, String>(7)?,
+                r.get::<_, Option<f64>>(8)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, title, artist, album, tags, embedding, features, loudness_lufs) = row?;
+            // A row whose features do not parse (written by a future version?) is skipped
+            // rather than failing every suggestion.
+            let Ok(features) = serde_json::from_str::<DspFeatures>(&features) else {
+                tracing::warn!("track {id}: unreadable analysis features, skipped");
+                continue;
+            };
+            out.push(ProfileRow {
+                id,
+                title,
+                artist,
+                album,
+                tags,
+                embedding,
+                features,
+                loudness_lufs,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Changes whenever analysis results change (count and latest time), to refresh caches.
+    pub fn analysis_stamp(&self) -> Result<(i64, i64)> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*), COALESCE(MAX(analyzed_at), 0) FROM analysis",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
+
+    /// Records feedback on a track; like and dislike also set its liked state.
+    pub fn add_feedback(&self, track: TrackId, kind: FeedbackKind, at_ms: i64) -> Result<()> {
+        self.require_track(track)?;
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute(
+            "INSERT INTO feedback (track_id, kind, at_ms) VALUES (?1, ?2, ?3)",
+            params![track, kind.as_str(), at_ms],
+        )?;
+        let liked = match kind {
+            FeedbackKind::Like => Some(1),
+            FeedbackKind::Dislike => Some(-1),
+            _ => None,
+        };
+        if let Some(liked) = liked {
+            tx.execute(
+                "INSERT INTO ratings (track_id, liked, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (track_id) DO UPDATE SET liked = excluded.liked,
+                     updated_at = excluded.updated_at",
+                params![track, liked, at_ms / 1000],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Ratings, feedback and plays at or after `since_ms`, oldest first; plays also limited
+    /// to the newest `max_plays`.
+    pub fn feedback_since(&self, since_ms: i64, max_plays: u32) -> Result<FeedbackLog> {
+        let mut log = FeedbackLog::default();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT track_id, stars, updated_at FROM ratings
+             WHERE stars IS NOT NULL AND updated_at * 1000 >= ?1 ORDER BY updated_at, track_id",
+        )?;
+        for row in stmt.query_map([since_ms], |r| {
+            Ok((
+                r.get::<_, TrackId>(0)?,
+                r.get::<_, u8>(1)?,
+                r.get::<_, i64>(2)? * 1000,
+            ))
+        })? {
+            log.ratings.push(row?);
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT track_id, kind, at_ms FROM feedback WHERE at_ms >= ?1 ORDER BY at_ms, id",
+        )?;
+        for row in stmt.query_map([since_ms], |r| {
+            Ok((
+                r.get::<_, TrackId>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })? {
+            let (track, kind, at) = row?;
+            if let Some(kind) = FeedbackKind::parse(&kind) {
+                log.feedback.push((track, kind, at));
+            }
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT * FROM (
+                SELECT p.track_id, p.started_at, p.ms_listened, t.duration_ms, p.end_reason, p.id
+                FROM plays p JOIN tracks t ON t.id = p.track_id
+                WHERE p.started_at >= ?1 ORDER BY p.started_at DESC, p.id DESC LIMIT ?2
+             ) ORDER BY started_at, id",
+        )?;
+        for row in stmt.query_map(params![since_ms, max_plays], |r| {
+            Ok(PlayFact {
+                track_id: r.get(0)?,
+                started_at_ms: r.get(1)?,
+                ms_listened: r.get(2)?,
+                duration_ms: r.get(3)?,
+                end: PlayEnd::parse(&r.get::<_, String>(4)?),
+            })
+        })? {
+            log.plays.push(row?);
+        }
+        Ok(log)
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+}
