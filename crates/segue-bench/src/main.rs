@@ -12,6 +12,8 @@
 //! `segue-bench patches` compares track-level tags from the default patch subset with tags
 //! from every patch of each track.
 
+mod suggest_eval;
+
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -69,6 +71,20 @@ enum Command {
         /// Patches in the subset.
         #[arg(long)]
         patches: Option<usize>,
+    },
+    /// Suggestion quality (simulated listeners), coherence, repetition and latency, with the
+    /// random and nearest-neighbour baselines.
+    Suggest {
+        /// Music to import and analyse (once; cached in --db).
+        #[arg(long, default_value = ".cache/test-music")]
+        dir: PathBuf,
+        #[arg(long, default_value = ".cache/bench-suggest.sqlite")]
+        db: PathBuf,
+        #[arg(long, default_value_t = 40)]
+        listeners: usize,
+        /// Synthetic library sizes for the latency figures.
+        #[arg(long, value_delimiter = ',', default_value = "1000,10000,100000")]
+        sizes: Vec<usize>,
     },
     /// One mode, in this process (what `analysis` runs in its children).
     #[command(hide = true)]
@@ -216,6 +232,12 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Suggest {
+            dir,
+            db,
+            listeners,
+            sizes,
+        } => suggest_eval::run(&dir, &db, listeners, &sizes),
         Command::Patches { selection, patches } => patch_study(
             &select(&selection)?,
             patches.unwrap_or(segue_analysis::DEFAULT_MAX_PATCHES),

@@ -21,7 +21,7 @@
 mod reason;
 mod taste;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use segue_core::{KeyMode, ScoreTerm, Suggestion, TermKind, TrackId};
 
@@ -49,10 +49,13 @@ pub struct TrackProfile {
 /// The analysed library, prepared for ranking.
 pub struct Library {
     tracks: Vec<TrackProfile>,
-    /// Centred, unit-length embeddings, one row per track.
-    sound: Vec<Vec<f32>>,
-    /// Centred, unit-length tag vectors.
-    style: Vec<Vec<f32>>,
+    /// Centred, unit-length embeddings, one row of `sound_dim` per track (contiguous: scoring
+    /// streams through it once per call).
+    sound: Vec<f32>,
+    sound_dim: usize,
+    /// Centred, unit-length tag vectors, `style_dim` per track.
+    style: Vec<f32>,
+    style_dim: usize,
     by_id: HashMap<TrackId, usize>,
     tag_names: Vec<String>,
 }
@@ -61,13 +64,15 @@ impl Library {
     /// `tag_names` names the entries of every profile's `tags` (duplicates across the two
     /// label sets are fine).
     pub fn new(tracks: Vec<TrackProfile>, tag_names: Vec<String>) -> Library {
-        let sound = centred_unit(tracks.iter().map(|t| t.embedding.as_slice()));
-        let style = centred_unit(tracks.iter().map(|t| t.tags.as_slice()));
+        let (sound, sound_dim) = centred_unit(tracks.iter().map(|t| t.embedding.as_slice()));
+        let (style, style_dim) = centred_unit(tracks.iter().map(|t| t.tags.as_slice()));
         let by_id = tracks.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
         Library {
             tracks,
             sound,
+            sound_dim,
             style,
+            style_dim,
             by_id,
             tag_names,
         }
@@ -93,6 +98,20 @@ impl Library {
         &self.tag_names
     }
 
+    fn sound_row(&self, i: usize) -> &[f32] {
+        &self.sound[i * self.sound_dim..(i + 1) * self.sound_dim]
+    }
+
+    fn style_row(&self, i: usize) -> &[f32] {
+        &self.style[i * self.style_dim..(i + 1) * self.style_dim]
+    }
+
+    /// Similarity in sound and style together, -1..1 (what taste compares).
+    fn joint_similarity(&self, i: usize, j: usize) -> f32 {
+        0.5 * (dot(self.sound_row(i), self.sound_row(j))
+            + dot(self.style_row(i), self.style_row(j)))
+    }
+
     fn index(&self, id: TrackId) -> Option<usize> {
         self.by_id.get(&id).copied()
     }
@@ -100,8 +119,8 @@ impl Library {
     /// Cosine similarity of two tracks' sound (centred embeddings), -1..1.
     pub fn sound_similarity(&self, a: TrackId, b: TrackId) -> Option<f32> {
         Some(dot(
-            &self.sound[self.index(a)?],
-            &self.sound[self.index(b)?],
+            self.sound_row(self.index(a)?),
+            self.sound_row(self.index(b)?),
         ))
     }
 
@@ -233,7 +252,7 @@ impl Weights {
             tempo: 0.3 * close,
             key: 0.2 * close,
             energy: 0.2 * close,
-            taste: 1.6,
+            taste: 3.0,
             novelty: 0.3 + 0.3 * x,
             explore: 1.2 * x,
             variety: 0.4 + 0.4 * x,
@@ -241,11 +260,25 @@ impl Weights {
     }
 }
 
-/// A candidate's terms before the list is picked.
+/// Terms a candidate can have (one of each kind at most).
+const MAX_TERMS: usize = 9;
+
+/// A candidate's terms before the list is picked (values only: words are written for the
+/// picked tracks alone, in [`describe`]).
 struct Scored {
     index: usize,
     score: f32,
-    terms: Vec<ScoreTerm>,
+    /// (kind, contribution); the first `len` are set.
+    terms: [(TermKind, f32); MAX_TERMS],
+    len: u8,
+    novelty_days: Option<f32>,
+    heard_before: bool,
+}
+
+impl Scored {
+    fn terms(&self) -> &[(TermKind, f32)] {
+        &self.terms[..usize::from(self.len)]
+    }
 }
 
 /// Ranks what should play next: at most `n` suggestions, best first.
@@ -262,101 +295,121 @@ pub fn suggest(
     let weights = Weights::at(settings.exploration);
     let anchor = anchor(library, context);
     let session = session_vector(library, context);
-    let taste_vector = taste.resolve(library);
+    let taste_profile = taste.resolve(library);
     let recent_cutoff = context.now_ms - (settings.track_gap_hours * 3_600_000.0) as i64;
-    let mut blocked: HashSet<TrackId> = context
+    let mut blocked = vec![false; library.len()];
+    let block = |blocked: &mut Vec<bool>, id: TrackId| {
+        if let Some(i) = library.index(id) {
+            blocked[i] = true;
+        }
+    };
+    for p in context
         .recent
         .iter()
         .filter(|p| p.started_at_ms >= recent_cutoff)
-        .map(|p| p.track)
-        .collect();
-    blocked.extend(context.current);
-    blocked.extend(&context.queued);
-    let last_played: HashMap<TrackId, i64> =
-        context.recent.iter().fold(HashMap::new(), |mut m, p| {
-            let e = m.entry(p.track).or_insert(p.started_at_ms);
+    {
+        block(&mut blocked, p.track);
+    }
+    for &id in context.current.iter().chain(&context.queued) {
+        block(&mut blocked, id);
+    }
+    for id in taste.excluded() {
+        block(&mut blocked, id);
+    }
+    let mut last_played: HashMap<usize, i64> = HashMap::new();
+    for p in &context.recent {
+        if let Some(i) = library.index(p.track) {
+            let e = last_played.entry(i).or_insert(p.started_at_ms);
             *e = (*e).max(p.started_at_ms);
-            m
-        });
+        }
+    }
 
     let mut scored: Vec<Scored> = Vec::with_capacity(library.len());
+    let mut sums = [(TermKind::Sound, 0.0f32, 0usize); MAX_TERMS];
     for (i, track) in library.tracks.iter().enumerate() {
-        if blocked.contains(&track.id) || taste.is_excluded(track.id) {
+        if blocked[i] {
             continue;
         }
-        let mut terms = Vec::with_capacity(8);
-        if let Some(a) = anchor.index {
-            let sound = dot(&library.sound[i], &library.sound[a]);
-            terms.push(term(TermKind::Sound, weights.sound * sound, || {
-                format!("sounds like {}", library.tracks[a].title)
-            }));
-            let style = dot(&library.style[i], &library.style[a]);
-            terms.push(term(TermKind::Tags, weights.tags * style, || {
-                let shared = library.shared_tags(i, a, 2);
-                if shared.is_empty() {
-                    format!("styles unlike {}", library.tracks[a].title)
-                } else {
-                    format!(
-                        "close to {}: {}",
-                        library.tracks[a].title,
-                        shared.join(", ")
-                    )
-                }
-            }));
-            let (tempo, tempo_text) = tempo_match(library.tracks[a].bpm, track.bpm);
-            terms.push(term(TermKind::Tempo, weights.tempo * tempo, || tempo_text));
-            let (key, key_text) = key_match(&library.tracks[a], track);
-            terms.push(term(TermKind::Key, weights.key * key, || key_text));
-            let energy = energy_match(&library.tracks[a], track);
-            terms.push(term(TermKind::Energy, weights.energy * energy, || {
-                "similar energy".into()
-            }));
-        } else if let Some(target) = &anchor.style {
-            let style = dot(&library.style[i], target);
-            terms.push(term(
-                TermKind::Tags,
-                (weights.sound + weights.tags) * style,
-                || anchor.label.clone(),
-            ));
-        }
-        if let Some(s) = &session {
-            let v = dot(&library.sound[i], s);
-            terms.push(term(TermKind::Session, weights.session * v, || {
-                "fits this session".into()
-            }));
-        }
-        let (taste_value, taste_text) = taste_vector.score(library, i);
-        terms.push(term(TermKind::Taste, weights.taste * taste_value, || {
-            taste_text
-        }));
-        let novelty = match last_played.get(&track.id) {
-            None if !taste.has_history(track.id) => (1.0, "not played yet".to_string()),
-            None => (0.6, "not played lately".to_string()),
-            Some(&at) => {
-                let days = (context.now_ms - at) as f32 / 86_400_000.0;
-                (
-                    1.0 - (-days / 14.0).exp(),
-                    format!("not played for {days:.0} days"),
-                )
-            }
+        let (sound_row, style_row) = (library.sound_row(i), library.style_row(i));
+        let mut terms = [(TermKind::Sound, 0.0f32); MAX_TERMS];
+        let mut len = 0;
+        let mut push = |kind: TermKind, value: f32| {
+            terms[len] = (kind, value);
+            len += 1;
         };
-        terms.push(term(TermKind::Novelty, weights.novelty * novelty.0, || {
-            novelty.1
-        }));
+        if let Some(a) = anchor.index {
+            let other = &library.tracks[a];
+            push(
+                TermKind::Sound,
+                weights.sound * dot(sound_row, library.sound_row(a)),
+            );
+            push(
+                TermKind::Tags,
+                weights.tags * dot(style_row, library.style_row(a)),
+            );
+            push(
+                TermKind::Tempo,
+                weights.tempo * tempo_match(other.bpm, track.bpm),
+            );
+            push(TermKind::Key, weights.key * key_match(other, track).0);
+            push(
+                TermKind::Energy,
+                weights.energy * energy_match(other, track),
+            );
+        } else if let Some(target) = &anchor.style {
+            push(
+                TermKind::Tags,
+                (weights.sound + weights.tags) * dot(style_row, target),
+            );
+        }
+        if let Some(v) = &session {
+            push(TermKind::Session, weights.session * dot(sound_row, v));
+        }
+        push(
+            TermKind::Taste,
+            weights.taste * taste_profile.score(library, i),
+        );
+        let novelty_days = last_played
+            .get(&i)
+            .map(|&at| (context.now_ms - at) as f32 / 86_400_000.0);
+        let heard_before = taste.has_history(track.id);
+        let novelty = match novelty_days {
+            None if !heard_before => 1.0,
+            None => 0.6,
+            Some(days) => 1.0 - (-days / 14.0).exp(),
+        };
+        push(TermKind::Novelty, weights.novelty * novelty);
         let draw = unit_hash(track.id as u64 ^ context.draw.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        terms.push(term(TermKind::Explore, weights.explore * draw, || {
-            let tags = library.top_tags(track.id, 2);
-            format!("something different: {}", tags.join(", "))
-        }));
-        let score = terms.iter().map(|t| t.contribution).sum();
+        push(TermKind::Explore, weights.explore * draw);
+        let mut score = 0.0;
+        for (k, &(kind, c)) in terms[..len].iter().enumerate() {
+            score += c;
+            sums[k] = (kind, sums[k].1 + c, sums[k].2 + 1);
+        }
         scored.push(Scored {
             index: i,
             score,
             terms,
+            len: len as u8,
+            novelty_days,
+            heard_before,
         });
     }
-    set_lifts(&mut scored);
-    pick(library, context, settings, &weights, scored, n)
+    // Every candidate has the same kinds in the same order, so the sums line up by position.
+    let means: HashMap<TermKind, f32> = sums
+        .iter()
+        .filter(|s| s.2 > 0)
+        .map(|&(kind, sum, n)| (kind, sum / n as f32))
+        .collect();
+    pick(
+        library,
+        context,
+        settings,
+        &weights,
+        (&anchor, &taste_profile, &means),
+        scored,
+        n,
+    )
 }
 
 /// Greedy selection: best adjusted score first, with the artist/album gaps over recent plays,
@@ -366,9 +419,17 @@ fn pick(
     context: &Context,
     settings: &Settings,
     weights: &Weights,
+    (anchor, taste, means): (&Anchor, &taste::ResolvedTaste<'_>, &HashMap<TermKind, f32>),
     mut scored: Vec<Scored>,
     n: usize,
 ) -> Vec<Suggestion> {
+    // Only the best few hundred can be picked (the variety penalty and the gaps pass over a
+    // few per pick); sorting just those keeps a 100k-track library fast.
+    let keep = (n * 40).max(400);
+    if scored.len() > keep {
+        scored.select_nth_unstable_by(keep, |a, b| b.score.total_cmp(&a.score));
+        scored.truncate(keep);
+    }
     scored.sort_by(|a, b| b.score.total_cmp(&a.score));
     // The sequence so far, newest last: recent plays, the current track, the queue.
     let mut sequence: Vec<usize> = context
@@ -376,7 +437,10 @@ fn pick(
         .iter()
         .filter_map(|p| library.index(p.track))
         .collect();
-    sequence.extend(context.current.and_then(|c| library.index(c)));
+    // The playing track is usually the last recent play already; count it once.
+    if context.recent.last().map(|p| p.track) != context.current {
+        sequence.extend(context.current.and_then(|c| library.index(c)));
+    }
     sequence.extend(context.queued.iter().filter_map(|&q| library.index(q)));
     let mut picked: Vec<Suggestion> = Vec::with_capacity(n);
     let mut picked_index: Vec<usize> = Vec::new();
@@ -397,7 +461,7 @@ fn pick(
                 }
                 let similar = picked_index
                     .iter()
-                    .map(|&p| dot(&library.sound[s.index], &library.sound[p]))
+                    .map(|&p| dot(library.sound_row(s.index), library.sound_row(p)))
                     .fold(0.0f32, f32::max)
                     .max(0.0);
                 let penalty = weights.variety * similar;
@@ -421,9 +485,8 @@ fn pick(
             break;
         };
         taken[k] = true;
-        let s = &mut scored[k];
-        let mut terms = std::mem::take(&mut s.terms);
-        terms.sort_by(|a, b| b.lift.total_cmp(&a.lift));
+        let s = &scored[k];
+        let terms = describe(library, anchor, taste, means, s);
         picked.push(Suggestion {
             track_id: library.tracks[s.index].id,
             score: adjusted,
@@ -479,9 +542,9 @@ fn anchor(library: &Library, context: &Context) -> Anchor {
                 label,
             };
         }
-        let mut v = vec![0.0f32; library.style[members[0]].len()];
+        let mut v = vec![0.0f32; library.style_dim];
         for m in &members {
-            for (x, y) in v.iter_mut().zip(&library.style[*m]) {
+            for (x, y) in v.iter_mut().zip(library.style_row(*m)) {
                 *x += y;
             }
         }
@@ -537,10 +600,27 @@ fn anchor(library: &Library, context: &Context) -> Anchor {
             order.truncate((library.len() / 10).max(3));
             centroid(order, format!("{tag} radio"))
         }
-        None => Anchor {
-            index: context.current.and_then(|c| library.index(c)),
-            ..none
-        },
+        None => {
+            // After an early skip, follow the last track the user listened to instead: the
+            // skipped one is what they did not want more of. If they skipped everything
+            // lately, nothing is followed (taste and novelty lead).
+            let skipped_now = context
+                .recent
+                .last()
+                .is_some_and(|p| Some(p.track) == context.current && p.skipped && p.fraction < 0.5);
+            let index = if skipped_now {
+                context
+                    .recent
+                    .iter()
+                    .rev()
+                    .take(20)
+                    .find(|p| !p.skipped || p.fraction >= 0.5)
+                    .and_then(|p| library.index(p.track))
+            } else {
+                context.current.and_then(|c| library.index(c))
+            };
+            Anchor { index, ..none }
+        }
     }
 }
 
@@ -550,7 +630,10 @@ fn session_vector(library: &Library, context: &Context) -> Option<Vec<f32>> {
     if plays.len() < 2 {
         return None;
     }
-    let dim = library.sound.first()?.len();
+    let dim = library.sound_dim;
+    if library.is_empty() {
+        return None;
+    }
     let mut v = vec![0.0f32; dim];
     for (age, p) in plays.iter().enumerate() {
         let Some(i) = library.index(p.track) else {
@@ -562,53 +645,83 @@ fn session_vector(library: &Library, context: &Context) -> Option<Vec<f32>> {
         } else {
             1.0
         };
-        for (x, y) in v.iter_mut().zip(&library.sound[i]) {
+        for (x, y) in v.iter_mut().zip(library.sound_row(i)) {
             *x += sign * recency * y;
         }
     }
     normalise(&mut v).then_some(v)
 }
 
-fn term(kind: TermKind, contribution: f32, detail: impl FnOnce() -> String) -> ScoreTerm {
-    ScoreTerm {
-        kind,
-        contribution,
-        lift: 0.0,
-        detail: detail(),
-    }
-}
-
-/// Sets each term's lift: its contribution minus its mean over all candidates.
-fn set_lifts(scored: &mut [Scored]) {
-    let mut sums: HashMap<TermKind, (f32, usize)> = HashMap::new();
-    for s in scored.iter() {
-        for t in &s.terms {
-            let e = sums.entry(t.kind).or_default();
-            e.0 += t.contribution;
-            e.1 += 1;
-        }
-    }
-    for s in scored.iter_mut() {
-        for t in &mut s.terms {
-            let (sum, n) = sums[&t.kind];
-            t.lift = t.contribution - sum / n.max(1) as f32;
-        }
-    }
+/// The picked candidate's terms in words, largest lift first.
+fn describe(
+    library: &Library,
+    anchor: &Anchor,
+    taste: &taste::ResolvedTaste<'_>,
+    means: &HashMap<TermKind, f32>,
+    s: &Scored,
+) -> Vec<ScoreTerm> {
+    let i = s.index;
+    let track = &library.tracks[i];
+    let mut terms: Vec<ScoreTerm> = s
+        .terms()
+        .iter()
+        .map(|&(kind, contribution)| {
+            let lift = contribution - means.get(&kind).copied().unwrap_or(0.0);
+            let other = anchor.index.map(|a| &library.tracks[a]);
+            let detail = match (kind, other) {
+                (TermKind::Sound, Some(o)) => format!("sounds like {}", o.title),
+                (TermKind::Tags, Some(o)) => {
+                    let shared = anchor
+                        .index
+                        .map(|a| library.shared_tags(i, a, 2))
+                        .unwrap_or_default();
+                    if shared.is_empty() {
+                        format!("styles unlike {}", o.title)
+                    } else {
+                        format!("close to {}: {}", o.title, shared.join(", "))
+                    }
+                }
+                (TermKind::Tags, None) => anchor.label.clone(),
+                (TermKind::Tempo, Some(o)) => format!("{:.0} → {:.0} BPM", o.bpm, track.bpm),
+                (TermKind::Key, Some(o)) => key_match(o, track).1.to_string(),
+                (TermKind::Energy, _) => "similar energy".into(),
+                (TermKind::Session, _) => "fits this session".into(),
+                (TermKind::Taste, _) => taste.describe(library, i),
+                (TermKind::Novelty, _) => match s.novelty_days {
+                    None if !s.heard_before => "not played yet".into(),
+                    None => "not played lately".into(),
+                    Some(days) => format!("not played for {days:.0} days"),
+                },
+                (TermKind::Explore, _) => format!(
+                    "something different: {}",
+                    library.top_tags(track.id, 2).join(", ")
+                ),
+                _ => String::new(),
+            };
+            ScoreTerm {
+                kind,
+                contribution,
+                lift,
+                detail,
+            }
+        })
+        .collect();
+    terms.sort_by(|a, b| b.lift.total_cmp(&a.lift));
+    terms
 }
 
 /// 1 for the same tempo (or half / double), falling to 0 about 8 % away.
-fn tempo_match(from: f32, to: f32) -> (f32, String) {
+fn tempo_match(from: f32, to: f32) -> f32 {
     if from <= 0.0 || to <= 0.0 {
-        return (0.0, String::new());
+        return 0.0;
     }
     let mut octaves = (to / from).log2();
     octaves -= octaves.round();
-    let value = (-(octaves / 0.06).powi(2)).exp();
-    (value, format!("{from:.0} → {to:.0} BPM"))
+    (-(octaves / 0.06).powi(2)).exp()
 }
 
 /// Camelot compatibility: 1 for the same key, 0.7 for a neighbour or the relative key.
-fn key_match(from: &TrackProfile, to: &TrackProfile) -> (f32, String) {
+fn key_match(from: &TrackProfile, to: &TrackProfile) -> (f32, &'static str) {
     let (a, b) = (
         camelot_pos(from.key, from.mode),
         camelot_pos(to.key, to.mode),
@@ -616,11 +729,11 @@ fn key_match(from: &TrackProfile, to: &TrackProfile) -> (f32, String) {
     let step = (i32::from(a.0) - i32::from(b.0)).rem_euclid(12);
     let step = step.min(12 - step);
     if a == b {
-        (1.0, "same key".into())
+        (1.0, "same key")
     } else if (step == 0 && a.1 != b.1) || (step == 1 && a.1 == b.1) {
-        (0.7, "neighbouring key".into())
+        (0.7, "neighbouring key")
     } else {
-        (0.0, "another key".into())
+        (0.0, "another key")
     }
 }
 
@@ -645,8 +758,25 @@ fn energy_match(from: &TrackProfile, to: &TrackProfile) -> f32 {
     (1.0 - (energy_gap + loud_gap) / 24.0).max(0.0)
 }
 
+/// Dot product in eight independent lanes, which the compiler turns into SIMD (a plain
+/// sum is sequential in floating point and stays scalar).
 fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut lanes = [0.0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for k in 0..8 {
+            lanes[k] += x[k] * y[k];
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
 }
 
 /// Normalises in place; false when the vector is (almost) zero.
@@ -662,7 +792,7 @@ fn normalise(v: &mut [f32]) -> bool {
 /// Rows minus their mean, each scaled to unit length: cosine similarity then measures how two
 /// tracks differ from the library's average in the same direction (musicnn's embeddings and
 /// tags are all positive, so raw cosines are close to 1 for everything).
-fn centred_unit<'a>(rows: impl Iterator<Item = &'a [f32]> + Clone) -> Vec<Vec<f32>> {
+fn centred_unit<'a>(rows: impl Iterator<Item = &'a [f32]> + Clone) -> (Vec<f32>, usize) {
     let count = rows.clone().count().max(1) as f32;
     let dim = rows.clone().map(<[f32]>::len).max().unwrap_or(0);
     let mut mean = vec![0.0f32; dim];
@@ -671,16 +801,17 @@ fn centred_unit<'a>(rows: impl Iterator<Item = &'a [f32]> + Clone) -> Vec<Vec<f3
             *m += x / count;
         }
     }
-    rows.map(|r| {
-        let mut v: Vec<f32> = mean
-            .iter()
-            .enumerate()
-            .map(|(i, m)| r.get(i).copied().unwrap_or(*m) - m)
-            .collect();
-        normalise(&mut v);
-        v
-    })
-    .collect()
+    let mut flat = Vec::with_capacity(dim * count as usize);
+    for r in rows {
+        let start = flat.len();
+        flat.extend(
+            mean.iter()
+                .enumerate()
+                .map(|(i, m)| r.get(i).copied().unwrap_or(*m) - m),
+        );
+        normalise(&mut flat[start..]);
+    }
+    (flat, dim)
 }
 
 /// A stable pseudo-random number in [0, 1) from `x` (SplitMix64).

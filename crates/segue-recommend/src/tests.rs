@@ -247,8 +247,8 @@ fn same_inputs_same_list() {
 
 #[test]
 fn tempo_and_key_matching() {
-    assert!(tempo_match(120.0, 60.0).0 > 0.99, "half time joins");
-    assert!(tempo_match(120.0, 130.0).0 < 0.3);
+    assert!(tempo_match(120.0, 60.0) > 0.99, "half time joins");
+    assert!(tempo_match(120.0, 130.0) < 0.3);
     let t = |key: u8, mode| TrackProfile {
         id: 0,
         title: String::new(),

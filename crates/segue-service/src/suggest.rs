@@ -175,7 +175,7 @@ impl Service {
     }
 
     /// The analysed library, reloaded only when analysis results changed.
-    fn recommend_library(&self) -> Result<Arc<Library>> {
+    pub fn recommend_library(&self) -> Result<Arc<Library>> {
         let stamp = self.with_store(Store::analysis_stamp)?;
         let mut cache = self.library_cache.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((s, lib)) = cache.as_ref()
