@@ -58,10 +58,14 @@ enum Command {
         json: bool,
     },
     /// Play tracks in the terminal: a search (words) or files already in the library.
-    /// Keys: space pause, arrows seek, n next, p previous, +/- volume, q quit.
+    /// Keys: space pause, arrows seek, n next, p previous, +/- volume, q quit. When the list
+    /// ends, suggestions carry on (autoplay) unless --no-autoplay.
     Play {
         #[arg(required = true)]
         query: Vec<String>,
+        /// Stop when the list ends instead of going on with suggestions.
+        #[arg(long)]
+        no_autoplay: bool,
     },
     /// Files that could not be imported, and why.
     Report {
@@ -218,7 +222,7 @@ fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
-        Command::Play { query } => play::play(&service, &query),
+        Command::Play { query, no_autoplay } => play::play(&service, &query, !no_autoplay),
         Command::Analyze {
             device,
             workers,

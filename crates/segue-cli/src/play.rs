@@ -56,11 +56,12 @@ fn clock(ms: u64) -> String {
     format!("{}:{:02}", ms / 60_000, ms / 1000 % 60)
 }
 
-pub fn play(service: &Service, args: &[String]) -> Result<i32> {
+pub fn play(service: &Service, args: &[String], autoplay: bool) -> Result<i32> {
     let tracks = resolve(service, args)?;
     let playback = service
         .start_playback()
         .context("cannot play (browsing, import and analysis still work)")?;
+    playback.set_autoplay(autoplay);
     let ids: Vec<i64> = tracks.iter().map(|t| t.id).collect();
     playback.play_tracks(service, &ids, 0)?;
     eprintln!(
@@ -85,11 +86,17 @@ pub fn play(service: &Service, args: &[String]) -> Result<i32> {
 
     let player = playback.player();
     let (mut index, mut position, mut paused, mut volume) = (0usize, 0u64, false, 1.0f32);
+    // The playing track: from the list, or one autoplay added.
+    let mut playing: Option<Track> = tracks.first().cloned();
     let mut out = std::io::stderr();
     loop {
         crossbeam_channel::select! {
             recv(playback.events()) -> e => match e {
-                Ok(PlayerEvent::TrackStarted { index: i, position_ms, .. }) => { index = i; position = position_ms; }
+                Ok(PlayerEvent::TrackStarted { index: i, position_ms, track_id }) => {
+                    index = i;
+                    position = position_ms;
+                    playing = tracks.iter().find(|t| t.id == track_id).cloned().or_else(|| service.track(track_id).ok());
+                }
                 Ok(PlayerEvent::Position { position_ms, .. }) => position = position_ms,
                 Ok(PlayerEvent::Paused) => paused = true,
                 Ok(PlayerEvent::Resumed) => paused = false,
@@ -112,14 +119,18 @@ pub fn play(service: &Service, args: &[String]) -> Result<i32> {
                 }
             }
         }
-        if let Some(t) = tracks.get(index) {
+        if let Some(t) = playing.as_ref() {
             let artist = t.display_artist();
+            let place = if index < tracks.len() {
+                format!("{}/{}", index + 1, tracks.len())
+            } else {
+                "autoplay".to_string()
+            };
             let _ = write!(
                 out,
-                "\r\x1b[2K{} {}/{}  {} — {}  {} / {}  vol {:.0}%",
+                "\r\x1b[2K{} {}  {} — {}  {} / {}  vol {:.0}%",
                 if paused { "⏸" } else { "▶" },
-                index + 1,
-                tracks.len(),
+                place,
                 artist,
                 t.tags.title,
                 clock(position),

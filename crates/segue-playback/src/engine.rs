@@ -185,6 +185,24 @@ impl Engine {
                 self.set_paused(false);
                 self.open(start, 0, false);
             }
+            Command::Append(items) => {
+                let first_new = self.queue.len();
+                self.queue.extend(items);
+                if self.decoding.is_some() {
+                    // Still decoding an earlier entry: the new ones follow in turn.
+                } else if let Some((_, short)) = self.end_marker.take() {
+                    // The stream was set to end after the last track, which is still playing:
+                    // decode on, so the new tracks join it without a gap. (The resampler's
+                    // tail was flushed, so a resampled join restarts its filter.)
+                    self.decoded_short = short;
+                    self.open(first_new, 0, false);
+                } else if self.audible.is_none() && self.markers.is_empty() {
+                    // Idle: the queue had finished (or never started).
+                    self.reset_stream();
+                    self.set_paused(false);
+                    self.open(first_new, 0, false);
+                }
+            }
             Command::Pause => self.set_paused(true),
             Command::Resume => self.set_paused(false),
             Command::Stop => {
@@ -718,6 +736,11 @@ impl Engine {
                 track_id: item.track_id,
                 position_ms: m.offset_ms,
             });
+            if m.index + 1 == self.queue.len() {
+                self.emit(PlayerEvent::UpNextEmpty {
+                    track_id: item.track_id,
+                });
+            }
             self.last_position = Instant::now();
         }
         if self.markers.is_empty()

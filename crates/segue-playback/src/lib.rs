@@ -72,6 +72,11 @@ pub enum PlayerEvent {
     Paused,
     Resumed,
     QueueFinished,
+    /// The last queued track has started: nothing is up next. (Autoplay answers with
+    /// [`QueueHandle::append`]; appended tracks follow gaplessly.)
+    UpNextEmpty {
+        track_id: i64,
+    },
     /// Audio now goes to `device` (chosen by the user, or back after a loss).
     OutputChanged {
         device: DeviceInfo,
@@ -93,6 +98,7 @@ pub enum PlaybackError {
 
 pub(crate) enum Command {
     SetQueue { items: Vec<QueueItem>, start: usize },
+    Append(Vec<QueueItem>),
     Pause,
     Resume,
     Stop,
@@ -103,6 +109,20 @@ pub(crate) enum Command {
     SetMuted(bool),
     SetOutputDevice(Option<String>),
     Shutdown,
+}
+
+/// Appends to a player's queue from any thread; see [`Player::append`].
+#[derive(Clone)]
+pub struct QueueHandle {
+    commands: crossbeam_channel::Sender<Command>,
+}
+
+impl QueueHandle {
+    pub fn append(&self, items: Vec<QueueItem>) -> Result<(), PlaybackError> {
+        self.commands
+            .send(Command::Append(items))
+            .map_err(|_| PlaybackError::EngineGone)
+    }
 }
 
 /// Handle to the engine thread. Dropping it stops playback and closes the device.
@@ -164,6 +184,17 @@ impl Player {
     /// Replaces the queue and starts playing `start`.
     pub fn play_queue(&self, items: Vec<QueueItem>, start: usize) -> Result<(), PlaybackError> {
         self.send(Command::SetQueue { items, start })
+    }
+    /// Adds tracks to the end of the queue without interrupting what plays; if the queue had
+    /// finished, they start playing.
+    pub fn append(&self, items: Vec<QueueItem>) -> Result<(), PlaybackError> {
+        self.send(Command::Append(items))
+    }
+    /// A handle that can append to the queue from another thread (for autoplay).
+    pub fn queue_handle(&self) -> QueueHandle {
+        QueueHandle {
+            commands: self.commands.clone(),
+        }
     }
     pub fn pause(&self) -> Result<(), PlaybackError> {
         self.send(Command::Pause)

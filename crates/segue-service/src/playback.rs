@@ -4,13 +4,21 @@
 //! own database connection (the audio side never touches SQLite), and forwards the event to
 //! whoever drives the UI. A play's row is written when the track starts and updated at most
 //! once a second, so killing the process loses at most the last second of it.
+//!
+//! Autoplay lives on the same thread: when the last queued track starts, it asks for
+//! suggestions after it (through its own `Service` on the same database) and appends them,
+//! so the queue never runs dry and the join stays gapless. It never touches the audio thread.
 
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crossbeam_channel::{Receiver, Sender};
 use segue_core::TrackId;
 use segue_playback::{
-    EndReason, Loudness, Normalization, Player, PlayerEvent, QueueItem, normalization_gain,
+    EndReason, Loudness, Normalization, Player, PlayerEvent, QueueHandle, QueueItem,
+    normalization_gain,
 };
 use segue_store::{PlayEnd, Store};
 
@@ -27,7 +35,23 @@ pub struct Playback {
     events: Receiver<PlayerEvent>,
     recorder: Option<std::thread::JoinHandle<()>>,
     pub normalization: Normalization,
+    autoplay: Arc<AtomicBool>,
+    /// The normalisation last used, for the tracks autoplay adds.
+    shared_normalization: Arc<Mutex<Normalization>>,
 }
+
+/// What the recorder thread needs to top the queue up.
+struct Autoplay {
+    enabled: Arc<AtomicBool>,
+    queue: QueueHandle,
+    db_path: PathBuf,
+    normalization: Arc<Mutex<Normalization>>,
+    /// Varies the exploration picks from one top-up to the next.
+    draws: AtomicU64,
+}
+
+/// Tracks autoplay adds each time the queue runs out.
+const AUTOPLAY_BATCH: usize = 2;
 
 impl Service {
     /// Opens the audio device and starts the engine. Without a device this is an error and
@@ -37,9 +61,18 @@ impl Service {
         let store = Store::open(self.db_path())?;
         let (tx, events) = crossbeam_channel::unbounded();
         let engine_events = player.events().clone();
+        let autoplay_on = Arc::new(AtomicBool::new(true));
+        let shared_normalization = Arc::new(Mutex::new(Normalization::default()));
+        let autoplay = Autoplay {
+            enabled: autoplay_on.clone(),
+            queue: player.queue_handle(),
+            db_path: self.db_path().to_path_buf(),
+            normalization: shared_normalization.clone(),
+            draws: AtomicU64::new(now_ms() as u64),
+        };
         let recorder = std::thread::Builder::new()
             .name("segue-history".into())
-            .spawn(move || record(store, engine_events, tx))
+            .spawn(move || record(store, engine_events, tx, autoplay))
             .map_err(|e| {
                 ServiceError::InvalidInput(format!("cannot start the history recorder: {e}"))
             })?;
@@ -48,6 +81,8 @@ impl Service {
             events,
             recorder: Some(recorder),
             normalization: Normalization::default(),
+            autoplay: autoplay_on,
+            shared_normalization,
         })
     }
 }
@@ -64,25 +99,85 @@ impl Playback {
 
     /// Plays library tracks in order from `start`, each with its normalisation gain.
     pub fn play_tracks(&self, service: &Service, ids: &[TrackId], start: usize) -> Result<()> {
-        let mut items = Vec::with_capacity(ids.len());
-        for &id in ids {
-            let t = service.track(id)?;
-            // Tags first; Segue's own EBU R128 measurement (from analysis) where they are missing.
-            let measured = service.with_store(|s| s.measured_loudness(id))?;
-            let loudness = Loudness {
-                replay_gain: t.replay_gain,
-                measured_lufs: measured.map(|m| m.integrated_lufs as f32),
-                measured_peak: measured.map(|m| 10f32.powf(m.true_peak_dbtp as f32 / 20.0)),
-            };
-            items.push(QueueItem {
-                track_id: id,
-                path: t.path.clone().into(),
-                gain: normalization_gain(&self.normalization, &loudness),
-            });
-        }
+        *self
+            .shared_normalization
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = self.normalization;
+        let items = queue_items(service, ids, &self.normalization)?;
         self.player()
             .play_queue(items, start)
             .map_err(ServiceError::Playback)
+    }
+
+    /// Whether suggestions are appended when the queue runs out (on by default).
+    pub fn set_autoplay(&self, on: bool) {
+        self.autoplay.store(on, Ordering::Relaxed);
+    }
+
+    pub fn autoplay(&self) -> bool {
+        self.autoplay.load(Ordering::Relaxed)
+    }
+}
+
+/// Queue entries for library tracks, each with its normalisation gain: ReplayGain tags first,
+/// Segue's own EBU R128 measurement (from analysis) where they are missing.
+fn queue_items(
+    service: &Service,
+    ids: &[TrackId],
+    normalization: &Normalization,
+) -> Result<Vec<QueueItem>> {
+    let mut items = Vec::with_capacity(ids.len());
+    for &id in ids {
+        let t = service.track(id)?;
+        let measured = service.with_store(|s| s.measured_loudness(id))?;
+        let loudness = Loudness {
+            replay_gain: t.replay_gain,
+            measured_lufs: measured.map(|m| m.integrated_lufs as f32),
+            measured_peak: measured.map(|m| 10f32.powf(m.true_peak_dbtp as f32 / 20.0)),
+        };
+        items.push(QueueItem {
+            track_id: id,
+            path: t.path.clone().into(),
+            gain: normalization_gain(normalization, &loudness),
+        });
+    }
+    Ok(items)
+}
+
+impl Autoplay {
+    /// Appends suggestions after `track`. Runs on the recorder thread, after the track's play
+    /// row is written, so the suggestions know it is playing.
+    fn top_up(&self, service: &mut Option<Service>, track: TrackId) {
+        if !self.enabled.load(Ordering::Relaxed) {
+            return;
+        }
+        let result = (|| -> Result<()> {
+            if service.is_none() {
+                *service = Some(Service::open(&self.db_path)?);
+            }
+            let Some(service) = service.as_ref() else {
+                return Ok(());
+            };
+            let list = service.suggest(&crate::suggest::SuggestRequest {
+                after: Some(track),
+                count: AUTOPLAY_BATCH,
+                draw: self.draws.fetch_add(1, Ordering::Relaxed),
+                ..Default::default()
+            })?;
+            let ids: Vec<TrackId> = list.iter().map(|s| s.track_id).collect();
+            for s in &list {
+                tracing::info!("autoplay: track {} ({})", s.track_id, s.reason);
+            }
+            let normalization = *self.normalization.lock().unwrap_or_else(|p| p.into_inner());
+            let items = queue_items(service, &ids, &normalization)?;
+            if !items.is_empty() {
+                self.queue.append(items).map_err(ServiceError::Playback)?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            tracing::warn!("autoplay found nothing to add: {e}");
+        }
     }
 }
 
@@ -114,8 +209,14 @@ struct Current {
     last_write: Instant,
 }
 
-fn record(store: Store, events: Receiver<PlayerEvent>, forward: Sender<PlayerEvent>) {
+fn record(
+    store: Store,
+    events: Receiver<PlayerEvent>,
+    forward: Sender<PlayerEvent>,
+    autoplay: Autoplay,
+) {
     let mut current: Option<Current> = None;
+    let mut suggester: Option<Service> = None;
     let write = |c: &Current, end: PlayEnd| {
         if let Err(e) = store.update_play(c.play_id, c.listened_ms, c.last_position_ms, end) {
             tracing::warn!("cannot record listening history: {e}");
@@ -138,6 +239,7 @@ fn record(store: Store, events: Receiver<PlayerEvent>, forward: Sender<PlayerEve
                 }
                 Err(e) => tracing::warn!("cannot record listening history: {e}"),
             },
+            PlayerEvent::UpNextEmpty { track_id } => autoplay.top_up(&mut suggester, *track_id),
             PlayerEvent::Position { position_ms, .. } => {
                 if let Some(c) = current.as_mut() {
                     let delta = *position_ms as i64 - c.last_position_ms;
