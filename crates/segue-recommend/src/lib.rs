@@ -58,6 +58,9 @@ pub struct Library {
     style_dim: usize,
     by_id: HashMap<TrackId, usize>,
     tag_names: Vec<String>,
+    /// Per track: log2 of the tempo (NaN when unknown) and energy in dB, computed once so
+    /// scoring a candidate needs no logarithms.
+    pace: Vec<(f32, f32)>,
 }
 
 impl Library {
@@ -67,6 +70,13 @@ impl Library {
         let (sound, sound_dim) = centred_unit(tracks.iter().map(|t| t.embedding.as_slice()));
         let (style, style_dim) = centred_unit(tracks.iter().map(|t| t.tags.as_slice()));
         let by_id = tracks.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
+        let pace = tracks
+            .iter()
+            .map(|t| {
+                let tempo = if t.bpm > 0.0 { t.bpm.log2() } else { f32::NAN };
+                (tempo, 20.0 * t.energy.max(1e-6).log10())
+            })
+            .collect();
         Library {
             tracks,
             sound,
@@ -75,6 +85,7 @@ impl Library {
             style_dim,
             by_id,
             tag_names,
+            pace,
         }
     }
 
@@ -260,6 +271,9 @@ impl Weights {
     }
 }
 
+/// Libraries at least this large are scored in parallel.
+const PARALLEL_FROM: usize = 20_000;
+
 /// Terms a candidate can have (one of each kind at most).
 const MAX_TERMS: usize = 9;
 
@@ -324,12 +338,11 @@ pub fn suggest(
         }
     }
 
-    let mut scored: Vec<Scored> = Vec::with_capacity(library.len());
-    let mut sums = [(TermKind::Sound, 0.0f32, 0usize); MAX_TERMS];
-    for (i, track) in library.tracks.iter().enumerate() {
+    let score_one = |i: usize| -> Option<Scored> {
         if blocked[i] {
-            continue;
+            return None;
         }
+        let track = &library.tracks[i];
         let (sound_row, style_row) = (library.sound_row(i), library.style_row(i));
         let mut terms = [(TermKind::Sound, 0.0f32); MAX_TERMS];
         let mut len = 0;
@@ -349,12 +362,12 @@ pub fn suggest(
             );
             push(
                 TermKind::Tempo,
-                weights.tempo * tempo_match(other.bpm, track.bpm),
+                weights.tempo * tempo_match_log(library.pace[a].0, library.pace[i].0),
             );
             push(TermKind::Key, weights.key * key_match(other, track).0);
             push(
                 TermKind::Energy,
-                weights.energy * energy_match(other, track),
+                weights.energy * energy_match(library, a, i),
             );
         } else if let Some(target) = &anchor.style {
             push(
@@ -381,19 +394,32 @@ pub fn suggest(
         push(TermKind::Novelty, weights.novelty * novelty);
         let draw = unit_hash(track.id as u64 ^ context.draw.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         push(TermKind::Explore, weights.explore * draw);
-        let mut score = 0.0;
-        for (k, &(kind, c)) in terms[..len].iter().enumerate() {
-            score += c;
-            sums[k] = (kind, sums[k].1 + c, sums[k].2 + 1);
-        }
-        scored.push(Scored {
+        let score = terms[..len].iter().map(|t| t.1).sum();
+        Some(Scored {
             index: i,
             score,
             terms,
             len: len as u8,
             novelty_days,
             heard_before,
-        });
+        })
+    };
+    // Scoring streams through the whole library's vectors (120 MB at 100k tracks), which
+    // one core cannot read fast enough: large libraries are scored on every core.
+    let scored: Vec<Scored> = if library.len() >= PARALLEL_FROM {
+        use rayon::prelude::*;
+        (0..library.len())
+            .into_par_iter()
+            .filter_map(score_one)
+            .collect()
+    } else {
+        (0..library.len()).filter_map(score_one).collect()
+    };
+    let mut sums = [(TermKind::Sound, 0.0f32, 0usize); MAX_TERMS];
+    for s in &scored {
+        for (k, &(kind, c)) in s.terms().iter().enumerate() {
+            sums[k] = (kind, sums[k].1 + c, sums[k].2 + 1);
+        }
     }
     // Every candidate has the same kinds in the same order, so the sums line up by position.
     let means: HashMap<TermKind, f32> = sums
@@ -711,12 +737,22 @@ fn describe(
 }
 
 /// 1 for the same tempo (or half / double), falling to 0 about 8 % away.
+#[cfg(test)]
 fn tempo_match(from: f32, to: f32) -> f32 {
-    if from <= 0.0 || to <= 0.0 {
+    let log = |b: f32| if b > 0.0 { b.log2() } else { f32::NAN };
+    tempo_match_log(log(from), log(to))
+}
+
+/// [`tempo_match`] from log2 tempos (NaN: unknown, no match).
+fn tempo_match_log(from: f32, to: f32) -> f32 {
+    let mut octaves = to - from;
+    if !octaves.is_finite() {
         return 0.0;
     }
-    let mut octaves = (to / from).log2();
     octaves -= octaves.round();
+    if octaves.abs() > 0.25 {
+        return 0.0; // exp(-17) and below
+    }
     (-(octaves / 0.06).powi(2)).exp()
 }
 
@@ -748,9 +784,9 @@ fn camelot_pos(key: u8, mode: KeyMode) -> (u8, bool) {
 }
 
 /// 1 for equal energy and loudness, down to 0 at 12 dB apart.
-fn energy_match(from: &TrackProfile, to: &TrackProfile) -> f32 {
-    let db = |e: f32| 20.0 * e.max(1e-6).log10();
-    let energy_gap = (db(from.energy) - db(to.energy)).abs();
+fn energy_match(library: &Library, from: usize, to: usize) -> f32 {
+    let energy_gap = (library.pace[from].1 - library.pace[to].1).abs();
+    let (from, to) = (&library.tracks[from], &library.tracks[to]);
     let loud_gap = match (from.loudness_lufs, to.loudness_lufs) {
         (Some(a), Some(b)) => (a - b).abs() as f32,
         _ => energy_gap,
