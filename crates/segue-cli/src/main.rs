@@ -134,8 +134,28 @@ enum Command {
         #[arg(required = true)]
         track: Vec<String>,
     },
+    /// "More like this": suggestions lean towards the track's sound.
+    MoreLike {
+        #[arg(required = true)]
+        track: Vec<String>,
+    },
     /// Forget the learned taste (ratings stay, and count again when changed).
     ResetTaste,
+    /// Show or change how suggestions behave.
+    SuggestSettings {
+        /// 0 stays close to the current sound, 1 explores.
+        #[arg(long)]
+        exploration: Option<f32>,
+        /// Hours before a played track is suggested again.
+        #[arg(long)]
+        track_gap_hours: Option<f32>,
+        /// Tracks between two by the same artist.
+        #[arg(long)]
+        artist_gap: Option<usize>,
+        /// Tracks between two from the same album.
+        #[arg(long)]
+        album_gap: Option<usize>,
+    },
     /// Check the analysis set-up: ONNX Runtime, execution providers, models and checksums.
     Doctor {
         #[arg(long, default_value = "auto")]
@@ -269,6 +289,36 @@ fn run(cli: Cli) -> Result<i32> {
         }
         Command::NotThis { track } => {
             suggest::feedback(&service, &track, segue_core::FeedbackKind::NotThis)
+        }
+        Command::MoreLike { track } => {
+            suggest::feedback(&service, &track, segue_core::FeedbackKind::MoreLikeThis)
+        }
+        Command::SuggestSettings {
+            exploration,
+            track_gap_hours,
+            artist_gap,
+            album_gap,
+        } => {
+            let mut s = service.suggest_settings()?;
+            if let Some(v) = exploration {
+                s.exploration = v;
+            }
+            if let Some(v) = track_gap_hours {
+                s.track_gap_hours = v;
+            }
+            if let Some(v) = artist_gap {
+                s.artist_gap = v;
+            }
+            if let Some(v) = album_gap {
+                s.album_gap = v;
+            }
+            service.set_suggest_settings(&s)?;
+            println!(
+                "exploration {:.2} (0 close, 1 explore); a track again after {} h; {} tracks between \
+                 an artist's, {} between an album's",
+                s.exploration, s.track_gap_hours, s.artist_gap, s.album_gap
+            );
+            Ok(0)
         }
         Command::ResetTaste => {
             service.reset_taste()?;

@@ -130,6 +130,45 @@ fn scan_then_stats_tracks_search_and_report() {
     assert!(!found.is_empty() && found.len() < n);
     assert!(found.iter().any(|t| t["title"] == first_title.as_str()));
 
+    // Suggestions from the analysis the scan ran, each with a reason; a rating shows up in
+    // the next ones; a bad rating is refused.
+    let first_id = tracks[0]["id"].as_i64().expect("id").to_string();
+    let suggest = |db: &Path| -> Vec<serde_json::Value> {
+        serde_json::from_str(&ok(segue(db)
+            .args(["suggest", "--after", &first_id, "-n", "4", "--json"])
+            .output()
+            .expect("run")))
+        .expect("json")
+    };
+    let list = suggest(&db);
+    assert_eq!(list.len(), 4, "{list:?}");
+    assert!(
+        list.iter()
+            .all(|s| !s["reason"].as_str().unwrap_or("").is_empty())
+    );
+    let rated = list[3]["track_id"].as_i64().expect("id").to_string();
+    ok(segue(&db)
+        .args(["rate", &rated, "5"])
+        .output()
+        .expect("run"));
+    let after = suggest(&db);
+    assert_eq!(
+        after[0]["track_id"].as_i64().map(|i| i.to_string()),
+        Some(rated.clone())
+    );
+    assert!(
+        after[0]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("5 stars"),
+        "{after:?}"
+    );
+    let bad = segue(&db)
+        .args(["rate", &rated, "7"])
+        .output()
+        .expect("run");
+    assert!(!bad.status.success());
+
     let report = ok(segue(&db).arg("report").output().expect("run"));
     assert!(
         report.contains("broken.mp3") && report.contains("not_audio"),
