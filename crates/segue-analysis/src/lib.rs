@@ -15,6 +15,7 @@
 pub mod features;
 pub mod musicnn;
 pub mod patches;
+pub mod ranker;
 pub mod signal;
 pub mod spectrum;
 

@@ -56,7 +56,7 @@ impl std::str::FromStr for Device {
 pub struct Runtime {
     pub library: PathBuf,
     pub build_info: String,
-    env: ort::environment::Environment,
+    pub(crate) env: ort::environment::Environment,
 }
 
 /// Where Segue looks for `libonnxruntime`: `$SEGUE_ORT_LIB`, next to the executable (and in

@@ -12,7 +12,7 @@ mod track;
 
 pub use analysis::{DspFeatures, KeyMode, LoudnessMeasure, PITCH_CLASSES, TrackAnalysis, camelot};
 pub use scan::{FileIssue, IssueKind, ScanPhase, ScanProgress, ScanReport};
-pub use suggest::{FeedbackKind, ScoreTerm, Suggestion, TermKind};
+pub use suggest::{FeedbackKind, RANKED_TERMS, RankingModel, ScoreTerm, Suggestion, TermKind};
 pub use track::{
     AudioProperties, Codec, Container, LibraryStats, ReplayGain, Track, TrackId, TrackTags,
 };

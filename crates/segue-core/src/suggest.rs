@@ -88,3 +88,27 @@ impl FeedbackKind {
         })
     }
 }
+
+/// The terms a ranking model scores, in the order of its input columns.
+pub const RANKED_TERMS: [TermKind; 9] = [
+    TermKind::Sound,
+    TermKind::Tags,
+    TermKind::Tempo,
+    TermKind::Key,
+    TermKind::Energy,
+    TermKind::Session,
+    TermKind::Taste,
+    TermKind::Novelty,
+    TermKind::Explore,
+];
+
+/// Scores a short list of suggestion candidates from their term values.
+///
+/// Contract: `terms` holds `n` rows of [`RANKED_TERMS`]`.len()` values (a term a candidate
+/// lacks is 0); `exploration` is the user's setting (0..1) and `user` the user's learned
+/// offsets to the term weights (one per term). The result is each term's contribution, same
+/// shape as `terms`; a candidate's score is the sum of its row. The model is deterministic and
+/// must not reorder rows. Errors are messages for the log (the caller falls back).
+pub trait RankingModel {
+    fn rank(&mut self, terms: &[f32], exploration: f32, user: &[f32]) -> Result<Vec<f32>, String>;
+}

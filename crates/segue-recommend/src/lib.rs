@@ -23,7 +23,7 @@ mod taste;
 
 use std::collections::HashMap;
 
-use segue_core::{KeyMode, ScoreTerm, Suggestion, TermKind, TrackId};
+use segue_core::{KeyMode, RANKED_TERMS, RankingModel, ScoreTerm, Suggestion, TermKind, TrackId};
 
 pub use taste::{Signal, SignalSource, Taste};
 
@@ -252,20 +252,29 @@ struct Weights {
     variety: f32,
 }
 
+/// Term weights as `base + slope * exploration`, in [`RANKED_TERMS`] order: the same numbers
+/// as `models/ranker/weights.json`, which the ONNX ranker is built from (a test in the
+/// service checks that the two agree).
+pub const WEIGHT_BASE: [f32; 9] = [1.6, 0.7, 0.3, 0.2, 0.2, 0.5, 3.0, 0.3, 0.0];
+pub const WEIGHT_SLOPE: [f32; 9] = [-1.2, -0.5, -0.3, -0.2, -0.2, 0.0, 0.0, 0.3, 1.2];
+
 impl Weights {
-    fn at(exploration: f32) -> Weights {
+    /// At an exploration setting (0..1), with the user's learned offsets added.
+    fn at(exploration: f32, offsets: &[f32; 9]) -> Weights {
         let x = exploration.clamp(0.0, 1.0);
-        let close = 1.0 - x;
+        let w: Vec<f32> = (0..9)
+            .map(|k| WEIGHT_BASE[k] + WEIGHT_SLOPE[k] * x + offsets[k])
+            .collect();
         Weights {
-            sound: 0.4 + 1.2 * close,
-            tags: 0.2 + 0.5 * close,
-            session: 0.5,
-            tempo: 0.3 * close,
-            key: 0.2 * close,
-            energy: 0.2 * close,
-            taste: 3.0,
-            novelty: 0.3 + 0.3 * x,
-            explore: 1.2 * x,
+            sound: w[0],
+            tags: w[1],
+            tempo: w[2],
+            key: w[3],
+            energy: w[4],
+            session: w[5],
+            taste: w[6],
+            novelty: w[7],
+            explore: w[8],
             variety: 0.4 + 0.4 * x,
         }
     }
@@ -284,6 +293,8 @@ struct Scored {
     score: f32,
     /// (kind, contribution); the first `len` are set.
     terms: [(TermKind, f32); MAX_TERMS],
+    /// Term values (before weights) in [`RANKED_TERMS`] order, 0 where absent.
+    values: [f32; MAX_TERMS],
     len: u8,
     novelty_days: Option<f32>,
     heard_before: bool,
@@ -303,10 +314,23 @@ pub fn suggest(
     settings: &Settings,
     n: usize,
 ) -> Vec<Suggestion> {
+    suggest_with(library, taste, context, settings, n, None).0
+}
+
+/// [`suggest`], with the short list scored by a ranking model (the ONNX ranker). If the model
+/// fails, the list keeps its first-stage scores and the error comes back for the log.
+pub fn suggest_with(
+    library: &Library,
+    taste: &Taste,
+    context: &Context,
+    settings: &Settings,
+    n: usize,
+    model: Option<&mut dyn RankingModel>,
+) -> (Vec<Suggestion>, Option<String>) {
     if library.is_empty() || n == 0 {
-        return Vec::new();
+        return (Vec::new(), None);
     }
-    let weights = Weights::at(settings.exploration);
+    let weights = Weights::at(settings.exploration, &taste.term_offsets);
     let anchor = anchor(library, context);
     let session = session_vector(library, context);
     let taste_profile = taste.resolve(library);
@@ -345,42 +369,54 @@ pub fn suggest(
         let track = &library.tracks[i];
         let (sound_row, style_row) = (library.sound_row(i), library.style_row(i));
         let mut terms = [(TermKind::Sound, 0.0f32); MAX_TERMS];
+        let mut values = [0.0f32; MAX_TERMS];
         let mut len = 0;
-        let mut push = |kind: TermKind, value: f32| {
-            terms[len] = (kind, value);
+        // A term: its weight and its value (the value is kept for the ranking model).
+        let mut push = |kind: TermKind, weight: f32, value: f32| {
+            terms[len] = (kind, weight * value);
+            if let Some(slot) = RANKED_TERMS.iter().position(|k| *k == kind) {
+                values[slot] = value;
+            }
             len += 1;
         };
         if let Some(a) = anchor.index {
             let other = &library.tracks[a];
             push(
                 TermKind::Sound,
-                weights.sound * dot(sound_row, library.sound_row(a)),
+                weights.sound,
+                dot(sound_row, library.sound_row(a)),
             );
             push(
                 TermKind::Tags,
-                weights.tags * dot(style_row, library.style_row(a)),
+                weights.tags,
+                dot(style_row, library.style_row(a)),
             );
             push(
                 TermKind::Tempo,
-                weights.tempo * tempo_match_log(library.pace[a].0, library.pace[i].0),
+                weights.tempo,
+                tempo_match_log(library.pace[a].0, library.pace[i].0),
             );
-            push(TermKind::Key, weights.key * key_match(other, track).0);
+            push(TermKind::Key, weights.key, key_match(other, track).0);
             push(
                 TermKind::Energy,
-                weights.energy * energy_match(library, a, i),
+                weights.energy,
+                energy_match(library, a, i),
             );
         } else if let Some(target) = &anchor.style {
             push(
                 TermKind::Tags,
-                (weights.sound + weights.tags) * dot(style_row, target),
+                weights.tags,
+                // Radio has no track to sound like: style carries the sound's weight too.
+                (weights.sound + weights.tags) / weights.tags.max(1e-6) * dot(style_row, target),
             );
         }
         if let Some(v) = &session {
-            push(TermKind::Session, weights.session * dot(sound_row, v));
+            push(TermKind::Session, weights.session, dot(sound_row, v));
         }
         push(
             TermKind::Taste,
-            weights.taste * taste_profile.score(library, i),
+            weights.taste,
+            taste_profile.score(library, i),
         );
         let novelty_days = last_played
             .get(&i)
@@ -391,14 +427,15 @@ pub fn suggest(
             None => 0.6,
             Some(days) => 1.0 - (-days / 14.0).exp(),
         };
-        push(TermKind::Novelty, weights.novelty * novelty);
+        push(TermKind::Novelty, weights.novelty, novelty);
         let draw = unit_hash(track.id as u64 ^ context.draw.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        push(TermKind::Explore, weights.explore * draw);
+        push(TermKind::Explore, weights.explore, draw);
         let score = terms[..len].iter().map(|t| t.1).sum();
         Some(Scored {
             index: i,
             score,
             terms,
+            values,
             len: len as u8,
             novelty_days,
             heard_before,
@@ -427,15 +464,56 @@ pub fn suggest(
         .filter(|s| s.2 > 0)
         .map(|&(kind, sum, n)| (kind, sum / n as f32))
         .collect();
-    pick(
+    let mut ranking_error = None;
+    let list = pick(
         library,
         context,
-        settings,
-        &weights,
+        (settings, &weights),
         (&anchor, &taste_profile, &means),
         scored,
         n,
-    )
+        |short: &mut Vec<Scored>| -> Option<HashMap<TermKind, f32>> {
+            let model = model?;
+            match rank_short_list(model, short, settings.exploration, &taste.term_offsets) {
+                Ok(means) => Some(means),
+                Err(e) => {
+                    ranking_error = Some(e);
+                    None
+                }
+            }
+        },
+    );
+    (list, ranking_error)
+}
+
+/// Second stage: the model scores the short list from its term values. Returns each term's
+/// mean contribution over the short list (what lifts are measured against).
+fn rank_short_list(
+    model: &mut dyn RankingModel,
+    short: &mut [Scored],
+    exploration: f32,
+    offsets: &[f32; 9],
+) -> Result<HashMap<TermKind, f32>, String> {
+    let k = RANKED_TERMS.len();
+    let input: Vec<f32> = short.iter().flat_map(|s| s.values[..k].to_vec()).collect();
+    let contributions = model.rank(&input, exploration.clamp(0.0, 1.0), offsets)?;
+    let mut sums: HashMap<TermKind, (f32, usize)> = HashMap::new();
+    for (s, row) in short.iter_mut().zip(contributions.chunks_exact(k)) {
+        let len = usize::from(s.len);
+        for term in s.terms[..len].iter_mut() {
+            if let Some(slot) = RANKED_TERMS.iter().position(|kind| *kind == term.0) {
+                term.1 = row[slot];
+            }
+            let e = sums.entry(term.0).or_default();
+            e.0 += term.1;
+            e.1 += 1;
+        }
+        s.score = s.terms[..len].iter().map(|t| t.1).sum();
+    }
+    Ok(sums
+        .into_iter()
+        .map(|(kind, (sum, n))| (kind, sum / n.max(1) as f32))
+        .collect())
 }
 
 /// Greedy selection: best adjusted score first, with the artist/album gaps over recent plays,
@@ -443,11 +521,11 @@ pub fn suggest(
 fn pick(
     library: &Library,
     context: &Context,
-    settings: &Settings,
-    weights: &Weights,
+    (settings, weights): (&Settings, &Weights),
     (anchor, taste, means): (&Anchor, &taste::ResolvedTaste<'_>, &HashMap<TermKind, f32>),
     mut scored: Vec<Scored>,
     n: usize,
+    rank: impl FnOnce(&mut Vec<Scored>) -> Option<HashMap<TermKind, f32>>,
 ) -> Vec<Suggestion> {
     // Only the best few hundred can be picked (the variety penalty and the gaps pass over a
     // few per pick); sorting just those keeps a 100k-track library fast.
@@ -456,6 +534,8 @@ fn pick(
         scored.select_nth_unstable_by(keep, |a, b| b.score.total_cmp(&a.score));
         scored.truncate(keep);
     }
+    let ranked_means = rank(&mut scored);
+    let means = ranked_means.as_ref().unwrap_or(means);
     scored.sort_by(|a, b| b.score.total_cmp(&a.score));
     // The sequence so far, newest last: recent plays, the current track, the queue.
     let mut sequence: Vec<usize> = context

@@ -64,6 +64,9 @@ impl TrackTaste {
 #[derive(Debug, Clone, Default)]
 pub struct Taste {
     tracks: HashMap<TrackId, TrackTaste>,
+    /// The user's offsets to the ranking terms' weights ([`segue_core::RANKED_TERMS`] order);
+    /// zero until learned.
+    pub term_offsets: [f32; 9],
 }
 
 impl Taste {

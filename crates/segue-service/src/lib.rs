@@ -104,6 +104,7 @@ pub struct Service {
     db_path: PathBuf,
     reader: Mutex<Store>,
     library_cache: suggest::LibraryCache,
+    ranker: suggest::RankerSlot,
 }
 
 impl Service {
@@ -114,6 +115,7 @@ impl Service {
             db_path: db_path.to_path_buf(),
             reader: Mutex::new(reader),
             library_cache: Default::default(),
+            ranker: Default::default(),
         })
     }
 

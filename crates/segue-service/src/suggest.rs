@@ -34,6 +34,10 @@ const SETTINGS_KEYS: [&str; 4] = [
     "suggest.album_gap",
 ];
 
+/// The ONNX ranker, once loaded (or why it could not be).
+pub(crate) type RankerSlot =
+    std::sync::Mutex<Option<std::result::Result<segue_analysis::ranker::OnnxRanker, String>>>;
+
 /// The analysed library as last loaded, and what it was loaded from.
 pub(crate) type LibraryCache = std::sync::Mutex<Option<((i64, i64), Arc<Library>)>>;
 
@@ -105,13 +109,48 @@ impl Service {
             seed: request.seed.clone(),
             draw: request.draw,
         };
-        Ok(segue_recommend::suggest(
+        let mut ranker = self.ranker.lock().unwrap_or_else(|p| p.into_inner());
+        if ranker.is_none() {
+            let config = segue_analysis::AnalyzerConfig::default();
+            *ranker = Some(
+                segue_analysis::Runtime::get(&config.runtime_library)
+                    .and_then(|rt| segue_analysis::ranker::OnnxRanker::load(rt, &config.models_dir))
+                    .map_err(|e| {
+                        tracing::warn!("suggestions without the ONNX ranker: {e}");
+                        e.to_string()
+                    }),
+            );
+        }
+        let model = match ranker.as_mut() {
+            Some(Ok(r)) => Some(r as &mut dyn segue_core::RankingModel),
+            _ => None,
+        };
+        let (list, error) = segue_recommend::suggest_with(
             &library,
             &taste,
             &context,
             &settings,
             request.count,
-        ))
+            model,
+        );
+        if let Some(e) = error {
+            tracing::warn!("the ONNX ranker failed, first-stage scores used: {e}");
+        }
+        Ok(list)
+    }
+
+    /// Whether suggestions are ranked by the ONNX ranker, or why not.
+    pub fn ranker_status(&self) -> std::result::Result<(), String> {
+        match self
+            .ranker
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            Some(Ok(_)) => Ok(()),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err("not loaded yet (it loads with the first suggestion)".into()),
+        }
     }
 
     /// Sets (or clears) a track's star rating.

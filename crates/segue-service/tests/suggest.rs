@@ -40,6 +40,7 @@ fn suggestions_follow_the_music_and_learn_from_feedback() {
         ..Default::default()
     };
     let before = service.suggest(&ask(boss)).expect("suggest");
+    assert_eq!(service.ranker_status(), Ok(()), "ranked by the ONNX ranker");
     assert_eq!(before.len(), 8);
     assert!(
         before

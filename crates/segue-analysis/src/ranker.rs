@@ -1,0 +1,73 @@
+//! The suggestion ranker (`models/segue-ranker.onnx`) on ONNX Runtime: the final scoring of
+//! `segue-recommend`'s short list. See `models/segue-ranker.md`.
+
+use std::path::Path;
+
+use ort::session::Session;
+use ort::value::Tensor;
+use segue_core::{RANKED_TERMS, RankingModel};
+
+use crate::{AnalysisError, Runtime};
+
+pub const RANKER_FILE: &str = "segue-ranker.onnx";
+
+/// The ranker in a CPU session (it is a few multiply-adds per candidate: no GPU needed).
+pub struct OnnxRanker {
+    session: Session,
+}
+
+impl OnnxRanker {
+    pub fn load(runtime: &Runtime, models_dir: &Path) -> Result<OnnxRanker, AnalysisError> {
+        let path = models_dir.join(RANKER_FILE);
+        let bytes = std::fs::read(&path).map_err(|e| {
+            AnalysisError::Model(format!("cannot read the ranker {}: {e}", path.display()))
+        })?;
+        let err = |e: &dyn std::fmt::Display| {
+            AnalysisError::Model(format!("the ranker {}: {e}", path.display()))
+        };
+        let session = Session::builder(&runtime.env)
+            .map_err(|e| err(&e))?
+            .with_intra_threads(1)
+            .map_err(|e| err(&e))?
+            .commit_from_memory(&bytes)
+            .map_err(|e| err(&e))?;
+        Ok(OnnxRanker { session })
+    }
+}
+
+impl RankingModel for OnnxRanker {
+    fn rank(&mut self, terms: &[f32], exploration: f32, user: &[f32]) -> Result<Vec<f32>, String> {
+        let k = RANKED_TERMS.len();
+        if !terms.len().is_multiple_of(k) || user.len() != k {
+            return Err(format!(
+                "ranker input of {} values with {} user weights; rows have {k}",
+                terms.len(),
+                user.len()
+            ));
+        }
+        let rows = terms.len() / k;
+        if rows == 0 {
+            return Ok(Vec::new());
+        }
+        let e = |e: ort::Error| e.to_string();
+        let outputs = self
+            .session
+            .run(ort::inputs![
+                "terms" => Tensor::from_array(([rows, k], terms.to_vec())).map_err(e)?,
+                "exploration" => Tensor::from_array(([1usize], vec![exploration])).map_err(e)?,
+                "user" => Tensor::from_array(([k], user.to_vec())).map_err(e)?,
+            ])
+            .map_err(e)?;
+        let value = outputs
+            .get("contributions")
+            .ok_or("the ranker has no output \"contributions\"")?;
+        let (_, data) = value.try_extract_tensor::<f32>().map_err(e)?;
+        if data.len() != rows * k {
+            return Err(format!(
+                "the ranker gave {} values for {rows} rows",
+                data.len()
+            ));
+        }
+        Ok(data.to_vec())
+    }
+}
