@@ -33,6 +33,9 @@ pub enum TermKind {
 #[ts(export)]
 pub struct ScoreTerm {
     pub kind: TermKind,
+    /// The term's value before weighting (a similarity, a match, a taste lean; see the ranker's
+    /// model card).
+    pub value: f32,
     /// Weight × value: what this term added to the score (negative: took away).
     pub contribution: f32,
     /// The contribution minus this term's average over every candidate: how much it lifted

@@ -280,6 +280,47 @@ impl Weights {
     }
 }
 
+/// One suggestion the user acted on: its term values (in [`RANKED_TERMS`] order) and whether
+/// they played it through (true) or skipped it early (false).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Outcome {
+    pub values: [f32; 9],
+    pub liked: bool,
+}
+
+/// The user's offsets to the term weights, learned from what they did with suggestions: a
+/// logistic regression of "played through" on the term values, strongly regularised towards
+/// zero (a handful of outcomes nudges the weights; many can move each by at most 1).
+pub fn learn_offsets(outcomes: &[Outcome]) -> [f32; 9] {
+    const STEPS: usize = 200;
+    const RATE: f32 = 0.5;
+    const L2: f32 = 0.05;
+    let mut w = [0.0f32; 9];
+    let mut bias = 0.0f32;
+    if outcomes.is_empty() {
+        return w;
+    }
+    let n = outcomes.len() as f32;
+    for _ in 0..STEPS {
+        let mut grad = [0.0f32; 9];
+        let mut grad_bias = 0.0f32;
+        for o in outcomes {
+            let z: f32 = o.values.iter().zip(&w).map(|(v, w)| v * w).sum::<f32>() + bias;
+            let p = 1.0 / (1.0 + (-z).exp());
+            let e = p - if o.liked { 1.0 } else { 0.0 };
+            for (g, v) in grad.iter_mut().zip(&o.values) {
+                *g += e * v / n;
+            }
+            grad_bias += e / n;
+        }
+        for (w, g) in w.iter_mut().zip(&grad) {
+            *w -= RATE * (g + L2 * *w);
+        }
+        bias -= RATE * grad_bias;
+    }
+    w.map(|x| x.clamp(-1.0, 1.0))
+}
+
 /// Libraries at least this large are scored in parallel.
 const PARALLEL_FROM: usize = 20_000;
 
@@ -806,6 +847,10 @@ fn describe(
             };
             ScoreTerm {
                 kind,
+                value: RANKED_TERMS
+                    .iter()
+                    .position(|k| *k == kind)
+                    .map_or(0.0, |slot| s.values[slot]),
                 contribution,
                 lift,
                 detail,

@@ -276,3 +276,32 @@ fn tempo_and_key_matching() {
         0.0
     );
 }
+
+#[test]
+fn offsets_learn_which_terms_predict_a_full_listen() {
+    // Played through when the style matched, skipped when only the exploration draw was high.
+    let mut rng = 1u64;
+    let mut draw = || {
+        rng = rng.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        (rng >> 40) as f32 / (1u64 << 24) as f32
+    };
+    let outcomes: Vec<Outcome> = (0..60)
+        .map(|_| {
+            let mut values = [0.0f32; 9];
+            values[1] = draw(); // tags
+            values[8] = draw(); // explore
+            Outcome {
+                values,
+                liked: values[1] > 0.5,
+            }
+        })
+        .collect();
+    let offsets = learn_offsets(&outcomes);
+    assert!(offsets[1] > 0.3, "tags weigh more: {offsets:?}");
+    assert!(
+        offsets[8].abs() < offsets[1] / 3.0,
+        "explore stays: {offsets:?}"
+    );
+    assert_eq!(learn_offsets(&[]), [0.0; 9]);
+    assert!(offsets.iter().all(|o| o.abs() <= 1.0));
+}

@@ -72,7 +72,18 @@ impl Service {
                 .setting(RESET_KEY)?
                 .and_then(|v| v.parse::<i64>().ok())
                 .unwrap_or(0);
-            let taste = taste_from(&s.feedback_since(reset_at, 20_000)?);
+            let feedback = s.feedback_since(reset_at, 20_000)?;
+            let mut taste = taste_from(&feedback);
+            // The ranker's per-user offsets, relearned from what the user did with what was
+            // suggested since the last reset, and kept in the database.
+            let outcomes = outcomes(&s.suggestion_log(reset_at, 2_000)?, &feedback.plays);
+            taste.term_offsets = segue_recommend::learn_offsets(&outcomes);
+            let named: Vec<(&str, f32)> = segue_core::RANKED_TERMS
+                .iter()
+                .zip(taste.term_offsets)
+                .map(|(k, o)| (term_name(*k), o))
+                .collect();
+            s.set_ranker_offsets(&named)?;
             let gap_ms = (f64::from(settings.track_gap_hours) * 3_600_000.0) as i64;
             // The session (last 20) and everything inside the repetition window.
             let mut plays = s.feedback_since(now - gap_ms, 5_000)?.plays;
@@ -136,7 +147,28 @@ impl Service {
         if let Some(e) = error {
             tracing::warn!("the ONNX ranker failed, first-stage scores used: {e}");
         }
+        let shown: Vec<(TrackId, Vec<f32>)> = list
+            .iter()
+            .map(|s| {
+                let values = segue_core::RANKED_TERMS
+                    .iter()
+                    .map(|k| {
+                        s.terms
+                            .iter()
+                            .find(|t| t.kind == *k)
+                            .map_or(0.0, |t| t.value)
+                    })
+                    .collect();
+                (s.track_id, values)
+            })
+            .collect();
+        self.with_store(|s| s.log_suggestions(&shown, now))?;
         Ok(list)
+    }
+
+    /// The ranker's learned per-user offsets to its term weights, by term.
+    pub fn ranker_offsets(&self) -> Result<Vec<(String, f32)>> {
+        self.with_store(Store::ranker_offsets)
     }
 
     /// Whether suggestions are ranked by the ONNX ranker, or why not.
@@ -166,7 +198,10 @@ impl Service {
     /// Forgets the taste learned so far (ratings stay as the user set them, but only count
     /// for suggestions again when changed).
     pub fn reset_taste(&self) -> Result<()> {
-        self.with_store(|s| s.set_setting(RESET_KEY, &now_ms().to_string()))
+        self.with_store(|s| {
+            s.set_setting(RESET_KEY, &now_ms().to_string())?;
+            s.set_ranker_offsets(&[])
+        })
     }
 
     pub fn suggest_settings(&self) -> Result<Settings> {
@@ -247,6 +282,68 @@ impl Service {
         *cache = Some((stamp, lib.clone()));
         Ok(lib)
     }
+}
+
+/// A term's name as stored (its serde name).
+fn term_name(kind: segue_core::TermKind) -> &'static str {
+    use segue_core::TermKind::*;
+    match kind {
+        Sound => "sound",
+        Tags => "tags",
+        Session => "session",
+        Tempo => "tempo",
+        Key => "key",
+        Energy => "energy",
+        Taste => "taste",
+        Novelty => "novelty",
+        Explore => "explore",
+    }
+}
+
+/// What the user did with suggestions: each play that followed a suggestion of its track
+/// within 6 hours, labelled played through (liked) or skipped early (not); other plays say
+/// nothing. A play answers only the latest suggestion of its track before it.
+fn outcomes(
+    shown: &[(TrackId, i64, Vec<f32>)],
+    plays: &[segue_store::PlayFact],
+) -> Vec<segue_recommend::Outcome> {
+    const WINDOW_MS: i64 = 6 * 3_600_000;
+    let mut answered: std::collections::HashMap<(TrackId, i64), [f32; 9]> = Default::default();
+    for (track, at, values) in shown {
+        let Some(play) = plays.iter().find(|p| {
+            p.track_id == *track && p.started_at_ms >= *at && p.started_at_ms <= at + WINDOW_MS
+        }) else {
+            continue;
+        };
+        let mut v = [0.0f32; 9];
+        for (d, s) in v.iter_mut().zip(values) {
+            *d = *s;
+        }
+        answered.insert((play.track_id, play.started_at_ms), v);
+    }
+    let mut out: Vec<segue_recommend::Outcome> = answered
+        .into_iter()
+        .filter_map(|((track, at), values)| {
+            let p = plays
+                .iter()
+                .find(|p| p.track_id == track && p.started_at_ms == at)?;
+            let liked = if segue_core::is_full_listen(p.ms_listened, p.duration_ms) {
+                true
+            } else if p.end == PlayEnd::Skipped && p.ms_listened * 10 < p.duration_ms * 3 {
+                false
+            } else {
+                return None;
+            };
+            Some(segue_recommend::Outcome { values, liked })
+        })
+        .collect();
+    // HashMap order is arbitrary; the fit should not depend on it.
+    out.sort_by(|a, b| {
+        a.values
+            .partial_cmp(&b.values)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    out
 }
 
 /// The taste model from stored feedback, in time order.

@@ -82,9 +82,54 @@ fn suggestions_follow_the_music_and_learn_from_feedback() {
     assert!(rank(&again, feelings).is_none(), "{again:#?}");
     assert!(rank(&again, awakening).is_some());
 
+    // What the user does with suggestions teaches the ranker's offsets, kept in SQLite:
+    // play the first two through, skip the next two early.
+    assert!(
+        service
+            .ranker_offsets()
+            .expect("offsets")
+            .iter()
+            .all(|(_, o)| *o == 0.0),
+        "nothing learned before any outcome"
+    );
+    let store = segue_store::Store::open(&db).expect("store");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64;
+    for (k, s) in again.iter().take(4).enumerate() {
+        let duration = service.track(s.track_id).expect("track").audio.duration_ms as i64;
+        let through = k < 2;
+        store
+            .record_play(&segue_store::PlayRecord {
+                track_id: s.track_id,
+                started_at_ms: now + 1_000 * k as i64,
+                ms_listened: if through { duration } else { duration / 10 },
+                end: if through {
+                    segue_store::PlayEnd::Completed
+                } else {
+                    segue_store::PlayEnd::Skipped
+                },
+                position_ms: Some(if through { duration } else { duration / 10 }),
+            })
+            .expect("play");
+    }
+    service.suggest(&ask(boss)).expect("suggest");
+    let offsets = service.ranker_offsets().expect("offsets");
+    assert_eq!(offsets.len(), 9);
+    assert!(offsets.iter().any(|(_, o)| *o != 0.0), "{offsets:?}");
+
     // Resetting the taste forgets the rating's pull (the dislike's ban goes with it).
     service.reset_taste().expect("reset");
     let reset = service.suggest(&ask(boss)).expect("suggest");
+    assert!(
+        service
+            .ranker_offsets()
+            .expect("offsets")
+            .iter()
+            .all(|(_, o)| *o == 0.0),
+        "a reset forgets the learned offsets"
+    );
     assert!(
         reset.iter().all(|s| !s.reason.contains("rated")),
         "{reset:#?}"

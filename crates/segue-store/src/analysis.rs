@@ -26,7 +26,7 @@ pub struct AnalysisCounts {
     pub failed: u64,
 }
 
-fn f32_blob(v: &[f32]) -> Vec<u8> {
+pub(crate) fn f32_blob(v: &[f32]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
 

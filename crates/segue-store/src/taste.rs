@@ -4,7 +4,7 @@
 use rusqlite::{OptionalExtension, params};
 use segue_core::{DspFeatures, FeedbackKind, TrackId};
 
-use crate::analysis::blob_f32;
+use crate::analysis::{blob_f32, f32_blob};
 use crate::{PlayEnd, Result, Store};
 
 /// One analysed, playable track as suggestions see it.
@@ -193,5 +193,63 @@ impl Store {
             params![key, value],
         )?;
         Ok(())
+    }
+
+    /// Records suggestions shown (track and term values). Keeps the newest 20,000.
+    pub fn log_suggestions(&self, shown: &[(TrackId, Vec<f32>)], at_ms: i64) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO suggestion_log (track_id, at_ms, terms) VALUES (?1, ?2, ?3)",
+            )?;
+            for (track, values) in shown {
+                stmt.execute(params![track, at_ms, f32_blob(values)])?;
+            }
+        }
+        tx.execute(
+            "DELETE FROM suggestion_log WHERE id <= (SELECT MAX(id) - 20000 FROM suggestion_log)",
+            [],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Suggestions shown at or after `since_ms` (newest `limit`), oldest first:
+    /// (track, when, term values).
+    pub fn suggestion_log(
+        &self,
+        since_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<(TrackId, i64, Vec<f32>)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT * FROM (SELECT track_id, at_ms, terms, id FROM suggestion_log
+                WHERE at_ms >= ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id",
+        )?;
+        let rows = stmt.query_map(params![since_ms, limit], |r| {
+            Ok((r.get(0)?, r.get(1)?, blob_f32(&r.get::<_, Vec<u8>>(2)?)))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Saves the ranker's per-user offsets, one per term name.
+    pub fn set_ranker_offsets(&self, offsets: &[(&str, f32)]) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute("DELETE FROM ranker_offsets", [])?;
+        for (term, offset) in offsets {
+            tx.execute(
+                "INSERT INTO ranker_offsets (term, offset, updated_at) VALUES (?1, ?2, ?3)",
+                params![term, offset, crate::unix_seconds()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn ranker_offsets(&self) -> Result<Vec<(String, f32)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT term, offset FROM ranker_offsets ORDER BY term")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }

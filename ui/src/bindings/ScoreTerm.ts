@@ -6,6 +6,11 @@ import type { TermKind } from "./TermKind";
  */
 export type ScoreTerm = { kind: TermKind, 
 /**
+ * The term's value before weighting (a similarity, a match, a taste lean; see the ranker's
+ * model card).
+ */
+value: number, 
+/**
  * Weight × value: what this term added to the score (negative: took away).
  */
 contribution: number, 
