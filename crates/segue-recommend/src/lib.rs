@@ -140,37 +140,40 @@ impl Library {
         let Some(t) = self.get(id) else {
             return Vec::new();
         };
-        let mut order: Vec<usize> = (0..t.tags.len().min(self.tag_names.len())).collect();
-        order.sort_by(|&a, &b| t.tags[b].total_cmp(&t.tags[a]));
-        let mut out: Vec<&str> = Vec::new();
-        for i in order {
-            let name = self.tag_names[i].as_str();
-            if !out.contains(&name) {
-                out.push(name);
-            }
-            if out.len() == n {
-                break;
-            }
-        }
-        out
+        self.strongest_names(|i| t.tags.get(i).copied().unwrap_or(0.0), 0.0, n)
     }
 
     /// Tags strong in both tracks (the product of their probabilities), strongest first.
     fn shared_tags(&self, a: usize, b: usize, n: usize) -> Vec<&str> {
         let (ta, tb) = (&self.tracks[a].tags, &self.tracks[b].tags);
-        let mut order: Vec<usize> = (0..ta.len().min(tb.len()).min(self.tag_names.len())).collect();
-        order.sort_by(|&x, &y| (tb[y] * ta[y]).total_cmp(&(tb[x] * ta[x])));
+        let both = |i: usize| {
+            let (x, y) = (
+                ta.get(i).copied().unwrap_or(0.0),
+                tb.get(i).copied().unwrap_or(0.0),
+            );
+            // Both at least 0.1, else it is not shared.
+            if x.min(y) < 0.1 {
+                f32::NEG_INFINITY
+            } else {
+                x * y
+            }
+        };
+        self.strongest_names(both, f32::NEG_INFINITY, n)
+    }
+
+    /// Up to `n` distinct tag names by decreasing `strength`, stopping at `floor` (the two
+    /// label sets share some names).
+    fn strongest_names(&self, strength: impl Fn(usize) -> f32, floor: f32, n: usize) -> Vec<&str> {
+        let mut order: Vec<usize> = (0..self.tag_names.len()).collect();
+        order.sort_by(|&a, &b| strength(b).total_cmp(&strength(a)));
         let mut out: Vec<&str> = Vec::new();
         for i in order {
-            if ta[i].min(tb[i]) < 0.1 {
+            if out.len() == n || strength(i) <= floor {
                 break;
             }
             let name = self.tag_names[i].as_str();
             if !out.contains(&name) {
                 out.push(name);
-            }
-            if out.len() == n {
-                break;
             }
         }
         out

@@ -2,12 +2,11 @@
 //! the queue runs out, suggestions after the last track follow it, and the history records
 //! them; with autoplay off the queue just finishes.
 
-use std::path::Path;
-use std::sync::atomic::AtomicBool;
+mod common;
+
 use std::time::{Duration, Instant};
 
-use segue_service::analysis::{AnalysisOptions, Device};
-use segue_service::{PlayerEvent, Service};
+use segue_service::PlayerEvent;
 
 /// Events until `what` matches (returned), or panics after 20 s.
 fn wait_for(
@@ -28,20 +27,7 @@ fn wait_for(
 #[test]
 fn the_queue_tops_itself_up_with_suggestions() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/demo");
-    let service = Service::open(&tmp.path().join("library.sqlite")).expect("open");
-    service.add_folders(&[demo]).expect("folder");
-    let never = AtomicBool::new(false);
-    service.scan(&[], &never, &mut |_| {}).expect("scan");
-    let mut options = AnalysisOptions {
-        workers: 2,
-        ..Default::default()
-    };
-    options.analyzer.device = Device::Cpu;
-    options.analyzer.max_patches = 2;
-    service
-        .analyze(&options, &never, &never, &mut |_| {})
-        .expect("analyse");
+    let service = common::analysed_demo(&tmp.path().join("library.sqlite"), 2);
     let boss = service.tracks(Some("boss attack"), None).expect("search")[0].clone();
     let near_end = Duration::from_millis(boss.audio.duration_ms.saturating_sub(2_000));
 

@@ -1,12 +1,10 @@
 //! Suggestions through the service on the analysed demo library: the real models, a real
 //! SQLite file, feedback stored and read back across a restart.
 
-use std::path::Path;
-use std::sync::atomic::AtomicBool;
+mod common;
 
 use segue_core::{FeedbackKind, TermKind};
 use segue_service::Service;
-use segue_service::analysis::{AnalysisOptions, Device};
 use segue_service::suggest::SuggestRequest;
 
 fn id(service: &Service, words: &str) -> i64 {
@@ -16,22 +14,8 @@ fn id(service: &Service, words: &str) -> i64 {
 #[test]
 fn suggestions_follow_the_music_and_learn_from_feedback() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/demo");
     let db = tmp.path().join("library.sqlite");
-    let service = Service::open(&db).expect("open");
-    service.add_folders(&[demo]).expect("folder");
-    let never = AtomicBool::new(false);
-    service.scan(&[], &never, &mut |_| {}).expect("scan");
-    let mut options = AnalysisOptions {
-        workers: 2,
-        ..Default::default()
-    };
-    options.analyzer.device = Device::Cpu;
-    options.analyzer.max_patches = 4;
-    let report = service
-        .analyze(&options, &never, &never, &mut |_| {})
-        .expect("analyse");
-    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    let service = common::analysed_demo(&db, 4);
 
     let boss = id(&service, "boss attack");
     let ask = |after: i64| SuggestRequest {
@@ -84,14 +68,14 @@ fn suggestions_follow_the_music_and_learn_from_feedback() {
 
     // What the user does with suggestions teaches the ranker's offsets, kept in SQLite:
     // play the first two through, skip the next two early.
-    assert!(
+    let unlearned = |service: &Service| {
         service
             .ranker_offsets()
             .expect("offsets")
             .iter()
-            .all(|(_, o)| *o == 0.0),
-        "nothing learned before any outcome"
-    );
+            .all(|(_, o)| *o == 0.0)
+    };
+    assert!(unlearned(&service), "nothing learned before any outcome");
     let store = segue_store::Store::open(&db).expect("store");
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -122,14 +106,7 @@ fn suggestions_follow_the_music_and_learn_from_feedback() {
     // Resetting the taste forgets the rating's pull (the dislike's ban goes with it).
     service.reset_taste().expect("reset");
     let reset = service.suggest(&ask(boss)).expect("suggest");
-    assert!(
-        service
-            .ranker_offsets()
-            .expect("offsets")
-            .iter()
-            .all(|(_, o)| *o == 0.0),
-        "a reset forgets the learned offsets"
-    );
+    assert!(unlearned(&service), "a reset forgets the learned offsets");
     assert!(
         reset.iter().all(|s| !s.reason.contains("rated")),
         "{reset:#?}"
