@@ -15,9 +15,10 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use anyhow::{Context as _, Result, bail};
-use segue_core::{KeyMode, TrackId};
+use segue_core::{KeyMode, RANKED_TERMS, TrackId};
 use segue_recommend::{
-    Context, Library, Play, Settings, Signal, SignalSource, Taste, TrackProfile, suggest,
+    Context, Library, Outcome, Play, Settings, Signal, SignalSource, Taste, TrackProfile,
+    learn_offsets, suggest,
 };
 use segue_service::Service;
 use segue_service::analysis::AnalysisOptions;
@@ -175,6 +176,7 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
     for l in 0..listeners {
         let listener = Listener::new(library, &mut rng);
         let mut taste = Taste::default();
+        let mut outcomes: Vec<Outcome> = Vec::new();
         let start = library.tracks()[rng.below(library.len())].id;
         let mut context = Context {
             current: Some(start),
@@ -200,13 +202,39 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
             }
             // The listener plays the first suggestion: listens through what it likes (and
             // sometimes rates it), skips the rest early (and sometimes dislikes it).
-            let Some(&next) =
-                next_tracks(method, library, &taste, &context, &settings, 1, &mut rng).first()
-            else {
-                break;
+            // Segue's pick comes with its term values, which the service logs and learns the
+            // ranker's per-user offsets from; the simulation does the same.
+            let (next, values) = if method == Method::Segue {
+                let Some(s) = suggest(library, &taste, &context, &settings, 1)
+                    .into_iter()
+                    .next()
+                else {
+                    break;
+                };
+                let values = RANKED_TERMS.map(|k| {
+                    s.terms
+                        .iter()
+                        .find(|t| t.kind == k)
+                        .map_or(0.0, |t| t.value)
+                });
+                (s.track_id, Some(values))
+            } else {
+                let Some(&next) =
+                    next_tracks(method, library, &taste, &context, &settings, 1, &mut rng).first()
+                else {
+                    break;
+                };
+                (next, None)
             };
             context.now_ms += 240_000;
             let likes = listener.likes[index_of(library, next)];
+            if let Some(values) = values {
+                outcomes.push(Outcome {
+                    values,
+                    liked: likes,
+                });
+                taste.term_offsets = learn_offsets(&outcomes);
+            }
             let source = if likes {
                 if rng.unit() < 0.3 {
                     SignalSource::Stars(5)
