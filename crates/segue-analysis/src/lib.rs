@@ -157,7 +157,10 @@ impl FeatureExtractor {
 
 /// Analyses tracks; one per worker thread.
 pub struct Analyzer {
-    tagger: Tagger,
+    /// `None`: DSP only (the models could not be loaded; see [`Analyzer::dsp_only`]).
+    tagger: Option<Tagger>,
+    /// Why there are no models, for a DSP-only analyzer.
+    without_models: Option<String>,
     features: FeatureExtractor,
     max_patches: usize,
     version: AnalysisVersion,
@@ -178,20 +181,42 @@ impl Analyzer {
                 .join("+")
         ));
         Ok(Analyzer {
-            tagger,
+            tagger: Some(tagger),
+            without_models: None,
             features: FeatureExtractor::default(),
             max_patches: config.max_patches.max(1),
             version,
         })
     }
 
+    /// An analyzer without the models: loudness and DSP features only, empty tags and
+    /// embedding, under a version of its own, so the tracks are analysed again (fully) once
+    /// the models load. For when the models or ONNX Runtime are missing or broken: loudness
+    /// normalisation, tempo and key still work. `why` says what failed.
+    pub fn dsp_only(why: String) -> Analyzer {
+        Analyzer {
+            tagger: None,
+            without_models: Some(why),
+            features: FeatureExtractor::default(),
+            max_patches: 0,
+            version: AnalysisVersion(format!("dsp{DSP_VERSION}/no-models")),
+        }
+    }
+
+    pub fn has_models(&self) -> bool {
+        self.tagger.is_some()
+    }
+
     pub fn version(&self) -> &AnalysisVersion {
         &self.version
     }
 
-    /// The execution provider in use and why.
+    /// The execution provider in use and why ("none" and the reason for a DSP-only analyzer).
     pub fn provider(&self) -> (&'static str, &str) {
-        (self.tagger.provider, &self.tagger.provider_note)
+        match (&self.tagger, &self.without_models) {
+            (Some(t), _) => (t.provider, &t.provider_note),
+            (None, why) => ("none", why.as_deref().unwrap_or("no models")),
+        }
     }
 
     /// Analyses one file.
@@ -201,7 +226,11 @@ impl Analyzer {
         path: &Path,
     ) -> Result<TrackAnalysis, AnalysisError> {
         let Extracted { loudness, dsp, mel } = self.features.extract(path)?;
-        let [tags_msd, tags_mtt, embedding] = self.score_mel(&mel, self.max_patches)?;
+        let [tags_msd, tags_mtt, embedding] = if self.tagger.is_some() {
+            self.score_mel(&mel, self.max_patches)?
+        } else {
+            [Vec::new(), Vec::new(), Vec::new()]
+        };
         Ok(TrackAnalysis {
             track_id,
             loudness,
@@ -221,7 +250,12 @@ impl Analyzer {
     ) -> Result<[Vec<f32>; 3], AnalysisError> {
         let chosen = patches::select(mel, max_patches);
         let weights: Vec<f32> = chosen.iter().map(|p| p.weight).collect();
-        let scores = self.tagger.score(&model_input(mel, &chosen))?;
+        let Some(tagger) = self.tagger.as_mut() else {
+            return Err(AnalysisError::Model(
+                self.without_models.clone().unwrap_or_default(),
+            ));
+        };
+        let scores = tagger.score(&model_input(mel, &chosen))?;
         Ok([
             musicnn::weighted_mean_rows(&scores.msd, &weights, musicnn::TAGS),
             musicnn::weighted_mean_rows(&scores.mtt, &weights, musicnn::TAGS),

@@ -112,7 +112,12 @@ pub fn show(service: &Service, track: &[String], json: bool) -> Result<i32> {
         );
     };
     let config = AnalysisOptions::default().analyzer;
-    let (msd, mtt) = service.tag_labels(&config)?;
+    // Without the models (or their label files) a track has features but no tags.
+    let (msd, mtt) = if a.tags_msd.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        service.tag_labels(&config)?
+    };
     let top = |labels: &[String], scores: &[f32]| -> Vec<(String, f32)> {
         let mut idx: Vec<usize> = (0..scores.len().min(labels.len())).collect();
         idx.sort_by(|&x, &y| scores[y].total_cmp(&scores[x]));
@@ -167,8 +172,12 @@ pub fn show(service: &Service, track: &[String], json: bool) -> Result<i32> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    println!("  tags (MSD)  {}", fmt(&top_msd));
-    println!("  tags (MTT)  {}", fmt(&top_mtt));
+    if a.tags_msd.is_empty() {
+        println!("  tags        none: analysed without the models (see `segue doctor`)");
+    } else {
+        println!("  tags (MSD)  {}", fmt(&top_msd));
+        println!("  tags (MTT)  {}", fmt(&top_mtt));
+    }
     Ok(0)
 }
 

@@ -842,10 +842,14 @@ fn describe(
                     None => "not played lately".into(),
                     Some(days) => format!("not played for {days:.0} days"),
                 },
-                (TermKind::Explore, _) => format!(
-                    "something different: {}",
-                    library.top_tags(track.id, 2).join(", ")
-                ),
+                (TermKind::Explore, _) => {
+                    let tags = library.top_tags(track.id, 2);
+                    if tags.is_empty() {
+                        "something different".into()
+                    } else {
+                        format!("something different: {}", tags.join(", "))
+                    }
+                }
                 _ => String::new(),
             };
             ScoreTerm {

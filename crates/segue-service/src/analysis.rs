@@ -73,8 +73,22 @@ impl Service {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
         };
-        // Load one analyzer up front: a missing runtime or model fails here, clearly, once.
-        let first = Analyzer::new(&options.analyzer)?;
+        // Load one analyzer up front: a missing runtime or model shows here, once. Unless CUDA
+        // was asked for by name, analysis then goes on without the models (loudness, tempo,
+        // key...), and a later run with the models analyses those tracks again.
+        let first = match Analyzer::new(&options.analyzer) {
+            Ok(a) => a,
+            Err(e)
+                if matches!(e.kind(), "model" | "runtime")
+                    && options.analyzer.device != Device::Cuda =>
+            {
+                tracing::warn!("analysing without musicnn: {e}");
+                Analyzer::dsp_only(format!("DSP only, the models did not load: {e}"))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let with_models = first.has_models();
+        let without_models = first.provider().1.to_string();
         let version = first.version().0.clone();
         let (provider, note) = first.provider();
         let provider = format!("{provider} ({note})");
@@ -107,7 +121,8 @@ impl Service {
                 let (todo_rx, done_tx) = (todo_rx.clone(), done_tx.clone());
                 let analyzer = match first.take() {
                     Some(a) => a,
-                    None => Analyzer::new(&options.analyzer)?,
+                    None if with_models => Analyzer::new(&options.analyzer)?,
+                    None => Analyzer::dsp_only(without_models.clone()),
                 };
                 std::thread::Builder::new()
                     .name(format!("segue-analysis-{i}"))

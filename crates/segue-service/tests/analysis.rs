@@ -150,15 +150,48 @@ fn analyses_everything_once_records_failures_and_resumes() {
 }
 
 #[test]
-fn a_missing_runtime_or_model_is_a_clear_error() {
+fn without_the_models_analysis_measures_loudness_and_says_why() {
     let tmp = tempfile::tempdir().expect("tempdir");
+    let music = tmp.path().join("music");
+    std::fs::create_dir(&music).expect("dir");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/demo");
+    std::fs::copy(
+        demo.join("Wansti/SuperTux Soundtrack/04 Boss Attack.wav"),
+        music.join("boss.wav"),
+    )
+    .expect("copy");
     let service = Service::open(&tmp.path().join("library.sqlite")).expect("open");
     let never = AtomicBool::new(false);
+    service.add_folders(&[music]).expect("folder");
+    service.scan(&[], &never, &mut |_| {}).expect("scan");
     let mut o = options();
     o.analyzer.models_dir = tmp.path().join("no-models");
-    let err = service
+    let report = service
         .analyze(&o, &never, &never, &mut |_| {})
-        .expect_err("no models");
+        .expect("DSP only");
+    assert_eq!(report.analysed, 1);
+    assert!(
+        report.provider.starts_with("none") && report.provider.contains("musicnn-msd.onnx"),
+        "says why: {}",
+        report.provider
+    );
+    let id = tracks_named(&service, "boss");
+    let a = service.analysis(id).expect("read").expect("stored");
+    assert!(a.loudness.is_some(), "loudness still measured");
+    assert!(a.dsp.bpm > 0.0 && a.tags_msd.is_empty() && a.embedding.is_empty());
+    // With the models back, the track is analysed again, fully.
+    let full = service
+        .analyze(&options(), &never, &never, &mut |_| {})
+        .expect("full");
+    assert_eq!(full.analysed, 1);
+    let a = service.analysis(id).expect("read").expect("stored");
+    assert_eq!((a.tags_msd.len(), a.embedding.len()), (50, 200));
+    // Asked for by name, a device that cannot run is an error, not a silent fallback.
+    let mut cuda = options();
+    cuda.analyzer.device = Device::Cuda;
+    cuda.analyzer.models_dir = tmp.path().join("no-models");
+    let err = service
+        .analyze(&cuda, &never, &never, &mut |_| {})
+        .expect_err("cuda without models");
     assert_eq!(err.kind(), "model", "{err}");
-    assert!(err.to_string().contains("musicnn-msd.onnx"), "{err}");
 }
