@@ -83,7 +83,15 @@ impl Service {
                 .zip(taste.term_offsets)
                 .map(|(k, o)| (term_name(*k), o))
                 .collect();
-            s.set_ranker_offsets(&named)?;
+            // Written only when they changed: most calls learn nothing new.
+            let stored = s.ranker_offsets()?;
+            let unchanged = stored.len() == named.len()
+                && named
+                    .iter()
+                    .all(|(k, o)| stored.iter().any(|(sk, so)| sk == k && so == o));
+            if !unchanged {
+                s.set_ranker_offsets(&named)?;
+            }
             let gap_ms = (f64::from(settings.track_gap_hours) * 3_600_000.0) as i64;
             // The session (last 20) and everything inside the repetition window.
             let mut plays = s.feedback_since(now - gap_ms, 5_000)?.plays;
@@ -308,10 +316,21 @@ fn outcomes(
     plays: &[segue_store::PlayFact],
 ) -> Vec<segue_recommend::Outcome> {
     const WINDOW_MS: i64 = 6 * 3_600_000;
-    let mut answered: std::collections::HashMap<(TrackId, i64), [f32; 9]> = Default::default();
+    // Plays by track, in time order (as they come), so each lookup is short.
+    let mut by_track: std::collections::HashMap<TrackId, Vec<&segue_store::PlayFact>> =
+        Default::default();
+    for p in plays {
+        by_track.entry(p.track_id).or_default().push(p);
+    }
+    // Each play keeps the latest suggestion of its track before it (the log is oldest first).
+    let mut answered: std::collections::HashMap<
+        (TrackId, i64),
+        ([f32; 9], &segue_store::PlayFact),
+    > = Default::default();
     for (track, at, values) in shown {
-        let Some(play) = plays.iter().find(|p| {
-            p.track_id == *track && p.started_at_ms >= *at && p.started_at_ms <= at + WINDOW_MS
+        let Some(&play) = by_track.get(track).and_then(|ps| {
+            ps.iter()
+                .find(|p| p.started_at_ms >= *at && p.started_at_ms <= at + WINDOW_MS)
         }) else {
             continue;
         };
@@ -319,14 +338,11 @@ fn outcomes(
         for (d, s) in v.iter_mut().zip(values) {
             *d = *s;
         }
-        answered.insert((play.track_id, play.started_at_ms), v);
+        answered.insert((play.track_id, play.started_at_ms), (v, play));
     }
     let mut out: Vec<segue_recommend::Outcome> = answered
-        .into_iter()
-        .filter_map(|((track, at), values)| {
-            let p = plays
-                .iter()
-                .find(|p| p.track_id == track && p.started_at_ms == at)?;
+        .into_values()
+        .filter_map(|(values, p)| {
             let liked = if segue_core::is_full_listen(p.ms_listened, p.duration_ms) {
                 true
             } else if p.end == PlayEnd::Skipped && p.ms_listened * 10 < p.duration_ms * 3 {
