@@ -329,3 +329,19 @@ fn killing_the_importer_mid_write_leaves_a_consistent_database_and_the_next_scan
     let store = segue_store::Store::open(&db).expect("open");
     assert_eq!(store.stats().expect("stats").tracks, total);
 }
+
+#[test]
+fn doctor_checks_every_committed_model() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = ok(segue(&tmp.path().join("lib.sqlite"))
+        .args(["doctor", "--device", "cpu"])
+        .output()
+        .expect("run"));
+    for model in ["musicnn-msd.onnx", "musicnn-mtt.onnx", "segue-ranker.onnx"] {
+        assert!(
+            out.lines()
+                .any(|l| l.contains(model) && l.contains("matches SHA256SUMS")),
+            "{model} is not checked: {out}"
+        );
+    }
+}

@@ -215,21 +215,25 @@ impl Service {
         let runtime = segue_analysis::Runtime::get(&config.runtime_library);
         let expected =
             std::fs::read_to_string(config.models_dir.join("SHA256SUMS")).unwrap_or_default();
-        let models = segue_analysis::model_info(&config.models_dir)
-            .map(|models| {
-                models
-                    .into_iter()
-                    .map(|m| {
-                        let name = m.path.file_name().map(|n| n.to_string_lossy().into_owned());
-                        let listed = expected.lines().find_map(|l| {
-                            let (sum, file) = l.split_once("  ")?;
-                            (Some(file.trim()) == name.as_deref()).then(|| sum.trim() == m.sha256)
-                        });
-                        (m.path, m.sha256, listed)
-                    })
-                    .collect()
-            })
+        // Both taggers, then the suggestion ranker, each checked against SHA256SUMS.
+        let mut files: Vec<(PathBuf, String)> = segue_analysis::model_info(&config.models_dir)
+            .map(|models| models.into_iter().map(|m| (m.path, m.sha256)).collect())
             .unwrap_or_default();
+        let ranker = config.models_dir.join(segue_analysis::ranker::RANKER_FILE);
+        if let Ok(sum) = segue_analysis::musicnn::sha256_file(&ranker) {
+            files.push((ranker, sum));
+        }
+        let models = files
+            .into_iter()
+            .map(|(path, sha256)| {
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+                let listed = expected.lines().find_map(|l| {
+                    let (sum, file) = l.split_once("  ")?;
+                    (Some(file.trim()) == name.as_deref()).then(|| sum.trim() == sha256)
+                });
+                (path, sha256, listed)
+            })
+            .collect();
         AnalysisDoctor {
             runtime_library: config.runtime_library.clone(),
             providers: runtime.as_ref().map(|r| r.providers()).unwrap_or_default(),
