@@ -263,37 +263,6 @@ impl TruePeakMeter {
     }
 }
 
-/// Input frames per resampling chunk: about `target`, a multiple of the rate pair's smallest
-/// block, such that both FFT sizes (twice the input and output block counts) are 7-smooth and
-/// the input FFT size is even. A prime factor such as 683 (48 kHz -> 16 kHz with a plain
-/// rounding) sends rustfft to Rader's algorithm, several times slower; with an odd FFT size
-/// rubato's filter is half an input sample off its reported delay.
-fn fft_chunk(from: u32, to: u32, target: usize) -> usize {
-    let (mut a, mut b) = (from as usize, to as usize);
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    let gcd = a.max(1);
-    let (block_in, block_out) = (from as usize / gcd, to as usize / gcd);
-    let smooth = |mut n: usize| {
-        for p in [2, 3, 5, 7] {
-            while n.is_multiple_of(p) {
-                n /= p;
-            }
-        }
-        n == 1
-    };
-    let first = target.div_ceil(block_in).max(1);
-    (first..first + 4096)
-        .find(|&blocks| {
-            (blocks * block_in) % 2 == 0
-                && smooth(2 * blocks * block_in)
-                && smooth(2 * blocks * block_out)
-        })
-        .unwrap_or(first + first % 2)
-        * block_in
-}
-
 fn resample_flat(input: &[f32], from: u32, to: u32) -> Result<Vec<f32>, AnalysisError> {
     let err = |e: &dyn std::fmt::Display| AnalysisError::Signal(format!("resampling: {e}"));
     // One sub-chunk: the FFT (and so the filter) spans the whole 8192-frame chunk, for a
@@ -302,7 +271,7 @@ fn resample_flat(input: &[f32], from: u32, to: u32) -> Result<Vec<f32>, Analysis
     let mut r = Fft::<f32>::new_custom(
         from as usize,
         to as usize,
-        fft_chunk(from, to, 8192),
+        segue_decode::resampler_chunk_frames(from, to, 8192),
         1,
         1,
         rubato::WindowFunction::BlackmanHarris2,
@@ -368,23 +337,5 @@ mod tests {
             (got - expected).abs() < 1e-5 * expected,
             "{got} vs {expected}"
         );
-    }
-
-    #[test]
-    fn fft_sizes_have_small_factors() {
-        for (from, to) in [
-            (44_100, 16_000),
-            (48_000, 16_000),
-            (22_050, 16_000),
-            (96_000, 16_000),
-            (32_000, 16_000),
-        ] {
-            let chunk = fft_chunk(from, to, 8192);
-            assert!(
-                chunk >= 8192 && chunk < 8192 + 4 * from as usize / 100,
-                "{from}: {chunk}"
-            );
-            assert_eq!(chunk % 2, 0);
-        }
     }
 }

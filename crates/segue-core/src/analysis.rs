@@ -20,12 +20,21 @@ pub const PITCH_CLASSES: [&str; 12] = [
 /// A key in Camelot wheel notation ("8B" is C major, "5A" is C minor): neighbouring numbers
 /// and the same number across A/B mix harmonically.
 pub fn camelot(tonic: u8, mode: KeyMode) -> String {
+    let number = camelot_number(tonic, mode);
+    match mode {
+        KeyMode::Major => format!("{number}B"),
+        KeyMode::Minor => format!("{number}A"),
+    }
+}
+
+/// The key's number on the Camelot wheel, 1-12 (the letter is the mode: A minor, B major).
+pub fn camelot_number(tonic: u8, mode: KeyMode) -> u8 {
     // Camelot numbers of the major keys C, C#, ... B; a minor key shares its relative major's number.
     const MAJOR: [u8; 12] = [8, 3, 10, 5, 12, 7, 2, 9, 4, 11, 6, 1];
     let tonic = usize::from(tonic % 12);
     match mode {
-        KeyMode::Major => format!("{}B", MAJOR[tonic]),
-        KeyMode::Minor => format!("{}A", MAJOR[(tonic + 3) % 12]),
+        KeyMode::Major => MAJOR[tonic],
+        KeyMode::Minor => MAJOR[(tonic + 3) % 12],
     }
 }
 

@@ -10,7 +10,9 @@ mod scan;
 mod suggest;
 mod track;
 
-pub use analysis::{DspFeatures, KeyMode, LoudnessMeasure, PITCH_CLASSES, TrackAnalysis, camelot};
+pub use analysis::{
+    DspFeatures, KeyMode, LoudnessMeasure, PITCH_CLASSES, TrackAnalysis, camelot, camelot_number,
+};
 pub use scan::{FileIssue, IssueKind, ScanPhase, ScanProgress, ScanReport};
 pub use suggest::{FeedbackKind, RANKED_TERMS, RankingModel, ScoreTerm, Suggestion, TermKind};
 pub use track::{

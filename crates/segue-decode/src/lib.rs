@@ -14,7 +14,10 @@
 //! - Nothing here blocks on anything but the file itself; it is meant to run on a decoder
 //!   thread, never on the audio callback.
 
+mod chunk;
 mod mp4_edit;
+
+pub use chunk::resampler_chunk_frames;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};

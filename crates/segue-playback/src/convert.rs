@@ -46,25 +46,6 @@ pub(crate) struct StreamResampler {
     frames_out: u64,
 }
 
-/// Input frames per resampler chunk: about 1024, processed as one FFT (one sub-chunk) so the
-/// anti-aliasing filter is long enough to stay flat to 20 kHz. The size is an even multiple of
-/// the rate pair's smallest block: with an odd FFT size rubato's filter delay is half an input
-/// sample off the `output_delay` it reports, which would shift the phase.
-fn fft_chunk_frames(from: u32, to: u32) -> usize {
-    let (from, to) = (from as usize, to as usize);
-    let mut a = from;
-    let mut b = to;
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    let block = from / a.max(1);
-    let mut blocks = 1024usize.div_ceil(block).max(1);
-    if blocks % 2 == 1 && block % 2 == 1 {
-        blocks += 1;
-    }
-    blocks * block
-}
-
 impl StreamResampler {
     pub fn new(from: u32, to: u32, channels: usize) -> Result<StreamResampler, String> {
         let inner = if from == to {
@@ -74,7 +55,8 @@ impl StreamResampler {
                 Fft::<f32>::new_custom(
                     from as usize,
                     to as usize,
-                    fft_chunk_frames(from, to),
+                    // About 1024 frames as one FFT: a filter long enough to stay flat to 20 kHz.
+                    segue_decode::resampler_chunk_frames(from, to, 1024),
                     1,
                     channels,
                     rubato::WindowFunction::BlackmanHarris2,

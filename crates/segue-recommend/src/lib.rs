@@ -891,8 +891,8 @@ fn tempo_match_log(from: f32, to: f32) -> f32 {
 /// Camelot compatibility: 1 for the same key, 0.7 for a neighbour or the relative key.
 fn key_match(from: &TrackProfile, to: &TrackProfile) -> (f32, &'static str) {
     let (a, b) = (
-        camelot_pos(from.key, from.mode),
-        camelot_pos(to.key, to.mode),
+        (segue_core::camelot_number(from.key, from.mode), from.mode),
+        (segue_core::camelot_number(to.key, to.mode), to.mode),
     );
     let step = (i32::from(a.0) - i32::from(b.0)).rem_euclid(12);
     let step = step.min(12 - step);
@@ -902,16 +902,6 @@ fn key_match(from: &TrackProfile, to: &TrackProfile) -> (f32, &'static str) {
         (0.7, "neighbouring key")
     } else {
         (0.0, "another key")
-    }
-}
-
-/// (Camelot number 1-12, minor?)
-fn camelot_pos(key: u8, mode: KeyMode) -> (u8, bool) {
-    const MAJOR: [u8; 12] = [8, 3, 10, 5, 12, 7, 2, 9, 4, 11, 6, 1];
-    let k = usize::from(key % 12);
-    match mode {
-        KeyMode::Major => (MAJOR[k], false),
-        KeyMode::Minor => (MAJOR[(k + 3) % 12], true),
     }
 }
 
