@@ -94,8 +94,8 @@ impl Service {
             }
             let gap_ms = (f64::from(settings.track_gap_hours) * 3_600_000.0) as i64;
             // The session (last 20) and everything inside the repetition window.
-            let mut plays = s.feedback_since(now - gap_ms, 5_000)?.plays;
-            let last = s.feedback_since(0, 50)?.plays;
+            let mut plays = s.plays_since(now - gap_ms, 5_000)?;
+            let last = s.plays_since(0, 50)?;
             plays.retain(|p| {
                 last.first()
                     .is_none_or(|f| p.started_at_ms < f.started_at_ms)

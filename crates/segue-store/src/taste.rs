@@ -156,6 +156,12 @@ impl Store {
                 log.feedback.push((track, kind, at));
             }
         }
+        log.plays = self.plays_since(since_ms, max_plays)?;
+        Ok(log)
+    }
+
+    /// Plays started at or after `since_ms`, the newest `max_plays` of them, oldest first.
+    pub fn plays_since(&self, since_ms: i64, max_plays: u32) -> Result<Vec<PlayFact>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT * FROM (
                 SELECT p.track_id, p.started_at, p.ms_listened, t.duration_ms, p.end_reason, p.id
@@ -163,7 +169,7 @@ impl Store {
                 WHERE p.started_at >= ?1 ORDER BY p.started_at DESC, p.id DESC LIMIT ?2
              ) ORDER BY started_at, id",
         )?;
-        for row in stmt.query_map(params![since_ms, max_plays], |r| {
+        let rows = stmt.query_map(params![since_ms, max_plays], |r| {
             Ok(PlayFact {
                 track_id: r.get(0)?,
                 started_at_ms: r.get(1)?,
@@ -171,10 +177,8 @@ impl Store {
                 duration_ms: r.get(3)?,
                 end: PlayEnd::parse(&r.get::<_, String>(4)?),
             })
-        })? {
-            log.plays.push(row?);
-        }
-        Ok(log)
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
