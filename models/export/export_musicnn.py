@@ -16,7 +16,7 @@ For each of MSD_musicnn and MTT_musicnn this script:
 Run through `bash models/export/run.sh` (it sets up the pinned venv).
 """
 
-import hashlib
+from common import sha256_file  # noqa: E402  (next to this script)
 import json
 import os
 import re
@@ -85,14 +85,6 @@ MODELS = {
         "published": "ROC-AUC 0.9067, PR-AUC 0.3831 (MagnaTagATune test set)",
     },
 }
-
-
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def session_config():

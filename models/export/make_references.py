@@ -16,7 +16,7 @@ scratch with numpy, float64) against the package's log-mel and records the diffe
 Run through `bash models/export/run.sh` (after export_musicnn.py).
 """
 
-import hashlib
+from common import sha256_file  # noqa: E402  (next to this script)
 import json
 import os
 import sys
@@ -62,14 +62,6 @@ MODELS = {
     "msd": ("MSD_musicnn", mconfig.MSD_LABELS),
     "mtt": ("MTT_musicnn", mconfig.MTT_LABELS),
 }
-
-
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def r6(a):
