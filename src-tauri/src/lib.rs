@@ -1,88 +1,71 @@
 //! The Segue desktop app: Tauri commands and events over [`segue_service::Service`].
 //!
-//! Commands stay thin: they call the service and convert errors to [`UiError`]. Long work
-//! (scans) runs on its own thread and reports through events, so the UI thread never waits.
+//! Commands stay thin: they call the service and convert errors to `UiError`s. Long work
+//! (import, analysis) runs on its own threads and reports through events, and the player's
+//! events arrive on a thread of their own, so the UI thread never waits.
+
+mod commands;
+mod jobs;
+mod player;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
 
-use segue_core::{LibraryStats, ScanPhase, UiError};
-use segue_service::{Service, ServiceError};
-use tauri::{AppHandle, Emitter, Manager, State};
+use segue_service::Service;
+use tauri::http::{Response, StatusCode, header};
+use tauri::{AppHandle, Manager};
 
 /// Event names; mirrored in `ui/src/api.ts`.
 pub mod events {
     pub const SCAN_PROGRESS: &str = "scan-progress";
     pub const SCAN_FINISHED: &str = "scan-finished";
     pub const SCAN_FAILED: &str = "scan-failed";
+    pub const ANALYSIS_PROGRESS: &str = "analysis-progress";
+    pub const ANALYSIS_FINISHED: &str = "analysis-finished";
+    pub const PLAYER_STATE: &str = "player-state";
+    pub const PLAYER_POSITION: &str = "player-position";
+    pub const HISTORY_CHANGED: &str = "history-changed";
+    pub const TASTE_CHANGED: &str = "taste-changed";
 }
 
 /// Environment variable naming the demo library folder (overrides the built-in lookup).
 pub const DEMO_ENV: &str = "SEGUE_DEMO_LIBRARY";
 
-struct AppState {
+pub(crate) struct AppState {
     service: Arc<Service>,
-    scan_running: Arc<AtomicBool>,
-    scan_cancel: Arc<AtomicBool>,
+    jobs: Arc<jobs::Jobs>,
+    player: Arc<player::PlayerHub>,
 }
 
-fn ui_error(e: ServiceError) -> UiError {
-    UiError::from(&e)
-}
-
-#[tauri::command]
-fn library_stats(state: State<'_, AppState>) -> Result<LibraryStats, UiError> {
-    state.service.stats().map_err(ui_error)
-}
-
-#[tauri::command]
-fn start_scan(app: AppHandle, state: State<'_, AppState>) -> Result<(), UiError> {
-    spawn_scan(&app, &state);
-    Ok(())
-}
-
-#[tauri::command]
-fn cancel_scan(state: State<'_, AppState>) {
-    state.scan_cancel.store(true, Ordering::SeqCst);
-}
-
-/// Runs a scan of all library folders on a worker thread, reporting through events.
-fn spawn_scan(app: &AppHandle, state: &AppState) {
-    if state.scan_running.swap(true, Ordering::SeqCst) {
-        return; // one scan at a time
-    }
-    state.scan_cancel.store(false, Ordering::SeqCst);
-    let (service, running, cancel, app) = (
-        state.service.clone(),
-        state.scan_running.clone(),
-        state.scan_cancel.clone(),
-        app.clone(),
-    );
-    let spawned = std::thread::Builder::new()
-        .name("segue-import".into())
-        .spawn(move || {
-            let mut last = Instant::now() - Duration::from_secs(1);
-            let result = service.scan(&[], &cancel, &mut |p| {
-                // A few updates a second is smooth and cheap for the webview.
-                if p.phase != ScanPhase::Reading || last.elapsed() >= Duration::from_millis(100) {
-                    last = Instant::now();
-                    let _ = app.emit(events::SCAN_PROGRESS, p);
-                }
-            });
-            running.store(false, Ordering::SeqCst);
-            let _ = match result {
-                Ok(report) => app.emit(events::SCAN_FINISHED, report),
-                Err(e) => {
-                    tracing::error!("scan failed: {e}");
-                    app.emit(events::SCAN_FAILED, UiError::from(&e))
-                }
-            };
-        });
-    if let Err(e) = spawned {
-        tracing::error!("cannot start the import thread: {e}");
-        state.scan_running.store(false, Ordering::SeqCst);
+/// Serves cover images to the window as `cover://localhost/ID`: the bytes stored at import,
+/// and nothing else from the disk.
+fn cover_response(app: &AppHandle, path: &str) -> Response<Vec<u8>> {
+    let reply = |status: StatusCode, mime: &str, body: Vec<u8>| {
+        Response::builder()
+            .status(status)
+            .header(header::CONTENT_TYPE, mime)
+            // Cover ids are content-addressed: an id never changes its image.
+            .header(header::CACHE_CONTROL, "max-age=31536000, immutable")
+            .body(body)
+            .unwrap_or_default()
+    };
+    let Some(id) = path.trim_start_matches('/').parse::<i64>().ok() else {
+        return reply(
+            StatusCode::BAD_REQUEST,
+            "text/plain",
+            b"bad cover id".to_vec(),
+        );
+    };
+    let Some(state) = app.try_state::<AppState>() else {
+        return reply(StatusCode::SERVICE_UNAVAILABLE, "text/plain", Vec::new());
+    };
+    match state.service.cover(id) {
+        Ok(Some((mime, bytes))) => reply(StatusCode::OK, &mime, bytes),
+        Ok(None) => reply(StatusCode::NOT_FOUND, "text/plain", Vec::new()),
+        Err(e) => {
+            tracing::warn!("cover {id}: {e}");
+            reply(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", Vec::new())
+        }
     }
 }
 
@@ -156,20 +139,57 @@ pub fn run() {
             }
             let state = AppState {
                 service,
-                scan_running: Arc::new(AtomicBool::new(false)),
-                scan_cancel: Arc::new(AtomicBool::new(false)),
+                jobs: Arc::new(jobs::Jobs::default()),
+                player: Arc::new(player::PlayerHub::default()),
             };
-            // Every start rescans (incremental: unchanged files are not read again).
+            // Every start rescans (incremental: unchanged files are not read again), then
+            // analyses what is new.
             if !state.service.folders()?.is_empty() {
-                spawn_scan(app.handle(), &state);
+                state.jobs.spawn_scan(app.handle(), &state.service);
             }
+            // Opening the audio device can take a moment; the window does not wait for it.
+            let (hub, handle, service) = (
+                state.player.clone(),
+                app.handle().clone(),
+                state.service.clone(),
+            );
+            std::thread::Builder::new()
+                .name("segue-player-start".into())
+                .spawn(move || hub.start(&handle, &service))?;
             app.manage(state);
             Ok(())
         })
+        .register_uri_scheme_protocol("cover", |ctx, request| {
+            cover_response(ctx.app_handle(), request.uri().path())
+        })
         .invoke_handler(tauri::generate_handler![
-            library_stats,
-            start_scan,
-            cancel_scan
+            commands::library_stats,
+            commands::track_rows,
+            commands::tag_facets,
+            commands::track_analysis,
+            commands::history,
+            commands::import_issues,
+            commands::start_scan,
+            commands::cancel_scan,
+            commands::add_folder,
+            commands::remove_folder,
+            commands::analysis_status,
+            commands::start_analysis,
+            commands::pause_analysis,
+            commands::cancel_analysis,
+            commands::player_state,
+            commands::play_tracks,
+            commands::enqueue,
+            commands::set_paused,
+            commands::seek,
+            commands::next_track,
+            commands::previous_track,
+            commands::set_volume,
+            commands::up_next,
+            commands::rate,
+            commands::feedback,
+            commands::get_settings,
+            commands::set_settings,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -1,32 +1,222 @@
-"""The real Segue window under Xvfb, driven through WebDriver."""
+"""The real Segue window under Xvfb, driven through WebDriver, playing into a PulseAudio null
+sink. Each test starts the app on a fresh database with the demo library; screenshots of the
+main views are saved under target/e2e/."""
 
+import array
 import json
+import math
+import os
 import subprocess
+import tempfile
 import time
 
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import CLI, SHOTS, demo_track_count
 
 
-def test_first_run_imports_the_demo_library_and_shows_its_count(app):
+def css(driver, selector):
+    return driver.find_elements(By.CSS_SELECTOR, selector)
+
+
+def wait_for(driver, what, timeout=60, message=""):
+    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(lambda d: what(d), message=message)
+
+
+def shot(driver, name):
+    time.sleep(0.4)  # let the last frame paint
+    path = SHOTS / f"{name}.png"
+    driver.save_screenshot(str(path))
+    assert path.stat().st_size > 10_000, f"{path} looks empty"
+
+
+def text(element):
+    """The element's text, including text clipped by an ellipsis (WebKitWebDriver's `.text`
+    leaves out text in overflow-hidden boxes)."""
+    return (element.get_attribute("textContent") or "").strip()
+
+
+def nav(driver, kind):
+    css(driver, f"[data-nav={kind}]")[0].click()
+
+
+def wait_imported(driver):
     expected = demo_track_count()
+    wait_for(driver, lambda d: len(css(d, "[data-testid=track-count]")) == 1
+             and text(css(d, "[data-testid=track-count]")[0]).replace(",", "") == str(expected),
+             timeout=90, message=f"the window never showed {expected} tracks")
+    return expected
+
+
+def wait_analysed(driver):
+    """Waits until the import's background analysis has finished (suggestions need it)."""
+    try:
+        wait_for(driver, lambda d: not css(d, "[data-testid=analysis-progress]")
+                 and not css(d, "[data-testid=scan-progress]") and css(d, "[data-testid=suggestion]"),
+                 timeout=120)
+    except Exception:
+        shot(driver, "failed-analysis")
+        notes = [text(n) for n in css(driver, "[data-testid=up-next-note], [data-testid=error]")]
+        raise AssertionError(f"analysis never finished, or no suggestions appeared: {notes}")
+
+
+class Capture:
+    """Records the null sink's monitor with parecord (float32 stereo, 48 kHz)."""
+
+    def __init__(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.path = os.path.join(self.dir.name, "capture.raw")
+        self.proc = subprocess.Popen(
+            ["parecord", "--raw", "--format=float32le", "--rate=48000", "--channels=2",
+             "--device=segue_test_sink.monitor", self.path],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while not os.path.exists(self.path) or os.path.getsize(self.path) < 48_000 * 8 * 3 // 10:
+            assert time.time() < deadline, "parecord never started recording (is the PulseAudio test sink up?)"
+            time.sleep(0.05)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+        samples = array.array("f")
+        with open(self.path, "rb") as f:
+            data = f.read()
+        samples.frombytes(data[: len(data) // 4 * 4])
+        self.dir.cleanup()
+        return samples
+
+
+def window_titles():
+    return subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True, text=True).stdout
+
+
+def rms_dbfs(samples):
+    if not samples:
+        return -math.inf
+    power = sum(s * s for s in samples) / len(samples)
+    return 10 * math.log10(power) if power > 0 else -math.inf
+
+
+def test_first_run_imports_the_demo_library_and_shows_its_count(app):
+    expected = wait_imported(app)
     assert expected >= 10
-    count = app.find_element(By.CSS_SELECTOR, "[data-testid=track-count]")
-    WebDriverWait(app, 90, poll_frequency=0.25).until(
-        lambda _: count.text.replace(",", "") == str(expected),
-        message=f"the window never showed {expected} tracks",
-    )
-    detail = app.find_element(By.ID, "library-detail").text
+    shot(app, "tracks")
+    rows = css(app, "[data-testid=track-row]")
+    assert len(rows) >= min(expected, 10), "the Tracks view lists the library"
+    detail = app.find_element(By.ID, "library-detail").get_attribute("textContent")
     assert "albums" in detail and "artists" in detail, detail
     assert app.title == "Segue"
-    time.sleep(0.5)  # let the last frame paint before the screenshot
-    shot = SHOTS / "library.png"
-    app.save_screenshot(str(shot))
-    assert shot.stat().st_size > 10_000
+    shot(app, "tracks")
 
     # The window's figure is the database's: ask the CLI on the same file.
     stats = json.loads(subprocess.check_output([str(CLI), "--db", str(app.db_path), "stats", "--json"]))
     assert stats["tracks"] == expected
     assert stats["failed"] == 0
+
+
+def test_search_finds_a_track_and_playing_it_is_heard(app):
+    wait_imported(app)
+    search = css(app, "[data-testid=search]")[0]
+    search.send_keys("boss attack")
+    wait_for(app, lambda d: 1 <= len(css(d, "[data-testid=track-row]")) <= 3,
+             message="search did not narrow the list")
+    row = css(app, "[data-testid=track-row]")[0]
+    assert "boss" in text(row).lower(), text(row)
+    shot(app, "search")
+
+    capture = Capture()
+    ActionChains(app).double_click(row).perform()
+    wait_for(app, lambda d: "boss" in text(css(d, "[data-testid=now-title]")[0]).lower()
+             if css(d, "[data-testid=now-title]") else False,
+             message="the Now Playing bar never showed the track")
+    wait_for(app, lambda d: text(css(d, "[data-testid=position]")[0]) not in ("0:00", ""),
+             timeout=20, message="the position never moved")
+    time.sleep(1.5)
+    samples = capture.stop()
+    level = rms_dbfs(samples)
+    assert len(samples) > 48_000 * 2, "less than a second was captured"
+    assert level > -50, f"the sink heard silence ({level:.1f} dBFS)"
+    # The native window title names the playing track (WebDriver only sees the page's title,
+    # so ask the X server).
+    wait_for(app, lambda d: "boss" in window_titles().lower(), timeout=5,
+             message=f"no window titled after the track: {window_titles()!r}")
+    shot(app, "playing")
+
+    # Space pauses.
+    app.find_element(By.TAG_NAME, "body").click()
+    search.send_keys(Keys.ESCAPE)
+    ActionChains(app).send_keys(" ").perform()
+    wait_for(app, lambda d: css(d, "[data-testid=play-pause]")[0].get_attribute("aria-label") == "Play",
+             timeout=10, message="space did not pause")
+
+
+def test_rating_a_track_changes_up_next_and_reasons_are_shown(app):
+    wait_imported(app)
+    css(app, "[data-testid=play-track]")[0].click()
+    wait_analysed(app)
+    suggestions = css(app, "[data-testid=suggestion]")
+    assert len(suggestions) >= 3
+    reasons = [text(r) for r in css(app, "[data-testid=reason]")]
+    assert all(len(r) > 5 for r in reasons), reasons
+
+    # The "why" popover lists the terms behind the first suggestion.
+    css(app, "[data-testid=why]")[0].click()
+    popover = wait_for(app, lambda d: css(d, "[data-testid=why-popover]"), message="no why popover")
+    shot(app, "up-next-why")
+    assert len(popover[0].find_elements(By.TAG_NAME, "li")) >= 3
+    css(app, "[data-testid=why]")[0].click()
+
+    before = [s.get_attribute("data-track-id") for s in css(app, "[data-testid=suggestion]")]
+    top = before[0]
+    # Rate the top suggestion one star in the track table: it should fall out of first place.
+    nav(app, "tracks")
+    row = next(r for r in css(app, "[data-testid=track-row]") if r.get_attribute("data-track-id") == top)
+    row.find_element(By.CSS_SELECTOR, "[data-star='1']").click()
+    wait_for(app, lambda d: [s.get_attribute("data-track-id") for s in css(d, "[data-testid=suggestion]")] != before,
+             timeout=15, message="Up Next did not change after rating")
+    after = [s.get_attribute("data-track-id") for s in css(app, "[data-testid=suggestion]")]
+    assert after[0] != top, (before, after)
+    row = next(r for r in css(app, "[data-testid=track-row]") if r.get_attribute("data-track-id") == top)
+    assert row.find_element(By.CSS_SELECTOR, "[data-testid=stars]").get_attribute("data-rating") == "1"
+
+    # "Not this" removes a suggestion.
+    victim = after[0]
+    css(app, "[data-testid=not-this]")[0].click()
+    wait_for(app, lambda d: victim not in [s.get_attribute("data-track-id") for s in css(d, "[data-testid=suggestion]")],
+             timeout=15, message="'not this' did not remove the suggestion")
+
+
+def test_the_main_views_render(app):
+    wait_imported(app)
+    wait_for(app, lambda d: not css(d, "[data-testid=analysis-progress]") and not css(d, "[data-testid=scan-progress]"),
+             timeout=300, message="background work never finished")
+    nav(app, "albums")
+    wait_for(app, lambda d: len(css(d, "[data-testid=album]")) >= 2, message="no albums")
+    covers = app.execute_script(
+        "return [...document.querySelectorAll('[data-testid=album] img')].filter(i => i.complete && i.naturalWidth > 0).length")
+    assert covers >= 1, "no album cover loaded through the cover: protocol"
+    shot(app, "albums")
+    css(app, "[data-testid=album]")[0].click()
+    wait_for(app, lambda d: css(d, "[data-testid=track-row]"), message="album page has no tracks")
+    shot(app, "album")
+    nav(app, "artists")
+    wait_for(app, lambda d: len(css(d, "[data-testid=artist]")) >= 2, message="no artists")
+    shot(app, "artists")
+    nav(app, "facets")
+    wait_for(app, lambda d: len(css(d, "[data-testid=facet]")) >= 2, message="no genres or moods from analysis")
+    shot(app, "genres")
+    nav(app, "history")
+    shot(app, "history")
+    nav(app, "settings")
+    wait_for(app, lambda d: css(d, "[data-testid=provider]"), message="settings do not say what runs analysis")
+    shot(app, "settings")
+    # Simplified Chinese.
+    Select(css(app, "[data-testid=language]")[0]).select_by_value("zh-CN")
+    wait_for(app, lambda d: "设置" in text(d.find_element(By.TAG_NAME, "h1")), message="no zh-CN text")
+    nav(app, "tracks")
+    shot(app, "tracks-zh-CN")
+    nav(app, "settings")
+    Select(css(app, "[data-testid=language]")[0]).select_by_value("en")

@@ -2,46 +2,120 @@
 // never call `invoke` or `listen` themselves; the types are generated from Rust (ts-rs).
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { AnalysisStatus } from "./bindings/AnalysisStatus";
+import type { AppSettings } from "./bindings/AppSettings";
+import type { FacetKind } from "./bindings/FacetKind";
+import type { FeedbackKind } from "./bindings/FeedbackKind";
+import type { FileIssue } from "./bindings/FileIssue";
+import type { HistoryEntry } from "./bindings/HistoryEntry";
 import type { LibraryStats } from "./bindings/LibraryStats";
+import type { PlayerState } from "./bindings/PlayerState";
 import type { ScanProgress } from "./bindings/ScanProgress";
 import type { ScanReport } from "./bindings/ScanReport";
+import type { Suggestion } from "./bindings/Suggestion";
+import type { TagFacet } from "./bindings/TagFacet";
+import type { TrackAnalysis } from "./bindings/TrackAnalysis";
+import type { TrackRow } from "./bindings/TrackRow";
 import type { UiError } from "./bindings/UiError";
 
-export type { LibraryStats, ScanProgress, ScanReport, UiError };
+export type {
+  AnalysisStatus,
+  AppSettings,
+  FacetKind,
+  FeedbackKind,
+  FileIssue,
+  HistoryEntry,
+  LibraryStats,
+  PlayerState,
+  ScanProgress,
+  ScanReport,
+  Suggestion,
+  TagFacet,
+  TrackAnalysis,
+  TrackRow,
+  UiError,
+};
 
 /** Event names, mirrored from `src-tauri/src/lib.rs`. */
-const EVENTS = {
+export const EVENTS = {
   scanProgress: "scan-progress",
   scanFinished: "scan-finished",
   scanFailed: "scan-failed",
+  analysisProgress: "analysis-progress",
+  analysisFinished: "analysis-finished",
+  playerState: "player-state",
+  playerPosition: "player-position",
+  historyChanged: "history-changed",
+  tasteChanged: "taste-changed",
 } as const;
 
-/** Library counts shown in the header. */
-export function libraryStats(): Promise<LibraryStats> {
-  return invoke<LibraryStats>("library_stats");
+// Library
+export const libraryStats = () => invoke<LibraryStats>("library_stats");
+export const trackRows = () => invoke<TrackRow[]>("track_rows");
+export const tagFacets = () => invoke<TagFacet[]>("tag_facets");
+export const trackAnalysis = (track: number) =>
+  invoke<TrackAnalysis | null>("track_analysis", { track });
+export const history = (limit: number) => invoke<HistoryEntry[]>("history", { limit });
+export const importIssues = () => invoke<FileIssue[]>("import_issues");
+
+// Import and analysis
+export const startScan = () => invoke<void>("start_scan");
+export const cancelScan = () => invoke<void>("cancel_scan");
+export const addFolder = (path: string) => invoke<void>("add_folder", { path });
+export const removeFolder = (path: string) => invoke<boolean>("remove_folder", { path });
+export const analysisStatus = () => invoke<AnalysisStatus>("analysis_status");
+export const startAnalysis = () => invoke<void>("start_analysis");
+export const pauseAnalysis = (paused: boolean) => invoke<void>("pause_analysis", { paused });
+export const cancelAnalysis = () => invoke<void>("cancel_analysis");
+
+// Playback
+export const playerState = () => invoke<PlayerState>("player_state");
+export const playTracks = (tracks: number[], start: number) =>
+  invoke<void>("play_tracks", { tracks, start });
+export const enqueue = (tracks: number[], reasons: string[] = []) =>
+  invoke<void>("enqueue", { tracks, reasons });
+export const setPaused = (paused: boolean) => invoke<void>("set_paused", { paused });
+export const seek = (positionMs: number) =>
+  invoke<void>("seek", { positionMs: Math.max(0, Math.round(positionMs)) });
+export const nextTrack = () => invoke<void>("next_track");
+export const previousTrack = () => invoke<void>("previous_track");
+export const setVolume = (volume: number) => invoke<void>("set_volume", { volume });
+
+// Suggestions and taste
+export const upNext = (count: number) => invoke<Suggestion[]>("up_next", { count });
+export const rate = (track: number, stars: number | null) =>
+  invoke<void>("rate", { track, stars });
+export const feedback = (track: number, kind: FeedbackKind) =>
+  invoke<void>("feedback", { track, kind });
+
+// Settings
+export const getSettings = () => invoke<AppSettings>("get_settings");
+export const setSettings = (settings: AppSettings) => invoke<void>("set_settings", { settings });
+
+/** The URL of a stored cover image (served by the app's `cover:` protocol). */
+export function coverUrl(coverId: number): string {
+  // WebKitGTK serves custom protocols as `scheme://localhost`, Windows as `http://scheme.localhost`.
+  return navigator.userAgent.includes("Windows")
+    ? `http://cover.localhost/${coverId}`
+    : `cover://localhost/${coverId}`;
 }
 
-/** Starts a rescan of the library folders in the background (no-op if one is running). */
-export function startScan(): Promise<void> {
-  return invoke<void>("start_scan");
-}
+type Handler<T> = (payload: T) => void;
+const on =
+  <T>(name: string) =>
+  (cb: Handler<T>): Promise<UnlistenFn> =>
+    listen<T>(name, (e) => cb(e.payload));
 
-/** Asks a running scan to stop; what was read so far is kept. */
-export function cancelScan(): Promise<void> {
-  return invoke<void>("cancel_scan");
-}
-
-export function onScanProgress(cb: (p: ScanProgress) => void): Promise<UnlistenFn> {
-  return listen<ScanProgress>(EVENTS.scanProgress, (e) => cb(e.payload));
-}
-
-export function onScanFinished(cb: (r: ScanReport) => void): Promise<UnlistenFn> {
-  return listen<ScanReport>(EVENTS.scanFinished, (e) => cb(e.payload));
-}
-
-export function onScanFailed(cb: (e: UiError) => void): Promise<UnlistenFn> {
-  return listen<UiError>(EVENTS.scanFailed, (e) => cb(e.payload));
-}
+export const onScanProgress = on<ScanProgress>(EVENTS.scanProgress);
+export const onScanFinished = on<ScanReport>(EVENTS.scanFinished);
+export const onScanFailed = on<UiError>(EVENTS.scanFailed);
+export const onAnalysisProgress = on<AnalysisStatus>(EVENTS.analysisProgress);
+export const onAnalysisFinished = on<AnalysisStatus>(EVENTS.analysisFinished);
+export const onPlayerState = on<PlayerState>(EVENTS.playerState);
+/** `[trackId, positionMs]`, four times a second while playing. */
+export const onPlayerPosition = on<[number, number]>(EVENTS.playerPosition);
+export const onHistoryChanged = on<null>(EVENTS.historyChanged);
+export const onTasteChanged = on<number>(EVENTS.tasteChanged);
 
 /** Commands reject with a `UiError`; anything else is turned into one. */
 export function asUiError(e: unknown): UiError {

@@ -173,6 +173,27 @@ impl ModelKind {
     }
 }
 
+/// Which facet a musicnn label names, for browsing by what analysis heard. Decades, vocals
+/// and a few vague labels ("beat", "solo") name none.
+pub fn facet_of(label: &str) -> Option<segue_core::FacetKind> {
+    use segue_core::FacetKind::{Genre, Instrument, Mood};
+    let kind = match label.to_ascii_lowercase().as_str() {
+        "rock" | "pop" | "alternative" | "indie" | "electronic" | "dance" | "alternative rock"
+        | "jazz" | "metal" | "classic rock" | "soul" | "indie rock" | "electronica" | "folk"
+        | "punk" | "blues" | "hard rock" | "ambient" | "experimental" | "hip-hop" | "country"
+        | "funk" | "electro" | "heavy metal" | "progressive rock" | "rnb" | "indie pop"
+        | "house" | "classical" | "techno" | "new age" | "opera" | "indian" => Genre,
+        "beautiful" | "chillout" | "mellow" | "chill" | "party" | "easy listening" | "sexy"
+        | "catchy" | "sad" | "happy" | "slow" | "fast" | "loud" | "quiet" | "soft" | "weird" => {
+            Mood
+        }
+        "guitar" | "strings" | "drums" | "piano" | "violin" | "synth" | "harpsichord" | "flute"
+        | "sitar" | "harp" | "cello" | "choir" | "acoustic" => Instrument,
+        _ => return None,
+    };
+    Some(kind)
+}
+
 /// Reads a model's label names (one per line, in output order).
 pub fn labels(models_dir: &Path, kind: ModelKind) -> Result<Vec<String>, AnalysisError> {
     let path = models_dir.join(kind.labels_name());

@@ -90,6 +90,7 @@ pub struct LoudnessMeasure {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct TrackAnalysis {
+    #[ts(type = "number")]
     pub track_id: TrackId,
     /// `None` for a silent track (nothing to measure).
     pub loudness: Option<LoudnessMeasure>,

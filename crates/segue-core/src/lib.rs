@@ -6,12 +6,17 @@
 //! TypeScript bindings in `ui/src/bindings` are generated from exactly these definitions.
 
 mod analysis;
+mod app;
 mod scan;
 mod suggest;
 mod track;
 
 pub use analysis::{
     DspFeatures, KeyMode, LoudnessMeasure, PITCH_CLASSES, TrackAnalysis, camelot, camelot_number,
+};
+pub use app::{
+    AnalysisStatus, AppSettings, DeviceChoice, FacetKind, HistoryEntry, NormalizationChoice,
+    PlayOutcome, PlayerState, QueueEntry, TagFacet, TrackRow,
 };
 pub use scan::{FileIssue, IssueKind, ScanPhase, ScanProgress, ScanReport};
 pub use suggest::{FeedbackKind, RANKED_TERMS, RankingModel, ScoreTerm, Suggestion, TermKind};

@@ -54,6 +54,20 @@ impl Codec {
         }
     }
 
+    /// The name people know the format by, for display.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Codec::Flac => "FLAC",
+            Codec::Mp3 => "MP3",
+            Codec::Vorbis => "Vorbis",
+            Codec::Opus => "Opus",
+            Codec::Aac => "AAC",
+            Codec::Alac => "ALAC",
+            Codec::Pcm => "PCM",
+            Codec::Other => "Other",
+        }
+    }
+
     /// Inverse of [`Codec::as_str`]; unknown names map to [`Codec::Other`].
     pub fn parse(name: &str) -> Codec {
         match name {

@@ -6,6 +6,7 @@
 //! [`UiError`] with a stable `kind` for the front end.
 
 pub mod analysis;
+mod browse;
 mod playback;
 pub mod suggest;
 
@@ -17,6 +18,7 @@ use segue_core::{FileIssue, LibraryStats, ScanProgress, ScanReport, Track, UiErr
 use segue_library::{ScanError, ScanOptions};
 use segue_store::{Store, StoreError, TrackQuery};
 
+pub use browse::{device_for, normalization_for};
 pub use playback::Playback;
 pub use segue_core;
 pub use segue_playback::{EndReason, Normalization, NormalizationMode, PlayerEvent};

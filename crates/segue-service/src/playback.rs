@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crossbeam_channel::{Receiver, Sender};
-use segue_core::TrackId;
+use segue_core::{QueueEntry, Suggestion, TrackId};
 use segue_playback::{
     EndReason, Loudness, Normalization, Player, PlayerEvent, QueueHandle, QueueItem,
     normalization_gain,
@@ -38,6 +38,21 @@ pub struct Playback {
     autoplay: Arc<AtomicBool>,
     /// The normalisation last used, for the tracks autoplay adds.
     shared_normalization: Arc<Mutex<Normalization>>,
+    queue: SharedQueue,
+    plan: SharedPlan,
+}
+
+/// A mirror of the engine's queue (same order, same indices), with the reason for each track
+/// autoplay added.
+type SharedQueue = Arc<Mutex<Vec<QueueEntry>>>;
+
+/// Suggestions the UI shows after a track; autoplay plays these rather than asking again, so
+/// what a person sees in Up Next is what plays.
+type SharedPlan = Arc<Mutex<Option<(TrackId, Vec<Suggestion>)>>>;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A poisoned lock means a panic elsewhere mid-update; the data is still usable.
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// What the recorder thread needs to top the queue up.
@@ -48,6 +63,8 @@ struct Autoplay {
     normalization: Arc<Mutex<Normalization>>,
     /// Varies the exploration picks from one top-up to the next.
     draws: AtomicU64,
+    queue_mirror: SharedQueue,
+    plan: SharedPlan,
 }
 
 /// Tracks autoplay adds each time the queue runs out.
@@ -63,7 +80,11 @@ impl Service {
         let engine_events = player.events().clone();
         let autoplay_on = Arc::new(AtomicBool::new(true));
         let shared_normalization = Arc::new(Mutex::new(Normalization::default()));
+        let queue = SharedQueue::default();
+        let plan = SharedPlan::default();
         let autoplay = Autoplay {
+            queue_mirror: queue.clone(),
+            plan: plan.clone(),
             enabled: autoplay_on.clone(),
             queue: player.queue_handle(),
             db_path: self.db_path().to_path_buf(),
@@ -83,6 +104,8 @@ impl Service {
             normalization: Normalization::default(),
             autoplay: autoplay_on,
             shared_normalization,
+            queue,
+            plan,
         })
     }
 }
@@ -104,9 +127,52 @@ impl Playback {
             .lock()
             .unwrap_or_else(|p| p.into_inner()) = self.normalization;
         let items = queue_items(service, ids, &self.normalization)?;
+        let mut queue = lock(&self.queue);
         self.player()
             .play_queue(items, start)
-            .map_err(ServiceError::Playback)
+            .map_err(ServiceError::Playback)?;
+        *queue = ids
+            .iter()
+            .map(|&track_id| QueueEntry {
+                track_id,
+                reason: None,
+            })
+            .collect();
+        Ok(())
+    }
+
+    /// Adds library tracks to the end of the queue; they follow gaplessly (and start playing
+    /// if the queue had finished). `reasons` (same length as `ids`, or empty) says why each
+    /// was suggested.
+    pub fn enqueue(&self, service: &Service, ids: &[TrackId], reasons: &[String]) -> Result<()> {
+        let normalization = *lock(&self.shared_normalization);
+        let items = queue_items(service, ids, &normalization)?;
+        let mut queue = lock(&self.queue);
+        self.player()
+            .append(items)
+            .map_err(ServiceError::Playback)?;
+        queue.extend(ids.iter().enumerate().map(|(i, &track_id)| QueueEntry {
+            track_id,
+            reason: reasons.get(i).cloned(),
+        }));
+        Ok(())
+    }
+
+    /// The queue as the engine has it (the playing track's index comes with its events).
+    pub fn queue(&self) -> Vec<QueueEntry> {
+        lock(&self.queue).clone()
+    }
+
+    /// Tells autoplay which suggestions the UI shows after `after`: when the queue runs out
+    /// while `after` plays, these are appended (those not queued already) instead of new ones.
+    pub fn plan_up_next(&self, after: TrackId, suggestions: Vec<Suggestion>) {
+        *lock(&self.plan) = Some((after, suggestions));
+    }
+
+    /// Normalisation for tracks queued from now on.
+    pub fn set_normalization(&mut self, normalization: Normalization) {
+        self.normalization = normalization;
+        *lock(&self.shared_normalization) = normalization;
     }
 
     /// Whether suggestions are appended when the queue runs out (on by default).
@@ -158,12 +224,30 @@ impl Autoplay {
             let Some(service) = service.as_ref() else {
                 return Ok(());
             };
-            let list = service.suggest(&crate::suggest::SuggestRequest {
-                after: Some(track),
-                count: AUTOPLAY_BATCH,
-                draw: self.draws.fetch_add(1, Ordering::Relaxed),
-                ..Default::default()
-            })?;
+            let queued: Vec<TrackId> = lock(&self.queue_mirror)
+                .iter()
+                .map(|e| e.track_id)
+                .collect();
+            let planned: Vec<Suggestion> = match lock(&self.plan).as_ref() {
+                Some((after, list)) if *after == track => list
+                    .iter()
+                    .filter(|s| !queued.contains(&s.track_id))
+                    .take(AUTOPLAY_BATCH)
+                    .cloned()
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let list = if planned.is_empty() {
+                service.suggest(&crate::suggest::SuggestRequest {
+                    after: Some(track),
+                    queued,
+                    count: AUTOPLAY_BATCH,
+                    draw: self.draws.fetch_add(1, Ordering::Relaxed),
+                    ..Default::default()
+                })?
+            } else {
+                planned
+            };
             let ids: Vec<TrackId> = list.iter().map(|s| s.track_id).collect();
             for s in &list {
                 tracing::info!("autoplay: track {} ({})", s.track_id, s.reason);
@@ -171,7 +255,12 @@ impl Autoplay {
             let normalization = *self.normalization.lock().unwrap_or_else(|p| p.into_inner());
             let items = queue_items(service, &ids, &normalization)?;
             if !items.is_empty() {
+                let mut mirror = lock(&self.queue_mirror);
                 self.queue.append(items).map_err(ServiceError::Playback)?;
+                mirror.extend(list.iter().map(|s| QueueEntry {
+                    track_id: s.track_id,
+                    reason: Some(s.reason.clone()),
+                }));
             }
             Ok(())
         })();

@@ -3,7 +3,7 @@
 use rusqlite::{OptionalExtension, Row, ToSql};
 use segue_core::{
     AudioProperties, Codec, Container, FileIssue, IssueKind, LibraryStats, ReplayGain, Track,
-    TrackId, TrackTags,
+    TrackId, TrackRow, TrackTags,
 };
 
 use crate::{Result, Store, bytes_to_path, search_key};
@@ -114,6 +114,45 @@ impl Store {
             rusqlite::params_from_iter(args.iter().map(|a| a.as_ref())),
             track_from_row,
         )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every playable track as a compact row for the app's lists, in the same order as
+    /// [`Store::tracks`], with its rating and play count.
+    pub fn track_rows(&self) -> Result<Vec<TrackRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t.id, t.title, a.name, al.title, aa.name, t.disc_number, t.track_number,
+                    t.year, t.genre, t.duration_ms, t.cover_id, r.stars,
+                    (SELECT COUNT(*) FROM plays p WHERE p.track_id = t.id), t.codec
+             FROM tracks t
+             JOIN files f ON f.id = t.id AND f.status = 'ok'
+             LEFT JOIN artists a ON a.id = t.artist_id
+             LEFT JOIN artists aa ON aa.id = t.album_artist_id
+             LEFT JOIN albums al ON al.id = t.album_id
+             LEFT JOIN ratings r ON r.track_id = t.id
+             ORDER BY COALESCE(aa.name, a.name) COLLATE NOCASE, al.title COLLATE NOCASE,
+                      t.disc_number, t.track_number, t.title COLLATE NOCASE, t.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(TrackRow {
+                id: r.get(0)?,
+                title: r.get(1)?,
+                artist: r.get(2)?,
+                album: r.get(3)?,
+                album_artist: r.get(4)?,
+                disc_number: r.get(5)?,
+                track_number: r.get(6)?,
+                year: r.get(7)?,
+                genre: r.get(8)?,
+                duration_ms: r.get::<_, i64>(9)?.max(0) as u64,
+                cover_id: r.get(10)?,
+                rating: r.get(11)?,
+                play_count: r.get::<_, i64>(12)?.clamp(0, i64::from(u32::MAX)) as u32,
+                format: Codec::parse(&r.get::<_, String>(13)?)
+                    .display_name()
+                    .to_owned(),
+            })
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

@@ -5,7 +5,7 @@ import type { LoudnessMeasure } from "./LoudnessMeasure";
 /**
  * A track's complete analysis.
  */
-export type TrackAnalysis = { track_id: bigint, 
+export type TrackAnalysis = { track_id: number, 
 /**
  * `None` for a silent track (nothing to measure).
  */

@@ -1,0 +1,177 @@
+//! What the desktop app shows: compact library rows, facets from analysis, listening history,
+//! the player's state and the settings a person can change. The app and the CLI build these
+//! through the service; the UI receives them as generated TypeScript types.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::TrackId;
+
+/// One row of the library's track table: what the list views need and nothing more, so that a
+/// library of 100k tracks crosses to the UI quickly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct TrackRow {
+    #[ts(type = "number")]
+    pub id: TrackId,
+    pub title: String,
+    pub artist: Option<String>,
+    pub album: Option<String>,
+    pub album_artist: Option<String>,
+    pub disc_number: Option<u32>,
+    pub track_number: Option<u32>,
+    pub year: Option<i32>,
+    /// The genre tag written in the file (analysis facets are separate: [`TagFacet`]).
+    pub genre: Option<String>,
+    #[ts(type = "number")]
+    pub duration_ms: u64,
+    #[ts(type = "number | null")]
+    pub cover_id: Option<i64>,
+    /// 1–5 stars, or none.
+    pub rating: Option<u8>,
+    pub play_count: u32,
+    /// Short format label such as "FLAC" or "Opus".
+    pub format: String,
+}
+
+/// Which kind of analysis facet a label belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum FacetKind {
+    Genre,
+    Mood,
+    Instrument,
+}
+
+/// Tracks grouped by what analysis heard: each analysed track joins the group of its most
+/// likely genre, mood and instrument label (when that label is likely enough).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct TagFacet {
+    pub kind: FacetKind,
+    /// The model's label, e.g. "ambient" or "piano".
+    pub label: String,
+    #[ts(type = "Array<number>")]
+    pub track_ids: Vec<TrackId>,
+}
+
+/// How a play ended, as the history shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum PlayOutcome {
+    Playing,
+    Completed,
+    Skipped,
+    Stopped,
+    Error,
+}
+
+/// One play in the listening history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct HistoryEntry {
+    #[ts(type = "number")]
+    pub play_id: i64,
+    #[ts(type = "number")]
+    pub track_id: TrackId,
+    /// Unix time in milliseconds.
+    #[ts(type = "number")]
+    pub started_at_ms: i64,
+    #[ts(type = "number")]
+    pub listened_ms: i64,
+    pub outcome: PlayOutcome,
+    /// At least half the track (or four minutes) was heard.
+    pub full_listen: bool,
+}
+
+/// One entry of the play queue; `reason` is set for tracks that autoplay suggested.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct QueueEntry {
+    #[ts(type = "number")]
+    pub track_id: TrackId,
+    pub reason: Option<String>,
+}
+
+/// Everything the Now Playing bar and the queue panel show.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PlayerState {
+    /// The playing (or paused) track.
+    #[ts(type = "number | null")]
+    pub track_id: Option<TrackId>,
+    #[ts(type = "number")]
+    pub position_ms: u64,
+    pub playing: bool,
+    /// Linear volume 0–1.
+    pub volume: f32,
+    pub queue: Vec<QueueEntry>,
+    /// Index of the playing track in `queue`.
+    pub index: Option<u32>,
+    /// Why playback cannot run (for example no audio device), if it cannot.
+    pub unavailable: Option<String>,
+    /// The last playback error (a file that could not be decoded, …).
+    pub error: Option<String>,
+    /// The output device in use.
+    pub device: Option<String>,
+}
+
+/// Loudness normalisation as a person chooses it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum NormalizationChoice {
+    Off,
+    #[default]
+    Track,
+    Album,
+}
+
+/// Which execution provider analysis asks for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum DeviceChoice {
+    #[default]
+    Auto,
+    Cpu,
+    Cuda,
+}
+
+/// The settings page: playback, analysis and suggestions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AppSettings {
+    pub autoplay: bool,
+    pub normalization: NormalizationChoice,
+    pub analysis_device: DeviceChoice,
+    /// 0 = stay close to what plays, 1 = explore.
+    pub exploration: f32,
+    /// No track again within this many hours.
+    pub track_gap_hours: f32,
+    /// No artist again within this many tracks.
+    pub artist_gap: u32,
+    /// No album again within this many tracks.
+    pub album_gap: u32,
+}
+
+/// Background analysis as the app shows it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AnalysisStatus {
+    pub running: bool,
+    pub paused: bool,
+    /// Tracks this run set out to analyse, and how far it got.
+    #[ts(type = "number")]
+    pub total: u64,
+    #[ts(type = "number")]
+    pub done: u64,
+    #[ts(type = "number")]
+    pub failed: u64,
+    /// What runs the models and why (for example "cpu (CUDA is not available: …)").
+    pub provider: Option<String>,
+    /// The last run's outcome or error, in a sentence.
+    pub message: Option<String>,
+}

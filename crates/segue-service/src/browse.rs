@@ -1,0 +1,174 @@
+//! What the app's library views read: compact track rows, facets from analysis, history, and
+//! the settings page.
+
+use std::collections::BTreeMap;
+
+use segue_analysis::AnalyzerConfig;
+use segue_analysis::musicnn::facet_of;
+use segue_core::{
+    AppSettings, DeviceChoice, FacetKind, HistoryEntry, NormalizationChoice, PlayOutcome, TagFacet,
+    TrackRow,
+};
+use segue_store::{PlayEnd, Store};
+
+use crate::{Result, Service};
+
+/// A label joins a track's facets only when the model is at least this sure of it; below it,
+/// the "most likely mood" of a track is mostly noise.
+const FACET_MIN_PROBABILITY: f32 = 0.1;
+
+const AUTOPLAY_KEY: &str = "playback.autoplay";
+const NORMALIZATION_KEY: &str = "playback.normalization";
+const DEVICE_KEY: &str = "analysis.device";
+
+impl Service {
+    /// Every playable track as a compact row, in library order.
+    pub fn track_rows(&self) -> Result<Vec<TrackRow>> {
+        self.with_store(Store::track_rows)
+    }
+
+    /// Analysed tracks grouped by their most likely genre, mood and instrument label, largest
+    /// groups first. Empty until analysis with the models has run.
+    pub fn tag_facets(&self) -> Result<Vec<TagFacet>> {
+        let (msd, mtt) = self.tag_labels(&AnalyzerConfig::default())?;
+        let labels: Vec<(String, Option<FacetKind>)> = msd
+            .into_iter()
+            .chain(mtt)
+            .map(|l| {
+                let kind = facet_of(&l);
+                (l.to_lowercase(), kind)
+            })
+            .collect();
+        let profiles = self.with_store(Store::profiles)?;
+        let mut groups: BTreeMap<(FacetKind, String), Vec<segue_core::TrackId>> = BTreeMap::new();
+        for profile in &profiles {
+            // Analysis without the models stores no tags.
+            if profile.tags.len() != labels.len() {
+                continue;
+            }
+            for kind in [FacetKind::Genre, FacetKind::Mood, FacetKind::Instrument] {
+                let best = labels
+                    .iter()
+                    .zip(&profile.tags)
+                    .filter(|((_, k), p)| *k == Some(kind) && **p >= FACET_MIN_PROBABILITY)
+                    .max_by(|a, b| a.1.total_cmp(b.1));
+                if let Some(((label, _), _)) = best {
+                    groups
+                        .entry((kind, label.clone()))
+                        .or_default()
+                        .push(profile.id);
+                }
+            }
+        }
+        let mut facets: Vec<TagFacet> = groups
+            .into_iter()
+            .map(|((kind, label), track_ids)| TagFacet {
+                kind,
+                label,
+                track_ids,
+            })
+            .collect();
+        facets.sort_by(|a, b| {
+            b.track_ids
+                .len()
+                .cmp(&a.track_ids.len())
+                .then_with(|| a.label.cmp(&b.label))
+        });
+        Ok(facets)
+    }
+
+    /// The latest plays, newest first.
+    pub fn history(&self, limit: u32) -> Result<Vec<HistoryEntry>> {
+        let rows = self.with_store(|s| s.recent_plays(limit))?;
+        let newest = rows.first().map(|r| r.id);
+        Ok(rows
+            .into_iter()
+            .map(|r| HistoryEntry {
+                play_id: r.id,
+                track_id: r.track_id,
+                started_at_ms: r.started_at_ms,
+                listened_ms: r.ms_listened,
+                // A play's row says "stopped" until it ends; the newest one may still run.
+                outcome: match r.end {
+                    PlayEnd::Completed => PlayOutcome::Completed,
+                    PlayEnd::Skipped => PlayOutcome::Skipped,
+                    PlayEnd::Error => PlayOutcome::Error,
+                    PlayEnd::Stopped if Some(r.id) == newest => PlayOutcome::Playing,
+                    PlayEnd::Stopped => PlayOutcome::Stopped,
+                },
+                full_listen: r.full_listen,
+            })
+            .collect())
+    }
+
+    /// The settings page, from what was saved (defaults where nothing was).
+    pub fn app_settings(&self) -> Result<AppSettings> {
+        let suggest = self.suggest_settings()?;
+        let get = |key: &str| self.with_store(|s| s.setting(key));
+        Ok(AppSettings {
+            autoplay: get(AUTOPLAY_KEY)?.is_none_or(|v| v != "false"),
+            normalization: match get(NORMALIZATION_KEY)?.as_deref() {
+                Some("off") => NormalizationChoice::Off,
+                Some("album") => NormalizationChoice::Album,
+                _ => NormalizationChoice::Track,
+            },
+            analysis_device: match get(DEVICE_KEY)?.as_deref() {
+                Some("cpu") => DeviceChoice::Cpu,
+                Some("cuda") => DeviceChoice::Cuda,
+                _ => DeviceChoice::Auto,
+            },
+            exploration: suggest.exploration,
+            track_gap_hours: suggest.track_gap_hours,
+            artist_gap: suggest.artist_gap as u32,
+            album_gap: suggest.album_gap as u32,
+        })
+    }
+
+    /// Saves the settings page. The caller applies playback settings to a running player.
+    pub fn set_app_settings(&self, settings: &AppSettings) -> Result<()> {
+        let mut suggest = self.suggest_settings()?;
+        suggest.exploration = settings.exploration;
+        suggest.track_gap_hours = settings.track_gap_hours.max(0.0);
+        suggest.artist_gap = settings.artist_gap as usize;
+        suggest.album_gap = settings.album_gap as usize;
+        self.set_suggest_settings(&suggest)?;
+        let normalization = match settings.normalization {
+            NormalizationChoice::Off => "off",
+            NormalizationChoice::Track => "track",
+            NormalizationChoice::Album => "album",
+        };
+        let device = match settings.analysis_device {
+            DeviceChoice::Auto => "auto",
+            DeviceChoice::Cpu => "cpu",
+            DeviceChoice::Cuda => "cuda",
+        };
+        let autoplay = if settings.autoplay { "true" } else { "false" };
+        self.with_store(|s| {
+            s.set_setting(AUTOPLAY_KEY, autoplay)?;
+            s.set_setting(NORMALIZATION_KEY, normalization)?;
+            s.set_setting(DEVICE_KEY, device)
+        })
+    }
+}
+
+/// The engine's normalisation for a choice on the settings page.
+pub fn normalization_for(choice: NormalizationChoice) -> segue_playback::Normalization {
+    let mode = match choice {
+        NormalizationChoice::Off => segue_playback::NormalizationMode::Off,
+        NormalizationChoice::Track => segue_playback::NormalizationMode::Track,
+        NormalizationChoice::Album => segue_playback::NormalizationMode::Album,
+    };
+    segue_playback::Normalization {
+        mode,
+        ..Default::default()
+    }
+}
+
+/// The analysis device for a choice on the settings page.
+pub fn device_for(choice: DeviceChoice) -> segue_analysis::Device {
+    match choice {
+        DeviceChoice::Auto => segue_analysis::Device::Auto,
+        DeviceChoice::Cpu => segue_analysis::Device::Cpu,
+        DeviceChoice::Cuda => segue_analysis::Device::Cuda,
+    }
+}

@@ -1,0 +1,270 @@
+//! The commands the window may call. Each is thin: it calls the service (or the player hub)
+//! and turns errors into [`UiError`]s. Their TypeScript side is `ui/src/api.ts`.
+
+use std::path::PathBuf;
+
+use segue_core::{
+    AnalysisStatus, AppSettings, FeedbackKind, FileIssue, HistoryEntry, LibraryStats, PlayerState,
+    Suggestion, TagFacet, TrackAnalysis, TrackId, TrackRow, UiError,
+};
+use segue_service::ServiceError;
+use segue_service::suggest::SuggestRequest;
+use tauri::{AppHandle, Emitter, State};
+
+use crate::{AppState, events};
+
+type Reply<T> = Result<T, UiError>;
+
+fn ui(e: ServiceError) -> UiError {
+    UiError::from(&e)
+}
+
+#[tauri::command]
+pub fn library_stats(state: State<'_, AppState>) -> Reply<LibraryStats> {
+    state.service.stats().map_err(ui)
+}
+
+#[tauri::command]
+pub fn track_rows(state: State<'_, AppState>) -> Reply<Vec<TrackRow>> {
+    state.service.track_rows().map_err(ui)
+}
+
+#[tauri::command]
+pub fn tag_facets(state: State<'_, AppState>) -> Reply<Vec<TagFacet>> {
+    state.service.tag_facets().map_err(ui)
+}
+
+#[tauri::command]
+pub fn track_analysis(state: State<'_, AppState>, track: TrackId) -> Reply<Option<TrackAnalysis>> {
+    state.service.analysis(track).map_err(ui)
+}
+
+#[tauri::command]
+pub fn history(state: State<'_, AppState>, limit: u32) -> Reply<Vec<HistoryEntry>> {
+    state.service.history(limit.min(5_000)).map_err(ui)
+}
+
+#[tauri::command]
+pub fn import_issues(state: State<'_, AppState>) -> Reply<Vec<FileIssue>> {
+    state.service.issues().map_err(ui)
+}
+
+#[tauri::command]
+pub fn start_scan(app: AppHandle, state: State<'_, AppState>) {
+    state.jobs.spawn_scan(&app, &state.service);
+}
+
+#[tauri::command]
+pub fn cancel_scan(state: State<'_, AppState>) {
+    state.jobs.cancel_scan();
+}
+
+#[tauri::command]
+pub fn add_folder(app: AppHandle, state: State<'_, AppState>, path: String) -> Reply<()> {
+    state
+        .service
+        .add_folders(&[PathBuf::from(path.trim())])
+        .map_err(ui)?;
+    state.jobs.spawn_scan(&app, &state.service);
+    Ok(())
+}
+
+#[tauri::command]
+pub fn remove_folder(app: AppHandle, state: State<'_, AppState>, path: String) -> Reply<bool> {
+    let removed = state
+        .service
+        .remove_folder(&PathBuf::from(path))
+        .map_err(ui)?;
+    state.jobs.spawn_scan(&app, &state.service);
+    Ok(removed)
+}
+
+#[tauri::command]
+pub fn analysis_status(state: State<'_, AppState>) -> AnalysisStatus {
+    state.jobs.analysis_status()
+}
+
+#[tauri::command]
+pub fn start_analysis(app: AppHandle, state: State<'_, AppState>) {
+    state.jobs.spawn_analysis(&app, &state.service);
+}
+
+#[tauri::command]
+pub fn pause_analysis(app: AppHandle, state: State<'_, AppState>, paused: bool) {
+    state.jobs.pause_analysis(&app, paused);
+}
+
+#[tauri::command]
+pub fn cancel_analysis(state: State<'_, AppState>) {
+    state.jobs.cancel_analysis();
+}
+
+#[tauri::command]
+pub fn player_state(state: State<'_, AppState>) -> PlayerState {
+    state.player.state()
+}
+
+/// Replaces the queue with `tracks` and plays from `start`.
+#[tauri::command]
+pub fn play_tracks(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    tracks: Vec<TrackId>,
+    start: u32,
+) -> Reply<()> {
+    let service = &state.service;
+    state
+        .player
+        .with(|p| p.play_tracks(service, &tracks, start as usize))
+        .map_err(ui)?;
+    state.player.refresh(&app, |_| {});
+    Ok(())
+}
+
+/// Adds tracks to the end of the queue, with the reasons they were suggested (if they were).
+#[tauri::command]
+pub fn enqueue(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    tracks: Vec<TrackId>,
+    reasons: Vec<String>,
+) -> Reply<()> {
+    let service = &state.service;
+    state
+        .player
+        .with(|p| p.enqueue(service, &tracks, &reasons))
+        .map_err(ui)?;
+    state.player.refresh(&app, |_| {});
+    Ok(())
+}
+
+#[tauri::command]
+pub fn set_paused(state: State<'_, AppState>, paused: bool) -> Reply<()> {
+    state
+        .player
+        .with(|p| {
+            let player = p.player();
+            if paused {
+                player.pause()
+            } else {
+                player.resume()
+            }
+            .map_err(ServiceError::Playback)
+        })
+        .map_err(ui)
+}
+
+#[tauri::command]
+pub fn seek(state: State<'_, AppState>, position_ms: u64) -> Reply<()> {
+    state
+        .player
+        .with(|p| {
+            p.player()
+                .seek(std::time::Duration::from_millis(position_ms))
+                .map_err(ServiceError::Playback)
+        })
+        .map_err(ui)
+}
+
+#[tauri::command]
+pub fn next_track(state: State<'_, AppState>) -> Reply<()> {
+    state
+        .player
+        .with(|p| p.player().next().map_err(ServiceError::Playback))
+        .map_err(ui)
+}
+
+#[tauri::command]
+pub fn previous_track(state: State<'_, AppState>) -> Reply<()> {
+    state
+        .player
+        .with(|p| p.player().previous().map_err(ServiceError::Playback))
+        .map_err(ui)
+}
+
+#[tauri::command]
+pub fn set_volume(app: AppHandle, state: State<'_, AppState>, volume: f32) -> Reply<()> {
+    let volume = if volume.is_finite() {
+        volume.clamp(0.0, 1.0)
+    } else {
+        1.0
+    };
+    state
+        .player
+        .with(|p| {
+            p.player()
+                .set_volume(volume)
+                .map_err(ServiceError::Playback)
+        })
+        .map_err(ui)?;
+    state.player.refresh(&app, |s| s.volume = volume);
+    Ok(())
+}
+
+/// What plays after the current track (and the tracks queued after it), best first, each with
+/// its reason. Autoplay appends these when the queue runs out.
+#[tauri::command]
+pub fn up_next(state: State<'_, AppState>, count: u32) -> Reply<Vec<Suggestion>> {
+    let player = state.player.state();
+    let queued: Vec<TrackId> = player.queue.iter().map(|e| e.track_id).collect();
+    let after = player.track_id;
+    let list = state
+        .service
+        .suggest(&SuggestRequest {
+            after,
+            queued,
+            count: count.clamp(1, 50) as usize,
+            // The same list for the same track, until feedback changes it.
+            draw: after.unwrap_or(0) as u64,
+            ..Default::default()
+        })
+        .map_err(ui)?;
+    if let Some(after) = after {
+        let _ = state.player.with(|p| {
+            p.plan_up_next(after, list.clone());
+            Ok(())
+        });
+    }
+    Ok(list)
+}
+
+#[tauri::command]
+pub fn rate(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    track: TrackId,
+    stars: Option<u8>,
+) -> Reply<()> {
+    state.service.rate(track, stars).map_err(ui)?;
+    let _ = app.emit(events::TASTE_CHANGED, track);
+    Ok(())
+}
+
+#[tauri::command]
+pub fn feedback(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    track: TrackId,
+    kind: FeedbackKind,
+) -> Reply<()> {
+    state.service.feedback(track, kind).map_err(ui)?;
+    let _ = app.emit(events::TASTE_CHANGED, track);
+    Ok(())
+}
+
+#[tauri::command]
+pub fn get_settings(state: State<'_, AppState>) -> Reply<AppSettings> {
+    state.service.app_settings().map_err(ui)
+}
+
+#[tauri::command]
+pub fn set_settings(state: State<'_, AppState>, settings: AppSettings) -> Reply<()> {
+    state.service.set_app_settings(&settings).map_err(ui)?;
+    // No audio device: the settings are saved and apply when playback can start.
+    let _ = state.player.with(|p| {
+        p.set_autoplay(settings.autoplay);
+        p.set_normalization(segue_service::normalization_for(settings.normalization));
+        Ok(())
+    });
+    Ok(())
+}

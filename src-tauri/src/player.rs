@@ -1,0 +1,173 @@
+//! The player as the window sees it: the engine (with its history recorder) when an audio
+//! device is available, and a state snapshot kept up to date from the engine's events by a
+//! pump thread, which forwards it to the window.
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use segue_core::{PlayerState, TrackId};
+use segue_service::{Playback, PlayerEvent, Service, ServiceError};
+use tauri::{AppHandle, Emitter, Manager};
+
+use crate::events;
+
+#[derive(Default)]
+pub struct PlayerHub {
+    playback: Mutex<Option<Playback>>,
+    state: Mutex<PlayerState>,
+    /// Set once opening the device has succeeded or failed.
+    started: (Mutex<bool>, Condvar),
+}
+
+/// How long a command waits for the audio device to open at start-up.
+const START_WAIT: Duration = Duration::from_secs(10);
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Why there is no player, for commands that need one.
+fn unavailable(state: &PlayerState) -> ServiceError {
+    ServiceError::InvalidInput(
+        state
+            .unavailable
+            .clone()
+            .unwrap_or_else(|| "playback is still starting".into()),
+    )
+}
+
+impl PlayerHub {
+    /// Opens the audio device and starts forwarding engine events. Without a device the rest
+    /// of the app works and the state says why nothing plays.
+    pub fn start(self: &Arc<Self>, app: &AppHandle, service: &Arc<Service>) {
+        let settings = service.app_settings().ok();
+        match service.start_playback() {
+            Ok(mut playback) => {
+                if let Some(s) = &settings {
+                    playback.set_autoplay(s.autoplay);
+                    playback.set_normalization(segue_service::normalization_for(s.normalization));
+                }
+                let events = playback.events().clone();
+                {
+                    let mut state = lock(&self.state);
+                    state.volume = 1.0;
+                    state.device = Some(playback.player().device().name);
+                    state.unavailable = None;
+                }
+                *lock(&self.playback) = Some(playback);
+                let (hub, app, service) = (self.clone(), app.clone(), service.clone());
+                let spawned = std::thread::Builder::new()
+                    .name("segue-player-events".into())
+                    .spawn(move || {
+                        for event in events.iter() {
+                            hub.on_event(&app, &service, event);
+                        }
+                    });
+                if let Err(e) = spawned {
+                    tracing::error!("cannot start the player event thread: {e}");
+                }
+            }
+            Err(e) => {
+                tracing::warn!("playback unavailable: {e}");
+                lock(&self.state).unavailable = Some(e.to_string());
+            }
+        }
+        *lock(&self.started.0) = true;
+        self.started.1.notify_all();
+        let _ = app.emit(events::PLAYER_STATE, self.state());
+    }
+
+    pub fn state(&self) -> PlayerState {
+        lock(&self.state).clone()
+    }
+
+    /// Runs `f` on the playback engine, or says why there is none.
+    pub fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Playback) -> Result<T, ServiceError>,
+    ) -> Result<T, ServiceError> {
+        // A click right after start-up waits for the device rather than failing.
+        {
+            let started = lock(&self.started.0);
+            let _ = self
+                .started
+                .1
+                .wait_timeout_while(started, START_WAIT, |started| !*started);
+        }
+        let mut playback = lock(&self.playback);
+        match playback.as_mut() {
+            Some(p) => f(p),
+            None => Err(unavailable(&lock(&self.state))),
+        }
+    }
+
+    /// Updates the snapshot after a command changed the queue or volume, and tells the window.
+    pub fn refresh(&self, app: &AppHandle, update: impl FnOnce(&mut PlayerState)) {
+        let queue = lock(&self.playback).as_ref().map(Playback::queue);
+        let state = {
+            let mut state = lock(&self.state);
+            if let Some(queue) = queue {
+                state.queue = queue;
+            }
+            update(&mut state);
+            state.clone()
+        };
+        let _ = app.emit(events::PLAYER_STATE, state);
+    }
+
+    fn on_event(&self, app: &AppHandle, service: &Service, event: PlayerEvent) {
+        match event {
+            // Positions come four times a second: a small event of their own, not the queue.
+            PlayerEvent::Position {
+                track_id,
+                position_ms,
+            } => {
+                lock(&self.state).position_ms = position_ms;
+                let _ = app.emit(events::PLAYER_POSITION, (track_id, position_ms));
+            }
+            PlayerEvent::TrackStarted {
+                index,
+                track_id,
+                position_ms,
+            } => {
+                self.refresh(app, |s| {
+                    s.track_id = Some(track_id);
+                    s.index = Some(index as u32);
+                    s.position_ms = position_ms;
+                    s.playing = true;
+                    s.error = None;
+                });
+                set_title(app, service, Some(track_id));
+            }
+            PlayerEvent::Paused => self.refresh(app, |s| s.playing = false),
+            PlayerEvent::Resumed => self.refresh(app, |s| s.playing = true),
+            PlayerEvent::QueueFinished => {
+                self.refresh(app, |s| s.playing = false);
+                set_title(app, service, None);
+            }
+            PlayerEvent::OutputChanged { device } => {
+                self.refresh(app, |s| s.device = Some(device.name))
+            }
+            PlayerEvent::Error { message, .. } => self.refresh(app, |s| s.error = Some(message)),
+            PlayerEvent::TrackEnded { .. } => {
+                // The history changed: the window refreshes play counts and Up Next.
+                let _ = app.emit(events::HISTORY_CHANGED, ());
+            }
+            PlayerEvent::UpNextEmpty { .. } => {
+                // Autoplay (on the recorder thread) has appended its suggestions by now.
+                self.refresh(app, |_| {});
+            }
+        }
+    }
+}
+
+/// The window title names the playing track.
+fn set_title(app: &AppHandle, service: &Service, track: Option<TrackId>) {
+    let title = match track.map(|id| service.track(id)) {
+        Some(Ok(t)) => format!("{} – {} · Segue", t.tags.title, t.display_artist()),
+        _ => "Segue".to_owned(),
+    };
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.set_title(&title);
+    }
+}

@@ -1,0 +1,254 @@
+// The window's state: the library, the player, Up Next and background work. Views read it and
+// call its actions; only this module and `api.ts` know the Rust side exists.
+import * as api from "../api";
+import type {
+  AnalysisStatus,
+  AppSettings,
+  FeedbackKind,
+  LibraryStats,
+  PlayerState,
+  ScanProgress,
+  ScanReport,
+  Suggestion,
+  TagFacet,
+  TrackRow,
+} from "../api";
+import { groupAlbums, groupArtists, search, searchIndex, shuffled, type Album, type Artist } from "./library";
+
+export type View =
+  | { kind: "tracks" }
+  | { kind: "albums" }
+  | { kind: "artists" }
+  | { kind: "facets" }
+  | { kind: "history" }
+  | { kind: "settings" }
+  | { kind: "album"; key: string }
+  | { kind: "artist"; name: string | null }
+  | { kind: "facet"; label: string };
+
+const UP_NEXT_COUNT = 8;
+
+class AppStore {
+  tracks = $state.raw<TrackRow[]>([]);
+  stats = $state.raw<LibraryStats | null>(null);
+  facets = $state.raw<TagFacet[]>([]);
+  player = $state.raw<PlayerState>({
+    track_id: null,
+    position_ms: 0,
+    playing: false,
+    volume: 1,
+    queue: [],
+    index: null,
+    unavailable: null,
+    error: null,
+    device: null,
+  });
+  position = $state(0);
+  upNext = $state.raw<Suggestion[]>([]);
+  upNextProblem = $state<string | null>(null);
+  scan = $state.raw<ScanProgress | null>(null);
+  lastScan = $state.raw<ScanReport | null>(null);
+  analysis = $state.raw<AnalysisStatus>({
+    running: false,
+    paused: false,
+    total: 0,
+    done: 0,
+    failed: 0,
+    provider: null,
+    message: null,
+  });
+  settings = $state.raw<AppSettings | null>(null);
+  error = $state<string | null>(null);
+  view = $state.raw<View>({ kind: "tracks" });
+  query = $state("");
+  shuffle = $state(false);
+  waveform = $state.raw<number[]>([]);
+  firstRunDismissed = $state(localStorage.getItem("segue.firstRunDismissed") === "1");
+
+  byId = $derived(new Map(this.tracks.map((t) => [t.id, t])));
+  index = $derived(searchIndex(this.tracks));
+  albums = $derived(groupAlbums(this.tracks));
+  artists = $derived(groupArtists(this.albums));
+  results = $derived(this.query.trim() ? search(this.tracks, this.index, this.query) : []);
+  current = $derived(this.player.track_id === null ? undefined : this.byId.get(this.player.track_id));
+
+  album(key: string): Album | undefined {
+    return this.albums.find((a) => a.key === key);
+  }
+
+  artist(name: string | null): Artist | undefined {
+    return this.artists.find((a) => a.name === name);
+  }
+
+  fail(e: unknown) {
+    this.error = api.asUiError(e).message;
+  }
+
+  async loadLibrary() {
+    try {
+      const [stats, tracks] = await Promise.all([api.libraryStats(), api.trackRows()]);
+      this.stats = stats;
+      this.tracks = tracks;
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  async loadFacets() {
+    try {
+      this.facets = await api.tagFacets();
+    } catch {
+      // No models or no analysis yet: the view says so.
+      this.facets = [];
+    }
+  }
+
+  async refreshUpNext() {
+    try {
+      this.upNext = await api.upNext(UP_NEXT_COUNT);
+      this.upNextProblem = null;
+    } catch (e) {
+      this.upNext = [];
+      this.upNextProblem = api.asUiError(e).message;
+    }
+  }
+
+  async loadWaveform(track: number) {
+    try {
+      const analysis = await api.trackAnalysis(track);
+      if (this.player.track_id === track) this.waveform = analysis?.dsp.waveform ?? [];
+    } catch {
+      this.waveform = [];
+    }
+  }
+
+  /** Plays `list` from `start` (shuffled from there when shuffle is on). */
+  async play(list: readonly TrackRow[], start = 0) {
+    let ids = list.map((t) => t.id);
+    if (this.shuffle) {
+      const first = ids[start];
+      ids = [first, ...shuffled(ids.filter((_, i) => i !== start))];
+      start = 0;
+    }
+    try {
+      await api.playTracks(ids, start);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  async togglePlay() {
+    try {
+      if (this.player.track_id === null) {
+        if (this.tracks.length) await this.play(this.tracks, 0);
+      } else {
+        await api.setPaused(this.player.playing);
+      }
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  async call(action: () => Promise<unknown>) {
+    try {
+      await action();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  async seekBy(deltaMs: number) {
+    await this.call(() => api.seek(this.position + deltaMs));
+  }
+
+  async setVolume(volume: number) {
+    await this.call(() => api.setVolume(Math.min(1, Math.max(0, volume))));
+  }
+
+  async rate(track: number, stars: number | null) {
+    try {
+      await api.rate(track, stars);
+      // The row shows the new rating at once; the next suggestions reflect it.
+      this.tracks = this.tracks.map((t) => (t.id === track ? { ...t, rating: stars } : t));
+      await this.refreshUpNext();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  async feedback(track: number, kind: FeedbackKind) {
+    try {
+      await api.feedback(track, kind);
+      await this.refreshUpNext();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  async enqueueSuggestion(s: Suggestion) {
+    await this.call(() => api.enqueue([s.track_id], [s.reason]));
+  }
+
+  async saveSettings(settings: AppSettings) {
+    try {
+      await api.setSettings(settings);
+      this.settings = settings;
+      await this.refreshUpNext();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  dismissFirstRun() {
+    this.firstRunDismissed = true;
+    localStorage.setItem("segue.firstRunDismissed", "1");
+  }
+
+  /** Subscribes to the Rust side's events and loads everything. */
+  async start() {
+    await Promise.all([
+      api.onScanProgress((p) => (this.scan = p)),
+      api.onScanFinished((r) => {
+        this.scan = null;
+        this.lastScan = r;
+        void this.loadLibrary();
+      }),
+      api.onScanFailed((e) => {
+        this.scan = null;
+        this.error = e.message;
+      }),
+      api.onAnalysisProgress((s) => (this.analysis = s)),
+      api.onAnalysisFinished((s) => {
+        this.analysis = s;
+        void this.loadFacets();
+        void this.refreshUpNext();
+      }),
+      api.onPlayerState((s) => {
+        const changed = s.track_id !== this.player.track_id;
+        const queueChanged = s.queue.length !== this.player.queue.length;
+        this.player = s;
+        this.position = s.position_ms;
+        if (changed) {
+          this.waveform = [];
+          if (s.track_id !== null) void this.loadWaveform(s.track_id);
+        }
+        if (changed || queueChanged) void this.refreshUpNext();
+      }),
+      api.onPlayerPosition(([track, position]) => {
+        if (track === this.player.track_id) this.position = position;
+      }),
+      api.onHistoryChanged(() => void this.loadLibrary()),
+    ]);
+    const [player, analysis, settings] = await Promise.all([
+      api.playerState(),
+      api.analysisStatus(),
+      api.getSettings().catch(() => null),
+    ]);
+    this.player = player;
+    this.analysis = analysis;
+    this.settings = settings;
+    await Promise.all([this.loadLibrary(), this.loadFacets(), this.refreshUpNext()]);
+  }
+}
+
+export const app = new AppStore();
