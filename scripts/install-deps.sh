@@ -17,7 +17,7 @@ APT_PACKAGES=(
   # audio output (rodio/cpal via ALSA, routed to PulseAudio)
   libasound2-dev pulseaudio pulseaudio-utils libasound2-plugins
   # tests: a virtual display, the WebKit WebDriver, screenshots
-  xvfb webkit2gtk-driver imagemagick x11-utils
+  xvfb webkit2gtk-driver imagemagick x11-utils dbus libdbus-1-dev
 )
 
 missing=()

@@ -13,8 +13,8 @@ bash scripts/install-deps.sh
 step "formatting (cargo fmt --check)"
 cargo fmt --all -- --check
 
-step "UI: type check and build (needed by the app crate)"
-(cd ui && npm run build --silent)
+step "UI: type check and build (needed by the app crate), unit tests with mocked IPC"
+(cd ui && npm run build --silent && npm test --silent)
 
 step "lints (cargo clippy -D warnings)"
 cargo clippy --workspace --all-targets --locked -- -D warnings

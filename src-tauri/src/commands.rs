@@ -99,6 +99,29 @@ pub fn cancel_analysis(state: State<'_, AppState>) {
     state.jobs.cancel_analysis();
 }
 
+/// Which execution provider analysis would use with the chosen device, and why (loads the
+/// models once, off the UI thread).
+#[tauri::command]
+pub async fn analysis_provider(state: State<'_, AppState>) -> Reply<String> {
+    let service = state.service.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let settings = service.app_settings().map_err(ui)?;
+        let config = segue_service::analysis::AnalyzerConfig {
+            device: segue_service::device_for(settings.analysis_device),
+            ..Default::default()
+        };
+        Ok(match service.analysis_doctor(&config).in_use {
+            Ok(provider) => provider,
+            Err(e) => format!("none: DSP only ({e})"),
+        })
+    })
+    .await
+    .map_err(|e| UiError {
+        kind: "internal".into(),
+        message: e.to_string(),
+    })?
+}
+
 #[tauri::command]
 pub fn player_state(state: State<'_, AppState>) -> PlayerState {
     state.player.state()

@@ -145,6 +145,13 @@ impl Jobs {
                     s.running = false;
                     s.paused = false;
                     match &result {
+                        Ok(report)
+                            if report.analysed == 0
+                                && report.failed.is_empty()
+                                && !report.cancelled =>
+                        {
+                            s.message = Some("Every track is analysed.".into());
+                        }
                         Ok(report) => {
                             s.provider = Some(report.provider.clone());
                             s.done = report.analysed;

@@ -6,6 +6,7 @@
 
 mod commands;
 mod jobs;
+mod media_keys;
 mod player;
 
 use std::path::PathBuf;
@@ -69,11 +70,13 @@ fn cover_response(app: &AppHandle, path: &str) -> Response<Vec<u8>> {
     }
 }
 
-/// Command-line options: `segue-app [--db PATH] [--demo-library DIR]`.
+/// Command-line options: `segue-app [--db PATH] [--demo-library DIR] [--no-scan]`.
 #[derive(Default)]
 struct Args {
     db: Option<PathBuf>,
     demo_library: Option<PathBuf>,
+    /// Do not rescan the library folders at start (they may be offline; or a benchmark).
+    no_scan: bool,
 }
 
 fn parse_args() -> Args {
@@ -83,6 +86,7 @@ fn parse_args() -> Args {
         match arg.to_str() {
             Some("--db") => args.db = it.next().map(PathBuf::from),
             Some("--demo-library") => args.demo_library = it.next().map(PathBuf::from),
+            Some("--no-scan") => args.no_scan = true,
             _ => tracing::warn!("ignoring unknown argument {arg:?}"),
         }
     }
@@ -144,7 +148,7 @@ pub fn run() {
             };
             // Every start rescans (incremental: unchanged files are not read again), then
             // analyses what is new.
-            if !state.service.folders()?.is_empty() {
+            if !args.no_scan && !state.service.folders()?.is_empty() {
                 state.jobs.spawn_scan(app.handle(), &state.service);
             }
             // Opening the audio device can take a moment; the window does not wait for it.
@@ -177,6 +181,7 @@ pub fn run() {
             commands::start_analysis,
             commands::pause_analysis,
             commands::cancel_analysis,
+            commands::analysis_provider,
             commands::player_state,
             commands::play_tracks,
             commands::enqueue,

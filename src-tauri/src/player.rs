@@ -5,11 +5,11 @@
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
-use segue_core::{PlayerState, TrackId};
+use segue_core::{PlayerState, Track};
 use segue_service::{Playback, PlayerEvent, Service, ServiceError};
 use tauri::{AppHandle, Emitter, Manager};
 
-use crate::events;
+use crate::{events, media_keys};
 
 #[derive(Default)]
 pub struct PlayerHub {
@@ -17,6 +17,8 @@ pub struct PlayerHub {
     state: Mutex<PlayerState>,
     /// Set once opening the device has succeeded or failed.
     started: (Mutex<bool>, Condvar),
+    /// The desktop's media controls (MPRIS), where there are any.
+    media: Mutex<Option<souvlaki::MediaControls>>,
 }
 
 /// How long a command waits for the audio device to open at start-up.
@@ -55,6 +57,7 @@ impl PlayerHub {
                     state.unavailable = None;
                 }
                 *lock(&self.playback) = Some(playback);
+                *lock(&self.media) = media_keys::attach(self, app);
                 let (hub, app, service) = (self.clone(), app.clone(), service.clone());
                 let spawned = std::thread::Builder::new()
                     .name("segue-player-events".into())
@@ -137,13 +140,28 @@ impl PlayerHub {
                     s.playing = true;
                     s.error = None;
                 });
-                set_title(app, service, Some(track_id));
+                let track = service.track(track_id).ok();
+                set_title(app, track.as_ref());
+                if let Some(media) = lock(&self.media).as_mut() {
+                    if let Some(track) = &track {
+                        media_keys::show_track(media, track);
+                    }
+                    media_keys::show_playback(media, Some(true), position_ms);
+                }
             }
-            PlayerEvent::Paused => self.refresh(app, |s| s.playing = false),
-            PlayerEvent::Resumed => self.refresh(app, |s| s.playing = true),
+            PlayerEvent::Paused | PlayerEvent::Resumed => {
+                let playing = event == PlayerEvent::Resumed;
+                self.refresh(app, |s| s.playing = playing);
+                if let Some(media) = lock(&self.media).as_mut() {
+                    media_keys::show_playback(media, Some(playing), self.state().position_ms);
+                }
+            }
             PlayerEvent::QueueFinished => {
                 self.refresh(app, |s| s.playing = false);
-                set_title(app, service, None);
+                set_title(app, None);
+                if let Some(media) = lock(&self.media).as_mut() {
+                    media_keys::show_playback(media, None, 0);
+                }
             }
             PlayerEvent::OutputChanged { device } => {
                 self.refresh(app, |s| s.device = Some(device.name))
@@ -162,10 +180,10 @@ impl PlayerHub {
 }
 
 /// The window title names the playing track.
-fn set_title(app: &AppHandle, service: &Service, track: Option<TrackId>) {
-    let title = match track.map(|id| service.track(id)) {
-        Some(Ok(t)) => format!("{} – {} · Segue", t.tags.title, t.display_artist()),
-        _ => "Segue".to_owned(),
+fn set_title(app: &AppHandle, track: Option<&Track>) {
+    let title = match track {
+        Some(t) => format!("{} – {} · Segue", t.tags.title, t.display_artist()),
+        None => "Segue".to_owned(),
     };
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.set_title(&title);

@@ -49,7 +49,18 @@ def display():
 
 
 @pytest.fixture(scope="session")
-def tauri_driver(display):
+def session_bus():
+    """A private D-Bus session bus, so MPRIS (media keys) can be tested without a desktop."""
+    out = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
+                         capture_output=True, text=True, check=True).stdout.split()
+    address, pid = out[0], int(out[1])
+    os.environ["DBUS_SESSION_BUS_ADDRESS"] = address
+    yield address
+    os.kill(pid, 15)
+
+
+@pytest.fixture(scope="session")
+def tauri_driver(display, session_bus):
     assert APP.exists(), f"build the app first: {APP}"
     cargo_home = pathlib.Path(os.environ.get("CARGO_HOME", pathlib.Path.home() / ".cargo"))
     exe = shutil.which("tauri-driver") or str(cargo_home / "bin" / "tauri-driver")

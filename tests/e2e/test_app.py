@@ -89,6 +89,15 @@ class Capture:
         return samples
 
 
+def mpris(method, *args):
+    reply = subprocess.run(
+        ["dbus-send", "--session", "--print-reply", "--dest=org.mpris.MediaPlayer2.segue",
+         "/org/mpris/MediaPlayer2", method, *args],
+        capture_output=True, text=True, timeout=10)
+    assert reply.returncode == 0, f"MPRIS {method}: {reply.stderr}"
+    return reply.stdout
+
+
 def window_titles():
     return subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True, text=True).stdout
 
@@ -145,12 +154,18 @@ def test_search_finds_a_track_and_playing_it_is_heard(app):
              message=f"no window titled after the track: {window_titles()!r}")
     shot(app, "playing")
 
-    # Space pauses.
-    app.find_element(By.TAG_NAME, "body").click()
+    # The desktop sees the track through MPRIS, and its Pause (a media key) pauses the window.
+    metadata = mpris("org.freedesktop.DBus.Properties.Get", "string:org.mpris.MediaPlayer2.Player",
+                     "string:Metadata")
+    assert "boss" in metadata.lower(), metadata
+    mpris("org.mpris.MediaPlayer2.Player.Pause")
+    wait_for(app, lambda d: css(d, "[data-testid=play-pause]")[0].get_attribute("aria-label") == "Play",
+             timeout=10, message="MPRIS Pause did not pause")
+    # Space plays again (outside the search box).
     search.send_keys(Keys.ESCAPE)
     ActionChains(app).send_keys(" ").perform()
-    wait_for(app, lambda d: css(d, "[data-testid=play-pause]")[0].get_attribute("aria-label") == "Play",
-             timeout=10, message="space did not pause")
+    wait_for(app, lambda d: css(d, "[data-testid=play-pause]")[0].get_attribute("aria-label") == "Pause",
+             timeout=10, message="space did not resume")
 
 
 def test_rating_a_track_changes_up_next_and_reasons_are_shown(app):
@@ -193,6 +208,9 @@ def test_the_main_views_render(app):
     wait_imported(app)
     wait_for(app, lambda d: not css(d, "[data-testid=analysis-progress]") and not css(d, "[data-testid=scan-progress]"),
              timeout=300, message="background work never finished")
+    # The first-run welcome goes away for good once the demo is kept.
+    css(app, "[data-testid=keep-demo]")[0].click()
+    wait_for(app, lambda d: not css(d, "[data-testid=first-run]"), message="the welcome stayed")
     nav(app, "albums")
     wait_for(app, lambda d: len(css(d, "[data-testid=album]")) >= 2, message="no albums")
     covers = app.execute_script(

@@ -67,6 +67,8 @@ export const analysisStatus = () => invoke<AnalysisStatus>("analysis_status");
 export const startAnalysis = () => invoke<void>("start_analysis");
 export const pauseAnalysis = (paused: boolean) => invoke<void>("pause_analysis", { paused });
 export const cancelAnalysis = () => invoke<void>("cancel_analysis");
+/** What runs the models with the chosen device, and why (loads them once). */
+export const analysisProvider = () => invoke<string>("analysis_provider");
 
 // Playback
 export const playerState = () => invoke<PlayerState>("player_state");

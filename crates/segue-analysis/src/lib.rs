@@ -65,6 +65,24 @@ impl AnalysisError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnalysisVersion(pub String);
 
+impl AnalysisVersion {
+    /// The version an analyzer with the models of `config` writes, read from the model files'
+    /// checksums without loading ONNX Runtime: callers can tell whether anything is stale
+    /// before paying for the models.
+    pub fn with_models(config: &AnalyzerConfig) -> Result<AnalysisVersion, AnalysisError> {
+        let models = model_info(&config.models_dir)?;
+        Ok(AnalysisVersion(format!(
+            "dsp{DSP_VERSION}/p{}/{}",
+            config.max_patches,
+            models
+                .iter()
+                .map(|m| &m.sha256[..12])
+                .collect::<Vec<_>>()
+                .join("+")
+        )))
+    }
+}
+
 /// Settings for an [`Analyzer`].
 #[derive(Debug, Clone)]
 pub struct AnalyzerConfig {
@@ -170,16 +188,7 @@ impl Analyzer {
     pub fn new(config: &AnalyzerConfig) -> Result<Analyzer, AnalysisError> {
         let runtime = Runtime::get(&config.runtime_library)?;
         let tagger = Tagger::load(runtime, &config.models_dir, config.device, config.threads)?;
-        let models = model_info(&config.models_dir)?;
-        let version = AnalysisVersion(format!(
-            "dsp{DSP_VERSION}/p{}/{}",
-            config.max_patches,
-            models
-                .iter()
-                .map(|m| &m.sha256[..12])
-                .collect::<Vec<_>>()
-                .join("+")
-        ));
+        let version = AnalysisVersion::with_models(config)?;
         Ok(Analyzer {
             tagger: Some(tagger),
             without_models: None,
@@ -193,6 +202,7 @@ impl Analyzer {
     /// embedding, under a version of its own, so the tracks are analysed again (fully) once
     /// the models load. For when the models or ONNX Runtime are missing or broken: loudness
     /// normalisation, tempo and key still work. `why` says what failed.
+    /// An analyzer without the models: DSP features only, with `why` as its provider note.
     pub fn dsp_only(why: String) -> Analyzer {
         Analyzer {
             tagger: None,

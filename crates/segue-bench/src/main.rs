@@ -13,6 +13,7 @@
 //! from every patch of each track.
 
 mod suggest_eval;
+mod synth_library;
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -44,6 +45,14 @@ struct Selection {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Writes a synthetic library database of N tracks (for app start-up and memory figures).
+    SynthLibrary {
+        /// The database to create.
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long, default_value_t = 10_000)]
+        tracks: usize,
+    },
     /// Throughput and peak memory of Segue (DSP only; DSP + neural) and bliss-audio.
     Analysis {
         #[command(flatten)]
@@ -232,6 +241,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::SynthLibrary { db, tracks } => synth_library::run(&db, tracks),
         Command::Suggest {
             dir,
             db,

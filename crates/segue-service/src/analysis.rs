@@ -6,13 +6,13 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use segue_analysis::{Analyzer, AnalyzerConfig};
+use segue_analysis::Analyzer;
 use segue_core::{TrackAnalysis, TrackId};
 use segue_store::{AnalysisTodo, Store};
 
 use crate::{Result, Service, ServiceError};
 
-pub use segue_analysis::{AnalysisError, Device};
+pub use segue_analysis::{AnalysisError, AnalyzerConfig, Device};
 
 /// A worker's result for one track: the analysis and its audio seconds, or why it failed.
 type Outcome = (
@@ -73,6 +73,21 @@ impl Service {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
         };
+        // Nothing stale for the models on disk: done, without loading ONNX Runtime (the app
+        // asks after every start and import).
+        if let Ok(version) = segue_analysis::AnalysisVersion::with_models(&options.analyzer)
+            && Store::open(&self.db_path)?
+                .analysis_todo(&version.0)?
+                .is_empty()
+        {
+            let report = AnalysisReport {
+                provider: "none (nothing to analyse)".into(),
+                version: version.0,
+                ..Default::default()
+            };
+            progress(&AnalysisProgress::default());
+            return Ok(report);
+        }
         // Load one analyzer up front: a missing runtime or model shows here, once. Unless CUDA
         // was asked for by name, analysis then goes on without the models (loudness, tempo,
         // key...), and a later run with the models analyses those tracks again.

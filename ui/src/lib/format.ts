@@ -13,8 +13,8 @@ export function clock(ms: number): string {
 /** "42 min" or "3 h 5 min". */
 export function longDuration(ms: number): string {
   const minutes = Math.round(ms / 60000);
-  if (minutes < 60) return `${minutes} min`;
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  if (minutes < 60) return t("time.minutes", { n: minutes });
+  return t("time.hoursMinutes", { h: Math.floor(minutes / 60), m: minutes % 60 });
 }
 
 /** "just now", "5 min ago", "3 h ago", else the local date and time. */

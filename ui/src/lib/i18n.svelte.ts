@@ -119,6 +119,8 @@ const en = {
   "time.justNow": "just now",
   "time.minutesAgo": "{n} min ago",
   "time.hoursAgo": "{n} h ago",
+  "time.minutes": "{n} min",
+  "time.hoursMinutes": "{h} h {m} min",
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -241,13 +243,22 @@ const zhCN: Record<MessageKey, string> = {
   "time.justNow": "刚刚",
   "time.minutesAgo": "{n} 分钟前",
   "time.hoursAgo": "{n} 小时前",
+  "time.minutes": "{n} 分钟",
+  "time.hoursMinutes": "{h} 小时 {m} 分钟",
 };
 
 export type Locale = "en" | "zh-CN";
-const messages: Record<Locale, Record<MessageKey, string>> = { en, "zh-CN": zhCN };
+/** Every message in every language (exported for the tests that check the translations). */
+export const messages: Record<Locale, Record<MessageKey, string>> = { en, "zh-CN": zhCN };
 
+/** The first language in the system's order of preference that the interface has. */
 export function systemLocale(languages: readonly string[] = navigator.languages ?? []): Locale {
-  return languages.some((l) => l.toLowerCase().startsWith("zh")) ? "zh-CN" : "en";
+  for (const l of languages) {
+    const primary = l.toLowerCase().split(/[-_]/)[0];
+    if (primary === "zh") return "zh-CN";
+    if (primary === "en") return "en";
+  }
+  return "en";
 }
 
 // Reactive, so every `t(...)` in a template re-renders when the language changes.

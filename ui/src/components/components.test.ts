@@ -1,0 +1,345 @@
+import { clearMocks } from "@tauri-apps/api/mocks";
+import { cleanup, fireEvent, render, waitFor, within } from "@testing-library/svelte";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { setLocale } from "../lib/i18n.svelte";
+import { app } from "../lib/store.svelte";
+import {
+  commands,
+  mockBackend,
+  playerState,
+  resetApp,
+  stubResizeObserver,
+  suggestion,
+  term,
+  trackRow,
+} from "../testing/fixtures";
+import NowPlaying from "./NowPlaying.svelte";
+import QueuePanel from "./QueuePanel.svelte";
+import Stars from "./Stars.svelte";
+import TrackTable from "./TrackTable.svelte";
+
+const byTestId = (root: ParentNode, id: string) => [...root.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`)];
+function one(root: ParentNode, selector: string): HTMLElement {
+  const el = root.querySelector<HTMLElement>(selector);
+  if (!el) throw new Error(`no ${selector}`);
+  return el;
+}
+
+beforeAll(stubResizeObserver);
+beforeEach(() => {
+  resetApp();
+  setLocale("en");
+});
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
+
+describe("Stars", () => {
+  it("rates with the clicked star", async () => {
+    const onrate = vi.fn();
+    const { container } = render(Stars, { rating: 2, onrate });
+    await fireEvent.click(one(container, '[data-star="4"]'));
+    expect(onrate).toHaveBeenCalledExactlyOnceWith(4);
+  });
+
+  it("clears the rating when the current one is clicked", async () => {
+    const onrate = vi.fn();
+    const { container } = render(Stars, { rating: 2, onrate });
+    await fireEvent.click(one(container, '[data-star="2"]'));
+    expect(onrate).toHaveBeenCalledExactlyOnceWith(null);
+  });
+
+  it("lights the stars up to the rating, and up to the hovered one", async () => {
+    const { container } = render(Stars, { rating: 3, onrate: () => {} });
+    const lit = () => [...container.querySelectorAll("button.on")].map((b) => b.getAttribute("data-star"));
+    expect(lit()).toEqual(["1", "2", "3"]);
+    expect(one(container, '[data-star="3"]').getAttribute("aria-checked")).toBe("true");
+    expect(one(container, '[data-star="3"]').getAttribute("aria-label")).toBe("Clear rating");
+    expect(one(container, '[data-star="5"]').getAttribute("aria-label")).toBe("5 stars");
+
+    await fireEvent.mouseEnter(one(container, '[data-star="5"]'));
+    expect(lit()).toEqual(["1", "2", "3", "4", "5"]);
+    await fireEvent.mouseLeave(one(container, '[data-star="5"]'));
+    expect(lit()).toEqual(["1", "2", "3"]);
+  });
+});
+
+describe("QueuePanel", () => {
+  const tracks = [trackRow(7, { title: "Teardrop", artist: "Massive Attack" }), trackRow(8, { title: "Glory Box", artist: "Portishead" })];
+  const suggestions = [
+    suggestion(7, "Sounds like what plays · ambient", [
+      term("sound", 0.42, "close in timbre"),
+      term("tags", 0.2, "trip-hop, downtempo"),
+      term("tempo", 0),
+      term("novelty", -0.05, "played yesterday"),
+    ]),
+    suggestion(8, "You rated Portishead 5 stars", [term("taste", 0.3, "you rated Dummy 5 stars"), term("key", 0.00001)]),
+  ];
+
+  beforeEach(() => {
+    app.tracks = tracks;
+    app.upNext = suggestions;
+  });
+
+  it("shows each suggestion's title and reason", () => {
+    mockBackend();
+    const { container } = render(QueuePanel);
+    const items = byTestId(container, "suggestion");
+    expect(items.map((li) => li.getAttribute("data-track-id"))).toEqual(["7", "8"]);
+    expect(items[0].textContent).toContain("Teardrop");
+    expect(items[0].textContent).toContain("Massive Attack");
+    expect(items[1].textContent).toContain("Glory Box");
+    expect(byTestId(container, "reason").map((r) => r.textContent)).toEqual([
+      "Sounds like what plays · ambient",
+      "You rated Portishead 5 stars",
+    ]);
+    expect(byTestId(container, "up-next-note")).toEqual([]);
+  });
+
+  it("explains a suggestion with the terms that counted", async () => {
+    mockBackend();
+    const { container } = render(QueuePanel);
+    expect(byTestId(container, "why-popover")).toEqual([]);
+
+    const [first, second] = byTestId(container, "suggestion");
+    await fireEvent.click(one(first, '[data-testid="why"]'));
+
+    const popovers = byTestId(container, "why-popover");
+    expect(popovers).toHaveLength(1);
+    expect(first.contains(popovers[0])).toBe(true);
+    expect(one(first, '[data-testid="why"]').getAttribute("aria-expanded")).toBe("true");
+    const rows = [...popovers[0].querySelectorAll("li")].map((li) => li.querySelector(".kind")?.textContent);
+    // Tempo added nothing, so it is left out; the negative novelty term is shown.
+    expect(rows).toEqual(["Sounds alike", "Same style", "New to you"]);
+    expect(popovers[0].textContent).toContain("trip-hop, downtempo");
+    expect(popovers[0].textContent).toContain("played yesterday");
+
+    // Another suggestion's why replaces it; clicking again closes it.
+    await fireEvent.click(one(second, '[data-testid="why"]'));
+    const again = byTestId(container, "why-popover");
+    expect(again).toHaveLength(1);
+    expect(second.contains(again[0])).toBe(true);
+    expect([...again[0].querySelectorAll(".kind")].map((k) => k.textContent)).toEqual(["Your taste"]);
+    await fireEvent.click(one(second, '[data-testid="why"]'));
+    expect(byTestId(container, "why-popover")).toEqual([]);
+  });
+
+  it("shows the terms in the interface language", async () => {
+    mockBackend();
+    setLocale("zh-CN");
+    const { container } = render(QueuePanel);
+    await fireEvent.click(byTestId(container, "why")[1]);
+    expect(byTestId(container, "why-popover")[0].textContent).toContain("你的口味");
+  });
+
+  it("sends Not this for the suggestion, then refreshes Up Next", async () => {
+    const calls = mockBackend({ up_next: () => [suggestions[1]] });
+    const { container } = render(QueuePanel);
+
+    await fireEvent.click(byTestId(container, "not-this")[0]);
+
+    await waitFor(() => expect(commands(calls)).toEqual(["feedback", "up_next"]));
+    expect(calls[0].args).toEqual({ track: 7, kind: "not_this" });
+    expect(calls[1].args).toEqual({ count: 8 });
+    // The panel shows what the refresh returned.
+    await waitFor(() =>
+      expect(byTestId(container, "suggestion").map((li) => li.getAttribute("data-track-id"))).toEqual(["8"]),
+    );
+  });
+
+  it("sends More like this and adds a suggestion to the queue with its reason", async () => {
+    const calls = mockBackend({ up_next: () => suggestions });
+    const { container } = render(QueuePanel);
+    const second = byTestId(container, "suggestion")[1];
+
+    await fireEvent.click(one(second, '[data-testid="more-like"]'));
+    await waitFor(() => expect(commands(calls)).toEqual(["feedback", "up_next"]));
+    expect(calls[0].args).toEqual({ track: 8, kind: "more_like_this" });
+
+    await fireEvent.click(within(second).getByRole("button", { name: "Add to queue" }));
+    await waitFor(() => expect(calls).toHaveLength(3));
+    expect(calls[2]).toEqual({ cmd: "enqueue", args: { tracks: [8], reasons: ["You rated Portishead 5 stars"] } });
+  });
+
+  it("lists the queue after the playing track, with its reasons", () => {
+    mockBackend();
+    app.tracks = [...tracks, trackRow(9, { title: "Angel" })];
+    app.player = playerState({
+      track_id: 9,
+      index: 0,
+      queue: [
+        { track_id: 9, reason: null },
+        { track_id: 8, reason: "Picked by you" },
+        { track_id: 7, reason: null },
+      ],
+    });
+    const { container } = render(QueuePanel);
+    const queued = byTestId(container, "queued");
+    expect(queued.map((li) => li.querySelector(".title")?.textContent)).toEqual(["Glory Box", "Teardrop"]);
+    expect(queued[0].textContent).toContain("Picked by you");
+  });
+
+  it("explains an empty Up Next", () => {
+    mockBackend();
+    app.upNext = [];
+    const { container } = render(QueuePanel);
+    expect(byTestId(container, "up-next-note")[0].textContent?.trim()).toBe(
+      "Play something and Segue suggests what comes next.",
+    );
+  });
+});
+
+describe("TrackTable", () => {
+  const tracks = [trackRow(21), trackRow(22), trackRow(23), trackRow(24)];
+  const playArgs = (calls: ReturnType<typeof mockBackend>) => calls.filter((c) => c.cmd === "play_tracks").map((c) => c.args);
+
+  it("renders every row of a short list", () => {
+    mockBackend();
+    const { container } = render(TrackTable, { tracks, label: "Tracks" });
+    const rows = byTestId(container, "track-row");
+    expect(rows.map((r) => r.getAttribute("data-track-id"))).toEqual(["21", "22", "23", "24"]);
+    expect(rows[1].textContent).toContain("Track 22");
+    expect(rows[1].textContent).toContain("3:00");
+  });
+
+  it("with playsAlone, plays only the chosen track", async () => {
+    const calls = mockBackend();
+    const { container } = render(TrackTable, { tracks, label: "Tracks", playsAlone: true });
+    await fireEvent.click(byTestId(container, "play-track")[2]);
+    await waitFor(() => expect(playArgs(calls)).toEqual([{ tracks: [23], start: 0 }]));
+  });
+
+  it("without playsAlone, plays the whole list from the chosen row", async () => {
+    const calls = mockBackend();
+    const { container } = render(TrackTable, { tracks, label: "Album" });
+    await fireEvent.click(byTestId(container, "play-track")[2]);
+    await waitFor(() => expect(playArgs(calls)).toEqual([{ tracks: [21, 22, 23, 24], start: 2 }]));
+  });
+
+  it("plays on double click and on Enter, and selects on click without playing", async () => {
+    const calls = mockBackend();
+    const { container } = render(TrackTable, { tracks, label: "Album" });
+    const rows = byTestId(container, "track-row");
+
+    await fireEvent.click(rows[1]);
+    expect(rows[1].classList.contains("selected")).toBe(true);
+    expect(calls).toEqual([]);
+
+    await fireEvent.dblClick(rows[3]);
+    await fireEvent.keyDown(rows[0], { key: "Enter" });
+    await waitFor(() =>
+      expect(playArgs(calls)).toEqual([
+        { tracks: [21, 22, 23, 24], start: 3 },
+        { tracks: [21, 22, 23, 24], start: 0 },
+      ]),
+    );
+  });
+
+  it("moves the selection with the arrow keys", async () => {
+    mockBackend();
+    const { container } = render(TrackTable, { tracks, label: "Album" });
+    const rows = () => byTestId(container, "track-row");
+    const selected = () => rows().filter((r) => r.classList.contains("selected")).map((r) => r.dataset.trackId);
+
+    await fireEvent.click(rows()[0]);
+    await fireEvent.keyDown(rows()[0], { key: "ArrowDown" });
+    await fireEvent.keyDown(rows()[0], { key: "ArrowDown" });
+    expect(selected()).toEqual(["23"]);
+    await fireEvent.keyDown(rows()[0], { key: "ArrowUp" });
+    expect(selected()).toEqual(["22"]);
+  });
+
+  it("rates a row through the store without selecting it", async () => {
+    const calls = mockBackend({ up_next: () => [] });
+    app.tracks = tracks;
+    const { container } = render(TrackTable, { tracks, label: "Tracks" });
+    const row = byTestId(container, "track-row")[1];
+
+    await fireEvent.click(one(row, '[data-star="3"]'));
+    await waitFor(() => expect(commands(calls)).toEqual(["rate", "up_next"]));
+    expect(calls[0].args).toEqual({ track: 22, stars: 3 });
+    expect(app.byId.get(22)?.rating).toBe(3);
+    expect(row.classList.contains("selected")).toBe(false);
+  });
+
+  it("plays the right row of a long list after scrolling (only rows in view are rendered)", async () => {
+    // jsdom has no layout: the viewport measures 0 px high, so VirtualList renders its
+    // overscan (10 rows) around the scroll position.
+    const calls = mockBackend();
+    const many = Array.from({ length: 200 }, (_, i) => trackRow(1000 + i));
+    const { container } = render(TrackTable, { tracks: many, label: "Tracks" });
+    const ids = () => byTestId(container, "track-row").map((r) => Number(r.dataset.trackId));
+    expect(ids()).toEqual(many.slice(0, 10).map((t) => t.id));
+
+    const viewport = one(container, '[role="list"]');
+    Object.defineProperty(viewport, "scrollTop", { configurable: true, value: 100 * 36 });
+    await fireEvent.scroll(viewport);
+    expect(ids()).toEqual(many.slice(90, 110).map((t) => t.id));
+
+    const row = byTestId(container, "track-row").find((r) => r.dataset.trackId === "1100");
+    if (!row) throw new Error("row 100 not rendered");
+    expect(row.closest<HTMLElement>('[role="listitem"]')?.style.top).toBe(`${100 * 36}px`);
+    await fireEvent.click(one(row, '[data-testid="play-track"]'));
+    await waitFor(() => expect(playArgs(calls)).toHaveLength(1));
+    expect(playArgs(calls)[0]).toEqual({ tracks: many.map((t) => t.id), start: 100 });
+  });
+});
+
+describe("NowPlaying", () => {
+  const tracks = [trackRow(31, { title: "Roygbiv", artist: "Boards of Canada", rating: 2, duration_ms: 150_000 }), trackRow(32)];
+
+  it("shows nothing playing, and plays the library from the play button", async () => {
+    const calls = mockBackend();
+    app.tracks = tracks;
+    const { container } = render(NowPlaying);
+    expect(container.textContent).toContain("Nothing playing");
+    await fireEvent.click(byTestId(container, "play-pause")[0]);
+    await waitFor(() => expect(calls).toEqual([{ cmd: "play_tracks", args: { tracks: [31, 32], start: 0 } }]));
+  });
+
+  it("says why playback is unavailable", () => {
+    mockBackend();
+    app.player = playerState({ unavailable: "no audio device" });
+    const { container } = render(NowPlaying);
+    expect(container.textContent).toContain("Playback is unavailable: no audio device");
+  });
+
+  it("shows the playing track and its position, pauses, skips, seeks and rates", async () => {
+    const calls = mockBackend({ up_next: () => [] });
+    app.tracks = tracks;
+    app.player = playerState({ track_id: 31, playing: true });
+    app.position = 65_000;
+    const { container } = render(NowPlaying);
+
+    expect(byTestId(container, "now-title")[0].textContent).toBe("Roygbiv");
+    expect(byTestId(container, "position")[0].textContent).toBe("1:05");
+    expect(container.textContent).toContain("2:30");
+    expect(byTestId(container, "play-pause")[0].getAttribute("aria-label")).toBe("Pause");
+
+    await fireEvent.click(byTestId(container, "play-pause")[0]);
+    await fireEvent.click(byTestId(container, "next")[0]);
+    await fireEvent.keyDown(one(container, '[role="slider"]'), { key: "ArrowRight" });
+    await waitFor(() => expect(calls).toHaveLength(3));
+    expect(calls).toEqual([
+      { cmd: "set_paused", args: { paused: true } },
+      { cmd: "next_track", args: {} },
+      { cmd: "seek", args: { positionMs: 70_000 } },
+    ]);
+
+    await fireEvent.click(one(container, '[data-star="5"]'));
+    await waitFor(() => expect(commands(calls).slice(3)).toEqual(["rate", "up_next"]));
+    expect(calls[3].args).toEqual({ track: 31, stars: 5 });
+    await waitFor(() => expect(one(container, '[data-testid="stars"]').dataset.rating).toBe("5"));
+  });
+
+  it("follows the position as the store updates", async () => {
+    mockBackend();
+    app.tracks = tracks;
+    app.player = playerState({ track_id: 31, playing: true });
+    const { container } = render(NowPlaying);
+    expect(byTestId(container, "position")[0].textContent).toBe("0:00");
+    app.position = 125_000;
+    await waitFor(() => expect(byTestId(container, "position")[0].textContent).toBe("2:05"));
+  });
+});

@@ -1,0 +1,224 @@
+import { emit } from "@tauri-apps/api/event";
+import { clearMocks } from "@tauri-apps/api/mocks";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { EVENTS } from "../api";
+import { commands, mockBackend, playerState, resetApp, suggestion, term, trackRow } from "../testing/fixtures";
+import { app } from "./store.svelte";
+
+beforeEach(resetApp);
+afterEach(() => clearMocks());
+
+describe("app.rate", () => {
+  it("sends the rating, updates that row and asks for new suggestions", async () => {
+    const next = [suggestion(3, "Sounds like Track 2", [term("sound", 0.4)])];
+    const calls = mockBackend({ up_next: () => next });
+    app.tracks = [trackRow(1, { rating: 5 }), trackRow(2, { rating: 1 }), trackRow(3)];
+
+    await app.rate(2, 3);
+
+    expect(commands(calls)).toEqual(["rate", "up_next"]);
+    expect(calls[0].args).toEqual({ track: 2, stars: 3 });
+    expect(calls[1].args).toEqual({ count: 8 });
+    expect(app.tracks.map((t) => t.rating)).toEqual([5, 3, null]);
+    expect(app.byId.get(2)?.rating).toBe(3);
+    expect(app.upNext).toEqual(next);
+    expect(app.error).toBeNull();
+  });
+
+  it("clears a rating with null", async () => {
+    const calls = mockBackend({ up_next: () => [] });
+    app.tracks = [trackRow(1, { rating: 4 })];
+
+    await app.rate(1, null);
+
+    expect(calls[0]).toEqual({ cmd: "rate", args: { track: 1, stars: null } });
+    expect(app.tracks[0].rating).toBeNull();
+  });
+
+  it("keeps the old rating and shows the error when the command fails", async () => {
+    const calls = mockBackend({
+      rate: () => {
+        throw { kind: "not_found", message: "No track 2" };
+      },
+    });
+    app.tracks = [trackRow(2, { rating: 1 })];
+
+    await app.rate(2, 3);
+
+    expect(commands(calls)).toEqual(["rate"]);
+    expect(app.tracks[0].rating).toBe(1);
+    expect(app.error).toBe("No track 2");
+  });
+});
+
+describe("app.feedback", () => {
+  it("sends the feedback, then refreshes Up Next", async () => {
+    const calls = mockBackend({ up_next: () => [suggestion(9, "Fresh")] });
+    await app.feedback(4, "more_like_this");
+    expect(calls).toEqual([
+      { cmd: "feedback", args: { track: 4, kind: "more_like_this" } },
+      { cmd: "up_next", args: { count: 8 } },
+    ]);
+    expect(app.upNext.map((s) => s.track_id)).toEqual([9]);
+  });
+});
+
+describe("app.refreshUpNext", () => {
+  it("empties Up Next and keeps the reason when suggestions fail", async () => {
+    app.upNext = [suggestion(1, "old")];
+    mockBackend({
+      up_next: () => {
+        throw { kind: "unavailable", message: "No analysis yet" };
+      },
+    });
+    await app.refreshUpNext();
+    expect(app.upNext).toEqual([]);
+    expect(app.upNextProblem).toBe("No analysis yet");
+  });
+});
+
+describe("app.play", () => {
+  const list = [trackRow(10), trackRow(11), trackRow(12), trackRow(13), trackRow(14)];
+
+  it("plays the list from the chosen index", async () => {
+    const calls = mockBackend();
+    await app.play(list, 2);
+    expect(calls).toEqual([{ cmd: "play_tracks", args: { tracks: [10, 11, 12, 13, 14], start: 2 } }]);
+  });
+
+  it("with shuffle on, starts with the chosen track and shuffles the rest", async () => {
+    const calls = mockBackend();
+    app.shuffle = true;
+    const random = vi.spyOn(Math, "random").mockReturnValue(0);
+    try {
+      await app.play(list, 2);
+    } finally {
+      random.mockRestore();
+    }
+    const { tracks, start } = calls[0].args as { tracks: number[]; start: number };
+    expect(start).toBe(0);
+    expect(tracks[0]).toBe(12);
+    expect([...tracks].sort()).toEqual([10, 11, 12, 13, 14]);
+    // random() = 0 rotates the others: the order did change.
+    expect(tracks).toEqual([12, 11, 13, 14, 10]);
+  });
+
+  it("shows a failure to play as the error", async () => {
+    mockBackend({
+      play_tracks: () => {
+        throw "decoder crashed";
+      },
+    });
+    await app.play(list, 0);
+    expect(app.error).toBe("decoder crashed");
+  });
+});
+
+describe("app.togglePlay", () => {
+  it("starts the library when nothing plays, pauses what plays", async () => {
+    const calls = mockBackend();
+    app.tracks = [trackRow(1), trackRow(2)];
+    await app.togglePlay();
+    expect(calls.at(-1)).toEqual({ cmd: "play_tracks", args: { tracks: [1, 2], start: 0 } });
+
+    app.player = playerState({ track_id: 1, playing: true });
+    await app.togglePlay();
+    expect(calls.at(-1)).toEqual({ cmd: "set_paused", args: { paused: true } });
+
+    app.player = playerState({ track_id: 1, playing: false });
+    await app.togglePlay();
+    expect(calls.at(-1)).toEqual({ cmd: "set_paused", args: { paused: false } });
+  });
+});
+
+describe("app.setVolume and app.seekBy", () => {
+  it("clamps the volume and seeks relative to the position, never below 0", async () => {
+    const calls = mockBackend();
+    await app.setVolume(1.5);
+    await app.setVolume(-0.2);
+    app.position = 3_000;
+    await app.seekBy(5_000);
+    await app.seekBy(-5_000);
+    expect(calls).toEqual([
+      { cmd: "set_volume", args: { volume: 1 } },
+      { cmd: "set_volume", args: { volume: 0 } },
+      { cmd: "seek", args: { positionMs: 8_000 } },
+      { cmd: "seek", args: { positionMs: 0 } },
+    ]);
+  });
+});
+
+describe("app.start", () => {
+  const tracks = [trackRow(1), trackRow(2), trackRow(3)];
+
+  function backend() {
+    return mockBackend({
+      player_state: () => playerState({ volume: 0.5 }),
+      analysis_status: () => ({ running: false, paused: false, total: 3, done: 3, failed: 0, provider: "CPU", message: null }),
+      get_settings: () => {
+        throw { kind: "internal", message: "no settings file" };
+      },
+      library_stats: () => ({ tracks: 3 }),
+      track_rows: () => tracks,
+      tag_facets: () => [],
+      up_next: () => [suggestion(3, "Fits")],
+      track_analysis: ({ track }) => ({ dsp: { waveform: [Number(track), 2, 3] } }),
+    });
+  }
+
+  it("loads the library, the player and Up Next", async () => {
+    const calls = backend();
+    await app.start();
+    expect(new Set(commands(calls))).toEqual(
+      new Set(["player_state", "analysis_status", "get_settings", "library_stats", "track_rows", "tag_facets", "up_next"]),
+    );
+    expect(app.tracks).toEqual(tracks);
+    expect(app.player.volume).toBe(0.5);
+    expect(app.analysis.provider).toBe("CPU");
+    // A missing settings file is not an error the window shows.
+    expect(app.settings).toBeNull();
+    expect(app.error).toBeNull();
+    expect(app.upNext.map((s) => s.track_id)).toEqual([3]);
+  });
+
+  it("follows the player's events: state, position, waveform and Up Next", async () => {
+    const calls = backend();
+    await app.start();
+    calls.length = 0;
+
+    const state = playerState({ track_id: 2, playing: true, position_ms: 1_000, queue: [{ track_id: 2, reason: null }], index: 0 });
+    await emit(EVENTS.playerState, state);
+    await vi.waitFor(() => expect(app.waveform).toEqual([2, 2, 3]));
+    expect(app.player).toEqual(state);
+    expect(app.current?.id).toBe(2);
+    expect(app.position).toBe(1_000);
+    expect(calls).toContainEqual({ cmd: "track_analysis", args: { track: 2 } });
+    expect(commands(calls)).toContain("up_next");
+
+    await emit(EVENTS.playerPosition, [2, 4_250]);
+    expect(app.position).toBe(4_250);
+    // A late position for another track is ignored.
+    await emit(EVENTS.playerPosition, [1, 99_000]);
+    expect(app.position).toBe(4_250);
+
+    // The same track and queue again (a pause): no new waveform or suggestions.
+    calls.length = 0;
+    await emit(EVENTS.playerState, { ...state, playing: false });
+    expect(app.player.playing).toBe(false);
+    expect(calls).toEqual([]);
+  });
+
+  it("reloads the library when the history changes and shows a failed scan", async () => {
+    const calls = backend();
+    await app.start();
+    calls.length = 0;
+
+    await emit(EVENTS.historyChanged, null);
+    await vi.waitFor(() => expect(commands(calls)).toEqual(expect.arrayContaining(["library_stats", "track_rows"])));
+
+    app.scan = { phase: "reading", files_found: 2, files_to_read: 2, files_read: 1, files_failed: 0 };
+    await emit(EVENTS.scanFailed, { kind: "io", message: "Folder gone" });
+    expect(app.scan).toBeNull();
+    expect(app.error).toBe("Folder gone");
+  });
+});

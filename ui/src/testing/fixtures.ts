@@ -1,0 +1,104 @@
+// Helpers for the unit tests (imported by `*.test.ts` only, never by the app): track rows,
+// suggestions and a mocked Rust side that records every command the UI sends.
+import { mockIPC } from "@tauri-apps/api/mocks";
+import type { PlayerState, Suggestion, TrackRow } from "../api";
+import type { ScoreTerm } from "../bindings/ScoreTerm";
+import { app } from "../lib/store.svelte";
+
+export function trackRow(id: number, fields: Partial<TrackRow> = {}): TrackRow {
+  return {
+    id,
+    title: `Track ${id}`,
+    artist: `Artist ${id}`,
+    album: `Album ${id}`,
+    album_artist: null,
+    disc_number: null,
+    track_number: id,
+    year: null,
+    genre: null,
+    duration_ms: 180_000,
+    cover_id: null,
+    rating: null,
+    play_count: 0,
+    format: "FLAC",
+    ...fields,
+  };
+}
+
+export function term(kind: ScoreTerm["kind"], contribution: number, detail = ""): ScoreTerm {
+  return { kind, value: contribution, contribution, lift: contribution, detail };
+}
+
+export function suggestion(trackId: number, reason: string, terms: ScoreTerm[] = []): Suggestion {
+  return { track_id: trackId, score: 1, reason, terms };
+}
+
+export function playerState(fields: Partial<PlayerState> = {}): PlayerState {
+  return {
+    track_id: null,
+    position_ms: 0,
+    playing: false,
+    volume: 1,
+    queue: [],
+    index: null,
+    unavailable: null,
+    error: null,
+    device: null,
+    ...fields,
+  };
+}
+
+export interface IpcCall {
+  cmd: string;
+  args: Record<string, unknown>;
+}
+
+type Responder = (args: Record<string, unknown>) => unknown;
+
+/**
+ * Stands in for the Rust side: each command answers with its responder's value (a responder
+ * that throws makes the command reject), unknown commands answer null. Events are mocked
+ * too, so `listen` works and `emit` reaches the listeners. Returns the list of calls made.
+ */
+export function mockBackend(responders: Record<string, Responder> = {}): IpcCall[] {
+  const calls: IpcCall[] = [];
+  mockIPC(
+    (cmd, payload) => {
+      const args = (payload ?? {}) as Record<string, unknown>;
+      calls.push({ cmd, args });
+      const respond = responders[cmd];
+      return respond ? respond(args) : null;
+    },
+    { shouldMockEvents: true },
+  );
+  return calls;
+}
+
+/** The commands sent, in order, without their arguments. */
+export const commands = (calls: readonly IpcCall[]) => calls.map((c) => c.cmd);
+
+/** Puts the shared store back to a fresh window's state. */
+export function resetApp() {
+  app.tracks = [];
+  app.stats = null;
+  app.facets = [];
+  app.player = playerState();
+  app.position = 0;
+  app.upNext = [];
+  app.upNextProblem = null;
+  app.settings = null;
+  app.error = null;
+  app.shuffle = false;
+  app.waveform = [];
+  app.query = "";
+  app.analysis = { running: false, paused: false, total: 0, done: 0, failed: 0, provider: null, message: null };
+}
+
+/** jsdom has no layout and no ResizeObserver, which `bind:clientHeight` needs: a no-op one. */
+export function stubResizeObserver() {
+  globalThis.ResizeObserver ??= class {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  };
+}
