@@ -39,6 +39,12 @@ def text(element):
     return (element.get_attribute("textContent") or "").strip()
 
 
+def suggestion_ids(driver):
+    """The Up Next suggestions' track ids, read in one go (the list re-renders as it updates)."""
+    return driver.execute_script(
+        "return [...document.querySelectorAll('[data-testid=suggestion]')].map(e => e.dataset.trackId)")
+
+
 def nav(driver, kind):
     css(driver, f"[data-nav={kind}]")[0].click()
 
@@ -184,23 +190,24 @@ def test_rating_a_track_changes_up_next_and_reasons_are_shown(app):
     assert len(popover[0].find_elements(By.TAG_NAME, "li")) >= 3
     css(app, "[data-testid=why]")[0].click()
 
-    before = [s.get_attribute("data-track-id") for s in css(app, "[data-testid=suggestion]")]
+    before = suggestion_ids(app)
     top = before[0]
     # Rate the top suggestion one star in the track table: it should fall out of first place.
     nav(app, "tracks")
-    row = next(r for r in css(app, "[data-testid=track-row]") if r.get_attribute("data-track-id") == top)
+    row = css(app, f"[data-testid=track-row][data-track-id='{top}']")[0]
     row.find_element(By.CSS_SELECTOR, "[data-star='1']").click()
-    wait_for(app, lambda d: [s.get_attribute("data-track-id") for s in css(d, "[data-testid=suggestion]")] != before,
+    wait_for(app, lambda d: suggestion_ids(d) != before,
              timeout=15, message="Up Next did not change after rating")
-    after = [s.get_attribute("data-track-id") for s in css(app, "[data-testid=suggestion]")]
+    after = suggestion_ids(app)
     assert after[0] != top, (before, after)
-    row = next(r for r in css(app, "[data-testid=track-row]") if r.get_attribute("data-track-id") == top)
-    assert row.find_element(By.CSS_SELECTOR, "[data-testid=stars]").get_attribute("data-rating") == "1"
+    wait_for(app, lambda d: d.execute_script(
+        f"return document.querySelector(\"[data-testid=track-row][data-track-id='{top}'] [data-testid=stars]\")"
+        ".dataset.rating") == "1", timeout=5, message="the row does not show the new rating")
 
     # "Not this" removes a suggestion.
     victim = after[0]
     css(app, "[data-testid=not-this]")[0].click()
-    wait_for(app, lambda d: victim not in [s.get_attribute("data-track-id") for s in css(d, "[data-testid=suggestion]")],
+    wait_for(app, lambda d: victim not in suggestion_ids(d),
              timeout=15, message="'not this' did not remove the suggestion")
 
 
