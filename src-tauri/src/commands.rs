@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use segue_core::{
     AnalysisStatus, AppSettings, FeedbackKind, FileIssue, HistoryEntry, LibraryStats, PlayerState,
-    Suggestion, TagFacet, TrackAnalysis, TrackId, TrackRow, UiError,
+    ReasonPart, Suggestion, TagFacet, TrackAnalysis, TrackId, TrackRow, UiError,
 };
 use segue_service::ServiceError;
 use segue_service::suggest::SuggestRequest;
@@ -144,18 +144,18 @@ pub fn play_tracks(
     Ok(())
 }
 
-/// Adds tracks to the end of the queue, with the reasons they were suggested (if they were).
+/// Adds tracks to the end of the queue, with why they were suggested (if they were).
 #[tauri::command]
 pub fn enqueue(
     app: AppHandle,
     state: State<'_, AppState>,
     tracks: Vec<TrackId>,
-    reasons: Vec<String>,
+    why: Vec<Vec<ReasonPart>>,
 ) -> Reply<()> {
     let service = &state.service;
     state
         .player
-        .with(|p| p.enqueue(service, &tracks, &reasons))
+        .with(|p| p.enqueue(service, &tracks, &why))
         .map_err(ui)?;
     state.player.refresh(&app, |_| {});
     Ok(())

@@ -226,6 +226,10 @@ def test_the_main_views_render(app):
     shot(app, "albums")
     css(app, "[data-testid=album]")[0].click()
     wait_for(app, lambda d: css(d, "[data-testid=track-row]"), message="album page has no tracks")
+    # Play the album: the Now Playing bar shows its cover and the waveform.
+    css(app, "[data-testid=play-album]")[0].click()
+    wait_for(app, lambda d: css(d, "[data-testid=now-title]"), message="the album did not play")
+    time.sleep(1.5)
     shot(app, "album")
     nav(app, "artists")
     wait_for(app, lambda d: len(css(d, "[data-testid=artist]")) >= 2, message="no artists")
@@ -242,6 +246,16 @@ def test_the_main_views_render(app):
     Select(css(app, "[data-testid=language]")[0]).select_by_value("zh-CN")
     wait_for(app, lambda d: "设置" in text(d.find_element(By.TAG_NAME, "h1")), message="no zh-CN text")
     nav(app, "tracks")
+    wait_for(app, lambda d: any("、" in text(r) or "：" in text(r) for r in css(d, "[data-testid=reason]")),
+             message="the reasons are not in Chinese")
     shot(app, "tracks-zh-CN")
     nav(app, "settings")
     Select(css(app, "[data-testid=language]")[0]).select_by_value("en")
+    # The dark theme.
+    Select(css(app, "[data-testid=theme]")[0]).select_by_value("dark")
+    wait_for(app, lambda d: d.execute_script("return getComputedStyle(document.body).backgroundColor") == "rgb(18, 17, 24)",
+             message="the dark theme did not apply")
+    nav(app, "albums")
+    shot(app, "albums-dark")
+    nav(app, "settings")
+    Select(css(app, "[data-testid=theme]")[0]).select_by_value("system")

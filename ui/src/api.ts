@@ -10,6 +10,7 @@ import type { FileIssue } from "./bindings/FileIssue";
 import type { HistoryEntry } from "./bindings/HistoryEntry";
 import type { LibraryStats } from "./bindings/LibraryStats";
 import type { PlayerState } from "./bindings/PlayerState";
+import type { ReasonPart } from "./bindings/ReasonPart";
 import type { ScanProgress } from "./bindings/ScanProgress";
 import type { ScanReport } from "./bindings/ScanReport";
 import type { Suggestion } from "./bindings/Suggestion";
@@ -27,6 +28,7 @@ export type {
   HistoryEntry,
   LibraryStats,
   PlayerState,
+  ReasonPart,
   ScanProgress,
   ScanReport,
   Suggestion,
@@ -74,8 +76,9 @@ export const analysisProvider = () => invoke<string>("analysis_provider");
 export const playerState = () => invoke<PlayerState>("player_state");
 export const playTracks = (tracks: number[], start: number) =>
   invoke<void>("play_tracks", { tracks, start });
-export const enqueue = (tracks: number[], reasons: string[] = []) =>
-  invoke<void>("enqueue", { tracks, reasons });
+/** `why`: for each track, why it was suggested (empty when the user chose it). */
+export const enqueue = (tracks: number[], why: ReasonPart[][] = []) =>
+  invoke<void>("enqueue", { tracks, why });
 export const setPaused = (paused: boolean) => invoke<void>("set_paused", { paused });
 export const seek = (positionMs: number) =>
   invoke<void>("seek", { positionMs: Math.max(0, Math.round(positionMs)) });

@@ -2,8 +2,10 @@ import { mount } from "svelte";
 import App from "./components/App.svelte";
 import { setLocale, type Locale } from "./lib/i18n.svelte";
 import { app } from "./lib/store.svelte";
+import { applyTheme } from "./lib/theme";
 import "./style.css";
 
+applyTheme(localStorage.getItem("segue.theme"));
 const saved = localStorage.getItem("segue.locale");
 if (saved === "en" || saved === "zh-CN") setLocale(saved as Locale);
 

@@ -86,13 +86,14 @@ pub struct HistoryEntry {
     pub full_listen: bool,
 }
 
-/// One entry of the play queue; `reason` is set for tracks that autoplay suggested.
+/// One entry of the play queue; `why` says why a suggested track was queued (empty for the
+/// tracks the user chose).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct QueueEntry {
     #[ts(type = "number")]
     pub track_id: TrackId,
-    pub reason: Option<String>,
+    pub why: Vec<crate::ReasonPart>,
 }
 
 /// Everything the Now Playing bar and the queue panel show.
@@ -155,6 +156,8 @@ pub struct AppSettings {
     pub artist_gap: u32,
     /// No album again within this many tracks.
     pub album_gap: u32,
+    /// The first-run welcome was answered (kept the demo, or added a folder).
+    pub welcomed: bool,
 }
 
 /// Background analysis as the app shows it.

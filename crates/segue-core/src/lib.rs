@@ -19,7 +19,10 @@ pub use app::{
     PlayOutcome, PlayerState, QueueEntry, TagFacet, TrackRow,
 };
 pub use scan::{FileIssue, IssueKind, ScanPhase, ScanProgress, ScanReport};
-pub use suggest::{FeedbackKind, RANKED_TERMS, RankingModel, ScoreTerm, Suggestion, TermKind};
+pub use suggest::{
+    Detail, FeedbackKind, KeyJoin, RANKED_TERMS, RankingModel, ReasonPart, ScoreTerm, Suggestion,
+    TermKind, english_reason,
+};
 pub use track::{
     AudioProperties, Codec, Container, LibraryStats, ReplayGain, Track, TrackId, TrackTags,
 };

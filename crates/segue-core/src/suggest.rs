@@ -41,8 +41,176 @@ pub struct ScoreTerm {
     /// The contribution minus this term's average over every candidate: how much it lifted
     /// this track above the others (a term equal for all tracks ranks nothing).
     pub lift: f32,
-    /// What it is about, in words ("ambient, chillout", "92 → 90 BPM", "you rated Dawn 5 stars").
+    /// What it is about, in English words ("92 → 90 BPM", "you rated Dawn 5 stars"):
+    /// `about` in English, for the command line.
     pub detail: String,
+    /// What it is about, as a message the UI says in the user's language.
+    pub about: Detail,
+}
+
+/// Which way a key joins the track before (Camelot wheel).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum KeyJoin {
+    Same,
+    Neighbouring,
+    Other,
+}
+
+/// What a score term is about: a message id and its values, so that every language can say
+/// it. [`Detail::english`] is the English text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "id", rename_all = "snake_case")]
+#[ts(export)]
+pub enum Detail {
+    Nothing,
+    SoundsLike {
+        track: String,
+    },
+    CloseTo {
+        track: String,
+        tags: Vec<String>,
+    },
+    StylesUnlike {
+        track: String,
+    },
+    /// Radio from an artist or album.
+    InTheVeinOf {
+        name: String,
+    },
+    TagRadio {
+        tag: String,
+    },
+    Tempo {
+        from_bpm: u32,
+        to_bpm: u32,
+    },
+    Key {
+        join: KeyJoin,
+    },
+    SimilarEnergy,
+    FitsSession,
+    /// `track` is `None` when the rating is the suggested track's own.
+    Rated {
+        track: Option<String>,
+        stars: u8,
+    },
+    Liked {
+        track: Option<String>,
+    },
+    AskedMoreLike {
+        track: Option<String>,
+    },
+    UnlikeDisliked {
+        track: Option<String>,
+    },
+    UnlikeTurnedDown {
+        track: Option<String>,
+    },
+    LikePlayedThrough {
+        track: String,
+    },
+    PlayedThrough {
+        times: u32,
+    },
+    UnlikeSkipped {
+        track: String,
+    },
+    OftenSkipped,
+    NotPlayedYet,
+    NotPlayedLately,
+    NotPlayedFor {
+        days: u32,
+    },
+    SomethingDifferent {
+        tags: Vec<String>,
+    },
+}
+
+impl Detail {
+    /// The message in English.
+    pub fn english(&self) -> String {
+        let it = |t: &Option<String>| t.clone().unwrap_or_else(|| "it".into());
+        match self {
+            Detail::Nothing => String::new(),
+            Detail::SoundsLike { track } => format!("sounds like {track}"),
+            Detail::CloseTo { track, tags } => format!("close to {track}: {}", tags.join(", ")),
+            Detail::StylesUnlike { track } => format!("styles unlike {track}"),
+            Detail::InTheVeinOf { name } => format!("in the vein of {name}"),
+            Detail::TagRadio { tag } => format!("{tag} radio"),
+            Detail::Tempo { from_bpm, to_bpm } => format!("{from_bpm} → {to_bpm} BPM"),
+            Detail::Key { join } => match join {
+                KeyJoin::Same => "same key",
+                KeyJoin::Neighbouring => "neighbouring key",
+                KeyJoin::Other => "another key",
+            }
+            .into(),
+            Detail::SimilarEnergy => "similar energy".into(),
+            Detail::FitsSession => "fits this session".into(),
+            Detail::Rated { track, stars } => {
+                format!(
+                    "you rated {} {stars} star{}",
+                    it(track),
+                    plural(u32::from(*stars))
+                )
+            }
+            Detail::Liked { track } => format!("you liked {}", it(track)),
+            Detail::AskedMoreLike { track } => format!("you asked for more like {}", it(track)),
+            Detail::UnlikeDisliked { track } => format!("unlike {}, which you disliked", it(track)),
+            Detail::UnlikeTurnedDown { track } => {
+                format!("unlike {}, which you turned down", it(track))
+            }
+            Detail::LikePlayedThrough { track } => format!("like {track}, which you play through"),
+            Detail::PlayedThrough { times } => {
+                format!("you played it through {times} time{}", plural(*times))
+            }
+            Detail::UnlikeSkipped { track } => format!("unlike {track}, which you skip"),
+            Detail::OftenSkipped => "you often skip it".into(),
+            Detail::NotPlayedYet => "not played yet".into(),
+            Detail::NotPlayedLately => "not played lately".into(),
+            Detail::NotPlayedFor { days } => format!("not played for {days} days"),
+            Detail::SomethingDifferent { tags } if tags.is_empty() => "something different".into(),
+            Detail::SomethingDifferent { tags } => {
+                format!("something different: {}", tags.join(", "))
+            }
+        }
+    }
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// One part of a reason line: messages said together (", "), after "smooth join:" when the
+/// part is about how the track joins the one before. Parts are joined with "; ".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ReasonPart {
+    pub smooth_join: bool,
+    pub details: Vec<Detail>,
+}
+
+/// The reason line in English, from its parts (first letter capitalised).
+pub fn english_reason(parts: &[ReasonPart]) -> String {
+    let line = parts
+        .iter()
+        .map(|p| {
+            let said: Vec<String> = p.details.iter().map(Detail::english).collect();
+            let said = said.join(", ");
+            if p.smooth_join {
+                format!("smooth join: {said}")
+            } else {
+                said
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut chars = line.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => line,
+    }
 }
 
 /// A track suggested to play next.
@@ -52,8 +220,10 @@ pub struct Suggestion {
     #[ts(type = "number")]
     pub track_id: TrackId,
     pub score: f32,
-    /// One line built from the terms that ranked it highest.
+    /// One line built from the terms that ranked it highest (English; `why` in parts).
     pub reason: String,
+    /// The reason line in parts, for the UI to say in the user's language.
+    pub why: Vec<ReasonPart>,
     /// Every term, largest lift first.
     pub terms: Vec<ScoreTerm>,
 }
@@ -114,4 +284,47 @@ pub const RANKED_TERMS: [TermKind; 9] = [
 /// must not reorder rows. Errors are messages for the log (the caller falls back).
 pub trait RankingModel {
     fn rank(&mut self, terms: &[f32], exploration: f32, user: &[f32]) -> Result<Vec<f32>, String>;
+}
+
+#[cfg(test)]
+mod reason_tests {
+    use super::*;
+
+    #[test]
+    fn the_english_line_joins_parts_and_capitalises() {
+        let parts = [
+            ReasonPart {
+                smooth_join: true,
+                details: vec![
+                    Detail::Tempo {
+                        from_bpm: 92,
+                        to_bpm: 90,
+                    },
+                    Detail::Key {
+                        join: KeyJoin::Same,
+                    },
+                ],
+            },
+            ReasonPart {
+                smooth_join: false,
+                details: vec![Detail::Rated {
+                    track: Some("Dawn".into()),
+                    stars: 1,
+                }],
+            },
+        ];
+        assert_eq!(
+            english_reason(&parts),
+            "Smooth join: 92 → 90 BPM, same key; you rated Dawn 1 star"
+        );
+        assert_eq!(
+            Detail::PlayedThrough { times: 2 }.english(),
+            "you played it through 2 times"
+        );
+        assert_eq!(
+            Detail::SomethingDifferent { tags: vec![] }.english(),
+            "something different"
+        );
+        assert_eq!(english_reason(&[]), "");
+    }
 }

@@ -23,7 +23,9 @@ mod taste;
 
 use std::collections::HashMap;
 
-use segue_core::{KeyMode, RANKED_TERMS, RankingModel, ScoreTerm, Suggestion, TermKind, TrackId};
+use segue_core::{
+    Detail, KeyJoin, KeyMode, RANKED_TERMS, RankingModel, ScoreTerm, Suggestion, TermKind, TrackId,
+};
 
 pub use taste::{Signal, SignalSource, Taste};
 
@@ -637,10 +639,12 @@ fn pick(
         taken[k] = true;
         let s = &scored[k];
         let terms = describe(library, anchor, taste, means, s);
+        let why = reason::write(&terms);
         picked.push(Suggestion {
             track_id: library.tracks[s.index].id,
             score: adjusted,
-            reason: reason::write(&terms),
+            reason: segue_core::english_reason(&why),
+            why,
             terms,
         });
         sequence.push(s.index);
@@ -675,16 +679,16 @@ struct Anchor {
     index: Option<usize>,
     /// For artist, album and tag radio: a target in tag space, and its label.
     style: Option<Vec<f32>>,
-    label: String,
+    label: Detail,
 }
 
 fn anchor(library: &Library, context: &Context) -> Anchor {
     let none = Anchor {
         index: None,
         style: None,
-        label: String::new(),
+        label: Detail::Nothing,
     };
-    let centroid = |members: Vec<usize>, label: String| -> Anchor {
+    let centroid = |members: Vec<usize>, label: Detail| -> Anchor {
         if members.is_empty() {
             return Anchor {
                 index: None,
@@ -714,7 +718,7 @@ fn anchor(library: &Library, context: &Context) -> Anchor {
             (0..library.len())
                 .filter(|&i| library.tracks[i].artist.eq_ignore_ascii_case(name))
                 .collect(),
-            format!("in the vein of {name}"),
+            Detail::InTheVeinOf { name: name.clone() },
         ),
         Some(Seed::Album(name)) => centroid(
             (0..library.len())
@@ -725,7 +729,7 @@ fn anchor(library: &Library, context: &Context) -> Anchor {
                         .is_some_and(|a| a.eq_ignore_ascii_case(name))
                 })
                 .collect(),
-            format!("in the vein of {name}"),
+            Detail::InTheVeinOf { name: name.clone() },
         ),
         Some(Seed::Tag(tag)) => {
             let columns: Vec<usize> = library
@@ -748,7 +752,7 @@ fn anchor(library: &Library, context: &Context) -> Anchor {
             let mut order: Vec<usize> = (0..library.len()).collect();
             order.sort_by(|&a, &b| strength(b).total_cmp(&strength(a)));
             order.truncate((library.len() / 10).max(3));
-            centroid(order, format!("{tag} radio"))
+            centroid(order, Detail::TagRadio { tag: tag.clone() })
         }
         None => {
             // After an early skip, follow the last track the user listened to instead: the
@@ -818,39 +822,52 @@ fn describe(
         .map(|&(kind, contribution)| {
             let lift = contribution - means.get(&kind).copied().unwrap_or(0.0);
             let other = anchor.index.map(|a| &library.tracks[a]);
-            let detail = match (kind, other) {
-                (TermKind::Sound, Some(o)) => format!("sounds like {}", o.title),
+            let about = match (kind, other) {
+                (TermKind::Sound, Some(o)) => Detail::SoundsLike {
+                    track: o.title.clone(),
+                },
                 (TermKind::Tags, Some(o)) => {
                     let shared = anchor
                         .index
                         .map(|a| library.shared_tags(i, a, 2))
                         .unwrap_or_default();
                     if shared.is_empty() {
-                        format!("styles unlike {}", o.title)
+                        Detail::StylesUnlike {
+                            track: o.title.clone(),
+                        }
                     } else {
-                        format!("close to {}: {}", o.title, shared.join(", "))
+                        Detail::CloseTo {
+                            track: o.title.clone(),
+                            tags: shared.into_iter().map(str::to_owned).collect(),
+                        }
                     }
                 }
                 (TermKind::Tags, None) => anchor.label.clone(),
-                (TermKind::Tempo, Some(o)) => format!("{:.0} → {:.0} BPM", o.bpm, track.bpm),
-                (TermKind::Key, Some(o)) => key_match(o, track).1.to_string(),
-                (TermKind::Energy, _) => "similar energy".into(),
-                (TermKind::Session, _) => "fits this session".into(),
+                (TermKind::Tempo, Some(o)) => Detail::Tempo {
+                    from_bpm: o.bpm.round().max(0.0) as u32,
+                    to_bpm: track.bpm.round().max(0.0) as u32,
+                },
+                (TermKind::Key, Some(o)) => Detail::Key {
+                    join: key_match(o, track).1,
+                },
+                (TermKind::Energy, _) => Detail::SimilarEnergy,
+                (TermKind::Session, _) => Detail::FitsSession,
                 (TermKind::Taste, _) => taste.describe(library, i),
                 (TermKind::Novelty, _) => match s.novelty_days {
-                    None if !s.heard_before => "not played yet".into(),
-                    None => "not played lately".into(),
-                    Some(days) => format!("not played for {days:.0} days"),
+                    None if !s.heard_before => Detail::NotPlayedYet,
+                    None => Detail::NotPlayedLately,
+                    Some(days) => Detail::NotPlayedFor {
+                        days: days.round().max(0.0) as u32,
+                    },
                 },
-                (TermKind::Explore, _) => {
-                    let tags = library.top_tags(track.id, 2);
-                    if tags.is_empty() {
-                        "something different".into()
-                    } else {
-                        format!("something different: {}", tags.join(", "))
-                    }
-                }
-                _ => String::new(),
+                (TermKind::Explore, _) => Detail::SomethingDifferent {
+                    tags: library
+                        .top_tags(track.id, 2)
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect(),
+                },
+                _ => Detail::Nothing,
             };
             ScoreTerm {
                 kind,
@@ -860,7 +877,8 @@ fn describe(
                     .map_or(0.0, |slot| s.values[slot]),
                 contribution,
                 lift,
-                detail,
+                detail: about.english(),
+                about,
             }
         })
         .collect();
@@ -889,7 +907,7 @@ fn tempo_match_log(from: f32, to: f32) -> f32 {
 }
 
 /// Camelot compatibility: 1 for the same key, 0.7 for a neighbour or the relative key.
-fn key_match(from: &TrackProfile, to: &TrackProfile) -> (f32, &'static str) {
+fn key_match(from: &TrackProfile, to: &TrackProfile) -> (f32, KeyJoin) {
     let (a, b) = (
         (segue_core::camelot_number(from.key, from.mode), from.mode),
         (segue_core::camelot_number(to.key, to.mode), to.mode),
@@ -897,11 +915,11 @@ fn key_match(from: &TrackProfile, to: &TrackProfile) -> (f32, &'static str) {
     let step = (i32::from(a.0) - i32::from(b.0)).rem_euclid(12);
     let step = step.min(12 - step);
     if a == b {
-        (1.0, "same key")
+        (1.0, KeyJoin::Same)
     } else if (step == 0 && a.1 != b.1) || (step == 1 && a.1 == b.1) {
-        (0.7, "neighbouring key")
+        (0.7, KeyJoin::Neighbouring)
     } else {
-        (0.0, "another key")
+        (0.0, KeyJoin::Other)
     }
 }
 

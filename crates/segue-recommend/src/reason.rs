@@ -1,40 +1,51 @@
 //! One line of "why" from a suggestion's terms: the term that lifted it most above the other
 //! candidates leads, then the join (tempo, key) when it counted, then a second driver from
-//! another family when it lifted at least half as much.
+//! another family when it lifted at least half as much. The line is kept in parts (messages),
+//! so the UI can say it in any language; `segue_core::english_reason` writes it in English.
 
-use segue_core::{ScoreTerm, TermKind};
+use segue_core::{Detail, ReasonPart, ScoreTerm, TermKind};
 
 /// Terms count in a reason only above this lift.
 const NOTABLE: f32 = 0.08;
 
+fn said(detail: &Detail) -> bool {
+    *detail != Detail::Nothing
+}
+
 /// `terms` sorted by lift, largest first.
-pub(crate) fn write(terms: &[ScoreTerm]) -> String {
+pub(crate) fn write(terms: &[ScoreTerm]) -> Vec<ReasonPart> {
     let Some(top) = terms.first() else {
-        return String::new();
+        return Vec::new();
     };
     let find = |kind: TermKind| terms.iter().find(|t| t.kind == kind);
-    let mut parts: Vec<String> = Vec::new();
     let is_join = |k: TermKind| matches!(k, TermKind::Tempo | TermKind::Key | TermKind::Energy);
     let lead = match top.kind {
         // "Sounds like X" says more with the shared styles, which name the same track.
         TermKind::Sound => match find(TermKind::Tags) {
-            Some(tags) if tags.lift > NOTABLE && tags.detail.contains(':') => tags.detail.clone(),
-            _ => top.detail.clone(),
+            Some(tags) if tags.lift > NOTABLE && matches!(tags.about, Detail::CloseTo { .. }) => {
+                tags.about.clone()
+            }
+            _ => top.about.clone(),
         },
-        k if is_join(k) => format!("smooth join: {}", top.detail),
-        _ => top.detail.clone(),
+        _ => top.about.clone(),
     };
-    parts.push(lead);
+    let mut parts = vec![ReasonPart {
+        smooth_join: is_join(top.kind),
+        details: vec![lead],
+    }];
     if matches!(top.kind, TermKind::Sound | TermKind::Tags) || is_join(top.kind) {
-        let join: Vec<&str> = [TermKind::Tempo, TermKind::Key]
+        let join: Vec<Detail> = [TermKind::Tempo, TermKind::Key]
             .into_iter()
             .filter(|&k| k != top.kind)
             .filter_map(find)
-            .filter(|t| t.lift > NOTABLE && !t.detail.is_empty())
-            .map(|t| t.detail.as_str())
+            .filter(|t| t.lift > NOTABLE && said(&t.about))
+            .map(|t| t.about.clone())
             .collect();
         if !join.is_empty() {
-            parts.push(join.join(", "));
+            parts.push(ReasonPart {
+                smooth_join: false,
+                details: join,
+            });
         }
     }
     // A second driver from another family, when it was at least half the first.
@@ -44,13 +55,12 @@ pub(crate) fn write(terms: &[ScoreTerm]) -> String {
             && t.kind != top.kind
     }) && second.lift > NOTABLE
         && second.lift >= 0.5 * top.lift
-        && !second.detail.is_empty()
+        && said(&second.about)
     {
-        parts.push(second.detail.clone());
+        parts.push(ReasonPart {
+            smooth_join: false,
+            details: vec![second.about.clone()],
+        });
     }
-    let mut line = parts.join("; ");
-    if let Some(first) = line.get(..1) {
-        line = first.to_uppercase() + &line[1..];
-    }
-    line
+    parts
 }

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use segue_core::TrackId;
+use segue_core::{Detail, TrackId};
 
 use crate::{Library, dot};
 
@@ -230,9 +230,9 @@ impl ResolvedTaste<'_> {
         0.7 * own + toward(&self.likes) - toward(&self.dislikes)
     }
 
-    /// Words for what drove a candidate's taste term: its own feedback, or the signal whose
-    /// track is most like it, weighted by the signal's strength.
-    pub(crate) fn describe(&self, library: &Library, i: usize) -> String {
+    /// What drove a candidate's taste term: its own feedback, or the signal whose track is
+    /// most like it, weighted by the signal's strength.
+    pub(crate) fn describe(&self, library: &Library, i: usize) -> Detail {
         let own = self.taste.tracks.get(&library.tracks[i].id);
         let own_part = own.map_or(0.0, |t| 0.7 * t.weight());
         let strongest = self
@@ -245,33 +245,27 @@ impl ResolvedTaste<'_> {
             (Some(t), Some((c, ..))) if own_part.abs() >= c.abs() => describe(t, None, own_part),
             (Some(t), None) => describe(t, None, own_part),
             (_, Some((_, j, w, t))) => describe(t, Some(&library.tracks[j].title), w),
-            (None, None) => String::new(),
+            (None, None) => Detail::Nothing,
         }
     }
 }
 
-/// Words for a taste signal: about the candidate itself (`other` None) or another track.
-fn describe(t: &TrackTaste, other: Option<&str>, contribution: f32) -> String {
-    let it = other.map_or_else(|| "it".to_string(), str::to_string);
+/// What a taste signal says: about the candidate itself (`other` None) or another track.
+fn describe(t: &TrackTaste, other: Option<&str>, contribution: f32) -> Detail {
+    let track = other.map(str::to_owned);
     match t.explicit {
-        Some((_, SignalSource::Stars(s))) => {
-            format!("you rated {it} {s} star{}", if s == 1 { "" } else { "s" })
-        }
-        Some((_, SignalSource::Like)) => format!("you liked {it}"),
-        Some((_, SignalSource::MoreLikeThis)) => format!("you asked for more like {it}"),
-        Some((_, SignalSource::Dislike)) => format!("unlike {it}, which you disliked"),
-        Some((_, SignalSource::NotThis)) => format!("unlike {it}, which you turned down"),
-        _ if contribution >= 0.0 => match other {
-            Some(o) => format!("like {o}, which you play through"),
-            None => format!(
-                "you played it through {} time{}",
-                t.listens,
-                if t.listens == 1 { "" } else { "s" }
-            ),
+        Some((_, SignalSource::Stars(stars))) => Detail::Rated { track, stars },
+        Some((_, SignalSource::Like)) => Detail::Liked { track },
+        Some((_, SignalSource::MoreLikeThis)) => Detail::AskedMoreLike { track },
+        Some((_, SignalSource::Dislike)) => Detail::UnlikeDisliked { track },
+        Some((_, SignalSource::NotThis)) => Detail::UnlikeTurnedDown { track },
+        _ if contribution >= 0.0 => match track {
+            Some(track) => Detail::LikePlayedThrough { track },
+            None => Detail::PlayedThrough { times: t.listens },
         },
-        _ => match other {
-            Some(o) => format!("unlike {o}, which you skip"),
-            None => "you often skip it".into(),
+        _ => match track {
+            Some(track) => Detail::UnlikeSkipped { track },
+            None => Detail::OftenSkipped,
         },
     }
 }

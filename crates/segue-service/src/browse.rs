@@ -20,6 +20,7 @@ const FACET_MIN_PROBABILITY: f32 = 0.1;
 const AUTOPLAY_KEY: &str = "playback.autoplay";
 const NORMALIZATION_KEY: &str = "playback.normalization";
 const DEVICE_KEY: &str = "analysis.device";
+const WELCOMED_KEY: &str = "app.welcomed";
 
 impl Service {
     /// Every playable track as a compact row, in library order.
@@ -121,6 +122,7 @@ impl Service {
             track_gap_hours: suggest.track_gap_hours,
             artist_gap: suggest.artist_gap as u32,
             album_gap: suggest.album_gap as u32,
+            welcomed: get(WELCOMED_KEY)?.is_some_and(|v| v == "true"),
         })
     }
 
@@ -146,6 +148,10 @@ impl Service {
         self.with_store(|s| {
             s.set_setting(AUTOPLAY_KEY, autoplay)?;
             s.set_setting(NORMALIZATION_KEY, normalization)?;
+            s.set_setting(
+                WELCOMED_KEY,
+                if settings.welcomed { "true" } else { "false" },
+            )?;
             s.set_setting(DEVICE_KEY, device)
         })
     }

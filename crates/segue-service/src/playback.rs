@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crossbeam_channel::{Receiver, Sender};
-use segue_core::{QueueEntry, Suggestion, TrackId};
+use segue_core::{QueueEntry, ReasonPart, Suggestion, TrackId};
 use segue_playback::{
     EndReason, Loudness, Normalization, Player, PlayerEvent, QueueHandle, QueueItem,
     normalization_gain,
@@ -135,16 +135,21 @@ impl Playback {
             .iter()
             .map(|&track_id| QueueEntry {
                 track_id,
-                reason: None,
+                why: Vec::new(),
             })
             .collect();
         Ok(())
     }
 
     /// Adds library tracks to the end of the queue; they follow gaplessly (and start playing
-    /// if the queue had finished). `reasons` (same length as `ids`, or empty) says why each
-    /// was suggested.
-    pub fn enqueue(&self, service: &Service, ids: &[TrackId], reasons: &[String]) -> Result<()> {
+    /// if the queue had finished). `why` (same length as `ids`, or empty) says why each was
+    /// suggested.
+    pub fn enqueue(
+        &self,
+        service: &Service,
+        ids: &[TrackId],
+        why: &[Vec<ReasonPart>],
+    ) -> Result<()> {
         let normalization = *lock(&self.shared_normalization);
         let items = queue_items(service, ids, &normalization)?;
         let mut queue = lock(&self.queue);
@@ -153,7 +158,7 @@ impl Playback {
             .map_err(ServiceError::Playback)?;
         queue.extend(ids.iter().enumerate().map(|(i, &track_id)| QueueEntry {
             track_id,
-            reason: reasons.get(i).cloned(),
+            why: why.get(i).cloned().unwrap_or_default(),
         }));
         Ok(())
     }
@@ -259,7 +264,7 @@ impl Autoplay {
                 self.queue.append(items).map_err(ServiceError::Playback)?;
                 mirror.extend(list.iter().map(|s| QueueEntry {
                     track_id: s.track_id,
-                    reason: Some(s.reason.clone()),
+                    why: s.why.clone(),
                 }));
             }
             Ok(())

@@ -21,4 +21,8 @@ artist_gap: number,
 /**
  * No album again within this many tracks.
  */
-album_gap: number, };
+album_gap: number, 
+/**
+ * The first-run welcome was answered (kept the demo, or added a folder).
+ */
+welcomed: boolean, };

@@ -68,13 +68,16 @@ describe("Stars", () => {
 describe("QueuePanel", () => {
   const tracks = [trackRow(7, { title: "Teardrop", artist: "Massive Attack" }), trackRow(8, { title: "Glory Box", artist: "Portishead" })];
   const suggestions = [
-    suggestion(7, "Sounds like what plays · ambient", [
-      term("sound", 0.42, "close in timbre"),
-      term("tags", 0.2, "trip-hop, downtempo"),
+    suggestion(7, [{ id: "close_to", track: "Angel", tags: ["trip-hop"] }], [
+      term("sound", 0.42, { id: "sounds_like", track: "Angel" }),
+      term("tags", 0.2, { id: "close_to", track: "Angel", tags: ["trip-hop", "downtempo"] }),
       term("tempo", 0),
-      term("novelty", -0.05, "played yesterday"),
+      term("novelty", -0.05, { id: "not_played_for", days: 3 }),
     ]),
-    suggestion(8, "You rated Portishead 5 stars", [term("taste", 0.3, "you rated Dummy 5 stars"), term("key", 0.00001)]),
+    suggestion(8, [{ id: "rated", track: "Dummy", stars: 5 }], [
+      term("taste", 0.3, { id: "rated", track: "Dummy", stars: 5 }),
+      term("key", 0.00001),
+    ]),
   ];
 
   beforeEach(() => {
@@ -91,8 +94,8 @@ describe("QueuePanel", () => {
     expect(items[0].textContent).toContain("Massive Attack");
     expect(items[1].textContent).toContain("Glory Box");
     expect(byTestId(container, "reason").map((r) => r.textContent)).toEqual([
-      "Sounds like what plays · ambient",
-      "You rated Portishead 5 stars",
+      "Close to Angel: trip-hop",
+      "You rated Dummy 5 stars",
     ]);
     expect(byTestId(container, "up-next-note")).toEqual([]);
   });
@@ -112,8 +115,8 @@ describe("QueuePanel", () => {
     const rows = [...popovers[0].querySelectorAll("li")].map((li) => li.querySelector(".kind")?.textContent);
     // Tempo added nothing, so it is left out; the negative novelty term is shown.
     expect(rows).toEqual(["Sounds alike", "Same style", "New to you"]);
-    expect(popovers[0].textContent).toContain("trip-hop, downtempo");
-    expect(popovers[0].textContent).toContain("played yesterday");
+    expect(popovers[0].textContent).toContain("close to Angel: trip-hop, downtempo");
+    expect(popovers[0].textContent).toContain("not played for 3 days");
 
     // Another suggestion's why replaces it; clicking again closes it.
     await fireEvent.click(one(second, '[data-testid="why"]'));
@@ -159,7 +162,7 @@ describe("QueuePanel", () => {
 
     await fireEvent.click(within(second).getByRole("button", { name: "Add to queue" }));
     await waitFor(() => expect(calls).toHaveLength(3));
-    expect(calls[2]).toEqual({ cmd: "enqueue", args: { tracks: [8], reasons: ["You rated Portishead 5 stars"] } });
+    expect(calls[2]).toEqual({ cmd: "enqueue", args: { tracks: [8], why: [suggestions[1].why] } });
   });
 
   it("lists the queue after the playing track, with its reasons", () => {
@@ -169,15 +172,15 @@ describe("QueuePanel", () => {
       track_id: 9,
       index: 0,
       queue: [
-        { track_id: 9, reason: null },
-        { track_id: 8, reason: "Picked by you" },
-        { track_id: 7, reason: null },
+        { track_id: 9, why: [] },
+        { track_id: 8, why: [{ smooth_join: true, details: [{ id: "tempo", from_bpm: 92, to_bpm: 90 }, { id: "key", join: "same" }] }] },
+        { track_id: 7, why: [] },
       ],
     });
     const { container } = render(QueuePanel);
     const queued = byTestId(container, "queued");
     expect(queued.map((li) => li.querySelector(".title")?.textContent)).toEqual(["Glory Box", "Teardrop"]);
-    expect(queued[0].textContent).toContain("Picked by you");
+    expect(queued[0].textContent).toContain("Smooth join: 92 → 90 BPM, same key");
   });
 
   it("explains an empty Up Next", () => {
@@ -341,5 +344,23 @@ describe("NowPlaying", () => {
     expect(byTestId(container, "position")[0].textContent).toBe("0:00");
     app.position = 125_000;
     await waitFor(() => expect(byTestId(container, "position")[0].textContent).toBe("2:05"));
+  });
+});
+
+describe("reasons in Chinese", () => {
+  it("says the reason line and the terms in zh-CN, tag labels included", async () => {
+    mockBackend();
+    setLocale("zh-CN");
+    app.tracks = [trackRow(7, { title: "Teardrop" })];
+    app.upNext = [
+      suggestion(7, [{ id: "close_to", track: "Angel", tags: ["ambient", "slow"] }], [
+        term("tags", 0.2, { id: "close_to", track: "Angel", tags: ["ambient", "slow"] }),
+        term("taste", 0.1, { id: "rated", track: null, stars: 4 }),
+      ]),
+    ];
+    const { container } = render(QueuePanel);
+    expect(byTestId(container, "reason")[0].textContent).toBe("与《Angel》相近：氛围、慢速");
+    await fireEvent.click(byTestId(container, "why")[0]);
+    expect(byTestId(container, "why-popover")[0].textContent).toContain("你给它打了 4 星");
   });
 });

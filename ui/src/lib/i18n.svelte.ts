@@ -105,6 +105,10 @@ const en = {
   "settings.artistGap": "Tracks between two by the same artist",
   "settings.albumGap": "Tracks between two from the same album",
   "settings.language": "Language",
+  "settings.appearance": "Appearance",
+  "settings.theme.system": "Follow the system",
+  "settings.theme.light": "Light",
+  "settings.theme.dark": "Dark",
   "settings.saved": "Saved",
   "settings.issues": "Files that could not be imported",
   "history.title": "Recently played",
@@ -121,6 +125,38 @@ const en = {
   "time.hoursAgo": "{n} h ago",
   "time.minutes": "{n} min",
   "time.hoursMinutes": "{h} h {m} min",
+  "detail.track": "{track}",
+  "detail.it": "it",
+  "detail.sounds_like": "sounds like {track}",
+  "detail.close_to": "close to {track}: {tags}",
+  "detail.styles_unlike": "styles unlike {track}",
+  "detail.in_the_vein_of": "in the vein of {name}",
+  "detail.tag_radio": "{tag} radio",
+  "detail.tempo": "{from} → {to} BPM",
+  "detail.key.same": "same key",
+  "detail.key.neighbouring": "neighbouring key",
+  "detail.key.other": "another key",
+  "detail.similar_energy": "similar energy",
+  "detail.fits_session": "fits this session",
+  "detail.rated.one": "you rated {track} 1 star",
+  "detail.rated": "you rated {track} {n} stars",
+  "detail.liked": "you liked {track}",
+  "detail.asked_more_like": "you asked for more like {track}",
+  "detail.unlike_disliked": "unlike {track}, which you disliked",
+  "detail.unlike_turned_down": "unlike {track}, which you turned down",
+  "detail.like_played_through": "like {track}, which you play through",
+  "detail.played_through.one": "you played it through 1 time",
+  "detail.played_through": "you played it through {n} times",
+  "detail.unlike_skipped": "unlike {track}, which you skip",
+  "detail.often_skipped": "you often skip it",
+  "detail.not_played_yet": "not played yet",
+  "detail.not_played_lately": "not played lately",
+  "detail.not_played_for": "not played for {n} days",
+  "detail.something_different": "something different",
+  "detail.something_different_tags": "something different: {tags}",
+  "reason.smooth_join": "smooth join: {text}",
+  "reason.and": ", ",
+  "reason.then": "; ",
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -229,6 +265,10 @@ const zhCN: Record<MessageKey, string> = {
   "settings.artistGap": "同一艺人之间间隔的歌曲数",
   "settings.albumGap": "同一专辑之间间隔的歌曲数",
   "settings.language": "语言",
+  "settings.appearance": "外观",
+  "settings.theme.system": "跟随系统",
+  "settings.theme.light": "浅色",
+  "settings.theme.dark": "深色",
   "settings.saved": "已保存",
   "settings.issues": "无法导入的文件",
   "history.title": "最近播放",
@@ -245,6 +285,38 @@ const zhCN: Record<MessageKey, string> = {
   "time.hoursAgo": "{n} 小时前",
   "time.minutes": "{n} 分钟",
   "time.hoursMinutes": "{h} 小时 {m} 分钟",
+  "detail.track": "《{track}》",
+  "detail.it": "它",
+  "detail.sounds_like": "听起来像{track}",
+  "detail.close_to": "与{track}相近：{tags}",
+  "detail.styles_unlike": "风格不同于{track}",
+  "detail.in_the_vein_of": "{name} 风格",
+  "detail.tag_radio": "{tag}电台",
+  "detail.tempo": "{from} → {to} BPM",
+  "detail.key.same": "同一调性",
+  "detail.key.neighbouring": "相邻调性",
+  "detail.key.other": "不同调性",
+  "detail.similar_energy": "能量相近",
+  "detail.fits_session": "契合当前聆听",
+  "detail.rated.one": "你给{track}打了 1 星",
+  "detail.rated": "你给{track}打了 {n} 星",
+  "detail.liked": "你喜欢{track}",
+  "detail.asked_more_like": "你想多听像{track}的歌",
+  "detail.unlike_disliked": "不像你不喜欢的{track}",
+  "detail.unlike_turned_down": "不像你拒绝过的{track}",
+  "detail.like_played_through": "像你常完整听完的{track}",
+  "detail.played_through.one": "你完整听过它 1 次",
+  "detail.played_through": "你完整听过它 {n} 次",
+  "detail.unlike_skipped": "不像你常跳过的{track}",
+  "detail.often_skipped": "你常跳过它",
+  "detail.not_played_yet": "还没听过",
+  "detail.not_played_lately": "最近没听过",
+  "detail.not_played_for": "{n} 天没听了",
+  "detail.something_different": "换换口味",
+  "detail.something_different_tags": "换换口味：{tags}",
+  "reason.smooth_join": "衔接顺滑：{text}",
+  "reason.and": "、",
+  "reason.then": "；",
 };
 
 export type Locale = "en" | "zh-CN";
@@ -279,6 +351,32 @@ export function t(key: MessageKey, values: Record<string, string | number> = {})
   return text.replace(/\{(\w+)\}/g, (_, name: string) =>
     name in values ? String(values[name]) : `{${name}}`,
   );
+}
+
+/** Chinese names of the musicnn tag labels (genres, moods, instruments, voices). */
+const zhLabels: Record<string, string> = {
+  rock: "摇滚", pop: "流行", alternative: "另类", indie: "独立", electronic: "电子", "female vocalists": "女声",
+  dance: "舞曲", "00s": "2000 年代", "alternative rock": "另类摇滚", jazz: "爵士", beautiful: "优美", metal: "金属",
+  chillout: "放松", "male vocalists": "男声", "classic rock": "经典摇滚", soul: "灵魂乐", "indie rock": "独立摇滚",
+  mellow: "柔和", electronica: "电子乐", "80s": "80 年代", folk: "民谣", "90s": "90 年代", chill: "轻松",
+  instrumental: "器乐", punk: "朋克", oldies: "老歌", blues: "布鲁斯", "hard rock": "硬摇滚", ambient: "氛围",
+  acoustic: "原声", experimental: "实验", "female vocalist": "女声", guitar: "吉他", "hip-hop": "嘻哈", "70s": "70 年代",
+  party: "派对", country: "乡村", "easy listening": "轻音乐", sexy: "性感", catchy: "洗脑", funk: "放克",
+  electro: "电气", "heavy metal": "重金属", "progressive rock": "前卫摇滚", "60s": "60 年代", rnb: "节奏布鲁斯",
+  "indie pop": "独立流行", sad: "伤感", house: "浩室", happy: "欢快", classical: "古典", slow: "慢速",
+  techno: "科技舞曲", strings: "弦乐", drums: "鼓", fast: "快速", piano: "钢琴", beat: "节拍", violin: "小提琴",
+  vocal: "人声", synth: "合成器", female: "女声", indian: "印度", opera: "歌剧", male: "男声", singing: "演唱",
+  vocals: "人声", "no vocals": "无人声", harpsichord: "羽管键琴", loud: "响亮", quiet: "安静", flute: "长笛",
+  woman: "女声", "male vocal": "男声", "no vocal": "无人声", soft: "轻柔", sitar: "西塔琴", solo: "独奏",
+  man: "男声", classic: "经典", choir: "合唱团", voice: "人声", "new age": "新世纪", "male voice": "男声",
+  "female vocal": "女声", beats: "节拍", harp: "竖琴", cello: "大提琴", "no voice": "无人声", weird: "怪异",
+  "female voice": "女声", choral: "合唱",
+};
+
+/** A model tag label (e.g. "ambient") in the current language. */
+export function tagLabel(label: string): string {
+  if (state.locale === "zh-CN") return zhLabels[label.toLowerCase()] ?? label;
+  return label;
 }
 
 export const LOCALES: { id: Locale; name: string }[] = [

@@ -63,7 +63,6 @@ class AppStore {
   query = $state("");
   shuffle = $state(false);
   waveform = $state.raw<number[]>([]);
-  firstRunDismissed = $state(localStorage.getItem("segue.firstRunDismissed") === "1");
 
   byId = $derived(new Map(this.tracks.map((t) => [t.id, t])));
   index = $derived(searchIndex(this.tracks));
@@ -186,7 +185,7 @@ class AppStore {
   }
 
   async enqueueSuggestion(s: Suggestion) {
-    await this.call(() => api.enqueue([s.track_id], [s.reason]));
+    await this.call(() => api.enqueue([s.track_id], [s.why]));
   }
 
   async saveSettings(settings: AppSettings) {
@@ -199,9 +198,13 @@ class AppStore {
     }
   }
 
-  dismissFirstRun() {
-    this.firstRunDismissed = true;
-    localStorage.setItem("segue.firstRunDismissed", "1");
+  /** Whether to show the first-run welcome: a library's settings remember it was answered. */
+  get welcome(): boolean {
+    return this.settings !== null && !this.settings.welcomed;
+  }
+
+  async dismissFirstRun() {
+    if (this.settings) await this.saveSettings({ ...this.settings, welcomed: true });
   }
 
   /** Subscribes to the Rust side's events and loads everything. */

@@ -10,7 +10,7 @@ afterEach(() => clearMocks());
 
 describe("app.rate", () => {
   it("sends the rating, updates that row and asks for new suggestions", async () => {
-    const next = [suggestion(3, "Sounds like Track 2", [term("sound", 0.4)])];
+    const next = [suggestion(3, [{ id: "sounds_like", track: "Track 2" }], [term("sound", 0.4)])];
     const calls = mockBackend({ up_next: () => next });
     app.tracks = [trackRow(1, { rating: 5 }), trackRow(2, { rating: 1 }), trackRow(3)];
 
@@ -53,7 +53,7 @@ describe("app.rate", () => {
 
 describe("app.feedback", () => {
   it("sends the feedback, then refreshes Up Next", async () => {
-    const calls = mockBackend({ up_next: () => [suggestion(9, "Fresh")] });
+    const calls = mockBackend({ up_next: () => [suggestion(9)] });
     await app.feedback(4, "more_like_this");
     expect(calls).toEqual([
       { cmd: "feedback", args: { track: 4, kind: "more_like_this" } },
@@ -65,7 +65,7 @@ describe("app.feedback", () => {
 
 describe("app.refreshUpNext", () => {
   it("empties Up Next and keeps the reason when suggestions fail", async () => {
-    app.upNext = [suggestion(1, "old")];
+    app.upNext = [suggestion(1)];
     mockBackend({
       up_next: () => {
         throw { kind: "unavailable", message: "No analysis yet" };
@@ -161,7 +161,7 @@ describe("app.start", () => {
       library_stats: () => ({ tracks: 3 }),
       track_rows: () => tracks,
       tag_facets: () => [],
-      up_next: () => [suggestion(3, "Fits")],
+      up_next: () => [suggestion(3, [{ id: "fits_session" }])],
       track_analysis: ({ track }) => ({ dsp: { waveform: [Number(track), 2, 3] } }),
     });
   }
@@ -186,7 +186,7 @@ describe("app.start", () => {
     await app.start();
     calls.length = 0;
 
-    const state = playerState({ track_id: 2, playing: true, position_ms: 1_000, queue: [{ track_id: 2, reason: null }], index: 0 });
+    const state = playerState({ track_id: 2, playing: true, position_ms: 1_000, queue: [{ track_id: 2, why: [] }], index: 0 });
     await emit(EVENTS.playerState, state);
     await vi.waitFor(() => expect(app.waveform).toEqual([2, 2, 3]));
     expect(app.player).toEqual(state);

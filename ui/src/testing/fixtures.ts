@@ -2,6 +2,7 @@
 // suggestions and a mocked Rust side that records every command the UI sends.
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type { PlayerState, Suggestion, TrackRow } from "../api";
+import type { Detail } from "../bindings/Detail";
 import type { ScoreTerm } from "../bindings/ScoreTerm";
 import { app } from "../lib/store.svelte";
 
@@ -25,12 +26,14 @@ export function trackRow(id: number, fields: Partial<TrackRow> = {}): TrackRow {
   };
 }
 
-export function term(kind: ScoreTerm["kind"], contribution: number, detail = ""): ScoreTerm {
-  return { kind, value: contribution, contribution, lift: contribution, detail };
+export function term(kind: ScoreTerm["kind"], contribution: number, about: Detail = { id: "nothing" }): ScoreTerm {
+  // `detail` is the English text the CLI prints; the UI says `about` itself.
+  return { kind, value: contribution, contribution, lift: contribution, detail: "", about };
 }
 
-export function suggestion(trackId: number, reason: string, terms: ScoreTerm[] = []): Suggestion {
-  return { track_id: trackId, score: 1, reason, terms };
+/** A suggestion whose reason line is one part made of `details`. */
+export function suggestion(trackId: number, details: Detail[] = [{ id: "not_played_yet" }], terms: ScoreTerm[] = []): Suggestion {
+  return { track_id: trackId, score: 1, reason: "", why: [{ smooth_join: false, details }], terms };
 }
 
 export function playerState(fields: Partial<PlayerState> = {}): PlayerState {
