@@ -28,11 +28,9 @@ export type View =
 
 const UP_NEXT_COUNT = 8;
 
-class AppStore {
-  tracks = $state.raw<TrackRow[]>([]);
-  stats = $state.raw<LibraryStats | null>(null);
-  facets = $state.raw<TagFacet[]>([]);
-  player = $state.raw<PlayerState>({
+/** The player before the Rust side has said anything: nothing queued, full volume. */
+export function idlePlayer(): PlayerState {
+  return {
     track_id: null,
     position_ms: 0,
     playing: false,
@@ -42,7 +40,14 @@ class AppStore {
     unavailable: null,
     error: null,
     device: null,
-  });
+  };
+}
+
+class AppStore {
+  tracks = $state.raw<TrackRow[]>([]);
+  stats = $state.raw<LibraryStats | null>(null);
+  facets = $state.raw<TagFacet[]>([]);
+  player = $state.raw<PlayerState>(idlePlayer());
   position = $state(0);
   upNext = $state.raw<Suggestion[]>([]);
   upNextProblem = $state<string | null>(null);

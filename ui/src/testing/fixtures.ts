@@ -4,7 +4,7 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import type { PlayerState, Suggestion, TrackRow } from "../api";
 import type { Detail } from "../bindings/Detail";
 import type { ScoreTerm } from "../bindings/ScoreTerm";
-import { app } from "../lib/store.svelte";
+import { app, idlePlayer } from "../lib/store.svelte";
 
 export function trackRow(id: number, fields: Partial<TrackRow> = {}): TrackRow {
   return {
@@ -38,15 +38,7 @@ export function suggestion(trackId: number, details: Detail[] = [{ id: "not_play
 
 export function playerState(fields: Partial<PlayerState> = {}): PlayerState {
   return {
-    track_id: null,
-    position_ms: 0,
-    playing: false,
-    volume: 1,
-    queue: [],
-    index: null,
-    unavailable: null,
-    error: null,
-    device: null,
+    ...idlePlayer(),
     ...fields,
   };
 }
