@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use segue_core::{
     AnalysisStatus, AppSettings, FeedbackKind, FileIssue, HistoryEntry, LibraryStats, PlayerState,
-    ReasonPart, Suggestion, TagFacet, TrackAnalysis, TrackId, TrackRow, UiError,
+    ReasonPart, RepeatMode, Suggestion, TagFacet, TrackAnalysis, TrackId, TrackRow, UiError,
 };
 use segue_service::ServiceError;
 use segue_service::suggest::SuggestRequest;
@@ -221,6 +221,21 @@ pub fn set_volume(app: AppHandle, state: State<'_, AppState>, volume: f32) -> Re
         })
         .map_err(ui)?;
     state.player.refresh(&app, |s| s.volume = volume);
+    Ok(())
+}
+
+/// What follows a track that ends by itself: the next, the same, or wrapping around.
+#[tauri::command]
+pub fn set_repeat(app: AppHandle, state: State<'_, AppState>, repeat: RepeatMode) -> Reply<()> {
+    state
+        .player
+        .with(|p| {
+            p.player()
+                .set_repeat(repeat)
+                .map_err(ServiceError::Playback)
+        })
+        .map_err(ui)?;
+    state.player.refresh(&app, |s| s.repeat = repeat);
     Ok(())
 }
 

@@ -190,6 +190,7 @@ pub fn run() {
             commands::next_track,
             commands::previous_track,
             commands::set_volume,
+            commands::set_repeat,
             commands::up_next,
             commands::rate,
             commands::feedback,

@@ -172,6 +172,11 @@ def test_search_finds_a_track_and_playing_it_is_heard(app):
     ActionChains(app).send_keys(" ").perform()
     wait_for(app, lambda d: css(d, "[data-testid=play-pause]")[0].get_attribute("aria-label") == "Pause",
              timeout=10, message="space did not resume")
+    # Repeat cycles off → all → one, as the engine confirms.
+    for mode in ("all", "one"):
+        css(app, "[data-testid=repeat]")[0].click()
+        wait_for(app, lambda d: css(d, "[data-testid=repeat]")[0].get_attribute("data-repeat") == mode,
+                 timeout=5, message=f"repeat did not become {mode}")
 
 
 def test_rating_a_track_changes_up_next_and_reasons_are_shown(app):

@@ -11,6 +11,7 @@ import type { HistoryEntry } from "./bindings/HistoryEntry";
 import type { LibraryStats } from "./bindings/LibraryStats";
 import type { PlayerState } from "./bindings/PlayerState";
 import type { ReasonPart } from "./bindings/ReasonPart";
+import type { RepeatMode } from "./bindings/RepeatMode";
 import type { ScanProgress } from "./bindings/ScanProgress";
 import type { ScanReport } from "./bindings/ScanReport";
 import type { Suggestion } from "./bindings/Suggestion";
@@ -29,6 +30,7 @@ export type {
   LibraryStats,
   PlayerState,
   ReasonPart,
+  RepeatMode,
   ScanProgress,
   ScanReport,
   Suggestion,
@@ -85,6 +87,7 @@ export const seek = (positionMs: number) =>
 export const nextTrack = () => invoke<void>("next_track");
 export const previousTrack = () => invoke<void>("previous_track");
 export const setVolume = (volume: number) => invoke<void>("set_volume", { volume });
+export const setRepeat = (repeat: RepeatMode) => invoke<void>("set_repeat", { repeat });
 
 // Suggestions and taste
 export const upNext = (count: number) => invoke<Suggestion[]>("up_next", { count });

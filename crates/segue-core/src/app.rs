@@ -96,6 +96,20 @@ pub struct QueueEntry {
     pub why: Vec<crate::ReasonPart>,
 }
 
+/// What plays when a track ends by itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum RepeatMode {
+    /// The next track; after the last, the queue is done (and autoplay may add more).
+    #[default]
+    Off,
+    /// The same track again.
+    One,
+    /// The next track; after the last, the first again.
+    All,
+}
+
 /// Everything the Now Playing bar and the queue panel show.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -117,6 +131,7 @@ pub struct PlayerState {
     pub error: Option<String>,
     /// The output device in use.
     pub device: Option<String>,
+    pub repeat: RepeatMode,
 }
 
 /// Loudness normalisation as a person chooses it.

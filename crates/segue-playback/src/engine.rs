@@ -10,7 +10,7 @@ use segue_decode::Decoder;
 
 use crate::convert::{StreamResampler, map_channels};
 use crate::output::{DeviceInfo, Output, Shared, open_output};
-use crate::{Command, EndReason, PlaybackError, PlayerEvent, QueueItem};
+use crate::{Command, EndReason, PlaybackError, PlayerEvent, QueueItem, RepeatMode};
 
 const POSITION_EVERY: Duration = Duration::from_millis(250);
 /// A device that takes no audio for this long is treated as lost.
@@ -84,6 +84,7 @@ struct Engine {
     decoded_short: bool,
     audible: Option<Audible>,
     paused: bool,
+    repeat: RepeatMode,
     volume: f32,
     muted: bool,
     last_position: Instant,
@@ -136,6 +137,7 @@ pub(crate) fn run(
         decoded_short: false,
         audible: None,
         paused: false,
+        repeat: RepeatMode::Off,
         volume: 1.0,
         muted: false,
         last_position: Instant::now(),
@@ -219,8 +221,13 @@ impl Engine {
                 if let Some(index) = self.audible.as_ref().map(|a| a.index) {
                     self.end_current(EndReason::Skipped);
                     self.reset_stream();
-                    if index + 1 < self.queue.len() {
-                        self.open(index + 1, 0, false);
+                    // A skip moves on even when repeating one track.
+                    let next = match self.repeat {
+                        RepeatMode::All if index + 1 >= self.queue.len() => 0,
+                        _ => index + 1,
+                    };
+                    if next < self.queue.len() {
+                        self.open(next, 0, false);
                     } else {
                         self.emit(PlayerEvent::QueueFinished);
                     }
@@ -250,6 +257,7 @@ impl Engine {
                 self.muted = m;
                 self.apply_volume();
             }
+            Command::SetRepeat(r) => self.repeat = r,
             Command::SetOutputDevice(id) => match open_output(id.as_deref()) {
                 Ok(output) => {
                     self.chosen_device = id;
@@ -497,6 +505,17 @@ impl Engine {
 
     /// Starts decoding queue entry `index` at `offset_ms`; unplayable entries are reported and
     /// skipped.
+    /// The entry after `index` when it ends by itself: the same one (repeat one), the first
+    /// after the last (repeat all), else the next (past the end: the queue is done). A file
+    /// that fails moves on without wrapping, so a queue of broken files cannot loop.
+    fn following(&self, index: usize) -> usize {
+        match self.repeat {
+            RepeatMode::One => index,
+            RepeatMode::All if index + 1 >= self.queue.len() => 0,
+            _ => index + 1,
+        }
+    }
+
     fn open(&mut self, index: usize, offset_ms: u64, seek: bool) {
         self.open_with(index, offset_ms, seek, None);
     }
@@ -646,7 +665,12 @@ impl Engine {
                         });
                         self.decoded_short = true;
                     }
-                    let next = index + 1;
+                    // Repeating a file that decoded nothing (or stopped short) would spin.
+                    let next = if decoded == 0 || self.decoded_short {
+                        index + 1
+                    } else {
+                        self.following(index)
+                    };
                     self.decoding = None;
                     self.open(next, 0, false);
                 }
@@ -736,7 +760,7 @@ impl Engine {
                 track_id: item.track_id,
                 position_ms: m.offset_ms,
             });
-            if m.index + 1 == self.queue.len() {
+            if m.index + 1 == self.queue.len() && self.repeat == RepeatMode::Off {
                 self.emit(PlayerEvent::UpNextEmpty {
                     track_id: item.track_id,
                 });

@@ -31,6 +31,7 @@ pub use normalize::{
     Loudness, Normalization, NormalizationMode, REPLAYGAIN_REFERENCE_LUFS, normalization_gain,
 };
 pub use output::{DeviceInfo, OutputDevice, output_devices};
+pub use segue_core::RepeatMode;
 
 /// One entry of the play queue.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,6 +108,7 @@ pub(crate) enum Command {
     Previous,
     SetVolume(f32),
     SetMuted(bool),
+    SetRepeat(RepeatMode),
     SetOutputDevice(Option<String>),
     Shutdown,
 }
@@ -220,6 +222,13 @@ impl Player {
     pub fn set_volume(&self, volume: f32) -> Result<(), PlaybackError> {
         self.send(Command::SetVolume(volume.clamp(0.0, 1.0)))
     }
+    /// What follows a track that ends by itself: the next (off), the same (one), or the next
+    /// with the first after the last (all). Skipping with `next` always moves on. With repeat
+    /// on, the engine never reports [`PlayerEvent::UpNextEmpty`].
+    pub fn set_repeat(&self, repeat: RepeatMode) -> Result<(), PlaybackError> {
+        self.send(Command::SetRepeat(repeat))
+    }
+
     pub fn set_muted(&self, muted: bool) -> Result<(), PlaybackError> {
         self.send(Command::SetMuted(muted))
     }

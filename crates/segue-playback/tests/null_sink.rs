@@ -631,3 +631,75 @@ fn a_file_deleted_or_truncated_while_playing_does_not_stop_the_queue() {
     );
     assert_eq!((ended[2].0, ended[2].1), (3, EndReason::Completed));
 }
+
+#[test]
+fn repeat_one_plays_the_track_again_and_repeat_all_wraps_around() {
+    let _sink = exclusive();
+    let player = Player::start().expect("player on the null sink");
+    let item = |track_id: i64, name: &str| QueueItem {
+        track_id,
+        path: fixture(name),
+        gain: 1.0,
+    };
+    let started = |events: &[PlayerEvent]| -> Vec<(usize, i64)> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                PlayerEvent::TrackStarted {
+                    index, track_id, ..
+                } => Some((*index, *track_id)),
+                _ => None,
+            })
+            .collect()
+    };
+
+    // Repeat one: the same entry starts again, and the engine never asks for more.
+    player
+        .set_repeat(segue_playback::RepeatMode::One)
+        .expect("repeat");
+    player
+        .play_queue(vec![item(1, "part1.opus"), item(2, "part2.opus")], 0)
+        .expect("play");
+    let seen = std::cell::Cell::new(0);
+    let events = events_until(&player, Duration::from_secs(40), |e| {
+        if matches!(e, PlayerEvent::TrackStarted { track_id: 1, .. }) {
+            seen.set(seen.get() + 1);
+        }
+        seen.get() == 2
+    });
+    assert_eq!(started(&events), vec![(0, 1), (0, 1)], "{events:?}");
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, PlayerEvent::UpNextEmpty { .. })),
+        "{events:?}"
+    );
+    let completed = ended_plays(&events);
+    assert_eq!(
+        completed.first().map(|p| (p.0, p.1)),
+        Some((1, EndReason::Completed))
+    );
+
+    // Repeat all: after the last entry, the first plays again.
+    player
+        .set_repeat(segue_playback::RepeatMode::All)
+        .expect("repeat");
+    player
+        .play_queue(vec![item(1, "part1.opus"), item(2, "part2.opus")], 1)
+        .expect("play");
+    let events = events_until(&player, Duration::from_secs(40), |e| {
+        matches!(e, PlayerEvent::TrackStarted { index: 0, .. })
+    });
+    assert_eq!(started(&events), vec![(1, 2), (0, 1)], "{events:?}");
+
+    // Off again: the queue ends.
+    player
+        .set_repeat(segue_playback::RepeatMode::Off)
+        .expect("repeat");
+    player
+        .play_queue(vec![item(2, "part2.opus")], 0)
+        .expect("play");
+    events_until(&player, Duration::from_secs(40), |e| {
+        *e == PlayerEvent::QueueFinished
+    });
+}

@@ -40,6 +40,7 @@ export function idlePlayer(): PlayerState {
     unavailable: null,
     error: null,
     device: null,
+    repeat: "off",
   };
 }
 
@@ -163,6 +164,12 @@ class AppStore {
 
   async seekBy(deltaMs: number) {
     await this.call(() => api.seek(this.position + deltaMs));
+  }
+
+  /** Off → all → one → off, as players usually cycle it. */
+  async cycleRepeat() {
+    const next = { off: "all", all: "one", one: "off" } as const;
+    await this.call(() => api.setRepeat(next[this.player.repeat]));
   }
 
   async setVolume(volume: number) {

@@ -222,3 +222,18 @@ describe("app.start", () => {
     expect(app.error).toBe("Folder gone");
   });
 });
+
+describe("app.cycleRepeat", () => {
+  it("asks for off → all → one → off, from what the player says now", async () => {
+    const calls = mockBackend();
+    for (const [now, next] of [
+      ["off", "all"],
+      ["all", "one"],
+      ["one", "off"],
+    ] as const) {
+      app.player = playerState({ repeat: now });
+      await app.cycleRepeat();
+      expect(calls.at(-1)).toEqual({ cmd: "set_repeat", args: { repeat: next } });
+    }
+  });
+});
