@@ -5,10 +5,11 @@ use std::path::PathBuf;
 
 use segue_core::{
     AnalysisStatus, AppSettings, FeedbackKind, FileIssue, HistoryEntry, LibraryStats, PlayerState,
-    ReasonPart, RepeatMode, Suggestion, TagFacet, TrackAnalysis, TrackId, TrackRow, UiError,
+    RadioSeed, ReasonPart, RepeatMode, Suggestion, TagFacet, TrackAnalysis, TrackId, TrackRow,
+    UiError,
 };
-use segue_service::ServiceError;
 use segue_service::suggest::SuggestRequest;
+use segue_service::{Seed, ServiceError};
 use tauri::{AppHandle, Emitter, State};
 
 use crate::{AppState, events};
@@ -223,6 +224,38 @@ pub fn set_volume(app: AppHandle, state: State<'_, AppState>, volume: f32) -> Re
     state.player.refresh(&app, |s| s.volume = volume);
     Ok(())
 }
+
+/// Plays a radio: suggestions in the vein of a track, artist, album or tag (autoplay goes on
+/// from its last track).
+#[tauri::command]
+pub fn start_radio(app: AppHandle, state: State<'_, AppState>, seed: RadioSeed) -> Reply<()> {
+    let seed = match seed {
+        RadioSeed::Track(id) => Seed::Track(id),
+        RadioSeed::Artist(name) => Seed::Artist(name),
+        RadioSeed::Album(name) => Seed::Album(name),
+        RadioSeed::Tag(tag) => Seed::Tag(tag),
+    };
+    let service = &state.service;
+    let list = service
+        .suggest(&SuggestRequest {
+            seed: Some(seed),
+            count: RADIO_LENGTH,
+            draw: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+            ..Default::default()
+        })
+        .map_err(ui)?;
+    state
+        .player
+        .with(|p| p.play_suggestions(service, &list))
+        .map_err(ui)?;
+    state.player.refresh(&app, |_| {});
+    Ok(())
+}
+
+/// Tracks a radio starts with; autoplay adds more as they run out.
+const RADIO_LENGTH: usize = 12;
 
 /// What follows a track that ends by itself: the next, the same, or wrapping around.
 #[tauri::command]

@@ -191,6 +191,7 @@ pub fn run() {
             commands::previous_track,
             commands::set_volume,
             commands::set_repeat,
+            commands::start_radio,
             commands::up_next,
             commands::rate,
             commands::feedback,

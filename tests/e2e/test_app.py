@@ -242,6 +242,14 @@ def test_the_main_views_render(app):
     nav(app, "facets")
     wait_for(app, lambda d: len(css(d, "[data-testid=facet]")) >= 2, message="no genres or moods from analysis")
     shot(app, "genres")
+    # Radio from a genre: the queue fills with suggestions, each saying why.
+    css(app, "[data-testid=facet]")[0].click()
+    wait_for(app, lambda d: css(d, "[data-testid=track-row]"), message="the genre page lists no tracks")
+    css(app, "[data-testid=radio]")[0].click()
+    wait_for(app, lambda d: len(d.execute_script(
+        "return [...document.querySelectorAll('[data-testid=queued] .reason')].map(e => e.textContent)")) >= 3,
+        timeout=15, message="the radio queued no suggestions with reasons")
+    shot(app, "radio")
     nav(app, "history")
     shot(app, "history")
     nav(app, "settings")

@@ -10,6 +10,7 @@ import type { FileIssue } from "./bindings/FileIssue";
 import type { HistoryEntry } from "./bindings/HistoryEntry";
 import type { LibraryStats } from "./bindings/LibraryStats";
 import type { PlayerState } from "./bindings/PlayerState";
+import type { RadioSeed } from "./bindings/RadioSeed";
 import type { ReasonPart } from "./bindings/ReasonPart";
 import type { RepeatMode } from "./bindings/RepeatMode";
 import type { ScanProgress } from "./bindings/ScanProgress";
@@ -29,6 +30,7 @@ export type {
   HistoryEntry,
   LibraryStats,
   PlayerState,
+  RadioSeed,
   ReasonPart,
   RepeatMode,
   ScanProgress,
@@ -88,6 +90,8 @@ export const nextTrack = () => invoke<void>("next_track");
 export const previousTrack = () => invoke<void>("previous_track");
 export const setVolume = (volume: number) => invoke<void>("set_volume", { volume });
 export const setRepeat = (repeat: RepeatMode) => invoke<void>("set_repeat", { repeat });
+/** Plays suggestions in the vein of a track, artist, album or tag. */
+export const startRadio = (seed: RadioSeed) => invoke<void>("start_radio", { seed });
 
 // Suggestions and taste
 export const upNext = (count: number) => invoke<Suggestion[]>("up_next", { count });

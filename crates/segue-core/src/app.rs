@@ -96,6 +96,18 @@ pub struct QueueEntry {
     pub why: Vec<crate::ReasonPart>,
 }
 
+/// Where a radio starts: suggestions in the vein of a track, an artist, an album or a tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+#[ts(export)]
+pub enum RadioSeed {
+    Track(#[ts(type = "number")] TrackId),
+    Artist(String),
+    Album(String),
+    /// An analysis tag label such as "ambient".
+    Tag(String),
+}
+
 /// What plays when a track ends by itself.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]

@@ -16,7 +16,7 @@ pub use analysis::{
 };
 pub use app::{
     AnalysisStatus, AppSettings, DeviceChoice, FacetKind, HistoryEntry, NormalizationChoice,
-    PlayOutcome, PlayerState, QueueEntry, RepeatMode, TagFacet, TrackRow,
+    PlayOutcome, PlayerState, QueueEntry, RadioSeed, RepeatMode, TagFacet, TrackRow,
 };
 pub use scan::{FileIssue, IssueKind, ScanPhase, ScanProgress, ScanReport};
 pub use suggest::{

@@ -141,6 +141,17 @@ impl Playback {
         Ok(())
     }
 
+    /// Plays suggestions in order (a radio), each with why it was suggested.
+    pub fn play_suggestions(&self, service: &Service, list: &[Suggestion]) -> Result<()> {
+        let ids: Vec<TrackId> = list.iter().map(|s| s.track_id).collect();
+        self.play_tracks(service, &ids, 0)?;
+        let mut queue = lock(&self.queue);
+        for (entry, s) in queue.iter_mut().zip(list) {
+            entry.why = s.why.clone();
+        }
+        Ok(())
+    }
+
     /// Adds library tracks to the end of the queue; they follow gaplessly (and start playing
     /// if the queue had finished). `why` (same length as `ids`, or empty) says why each was
     /// suggested.

@@ -166,6 +166,10 @@ class AppStore {
     await this.call(() => api.seek(this.position + deltaMs));
   }
 
+  async radio(seed: api.RadioSeed) {
+    await this.call(() => api.startRadio(seed));
+  }
+
   /** Off → all → one → off, as players usually cycle it. */
   async cycleRepeat() {
     const next = { off: "all", all: "one", one: "off" } as const;
