@@ -70,6 +70,26 @@ pub fn add_folder(app: AppHandle, state: State<'_, AppState>, path: String) -> R
     Ok(())
 }
 
+/// Asks for a folder with the desktop's own chooser; `None` when the person cancels. The
+/// window itself gets no file-system access: only the chosen path comes back.
+#[tauri::command]
+pub async fn choose_folder(app: AppHandle) -> Option<String> {
+    use tauri_plugin_dialog::DialogExt;
+    let picked = tauri::async_runtime::spawn_blocking(move || {
+        app.dialog()
+            .file()
+            .set_title("Add a music folder")
+            .blocking_pick_folder()
+    })
+    .await
+    .ok()
+    .flatten()?;
+    picked
+        .into_path()
+        .ok()
+        .map(|p| p.to_string_lossy().into_owned())
+}
+
 #[tauri::command]
 pub fn remove_folder(app: AppHandle, state: State<'_, AppState>, path: String) -> Reply<bool> {
     let removed = state

@@ -18,6 +18,8 @@ pub struct Jobs {
     scan_running: AtomicBool,
     scan_cancel: Arc<AtomicBool>,
     analysis_running: AtomicBool,
+    /// Asked for while running (an import finished meanwhile): run again when done.
+    analysis_again: AtomicBool,
     analysis_cancel: Arc<AtomicBool>,
     analysis_pause: Arc<AtomicBool>,
     analysis_status: Mutex<AnalysisStatus>,
@@ -102,9 +104,11 @@ impl Jobs {
 
     /// Analyses every track whose analysis is missing or stale, on all cores.
     pub fn spawn_analysis(self: &Arc<Self>, app: &AppHandle, service: &Arc<Service>) {
+        self.analysis_again.store(true, Ordering::SeqCst);
         if self.analysis_running.swap(true, Ordering::SeqCst) {
             return;
         }
+        self.analysis_again.store(false, Ordering::SeqCst);
         self.analysis_cancel.store(false, Ordering::SeqCst);
         self.analysis_pause.store(false, Ordering::SeqCst);
         let (jobs, service, app) = (self.clone(), service.clone(), app.clone());
@@ -125,21 +129,29 @@ impl Jobs {
                     }
                 });
                 let mut last = Instant::now() - PROGRESS_EVERY;
-                let result = service.analyze(
-                    &options,
-                    &jobs.analysis_cancel,
-                    &jobs.analysis_pause,
-                    &mut |p| {
-                        if last.elapsed() >= PROGRESS_EVERY || p.done == p.total {
-                            last = Instant::now();
-                            jobs.set_status(&app, |s| {
-                                s.total = p.total;
-                                s.done = p.done;
-                                s.failed = p.failed;
-                            });
-                        }
-                    },
-                );
+                // Again while an import finished during the run (its tracks are new), unless
+                // the person stopped it.
+                let result = loop {
+                    let result = service.analyze(
+                        &options,
+                        &jobs.analysis_cancel,
+                        &jobs.analysis_pause,
+                        &mut |p| {
+                            if last.elapsed() >= PROGRESS_EVERY || p.done == p.total {
+                                last = Instant::now();
+                                jobs.set_status(&app, |s| {
+                                    s.total = p.total;
+                                    s.done = p.done;
+                                    s.failed = p.failed;
+                                });
+                            }
+                        },
+                    );
+                    let cancelled = matches!(&result, Ok(r) if r.cancelled);
+                    if cancelled || !jobs.analysis_again.swap(false, Ordering::SeqCst) {
+                        break result;
+                    }
+                };
                 jobs.analysis_running.store(false, Ordering::SeqCst);
                 jobs.set_status(&app, |s| {
                     s.running = false;
@@ -174,6 +186,11 @@ impl Jobs {
                     }
                 });
                 let _ = app.emit(events::ANALYSIS_FINISHED, jobs.analysis_status());
+                // Asked for between the last check and `running` going false: run again.
+                let cancelled = matches!(&result, Ok(r) if r.cancelled);
+                if !cancelled && jobs.analysis_again.load(Ordering::SeqCst) {
+                    jobs.spawn_analysis(&app, &service);
+                }
             });
         if let Err(e) = spawned {
             tracing::error!("cannot start the analysis thread: {e}");

@@ -125,6 +125,8 @@ pub fn run() {
 
     let args = parse_args();
     let result = tauri::Builder::default()
+        // The folder chooser, called from Rust only: the window gets no dialog permissions.
+        .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
             let db = match args.db {
                 Some(db) => db,
@@ -176,6 +178,7 @@ pub fn run() {
             commands::start_scan,
             commands::cancel_scan,
             commands::add_folder,
+            commands::choose_folder,
             commands::remove_folder,
             commands::analysis_status,
             commands::start_analysis,

@@ -43,6 +43,7 @@ impl PlayerHub {
     /// of the app works and the state says why nothing plays.
     pub fn start(self: &Arc<Self>, app: &AppHandle, service: &Arc<Service>) {
         let settings = service.app_settings().ok();
+        lock(&self.state).volume = 1.0;
         match service.start_playback() {
             Ok(mut playback) => {
                 if let Some(s) = &settings {
@@ -52,7 +53,6 @@ impl PlayerHub {
                 let events = playback.events().clone();
                 {
                     let mut state = lock(&self.state);
-                    state.volume = 1.0;
                     state.device = Some(playback.player().device().name);
                     state.unavailable = None;
                 }

@@ -11,11 +11,12 @@ import tempfile
 import time
 
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import CLI, SHOTS, demo_track_count
+from conftest import AUDIO_EXTENSIONS, CLI, ROOT, SHOTS, demo_track_count
 
 
 def css(driver, selector):
@@ -45,8 +46,19 @@ def suggestion_ids(driver):
         "return [...document.querySelectorAll('[data-testid=suggestion]')].map(e => e.dataset.trackId)")
 
 
+def click(driver, selector, index=0):
+    """Clicks the index-th match, finding it again if the list re-rendered under it."""
+    def attempt(d):
+        try:
+            css(d, selector)[index].click()
+            return True
+        except (StaleElementReferenceException, IndexError):
+            return False
+    wait_for(driver, attempt, timeout=10, message=f"cannot click {selector}")
+
+
 def nav(driver, kind):
-    css(driver, f"[data-nav={kind}]")[0].click()
+    click(driver, f"[data-nav={kind}]")
 
 
 def wait_imported(driver):
@@ -174,14 +186,14 @@ def test_search_finds_a_track_and_playing_it_is_heard(app):
              timeout=10, message="space did not resume")
     # Repeat cycles off → all → one, as the engine confirms.
     for mode in ("all", "one"):
-        css(app, "[data-testid=repeat]")[0].click()
+        click(app, "[data-testid=repeat]")
         wait_for(app, lambda d: css(d, "[data-testid=repeat]")[0].get_attribute("data-repeat") == mode,
                  timeout=5, message=f"repeat did not become {mode}")
 
 
 def test_rating_a_track_changes_up_next_and_reasons_are_shown(app):
     wait_imported(app)
-    css(app, "[data-testid=play-track]")[0].click()
+    click(app, "[data-testid=play-track]")
     wait_analysed(app)
     suggestions = css(app, "[data-testid=suggestion]")
     assert len(suggestions) >= 3
@@ -189,18 +201,17 @@ def test_rating_a_track_changes_up_next_and_reasons_are_shown(app):
     assert all(len(r) > 5 for r in reasons), reasons
 
     # The "why" popover lists the terms behind the first suggestion.
-    css(app, "[data-testid=why]")[0].click()
+    click(app, "[data-testid=why]")
     popover = wait_for(app, lambda d: css(d, "[data-testid=why-popover]"), message="no why popover")
     shot(app, "up-next-why")
     assert len(popover[0].find_elements(By.TAG_NAME, "li")) >= 3
-    css(app, "[data-testid=why]")[0].click()
+    click(app, "[data-testid=why]")
 
     before = suggestion_ids(app)
     top = before[0]
     # Rate the top suggestion one star in the track table: it should fall out of first place.
     nav(app, "tracks")
-    row = css(app, f"[data-testid=track-row][data-track-id='{top}']")[0]
-    row.find_element(By.CSS_SELECTOR, "[data-star='1']").click()
+    click(app, f"[data-testid=track-row][data-track-id='{top}'] [data-star='1']")
     wait_for(app, lambda d: suggestion_ids(d) != before,
              timeout=15, message="Up Next did not change after rating")
     after = suggestion_ids(app)
@@ -211,7 +222,7 @@ def test_rating_a_track_changes_up_next_and_reasons_are_shown(app):
 
     # "Not this" removes a suggestion.
     victim = after[0]
-    css(app, "[data-testid=not-this]")[0].click()
+    click(app, "[data-testid=not-this]")
     wait_for(app, lambda d: victim not in suggestion_ids(d),
              timeout=15, message="'not this' did not remove the suggestion")
 
@@ -221,7 +232,7 @@ def test_the_main_views_render(app):
     wait_for(app, lambda d: not css(d, "[data-testid=analysis-progress]") and not css(d, "[data-testid=scan-progress]"),
              timeout=300, message="background work never finished")
     # The first-run welcome goes away for good once the demo is kept.
-    css(app, "[data-testid=keep-demo]")[0].click()
+    click(app, "[data-testid=keep-demo]")
     wait_for(app, lambda d: not css(d, "[data-testid=first-run]"), message="the welcome stayed")
     nav(app, "albums")
     wait_for(app, lambda d: len(css(d, "[data-testid=album]")) >= 2, message="no albums")
@@ -229,10 +240,10 @@ def test_the_main_views_render(app):
         "return [...document.querySelectorAll('[data-testid=album] img')].filter(i => i.complete && i.naturalWidth > 0).length")
     assert covers >= 1, "no album cover loaded through the cover: protocol"
     shot(app, "albums")
-    css(app, "[data-testid=album]")[0].click()
+    click(app, "[data-testid=album]")
     wait_for(app, lambda d: css(d, "[data-testid=track-row]"), message="album page has no tracks")
     # Play the album: the Now Playing bar shows its cover and the waveform.
-    css(app, "[data-testid=play-album]")[0].click()
+    click(app, "[data-testid=play-album]")
     wait_for(app, lambda d: css(d, "[data-testid=now-title]"), message="the album did not play")
     time.sleep(1.5)
     shot(app, "album")
@@ -243,9 +254,9 @@ def test_the_main_views_render(app):
     wait_for(app, lambda d: len(css(d, "[data-testid=facet]")) >= 2, message="no genres or moods from analysis")
     shot(app, "genres")
     # Radio from a genre: the queue fills with suggestions, each saying why.
-    css(app, "[data-testid=facet]")[0].click()
+    click(app, "[data-testid=facet]")
     wait_for(app, lambda d: css(d, "[data-testid=track-row]"), message="the genre page lists no tracks")
-    css(app, "[data-testid=radio]")[0].click()
+    click(app, "[data-testid=radio]")
     wait_for(app, lambda d: len(d.execute_script(
         "return [...document.querySelectorAll('[data-testid=queued] .reason')].map(e => e.textContent)")) >= 3,
         timeout=15, message="the radio queued no suggestions with reasons")
@@ -272,3 +283,34 @@ def test_the_main_views_render(app):
     shot(app, "albums-dark")
     nav(app, "settings")
     Select(css(app, "[data-testid=theme]")[0]).select_by_value("system")
+
+
+def test_adding_and_removing_a_folder_in_settings(app):
+    expected = wait_imported(app)
+    extra = ROOT / "tests" / "fixtures" / "gapless"
+    extra_count = sum(1 for p in extra.iterdir() if p.suffix.lower() in AUDIO_EXTENSIONS)
+    nav(app, "settings")
+    field = css(app, "[data-testid=settings] form input")[0]
+    field.send_keys(str(extra))
+    click(app, "[data-testid=settings] form button[type=submit]")
+    wait_for(app, lambda d: text(css(d, "[data-testid=track-count]")[0]).replace(",", "") == str(expected + extra_count),
+             timeout=90, message="the added folder was not imported")
+    roots = [text(c) for c in css(app, "[data-testid=settings] .folders code")]
+    assert str(extra) in roots, roots
+    shot(app, "settings-folders")
+    # The new tracks are analysed too, even though the import's analysis was still running.
+    wait_for(app, lambda d: not css(d, "[data-testid=analysis-progress]"), timeout=300,
+             message="analysis never finished")
+    left = json.loads(subprocess.check_output([str(CLI), "--db", str(app.db_path), "analyze", "--json"]))
+    assert left["analysed"] == 0 and left["provider"].startswith("none"), left
+    # Removing it takes its tracks out of the library (kept in the database as missing).
+    row = next(li for li in css(app, "[data-testid=settings] .folders li") if str(extra) in text(li))
+    row.find_element(By.TAG_NAME, "button").click()
+    wait_for(app, lambda d: text(css(d, "[data-testid=track-count]")[0]).replace(",", "") == str(expected),
+             timeout=90, message="removing the folder did not take its tracks out")
+    # A folder that does not exist is refused with a clear message, and nothing changes.
+    field = css(app, "[data-testid=settings] form input")[0]
+    field.send_keys("/no/such/folder")
+    click(app, "[data-testid=settings] form button[type=submit]")
+    error = wait_for(app, lambda d: css(d, "[data-testid=error]"), message="no error for a missing folder")
+    assert "does not exist" in text(error[0]), text(error[0])

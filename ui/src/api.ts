@@ -68,6 +68,8 @@ export const importIssues = () => invoke<FileIssue[]>("import_issues");
 export const startScan = () => invoke<void>("start_scan");
 export const cancelScan = () => invoke<void>("cancel_scan");
 export const addFolder = (path: string) => invoke<void>("add_folder", { path });
+/** The desktop's folder chooser; `null` when cancelled. */
+export const chooseFolder = () => invoke<string | null>("choose_folder");
 export const removeFolder = (path: string) => invoke<boolean>("remove_folder", { path });
 export const analysisStatus = () => invoke<AnalysisStatus>("analysis_status");
 export const startAnalysis = () => invoke<void>("start_analysis");

@@ -150,9 +150,25 @@ impl Service {
         Ok(added)
     }
 
-    /// Removes a folder from the library; its tracks are marked missing by the next scan.
+    /// Removes a folder from the library. Its tracks leave the library at once, marked
+    /// missing with their plays and ratings kept (they come back if the folder is added
+    /// again); tracks that another library folder still holds stay.
     pub fn remove_folder(&self, folder: &Path) -> Result<bool> {
-        self.with_store(|s| s.remove_root(&normalize_folder(folder)))
+        let folder = normalize_folder(folder);
+        if !self.with_store(|s| s.remove_root(&folder))? {
+            return Ok(false);
+        }
+        let remaining = self.folders()?;
+        let mut writer = Store::open(&self.db_path)?;
+        let gone: Vec<segue_core::TrackId> = writer
+            .known_files()?
+            .into_iter()
+            .filter(|f| f.path.starts_with(&folder))
+            .filter(|f| !remaining.iter().any(|r| f.path.starts_with(r)))
+            .map(|f| f.id)
+            .collect();
+        writer.mark_missing(&gone)?;
+        Ok(true)
     }
 
     /// Scans `folders` (all library folders when empty). Runs on the calling thread — callers

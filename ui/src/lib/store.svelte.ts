@@ -166,6 +166,20 @@ class AppStore {
     await this.call(() => api.seek(this.position + deltaMs));
   }
 
+  /** Opens the desktop's folder chooser and adds (then imports) what was chosen. */
+  async browseForFolder(): Promise<boolean> {
+    try {
+      const path = await api.chooseFolder();
+      if (!path) return false;
+      await api.addFolder(path);
+      await this.loadLibrary();
+      return true;
+    } catch (e) {
+      this.fail(e);
+      return false;
+    }
+  }
+
   async radio(seed: api.RadioSeed) {
     await this.call(() => api.startRadio(seed));
   }
