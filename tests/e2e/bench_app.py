@@ -64,7 +64,7 @@ def measure(app: pathlib.Path, db: pathlib.Path, args: list[str], expected: int,
         interactive = time.perf_counter() - t0
         mark = driver.execute_script(
             "const m = performance.getEntriesByName('segue-library-shown'); return m.length ? m[0].startTime : null;")
-        time.sleep(3)  # let start-up work (scan, analysis of the demo) settle
+        time.sleep(8)  # let start-up work (scan; on a first run the demo's analysis) settle
         pid = int(subprocess.run(["pgrep", "-n", "-f", str(app)], capture_output=True, text=True).stdout.split()[0])
         procs = descendants(pid)
         total = sum(pss_kib(p) for p in procs) / 1024
