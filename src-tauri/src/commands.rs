@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 
 use segue_core::{
-    AnalysisStatus, AppSettings, FeedbackKind, FileIssue, HistoryEntry, LibraryStats, PlayerState,
-    RadioSeed, ReasonPart, RepeatMode, Suggestion, TagFacet, TrackAnalysis, TrackId, TrackRow,
-    UiError,
+    AnalysisStatus, AppSettings, FeedbackKind, FileIssue, HistoryEntry, LibraryStats,
+    ListeningStats, PlayerState, RadioSeed, ReasonPart, RepeatMode, Suggestion, TagFacet,
+    TrackAnalysis, TrackId, TrackRow, UiError,
 };
 use segue_service::suggest::SuggestRequest;
 use segue_service::{Seed, ServiceError};
@@ -43,6 +43,14 @@ pub fn track_analysis(state: State<'_, AppState>, track: TrackId) -> Reply<Optio
 #[tauri::command]
 pub fn history(state: State<'_, AppState>, limit: u32) -> Reply<Vec<HistoryEntry>> {
     state.service.history(limit.min(5_000)).map_err(ui)
+}
+
+#[tauri::command]
+pub fn listening_stats(state: State<'_, AppState>, days: u32) -> Reply<ListeningStats> {
+    state
+        .service
+        .listening_stats(days.clamp(1, 3650))
+        .map_err(ui)
 }
 
 #[tauri::command]

@@ -174,6 +174,7 @@ pub fn run() {
             commands::tag_facets,
             commands::track_analysis,
             commands::history,
+            commands::listening_stats,
             commands::import_issues,
             commands::start_scan,
             commands::cancel_scan,

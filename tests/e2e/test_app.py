@@ -262,6 +262,8 @@ def test_the_main_views_render(app):
         timeout=15, message="the radio queued no suggestions with reasons")
     shot(app, "radio")
     nav(app, "history")
+    wait_for(app, lambda d: css(d, "[data-testid=listening-stats]") and css(d, "[data-testid=play]"),
+             message="the history shows no stats or plays")
     shot(app, "history")
     nav(app, "settings")
     wait_for(app, lambda d: css(d, "[data-testid=provider]"), message="settings do not say what runs analysis")

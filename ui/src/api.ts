@@ -9,6 +9,7 @@ import type { FeedbackKind } from "./bindings/FeedbackKind";
 import type { FileIssue } from "./bindings/FileIssue";
 import type { HistoryEntry } from "./bindings/HistoryEntry";
 import type { LibraryStats } from "./bindings/LibraryStats";
+import type { ListeningStats } from "./bindings/ListeningStats";
 import type { PlayerState } from "./bindings/PlayerState";
 import type { RadioSeed } from "./bindings/RadioSeed";
 import type { ReasonPart } from "./bindings/ReasonPart";
@@ -29,6 +30,7 @@ export type {
   FileIssue,
   HistoryEntry,
   LibraryStats,
+  ListeningStats,
   PlayerState,
   RadioSeed,
   ReasonPart,
@@ -62,6 +64,8 @@ export const tagFacets = () => invoke<TagFacet[]>("tag_facets");
 export const trackAnalysis = (track: number) =>
   invoke<TrackAnalysis | null>("track_analysis", { track });
 export const history = (limit: number) => invoke<HistoryEntry[]>("history", { limit });
+/** Stats and trends of the last `days` days. */
+export const listeningStats = (days: number) => invoke<ListeningStats>("listening_stats", { days });
 export const importIssues = () => invoke<FileIssue[]>("import_issues");
 
 // Import and analysis

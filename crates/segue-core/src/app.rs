@@ -86,6 +86,44 @@ pub struct HistoryEntry {
     pub full_listen: bool,
 }
 
+/// Listening on one (local) day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DayListening {
+    /// `YYYY-MM-DD`, local time.
+    pub day: String,
+    pub plays: u32,
+    pub completed: u32,
+    pub skipped: u32,
+    #[ts(type = "number")]
+    pub listened_ms: i64,
+}
+
+/// A name (artist) or a track with how often it was played.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PlayCount {
+    /// The artist's name, or the track's title.
+    pub name: String,
+    #[ts(type = "number | null")]
+    pub track_id: Option<TrackId>,
+    pub plays: u32,
+}
+
+/// Stats and trends over a period of the listening history.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ListeningStats {
+    /// Days with plays, oldest first.
+    pub days: Vec<DayListening>,
+    pub top_artists: Vec<PlayCount>,
+    pub top_tracks: Vec<PlayCount>,
+    pub plays: u32,
+    pub skipped: u32,
+    #[ts(type = "number")]
+    pub listened_ms: i64,
+}
+
 /// One entry of the play queue; `why` says why a suggested track was queued (empty for the
 /// tracks the user chose).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

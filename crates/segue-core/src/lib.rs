@@ -15,8 +15,9 @@ pub use analysis::{
     DspFeatures, KeyMode, LoudnessMeasure, PITCH_CLASSES, TrackAnalysis, camelot, camelot_number,
 };
 pub use app::{
-    AnalysisStatus, AppSettings, DeviceChoice, FacetKind, HistoryEntry, NormalizationChoice,
-    PlayOutcome, PlayerState, QueueEntry, RadioSeed, RepeatMode, TagFacet, TrackRow,
+    AnalysisStatus, AppSettings, DayListening, DeviceChoice, FacetKind, HistoryEntry,
+    ListeningStats, NormalizationChoice, PlayCount, PlayOutcome, PlayerState, QueueEntry,
+    RadioSeed, RepeatMode, TagFacet, TrackRow,
 };
 pub use scan::{FileIssue, IssueKind, ScanPhase, ScanProgress, ScanReport};
 pub use suggest::{

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use segue_analysis::AnalyzerConfig;
 use segue_analysis::musicnn::facet_of;
 use segue_core::{
-    AppSettings, DeviceChoice, FacetKind, HistoryEntry, NormalizationChoice, PlayOutcome, TagFacet,
-    TrackRow,
+    AppSettings, DeviceChoice, FacetKind, HistoryEntry, ListeningStats, NormalizationChoice,
+    PlayOutcome, TagFacet, TrackRow,
 };
 use segue_store::{PlayEnd, Store};
 
@@ -100,6 +100,15 @@ impl Service {
                 full_listen: r.full_listen,
             })
             .collect())
+    }
+
+    /// Stats and trends of the last `days` days of listening.
+    pub fn listening_stats(&self, days: u32) -> Result<ListeningStats> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        let since = now - i64::from(days) * 86_400_000;
+        self.with_store(|s| s.listening_stats(since, 5))
     }
 
     /// The settings page, from what was saved (defaults where nothing was).

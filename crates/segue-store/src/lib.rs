@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
-use segue_core::TrackId;
+use segue_core::{DayListening, ListeningStats, PlayCount, TrackId};
 
 pub use analysis::{AnalysisCounts, AnalysisTodo};
 pub use paths::{bytes_to_path, path_to_bytes};
@@ -412,6 +412,66 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Stats and trends of the plays since `since_ms`: per local day, top artists and tracks.
+    pub fn listening_stats(&self, since_ms: i64, top: u32) -> Result<ListeningStats> {
+        let mut days = self.conn.prepare_cached(
+            "SELECT date(started_at / 1000, 'unixepoch', 'localtime') AS day, COUNT(*),
+                    SUM(end_reason = 'completed'), SUM(end_reason = 'skipped'), SUM(ms_listened)
+             FROM plays WHERE started_at >= ?1 GROUP BY day ORDER BY day",
+        )?;
+        let days = days
+            .query_map([since_ms], |r| {
+                Ok(DayListening {
+                    day: r.get(0)?,
+                    plays: r.get(1)?,
+                    completed: r.get(2)?,
+                    skipped: r.get(3)?,
+                    listened_ms: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut artists = self.conn.prepare_cached(
+            "SELECT COALESCE(a.name, aa.name), COUNT(*) AS n FROM plays p
+             JOIN tracks t ON t.id = p.track_id
+             LEFT JOIN artists a ON a.id = t.artist_id
+             LEFT JOIN artists aa ON aa.id = t.album_artist_id
+             WHERE p.started_at >= ?1 AND COALESCE(a.name, aa.name) IS NOT NULL
+             GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?2",
+        )?;
+        let top_artists = artists
+            .query_map(rusqlite::params![since_ms, top], |r| {
+                Ok(PlayCount {
+                    name: r.get(0)?,
+                    track_id: None,
+                    plays: r.get(1)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut tracks = self.conn.prepare_cached(
+            "SELECT t.title, p.track_id, COUNT(*) AS n FROM plays p
+             JOIN tracks t ON t.id = p.track_id
+             WHERE p.started_at >= ?1
+             GROUP BY p.track_id ORDER BY n DESC, t.title LIMIT ?2",
+        )?;
+        let top_tracks = tracks
+            .query_map(rusqlite::params![since_ms, top], |r| {
+                Ok(PlayCount {
+                    name: r.get(0)?,
+                    track_id: Some(r.get(1)?),
+                    plays: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(ListeningStats {
+            plays: days.iter().map(|d| d.plays).sum(),
+            skipped: days.iter().map(|d| d.skipped).sum(),
+            listened_ms: days.iter().map(|d| d.listened_ms).sum(),
+            days,
+            top_artists,
+            top_tracks,
+        })
     }
 
     /// Number of plays recorded for a track.

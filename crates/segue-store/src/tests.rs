@@ -242,3 +242,51 @@ fn concurrent_first_opens_wait_instead_of_failing() {
         }
     }
 }
+
+#[test]
+fn listening_stats_count_days_artists_and_tracks_since_a_time() {
+    let (_dir, mut s) = file_store();
+    s.apply(&[
+        imported("/m/a.flac", "Alpha", "Ann", "One", 1),
+        imported("/m/b.flac", "Beta", "Bob", "Two", 2),
+    ])
+    .expect("apply");
+    let ids: Vec<TrackId> = s
+        .tracks(&TrackQuery::default())
+        .expect("tracks")
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    let (alpha, beta) = (ids[0], ids[1]);
+    let day = 86_400_000;
+    // Noon UTC keeps each play on its own local day in any time zone within ±11 h.
+    let noon = 20_000 * day + day / 2;
+    let play = |track, at, end| PlayRecord {
+        track_id: track,
+        started_at_ms: at,
+        ms_listened: 60_000,
+        end,
+        position_ms: None,
+    };
+    for p in [
+        play(beta, noon - 10 * day, PlayEnd::Completed), // before the window
+        play(alpha, noon - day, PlayEnd::Completed),
+        play(alpha, noon, PlayEnd::Completed),
+        play(alpha, noon + 60_000, PlayEnd::Skipped),
+        play(beta, noon + 120_000, PlayEnd::Completed),
+    ] {
+        s.record_play(&p).expect("play");
+    }
+    let stats = s.listening_stats(noon - 2 * day, 5).expect("stats");
+    assert_eq!(stats.plays, 4);
+    assert_eq!(stats.skipped, 1);
+    assert_eq!(stats.listened_ms, 4 * 60_000);
+    assert_eq!(stats.days.len(), 2);
+    assert_eq!((stats.days[1].plays, stats.days[1].completed), (3, 2));
+    assert!(stats.days[0].day < stats.days[1].day);
+    assert_eq!(stats.top_artists[0].name, "Ann");
+    assert_eq!(stats.top_artists[0].plays, 3);
+    assert_eq!(stats.top_artists[1].plays, 1);
+    assert_eq!(stats.top_tracks[0].track_id, Some(alpha));
+    assert_eq!(stats.top_tracks[0].name, "Alpha");
+}
