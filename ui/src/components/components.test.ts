@@ -364,3 +364,19 @@ describe("reasons in Chinese", () => {
     expect(byTestId(container, "why-popover")[0].textContent).toContain("你给它打了 4 星");
   });
 });
+
+describe("TrackTable links", () => {
+  it("opens the album and the artist page from a row's names", async () => {
+    mockBackend();
+    const row = trackRow(31, { title: "Dawn", artist: "Ann", album_artist: "Various", album: "First Light" });
+    const { container } = render(TrackTable, { tracks: [row], label: "Tracks" });
+    await fireEvent.click(within(container).getByRole("button", { name: "First Light" }));
+    expect(app.view).toEqual({ kind: "album", key: "Various\u0000First Light" });
+    await fireEvent.click(within(container).getByRole("button", { name: "Ann" }));
+    // Ann has no page of her own (her only album is filed under Various): Various's page.
+    expect(app.view).toEqual({ kind: "artist", name: "Various" });
+    app.tracks = [row, trackRow(32, { artist: "Ann", album_artist: null, album: "Solo" })];
+    await fireEvent.click(within(container).getByRole("button", { name: "Ann" }));
+    expect(app.view).toEqual({ kind: "artist", name: "Ann" });
+  });
+});

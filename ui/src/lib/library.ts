@@ -25,12 +25,17 @@ export function filedArtist(t: TrackRow): string | null {
   return t.album_artist ?? t.artist;
 }
 
+/** The key of the album a track belongs to (see `Album.key`). */
+export function albumKey(t: TrackRow): string {
+  return `${filedArtist(t) ?? ""}\u0000${t.album ?? ""}`;
+}
+
 /** Albums in library order (the rows arrive sorted by album artist, album, disc, track). */
 export function groupAlbums(tracks: readonly TrackRow[]): Album[] {
   const albums = new Map<string, Album>();
   for (const t of tracks) {
     const artist = filedArtist(t);
-    const key = `${artist ?? ""}\u0000${t.album ?? ""}`;
+    const key = albumKey(t);
     let album = albums.get(key);
     if (!album) {
       album = { key, title: t.album, artist, year: t.year, coverId: null, tracks: [], durationMs: 0 };

@@ -13,7 +13,16 @@ import type {
   TagFacet,
   TrackRow,
 } from "../api";
-import { groupAlbums, groupArtists, search, searchIndex, shuffled, type Album, type Artist } from "./library";
+import {
+  filedArtist,
+  groupAlbums,
+  groupArtists,
+  search,
+  searchIndex,
+  shuffled,
+  type Album,
+  type Artist,
+} from "./library";
 
 export type View =
   | { kind: "tracks" }
@@ -83,6 +92,12 @@ class AppStore {
 
   artist(name: string | null): Artist | undefined {
     return this.artists.find((a) => a.name === name);
+  }
+
+  /** The artist page a track's artist name leads to: the track artist's own when the library
+   * files albums under them, else the album artist's (a compilation's). */
+  artistPageOf(track: TrackRow): string | null {
+    return track.artist !== null && this.artist(track.artist) ? track.artist : filedArtist(track);
   }
 
   fail(e: unknown) {
