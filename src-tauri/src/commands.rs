@@ -1,5 +1,8 @@
 //! The commands the window may call. Each is thin: it calls the service (or the player hub)
 //! and turns errors into [`UiError`]s. Their TypeScript side is `ui/src/api.ts`.
+//!
+//! Every command runs on Tauri's async runtime (`command(async)`), never on the main thread that
+//! draws the window: reading 100k rows or scoring suggestions must not freeze it.
 
 use std::path::PathBuf;
 
@@ -20,32 +23,32 @@ fn ui(e: ServiceError) -> UiError {
     UiError::from(&e)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn library_stats(state: State<'_, AppState>) -> Reply<LibraryStats> {
     state.service.stats().map_err(ui)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn track_rows(state: State<'_, AppState>) -> Reply<Vec<TrackRow>> {
     state.service.track_rows().map_err(ui)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn tag_facets(state: State<'_, AppState>) -> Reply<Vec<TagFacet>> {
     state.service.tag_facets().map_err(ui)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn track_analysis(state: State<'_, AppState>, track: TrackId) -> Reply<Option<TrackAnalysis>> {
     state.service.analysis(track).map_err(ui)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn history(state: State<'_, AppState>, limit: u32) -> Reply<Vec<HistoryEntry>> {
     state.service.history(limit.min(5_000)).map_err(ui)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn listening_stats(state: State<'_, AppState>, days: u32) -> Reply<ListeningStats> {
     state
         .service
@@ -53,22 +56,22 @@ pub fn listening_stats(state: State<'_, AppState>, days: u32) -> Reply<Listening
         .map_err(ui)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn import_issues(state: State<'_, AppState>) -> Reply<Vec<FileIssue>> {
     state.service.issues().map_err(ui)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn start_scan(app: AppHandle, state: State<'_, AppState>) {
     state.jobs.spawn_scan(&app, &state.service);
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn cancel_scan(state: State<'_, AppState>) {
     state.jobs.cancel_scan();
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn add_folder(app: AppHandle, state: State<'_, AppState>, path: String) -> Reply<()> {
     state
         .service
@@ -80,7 +83,7 @@ pub fn add_folder(app: AppHandle, state: State<'_, AppState>, path: String) -> R
 
 /// Asks for a folder with the desktop's own chooser; `None` when the person cancels. The
 /// window itself gets no file-system access: only the chosen path comes back.
-#[tauri::command]
+#[tauri::command(async)]
 pub async fn choose_folder(app: AppHandle) -> Option<String> {
     use tauri_plugin_dialog::DialogExt;
     let picked = tauri::async_runtime::spawn_blocking(move || {
@@ -98,7 +101,7 @@ pub async fn choose_folder(app: AppHandle) -> Option<String> {
         .map(|p| p.to_string_lossy().into_owned())
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn remove_folder(app: AppHandle, state: State<'_, AppState>, path: String) -> Reply<bool> {
     let removed = state
         .service
@@ -108,29 +111,29 @@ pub fn remove_folder(app: AppHandle, state: State<'_, AppState>, path: String) -
     Ok(removed)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn analysis_status(state: State<'_, AppState>) -> AnalysisStatus {
     state.jobs.analysis_status()
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn start_analysis(app: AppHandle, state: State<'_, AppState>) {
     state.jobs.spawn_analysis(&app, &state.service);
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn pause_analysis(app: AppHandle, state: State<'_, AppState>, paused: bool) {
     state.jobs.pause_analysis(&app, paused);
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn cancel_analysis(state: State<'_, AppState>) {
     state.jobs.cancel_analysis();
 }
 
 /// Which execution provider analysis would use with the chosen device, and why (loads the
 /// models once, off the UI thread).
-#[tauri::command]
+#[tauri::command(async)]
 pub async fn analysis_provider(state: State<'_, AppState>) -> Reply<String> {
     let service = state.service.clone();
     tauri::async_runtime::spawn_blocking(move || {
@@ -151,13 +154,13 @@ pub async fn analysis_provider(state: State<'_, AppState>) -> Reply<String> {
     })?
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn player_state(state: State<'_, AppState>) -> PlayerState {
     state.player.state()
 }
 
 /// Replaces the queue with `tracks` and plays from `start`.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn play_tracks(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -174,7 +177,7 @@ pub fn play_tracks(
 }
 
 /// Adds tracks to the end of the queue, with why they were suggested (if they were).
-#[tauri::command]
+#[tauri::command(async)]
 pub fn enqueue(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -190,7 +193,7 @@ pub fn enqueue(
     Ok(())
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn set_paused(state: State<'_, AppState>, paused: bool) -> Reply<()> {
     state
         .player
@@ -206,7 +209,7 @@ pub fn set_paused(state: State<'_, AppState>, paused: bool) -> Reply<()> {
         .map_err(ui)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn seek(state: State<'_, AppState>, position_ms: u64) -> Reply<()> {
     state
         .player
@@ -218,7 +221,7 @@ pub fn seek(state: State<'_, AppState>, position_ms: u64) -> Reply<()> {
         .map_err(ui)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn next_track(state: State<'_, AppState>) -> Reply<()> {
     state
         .player
@@ -226,7 +229,7 @@ pub fn next_track(state: State<'_, AppState>) -> Reply<()> {
         .map_err(ui)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn previous_track(state: State<'_, AppState>) -> Reply<()> {
     state
         .player
@@ -234,7 +237,7 @@ pub fn previous_track(state: State<'_, AppState>) -> Reply<()> {
         .map_err(ui)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn set_volume(app: AppHandle, state: State<'_, AppState>, volume: f32) -> Reply<()> {
     let volume = if volume.is_finite() {
         volume.clamp(0.0, 1.0)
@@ -255,7 +258,7 @@ pub fn set_volume(app: AppHandle, state: State<'_, AppState>, volume: f32) -> Re
 
 /// Plays a radio: suggestions in the vein of a track, artist, album or tag (autoplay goes on
 /// from its last track).
-#[tauri::command]
+#[tauri::command(async)]
 pub fn start_radio(app: AppHandle, state: State<'_, AppState>, seed: RadioSeed) -> Reply<()> {
     let seed = match seed {
         RadioSeed::Track(id) => Seed::Track(id),
@@ -286,7 +289,7 @@ pub fn start_radio(app: AppHandle, state: State<'_, AppState>, seed: RadioSeed) 
 const RADIO_LENGTH: usize = 12;
 
 /// What follows a track that ends by itself: the next, the same, or wrapping around.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn set_repeat(app: AppHandle, state: State<'_, AppState>, repeat: RepeatMode) -> Reply<()> {
     state
         .player
@@ -302,7 +305,7 @@ pub fn set_repeat(app: AppHandle, state: State<'_, AppState>, repeat: RepeatMode
 
 /// What plays after the current track (and the tracks queued after it), best first, each with
 /// its reason. Autoplay appends these when the queue runs out.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn up_next(state: State<'_, AppState>, count: u32) -> Reply<Vec<Suggestion>> {
     let player = state.player.state();
     let queued: Vec<TrackId> = player.queue.iter().map(|e| e.track_id).collect();
@@ -327,7 +330,7 @@ pub fn up_next(state: State<'_, AppState>, count: u32) -> Reply<Vec<Suggestion>>
     Ok(list)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn rate(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -339,7 +342,7 @@ pub fn rate(
     Ok(())
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn feedback(
     app: AppHandle,
     state: State<'_, AppState>,
@@ -351,12 +354,12 @@ pub fn feedback(
     Ok(())
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn get_settings(state: State<'_, AppState>) -> Reply<AppSettings> {
     state.service.app_settings().map_err(ui)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn set_settings(state: State<'_, AppState>, settings: AppSettings) -> Reply<()> {
     state.service.set_app_settings(&settings).map_err(ui)?;
     // No audio device: the settings are saved and apply when playback can start.
