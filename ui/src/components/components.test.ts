@@ -380,3 +380,23 @@ describe("TrackTable links", () => {
     expect(app.view).toEqual({ kind: "artist", name: "Ann" });
   });
 });
+
+describe("TrackTable sorting", () => {
+  it("sorts by a header click (ascending, descending, library order) and plays what it shows", async () => {
+    const calls = mockBackend();
+    const tracks = [trackRow(41, { title: "Cello" }), trackRow(42, { title: "Alto" }), trackRow(43, { title: "Bass" })];
+    const { container } = render(TrackTable, { tracks, label: "Tracks" });
+    const shown = () => byTestId(container, "track-row").map((r) => r.getAttribute("data-track-id"));
+    const header = one(container, '[data-sort="title"]');
+    await fireEvent.click(header);
+    expect(shown()).toEqual(["42", "43", "41"]);
+    expect(header.parentElement?.getAttribute("aria-sort")).toBe("ascending");
+    await fireEvent.click(byTestId(container, "play-track")[0]);
+    await waitFor(() => expect(calls.at(-1)).toEqual({ cmd: "play_tracks", args: { tracks: [42, 43, 41], start: 0 } }));
+    await fireEvent.click(header);
+    expect(shown()).toEqual(["41", "43", "42"]);
+    await fireEvent.click(header);
+    expect(shown()).toEqual(["41", "42", "43"]);
+    expect(header.parentElement?.getAttribute("aria-sort")).toBe("none");
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { TrackRow } from "../api";
-import { filedArtist, groupAlbums, groupArtists, search, searchIndex, shuffled } from "./library";
+import { sortTracks, filedArtist, groupAlbums, groupArtists, search, searchIndex, shuffled } from "./library";
 
 let nextId = 1;
 function row(fields: Partial<TrackRow>): TrackRow {
@@ -191,5 +191,28 @@ describe("shuffled", () => {
   it("handles empty and single-item lists", () => {
     expect(shuffled([], seeded(1))).toEqual([]);
     expect(shuffled(["x"], seeded(1))).toEqual(["x"]);
+  });
+});
+
+describe("sortTracks", () => {
+  const rows = [
+    row({ id: 1, title: "beta", artist: "Zed", rating: null, play_count: 2, duration_ms: 300 }),
+    row({ id: 2, title: "Alpha", artist: null, album_artist: "Amy", rating: 5, play_count: 0, duration_ms: 100 }),
+    row({ id: 3, title: "alpha", artist: "Bob", rating: 3, play_count: 2, duration_ms: 200 }),
+  ];
+  const ids = (list: { id: number }[]) => list.map((t) => t.id);
+
+  it("sorts by a column, case-insensitively and stably", () => {
+    expect(ids(sortTracks(rows, "title"))).toEqual([2, 3, 1]);
+    expect(ids(sortTracks(rows, "title", true))).toEqual([1, 2, 3]);
+    expect(ids(sortTracks(rows, "artist"))).toEqual([2, 3, 1]);
+    expect(ids(sortTracks(rows, "time"))).toEqual([2, 3, 1]);
+    expect(ids(sortTracks(rows, "plays", true))).toEqual([1, 3, 2]);
+  });
+
+  it("puts unknown values last in both directions and leaves the input alone", () => {
+    expect(ids(sortTracks(rows, "rating"))).toEqual([3, 2, 1]);
+    expect(ids(sortTracks(rows, "rating", true))).toEqual([2, 3, 1]);
+    expect(ids(rows)).toEqual([1, 2, 3]);
   });
 });

@@ -95,3 +95,36 @@ export function shuffled<T>(items: readonly T[], random: () => number = Math.ran
   }
   return out;
 }
+
+export type SortKey = "title" | "artist" | "album" | "rating" | "plays" | "time";
+
+/** A copy sorted by one column (stable: ties keep library order); unknown values go last in
+ * either direction. */
+export function sortTracks(tracks: readonly TrackRow[], key: SortKey, descending = false): TrackRow[] {
+  const value = (t: TrackRow): string | number | null => {
+    switch (key) {
+      case "title":
+        return t.title.toLowerCase();
+      case "artist":
+        return (t.artist ?? t.album_artist)?.toLowerCase() ?? null;
+      case "album":
+        return t.album?.toLowerCase() ?? null;
+      case "rating":
+        return t.rating;
+      case "plays":
+        return t.play_count;
+      case "time":
+        return t.duration_ms;
+    }
+  };
+  // Each row's key is computed once, not at every comparison.
+  const keyed = tracks.map((t, i) => ({ t, i, v: value(t) }));
+  const sign = descending ? -1 : 1;
+  keyed.sort((a, b) => {
+    if (a.v === null || b.v === null) return a.v === b.v ? a.i - b.i : a.v === null ? 1 : -1;
+    if (a.v < b.v) return -sign;
+    if (a.v > b.v) return sign;
+    return a.i - b.i;
+  });
+  return keyed.map((k) => k.t);
+}
