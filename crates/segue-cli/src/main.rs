@@ -95,24 +95,7 @@ enum Command {
         json: bool,
     },
     /// What to play next, each with its reason. Follows the last played track by default.
-    Suggest {
-        /// Follow this track instead (an id, a file, or search words).
-        #[arg(long, num_args = 1..)]
-        after: Vec<String>,
-        #[arg(short = 'n', default_value_t = 10)]
-        count: usize,
-        /// Radio from a tag (e.g. "ambient", "guitar").
-        #[arg(long, conflicts_with_all = ["after", "artist", "album"])]
-        tag: Option<String>,
-        /// Radio from an artist.
-        #[arg(long, conflicts_with_all = ["after", "album"])]
-        artist: Option<String>,
-        /// Radio from an album.
-        #[arg(long, conflicts_with = "after")]
-        album: Option<String>,
-        #[arg(long)]
-        json: bool,
-    },
+    Suggest(suggest::SuggestArgs),
     /// Rate a track: `segue rate TRACK STARS`, 1-5 stars (0 clears). TRACK: an id, a file,
     /// or search words.
     Rate {
@@ -254,24 +237,7 @@ fn run(cli: Cli) -> Result<i32> {
             json,
         ),
         Command::Show { track, json } => analyze::show(&service, &track, json),
-        Command::Suggest {
-            after,
-            count,
-            tag,
-            artist,
-            album,
-            json,
-        } => suggest::suggest(
-            &service,
-            suggest::SuggestArgs {
-                after,
-                count,
-                tag,
-                artist,
-                album,
-                json,
-            },
-        ),
+        Command::Suggest(args) => suggest::suggest(&service, args),
         Command::Rate { args } => {
             let (stars, track) = args.split_last().context("segue rate TRACK STARS")?;
             let stars: u8 = stars

@@ -16,12 +16,24 @@ pub fn track(service: &Service, words: &[String]) -> Result<Track> {
     })
 }
 
+/// `segue suggest`'s options.
+#[derive(clap::Args)]
 pub struct SuggestArgs {
+    /// Follow this track instead (an id, a file, or search words).
+    #[arg(long, num_args = 1..)]
     pub after: Vec<String>,
+    #[arg(short = 'n', default_value_t = 10)]
     pub count: usize,
+    /// Radio from a tag (e.g. "ambient", "guitar").
+    #[arg(long, conflicts_with_all = ["after", "artist", "album"])]
     pub tag: Option<String>,
+    /// Radio from an artist.
+    #[arg(long, conflicts_with_all = ["after", "album"])]
     pub artist: Option<String>,
+    /// Radio from an album.
+    #[arg(long, conflicts_with = "after")]
     pub album: Option<String>,
+    #[arg(long)]
     pub json: bool,
 }
 
