@@ -297,6 +297,8 @@ def test_adding_and_removing_a_folder_in_settings(app):
     click(app, "[data-testid=settings] form button[type=submit]")
     wait_for(app, lambda d: text(css(d, "[data-testid=track-count]")[0]).replace(",", "") == str(expected + extra_count),
              timeout=90, message="the added folder was not imported")
+    summary = wait_for(app, lambda d: css(d, "[data-testid=scan-summary]"), message="no import summary")
+    assert f"{extra_count} new" in text(summary[0]), text(summary[0])
     roots = [text(c) for c in css(app, "[data-testid=settings] .folders code")]
     assert str(extra) in roots, roots
     shot(app, "settings-folders")
