@@ -89,7 +89,7 @@ enum Command {
         dir: PathBuf,
         #[arg(long, default_value = ".cache/bench-suggest.sqlite")]
         db: PathBuf,
-        #[arg(long, default_value_t = 40)]
+        #[arg(long, default_value_t = 200)]
         listeners: usize,
         /// Synthetic library sizes for the latency figures.
         #[arg(long, value_delimiter = ',', default_value = "1000,10000,100000")]

@@ -53,6 +53,8 @@ enum Method {
     Segue,
     Random,
     Nearest,
+    /// Knows the hidden taste and keeps the same rules: the best any method could do here.
+    Oracle,
 }
 
 impl Method {
@@ -61,6 +63,7 @@ impl Method {
             Method::Segue => "segue",
             Method::Random => "random",
             Method::Nearest => "nearest neighbour",
+            Method::Oracle => "oracle (ceiling)",
         }
     }
 }
@@ -113,7 +116,8 @@ fn index_of(library: &Library, id: TrackId) -> usize {
         .unwrap_or(0)
 }
 
-/// `n` tracks by a method.
+/// `n` tracks by a method (`likes`: the hidden taste, which only the oracle reads).
+#[allow(clippy::too_many_arguments)]
 fn next_tracks(
     method: Method,
     library: &Library,
@@ -122,6 +126,7 @@ fn next_tracks(
     settings: &Settings,
     n: usize,
     rng: &mut Rng,
+    likes: Option<&[bool]>,
 ) -> Vec<TrackId> {
     let recent: Vec<TrackId> = context.recent.iter().map(|p| p.track).collect();
     let open = |t: &&TrackProfile| Some(t.id) != context.current && !recent.contains(&t.id);
@@ -154,12 +159,96 @@ fn next_tracks(
             pool.sort_by(|a, b| b.0.total_cmp(&a.0));
             pool.into_iter().take(n).map(|p| p.1).collect()
         }
+        Method::Oracle => oracle(library, taste, context, settings, n, likes.unwrap_or(&[])),
     }
+}
+
+/// Whether `t` would repeat an artist within `artist_gap` tracks, and an album within
+/// `album_gap`, of the end of `sequence`.
+fn clashes(
+    library: &Library,
+    sequence: &[TrackId],
+    t: &TrackProfile,
+    artist_gap: usize,
+    album_gap: usize,
+) -> (bool, bool) {
+    let recent = |gap: usize| {
+        sequence
+            .iter()
+            .rev()
+            .take(gap)
+            .filter_map(|id| library.get(*id))
+    };
+    (
+        recent(artist_gap).any(|o| o.artist == t.artist),
+        t.album.is_some() && recent(album_gap).any(|o| o.album == t.album && o.artist == t.artist),
+    )
+}
+
+/// Liked tracks first, under the rules `suggest` keeps: nothing played within the track gap,
+/// nothing excluded, and the artist and album gaps over recent plays and the list, relaxed
+/// (album first) only when no track keeps them.
+fn oracle(
+    library: &Library,
+    taste: &Taste,
+    context: &Context,
+    settings: &Settings,
+    n: usize,
+    likes: &[bool],
+) -> Vec<TrackId> {
+    let cutoff = context.now_ms - (settings.track_gap_hours * 3_600_000.0) as i64;
+    let mut sequence: Vec<TrackId> = context.recent.iter().map(|p| p.track).collect();
+    if context.recent.last().map(|p| p.track) != context.current {
+        sequence.extend(context.current);
+    }
+    let blocked = |id: TrackId| {
+        Some(id) == context.current
+            || taste.is_excluded(id)
+            || context
+                .recent
+                .iter()
+                .any(|p| p.track == id && p.started_at_ms >= cutoff)
+    };
+    let mut out: Vec<TrackId> = Vec::new();
+    while out.len() < n {
+        let mut choice = None;
+        for (artist_gap, album_gap) in [
+            (settings.artist_gap, settings.album_gap),
+            (settings.artist_gap, 0),
+            (settings.artist_gap / 3, 0),
+            (0, 0),
+        ] {
+            let open: Vec<(usize, &TrackProfile)> = library
+                .tracks()
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| {
+                    !blocked(t.id)
+                        && !out.contains(&t.id)
+                        && clashes(library, &sequence, t, artist_gap, album_gap) == (false, false)
+                })
+                .collect();
+            choice = open
+                .iter()
+                .find(|(i, _)| likes.get(*i).copied().unwrap_or(false))
+                .or(open.first())
+                .map(|(_, t)| t.id);
+            if choice.is_some() {
+                break;
+            }
+        }
+        let Some(id) = choice else { break };
+        out.push(id);
+        sequence.push(id);
+    }
+    out
 }
 
 struct Figures {
     /// Share liked at 0, 5, 10, 20 interactions.
     liked: [f32; 4],
+    /// Share of the tracks played next (the top suggestion) that are liked, at the same points.
+    played: [f32; 4],
     /// Mean percentile of consecutive-pair distance among random-pair distances, and the share
     /// of consecutive pairs closer than 90 % of random pairs.
     coherence: (f32, f32),
@@ -173,6 +262,7 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
     let checkpoints = [0usize, 5, 10, 20];
     let mut liked = [0.0f32; 4];
     let mut counted = [0usize; 4];
+    let mut played = [0.0f32; 4];
     for l in 0..listeners {
         let listener = Listener::new(library, &mut rng);
         let mut taste = Taste::default();
@@ -193,7 +283,16 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
         });
         for step in 0..=20 {
             if let Some(c) = checkpoints.iter().position(|&k| k == step) {
-                let list = next_tracks(method, library, &taste, &context, &settings, 10, &mut rng);
+                let list = next_tracks(
+                    method,
+                    library,
+                    &taste,
+                    &context,
+                    &settings,
+                    10,
+                    &mut rng,
+                    Some(&listener.likes),
+                );
                 liked[c] += list
                     .iter()
                     .filter(|&&t| listener.likes[index_of(library, t)])
@@ -219,15 +318,26 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
                 });
                 (s.track_id, Some(values))
             } else {
-                let Some(&next) =
-                    next_tracks(method, library, &taste, &context, &settings, 1, &mut rng).first()
-                else {
+                let Some(&next) = next_tracks(
+                    method,
+                    library,
+                    &taste,
+                    &context,
+                    &settings,
+                    1,
+                    &mut rng,
+                    Some(&listener.likes),
+                )
+                .first() else {
                     break;
                 };
                 (next, None)
             };
             context.now_ms += 240_000;
             let likes = listener.likes[index_of(library, next)];
+            if let Some(c) = checkpoints.iter().position(|&k| k == step) {
+                played[c] += f32::from(u8::from(likes));
+            }
             if let Some(values) = values {
                 outcomes.push(Outcome {
                     values,
@@ -262,6 +372,7 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
     }
     for c in 0..4 {
         liked[c] /= counted[c].max(1) as f32;
+        played[c] /= listeners.max(1) as f32;
     }
 
     // Coherence and repetition: autoplay chains of 30 with no taste.
@@ -301,6 +412,7 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
                 &settings,
                 1,
                 &mut rng,
+                None,
             )
             .first() else {
                 break;
@@ -317,20 +429,8 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
             }
             // An artist or album repeat counts only when the library offered a track that
             // kept the rule (one not played in this chain).
-            let clashes = |t: &TrackProfile| -> (bool, bool) {
-                let recent = |gap: usize| {
-                    prior
-                        .iter()
-                        .rev()
-                        .take(gap)
-                        .filter_map(|id| library.get(*id))
-                };
-                (
-                    recent(settings.artist_gap).any(|o| o.artist == t.artist),
-                    t.album.is_some()
-                        && recent(settings.album_gap)
-                            .any(|o| o.album == t.album && o.artist == t.artist),
-                )
+            let clashes = |t: &TrackProfile| {
+                clashes(library, prior, t, settings.artist_gap, settings.album_gap)
             };
             if let Some(t) = library.get(next) {
                 let (artist, album) = clashes(t);
@@ -360,6 +460,7 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
     }
     Figures {
         liked,
+        played,
         coherence: (
             percentile_sum / pairs.max(1) as f32,
             close as f32 / pairs.max(1) as f32,
@@ -469,8 +570,19 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
         artists.len()
     );
     println!(
-        "{:<18} {:>7} {:>7} {:>7} {:>7}   {:>12} {:>10}   {:>22}",
-        "method", "liked@0", "@5", "@10", "@20", "coherence", "close90", "repeats track/art/alb"
+        "{:<18} {:>7} {:>5} {:>5} {:>5}   {:>7} {:>5} {:>5} {:>5}   {:>9} {:>7}   {:>12}",
+        "method",
+        "list@0",
+        "@5",
+        "@10",
+        "@20",
+        "next@0",
+        "@5",
+        "@10",
+        "@20",
+        "coherence",
+        "close90",
+        "repeats t/ar/al"
     );
     let relaxed = Settings {
         artist_gap: 0,
@@ -486,12 +598,16 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
         (Method::Segue, relaxed),
         (Method::Random, Settings::default()),
         (Method::Nearest, Settings::default()),
+        (Method::Oracle, Settings::default()),
+        (Method::Oracle, relaxed),
     ] {
         let f = evaluate(method, &library, listeners, &settings);
         println!(
-            "{:<18} {:>6.0}% {:>6.0}% {:>6.0}% {:>6.0}%   {:>11.0}% {:>9.0}%   {:>22}",
+            "{:<18} {:>6.0}% {:>4.0}% {:>4.0}% {:>4.0}%   {:>6.0}% {:>4.0}% {:>4.0}% {:>4.0}%   {:>8.0}% {:>6.0}%   {:>12}",
             if settings.artist_gap == 0 && method == Method::Segue {
                 "segue, no gaps"
+            } else if settings.artist_gap == 0 && method == Method::Oracle {
+                "oracle, no gaps"
             } else {
                 method.name()
             },
@@ -499,13 +615,19 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
             100.0 * f.liked[1],
             100.0 * f.liked[2],
             100.0 * f.liked[3],
+            100.0 * f.played[0],
+            100.0 * f.played[1],
+            100.0 * f.played[2],
+            100.0 * f.played[3],
             100.0 * f.coherence.0,
             100.0 * f.coherence.1,
             format!("{}/{}/{}", f.violations.0, f.violations.1, f.violations.2)
         );
     }
     println!(
-        "liked@k: share of 10 suggestions the hidden taste likes after k interactions (base rate 30 %).\n\
+        "list@k: share of the 10 suggestions shown after k interactions that the hidden taste likes\n\
+         (base rate 30 %); next@k: share of listeners who like the track played next after k interactions.\n\
+         oracle: knows the hidden taste and keeps the same rules (the ceiling in this library).\n\
          coherence: mean percentile of consecutive-track distance among random pairs (lower is closer);\n\
          close90: share of consecutive pairs closer than 90 % of random pairs. Autoplay chains of 30, no taste.\n\
          repeats: a track again within the chain / an artist within 15 / an album within 25, counted\n\
