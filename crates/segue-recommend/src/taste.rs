@@ -16,6 +16,9 @@ use crate::{Library, dot};
 /// Signals that vote on every candidate (the strongest ones).
 pub const MAX_VOTERS: usize = 64;
 
+/// How much a track's own feedback counts in its taste term, beside the votes of the rest.
+const OWN_WEIGHT: f32 = 0.7;
+
 /// Where a taste signal came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignalSource {
@@ -131,6 +134,14 @@ impl Taste {
         self.tracks.get(&track).map_or(0.0, TrackTaste::weight)
     }
 
+    /// Tracks ever played (listened through or skipped).
+    pub fn heard(&self) -> impl Iterator<Item = TrackId> + '_ {
+        self.tracks
+            .iter()
+            .filter(|(_, t)| t.played)
+            .map(|(id, _)| *id)
+    }
+
     /// Tracks with any feedback.
     pub fn len(&self) -> usize {
         self.tracks.len()
@@ -212,29 +223,56 @@ pub(crate) struct ResolvedTaste<'a> {
 impl ResolvedTaste<'_> {
     /// The taste term's value for library track `i`, about -1..1: its own feedback, plus how
     /// far it lies towards what the user likes and away from what they dislike (Rocchio).
-    /// A per-user logistic model on the same features was tried and measured worse with the
-    /// few signals a session gives (`segue-bench suggest`).
-    pub(crate) fn score(&self, library: &Library, i: usize) -> f32 {
-        let own = self
-            .taste
-            .tracks
-            .get(&library.tracks[i].id)
-            .map_or(0.0, TrackTaste::weight);
+    /// A per-user logistic model, ridge regression and sparse tag weights on the same features
+    /// were tried and measured no better with the few signals a session gives
+    /// (`segue-bench suggest`).
+    ///
+    /// Computed from the track's own term (as [`Self::own_terms`] gives it) and its rows. The
+    /// rest is linear in the rows, so summed rows give the summed score (what term means use).
+    pub(crate) fn score_rows(&self, own_term: f32, sound: &[f32], style: &[f32]) -> f32 {
         let toward = |d: &Direction| -> f32 {
             if d.confidence == 0.0 {
                 return 0.0;
             }
-            0.5 * d.confidence
-                * (dot(library.sound_row(i), &d.sound) + dot(library.style_row(i), &d.style))
+            0.5 * d.confidence * (dot(sound, &d.sound) + dot(style, &d.style))
         };
-        0.7 * own + toward(&self.likes) - toward(&self.dislikes)
+        own_term + toward(&self.likes) - toward(&self.dislikes)
+    }
+
+    /// Adds `weight` times the linear part of [`Self::score`] to vectors that are dotted with
+    /// a candidate's sound and style rows (first-stage scoring folds every linear term into
+    /// one dot product per row).
+    pub(crate) fn fold_linear(&self, weight: f32, sound: &mut [f32], style: &mut [f32]) {
+        for (d, sign) in [(&self.likes, 1.0f32), (&self.dislikes, -1.0)] {
+            if d.confidence == 0.0 {
+                continue;
+            }
+            let k = weight * sign * 0.5 * d.confidence;
+            sound
+                .iter_mut()
+                .zip(&d.sound)
+                .for_each(|(x, y)| *x += k * y);
+            style
+                .iter_mut()
+                .zip(&d.style)
+                .for_each(|(x, y)| *x += k * y);
+        }
+    }
+
+    /// Every library track with feedback of its own, and its weight times [`OWN_WEIGHT`].
+    pub(crate) fn own_terms(&self, library: &Library) -> Vec<(usize, f32)> {
+        self.taste
+            .tracks
+            .iter()
+            .filter_map(|(id, t)| Some((library.index(*id)?, OWN_WEIGHT * t.weight())))
+            .collect()
     }
 
     /// What drove a candidate's taste term: its own feedback, or the signal whose track is
     /// most like it, weighted by the signal's strength.
     pub(crate) fn describe(&self, library: &Library, i: usize) -> Detail {
         let own = self.taste.tracks.get(&library.tracks[i].id);
-        let own_part = own.map_or(0.0, |t| 0.7 * t.weight());
+        let own_part = own.map_or(0.0, |t| OWN_WEIGHT * t.weight());
         let strongest = self
             .voters
             .iter()

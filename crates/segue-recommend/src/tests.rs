@@ -305,3 +305,126 @@ fn offsets_learn_which_terms_predict_a_full_listen() {
     assert_eq!(learn_offsets(&[]), [0.0; 9]);
     assert!(offsets.iter().all(|o| o.abs() <= 1.0));
 }
+
+/// `n` tracks around five sounds, with varied tempo, key, energy and tags (deterministic).
+fn varied_library(n: usize) -> Library {
+    let r = |i: usize, salt: u64| unit_hash((i as u64) << 8 ^ salt);
+    let tracks = (0..n)
+        .map(|i| {
+            let centre = i % 5;
+            TrackProfile {
+                id: i as TrackId,
+                title: format!("track {i}"),
+                artist: format!("artist {}", i % 37),
+                album: Some(format!("album {}", i % 91)),
+                embedding: (0..16)
+                    .map(|d| f32::from(u8::from(d % 5 == centre)) + 0.6 * r(i, d as u64))
+                    .collect(),
+                tags: (0..6).map(|t| r(i, 100 + t)).collect(),
+                bpm: 70.0 + 90.0 * r(i, 200),
+                key: (r(i, 201) * 12.0) as u8 % 12,
+                mode: if r(i, 202) < 0.5 {
+                    KeyMode::Major
+                } else {
+                    KeyMode::Minor
+                },
+                energy: 0.05 + 0.2 * r(i, 203),
+                loudness_lufs: Some(-22.0 + 14.0 * f64::from(r(i, 204))),
+            }
+        })
+        .collect();
+    Library::new(tracks, (0..6).map(|t| format!("tag {t}")).collect())
+}
+
+/// A taste with stars, skips and a dislike, a session of plays, for case `k`.
+fn varied_situation(k: i64, n: i64) -> (Taste, Context) {
+    let taste = Taste::from_signals((0..12).map(|j| Signal {
+        track: (k * 31 + j * 17) % n,
+        source: match j % 4 {
+            0 => SignalSource::Stars(5),
+            1 => SignalSource::Skip { early: true },
+            2 => SignalSource::FullListen,
+            _ => SignalSource::Dislike,
+        },
+        at_ms: j,
+    }));
+    let now_ms = 2_000_000_000_000;
+    let context = Context {
+        current: Some((k * 97) % n),
+        recent: (0..8)
+            .map(|j| Play {
+                track: (k * 13 + j * 7) % n,
+                started_at_ms: now_ms - (j + 1) * 86_400_000,
+                fraction: if j % 3 == 0 { 0.1 } else { 1.0 },
+                skipped: j % 3 == 0,
+            })
+            .collect(),
+        now_ms,
+        seed: match k % 3 {
+            0 => None,
+            1 => Some(Seed::Tag("tag 2".into())),
+            _ => Some(Seed::Artist("artist 4".into())),
+        },
+        draw: k as u64,
+        ..Context::default()
+    };
+    (taste, context)
+}
+
+#[test]
+fn the_first_stage_ranks_as_scoring_every_term_would() {
+    // The first stage folds the linear terms into two dot products; if it left out or
+    // mis-weighted any term, its best candidate would not be the best by every term.
+    let lib = varied_library(1500);
+    let settings = Settings {
+        artist_gap: 0,
+        album_gap: 0,
+        ..Settings::default()
+    };
+    for k in 0..60 {
+        let (taste, context) = varied_situation(k, 1500);
+        let by_first_stage = suggest_in_two_stages(&lib, &taste, &context, &settings, 1, None, 1).0;
+        let by_every_term =
+            suggest_in_two_stages(&lib, &taste, &context, &settings, 1, None, usize::MAX).0;
+        assert_eq!(by_first_stage.len(), 1);
+        assert_eq!(
+            by_first_stage[0].track_id, by_every_term[0].track_id,
+            "case {k}"
+        );
+        assert!((by_first_stage[0].score - by_every_term[0].score).abs() < 1e-4);
+    }
+}
+
+#[test]
+fn lifts_are_measured_from_the_mean_over_every_candidate() {
+    // The means of the linear terms come from column sums, not from scoring each candidate:
+    // with every candidate listed, they must equal the plain average of the contributions.
+    let lib = varied_library(300);
+    let settings = Settings {
+        artist_gap: 0,
+        album_gap: 0,
+        ..Settings::default()
+    };
+    for k in 0..6 {
+        let (taste, context) = varied_situation(k, 300);
+        let all = suggest(&lib, &taste, &context, &settings, 300);
+        assert!(all.len() > 250, "{}", all.len());
+        for kind in RANKED_TERMS {
+            let terms: Vec<&ScoreTerm> = all
+                .iter()
+                .filter_map(|s| s.terms.iter().find(|t| t.kind == kind))
+                .collect();
+            if terms.is_empty() {
+                continue;
+            }
+            let mean = terms.iter().map(|t| t.contribution).sum::<f32>() / terms.len() as f32;
+            for t in terms {
+                assert!(
+                    (t.contribution - t.lift - mean).abs() < 1e-4,
+                    "case {k}, {kind:?}: mean {mean}, used {}",
+                    t.contribution - t.lift
+                );
+            }
+        }
+    }
+}
