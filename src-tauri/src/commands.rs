@@ -256,20 +256,21 @@ pub fn set_volume(app: AppHandle, state: State<'_, AppState>, volume: f32) -> Re
     Ok(())
 }
 
-/// Plays a radio: suggestions in the vein of a track, artist, album or tag (autoplay goes on
-/// from its last track).
+/// Plays a radio: suggestions in the vein of an artist, album or tag, or a track followed by
+/// what suits it (autoplay goes on from the radio's last track).
 #[tauri::command(async)]
 pub fn start_radio(app: AppHandle, state: State<'_, AppState>, seed: RadioSeed) -> Reply<()> {
-    let seed = match seed {
-        RadioSeed::Track(id) => Seed::Track(id),
-        RadioSeed::Artist(name) => Seed::Artist(name),
-        RadioSeed::Album(name) => Seed::Album(name),
-        RadioSeed::Tag(tag) => Seed::Tag(tag),
+    let (lead, seed) = match seed {
+        RadioSeed::Track(id) => (Some(id), None),
+        RadioSeed::Artist(name) => (None, Some(Seed::Artist(name))),
+        RadioSeed::Album(name) => (None, Some(Seed::Album(name))),
+        RadioSeed::Tag(tag) => (None, Some(Seed::Tag(tag))),
     };
     let service = &state.service;
     let list = service
         .suggest(&SuggestRequest {
-            seed: Some(seed),
+            after: lead,
+            seed,
             count: RADIO_LENGTH,
             draw: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -279,7 +280,7 @@ pub fn start_radio(app: AppHandle, state: State<'_, AppState>, seed: RadioSeed) 
         .map_err(ui)?;
     state
         .player
-        .with(|p| p.play_suggestions(service, &list))
+        .with(|p| p.play_suggestions(service, lead, &list))
         .map_err(ui)?;
     state.player.refresh(&app, |_| {});
     Ok(())

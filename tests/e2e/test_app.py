@@ -261,6 +261,22 @@ def test_the_main_views_render(app):
         "return [...document.querySelectorAll('[data-testid=queued] .reason')].map(e => e.textContent)")) >= 3,
         timeout=15, message="the radio queued no suggestions with reasons")
     shot(app, "radio")
+    # Radio from one track (the row's button shows on hover): that track plays first, and what
+    # follows is queued with reasons, some of them naming it.
+    nav(app, "tracks")
+    row = css(app, "[data-testid=track-row]")[3]
+    seed = row.get_attribute("data-track-id")
+    seed_title = text(row.find_element(By.CSS_SELECTOR, ".title"))
+    ActionChains(app).move_to_element(row).perform()
+    click(app, f"[data-testid=track-row][data-track-id='{seed}'] [data-testid=track-radio]")
+    wait_for(app, lambda d: d.execute_script(
+        "return document.querySelector('[data-testid=track-row].playing')?.dataset.trackId") == seed,
+        timeout=15, message="the track radio did not start with its track")
+    reasons = wait_for(app, lambda d: (lambda r: r if len(r) >= 3 else None)(d.execute_script(
+        "return [...document.querySelectorAll('[data-testid=queued] .reason')].map(e => e.textContent)")),
+        timeout=15, message="the track radio queued no suggestions with reasons")
+    assert any(seed_title in r for r in reasons), (seed_title, reasons)
+    shot(app, "track-radio")
     nav(app, "history")
     wait_for(app, lambda d: css(d, "[data-testid=listening-stats]") and css(d, "[data-testid=play]"),
              message="the history shows no stats or plays")

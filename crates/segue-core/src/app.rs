@@ -134,7 +134,8 @@ pub struct QueueEntry {
     pub why: Vec<crate::ReasonPart>,
 }
 
-/// Where a radio starts: suggestions in the vein of a track, an artist, an album or a tag.
+/// Where a radio starts: a track and then what suits it, or suggestions in the vein of an
+/// artist, an album or a tag.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 #[ts(export)]

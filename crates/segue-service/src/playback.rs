@@ -141,12 +141,22 @@ impl Playback {
         Ok(())
     }
 
-    /// Plays suggestions in order (a radio), each with why it was suggested.
-    pub fn play_suggestions(&self, service: &Service, list: &[Suggestion]) -> Result<()> {
-        let ids: Vec<TrackId> = list.iter().map(|s| s.track_id).collect();
+    /// Plays suggestions in order (a radio), each with why it was suggested, after `lead`
+    /// when there is one (the track a track radio starts from).
+    pub fn play_suggestions(
+        &self,
+        service: &Service,
+        lead: Option<TrackId>,
+        list: &[Suggestion],
+    ) -> Result<()> {
+        let ids: Vec<TrackId> = lead
+            .into_iter()
+            .chain(list.iter().map(|s| s.track_id))
+            .collect();
         self.play_tracks(service, &ids, 0)?;
         let mut queue = lock(&self.queue);
-        for (entry, s) in queue.iter_mut().zip(list) {
+        let suggested = queue.iter_mut().skip(usize::from(lead.is_some()));
+        for (entry, s) in suggested.zip(list) {
             entry.why = s.why.clone();
         }
         Ok(())

@@ -213,6 +213,17 @@ describe("TrackTable", () => {
     await waitFor(() => expect(playArgs(calls)).toEqual([{ tracks: [23], start: 0 }]));
   });
 
+  it("starts a radio from a row's track without selecting or playing the list", async () => {
+    const calls = mockBackend();
+    const { container } = render(TrackTable, { tracks, label: "Tracks" });
+    await fireEvent.click(byTestId(container, "track-radio")[1]);
+    await waitFor(() =>
+      expect(calls.filter((c) => c.cmd === "start_radio").map((c) => c.args)).toEqual([{ seed: { kind: "track", value: 22 } }]),
+    );
+    expect(playArgs(calls)).toEqual([]);
+    expect(container.querySelector(".selected")).toBeNull();
+  });
+
   it("without playsAlone, plays the whole list from the chosen row", async () => {
     const calls = mockBackend();
     const { container } = render(TrackTable, { tracks, label: "Album" });
