@@ -2,11 +2,11 @@
 
 The ranker scores a short list of candidate tracks from their term values (how close each
 sounds to what plays, how it joins it, how it fits the user's taste, ...). Its inputs:
-  terms        float32 [N, 9]  term values, in the order of weights.json "terms"
+  terms        float32 [N, K]  term values (K = 10), in the order of weights.json "terms"
   exploration  float32 [1]     the user's closeness <-> exploration setting, 0..1
-  user         float32 [9]     the user's learned offsets to the term weights (zeros: none)
+  user         float32 [K]     the user's learned offsets to the term weights (zeros: none)
 Its outputs:
-  contributions float32 [N, 9] each term's part of the score (value * weight)
+  contributions float32 [N, K] each term's part of the score (value * weight)
   scores        float32 [N]    the sum of the contributions
 
 Deterministic: the same weights give a byte-identical file. Run with any Python that has the

@@ -17,8 +17,8 @@ use std::time::Instant;
 use anyhow::{Context as _, Result, bail};
 use segue_core::{KeyMode, RANKED_TERMS, TrackId};
 use segue_recommend::{
-    Context, Library, Outcome, Play, Settings, Signal, SignalSource, Taste, TrackProfile,
-    learn_offsets, suggest,
+    Context, EarlierPlay, Library, Outcome, Play, Settings, Signal, SignalSource, Taste, TimeOfDay,
+    TrackProfile, learn_offsets, suggest,
 };
 use segue_service::Service;
 use segue_service::analysis::AnalysisOptions;
@@ -527,6 +527,17 @@ fn latency(n: usize, calls: usize) -> (f64, f64, f64) {
                 .collect(),
             now_ms: 2_000_000,
             draw: c as u64,
+            // 200 plays on earlier days around this time.
+            time_of_day: Some(TimeOfDay {
+                local_hour: 21,
+                earlier: (0..200)
+                    .map(|k| EarlierPlay {
+                        track: rng.below(n) as TrackId,
+                        hours_apart: 0.015 * k as f32,
+                        played_through: k % 4 != 0,
+                    })
+                    .collect(),
+            }),
             ..Context::default()
         };
         let t = Instant::now();
@@ -634,7 +645,8 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
          only where the library had an unplayed track that kept the rule."
     );
     println!(
-        "suggest(n = 10) latency, synthetic libraries (200 feedback signals, 20-play session):"
+        "suggest(n = 10) latency, synthetic libraries (200 feedback signals, 20-play session, 200 plays\n\
+         at this time on earlier days):"
     );
     for &n in sizes {
         let (p50, p99, max) = latency(n, 300);

@@ -21,8 +21,8 @@ pub use app::{
 };
 pub use scan::{FileIssue, IssueKind, ScanPhase, ScanProgress, ScanReport};
 pub use suggest::{
-    Detail, FeedbackKind, KeyJoin, RANKED_TERMS, RankingModel, ReasonPart, ScoreTerm, Suggestion,
-    TermKind, english_reason,
+    Daypart, Detail, FeedbackKind, KeyJoin, RANKED_TERMS, RankingModel, ReasonPart, ScoreTerm,
+    Suggestion, TERM_COUNT, TermKind, english_reason,
 };
 pub use track::{
     AudioProperties, Codec, Container, LibraryStats, ReplayGain, Track, TrackId, TrackTags,

@@ -26,6 +26,36 @@ pub enum TermKind {
     Novelty,
     /// A deliberate step away from the current sound (the exploration setting).
     Explore,
+    /// Sounds like what the user played through at this time of day on other days (and
+    /// unlike what they skipped then).
+    TimeOfDay,
+}
+
+/// A part of the day, for saying when the user tends to play something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Daypart {
+    /// 05:00-11:59
+    Morning,
+    /// 12:00-16:59
+    Afternoon,
+    /// 17:00-21:59
+    Evening,
+    /// 22:00-04:59
+    Night,
+}
+
+impl Daypart {
+    /// The part of the day a local clock hour (0-23) falls in.
+    pub fn of_hour(hour: u8) -> Daypart {
+        match hour {
+            5..=11 => Daypart::Morning,
+            12..=16 => Daypart::Afternoon,
+            17..=21 => Daypart::Evening,
+            _ => Daypart::Night,
+        }
+    }
 }
 
 /// One term's part in a suggestion's score.
@@ -126,6 +156,10 @@ pub enum Detail {
     SomethingDifferent {
         tags: Vec<String>,
     },
+    /// Like what the user plays at this time of day.
+    AtThisTime {
+        daypart: Daypart,
+    },
 }
 
 impl Detail {
@@ -174,6 +208,15 @@ impl Detail {
             Detail::SomethingDifferent { tags } => {
                 format!("something different: {}", tags.join(", "))
             }
+            Detail::AtThisTime { daypart } => format!(
+                "like what you play {}",
+                match daypart {
+                    Daypart::Morning => "in the morning",
+                    Daypart::Afternoon => "in the afternoon",
+                    Daypart::Evening => "in the evening",
+                    Daypart::Night => "at night",
+                }
+            ),
         }
     }
 }
@@ -263,7 +306,7 @@ impl FeedbackKind {
 }
 
 /// The terms a ranking model scores, in the order of its input columns.
-pub const RANKED_TERMS: [TermKind; 9] = [
+pub const RANKED_TERMS: [TermKind; TERM_COUNT] = [
     TermKind::Sound,
     TermKind::Tags,
     TermKind::Tempo,
@@ -273,7 +316,11 @@ pub const RANKED_TERMS: [TermKind; 9] = [
     TermKind::Taste,
     TermKind::Novelty,
     TermKind::Explore,
+    TermKind::TimeOfDay,
 ];
+
+/// How many terms a ranking model scores.
+pub const TERM_COUNT: usize = 10;
 
 /// Scores a short list of suggestion candidates from their term values.
 ///
@@ -326,5 +373,25 @@ mod reason_tests {
             "something different"
         );
         assert_eq!(english_reason(&[]), "");
+    }
+
+    #[test]
+    fn hours_fall_in_their_part_of_the_day() {
+        let parts: Vec<Daypart> = [0, 4, 5, 11, 12, 16, 17, 21, 22, 23]
+            .into_iter()
+            .map(Daypart::of_hour)
+            .collect();
+        use Daypart::*;
+        assert_eq!(
+            parts,
+            [
+                Night, Night, Morning, Morning, Afternoon, Afternoon, Evening, Evening, Night,
+                Night
+            ]
+        );
+        assert_eq!(
+            Detail::AtThisTime { daypart: Evening }.english(),
+            "like what you play in the evening"
+        );
     }
 }

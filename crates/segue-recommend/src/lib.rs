@@ -24,7 +24,8 @@ mod taste;
 use std::collections::HashMap;
 
 use segue_core::{
-    Detail, KeyJoin, KeyMode, RANKED_TERMS, RankingModel, ScoreTerm, Suggestion, TermKind, TrackId,
+    Daypart, Detail, KeyJoin, KeyMode, RANKED_TERMS, RankingModel, ScoreTerm, Suggestion,
+    TERM_COUNT, TermKind, TrackId,
 };
 
 pub use taste::{Signal, SignalSource, Taste};
@@ -230,6 +231,26 @@ pub struct Context {
     pub seed: Option<Seed>,
     /// Varies the exploration draws between calls.
     pub draw: u64,
+    /// The time of day, and what the user played around it on earlier days.
+    pub time_of_day: Option<TimeOfDay>,
+}
+
+/// The local time of day now, and plays on earlier days at about this time.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TimeOfDay {
+    /// The local clock hour now, 0-23.
+    pub local_hour: u8,
+    pub earlier: Vec<EarlierPlay>,
+}
+
+/// A play on an earlier day, at about this time of day.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EarlierPlay {
+    pub track: TrackId,
+    /// How far its clock time was from now's (0-12 hours, either way round the clock).
+    pub hours_apart: f32,
+    /// Played through (true) or skipped early (false).
+    pub played_through: bool,
 }
 
 /// The user's settings for suggestions.
@@ -267,6 +288,7 @@ struct Weights {
     taste: f32,
     novelty: f32,
     explore: f32,
+    time_of_day: f32,
     /// Penalty per unit of similarity to a track already picked for this list.
     variety: f32,
 }
@@ -274,14 +296,14 @@ struct Weights {
 /// Term weights as `base + slope * exploration`, in [`RANKED_TERMS`] order: the same numbers
 /// as `models/ranker/weights.json`, which the ONNX ranker is built from (a test in the
 /// service checks that the two agree).
-pub const WEIGHT_BASE: [f32; 9] = [1.6, 0.7, 0.3, 0.2, 0.2, 0.5, 3.0, 0.3, 0.0];
-pub const WEIGHT_SLOPE: [f32; 9] = [-1.2, -0.5, -0.3, -0.2, -0.2, 0.0, 0.0, 0.3, 1.2];
+pub const WEIGHT_BASE: [f32; TERM_COUNT] = [1.6, 0.7, 0.3, 0.2, 0.2, 0.5, 3.0, 0.3, 0.0, 0.5];
+pub const WEIGHT_SLOPE: [f32; TERM_COUNT] = [-1.2, -0.5, -0.3, -0.2, -0.2, 0.0, 0.0, 0.3, 1.2, 0.0];
 
 impl Weights {
     /// At an exploration setting (0..1), with the user's learned offsets added.
-    fn at(exploration: f32, offsets: &[f32; 9]) -> Weights {
+    fn at(exploration: f32, offsets: &[f32; TERM_COUNT]) -> Weights {
         let x = exploration.clamp(0.0, 1.0);
-        let w: Vec<f32> = (0..9)
+        let w: Vec<f32> = (0..TERM_COUNT)
             .map(|k| WEIGHT_BASE[k] + WEIGHT_SLOPE[k] * x + offsets[k])
             .collect();
         Weights {
@@ -294,6 +316,7 @@ impl Weights {
             taste: w[6],
             novelty: w[7],
             explore: w[8],
+            time_of_day: w[9],
             variety: 0.4 + 0.4 * x,
         }
     }
@@ -303,25 +326,25 @@ impl Weights {
 /// they played it through (true) or skipped it early (false).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Outcome {
-    pub values: [f32; 9],
+    pub values: [f32; TERM_COUNT],
     pub liked: bool,
 }
 
 /// The user's offsets to the term weights, learned from what they did with suggestions: a
 /// logistic regression of "played through" on the term values, strongly regularised towards
 /// zero (a handful of outcomes nudges the weights; many can move each by at most 1).
-pub fn learn_offsets(outcomes: &[Outcome]) -> [f32; 9] {
+pub fn learn_offsets(outcomes: &[Outcome]) -> [f32; TERM_COUNT] {
     const STEPS: usize = 200;
     const RATE: f32 = 0.5;
     const L2: f32 = 0.05;
-    let mut w = [0.0f32; 9];
+    let mut w = [0.0f32; TERM_COUNT];
     let mut bias = 0.0f32;
     if outcomes.is_empty() {
         return w;
     }
     let n = outcomes.len() as f32;
     for _ in 0..STEPS {
-        let mut grad = [0.0f32; 9];
+        let mut grad = [0.0f32; TERM_COUNT];
         let mut grad_bias = 0.0f32;
         for o in outcomes {
             let z: f32 = o.values.iter().zip(&w).map(|(v, w)| v * w).sum::<f32>() + bias;
@@ -344,7 +367,7 @@ pub fn learn_offsets(outcomes: &[Outcome]) -> [f32; 9] {
 const PARALLEL_FROM: usize = 20_000;
 
 /// Terms a candidate can have (one of each kind at most).
-const MAX_TERMS: usize = 9;
+const MAX_TERMS: usize = TERM_COUNT;
 
 /// A candidate's first-stage score, and its scalar terms' contributions (tempo, key, energy,
 /// own taste, novelty, explore), which the term means are summed from.
@@ -427,6 +450,7 @@ fn suggest_in_two_stages(
     let weights = Weights::at(settings.exploration, &taste.term_offsets);
     let anchor = anchor(library, context);
     let session = session_vector(library, context);
+    let time_lean = time_of_day_lean(library, context);
     let taste_profile = taste.resolve(library);
     let recent_cutoff = context.now_ms - (settings.track_gap_hours * 3_600_000.0) as i64;
     let mut blocked = vec![false; library.len()];
@@ -537,6 +561,13 @@ fn suggest_in_two_stages(
         if let Some(v) = &session {
             push(TermKind::Session, weights.session, dot(sound_row, v));
         }
+        if let Some(lean) = &time_lean {
+            push(
+                TermKind::TimeOfDay,
+                weights.time_of_day,
+                dot(sound_row, &lean.sound) + dot(style_row, &lean.style),
+            );
+        }
         push(
             TermKind::Taste,
             weights.taste,
@@ -570,6 +601,10 @@ fn suggest_in_two_stages(
     }
     if let Some(v) = &session {
         add_scaled(&mut fold_sound, weights.session, v);
+    }
+    if let Some(lean) = &time_lean {
+        add_scaled(&mut fold_sound, weights.time_of_day, &lean.sound);
+        add_scaled(&mut fold_style, weights.time_of_day, &lean.style);
     }
     taste_profile.fold_linear(weights.taste, &mut fold_sound, &mut fold_style);
     let first_stage = |i: usize| -> Option<Quick> {
@@ -651,6 +686,13 @@ fn suggest_in_two_stages(
             weights.session * dot(&sound_sum, v) / candidates,
         );
     }
+    if let Some(lean) = &time_lean {
+        means.insert(
+            TermKind::TimeOfDay,
+            weights.time_of_day * (dot(&sound_sum, &lean.sound) + dot(&style_sum, &lean.style))
+                / candidates,
+        );
+    }
     means.insert(
         TermKind::Taste,
         scalar_mean(3)
@@ -664,12 +706,13 @@ fn suggest_in_two_stages(
         quick.truncate(short_list);
     }
     let scored: Vec<Scored> = quick.iter().map(|q| score_one(q.index as usize)).collect();
+    let daypart = Daypart::of_hour(context.time_of_day.as_ref().map_or(0, |t| t.local_hour));
     let mut ranking_error = None;
     let list = pick(
         library,
         context,
         (settings, &weights),
-        (&anchor, &taste_profile, &means),
+        (&anchor, &taste_profile, &means, daypart),
         scored,
         n,
         |short: &mut Vec<Scored>| -> Option<HashMap<TermKind, f32>> {
@@ -692,7 +735,7 @@ fn rank_short_list(
     model: &mut dyn RankingModel,
     short: &mut [Scored],
     exploration: f32,
-    offsets: &[f32; 9],
+    offsets: &[f32; TERM_COUNT],
 ) -> Result<HashMap<TermKind, f32>, String> {
     let k = RANKED_TERMS.len();
     let input: Vec<f32> = short.iter().flat_map(|s| s.values[..k].to_vec()).collect();
@@ -722,7 +765,12 @@ fn pick(
     library: &Library,
     context: &Context,
     (settings, weights): (&Settings, &Weights),
-    (anchor, taste, means): (&Anchor, &taste::ResolvedTaste<'_>, &HashMap<TermKind, f32>),
+    (anchor, taste, means, daypart): (
+        &Anchor,
+        &taste::ResolvedTaste<'_>,
+        &HashMap<TermKind, f32>,
+        Daypart,
+    ),
     mut scored: Vec<Scored>,
     n: usize,
     rank: impl FnOnce(&mut Vec<Scored>) -> Option<HashMap<TermKind, f32>>,
@@ -785,7 +833,7 @@ fn pick(
         };
         taken[k] = true;
         let s = &scored[k];
-        let terms = describe(library, anchor, taste, means, s);
+        let terms = describe(library, (anchor, daypart), taste, means, s);
         let why = reason::write(&terms);
         picked.push(Suggestion {
             track_id: library.tracks[s.index].id,
@@ -953,10 +1001,58 @@ fn session_vector(library: &Library, context: &Context) -> Option<Vec<f32>> {
     normalise(&mut v).then_some(v)
 }
 
+/// How far from now's clock time an earlier play counts for the time of day.
+pub const TIME_OF_DAY_HOURS: f32 = 3.0;
+
+/// What the user plays at this time of day, as directions in sound and style scaled by how
+/// sure it is: a track's term value is its rows dotted with them (linear, so the first stage
+/// folds it in).
+struct TimeLean {
+    sound: Vec<f32>,
+    style: Vec<f32>,
+}
+
+/// Plays within [`TIME_OF_DAY_HOURS`] of now's clock time on earlier days pull towards their
+/// sound (played through) or push away from it (skipped early); the closer in time, the more.
+fn time_of_day_lean(library: &Library, context: &Context) -> Option<TimeLean> {
+    let time = context.time_of_day.as_ref()?;
+    let mut sound = vec![0.0f32; library.sound_dim];
+    let mut style = vec![0.0f32; library.style_dim];
+    let mut evidence = 0.0f32;
+    for p in &time.earlier {
+        let Some(i) = library.index(p.track) else {
+            continue;
+        };
+        if p.hours_apart > TIME_OF_DAY_HOURS {
+            continue;
+        }
+        let closeness = (-(p.hours_apart / 1.5).powi(2)).exp();
+        let weight = if p.played_through {
+            evidence += closeness;
+            closeness
+        } else {
+            -0.5 * closeness
+        };
+        add_scaled(&mut sound, weight, library.sound_row(i));
+        add_scaled(&mut style, weight, library.style_row(i));
+    }
+    // A habit needs a few listens: three close ones count fully.
+    let confidence = (evidence / 3.0).min(1.0);
+    if confidence == 0.0 || !(normalise(&mut sound) | normalise(&mut style)) {
+        return None;
+    }
+    let scale = 0.5 * confidence;
+    sound
+        .iter_mut()
+        .chain(style.iter_mut())
+        .for_each(|x| *x *= scale);
+    Some(TimeLean { sound, style })
+}
+
 /// The picked candidate's terms in words, largest lift first.
 fn describe(
     library: &Library,
-    anchor: &Anchor,
+    (anchor, daypart): (&Anchor, Daypart),
     taste: &taste::ResolvedTaste<'_>,
     means: &HashMap<TermKind, f32>,
     s: &Scored,
@@ -1007,6 +1103,7 @@ fn describe(
                         days: days.round().max(0.0) as u32,
                     },
                 },
+                (TermKind::TimeOfDay, _) => Detail::AtThisTime { daypart },
                 (TermKind::Explore, _) => Detail::SomethingDifferent {
                     tags: library
                         .top_tags(track.id, 2)

@@ -69,7 +69,7 @@ pub struct Taste {
     tracks: HashMap<TrackId, TrackTaste>,
     /// The user's offsets to the ranking terms' weights ([`segue_core::RANKED_TERMS`] order);
     /// zero until learned.
-    pub term_offsets: [f32; 9],
+    pub term_offsets: [f32; segue_core::TERM_COUNT],
 }
 
 impl Taste {

@@ -287,7 +287,7 @@ fn offsets_learn_which_terms_predict_a_full_listen() {
     };
     let outcomes: Vec<Outcome> = (0..60)
         .map(|_| {
-            let mut values = [0.0f32; 9];
+            let mut values = [0.0f32; TERM_COUNT];
             values[1] = draw(); // tags
             values[8] = draw(); // explore
             Outcome {
@@ -302,7 +302,7 @@ fn offsets_learn_which_terms_predict_a_full_listen() {
         offsets[8].abs() < offsets[1] / 3.0,
         "explore stays: {offsets:?}"
     );
-    assert_eq!(learn_offsets(&[]), [0.0; 9]);
+    assert_eq!(learn_offsets(&[]), [0.0; TERM_COUNT]);
     assert!(offsets.iter().all(|o| o.abs() <= 1.0));
 }
 
@@ -366,6 +366,16 @@ fn varied_situation(k: i64, n: i64) -> (Taste, Context) {
             _ => Some(Seed::Artist("artist 4".into())),
         },
         draw: k as u64,
+        time_of_day: (k % 2 == 0).then(|| TimeOfDay {
+            local_hour: 20,
+            earlier: (0..10)
+                .map(|j| EarlierPlay {
+                    track: (k * 7 + j * 11) % n,
+                    hours_apart: 0.3 * j as f32,
+                    played_through: j % 4 != 3,
+                })
+                .collect(),
+        }),
         ..Context::default()
     };
     (taste, context)
@@ -426,5 +436,81 @@ fn lifts_are_measured_from_the_mean_over_every_candidate() {
                 );
             }
         }
+    }
+}
+
+#[test]
+fn the_time_of_day_leans_towards_what_the_user_plays_at_this_hour() {
+    let lib = library();
+    // Evenings: folk played through, metal skipped, on earlier days. Nothing plays now.
+    let evening = TimeOfDay {
+        local_hour: 21,
+        earlier: (0..4)
+            .flat_map(|k| {
+                [
+                    EarlierPlay {
+                        track: 200 + k,
+                        hours_apart: 0.2 * k as f32,
+                        played_through: true,
+                    },
+                    EarlierPlay {
+                        track: 100 + k,
+                        hours_apart: 0.5,
+                        played_through: false,
+                    },
+                ]
+            })
+            .collect(),
+    };
+    let settings = Settings {
+        artist_gap: 0,
+        album_gap: 0,
+        ..close()
+    };
+    let at = |time_of_day: Option<TimeOfDay>| {
+        let context = Context {
+            now_ms: 1_000_000_000_000,
+            time_of_day,
+            ..Context::default()
+        };
+        suggest(&lib, &Taste::default(), &context, &settings, 8)
+    };
+    let list = at(Some(evening.clone()));
+    let folk = list.iter().filter(|s| style_of(s.track_id) == 2).count();
+    assert!(folk >= 6, "{list:#?}");
+    assert!(
+        list.iter().all(|s| style_of(s.track_id) != 1),
+        "metal was skipped then"
+    );
+    assert_eq!(
+        list[0].why[0].details[0],
+        Detail::AtThisTime {
+            daypart: Daypart::Evening
+        },
+        "{list:#?}"
+    );
+    assert!(
+        list[0].reason.contains("in the evening"),
+        "{}",
+        list[0].reason
+    );
+    // The same plays far from now's clock time barely count; without any, there is no term.
+    let far = TimeOfDay {
+        earlier: evening
+            .earlier
+            .iter()
+            .map(|p| EarlierPlay {
+                hours_apart: 6.0,
+                ..*p
+            })
+            .collect(),
+        ..evening
+    };
+    for list in [at(Some(far)), at(None)] {
+        assert!(
+            list.iter()
+                .all(|s| s.terms.iter().all(|t| t.kind != TermKind::TimeOfDay)),
+            "{list:#?}"
+        );
     }
 }

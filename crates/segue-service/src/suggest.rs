@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use segue_core::{FeedbackKind, Suggestion, TrackId};
 use segue_recommend::{
-    Context, Library, Play, Seed, Settings, Signal, SignalSource, Taste, TrackProfile,
+    Context, EarlierPlay, Library, Play, Seed, Settings, Signal, SignalSource, Taste, TimeOfDay,
+    TrackProfile,
 };
 use segue_store::{PlayEnd, Store};
 
@@ -41,6 +42,9 @@ pub(crate) type RankerSlot =
 /// The analysed library as last loaded, and what it was loaded from.
 pub(crate) type LibraryCache = std::sync::Mutex<Option<((i64, i64), Arc<Library>)>>;
 
+/// How many days back plays count for the time of day.
+const TIME_OF_DAY_DAYS: i64 = 90;
+
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -67,7 +71,7 @@ impl Service {
         }
         let settings = self.suggest_settings()?;
         let now = now_ms();
-        let (taste, recent) = self.with_store(|s| {
+        let (taste, recent, time_of_day) = self.with_store(|s| {
             let reset_at = s
                 .setting(RESET_KEY)?
                 .and_then(|v| v.parse::<i64>().ok())
@@ -101,7 +105,32 @@ impl Service {
                     .is_none_or(|f| p.started_at_ms < f.started_at_ms)
             });
             plays.extend(last);
-            Ok((taste, plays))
+            // Earlier days at about this time of day (not today: the session covers that).
+            let (local_hour, near) = s.plays_near_time_of_day(
+                now,
+                now - TIME_OF_DAY_DAYS * 86_400_000,
+                now - 6 * 3_600_000,
+                segue_recommend::TIME_OF_DAY_HOURS,
+                2_000,
+            )?;
+            let earlier = near
+                .iter()
+                .filter_map(|(p, hours_apart)| {
+                    Some(EarlierPlay {
+                        track: p.track_id,
+                        hours_apart: *hours_apart,
+                        played_through: played_through(p)?,
+                    })
+                })
+                .collect();
+            Ok((
+                taste,
+                plays,
+                TimeOfDay {
+                    local_hour,
+                    earlier,
+                },
+            ))
         })?;
         let recent: Vec<Play> = recent
             .iter()
@@ -127,6 +156,7 @@ impl Service {
             now_ms: now,
             seed: request.seed.clone(),
             draw: request.draw,
+            time_of_day: Some(time_of_day),
         };
         let mut ranker = self.ranker.lock().unwrap_or_else(|p| p.into_inner());
         if ranker.is_none() {
@@ -305,6 +335,18 @@ fn term_name(kind: segue_core::TermKind) -> &'static str {
         Taste => "taste",
         Novelty => "novelty",
         Explore => "explore",
+        TimeOfDay => "time_of_day",
+    }
+}
+
+/// Played through (true), skipped before 30 % (false), or neither (stopped, skipped late).
+fn played_through(p: &segue_store::PlayFact) -> Option<bool> {
+    if segue_core::is_full_listen(p.ms_listened, p.duration_ms) {
+        Some(true)
+    } else if p.end == PlayEnd::Skipped && p.ms_listened * 10 < p.duration_ms * 3 {
+        Some(false)
+    } else {
+        None
     }
 }
 
@@ -325,7 +367,7 @@ fn outcomes(
     // Each play keeps the latest suggestion of its track before it (the log is oldest first).
     let mut answered: std::collections::HashMap<
         (TrackId, i64),
-        ([f32; 9], &segue_store::PlayFact),
+        ([f32; segue_core::TERM_COUNT], &segue_store::PlayFact),
     > = Default::default();
     for (track, at, values) in shown {
         let Some(&play) = by_track.get(track).and_then(|ps| {
@@ -334,7 +376,8 @@ fn outcomes(
         }) else {
             continue;
         };
-        let mut v = [0.0f32; 9];
+        // Suggestions logged before a term was added have fewer values: the rest stay 0.
+        let mut v = [0.0f32; segue_core::TERM_COUNT];
         for (d, s) in v.iter_mut().zip(values) {
             *d = *s;
         }
@@ -343,14 +386,10 @@ fn outcomes(
     let mut out: Vec<segue_recommend::Outcome> = answered
         .into_values()
         .filter_map(|(values, p)| {
-            let liked = if segue_core::is_full_listen(p.ms_listened, p.duration_ms) {
-                true
-            } else if p.end == PlayEnd::Skipped && p.ms_listened * 10 < p.duration_ms * 3 {
-                false
-            } else {
-                return None;
-            };
-            Some(segue_recommend::Outcome { values, liked })
+            Some(segue_recommend::Outcome {
+                values,
+                liked: played_through(p)?,
+            })
         })
         .collect();
     // HashMap order is arbitrary; the fit should not depend on it.

@@ -16,6 +16,11 @@ fn suggestions_follow_the_music_and_learn_from_feedback() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let db = tmp.path().join("library.sqlite");
     let service = common::analysed_demo(&db, 4);
+    // Exploration draws depend on track ids, which the parallel import hands out in any
+    // order: at closeness 0 there are none, and the lists below are the same in every run.
+    let mut closest = service.suggest_settings().expect("settings");
+    closest.exploration = 0.0;
+    service.set_suggest_settings(&closest).expect("set");
 
     let boss = id(&service, "boss attack");
     let ask = |after: i64| SuggestRequest {
@@ -100,7 +105,7 @@ fn suggestions_follow_the_music_and_learn_from_feedback() {
     }
     service.suggest(&ask(boss)).expect("suggest");
     let offsets = service.ranker_offsets().expect("offsets");
-    assert_eq!(offsets.len(), 9);
+    assert_eq!(offsets.len(), segue_core::TERM_COUNT);
     assert!(offsets.iter().any(|(_, o)| *o != 0.0), "{offsets:?}");
 
     // Resetting the taste forgets the rating's pull (the dislike's ban goes with it).
@@ -122,4 +127,86 @@ fn suggestions_follow_the_music_and_learn_from_feedback() {
     );
     settings.exploration = 2.0;
     assert!(service.set_suggest_settings(&settings).is_err());
+}
+
+#[test]
+fn what_was_played_at_this_time_on_earlier_days_counts_and_says_so() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let db = tmp.path().join("library.sqlite");
+    let service = common::analysed_demo(&db, 4);
+    let boss = id(&service, "boss attack");
+    let ask = SuggestRequest {
+        after: Some(boss),
+        count: 30,
+        ..Default::default()
+    };
+    let time_of_day = |list: &[segue_core::Suggestion], track: i64| {
+        list.iter()
+            .find(|s| s.track_id == track)
+            .and_then(|s| s.terms.iter().find(|t| t.kind == TermKind::TimeOfDay))
+            .cloned()
+    };
+    let (awakening, metal) = (id(&service, "awakening"), id(&service, "metal madness"));
+    let before = service.suggest(&ask).expect("suggest");
+    assert!(
+        time_of_day(&before, awakening).is_none(),
+        "no history, no term"
+    );
+
+    // On five earlier days, at about this clock time, ambient played through and metal skipped.
+    let store = segue_store::Store::open(&db).expect("store");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64;
+    let day = 86_400_000;
+    for d in 2..=6 {
+        for (words, offset_min, through) in [
+            ("coherence", 10, true),
+            ("inevitable", -20, true),
+            ("metal madness", 5, false),
+        ] {
+            let track = id(&service, words);
+            let duration = service.track(track).expect("track").audio.duration_ms as i64;
+            let listened = if through { duration } else { duration / 10 };
+            store
+                .record_play(&segue_store::PlayRecord {
+                    track_id: track,
+                    started_at_ms: now - d * day + offset_min * 60_000,
+                    ms_listened: listened,
+                    end: if through {
+                        segue_store::PlayEnd::Completed
+                    } else {
+                        segue_store::PlayEnd::Skipped
+                    },
+                    position_ms: Some(listened),
+                })
+                .expect("play");
+        }
+    }
+    let after = service.suggest(&ask).expect("suggest");
+    let ambient = time_of_day(&after, awakening).expect("the term, for the other ambient track");
+    assert!(ambient.value > 0.2, "{ambient:?}");
+    assert!(matches!(
+        ambient.about,
+        segue_core::Detail::AtThisTime { .. }
+    ));
+    assert!(
+        ambient.detail.starts_with("like what you play "),
+        "{}",
+        ambient.detail
+    );
+    if let Some(metal) = time_of_day(&after, metal) {
+        assert!(metal.value < 0.0, "{metal:?}");
+    }
+    // Where it lifted a track most, the reason says so.
+    let led: Vec<&segue_core::Suggestion> = after
+        .iter()
+        .filter(|s| s.terms[0].kind == TermKind::TimeOfDay)
+        .collect();
+    assert!(
+        led.iter()
+            .all(|s| s.reason.starts_with("Like what you play ")),
+        "{led:#?}"
+    );
 }

@@ -181,6 +181,62 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The local clock hour (0-23) at `at_ms`, and the plays started in `since_ms..before_ms`
+    /// whose local clock time was within `window_hours` of `at_ms`'s, each with how many hours
+    /// apart (either way round the clock); newest `max_plays`, oldest first. Local time is the
+    /// system's, as SQLite's `localtime` reads it.
+    pub fn plays_near_time_of_day(
+        &self,
+        at_ms: i64,
+        since_ms: i64,
+        before_ms: i64,
+        window_hours: f32,
+        max_plays: u32,
+    ) -> Result<(u8, Vec<(PlayFact, f32)>)> {
+        // Seconds into the local day: SQLite's local date-time read back as if it were UTC.
+        const LOCAL_SECOND_OF_DAY: &str =
+            "(CAST(strftime('%s', ?1 / 1000, 'unixepoch', 'localtime') AS INTEGER) % 86400)";
+        let hour: i64 = self.conn.query_row(
+            &format!("SELECT {LOCAL_SECOND_OF_DAY} / 3600"),
+            [at_ms],
+            |r| r.get(0),
+        )?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT * FROM (
+                SELECT p.track_id, p.started_at, p.ms_listened, t.duration_ms, p.end_reason, p.id,
+                       abs(
+                         (CAST(strftime('%s', p.started_at / 1000, 'unixepoch', 'localtime')
+                               AS INTEGER) % 86400) - {LOCAL_SECOND_OF_DAY}
+                       ) AS apart
+                FROM plays p JOIN tracks t ON t.id = p.track_id
+                WHERE p.started_at >= ?2 AND p.started_at < ?3
+             )
+             WHERE min(apart, 86400 - apart) <= ?4
+             ORDER BY started_at DESC, id DESC LIMIT ?5"
+        ))?;
+        let window_s = f64::from(window_hours) * 3600.0;
+        let rows = stmt.query_map(
+            params![at_ms, since_ms, before_ms, window_s, max_plays],
+            |r| {
+                let apart: i64 = r.get(6)?;
+                let apart = apart.min(86_400 - apart);
+                Ok((
+                    PlayFact {
+                        track_id: r.get(0)?,
+                        started_at_ms: r.get(1)?,
+                        ms_listened: r.get(2)?,
+                        duration_ms: r.get(3)?,
+                        end: PlayEnd::parse(&r.get::<_, String>(4)?),
+                    },
+                    apart as f32 / 3600.0,
+                ))
+            },
+        )?;
+        let mut plays: Vec<(PlayFact, f32)> = rows.collect::<rusqlite::Result<_>>()?;
+        plays.reverse();
+        Ok((hour.clamp(0, 23) as u8, plays))
+    }
+
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(self
             .conn

@@ -290,3 +290,48 @@ fn listening_stats_count_days_artists_and_tracks_since_a_time() {
     assert_eq!(stats.top_tracks[0].track_id, Some(alpha));
     assert_eq!(stats.top_tracks[0].name, "Alpha");
 }
+
+#[test]
+fn plays_near_this_time_of_day_on_earlier_days() {
+    let (_dir, mut s) = file_store();
+    s.apply(&[imported("/m/a.flac", "Alpha", "Ann", "One", 1)])
+        .expect("apply");
+    let track = s.tracks(&TrackQuery::default()).expect("tracks")[0].id;
+    let (hour, day) = (3_600_000, 86_400_000);
+    // Early October 2024: no daylight-saving change between these days in common time zones,
+    // so clock-time differences are the same in any of them.
+    let now = 20_000 * day + 15 * hour;
+    for (at, end) in [
+        (now - day, PlayEnd::Completed),                // same clock time
+        (now - 2 * day + 2 * hour, PlayEnd::Skipped),   // two hours later in the day
+        (now - 3 * day - 5 * hour, PlayEnd::Completed), // five hours earlier: too far
+        (now - hour, PlayEnd::Completed),               // today: not an earlier day
+        (now - 100 * day, PlayEnd::Completed),          // before the window
+        (now - 4 * day + 11 * hour + hour / 2, PlayEnd::Completed), // 11.5 h either way
+        (now - 5 * day - 11 * hour - hour / 2, PlayEnd::Completed), // round the clock
+    ] {
+        s.record_play(&PlayRecord {
+            track_id: track,
+            started_at_ms: at,
+            ms_listened: 60_000,
+            end,
+            position_ms: None,
+        })
+        .expect("play");
+    }
+    let since = now - 90 * day;
+    let (local_hour, plays) = s
+        .plays_near_time_of_day(now, since, now - 6 * hour, 3.0, 100)
+        .expect("plays");
+    assert!(local_hour < 24);
+    let found: Vec<(i64, f32)> = plays.iter().map(|(p, h)| (p.started_at_ms, *h)).collect();
+    assert_eq!(found, [(now - 2 * day + 2 * hour, 2.0), (now - day, 0.0)]);
+    assert_eq!(plays[0].0.end, PlayEnd::Skipped);
+    // With a wide window (oldest first), both plays 11.5 hours away come back as 11.5,
+    // whichever way round the clock they lie, and the one five hours away as 5.
+    let (_, wide) = s
+        .plays_near_time_of_day(now, since, now - 6 * hour, 12.0, 100)
+        .expect("plays");
+    let far: Vec<f32> = wide.iter().map(|p| p.1).filter(|h| *h > 3.0).collect();
+    assert_eq!(far, [11.5, 11.5, 5.0]);
+}

@@ -63,6 +63,8 @@ export function describe(d: Detail): string {
       return d.tags.length
         ? t("detail.something_different_tags", { tags: tags(d.tags) })
         : t("detail.something_different");
+    case "at_this_time":
+      return t(`detail.at_this_time.${d.daypart}`);
   }
 }
 
