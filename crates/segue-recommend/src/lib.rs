@@ -64,6 +64,8 @@ pub struct Library {
     /// Column sums of `sound` and `style` over every track (term means start from them).
     sound_sum: Vec<f32>,
     style_sum: Vec<f32>,
+    /// Titles (lower-cased) that more than one track has: reasons name those with their artist.
+    shared_titles: std::collections::HashSet<String>,
     /// Per track: log2 of the tempo (NaN when unknown) and energy in dB, computed once so
     /// scoring a candidate needs no logarithms.
     pace: Vec<(f32, f32)>,
@@ -92,7 +94,17 @@ impl Library {
             }
             sum.into_iter().map(|x| x as f32).collect()
         };
+        let mut title_count: HashMap<String, usize> = HashMap::new();
+        for t in &tracks {
+            *title_count.entry(t.title.to_lowercase()).or_default() += 1;
+        }
+        let shared_titles = title_count
+            .into_iter()
+            .filter(|(_, n)| *n > 1)
+            .map(|(title, _)| title)
+            .collect();
         Library {
+            shared_titles,
             sound_sum: column_sums(&sound, sound_dim),
             style_sum: column_sums(&style, style_dim),
             tracks,
@@ -124,6 +136,17 @@ impl Library {
 
     pub fn tag_names(&self) -> &[String] {
         &self.tag_names
+    }
+
+    /// How reasons name track `i`: its title, and its artist too when another track has the
+    /// same title.
+    fn name(&self, i: usize) -> String {
+        let t = &self.tracks[i];
+        if self.shared_titles.contains(&t.title.to_lowercase()) {
+            format!("{} ({})", t.title, t.artist)
+        } else {
+            t.title.clone()
+        }
     }
 
     fn sound_row(&self, i: usize) -> &[f32] {
@@ -1059,6 +1082,7 @@ fn describe(
 ) -> Vec<ScoreTerm> {
     let i = s.index;
     let track = &library.tracks[i];
+    let other_name = anchor.index.map(|a| library.name(a)).unwrap_or_default();
     let mut terms: Vec<ScoreTerm> = s
         .terms()
         .iter()
@@ -1066,21 +1090,21 @@ fn describe(
             let lift = contribution - means.get(&kind).copied().unwrap_or(0.0);
             let other = anchor.index.map(|a| &library.tracks[a]);
             let about = match (kind, other) {
-                (TermKind::Sound, Some(o)) => Detail::SoundsLike {
-                    track: o.title.clone(),
+                (TermKind::Sound, Some(_)) => Detail::SoundsLike {
+                    track: other_name.clone(),
                 },
-                (TermKind::Tags, Some(o)) => {
+                (TermKind::Tags, Some(_)) => {
                     let shared = anchor
                         .index
                         .map(|a| library.shared_tags(i, a, 2))
                         .unwrap_or_default();
                     if shared.is_empty() {
                         Detail::StylesUnlike {
-                            track: o.title.clone(),
+                            track: other_name.clone(),
                         }
                     } else {
                         Detail::CloseTo {
-                            track: o.title.clone(),
+                            track: other_name.clone(),
                             tags: shared.into_iter().map(str::to_owned).collect(),
                         }
                     }

@@ -282,15 +282,14 @@ impl ResolvedTaste<'_> {
         match (own, strongest) {
             (Some(t), Some((c, ..))) if own_part.abs() >= c.abs() => describe(t, None, own_part),
             (Some(t), None) => describe(t, None, own_part),
-            (_, Some((_, j, w, t))) => describe(t, Some(&library.tracks[j].title), w),
+            (_, Some((_, j, w, t))) => describe(t, Some(library.name(j)), w),
             (None, None) => Detail::Nothing,
         }
     }
 }
 
 /// What a taste signal says: about the candidate itself (`other` None) or another track.
-fn describe(t: &TrackTaste, other: Option<&str>, contribution: f32) -> Detail {
-    let track = other.map(str::to_owned);
+fn describe(t: &TrackTaste, track: Option<String>, contribution: f32) -> Detail {
     match t.explicit {
         Some((_, SignalSource::Stars(stars))) => Detail::Rated { track, stars },
         Some((_, SignalSource::Like)) => Detail::Liked { track },

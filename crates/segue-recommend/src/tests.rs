@@ -514,3 +514,32 @@ fn the_time_of_day_leans_towards_what_the_user_plays_at_this_hour() {
         );
     }
 }
+
+#[test]
+fn reasons_name_a_shared_title_with_its_artist() {
+    let mut tracks = library().tracks().to_vec();
+    for t in tracks.iter_mut().filter(|t| t.id == 1 || t.id == 200) {
+        t.title = "Intro".into();
+    }
+    let lib = Library::new(tracks, library().tag_names().to_vec());
+    let settings = Settings {
+        artist_gap: 0,
+        album_gap: 0,
+        ..close()
+    };
+    let list = suggest(&lib, &Taste::default(), &context(1), &settings, 4);
+    assert!(
+        list.iter().any(|s| s.reason.contains("Intro (artist 0-1)")),
+        "{list:#?}"
+    );
+    assert!(
+        list.iter()
+            .all(|s| !s.reason.contains("Intro:") && !s.reason.ends_with("Intro"))
+    );
+    // A title of its own is said alone.
+    let list = suggest(&library(), &Taste::default(), &context(1), &settings, 4);
+    assert!(
+        list.iter()
+            .any(|s| s.reason.contains("ambient 1") && !s.reason.contains("(artist"))
+    );
+}
