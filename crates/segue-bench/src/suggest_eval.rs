@@ -212,12 +212,7 @@ fn oracle(
     let mut out: Vec<TrackId> = Vec::new();
     while out.len() < n {
         let mut choice = None;
-        for (artist_gap, album_gap) in [
-            (settings.artist_gap, settings.album_gap),
-            (settings.artist_gap, 0),
-            (settings.artist_gap / 3, 0),
-            (0, 0),
-        ] {
+        for (artist_gap, album_gap) in settings.gap_steps() {
             let open: Vec<(usize, &TrackProfile)> = library
                 .tracks()
                 .iter()

@@ -289,6 +289,19 @@ pub struct Settings {
     pub album_gap: usize,
 }
 
+impl Settings {
+    /// The (artist, album) gaps a pick tries in turn: strict first, then without the album
+    /// gap, then a third of the artist gap, then none (only when nothing qualifies).
+    pub fn gap_steps(&self) -> [(usize, usize); 4] {
+        [
+            (self.artist_gap, self.album_gap),
+            (self.artist_gap, 0),
+            (self.artist_gap / 3, 0),
+            (0, 0),
+        ]
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
@@ -816,14 +829,8 @@ fn pick(
     let mut picked_index: Vec<usize> = Vec::new();
     let mut taken = vec![false; scored.len()];
     while picked.len() < n {
-        // Strict gaps first; relax the album gap, then the artist gap, if nothing qualifies.
         let mut choice = None;
-        for (artist_gap, album_gap) in [
-            (settings.artist_gap, settings.album_gap),
-            (settings.artist_gap, 0),
-            (settings.artist_gap / 3, 0),
-            (0, 0),
-        ] {
+        for (artist_gap, album_gap) in settings.gap_steps() {
             let mut best: Option<(usize, f32, f32)> = None;
             for (k, s) in scored.iter().enumerate() {
                 if taken[k] || !gaps_ok(library, &sequence, s.index, artist_gap, album_gap) {
