@@ -27,9 +27,10 @@ pub use musicnn::{Device, ModelKind, Runtime, Tagger};
 
 /// Bump when any DSP feature's definition changes.
 pub const DSP_VERSION: u32 = 2;
-/// Patches (3 s each) scored per track by default. `segue-bench patches` on 60 real tracks:
-/// with 16 patches 59 of 60 tracks have every track-level tag within 0.05 of scoring every
-/// patch (worst 0.061); with 8, only 37 of 60 (worst 0.133).
+/// Patches (3 s each) scored first per track, before more where they disagree
+/// ([`patches::SETTLED_WITHIN`]). `segue-bench patches` on 60 real tracks: 16 patches alone
+/// leave 59 of 60 tracks with every track-level tag within 0.05 of scoring every patch (worst
+/// 0.061); 8 alone, only 37 of 60 (worst 0.133).
 pub const DEFAULT_MAX_PATCHES: usize = 16;
 
 #[derive(Debug, thiserror::Error)]
@@ -72,8 +73,9 @@ impl AnalysisVersion {
     pub fn with_models(config: &AnalyzerConfig) -> Result<AnalysisVersion, AnalysisError> {
         let models = model_info(&config.models_dir)?;
         Ok(AnalysisVersion(format!(
-            "dsp{DSP_VERSION}/p{}/{}",
+            "dsp{DSP_VERSION}/p{}~{}/{}",
             config.max_patches,
+            patches::SETTLED_WITHIN,
             models
                 .iter()
                 .map(|m| &m.sha256[..12])
@@ -237,7 +239,7 @@ impl Analyzer {
     ) -> Result<TrackAnalysis, AnalysisError> {
         let Extracted { loudness, dsp, mel } = self.features.extract(path)?;
         let [tags_msd, tags_mtt, embedding] = if self.tagger.is_some() {
-            self.score_mel(&mel, self.max_patches)?
+            self.score_mel(&mel, self.max_patches)?.0
         } else {
             [Vec::new(), Vec::new(), Vec::new()]
         };
@@ -251,37 +253,82 @@ impl Analyzer {
         })
     }
 
-    /// Track-level tags (MSD, MTT) and embedding from a mel power spectrogram: the weighted
-    /// mean over at most `max_patches` patches chosen by [`patches::select`].
-    pub fn score_mel(
+    /// Both models' scores for the patches starting at frames `starts`.
+    pub fn score_patches(
         &mut self,
         mel: &[f32],
-        max_patches: usize,
-    ) -> Result<[Vec<f32>; 3], AnalysisError> {
-        let chosen = patches::select(mel, max_patches);
-        let weights: Vec<f32> = chosen.iter().map(|p| p.weight).collect();
+        starts: &[usize],
+    ) -> Result<musicnn::Scores, AnalysisError> {
         let Some(tagger) = self.tagger.as_mut() else {
             return Err(AnalysisError::Model(
                 self.without_models.clone().unwrap_or_default(),
             ));
         };
-        let scores = tagger.score(&model_input(mel, &chosen))?;
-        Ok([
-            musicnn::weighted_mean_rows(&scores.msd, &weights, musicnn::TAGS),
-            musicnn::weighted_mean_rows(&scores.mtt, &weights, musicnn::TAGS),
-            musicnn::weighted_mean_rows(&scores.embedding, &weights, musicnn::EMBEDDING),
-        ])
+        tagger.score(&model_input(mel, starts))
+    }
+
+    /// Track-level tags (MSD, MTT) and embedding from a mel power spectrogram: the mean over
+    /// `max_patches` patches chosen by [`patches::select`], and more where they disagree
+    /// ([`patches::refine`] until [`patches::settled`]). Also says how many were scored.
+    pub fn score_mel(
+        &mut self,
+        mel: &[f32],
+        max_patches: usize,
+    ) -> Result<([Vec<f32>; 3], usize), AnalysisError> {
+        let Some(tagger) = self.tagger.as_mut() else {
+            return Err(AnalysisError::Model(
+                self.without_models.clone().unwrap_or_default(),
+            ));
+        };
+        let (starts, scores) = sample_patches(mel, max_patches, patches::SETTLED_WITHIN, |s| {
+            tagger.score(&model_input(mel, s))
+        })?;
+        // Equal weights: the patches scored lie about evenly over the track.
+        let weights = vec![1.0 / starts.len() as f32; starts.len()];
+        Ok((
+            [
+                musicnn::weighted_mean_rows(&scores.msd, &weights, musicnn::TAGS),
+                musicnn::weighted_mean_rows(&scores.mtt, &weights, musicnn::TAGS),
+                musicnn::weighted_mean_rows(&scores.embedding, &weights, musicnn::EMBEDDING),
+            ],
+            starts.len(),
+        ))
     }
 }
 
-/// musicnn input for the selected patches, `[patch][frame][band]`. A track shorter than one
-/// patch is zero-padded to one (the models need 3 s).
-fn model_input(mel: &[f32], chosen: &[patches::Patch]) -> Vec<f32> {
+/// The patches [`Analyzer::score_mel`] scores, and their scores from `score` (which scores
+/// the patches starting at the frames it is given): `max_patches` spread evenly, then more
+/// halfway between while the tags are not settled within `within`.
+pub fn sample_patches<E>(
+    mel: &[f32],
+    max_patches: usize,
+    within: f32,
+    mut score: impl FnMut(&[usize]) -> Result<musicnn::Scores, E>,
+) -> Result<(Vec<usize>, musicnn::Scores), E> {
+    let total = patches::count(mel);
+    let mut starts = patches::select(mel, max_patches);
+    let mut scores = score(&starts)?;
+    while !(patches::settled(&scores.msd, &starts, musicnn::TAGS, total, within)
+        && patches::settled(&scores.mtt, &starts, musicnn::TAGS, total, within))
+    {
+        let more = patches::refine(mel, &starts);
+        if more.is_empty() {
+            break;
+        }
+        scores.append(score(&more)?);
+        starts.extend(more);
+    }
+    Ok((starts, scores))
+}
+
+/// musicnn input for the patches starting at frames `starts`, `[patch][frame][band]`. A track
+/// shorter than one patch is zero-padded to one (the models need 3 s).
+fn model_input(mel: &[f32], starts: &[usize]) -> Vec<f32> {
     let bands = spectrum::MEL_BANDS;
     let patch_len = musicnn::PATCH_FRAMES * bands;
-    let mut input = vec![0.0f32; chosen.len() * patch_len];
-    for (p, patch) in chosen.iter().enumerate() {
-        let from = (patch.start * bands).min(mel.len());
+    let mut input = vec![0.0f32; starts.len() * patch_len];
+    for (p, start) in starts.iter().enumerate() {
+        let from = (start * bands).min(mel.len());
         let to = (from + patch_len).min(mel.len());
         for (dst, src) in input[p * patch_len..].iter_mut().zip(&mel[from..to]) {
             *dst = musicnn::log_mel(*src);

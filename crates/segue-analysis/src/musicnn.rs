@@ -388,6 +388,16 @@ fn session(
     builder.commit_from_memory(model).map_err(|e| err(&e))
 }
 
+impl Scores {
+    /// Adds the scores of more patches after these.
+    pub fn append(&mut self, more: Scores) {
+        self.patches += more.patches;
+        self.msd.extend(more.msd);
+        self.mtt.extend(more.mtt);
+        self.embedding.extend(more.embedding);
+    }
+}
+
 /// Weighted mean over patches of a `patches × width` matrix (`weights` sum to 1).
 pub fn weighted_mean_rows(data: &[f32], weights: &[f32], width: usize) -> Vec<f32> {
     let mut mean = vec![0.0f32; width];

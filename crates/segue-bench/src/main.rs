@@ -463,26 +463,51 @@ fn peak_rss_mb() -> Result<f64> {
     Ok(kb / 1024.0)
 }
 
-/// Scores every track twice, with the patch subset and with all patches, and prints how far
-/// the track-level tags move.
+/// Scores every patch of every track, then compares the track-level tags of the patches
+/// analysis would score (`subset` spread evenly, and more where they disagree, at several
+/// settling tolerances, the default among them) with the mean over every patch.
 fn patch_study(files: &[PathBuf], subset: usize) -> Result<()> {
     let mut analyzer = Analyzer::new(&AnalyzerConfig {
         device: Device::Cpu,
         ..AnalyzerConfig::default()
     })?;
     let extractor = FeatureExtractor::default();
+    let default = segue_analysis::patches::SETTLED_WITHIN;
+    let mut tolerances = vec![f32::INFINITY, 0.1, 0.08, 0.06, 0.04];
+    if !tolerances.contains(&default) {
+        tolerances.push(default);
+    }
     println!(
-        "{} tracks: track-level tags from {subset} patches against every patch",
+        "{} tracks: track-level tags from {subset} patches, and more where they disagree, \
+         against every patch; per track at the default tolerance ({default})",
         files.len()
     );
     println!(
-        "{:>9} {:>9} {:>10} {:>10} {:>11}  file",
-        "patches", "max MSD", "max MTT", "emb. cos", "top5 same"
+        "{:>9} {:>7} {:>9} {:>10} {:>10} {:>11}  file",
+        "patches", "scored", "max MSD", "max MTT", "emb. cos", "top5 same"
     );
-    let mut worst: f32 = 0.0;
-    let mut within = 0;
-    let mut scored = 0;
-    let mut top5_same = 0;
+    let frames = segue_analysis::musicnn::PATCH_FRAMES;
+    let (tags, emb) = (
+        segue_analysis::musicnn::TAGS,
+        segue_analysis::musicnn::EMBEDDING,
+    );
+    let mean = |rows: &[f32], width: usize| -> Vec<f32> {
+        let n = (rows.len() / width).max(1) as f32;
+        let mut m = vec![0.0f32; width];
+        for row in rows.chunks_exact(width) {
+            m.iter_mut().zip(row).for_each(|(m, x)| *m += x / n);
+        }
+        m
+    };
+    let max_diff = |a: &[f32], b: &[f32]| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0f32, f32::max)
+    };
+    // Per tolerance: tracks within 0.05, worst, top-5 unchanged, patches scored.
+    let mut totals = vec![(0usize, 0.0f32, 0usize, 0usize); tolerances.len()];
+    let (mut scored_tracks, mut all_sum) = (0usize, 0usize);
     for path in files {
         let extracted = match extractor.extract(path) {
             Ok(e) => e,
@@ -491,40 +516,81 @@ fn patch_study(files: &[PathBuf], subset: usize) -> Result<()> {
                 continue;
             }
         };
-        let all_patches = extracted.mel.len()
-            / segue_analysis::spectrum::MEL_BANDS
-            / segue_analysis::musicnn::PATCH_FRAMES;
-        let some = analyzer.score_mel(&extracted.mel, subset)?;
-        let all = analyzer.score_mel(&extracted.mel, usize::MAX)?;
-        let max_diff = |a: &[f32], b: &[f32]| {
-            a.iter()
-                .zip(b)
-                .map(|(x, y)| (x - y).abs())
-                .fold(0.0f32, f32::max)
-        };
-        let (msd, mtt) = (max_diff(&some[0], &all[0]), max_diff(&some[1], &all[1]));
-        let cos = cosine(&some[2], &all[2]);
-        let same = top5(&some[0]) == top5(&all[0]) && top5(&some[1]) == top5(&all[1]);
-        let worst_here = msd.max(mtt);
-        worst = worst.max(worst_here);
-        scored += 1;
-        within += usize::from(worst_here <= 0.05);
-        top5_same += usize::from(same);
-        println!(
-            "{:>9} {:>9.4} {:>10.4} {:>10.4} {:>11}  {}",
-            all_patches,
-            msd,
-            mtt,
-            cos,
-            if same { "yes" } else { "no" },
-            path.file_name()
-                .map_or(String::new(), |n| n.to_string_lossy().into_owned())
-        );
+        let mel = &extracted.mel;
+        let total = segue_analysis::patches::count(mel);
+        let every: Vec<usize> = (0..total).map(|p| p * frames).collect();
+        let full = analyzer.score_patches(mel, &every)?;
+        let all = [
+            mean(&full.msd, tags),
+            mean(&full.mtt, tags),
+            mean(&full.embedding, emb),
+        ];
+        scored_tracks += 1;
+        all_sum += total;
+        for (t, &within) in tolerances.iter().enumerate() {
+            // The same sampling as analysis, reading the scores of every patch.
+            let (starts, some) = segue_analysis::sample_patches(mel, subset, within, |picked| {
+                let rows = |data: &[f32], width: usize| -> Vec<f32> {
+                    picked
+                        .iter()
+                        .flat_map(|s| data[s / frames * width..][..width].to_vec())
+                        .collect()
+                };
+                Ok::<_, std::convert::Infallible>(segue_analysis::musicnn::Scores {
+                    patches: picked.len(),
+                    msd: rows(&full.msd, tags),
+                    mtt: rows(&full.mtt, tags),
+                    embedding: rows(&full.embedding, emb),
+                })
+            })
+            .map_err(|e| match e {})?;
+            let some = [
+                mean(&some.msd, tags),
+                mean(&some.mtt, tags),
+                mean(&some.embedding, emb),
+            ];
+            let (msd, mtt) = (max_diff(&some[0], &all[0]), max_diff(&some[1], &all[1]));
+            let same = top5(&some[0]) == top5(&all[0]) && top5(&some[1]) == top5(&all[1]);
+            let worst_here = msd.max(mtt);
+            let entry = &mut totals[t];
+            entry.0 += usize::from(worst_here <= 0.05);
+            entry.1 = entry.1.max(worst_here);
+            entry.2 += usize::from(same);
+            entry.3 += starts.len();
+            if within == default {
+                println!(
+                    "{:>9} {:>7} {:>9.4} {:>10.4} {:>10.4} {:>11}  {}",
+                    total,
+                    starts.len(),
+                    msd,
+                    mtt,
+                    cosine(&some[2], &all[2]),
+                    if same { "yes" } else { "no" },
+                    path.file_name()
+                        .map_or(String::new(), |n| n.to_string_lossy().into_owned())
+                );
+            }
+        }
     }
     println!(
-        "{within}/{scored} tracks within 0.05 on every tag (worst {worst:.4}); top-5 tags (as a set) \
-         unchanged on {top5_same}/{scored}"
+        "\n{:>10} {:>22} {:>8} {:>16} {:>16}",
+        "tolerance", "tracks within 0.05", "worst", "top-5 unchanged", "patches scored"
     );
+    for (&within, &(ok, worst, same, used)) in tolerances.iter().zip(&totals) {
+        println!(
+            "{:>10} {:>22} {:>8.4} {:>16} {:>9} ({:>3.0} %)",
+            if within.is_infinite() {
+                "none".to_string()
+            } else {
+                format!("{within}")
+            },
+            format!("{ok}/{scored_tracks}"),
+            worst,
+            format!("{same}/{scored_tracks}"),
+            used,
+            100.0 * used as f64 / all_sum.max(1) as f64
+        );
+    }
     Ok(())
 }
 
