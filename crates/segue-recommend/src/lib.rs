@@ -61,14 +61,44 @@ pub struct Library {
     style_dim: usize,
     by_id: HashMap<TrackId, usize>,
     tag_names: Vec<String>,
+    /// `sound` and `style` rows side by side in 8 bits (each half scaled to its largest value,
+    /// `quantised_scale`): the first stage streams these, a quarter of the bytes.
+    quantised: Vec<i8>,
+    quantised_scale: Vec<(f32, f32)>,
     /// Column sums of `sound` and `style` over every track (term means start from them).
     sound_sum: Vec<f32>,
     style_sum: Vec<f32>,
     /// Titles (lower-cased) that more than one track has: reasons name those with their artist.
     shared_titles: std::collections::HashSet<String>,
-    /// Per track: log2 of the tempo (NaN when unknown) and energy in dB, computed once so
-    /// scoring a candidate needs no logarithms.
-    pace: Vec<(f32, f32)>,
+    /// Per track, what the join terms and the exploration draw read: compact, since the first
+    /// stage reads it for every track (the profiles are large and scattered).
+    joins: Vec<JoinFacts>,
+}
+
+/// A track's tempo, key, energy and loudness, ready for the join terms.
+#[derive(Debug, Clone, Copy)]
+struct JoinFacts {
+    id: TrackId,
+    /// log2 of the tempo (NaN when unknown): no logarithms while scoring.
+    tempo_log: f32,
+    energy_db: f32,
+    /// Integrated loudness in LUFS, NaN when unknown.
+    loudness: f32,
+    camelot: u8,
+    mode: KeyMode,
+}
+
+impl JoinFacts {
+    fn of(t: &TrackProfile) -> JoinFacts {
+        JoinFacts {
+            id: t.id,
+            tempo_log: if t.bpm > 0.0 { t.bpm.log2() } else { f32::NAN },
+            energy_db: 20.0 * t.energy.max(1e-6).log10(),
+            loudness: t.loudness_lufs.map_or(f32::NAN, |l| l as f32),
+            camelot: segue_core::camelot_number(t.key, t.mode),
+            mode: t.mode,
+        }
+    }
 }
 
 impl Library {
@@ -78,13 +108,7 @@ impl Library {
         let (sound, sound_dim) = centred_unit(tracks.iter().map(|t| t.embedding.as_slice()));
         let (style, style_dim) = centred_unit(tracks.iter().map(|t| t.tags.as_slice()));
         let by_id = tracks.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
-        let pace = tracks
-            .iter()
-            .map(|t| {
-                let tempo = if t.bpm > 0.0 { t.bpm.log2() } else { f32::NAN };
-                (tempo, 20.0 * t.energy.max(1e-6).log10())
-            })
-            .collect();
+        let joins = tracks.iter().map(JoinFacts::of).collect();
         let column_sums = |rows: &[f32], dim: usize| -> Vec<f32> {
             let mut sum = vec![0.0f64; dim];
             for row in rows.chunks_exact(dim.max(1)) {
@@ -103,7 +127,16 @@ impl Library {
             .filter(|(_, n)| *n > 1)
             .map(|(title, _)| title)
             .collect();
+        let mut quantised = Vec::with_capacity(tracks.len() * (sound_dim + style_dim));
+        let mut quantised_scale = Vec::with_capacity(tracks.len());
+        for i in 0..tracks.len() {
+            let sound_scale = quantise(&sound[i * sound_dim..(i + 1) * sound_dim], &mut quantised);
+            let style_scale = quantise(&style[i * style_dim..(i + 1) * style_dim], &mut quantised);
+            quantised_scale.push((sound_scale, style_scale));
+        }
         Library {
+            quantised,
+            quantised_scale,
             shared_titles,
             sound_sum: column_sums(&sound, sound_dim),
             style_sum: column_sums(&style, style_dim),
@@ -114,7 +147,7 @@ impl Library {
             style_dim,
             by_id,
             tag_names,
-            pace,
+            joins,
         }
     }
 
@@ -147,6 +180,16 @@ impl Library {
         } else {
             t.title.clone()
         }
+    }
+
+    /// Track `i`'s sound and style rows dotted with `sound` and `style`, from the 8-bit rows
+    /// (within about 1 % of the exact dot products of unit rows).
+    fn quantised_dots(&self, i: usize, sound: &[f32], style: &[f32]) -> f32 {
+        let width = self.sound_dim + self.style_dim;
+        let row = &self.quantised[i * width..(i + 1) * width];
+        let (sound_scale, style_scale) = self.quantised_scale[i];
+        sound_scale * dot_i8(&row[..self.sound_dim], sound)
+            + style_scale * dot_i8(&row[self.sound_dim..], style)
     }
 
     fn sound_row(&self, i: usize) -> &[f32] {
@@ -533,11 +576,12 @@ fn suggest_in_two_stages(
 
     // The terms that are not dot products with the candidate's rows, before weights.
     let scalars = |i: usize| -> Scalars {
-        let (tempo, key, energy) = match anchor.index {
-            Some(a) => (
-                tempo_match_log(library.pace[a].0, library.pace[i].0),
-                key_match(&library.tracks[a], &library.tracks[i]).0,
-                energy_match(library, a, i),
+        let here = &library.joins[i];
+        let (tempo, key, energy) = match anchor.index.map(|a| &library.joins[a]) {
+            Some(from) => (
+                tempo_match_log(from.tempo_log, here.tempo_log),
+                key_match(from, here).0,
+                energy_match(from, here),
             ),
             None => (0.0, 0.0, 0.0),
         };
@@ -547,7 +591,7 @@ fn suggest_in_two_stages(
             None => 0.6,
             Some(days) => 1.0 - (-days / 14.0).exp(),
         };
-        let id = library.tracks[i].id;
+        let id = here.id;
         Scalars {
             tempo,
             key,
@@ -658,13 +702,11 @@ fn suggest_in_two_stages(
         ];
         Some(Quick {
             index: i as u32,
-            score: dot(library.sound_row(i), &fold_sound)
-                + dot(library.style_row(i), &fold_style)
-                + scalar.iter().sum::<f32>(),
+            score: library.quantised_dots(i, &fold_sound, &fold_style) + scalar.iter().sum::<f32>(),
             scalar,
         })
     };
-    // Scoring streams through the whole library's vectors (120 MB at 100k tracks), which
+    // Scoring streams through the whole library's 8-bit rows (30 MB at 100k tracks), which
     // one core cannot read fast enough: large libraries are scored on every core.
     let mut quick: Vec<Quick> = if library.len() >= PARALLEL_FROM {
         use rayon::prelude::*;
@@ -1122,7 +1164,7 @@ fn describe(
                     to_bpm: track.bpm.round().max(0.0) as u32,
                 },
                 (TermKind::Key, Some(o)) => Detail::Key {
-                    join: key_match(o, track).1,
+                    join: key_match(&JoinFacts::of(o), &JoinFacts::of(track)).1,
                 },
                 (TermKind::Energy, _) => Detail::SimilarEnergy,
                 (TermKind::Session, _) => Detail::FitsSession,
@@ -1182,11 +1224,8 @@ fn tempo_match_log(from: f32, to: f32) -> f32 {
 }
 
 /// Camelot compatibility: 1 for the same key, 0.7 for a neighbour or the relative key.
-fn key_match(from: &TrackProfile, to: &TrackProfile) -> (f32, KeyJoin) {
-    let (a, b) = (
-        (segue_core::camelot_number(from.key, from.mode), from.mode),
-        (segue_core::camelot_number(to.key, to.mode), to.mode),
-    );
+fn key_match(from: &JoinFacts, to: &JoinFacts) -> (f32, KeyJoin) {
+    let (a, b) = ((from.camelot, from.mode), (to.camelot, to.mode));
     let step = (i32::from(a.0) - i32::from(b.0)).rem_euclid(12);
     let step = step.min(12 - step);
     if a == b {
@@ -1199,12 +1238,14 @@ fn key_match(from: &TrackProfile, to: &TrackProfile) -> (f32, KeyJoin) {
 }
 
 /// 1 for equal energy and loudness, down to 0 at 12 dB apart.
-fn energy_match(library: &Library, from: usize, to: usize) -> f32 {
-    let energy_gap = (library.pace[from].1 - library.pace[to].1).abs();
-    let (from, to) = (&library.tracks[from], &library.tracks[to]);
-    let loud_gap = match (from.loudness_lufs, to.loudness_lufs) {
-        (Some(a), Some(b)) => (a - b).abs() as f32,
-        _ => energy_gap,
+fn energy_match(from: &JoinFacts, to: &JoinFacts) -> f32 {
+    let energy_gap = (from.energy_db - to.energy_db).abs();
+    let loud_gap = (from.loudness - to.loudness).abs();
+    // Unknown loudness (NaN) counts as far as the energy.
+    let loud_gap = if loud_gap.is_nan() {
+        energy_gap
+    } else {
+        loud_gap
     };
     (1.0 - (energy_gap + loud_gap) / 24.0).max(0.0)
 }
@@ -1228,6 +1269,37 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
         }
     }
     lanes.iter().sum::<f32>() + tail
+}
+
+/// [`dot`] of 8-bit and float values.
+fn dot_i8(a: &[i8], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut lanes = [0.0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| f32::from(*x) * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for k in 0..8 {
+            lanes[k] += f32::from(x[k]) * y[k];
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
+/// Appends `row` in 8 bits (largest magnitude to ±127) and returns the scale back to floats.
+fn quantise(row: &[f32], out: &mut Vec<i8>) -> f32 {
+    let largest = row.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    let scale = if largest > 0.0 { largest / 127.0 } else { 1.0 };
+    out.extend(
+        row.iter()
+            .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8),
+    );
+    scale
 }
 
 /// `y += k * x`.

@@ -264,15 +264,27 @@ fn tempo_and_key_matching() {
     };
     // C major (8B) with A minor (8A): relative keys; with G major (9B): neighbours.
     assert_eq!(
-        key_match(&t(0, KeyMode::Major), &t(9, KeyMode::Minor)).0,
+        key_match(
+            &JoinFacts::of(&t(0, KeyMode::Major)),
+            &JoinFacts::of(&t(9, KeyMode::Minor))
+        )
+        .0,
         0.7
     );
     assert_eq!(
-        key_match(&t(0, KeyMode::Major), &t(7, KeyMode::Major)).0,
+        key_match(
+            &JoinFacts::of(&t(0, KeyMode::Major)),
+            &JoinFacts::of(&t(7, KeyMode::Major))
+        )
+        .0,
         0.7
     );
     assert_eq!(
-        key_match(&t(0, KeyMode::Major), &t(6, KeyMode::Major)).0,
+        key_match(
+            &JoinFacts::of(&t(0, KeyMode::Major)),
+            &JoinFacts::of(&t(6, KeyMode::Major))
+        )
+        .0,
         0.0
     );
 }
@@ -383,8 +395,8 @@ fn varied_situation(k: i64, n: i64) -> (Taste, Context) {
 
 #[test]
 fn the_first_stage_ranks_as_scoring_every_term_would() {
-    // The first stage folds the linear terms into two dot products; if it left out or
-    // mis-weighted any term, its best candidate would not be the best by every term.
+    // The first stage folds the linear terms into two dot products of 8-bit rows; if it left
+    // out or mis-weighted any term, its best candidate would not be the best by every term.
     let lib = varied_library(1500);
     let settings = Settings {
         artist_gap: 0,
@@ -542,4 +554,21 @@ fn reasons_name_a_shared_title_with_its_artist() {
         list.iter()
             .any(|s| s.reason.contains("ambient 1") && !s.reason.contains("(artist"))
     );
+}
+
+#[test]
+fn eight_bit_rows_keep_dot_products_within_a_percent() {
+    let lib = varied_library(500);
+    let width = lib.sound_dim.max(lib.style_dim);
+    let probe: Vec<f32> = (0..width).map(|d| unit_hash(d as u64 + 7) - 0.5).collect();
+    let (sound, style) = (&probe[..lib.sound_dim], &probe[..lib.style_dim]);
+    let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    for i in 0..lib.len() {
+        let exact = dot(lib.sound_row(i), sound) + dot(lib.style_row(i), style);
+        let approx = lib.quantised_dots(i, sound, style);
+        assert!(
+            (exact - approx).abs() <= 0.01 * (norm(sound) + norm(style)),
+            "track {i}: {exact} vs {approx}"
+        );
+    }
 }
