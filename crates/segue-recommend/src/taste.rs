@@ -223,9 +223,9 @@ pub(crate) struct ResolvedTaste<'a> {
 impl ResolvedTaste<'_> {
     /// The taste term's value for library track `i`, about -1..1: its own feedback, plus how
     /// far it lies towards what the user likes and away from what they dislike (Rocchio).
-    /// A per-user logistic model, ridge regression and sparse tag weights on the same features
-    /// were tried and measured no better with the few signals a session gives
-    /// (`segue-bench suggest`).
+    /// A per-user logistic model, kernel ridge regression, sparse tag weights, raw tag vectors
+    /// and a nearest-neighbour vote on the same features were tried and measured no better
+    /// with the few signals a session gives (`segue-bench suggest`).
     ///
     /// Computed from the track's own term (as [`Self::own_terms`] gives it) and its rows. The
     /// rest is linear in the rows, so summed rows give the summed score (what term means use).
