@@ -55,6 +55,8 @@ enum Method {
     Nearest,
     /// Knows the hidden taste and keeps the same rules: the best any method could do here.
     Oracle,
+    /// The nearest in sound that keeps the same rules: the closest chain the rules allow.
+    NearestKeepingRules,
 }
 
 impl Method {
@@ -64,6 +66,7 @@ impl Method {
             Method::Random => "random",
             Method::Nearest => "nearest neighbour",
             Method::Oracle => "oracle (ceiling)",
+            Method::NearestKeepingRules => "nearest, same rules",
         }
     }
 }
@@ -159,7 +162,20 @@ fn next_tracks(
             pool.sort_by(|a, b| b.0.total_cmp(&a.0));
             pool.into_iter().take(n).map(|p| p.1).collect()
         }
-        Method::Oracle => oracle(library, taste, context, settings, n, likes.unwrap_or(&[])),
+        Method::Oracle => {
+            let likes = likes.unwrap_or(&[]);
+            keeping_rules(library, taste, context, settings, n, |i, _| {
+                f32::from(u8::from(likes.get(i).copied().unwrap_or(false)))
+            })
+        }
+        Method::NearestKeepingRules => {
+            let current = context.current;
+            keeping_rules(library, taste, context, settings, n, |_, t| {
+                current
+                    .and_then(|c| library.sound_similarity(t.id, c))
+                    .unwrap_or(0.0)
+            })
+        }
     }
 }
 
@@ -185,16 +201,17 @@ fn clashes(
     )
 }
 
-/// Liked tracks first, under the rules `suggest` keeps: nothing played within the track gap,
-/// nothing excluded, and the artist and album gaps over recent plays and the list, relaxed
-/// (album first) only when no track keeps them.
-fn oracle(
+/// The tracks `prefer` (given the library index and the track) rates highest, first found on
+/// ties, under the rules `suggest` keeps: nothing played within the track gap, nothing
+/// excluded, and the artist and album gaps over recent plays and the list, relaxed (album
+/// first) only when no track keeps them.
+fn keeping_rules(
     library: &Library,
     taste: &Taste,
     context: &Context,
     settings: &Settings,
     n: usize,
-    likes: &[bool],
+    prefer: impl Fn(usize, &TrackProfile) -> f32,
 ) -> Vec<TrackId> {
     let cutoff = context.now_ms - (settings.track_gap_hours * 3_600_000.0) as i64;
     let mut sequence: Vec<TrackId> = context.recent.iter().map(|p| p.track).collect();
@@ -223,11 +240,14 @@ fn oracle(
                         && clashes(library, &sequence, t, artist_gap, album_gap) == (false, false)
                 })
                 .collect();
-            choice = open
-                .iter()
-                .find(|(i, _)| likes.get(*i).copied().unwrap_or(false))
-                .or(open.first())
-                .map(|(_, t)| t.id);
+            let mut best: Option<(f32, TrackId)> = None;
+            for &(i, t) in &open {
+                let p = prefer(i, t);
+                if best.is_none_or(|(b, _)| p > b) {
+                    best = Some((p, t.id));
+                }
+            }
+            choice = best.map(|b| b.1);
             if choice.is_some() {
                 break;
             }
@@ -576,7 +596,7 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
         artists.len()
     );
     println!(
-        "{:<18} {:>7} {:>5} {:>5} {:>5}   {:>7} {:>5} {:>5} {:>5}   {:>9} {:>7}   {:>12}",
+        "{:<20} {:>7} {:>5} {:>5} {:>5}   {:>7} {:>5} {:>5} {:>5}   {:>9} {:>7}   {:>12}",
         "method",
         "list@0",
         "@5",
@@ -604,12 +624,13 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
         (Method::Segue, relaxed),
         (Method::Random, Settings::default()),
         (Method::Nearest, Settings::default()),
+        (Method::NearestKeepingRules, Settings::default()),
         (Method::Oracle, Settings::default()),
         (Method::Oracle, relaxed),
     ] {
         let f = evaluate(method, &library, listeners, &settings);
         println!(
-            "{:<18} {:>6.0}% {:>4.0}% {:>4.0}% {:>4.0}%   {:>6.0}% {:>4.0}% {:>4.0}% {:>4.0}%   {:>8.0}% {:>6.0}%   {:>12}",
+            "{:<20} {:>6.0}% {:>4.0}% {:>4.0}% {:>4.0}%   {:>6.0}% {:>4.0}% {:>4.0}% {:>4.0}%   {:>8.0}% {:>6.0}%   {:>12}",
             if settings.artist_gap == 0 && method == Method::Segue {
                 "segue, no gaps"
             } else if settings.artist_gap == 0 && method == Method::Oracle {
@@ -633,7 +654,8 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
     println!(
         "list@k: share of the 10 suggestions shown after k interactions that the hidden taste likes\n\
          (base rate 30 %); next@k: share of listeners who like the track played next after k interactions.\n\
-         oracle: knows the hidden taste and keeps the same rules (the ceiling in this library).\n\
+         oracle: knows the hidden taste and keeps the same rules (the ceiling in this library);\n\
+         nearest, same rules: the nearest in sound that keeps them (the closest chain they allow).\n\
          coherence: mean percentile of consecutive-track distance among random pairs (lower is closer);\n\
          close90: share of consecutive pairs closer than 90 % of random pairs. Autoplay chains of 30, no taste.\n\
          repeats: a track again within the chain / an artist within 15 / an album within 25, counted\n\
