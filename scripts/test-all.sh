@@ -7,6 +7,10 @@ cd "$ROOT"
 START=$(date +%s)
 step() { printf '\n==> [%4ss] %s\n' "$(( $(date +%s) - START ))" "$*"; }
 
+# Tests load ONNX Runtime in their own processes: keep its telemetry off there too (the CLI's
+# test checks, without this, that the segue binary turns it off by itself).
+export ORT_DISABLE_TELEMETRY=1
+
 step "dependencies"
 bash scripts/install-deps.sh
 

@@ -62,6 +62,14 @@ impl AnalysisError {
     }
 }
 
+/// The environment variable, and its value, that keeps ONNX Runtime from recording telemetry
+/// at all. Microsoft's builds (the PyPI wheel's library, which Segue loads) record usage events
+/// for upload under the user's cache folder, and the runtime reads this once, when it starts:
+/// each binary sets it first thing in `main`, before any thread exists. (Turning telemetry
+/// off on the environment, as [`Runtime::get`] also does, comes too late for the event its
+/// creation records.)
+pub const TELEMETRY_OPT_OUT: (&str, &str) = ("ORT_DISABLE_TELEMETRY", "1");
+
 /// Identifies what produced an analysis: results made by another version are stale.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnalysisVersion(pub String);

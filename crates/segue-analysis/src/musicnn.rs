@@ -123,6 +123,9 @@ impl Runtime {
                 .map_err(|e| format!("cannot load ONNX Runtime from {}: {e}", library.display()))?;
             let env = builder
                 .with_name("segue")
+                // Microsoft's builds (the PyPI wheel's) record usage events for upload, under
+                // the user's cache folder: nothing about a user's music leaves the machine.
+                .with_telemetry(false)
                 .build()
                 .map_err(|e| format!("ONNX Runtime did not start: {e}"))?;
             Ok(Runtime {

@@ -140,7 +140,11 @@ impl ModeResult {
     }
 }
 
+#[allow(unsafe_code)]
 fn main() {
+    let (name, value) = segue_analysis::TELEMETRY_OPT_OUT;
+    // SAFETY: the first statement of `main`: no other thread exists to read the environment.
+    unsafe { std::env::set_var(name, value) };
     match run(Cli::parse()) {
         Ok(()) => {}
         Err(e) => {

@@ -146,7 +146,11 @@ enum Command {
     },
 }
 
+#[allow(unsafe_code)]
 fn main() {
+    let (name, value) = segue_service::analysis::TELEMETRY_OPT_OUT;
+    // SAFETY: the first statement of `main`: no other thread exists to read the environment.
+    unsafe { std::env::set_var(name, value) };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SEGUE_LOG").unwrap_or_else(|_| {

@@ -28,6 +28,20 @@ fn demo_files() -> Vec<PathBuf> {
     v
 }
 
+/// Every file under `dir`, at any depth.
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
 fn segue(db: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_segue"));
     c.arg("--db").arg(db).env_remove("SEGUE_DB");
@@ -333,10 +347,21 @@ fn killing_the_importer_mid_write_leaves_a_consistent_database_and_the_next_scan
 #[test]
 fn doctor_checks_every_committed_model() {
     let tmp = tempfile::tempdir().expect("tempdir");
+    // A home of its own: ONNX Runtime must not write its telemetry store there.
+    let home = tmp.path().join("home");
+    std::fs::create_dir(&home).expect("home");
     let out = ok(segue(&tmp.path().join("lib.sqlite"))
         .args(["doctor", "--device", "cpu"])
+        .env("HOME", &home)
+        .env("XDG_CACHE_HOME", home.join(".cache"))
+        .env_remove("ORT_DISABLE_TELEMETRY")
         .output()
         .expect("run"));
+    let written = files_under(&home);
+    assert!(
+        written.is_empty(),
+        "written under the home folder: {written:?}"
+    );
     for model in ["musicnn-msd.onnx", "musicnn-mtt.onnx", "segue-ranker.onnx"] {
         assert!(
             out.lines()
