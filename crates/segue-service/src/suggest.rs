@@ -105,10 +105,11 @@ impl Service {
                     .is_none_or(|f| p.started_at_ms < f.started_at_ms)
             });
             plays.extend(last);
-            // Earlier days at about this time of day (not today: the session covers that).
+            // Earlier days at about this time of day (not today: the session covers that), since
+            // the last taste reset.
             let (local_hour, near) = s.plays_near_time_of_day(
                 now,
-                now - TIME_OF_DAY_DAYS * 86_400_000,
+                (now - TIME_OF_DAY_DAYS * 86_400_000).max(reset_at),
                 now - 6 * 3_600_000,
                 segue_recommend::TIME_OF_DAY_HOURS,
                 2_000,

@@ -209,4 +209,11 @@ fn what_was_played_at_this_time_on_earlier_days_counts_and_says_so() {
             .all(|s| s.reason.starts_with("Like what you play ")),
         "{led:#?}"
     );
+    // A taste reset forgets these habits too.
+    service.reset_taste().expect("reset");
+    let reset = service.suggest(&ask).expect("suggest");
+    assert!(
+        time_of_day(&reset, awakening).is_none(),
+        "the habit outlived a reset"
+    );
 }
