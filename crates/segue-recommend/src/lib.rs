@@ -188,8 +188,8 @@ impl Library {
         let width = self.sound_dim + self.style_dim;
         let row = &self.quantised[i * width..(i + 1) * width];
         let (sound_scale, style_scale) = self.quantised_scale[i];
-        sound_scale * dot_i8(&row[..self.sound_dim], sound)
-            + style_scale * dot_i8(&row[self.sound_dim..], style)
+        sound_scale * dot(&row[..self.sound_dim], sound)
+            + style_scale * dot(&row[self.sound_dim..], style)
     }
 
     fn sound_row(&self, i: usize) -> &[f32] {
@@ -1251,8 +1251,8 @@ fn energy_match(from: &JoinFacts, to: &JoinFacts) -> f32 {
 }
 
 /// Dot product in eight independent lanes, which the compiler turns into SIMD (a plain
-/// sum is sequential in floating point and stays scalar).
-fn dot(a: &[f32], b: &[f32]) -> f32 {
+/// sum is sequential in floating point and stays scalar). `a` may be floats or the 8-bit rows.
+fn dot<T: Copy + Into<f32>>(a: &[T], b: &[f32]) -> f32 {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
     let mut lanes = [0.0f32; 8];
@@ -1261,31 +1261,11 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
         .remainder()
         .iter()
         .zip(cb.remainder())
-        .map(|(x, y)| x * y)
+        .map(|(x, y)| (*x).into() * y)
         .sum();
     for (x, y) in ca.zip(cb) {
         for k in 0..8 {
-            lanes[k] += x[k] * y[k];
-        }
-    }
-    lanes.iter().sum::<f32>() + tail
-}
-
-/// [`dot`] of 8-bit and float values.
-fn dot_i8(a: &[i8], b: &[f32]) -> f32 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut lanes = [0.0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| f32::from(*x) * y)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for k in 0..8 {
-            lanes[k] += f32::from(x[k]) * y[k];
+            lanes[k] += x[k].into() * y[k];
         }
     }
     lanes.iter().sum::<f32>() + tail
