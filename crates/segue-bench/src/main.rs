@@ -477,7 +477,7 @@ fn patch_study(files: &[PathBuf], subset: usize) -> Result<()> {
     })?;
     let extractor = FeatureExtractor::default();
     let default = segue_analysis::patches::SETTLED_WITHIN;
-    let mut tolerances = vec![f32::INFINITY, 0.1, 0.08, 0.06, 0.04];
+    let mut tolerances = vec![f32::INFINITY, 0.08, 0.06, 0.04];
     if !tolerances.contains(&default) {
         tolerances.push(default);
     }
