@@ -1137,16 +1137,12 @@ fn describe(
         .iter()
         .map(|&(kind, contribution)| {
             let lift = contribution - means.get(&kind).copied().unwrap_or(0.0);
-            let other = anchor.index.map(|a| &library.tracks[a]);
-            let about = match (kind, other) {
+            let about = match (kind, anchor.index) {
                 (TermKind::Sound, Some(_)) => Detail::SoundsLike {
                     track: other_name.clone(),
                 },
-                (TermKind::Tags, Some(_)) => {
-                    let shared = anchor
-                        .index
-                        .map(|a| library.shared_tags(i, a, 2))
-                        .unwrap_or_default();
+                (TermKind::Tags, Some(a)) => {
+                    let shared = library.shared_tags(i, a, 2);
                     if shared.is_empty() {
                         Detail::StylesUnlike {
                             track: other_name.clone(),
@@ -1159,12 +1155,12 @@ fn describe(
                     }
                 }
                 (TermKind::Tags, None) => anchor.label.clone(),
-                (TermKind::Tempo, Some(o)) => Detail::Tempo {
-                    from_bpm: o.bpm.round().max(0.0) as u32,
+                (TermKind::Tempo, Some(a)) => Detail::Tempo {
+                    from_bpm: library.tracks[a].bpm.round().max(0.0) as u32,
                     to_bpm: track.bpm.round().max(0.0) as u32,
                 },
-                (TermKind::Key, Some(o)) => Detail::Key {
-                    join: key_match(&JoinFacts::of(o), &JoinFacts::of(track)).1,
+                (TermKind::Key, Some(a)) => Detail::Key {
+                    join: key_match(&library.joins[a], &library.joins[i]).1,
                 },
                 (TermKind::Energy, _) => Detail::SimilarEnergy,
                 (TermKind::Session, _) => Detail::FitsSession,
