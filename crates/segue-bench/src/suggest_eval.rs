@@ -196,7 +196,7 @@ fn clashes(
             .filter_map(|id| library.get(*id))
     };
     (
-        recent(artist_gap).any(|o| o.artist == t.artist),
+        t.artist.is_some() && recent(artist_gap).any(|o| o.artist == t.artist),
         t.album.is_some() && recent(album_gap).any(|o| o.album == t.album && o.artist == t.artist),
     )
 }
@@ -495,7 +495,7 @@ fn synthetic(n: usize, rng: &mut Rng) -> Library {
             TrackProfile {
                 id: i as TrackId,
                 title: format!("track {i}"),
-                artist: format!("artist {}", i % 1000),
+                artist: Some(format!("artist {}", i % 1000)),
                 album: Some(format!("album {}", i % 5000)),
                 embedding: c.iter().map(|x| x + 0.7 * rng.normal()).collect(),
                 tags: (0..100).map(|_| rng.unit()).collect(),
@@ -588,8 +588,11 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
             library.len()
         );
     }
-    let artists: std::collections::HashSet<&str> =
-        library.tracks().iter().map(|t| t.artist.as_str()).collect();
+    let artists: std::collections::HashSet<&str> = library
+        .tracks()
+        .iter()
+        .filter_map(|t| t.artist.as_deref())
+        .collect();
     println!(
         "library: {} analysed real tracks, {} artists; {listeners} simulated listeners, each liking 30 % of it",
         library.len(),

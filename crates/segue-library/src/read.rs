@@ -337,7 +337,11 @@ pub(crate) fn tags_with_fallbacks(tagged: &TaggedFile, file: &WalkedFile) -> Tra
     t
 }
 
-/// Fills title, track number, album and artist from `Artist/Album/NN Title.ext` when tags lack them.
+/// Fills title, track number, album and artist from `Artist/Album/NN Title.ext` (or
+/// `Artist/Album/CD1/NN Title.ext`) when tags lack them. Folders that hold music rather than
+/// name it ("Music", "mp3", "songs"...) name nothing: a file under `Music/Album/` or
+/// `usr/share/games/x/music/` has no artist rather than the artist "Music", and tracks by
+/// unknown artists are not taken for one artist.
 pub(crate) fn apply_path_fallbacks(t: &mut TrackTags, path: &Path, depth: usize) {
     if t.title.is_empty() {
         let stem = path
@@ -362,14 +366,97 @@ pub(crate) fn apply_path_fallbacks(t: &mut TrackTags, path: &Path, depth: usize)
             .map(|n| n.to_string_lossy().into_owned())
             .and_then(clean)
     };
-    if t.album.is_none() && depth >= 2 {
-        t.album = parent_name(1);
+    // The album's folder, one level further up when the files sit in a disc folder.
+    let album_level = if depth >= 3 && parent_name(1).is_some_and(|n| is_disc_folder(&n)) {
+        2
+    } else {
+        1
+    };
+    let album_folder = (depth > album_level)
+        .then(|| parent_name(album_level))
+        .flatten()
+        .filter(|n| !is_container_folder(n));
+    if t.album.is_none() {
+        t.album = album_folder.clone();
         t.inferred_from_path |= t.album.is_some();
     }
-    if t.artist.is_none() && t.album_artist.is_none() && depth >= 3 {
-        t.artist = parent_name(2);
+    // An artist only where the layout is Artist/Album: under a container folder it is not.
+    if t.artist.is_none()
+        && t.album_artist.is_none()
+        && depth > album_level + 1
+        && album_folder.is_some()
+    {
+        t.artist = parent_name(album_level + 1).filter(|n| !is_container_folder(n));
         t.inferred_from_path |= t.artist.is_some();
     }
+}
+
+/// A folder named for what it holds, not who made it: "Music", "My Music", "mp3", "Songs",
+/// "Downloads", and the system folders music is unpacked under ("usr", "share", "games").
+fn is_container_folder(name: &str) -> bool {
+    const CONTAINERS: &[&str] = &[
+        "music",
+        "my music",
+        "musik",
+        "musique",
+        "musica",
+        "música",
+        "muziek",
+        "musiikki",
+        "songs",
+        "tracks",
+        "audio",
+        "sound",
+        "sounds",
+        "soundtrack",
+        "soundtracks",
+        "media",
+        "library",
+        "collection",
+        "albums",
+        "artists",
+        "singles",
+        "mp3",
+        "mp3s",
+        "flac",
+        "ogg",
+        "opus",
+        "aac",
+        "m4a",
+        "wav",
+        "aiff",
+        "lossless",
+        "itunes",
+        "itunes media",
+        "downloads",
+        "download",
+        "home",
+        "usr",
+        "share",
+        "local",
+        "games",
+        "data",
+        "various artists",
+        "various",
+        "va",
+        "compilations",
+        "unknown",
+        "unknown artist",
+        "unknown album",
+    ];
+    let lower = name.trim().to_lowercase();
+    CONTAINERS.contains(&lower.as_str())
+}
+
+/// "CD1", "CD 2", "Disc 1", "disk_02": one disc of an album.
+fn is_disc_folder(name: &str) -> bool {
+    let lower = name.trim().to_lowercase();
+    ["disc", "disk", "cd"].iter().any(|prefix| {
+        lower.strip_prefix(prefix).is_some_and(|rest| {
+            let digits = rest.trim_start_matches([' ', '_', '-', '.']);
+            !digits.is_empty() && digits.len() <= 2 && digits.chars().all(|c| c.is_ascii_digit())
+        })
+    })
 }
 
 /// Splits "03 - Title", "03. Title", "1-03 Title" into (Some(3), "Title").
@@ -518,5 +605,49 @@ mod tests {
         let mut shallow = TrackTags::default();
         apply_path_fallbacks(&mut shallow, Path::new("/lib/loose.ogg"), 1);
         assert_eq!((shallow.album, shallow.artist), (None, None));
+    }
+
+    fn fallbacks(path: &str) -> (Option<String>, Option<String>) {
+        let depth = Path::new(path).components().count() - 2;
+        let mut t = TrackTags::default();
+        apply_path_fallbacks(&mut t, Path::new(path), depth);
+        (t.artist, t.album)
+    }
+
+    #[test]
+    fn container_folders_name_no_artist_or_album() {
+        // A game's music unpacked from a package: no artist "music" or "share".
+        assert_eq!(
+            fallbacks("/lib/supertux-data/usr/share/games/supertux2/music/forest/theme.ogg"),
+            (None, Some("forest".into()))
+        );
+        assert_eq!(
+            fallbacks("/lib/pkg/usr/share/hyperrogue/music/hunting.ogg"),
+            (None, None)
+        );
+        // Music/Album: the album, and no artist "Music".
+        assert_eq!(
+            fallbacks("/home/ann/Music/Quiet Album/01 Night.ogg"),
+            (None, Some("Quiet Album".into()))
+        );
+        assert_eq!(
+            fallbacks("/lib/Ann Example/Quiet Album/01 Night.ogg"),
+            (Some("Ann Example".into()), Some("Quiet Album".into()))
+        );
+    }
+
+    #[test]
+    fn disc_folders_belong_to_their_album() {
+        for disc in ["CD1", "CD 2", "Disc 1", "disk_02"] {
+            assert!(is_disc_folder(disc), "{disc}");
+            assert_eq!(
+                fallbacks(&format!("/lib/Ann Example/Long Album/{disc}/03 Dawn.flac")),
+                (Some("Ann Example".into()), Some("Long Album".into())),
+                "{disc}"
+            );
+        }
+        for not_disc in ["CDs", "Discovery", "cd", "Disc 123"] {
+            assert!(!is_disc_folder(not_disc), "{not_disc}");
+        }
     }
 }

@@ -35,7 +35,9 @@ pub use taste::{Signal, SignalSource, Taste};
 pub struct TrackProfile {
     pub id: TrackId,
     pub title: String,
-    pub artist: String,
+    /// None when unknown: tracks by unknown artists are not taken for one artist (they keep
+    /// the album gap when they share an album).
+    pub artist: Option<String>,
     pub album: Option<String>,
     /// musicnn embedding (any scale; [`Library::new`] centres and normalises it).
     pub embedding: Vec<f32>,
@@ -175,10 +177,11 @@ impl Library {
     /// same title.
     fn name(&self, i: usize) -> String {
         let t = &self.tracks[i];
-        if self.shared_titles.contains(&t.title.to_lowercase()) {
-            format!("{} ({})", t.title, t.artist)
-        } else {
-            t.title.clone()
+        match &t.artist {
+            Some(artist) if self.shared_titles.contains(&t.title.to_lowercase()) => {
+                format!("{} ({artist})", t.title)
+            }
+            _ => t.title.clone(),
         }
     }
 
@@ -932,7 +935,7 @@ fn gaps_ok(
         .iter()
         .rev()
         .take(artist_gap)
-        .any(|&i| library.tracks[i].artist == c.artist);
+        .any(|&i| c.artist.is_some() && library.tracks[i].artist == c.artist);
     let album_clash =
         c.album.is_some()
             && sequence.iter().rev().take(album_gap).any(|&i| {
@@ -983,7 +986,12 @@ fn anchor(library: &Library, context: &Context) -> Anchor {
         },
         Some(Seed::Artist(name)) => centroid(
             (0..library.len())
-                .filter(|&i| library.tracks[i].artist.eq_ignore_ascii_case(name))
+                .filter(|&i| {
+                    library.tracks[i]
+                        .artist
+                        .as_deref()
+                        .is_some_and(|a| a.eq_ignore_ascii_case(name))
+                })
                 .collect(),
             Detail::InTheVeinOf { name: name.clone() },
         ),

@@ -17,7 +17,7 @@ fn library() -> Library {
             tracks.push(TrackProfile {
                 id,
                 title: format!("{} {k}", styles[s]),
-                artist: format!("artist {s}-{}", k % 4),
+                artist: Some(format!("artist {s}-{}", k % 4)),
                 album: Some(format!("album {s}-{}", k % 4)),
                 embedding,
                 tags,
@@ -149,9 +149,13 @@ fn artists_and_albums_keep_their_distance_where_the_library_allows() {
     let list = suggest(&lib, &Taste::default(), &context(5), &close(), 15);
     let artists: Vec<&str> = list
         .iter()
-        .map(|s| lib.get(s.track_id).map_or("", |t| t.artist.as_str()))
+        .map(|s| {
+            lib.get(s.track_id)
+                .and_then(|t| t.artist.as_deref())
+                .unwrap_or("")
+        })
         .collect();
-    let playing = lib.get(5).map(|t| t.artist.as_str());
+    let playing = lib.get(5).and_then(|t| t.artist.as_deref());
     for (i, a) in artists.iter().enumerate() {
         assert!(
             !artists[..i].contains(a) && Some(*a) != playing,
@@ -163,6 +167,36 @@ fn artists_and_albums_keep_their_distance_where_the_library_allows() {
         suggest(&lib, &Taste::default(), &context(5), &close(), 30).len(),
         30
     );
+}
+
+#[test]
+fn tracks_by_unknown_artists_are_not_taken_for_one_artist() {
+    // The ambient tracks share one artist name, or have none (untagged files).
+    let with_ambient_artist = |artist: Option<&str>| {
+        let tracks = library()
+            .tracks()
+            .iter()
+            .cloned()
+            .map(|mut t| {
+                if style_of(t.id) == 0 {
+                    t.artist = artist.map(str::to_owned);
+                    t.album = None;
+                }
+                t
+            })
+            .collect();
+        Library::new(tracks, library().tag_names().to_vec())
+    };
+    let ambient_following = |lib: &Library| {
+        suggest(lib, &Taste::default(), &context(5), &close(), 5)
+            .iter()
+            .filter(|s| style_of(s.track_id) == 0)
+            .count()
+    };
+    // One artist: the gap keeps every other ambient track out of the next 5.
+    assert_eq!(ambient_following(&with_ambient_artist(Some("Ann"))), 0);
+    // Unknown: nothing says they are by one artist, so the closest (ambient) ones follow.
+    assert_eq!(ambient_following(&with_ambient_artist(None)), 5);
 }
 
 #[test]
@@ -252,7 +286,7 @@ fn tempo_and_key_matching() {
     let t = |key: u8, mode| TrackProfile {
         id: 0,
         title: String::new(),
-        artist: String::new(),
+        artist: None,
         album: None,
         embedding: vec![],
         tags: vec![],
@@ -327,7 +361,7 @@ fn varied_library(n: usize) -> Library {
             TrackProfile {
                 id: i as TrackId,
                 title: format!("track {i}"),
-                artist: format!("artist {}", i % 37),
+                artist: Some(format!("artist {}", i % 37)),
                 album: Some(format!("album {}", i % 91)),
                 embedding: (0..16)
                     .map(|d| f32::from(u8::from(d % 5 == centre)) + 0.6 * r(i, d as u64))

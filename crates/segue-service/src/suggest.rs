@@ -306,7 +306,7 @@ impl Service {
             .map(|r| TrackProfile {
                 id: r.id,
                 title: r.title,
-                artist: r.artist.unwrap_or_else(|| "Unknown Artist".into()),
+                artist: r.artist,
                 album: r.album,
                 embedding: r.embedding,
                 tags: r.tags,

@@ -138,7 +138,7 @@ pub struct PlayRecord {
 }
 
 /// Number of migrations (the schema version of an up-to-date database).
-const LATEST_SCHEMA: usize = 4;
+const LATEST_SCHEMA: usize = 5;
 
 /// A play as stored, with whether it counts as a full listen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,6 +158,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("schema_v2.sql")),
         M::up(include_str!("schema_v3.sql")),
         M::up(include_str!("schema_v4.sql")),
+        M::up(include_str!("schema_v5.sql")),
     ])
 }
 

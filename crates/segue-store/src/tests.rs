@@ -67,6 +67,43 @@ fn opens_a_file_migrates_and_reopens() {
 }
 
 #[test]
+fn tracks_named_from_folders_are_read_again_after_the_fallbacks_changed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("lib.sqlite");
+    {
+        let mut s = Store::open(&path).expect("open");
+        s.apply(&[
+            imported("/m/a.ogg", "Dawn", "Ann", "First", 1),
+            imported("/m/b.ogg", "Dusk", "Ann", "First", 2),
+        ])
+        .expect("apply");
+    }
+    // The database as schema 4 left it, with one track named from its folders.
+    {
+        let conn = rusqlite::Connection::open(&path).expect("raw open");
+        conn.execute_batch(
+            "UPDATE tracks SET inferred_from_path = 1
+               WHERE id = (SELECT id FROM files WHERE display_path = '/m/b.ogg');
+             PRAGMA user_version = 4;",
+        )
+        .expect("downgrade");
+    }
+    let s = Store::open(&path).expect("migrate");
+    let mtimes: Vec<(String, i64)> = s
+        .known_files()
+        .expect("files")
+        .into_iter()
+        .map(|k| (k.path.to_string_lossy().into_owned(), k.mtime_ns))
+        .collect();
+    assert!(mtimes.contains(&("/m/b.ogg".into(), -1)), "{mtimes:?}");
+    assert!(
+        mtimes.iter().any(|(p, m)| p == "/m/a.ogg" && *m != -1),
+        "{mtimes:?}"
+    );
+    assert_eq!(s.stats().expect("stats").tracks, 2);
+}
+
+#[test]
 fn imports_query_search_and_dedup_covers() {
     let (_d, mut s) = file_store();
     s.apply(&[
