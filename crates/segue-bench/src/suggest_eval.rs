@@ -484,6 +484,202 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
     }
 }
 
+/// Who picks in the time-of-day evaluation.
+#[derive(Clone, Copy, PartialEq)]
+enum DaypartMethod {
+    /// Segue, given the plays at this time on earlier days.
+    Segue,
+    /// Segue without them (the same taste from every earlier play).
+    SegueBlind,
+    Random,
+    /// Knows what the listener likes at this hour, keeps the rules.
+    Oracle,
+}
+
+impl DaypartMethod {
+    fn name(self) -> &'static str {
+        match self {
+            DaypartMethod::Segue => "segue",
+            DaypartMethod::SegueBlind => "segue, blind to time",
+            DaypartMethod::Random => "random",
+            DaypartMethod::Oracle => "oracle (ceiling)",
+        }
+    }
+}
+
+struct DaypartFigures {
+    /// Share liked at this hour of the 10 suggestions at 0 and 5 interactions.
+    liked: [f32; 2],
+    /// Share of listeners who like the track played next, at 0 and 5 interactions.
+    played: [f32; 2],
+    /// Share of Segue's suggestions whose reason is the time of day.
+    said_time_of_day: f32,
+}
+
+/// Listeners whose taste depends on the time of day (`habits_differ`): one taste in the
+/// morning, another in the evening (drawn as in the main evaluation); or the same all day, the
+/// control. On each of the 7 earlier days they played 6
+/// tracks of their own choice at about 08:00 and 6 at about 20:00 (mostly what they like at
+/// that hour, listened through; now and then something else, skipped early), and every play
+/// taught the taste model. Now, at 08:00 or 20:00, they start a session with a track they like
+/// at this hour and go on through the suggestions, as in the main evaluation.
+fn evaluate_dayparts(
+    method: DaypartMethod,
+    library: &Library,
+    listeners: usize,
+    settings: &Settings,
+    habits_differ: bool,
+) -> DaypartFigures {
+    const HOUR_MS: i64 = 3_600_000;
+    let mut rng = Rng(1234);
+    let (mut liked, mut counted, mut played) = ([0.0f32; 2], [0usize; 2], [0.0f32; 2]);
+    let (mut reasons, mut shown) = (0usize, 0usize);
+    // Midnight, local time, on the day of the session.
+    let today = 1_700_006_400_000i64;
+    for l in 0..listeners {
+        let morning = Listener::new(library, &mut rng);
+        let other = Listener::new(library, &mut rng);
+        let evening = if habits_differ { &other } else { &morning };
+        let now_hour: i64 = if l % 2 == 0 { 8 } else { 20 };
+        let now_likes = if now_hour == 8 {
+            &morning.likes
+        } else {
+            &evening.likes
+        };
+        let mut signals = Vec::new();
+        let mut earlier = Vec::new();
+        for day in (1..=7i64).rev() {
+            for (hour, likes) in [(8i64, &morning.likes), (20, &evening.likes)] {
+                let liked_now: Vec<usize> = (0..library.len()).filter(|&i| likes[i]).collect();
+                // Sessions start within an hour either side of the habit's hour.
+                let jitter = ((rng.unit() * 2.0 - 1.0) * HOUR_MS as f32) as i64;
+                let start = today - day * 24 * HOUR_MS + hour * HOUR_MS + jitter;
+                for k in 0..6 {
+                    let i = if rng.unit() < 0.8 && !liked_now.is_empty() {
+                        liked_now[rng.below(liked_now.len())]
+                    } else {
+                        rng.below(library.len())
+                    };
+                    let at_ms = start + k * 240_000;
+                    let through = likes[i];
+                    signals.push(Signal {
+                        track: library.tracks()[i].id,
+                        source: if through {
+                            SignalSource::FullListen
+                        } else {
+                            SignalSource::Skip { early: true }
+                        },
+                        at_ms,
+                    });
+                    let clock = (at_ms - today).rem_euclid(24 * HOUR_MS) as f32 / HOUR_MS as f32;
+                    let apart = (clock - now_hour as f32).abs();
+                    let hours_apart = apart.min(24.0 - apart);
+                    if hours_apart <= segue_recommend::TIME_OF_DAY_HOURS {
+                        earlier.push(EarlierPlay {
+                            track: library.tracks()[i].id,
+                            hours_apart,
+                            played_through: through,
+                        });
+                    }
+                }
+            }
+        }
+        signals.sort_by_key(|s| s.at_ms);
+        let mut taste = Taste::from_signals(signals);
+        let liked_now: Vec<usize> = (0..library.len()).filter(|&i| now_likes[i]).collect();
+        let start = library.tracks()[liked_now[rng.below(liked_now.len())]].id;
+        let now_ms = today + now_hour * HOUR_MS;
+        let mut context = Context {
+            current: Some(start),
+            now_ms,
+            draw: l as u64,
+            time_of_day: (method != DaypartMethod::SegueBlind).then(|| TimeOfDay {
+                local_hour: now_hour as u8,
+                earlier: earlier.clone(),
+            }),
+            ..Context::default()
+        };
+        context.recent.push(Play {
+            track: start,
+            started_at_ms: now_ms,
+            fraction: 1.0,
+            skipped: false,
+        });
+        for step in 0..=5 {
+            let checkpoint = [0usize, 5].iter().position(|&k| k == step);
+            let list: Vec<TrackId> = match method {
+                DaypartMethod::Segue | DaypartMethod::SegueBlind => {
+                    let list = suggest(library, &taste, &context, settings, 10);
+                    if checkpoint.is_some() && method == DaypartMethod::Segue {
+                        shown += list.len();
+                        reasons += list
+                            .iter()
+                            .filter(|s| {
+                                s.terms
+                                    .first()
+                                    .is_some_and(|t| t.kind == segue_core::TermKind::TimeOfDay)
+                            })
+                            .count();
+                    }
+                    list.into_iter().map(|s| s.track_id).collect()
+                }
+                DaypartMethod::Random => next_tracks(
+                    Method::Random,
+                    library,
+                    &taste,
+                    &context,
+                    settings,
+                    10,
+                    &mut rng,
+                    None,
+                ),
+                DaypartMethod::Oracle => next_tracks(
+                    Method::Oracle,
+                    library,
+                    &taste,
+                    &context,
+                    settings,
+                    10,
+                    &mut rng,
+                    Some(now_likes),
+                ),
+            };
+            let Some(&next) = list.first() else { break };
+            let likes = now_likes[index_of(library, next)];
+            if let Some(c) = checkpoint {
+                liked[c] += list
+                    .iter()
+                    .filter(|&&t| now_likes[index_of(library, t)])
+                    .count() as f32;
+                counted[c] += list.len();
+                played[c] += f32::from(u8::from(likes));
+            }
+            context.now_ms += 240_000;
+            taste.apply(Signal {
+                track: next,
+                source: if likes {
+                    SignalSource::FullListen
+                } else {
+                    SignalSource::Skip { early: true }
+                },
+                at_ms: context.now_ms,
+            });
+            context.recent.push(Play {
+                track: next,
+                started_at_ms: context.now_ms,
+                fraction: if likes { 1.0 } else { 0.1 },
+                skipped: !likes,
+            });
+            context.current = Some(next);
+        }
+    }
+    DaypartFigures {
+        liked: [0, 1].map(|c| liked[c] / counted[c].max(1) as f32),
+        played: [0, 1].map(|c| played[c] / listeners.max(1) as f32),
+        said_time_of_day: reasons as f32 / shown.max(1) as f32,
+    }
+}
+
 /// A synthetic library of `n` tracks: random embeddings around 50 styles, 1000 artists.
 fn synthetic(n: usize, rng: &mut Rng) -> Library {
     let centres: Vec<Vec<f32>> = (0..50)
@@ -664,8 +860,51 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
          repeats: a track again within the chain / an artist within 15 / an album within 25, counted\n\
          only where the library had an unplayed track that kept the rule."
     );
+    for habits_differ in [true, false] {
+        println!(
+            "\ntime of day: {listeners} listeners who like {}, each 30 % of the library;\n\
+             on 7 earlier days, 6 plays at about 08:00 and 6 at about 20:00 taught the taste;\n\
+             now, at 08:00 or 20:00, liked = liked at this hour.",
+            if habits_differ {
+                "one thing in the morning and another in the evening"
+            } else {
+                "the same all day (the control)"
+            }
+        );
+        println!(
+            "{:<22} {:>7} {:>5}   {:>7} {:>5}   {:>20}",
+            "method", "list@0", "@5", "next@0", "@5", "reason: time of day"
+        );
+        for method in [
+            DaypartMethod::Segue,
+            DaypartMethod::SegueBlind,
+            DaypartMethod::Random,
+            DaypartMethod::Oracle,
+        ] {
+            let f = evaluate_dayparts(
+                method,
+                &library,
+                listeners,
+                &Settings::default(),
+                habits_differ,
+            );
+            println!(
+                "{:<22} {:>6.0}% {:>4.0}%   {:>6.0}% {:>4.0}%   {:>20}",
+                method.name(),
+                100.0 * f.liked[0],
+                100.0 * f.liked[1],
+                100.0 * f.played[0],
+                100.0 * f.played[1],
+                if method == DaypartMethod::Segue {
+                    format!("{:.0}%", 100.0 * f.said_time_of_day)
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
     println!(
-        "suggest(n = 10) latency, synthetic libraries (200 feedback signals, 20-play session, 200 plays\n\
+        "\nsuggest(n = 10) latency, synthetic libraries (200 feedback signals, 20-play session, 200 plays\n\
          at this time on earlier days):"
     );
     for &n in sizes {
