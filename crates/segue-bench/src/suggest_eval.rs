@@ -264,6 +264,9 @@ struct Figures {
     liked: [f32; 4],
     /// Share of the tracks played next (the top suggestion) that are liked, at the same points.
     played: [f32; 4],
+    /// Share liked of the 10 suggestions that open a new session the next day, after the same
+    /// interactions: what was learned, without this session's plays holding artists back.
+    next_day: [f32; 4],
     /// Mean percentile of consecutive-pair distance among random-pair distances, and the share
     /// of consecutive pairs closer than 90 % of random pairs.
     coherence: (f32, f32),
@@ -278,6 +281,9 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
     let mut liked = [0.0f32; 4];
     let mut counted = [0usize; 4];
     let mut played = [0.0f32; 4];
+    let (mut next_day, mut next_day_counted) = ([0.0f32; 4], [0usize; 4]);
+    // Draws for the next-day sessions, apart from the main ones so those stay as they were.
+    let mut next_day_rng = Rng(4242);
     for l in 0..listeners {
         let listener = Listener::new(library, &mut rng);
         let mut taste = Taste::default();
@@ -313,6 +319,34 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
                     .filter(|&&t| listener.likes[index_of(library, t)])
                     .count() as f32;
                 counted[c] += list.len();
+                let opener = library.tracks()[next_day_rng.below(library.len())].id;
+                let tomorrow = Context {
+                    current: Some(opener),
+                    recent: vec![Play {
+                        track: opener,
+                        started_at_ms: context.now_ms + 24 * 3_600_000,
+                        fraction: 1.0,
+                        skipped: false,
+                    }],
+                    now_ms: context.now_ms + 24 * 3_600_000,
+                    draw: context.draw + 1_000_003,
+                    ..Context::default()
+                };
+                let list = next_tracks(
+                    method,
+                    library,
+                    &taste,
+                    &tomorrow,
+                    &settings,
+                    10,
+                    &mut next_day_rng,
+                    Some(&listener.likes),
+                );
+                next_day[c] += list
+                    .iter()
+                    .filter(|&&t| listener.likes[index_of(library, t)])
+                    .count() as f32;
+                next_day_counted[c] += list.len();
             }
             // The listener plays the first suggestion: listens through what it likes (and
             // sometimes rates it), skips the rest early (and sometimes dislikes it).
@@ -388,6 +422,7 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
     for c in 0..4 {
         liked[c] /= counted[c].max(1) as f32;
         played[c] /= listeners.max(1) as f32;
+        next_day[c] /= next_day_counted[c].max(1) as f32;
     }
 
     // Coherence and repetition: autoplay chains of 30 with no taste.
@@ -476,6 +511,7 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
     Figures {
         liked,
         played,
+        next_day,
         coherence: (
             percentile_sum / pairs.max(1) as f32,
             close as f32 / pairs.max(1) as f32,
@@ -795,13 +831,17 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
         artists.len()
     );
     println!(
-        "{:<20} {:>7} {:>5} {:>5} {:>5}   {:>7} {:>5} {:>5} {:>5}   {:>9} {:>7}   {:>12}",
+        "{:<20} {:>7} {:>5} {:>5} {:>5}   {:>7} {:>5} {:>5} {:>5}   {:>7} {:>5} {:>5} {:>5}   {:>9} {:>7}   {:>12}",
         "method",
         "list@0",
         "@5",
         "@10",
         "@20",
         "next@0",
+        "@5",
+        "@10",
+        "@20",
+        "day2@0",
         "@5",
         "@10",
         "@20",
@@ -829,7 +869,7 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
     ] {
         let f = evaluate(method, &library, listeners, &settings);
         println!(
-            "{:<20} {:>6.0}% {:>4.0}% {:>4.0}% {:>4.0}%   {:>6.0}% {:>4.0}% {:>4.0}% {:>4.0}%   {:>8.0}% {:>6.0}%   {:>12}",
+            "{:<20} {:>6.0}% {:>4.0}% {:>4.0}% {:>4.0}%   {:>6.0}% {:>4.0}% {:>4.0}% {:>4.0}%   {:>6.0}% {:>4.0}% {:>4.0}% {:>4.0}%   {:>8.0}% {:>6.0}%   {:>12}",
             if settings.artist_gap == 0 && method == Method::Segue {
                 "segue, no gaps"
             } else if settings.artist_gap == 0 && method == Method::Oracle {
@@ -845,6 +885,10 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
             100.0 * f.played[1],
             100.0 * f.played[2],
             100.0 * f.played[3],
+            100.0 * f.next_day[0],
+            100.0 * f.next_day[1],
+            100.0 * f.next_day[2],
+            100.0 * f.next_day[3],
             100.0 * f.coherence.0,
             100.0 * f.coherence.1,
             format!("{}/{}/{}", f.violations.0, f.violations.1, f.violations.2)
@@ -852,7 +896,9 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
     }
     println!(
         "list@k: share of the 10 suggestions shown after k interactions that the hidden taste likes\n\
-         (base rate 30 %); next@k: share of listeners who like the track played next after k interactions.\n\
+         (base rate 30 %); next@k: share of listeners who like the track played next after k interactions;\n\
+         day2@k: share liked of the 10 suggestions opening a new session the next day (from a random track)\n\
+         after the same k interactions: what was learned, without this session's artists held back.\n\
          oracle: knows the hidden taste and keeps the same rules (the ceiling in this library);\n\
          nearest, same rules: the nearest in sound that keeps them (the closest chain they allow).\n\
          coherence: mean percentile of consecutive-track distance among random pairs (lower is closer);\n\
