@@ -270,6 +270,8 @@ struct Figures {
     /// Mean percentile of consecutive-pair distance among random-pair distances, and the share
     /// of consecutive pairs closer than 90 % of random pairs.
     coherence: (f32, f32),
+    /// The same mean percentile in the listeners' own sessions (with their taste).
+    session_coherence: f32,
     /// Track, artist, album rule violations in the chains.
     violations: (usize, usize, usize),
 }
@@ -284,6 +286,7 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
     let (mut next_day, mut next_day_counted) = ([0.0f32; 4], [0usize; 4]);
     // Draws for the next-day sessions, apart from the main ones so those stay as they were.
     let mut next_day_rng = Rng(4242);
+    let mut session_distances: Vec<f32> = Vec::new();
     for l in 0..listeners {
         let listener = Listener::new(library, &mut rng);
         let mut taste = Taste::default();
@@ -383,6 +386,10 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
                 (next, None)
             };
             context.now_ms += 240_000;
+            if let Some(previous) = context.current {
+                session_distances
+                    .push(1.0 - library.sound_similarity(previous, next).unwrap_or(0.0));
+            }
             let likes = listener.likes[index_of(library, next)];
             if let Some(c) = checkpoints.iter().position(|&k| k == step) {
                 played[c] += f32::from(u8::from(likes));
@@ -508,10 +515,18 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
             context.current = Some(next);
         }
     }
+    let session_coherence = session_distances
+        .iter()
+        .map(|&d| {
+            random_distances.partition_point(|&r| r < d) as f32 / random_distances.len() as f32
+        })
+        .sum::<f32>()
+        / session_distances.len().max(1) as f32;
     Figures {
         liked,
         played,
         next_day,
+        session_coherence,
         coherence: (
             percentile_sum / pairs.max(1) as f32,
             close as f32 / pairs.max(1) as f32,
@@ -831,7 +846,7 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
         artists.len()
     );
     println!(
-        "{:<20} {:>7} {:>5} {:>5} {:>5}   {:>7} {:>5} {:>5} {:>5}   {:>7} {:>5} {:>5} {:>5}   {:>9} {:>7}   {:>12}",
+        "{:<20} {:>7} {:>5} {:>5} {:>5}   {:>7} {:>5} {:>5} {:>5}   {:>7} {:>5} {:>5} {:>5}   {:>9} {:>7} {:>8}   {:>12}",
         "method",
         "list@0",
         "@5",
@@ -847,6 +862,7 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
         "@20",
         "coherence",
         "close90",
+        "w/ taste",
         "repeats t/ar/al"
     );
     let relaxed = Settings {
@@ -869,7 +885,7 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
     ] {
         let f = evaluate(method, &library, listeners, &settings);
         println!(
-            "{:<20} {:>6.0}% {:>4.0}% {:>4.0}% {:>4.0}%   {:>6.0}% {:>4.0}% {:>4.0}% {:>4.0}%   {:>6.0}% {:>4.0}% {:>4.0}% {:>4.0}%   {:>8.0}% {:>6.0}%   {:>12}",
+            "{:<20} {:>6.0}% {:>4.0}% {:>4.0}% {:>4.0}%   {:>6.0}% {:>4.0}% {:>4.0}% {:>4.0}%   {:>6.0}% {:>4.0}% {:>4.0}% {:>4.0}%   {:>8.0}% {:>6.0}% {:>7.0}%   {:>12}",
             if settings.artist_gap == 0 && method == Method::Segue {
                 "segue, no gaps"
             } else if settings.artist_gap == 0 && method == Method::Oracle {
@@ -891,6 +907,7 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
             100.0 * f.next_day[3],
             100.0 * f.coherence.0,
             100.0 * f.coherence.1,
+            100.0 * f.session_coherence,
             format!("{}/{}/{}", f.violations.0, f.violations.1, f.violations.2)
         );
     }
@@ -903,6 +920,7 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
          nearest, same rules: the nearest in sound that keeps them (the closest chain they allow).\n\
          coherence: mean percentile of consecutive-track distance among random pairs (lower is closer);\n\
          close90: share of consecutive pairs closer than 90 % of random pairs. Autoplay chains of 30, no taste.\n\
+         w/ taste: the mean percentile in the listeners' own sessions above, with what they taught.\n\
          repeats: a track again within the chain / an artist within 15 / an album within 25, counted\n\
          only where the library had an unplayed track that kept the rule."
     );
