@@ -214,8 +214,9 @@ fn keeping_rules(
     prefer: impl Fn(usize, &TrackProfile) -> f32,
 ) -> Vec<TrackId> {
     let cutoff = context.now_ms - (settings.track_gap_hours * 3_600_000.0) as i64;
-    let mut sequence: Vec<TrackId> = context.recent.iter().map(|p| p.track).collect();
-    if context.recent.last().map(|p| p.track) != context.current {
+    let session = context.session();
+    let mut sequence: Vec<TrackId> = session.iter().map(|p| p.track).collect();
+    if session.last().map(|p| p.track) != context.current {
         sequence.extend(context.current);
     }
     let blocked = |id: TrackId| {
@@ -267,6 +268,9 @@ struct Figures {
     /// Share liked of the 10 suggestions that open a new session the next day, after the same
     /// interactions: what was learned, without this session's plays holding artists back.
     next_day: [f32; 4],
+    /// The share liked among those of them the listener had not heard, and the share heard.
+    next_day_new: [f32; 4],
+    next_day_heard: [f32; 4],
     /// Mean percentile of consecutive-pair distance among random-pair distances, and the share
     /// of consecutive pairs closer than 90 % of random pairs.
     coherence: (f32, f32),
@@ -284,6 +288,7 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
     let mut counted = [0usize; 4];
     let mut played = [0.0f32; 4];
     let (mut next_day, mut next_day_counted) = ([0.0f32; 4], [0usize; 4]);
+    let (mut next_day_new, mut next_day_new_counted) = ([0.0f32; 4], [0usize; 4]);
     // Draws for the next-day sessions, apart from the main ones so those stay as they were.
     let mut next_day_rng = Rng(4242);
     let mut session_distances: Vec<f32> = Vec::new();
@@ -322,16 +327,21 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
                     .filter(|&&t| listener.likes[index_of(library, t)])
                     .count() as f32;
                 counted[c] += list.len();
+                // As the service gives it: today's plays after this session's (which the
+                // track gap still covers, and which no longer count for the artist gaps).
                 let opener = library.tracks()[next_day_rng.below(library.len())].id;
+                let tomorrow_ms = context.now_ms + 24 * 3_600_000;
+                let mut recent = context.recent.clone();
+                recent.push(Play {
+                    track: opener,
+                    started_at_ms: tomorrow_ms,
+                    fraction: 1.0,
+                    skipped: false,
+                });
                 let tomorrow = Context {
                     current: Some(opener),
-                    recent: vec![Play {
-                        track: opener,
-                        started_at_ms: context.now_ms + 24 * 3_600_000,
-                        fraction: 1.0,
-                        skipped: false,
-                    }],
-                    now_ms: context.now_ms + 24 * 3_600_000,
+                    recent,
+                    now_ms: tomorrow_ms,
                     draw: context.draw + 1_000_003,
                     ..Context::default()
                 };
@@ -350,6 +360,13 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
                     .filter(|&&t| listener.likes[index_of(library, t)])
                     .count() as f32;
                 next_day_counted[c] += list.len();
+                for t in &list {
+                    if !context.recent.iter().any(|p| p.track == *t) {
+                        next_day_new[c] +=
+                            f32::from(u8::from(listener.likes[index_of(library, *t)]));
+                        next_day_new_counted[c] += 1;
+                    }
+                }
             }
             // The listener plays the first suggestion: listens through what it likes (and
             // sometimes rates it), skips the rest early (and sometimes dislikes it).
@@ -426,10 +443,19 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
             context.current = Some(next);
         }
     }
+    let mut next_day_heard = [0.0f32; 4];
     for c in 0..4 {
         liked[c] /= counted[c].max(1) as f32;
         played[c] /= listeners.max(1) as f32;
+        next_day_heard[c] =
+            1.0 - next_day_new_counted[c] as f32 / next_day_counted[c].max(1) as f32;
         next_day[c] /= next_day_counted[c].max(1) as f32;
+        // None to judge: shown as "–".
+        next_day_new[c] = if next_day_new_counted[c] == 0 {
+            f32::NAN
+        } else {
+            next_day_new[c] / next_day_new_counted[c] as f32
+        };
     }
 
     // Coherence and repetition: autoplay chains of 30 with no taste.
@@ -526,6 +552,8 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
         liked,
         played,
         next_day,
+        next_day_new,
+        next_day_heard,
         session_coherence,
         coherence: (
             percentile_sum / pairs.max(1) as f32,
@@ -845,26 +873,6 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
         library.len(),
         artists.len()
     );
-    println!(
-        "{:<20} {:>7} {:>5} {:>5} {:>5}   {:>7} {:>5} {:>5} {:>5}   {:>7} {:>5} {:>5} {:>5}   {:>9} {:>7} {:>8}   {:>12}",
-        "method",
-        "list@0",
-        "@5",
-        "@10",
-        "@20",
-        "next@0",
-        "@5",
-        "@10",
-        "@20",
-        "day2@0",
-        "@5",
-        "@10",
-        "@20",
-        "coherence",
-        "close90",
-        "w/ taste",
-        "repeats t/ar/al"
-    );
     let relaxed = Settings {
         artist_gap: 0,
         album_gap: 0,
@@ -874,7 +882,7 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
             .unwrap_or(0.3),
         ..Settings::default()
     };
-    for (method, settings) in [
+    let runs: Vec<(String, Figures)> = [
         (Method::Segue, Settings::default()),
         (Method::Segue, relaxed),
         (Method::Random, Settings::default()),
@@ -882,29 +890,57 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
         (Method::NearestKeepingRules, Settings::default()),
         (Method::Oracle, Settings::default()),
         (Method::Oracle, relaxed),
-    ] {
-        let f = evaluate(method, &library, listeners, &settings);
-        println!(
-            "{:<20} {:>6.0}% {:>4.0}% {:>4.0}% {:>4.0}%   {:>6.0}% {:>4.0}% {:>4.0}% {:>4.0}%   {:>6.0}% {:>4.0}% {:>4.0}% {:>4.0}%   {:>8.0}% {:>6.0}% {:>7.0}%   {:>12}",
-            if settings.artist_gap == 0 && method == Method::Segue {
-                "segue, no gaps"
-            } else if settings.artist_gap == 0 && method == Method::Oracle {
-                "oracle, no gaps"
+    ]
+    .into_iter()
+    .map(|(method, settings)| {
+        let name = match (method, settings.artist_gap) {
+            (Method::Segue, 0) => "segue, no gaps",
+            (Method::Oracle, 0) => "oracle, no gaps",
+            _ => method.name(),
+        };
+        (
+            name.to_owned(),
+            evaluate(method, &library, listeners, &settings),
+        )
+    })
+    .collect();
+    let percent = |v: &[f32; 4]| {
+        v.map(|x| {
+            if x.is_nan() {
+                "–".to_owned()
             } else {
-                method.name()
-            },
-            100.0 * f.liked[0],
-            100.0 * f.liked[1],
-            100.0 * f.liked[2],
-            100.0 * f.liked[3],
-            100.0 * f.played[0],
-            100.0 * f.played[1],
-            100.0 * f.played[2],
-            100.0 * f.played[3],
-            100.0 * f.next_day[0],
-            100.0 * f.next_day[1],
-            100.0 * f.next_day[2],
-            100.0 * f.next_day[3],
+                format!("{:.0}%", 100.0 * x)
+            }
+        })
+    };
+    println!(
+        "{:<20} {:>7} {:>5} {:>5} {:>5}   {:>7} {:>5} {:>5} {:>5}   {:>9} {:>7} {:>8}   {:>12}",
+        "method",
+        "list@0",
+        "@5",
+        "@10",
+        "@20",
+        "next@0",
+        "@5",
+        "@10",
+        "@20",
+        "coherence",
+        "close90",
+        "w/ taste",
+        "repeats t/ar/al"
+    );
+    for (name, f) in &runs {
+        let (l, p) = (percent(&f.liked), percent(&f.played));
+        println!(
+            "{name:<20} {:>7} {:>5} {:>5} {:>5}   {:>7} {:>5} {:>5} {:>5}   {:>8.0}% {:>6.0}% {:>7.0}%   {:>12}",
+            l[0],
+            l[1],
+            l[2],
+            l[3],
+            p[0],
+            p[1],
+            p[2],
+            p[3],
             100.0 * f.coherence.0,
             100.0 * f.coherence.1,
             100.0 * f.session_coherence,
@@ -913,9 +949,7 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
     }
     println!(
         "list@k: share of the 10 suggestions shown after k interactions that the hidden taste likes\n\
-         (base rate 30 %); next@k: share of listeners who like the track played next after k interactions;\n\
-         day2@k: share liked of the 10 suggestions opening a new session the next day (from a random track)\n\
-         after the same k interactions: what was learned, without this session's artists held back.\n\
+         (base rate 30 %); next@k: share of listeners who like the track played next after k interactions.\n\
          oracle: knows the hidden taste and keeps the same rules (the ceiling in this library);\n\
          nearest, same rules: the nearest in sound that keeps them (the closest chain they allow).\n\
          coherence: mean percentile of consecutive-track distance among random pairs (lower is closer);\n\
@@ -923,6 +957,41 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
          w/ taste: the mean percentile in the listeners' own sessions above, with what they taught.\n\
          repeats: a track again within the chain / an artist within 15 / an album within 25, counted\n\
          only where the library had an unplayed track that kept the rule."
+    );
+    println!(
+        "\nthe next day: after k interactions, a new session opens (a random track, 24 h later; the\n\
+         day before's artists no longer held back, its tracks just outside the 24 h track gap)."
+    );
+    println!(
+        "{:<20} {:>7} {:>5} {:>5} {:>5}   {:>7} {:>5} {:>5} {:>5}   {:>7} {:>5} {:>5} {:>5}",
+        "method",
+        "day2@0",
+        "@5",
+        "@10",
+        "@20",
+        "new@0",
+        "@5",
+        "@10",
+        "@20",
+        "heard@0",
+        "@5",
+        "@10",
+        "@20"
+    );
+    for (name, f) in &runs {
+        let (d, n, h) = (
+            percent(&f.next_day),
+            percent(&f.next_day_new),
+            percent(&f.next_day_heard),
+        );
+        println!(
+            "{name:<20} {:>7} {:>5} {:>5} {:>5}   {:>7} {:>5} {:>5} {:>5}   {:>7} {:>5} {:>5} {:>5}",
+            d[0], d[1], d[2], d[3], n[0], n[1], n[2], n[3], h[0], h[1], h[2], h[3]
+        );
+    }
+    println!(
+        "day2@k: share liked of its first 10 suggestions; new@k: the share liked among those the\n\
+         listener had not heard; heard@k: the share they had heard the day before."
     );
     for habits_differ in [true, false] {
         println!(

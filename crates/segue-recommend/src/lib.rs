@@ -14,8 +14,8 @@
 //!   (exploration draws from a seed in the context).
 //! - A disliked or "not this" track is never suggested; neither is one played within
 //!   [`Settings::track_gap_hours`]. Artist and album gaps ([`Settings::artist_gap`],
-//!   [`Settings::album_gap`]) hold over recent plays plus the list itself, relaxed (album
-//!   first) only when the library has too few other tracks.
+//!   [`Settings::album_gap`]) hold over this session's plays (see [`SESSION_BREAK_MS`]) plus
+//!   the list itself, relaxed (album first) only when the library has too few other tracks.
 //! - No I/O: the caller loads the library, plays and feedback (the service does, from SQLite).
 
 mod reason;
@@ -276,6 +276,25 @@ pub struct Play {
     pub skipped: bool,
 }
 
+/// A pause this long between two plays (start to start, or from the last start to now) ends a
+/// listening session: the next one keeps no artist and album gaps from it and does not steer
+/// by its sound. One hour: longer than nearly any track, shorter than a night.
+pub const SESSION_BREAK_MS: i64 = 3_600_000;
+
+impl Context {
+    /// This session's plays, oldest first: the recent plays since the last break of
+    /// [`SESSION_BREAK_MS`] (none if the newest is that long ago).
+    pub fn session(&self) -> &[Play] {
+        let mut start = self.recent.len();
+        let mut later = self.now_ms;
+        while start > 0 && later - self.recent[start - 1].started_at_ms < SESSION_BREAK_MS {
+            start -= 1;
+            later = self.recent[start].started_at_ms;
+        }
+        &self.recent[start..]
+    }
+}
+
 /// Where the list starts from, besides the playing track.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Seed {
@@ -291,7 +310,8 @@ pub enum Seed {
 pub struct Context {
     /// The playing (or last played) track: the one suggestions follow.
     pub current: Option<TrackId>,
-    /// Recent plays, oldest first (about the last 20 make the session).
+    /// Recent plays, oldest first: every play within the track gap, and the last few (about
+    /// 20) besides. Those since the last break of [`SESSION_BREAK_MS`] make the session.
     pub recent: Vec<Play>,
     /// Tracks already queued after `current`: not suggested, and they count for the gaps.
     pub queued: Vec<TrackId>,
@@ -859,14 +879,14 @@ fn pick(
     let ranked_means = rank(&mut scored);
     let means = ranked_means.as_ref().unwrap_or(means);
     scored.sort_by(|a, b| b.score.total_cmp(&a.score));
-    // The sequence so far, newest last: recent plays, the current track, the queue.
-    let mut sequence: Vec<usize> = context
-        .recent
+    // The sequence so far, newest last: this session's plays, the current track, the queue.
+    let session = context.session();
+    let mut sequence: Vec<usize> = session
         .iter()
         .filter_map(|p| library.index(p.track))
         .collect();
-    // The playing track is usually the last recent play already; count it once.
-    if context.recent.last().map(|p| p.track) != context.current {
+    // The playing track is usually the last play of the session already; count it once.
+    if session.last().map(|p| p.track) != context.current {
         sequence.extend(context.current.and_then(|c| library.index(c)));
     }
     sequence.extend(context.queued.iter().filter_map(|&q| library.index(q)));
@@ -1039,7 +1059,7 @@ fn anchor(library: &Library, context: &Context) -> Anchor {
                 .is_some_and(|p| Some(p.track) == context.current && p.skipped && p.fraction < 0.5);
             let index = if skipped_now {
                 context
-                    .recent
+                    .session()
                     .iter()
                     .rev()
                     .take(20)
@@ -1053,9 +1073,9 @@ fn anchor(library: &Library, context: &Context) -> Anchor {
     }
 }
 
-/// The session's direction in sound: recent full listens pull, skips push, newest count most.
+/// The session's direction in sound: its full listens pull, skips push, newest count most.
 fn session_vector(library: &Library, context: &Context) -> Option<Vec<f32>> {
-    let plays: Vec<&Play> = context.recent.iter().rev().take(20).collect();
+    let plays: Vec<&Play> = context.session().iter().rev().take(20).collect();
     if plays.len() < 2 {
         return None;
     }

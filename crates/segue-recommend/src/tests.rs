@@ -170,6 +170,54 @@ fn artists_and_albums_keep_their_distance_where_the_library_allows() {
 }
 
 #[test]
+fn artist_gaps_hold_within_a_session_and_not_across_a_break() {
+    let lib = library();
+    // Ambient tracks 0, 2 and 3 (artists 0-0, 0-2, 0-3) were played through, then ambient 5
+    // (artist 0-1) started just now.
+    let after_plays_ago = |ago_ms: i64| {
+        let mut ctx = context(5);
+        ctx.recent = [0, 2, 3]
+            .iter()
+            .enumerate()
+            .map(|(k, &track)| Play {
+                track,
+                started_at_ms: ctx.now_ms - ago_ms + 240_000 * k as i64,
+                fraction: 1.0,
+                skipped: false,
+            })
+            .chain([Play {
+                track: 5,
+                started_at_ms: ctx.now_ms,
+                fraction: 0.1,
+                skipped: false,
+            }])
+            .collect();
+        suggest(&lib, &Taste::default(), &ctx, &close(), 5)
+            .iter()
+            .filter(|s| style_of(s.track_id) == 0)
+            .count()
+    };
+    // In this session every ambient artist has played: none of them comes back within 5.
+    assert_eq!(after_plays_ago(20 * 60_000), 0);
+    // The session: plays back to the first pause of an hour (start to start, or to now).
+    let at = |minutes_ago: i64| Play {
+        track: 1,
+        started_at_ms: context(5).now_ms - minutes_ago * 60_000,
+        fraction: 1.0,
+        skipped: false,
+    };
+    let with = |recent: Vec<Play>| Context {
+        recent,
+        ..context(5)
+    };
+    assert_eq!(with(vec![at(190), at(185), at(50), at(5)]).session().len(), 2);
+    assert_eq!(with(vec![at(150), at(100), at(50), at(5)]).session().len(), 4);
+    assert!(with(vec![at(185), at(61)]).session().is_empty());
+    // Last night's session holds nothing back now: the three other ambient artists follow.
+    assert_eq!(after_plays_ago(10 * SESSION_BREAK_MS), 3);
+}
+
+#[test]
 fn tracks_by_unknown_artists_are_not_taken_for_one_artist() {
     // The ambient tracks share one artist name, or have none (untagged files).
     let with_ambient_artist = |artist: Option<&str>| {
