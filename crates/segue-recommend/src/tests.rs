@@ -210,8 +210,14 @@ fn artist_gaps_hold_within_a_session_and_not_across_a_break() {
         recent,
         ..context(5)
     };
-    assert_eq!(with(vec![at(190), at(185), at(50), at(5)]).session().len(), 2);
-    assert_eq!(with(vec![at(150), at(100), at(50), at(5)]).session().len(), 4);
+    assert_eq!(
+        with(vec![at(190), at(185), at(50), at(5)]).session().len(),
+        2
+    );
+    assert_eq!(
+        with(vec![at(150), at(100), at(50), at(5)]).session().len(),
+        4
+    );
     assert!(with(vec![at(185), at(61)]).session().is_empty());
     // Last night's session holds nothing back now: the three other ambient artists follow.
     assert_eq!(after_plays_ago(10 * SESSION_BREAK_MS), 3);
