@@ -111,6 +111,31 @@ impl Listener {
     }
 }
 
+/// The listener hears `next` now (`context.now_ms`) and reacts with `source`: the taste
+/// learns it, and it becomes the session's newest play (played through unless skipped).
+fn hear(taste: &mut Taste, context: &mut Context, next: TrackId, source: SignalSource) {
+    let skipped = matches!(source, SignalSource::Skip { .. } | SignalSource::Dislike);
+    taste.apply(Signal {
+        track: next,
+        source,
+        at_ms: context.now_ms,
+    });
+    context.recent.push(Play {
+        track: next,
+        started_at_ms: context.now_ms,
+        fraction: if skipped { 0.1 } else { 1.0 },
+        skipped,
+    });
+    context.current = Some(next);
+}
+
+/// How many of `list` the hidden taste `likes`.
+fn liked_in(library: &Library, likes: &[bool], list: &[TrackId]) -> usize {
+    list.iter()
+        .filter(|&&t| likes[index_of(library, t)])
+        .count()
+}
+
 fn index_of(library: &Library, id: TrackId) -> usize {
     library
         .tracks()
@@ -322,10 +347,7 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
                     &mut rng,
                     Some(&listener.likes),
                 );
-                liked[c] += list
-                    .iter()
-                    .filter(|&&t| listener.likes[index_of(library, t)])
-                    .count() as f32;
+                liked[c] += liked_in(library, &listener.likes, &list) as f32;
                 counted[c] += list.len();
                 // As the service gives it: today's plays after this session's (which the
                 // track gap still covers, and which no longer count for the artist gaps).
@@ -355,18 +377,14 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
                     &mut next_day_rng,
                     Some(&listener.likes),
                 );
-                next_day[c] += list
-                    .iter()
-                    .filter(|&&t| listener.likes[index_of(library, t)])
-                    .count() as f32;
+                next_day[c] += liked_in(library, &listener.likes, &list) as f32;
                 next_day_counted[c] += list.len();
-                for t in &list {
-                    if !context.recent.iter().any(|p| p.track == *t) {
-                        next_day_new[c] +=
-                            f32::from(u8::from(listener.likes[index_of(library, *t)]));
-                        next_day_new_counted[c] += 1;
-                    }
-                }
+                let new: Vec<TrackId> = list
+                    .into_iter()
+                    .filter(|t| !context.recent.iter().any(|p| p.track == *t))
+                    .collect();
+                next_day_new[c] += liked_in(library, &listener.likes, &new) as f32;
+                next_day_new_counted[c] += new.len();
             }
             // The listener plays the first suggestion: listens through what it likes (and
             // sometimes rates it), skips the rest early (and sometimes dislikes it).
@@ -429,18 +447,7 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
             } else {
                 SignalSource::Skip { early: true }
             };
-            taste.apply(Signal {
-                track: next,
-                source,
-                at_ms: context.now_ms,
-            });
-            context.recent.push(Play {
-                track: next,
-                started_at_ms: context.now_ms,
-                fraction: if likes { 1.0 } else { 0.1 },
-                skipped: !likes,
-            });
-            context.current = Some(next);
+            hear(&mut taste, &mut context, next, source);
         }
     }
     let mut next_day_heard = [0.0f32; 4];
@@ -726,30 +733,17 @@ fn evaluate_dayparts(
             let Some(&next) = list.first() else { break };
             let likes = now_likes[index_of(library, next)];
             if let Some(c) = checkpoint {
-                liked[c] += list
-                    .iter()
-                    .filter(|&&t| now_likes[index_of(library, t)])
-                    .count() as f32;
+                liked[c] += liked_in(library, now_likes, &list) as f32;
                 counted[c] += list.len();
                 played[c] += f32::from(u8::from(likes));
             }
             context.now_ms += 240_000;
-            taste.apply(Signal {
-                track: next,
-                source: if likes {
-                    SignalSource::FullListen
-                } else {
-                    SignalSource::Skip { early: true }
-                },
-                at_ms: context.now_ms,
-            });
-            context.recent.push(Play {
-                track: next,
-                started_at_ms: context.now_ms,
-                fraction: if likes { 1.0 } else { 0.1 },
-                skipped: !likes,
-            });
-            context.current = Some(next);
+            let source = if likes {
+                SignalSource::FullListen
+            } else {
+                SignalSource::Skip { early: true }
+            };
+            hear(&mut taste, &mut context, next, source);
         }
     }
     DaypartFigures {
