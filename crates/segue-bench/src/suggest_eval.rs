@@ -49,7 +49,7 @@ impl Rng {
 
 /// Who picks the next tracks.
 #[derive(Clone, Copy, PartialEq)]
-enum Method {
+enum Method<'a> {
     Segue,
     Random,
     Nearest,
@@ -57,11 +57,14 @@ enum Method {
     Oracle,
     /// The nearest in sound that keeps the same rules: the closest chain the rules allow.
     NearestKeepingRules,
+    /// Learns with everything known about how the listeners' tastes are made; same rules.
+    Ideal(&'a IdealLearner),
 }
 
-impl Method {
+impl Method<'_> {
     fn name(self) -> &'static str {
         match self {
+            Method::Ideal(_) => "ideal learner",
             Method::Segue => "segue",
             Method::Random => "random",
             Method::Nearest => "nearest neighbour",
@@ -77,37 +80,136 @@ struct Listener {
     likes: Vec<bool>,
 }
 
+/// Tags strong somewhere in the library (above 0.3 on some track): the styles a simulated
+/// taste is made of, so they mean something here.
+fn strong_tags(library: &Library) -> Vec<usize> {
+    (0..library.tag_names().len())
+        .filter(|&t| {
+            library
+                .tracks()
+                .iter()
+                .any(|tr| tr.tags.get(t).copied().unwrap_or(0.0) > 0.3)
+        })
+        .collect()
+}
+
+/// The tag part of a simulated taste for track `t`: two liked styles, one disliked.
+fn tag_utility(t: &TrackProfile, (liked_a, liked_b, disliked): (usize, usize, usize)) -> f32 {
+    let tag = |i: usize| t.tags.get(i).copied().unwrap_or(0.0);
+    tag(liked_a) + tag(liked_b) - 1.5 * tag(disliked)
+}
+
+/// Which of `utility` are in its top 30 % (the base rate of every simulated taste).
+fn top_share(utility: &[f32]) -> Vec<bool> {
+    let mut sorted = utility.to_vec();
+    sorted.sort_by(|a, b| b.total_cmp(a));
+    let threshold = sorted[(sorted.len() * 3 / 10).min(sorted.len() - 1)];
+    utility.iter().map(|u| *u > threshold).collect()
+}
+
 impl Listener {
     fn new(library: &Library, rng: &mut Rng) -> Listener {
-        let tags = library.tag_names().len();
-        // Styles strong somewhere in this library, so they mean something here.
-        let strong: Vec<usize> = (0..tags)
-            .filter(|&t| {
-                library
-                    .tracks()
-                    .iter()
-                    .any(|tr| tr.tags.get(t).copied().unwrap_or(0.0) > 0.3)
-            })
-            .collect();
+        let strong = strong_tags(library);
         let pick = |rng: &mut Rng| strong[rng.below(strong.len())];
-        let (liked_a, liked_b, disliked) = (pick(rng), pick(rng), pick(rng));
+        let styles = (pick(rng), pick(rng), pick(rng));
         let anchor = library.tracks()[rng.below(library.len())].id;
         let utility: Vec<f32> = library
             .tracks()
             .iter()
             .map(|t| {
-                let tag = |i: usize| t.tags.get(i).copied().unwrap_or(0.0);
-                tag(liked_a) + tag(liked_b) - 1.5 * tag(disliked)
-                    + 0.3 * library.sound_similarity(t.id, anchor).unwrap_or(0.0)
+                tag_utility(t, styles) + 0.3 * library.sound_similarity(t.id, anchor).unwrap_or(0.0)
             })
             .collect();
-        // Likes the top 30 % of the library by that utility (the base rate).
-        let mut sorted = utility.clone();
-        sorted.sort_by(|a, b| b.total_cmp(a));
-        let threshold = sorted[(sorted.len() * 3 / 10).min(sorted.len() - 1)];
         Listener {
-            likes: utility.iter().map(|u| *u > threshold).collect(),
+            likes: top_share(&utility),
         }
+    }
+}
+
+/// Not a product learner: a yardstick for how much a listener's reactions can tell at all.
+/// It knows how the simulated tastes are made (two liked and one disliked of the strong tags,
+/// the top 30 % liked) and keeps the posterior over every such taste given the reactions so far;
+/// only the small pull towards one sound (which moves a few tracks across the line) is unknown
+/// to it, and taken as label noise.
+#[derive(PartialEq)]
+struct IdealLearner {
+    /// Per hypothesis: its prior, and its liked tracks as bits (`words` u64s each).
+    prior: Vec<f32>,
+    liked: Vec<u64>,
+    words: usize,
+}
+
+/// How often a reaction disagrees with the right hypothesis (the unknown sound pull).
+const IDEAL_NOISE: f32 = 0.1;
+
+impl IdealLearner {
+    fn new(library: &Library) -> IdealLearner {
+        let strong = strong_tags(library);
+        let words = library.len().div_ceil(64);
+        let (mut prior, mut liked) = (Vec::new(), Vec::new());
+        for (i, &a) in strong.iter().enumerate() {
+            for &b in &strong[i..] {
+                for &c in &strong {
+                    let utility: Vec<f32> = library
+                        .tracks()
+                        .iter()
+                        .map(|t| tag_utility(t, (a, b, c)))
+                        .collect();
+                    let mut bits = vec![0u64; words];
+                    for (k, _) in top_share(&utility).iter().enumerate().filter(|x| *x.1) {
+                        bits[k / 64] |= 1 << (k % 64);
+                    }
+                    liked.extend(bits);
+                    // The two liked styles are drawn in either order.
+                    prior.push(if a == b { 1.0 } else { 2.0 });
+                }
+            }
+        }
+        IdealLearner {
+            prior,
+            liked,
+            words,
+        }
+    }
+
+    /// Each library track's chance of being liked, given `labels` (library index, liked).
+    fn chances(&self, library_len: usize, labels: &[(usize, bool)]) -> Vec<f32> {
+        let (agree, disagree) = ((1.0 - IDEAL_NOISE).ln(), IDEAL_NOISE.ln());
+        let log_posterior: Vec<f32> = self
+            .liked
+            .chunks_exact(self.words)
+            .zip(&self.prior)
+            .map(|(bits, prior)| {
+                prior.ln()
+                    + labels
+                        .iter()
+                        .map(|&(k, liked)| {
+                            let predicted = bits[k / 64] >> (k % 64) & 1 == 1;
+                            if predicted == liked { agree } else { disagree }
+                        })
+                        .sum::<f32>()
+            })
+            .collect();
+        let best = log_posterior.iter().copied().fold(f32::MIN, f32::max);
+        let mut chances = vec![0.0f32; library_len];
+        let mut total = 0.0f32;
+        for (bits, lp) in self.liked.chunks_exact(self.words).zip(&log_posterior) {
+            // Hypotheses a million times less likely than the best add nothing visible.
+            if *lp < best - 14.0 {
+                continue;
+            }
+            let w = (lp - best).exp();
+            total += w;
+            for (k, c) in chances.iter_mut().enumerate() {
+                if bits[k / 64] >> (k % 64) & 1 == 1 {
+                    *c += w;
+                }
+            }
+        }
+        chances
+            .iter_mut()
+            .for_each(|c| *c /= total.max(f32::MIN_POSITIVE));
+        chances
     }
 }
 
@@ -192,6 +294,20 @@ fn next_tracks(
             keeping_rules(library, taste, context, settings, n, |i, _| {
                 f32::from(u8::from(likes.get(i).copied().unwrap_or(false)))
             })
+        }
+        Method::Ideal(learner) => {
+            // What it was told: every track with feedback, liked or not.
+            let labels: Vec<(usize, bool)> = library
+                .tracks()
+                .iter()
+                .enumerate()
+                .filter_map(|(k, t)| {
+                    let w = taste.weight(t.id);
+                    (w != 0.0).then_some((k, w > 0.0))
+                })
+                .collect();
+            let chances = learner.chances(library.len(), &labels);
+            keeping_rules(library, taste, context, settings, n, |k, _| chances[k])
         }
         Method::NearestKeepingRules => {
             let current = context.current;
@@ -876,12 +992,15 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
             .unwrap_or(0.3),
         ..Settings::default()
     };
+    let ideal = IdealLearner::new(&library);
     let runs: Vec<(String, Figures)> = [
         (Method::Segue, Settings::default()),
         (Method::Segue, relaxed),
         (Method::Random, Settings::default()),
         (Method::Nearest, Settings::default()),
         (Method::NearestKeepingRules, Settings::default()),
+        (Method::Ideal(&ideal), Settings::default()),
+        (Method::Ideal(&ideal), relaxed),
         (Method::Oracle, Settings::default()),
         (Method::Oracle, relaxed),
     ]
@@ -890,6 +1009,7 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
         let name = match (method, settings.artist_gap) {
             (Method::Segue, 0) => "segue, no gaps",
             (Method::Oracle, 0) => "oracle, no gaps",
+            (Method::Ideal(_), 0) => "ideal learner, no gaps",
             _ => method.name(),
         };
         (
@@ -946,6 +1066,10 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
          (base rate 30 %); next@k: share of listeners who like the track played next after k interactions.\n\
          oracle: knows the hidden taste and keeps the same rules (the ceiling in this library);\n\
          nearest, same rules: the nearest in sound that keeps them (the closest chain they allow).\n\
+         ideal learner: knows how the hidden tastes are made (two liked styles and one disliked of the\n\
+         library's strong tags; not the small pull towards one sound) and ranks by the posterior given\n\
+         the reactions so far, same rules: what the reactions can tell at all. It ignores sound, so its\n\
+         coherence means nothing.\n\
          coherence: mean percentile of consecutive-track distance among random pairs (lower is closer);\n\
          close90: share of consecutive pairs closer than 90 % of random pairs. Autoplay chains of 30, no taste.\n\
          w/ taste: the mean percentile in the listeners' own sessions above, with what they taught.\n\
@@ -1039,4 +1163,54 @@ pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result
         println!("  {n:>7} tracks: p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 60 tracks with 6 random tags each (all strong somewhere), no two alike.
+    fn small_library() -> Library {
+        let mut rng = Rng(3);
+        let tracks = (0..60)
+            .map(|i| TrackProfile {
+                id: i,
+                title: format!("t{i}"),
+                artist: Some(format!("a{i}")),
+                album: None,
+                embedding: (0..8).map(|_| rng.normal()).collect(),
+                tags: (0..6).map(|_| rng.unit()).collect(),
+                bpm: 100.0,
+                key: 0,
+                mode: KeyMode::Major,
+                energy: 0.1,
+                loudness_lufs: None,
+            })
+            .collect();
+        Library::new(tracks, (0..6).map(|i| format!("tag {i}")).collect())
+    }
+
+    #[test]
+    fn the_ideal_learner_finds_a_taste_it_can_express_from_its_reactions() {
+        let library = small_library();
+        let learner = IdealLearner::new(&library);
+        // 6 tags: 21 pairs of liked styles times 6 disliked.
+        assert_eq!(learner.prior.len(), 21 * 6);
+        let truth = top_share(
+            &library
+                .tracks()
+                .iter()
+                .map(|t| tag_utility(t, (1, 4, 2)))
+                .collect::<Vec<_>>(),
+        );
+        // Told nothing: every track is about as likely as the base rate says.
+        let blind = learner.chances(library.len(), &[]);
+        let mean = blind.iter().sum::<f32>() / blind.len() as f32;
+        assert!((mean - 0.3).abs() < 0.05, "{mean}");
+        // Told 20 reactions: the other 40 tracks are called right.
+        let labels: Vec<(usize, bool)> = (0..20).map(|k| (k, truth[k])).collect();
+        let chances = learner.chances(library.len(), &labels);
+        let right = (20..60).filter(|&k| (chances[k] > 0.5) == truth[k]).count();
+        assert!(right >= 36, "{right} of 40 right");
+    }
 }
