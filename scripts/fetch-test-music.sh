@@ -3,6 +3,11 @@
 # benchmarks and scripts/make-demo-library.sh.
 #
 # Usage: scripts/fetch-test-music.sh [CACHE_DIR]   (default: .cache/test-music)
+#        scripts/fetch-test-music.sh --evaluation [CACHE_DIR]
+#                                   (default: .cache/eval-music)
+#
+# --evaluation fetches five more soundtracks (about 290 MB of packages, 78 tracks) that widen
+# the library `segue-bench suggest` evaluates on, with more artists; tests do not use them.
 #
 # For each package this leaves CACHE_DIR/<package>/ holding its audio files
 # (under their original paths inside the package, e.g. usr/share/games/...)
@@ -12,19 +17,35 @@
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cache="${1:-$repo_root/.cache/test-music}"
+evaluation=0
+if [ "${1:-}" = --evaluation ]; then
+  evaluation=1
+  shift
+fi
+if [ "$evaluation" = 1 ]; then
+  cache="${1:-$repo_root/.cache/eval-music}"
+  # Only their music/ folders are kept (not sound effects).
+  packages=(
+    colobot-common-sounds     # orchestral and electronic (Daniel Roux, Emxx52), GPL-3+
+    extremetuxracer-data      # game music by several composers, GPL-2+
+    marsshooter-data          # rock and electronic (Obsidian Shell), CC BY-SA 3.0
+    warzone2100-music         # three soundtracks, Opus, untagged, GPL-2+
+    xmoto-data                # electronic (Jens Erler, Cubulo), GPL-2+
+  )
+else
+  cache="${1:-$repo_root/.cache/test-music}"
+  # megaglest-data is deliberately left out: ~240 MB for 9 tracks.
+  packages=(
+    singularity-music           # ambient, CC BY-SA 3.0
+    hyperrogue-music            # ambient, CC BY-SA 3.0
+    fretsonfire-songs-muldjord  # death metal stems, CC BY-SA 3.0
+    fretsonfire-songs-sectoid   # rock stems, Expat (MIT) licence
+    wesnoth-1.16-music          # orchestral, GPL-2+
+    supertux-data               # retro / chiptune-leaning, GPL-2+ (mostly non-audio game data, dropped)
+  )
+fi
 mkdir -p "$cache"
 cache="$(cd "$cache" && pwd)"
-
-# megaglest-data is deliberately left out: ~240 MB for 9 tracks.
-packages=(
-  singularity-music           # ambient, CC BY-SA 3.0
-  hyperrogue-music            # ambient, CC BY-SA 3.0
-  fretsonfire-songs-muldjord  # death metal stems, CC BY-SA 3.0
-  fretsonfire-songs-sectoid   # rock stems, Expat (MIT) licence
-  wesnoth-1.16-music          # orchestral, GPL-2+
-  supertux-data               # retro / chiptune-leaning, GPL-2+ (mostly non-audio game data, dropped)
-)
 
 audio_re='\.(ogg|oga|opus|flac|mp3|wav|m4a|aiff?)$'
 updated=0
@@ -59,12 +80,12 @@ for pkg in "${packages[@]}"; do
   rm -rf "$dest" "$dest.tmp"
   mkdir -p "$dest.tmp"
   dpkg-deb -x "$deb" "$dest.tmp"
-  # Keep only music (files under a music/ or songs/ folder: not game sprites,
+  # Keep only music (files under a music/, musics/ or songs/ folder: not game sprites,
   # levels or sound effects, which supertux-data and hyperrogue-music also
   # ship), the small credit/metadata texts next to it (Frets on Fire song.ini
   # names artist and title), and the copyright file.
   find "$dest.tmp" -type f \
-    | grep -Eiv "/(music|songs)/.*($audio_re|/(song\.ini|readme[^/]*|licen[cs]e[^/]*|authors[^/]*|credits[^/]*|copying[^/]*))\$" \
+    | grep -Eiv "/(musics?|songs)/.*($audio_re|/(song\.ini|readme[^/]*|licen[cs]e[^/]*|authors[^/]*|credits[^/]*|copying[^/]*))\$" \
     | grep -v "/usr/share/doc/$pkg/copyright\$" \
     | tr '\n' '\0' | xargs -0 -r rm -f
   find "$dest.tmp" -xtype l -delete        # symlinks into removed files

@@ -84,9 +84,14 @@ enum Command {
     /// Suggestion quality (simulated listeners), coherence, repetition and latency, with the
     /// random and nearest-neighbour baselines.
     Suggest {
-        /// Music to import and analyse (once; cached in --db).
-        #[arg(long, default_value = ".cache/test-music")]
-        dir: PathBuf,
+        /// Music folders to import and analyse (once; cached in --db): by default the test music
+        /// and the evaluation music (`scripts/fetch-test-music.sh` and `... --evaluation`).
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = ".cache/test-music,.cache/eval-music"
+        )]
+        dirs: Vec<PathBuf>,
         #[arg(long, default_value = ".cache/bench-suggest.sqlite")]
         db: PathBuf,
         #[arg(long, default_value_t = 200)]
@@ -247,11 +252,11 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::SynthLibrary { db, tracks } => synth_library::run(&db, tracks),
         Command::Suggest {
-            dir,
+            dirs,
             db,
             listeners,
             sizes,
-        } => suggest_eval::run(&dir, &db, listeners, &sizes),
+        } => suggest_eval::run(&dirs, &db, listeners, &sizes),
         Command::Patches { selection, patches } => patch_study(
             &select(&selection)?,
             patches.unwrap_or(segue_analysis::DEFAULT_MAX_PATCHES),

@@ -10,7 +10,7 @@
 //!
 //! and the same for two baselines: random, and nearest neighbour on the embedding.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
@@ -952,13 +952,23 @@ fn latency(n: usize, calls: usize) -> (f64, f64, f64) {
     (at(0.5), at(0.99), times[times.len() - 1])
 }
 
-pub fn run(music: &Path, db: &Path, listeners: usize, sizes: &[usize]) -> Result<()> {
+pub fn run(music: &[PathBuf], db: &Path, listeners: usize, sizes: &[usize]) -> Result<()> {
+    if let Some(missing) = music.iter().find(|m| !m.is_dir()) {
+        bail!(
+            "{} is missing: run scripts/fetch-test-music.sh (and with --evaluation for .cache/eval-music)",
+            missing.display()
+        );
+    }
     let service = Service::open(db).with_context(|| format!("opening {}", db.display()))?;
-    service.add_folders(&[music.to_path_buf()])?;
+    service.add_folders(music)?;
     let never = AtomicBool::new(false);
     eprintln!(
         "importing and analysing {} (cached in {})...",
-        music.display(),
+        music
+            .iter()
+            .map(|m| m.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
         db.display()
     );
     service.scan(&[], &never, &mut |_| {})?;
