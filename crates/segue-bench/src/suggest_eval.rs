@@ -258,7 +258,14 @@ fn next_tracks(
     rng: &mut Rng,
     likes: Option<&[bool]>,
 ) -> Vec<TrackId> {
-    let recent: Vec<TrackId> = context.recent.iter().map(|p| p.track).collect();
+    // Not played within the track gap (the one rule the baselines keep too).
+    let cutoff = context.now_ms - (settings.track_gap_hours * 3_600_000.0) as i64;
+    let recent: Vec<TrackId> = context
+        .recent
+        .iter()
+        .filter(|p| p.started_at_ms >= cutoff)
+        .map(|p| p.track)
+        .collect();
     let open = |t: &&TrackProfile| Some(t.id) != context.current && !recent.contains(&t.id);
     match method {
         Method::Segue => suggest(library, taste, context, settings, n)
@@ -787,6 +794,20 @@ fn evaluate_dayparts(
             }
         }
         signals.sort_by_key(|s| s.at_ms);
+        // The earlier days' plays, as the service passes them: the track gap still covers
+        // yesterday's around this hour; they are not this session.
+        let history: Vec<Play> = signals
+            .iter()
+            .map(|s| {
+                let skipped = matches!(s.source, SignalSource::Skip { .. });
+                Play {
+                    track: s.track,
+                    started_at_ms: s.at_ms,
+                    fraction: if skipped { 0.1 } else { 1.0 },
+                    skipped,
+                }
+            })
+            .collect();
         let mut taste = Taste::from_signals(signals);
         let liked_now: Vec<usize> = (0..library.len()).filter(|&i| now_likes[i]).collect();
         let start = library.tracks()[liked_now[rng.below(liked_now.len())]].id;
@@ -799,6 +820,7 @@ fn evaluate_dayparts(
                 local_hour: now_hour as u8,
                 earlier: earlier.clone(),
             }),
+            recent: history,
             ..Context::default()
         };
         context.recent.push(Play {
