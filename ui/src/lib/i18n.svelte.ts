@@ -20,13 +20,19 @@ const en = {
   "col.plays": "Plays",
   "col.format": "Format",
   "library.count": "{n} tracks",
-  "library.summary": "{albums} albums · {artists} artists · {duration}",
+  "library.count.one": "{n} track",
+  "library.summary": "{albums} · {artists} · {duration}",
+  "count.albums": "{n} albums",
+  "count.albums.one": "{n} album",
+  "count.artists": "{n} artists",
+  "count.artists.one": "{n} artist",
   "library.empty": "No music yet. Add a folder in Settings.",
   "album.tracks": "{n} tracks · {duration}",
+  "album.tracks.one": "{n} track · {duration}",
   "album.play": "Play",
   "album.unknown": "Unknown album",
   "artist.unknown": "Unknown artist",
-  "artist.albums": "{n} albums · {tracks} tracks",
+  "artist.albums": "{albums} · {tracks}",
   "facets.genre": "Genres",
   "facets.mood": "Moods",
   "facets.instrument": "Instruments",
@@ -70,9 +76,11 @@ const en = {
   "term.time_of_day": "Time of day",
   "rating.label": "Rating",
   "rating.stars": "{n} stars",
+  "rating.stars.one": "{n} star",
   "rating.clear": "Clear rating",
   "import.reading": "Importing {done} of {total} files",
   "import.walking": "Looking for music… {n} files",
+  "import.walking.one": "Looking for music… {n} file",
   "import.cancel": "Cancel",
   "import.finished": "Imported: {added} new, {changed} changed, {failed} could not be read",
   "analysis.running": "Analysing {done} of {total} tracks",
@@ -125,7 +133,7 @@ const en = {
   "history.topArtists": "Most played artists",
   "history.topTracks": "Most played tracks",
   "history.plays": "{n} plays",
-  "history.plays.one": "1 play",
+  "history.plays.one": "{n} play",
   "history.empty": "Nothing played yet.",
   "history.completed": "Played",
   "history.skipped": "Skipped",
@@ -152,20 +160,21 @@ const en = {
   "detail.key.other": "another key",
   "detail.similar_energy": "similar energy",
   "detail.fits_session": "fits this session",
-  "detail.rated.one": "you rated {track} 1 star",
+  "detail.rated.one": "you rated {track} {n} star",
   "detail.rated": "you rated {track} {n} stars",
   "detail.liked": "you liked {track}",
   "detail.asked_more_like": "you asked for more like {track}",
   "detail.unlike_disliked": "unlike {track}, which you disliked",
   "detail.unlike_turned_down": "unlike {track}, which you turned down",
   "detail.like_played_through": "like {track}, which you play through",
-  "detail.played_through.one": "you played it through 1 time",
+  "detail.played_through.one": "you played it through once",
   "detail.played_through": "you played it through {n} times",
   "detail.unlike_skipped": "unlike {track}, which you skip",
   "detail.often_skipped": "you often skip it",
   "detail.not_played_yet": "not played yet",
   "detail.not_played_lately": "not played lately",
   "detail.not_played_for": "not played for {n} days",
+  "detail.not_played_for.one": "not played for {n} day",
   "detail.something_different": "something different",
   "detail.something_different_tags": "something different: {tags}",
   "detail.at_this_time.morning": "like what you play in the morning",
@@ -198,13 +207,19 @@ const zhCN: Record<MessageKey, string> = {
   "col.plays": "播放",
   "col.format": "格式",
   "library.count": "{n} 首歌曲",
-  "library.summary": "{albums} 张专辑 · {artists} 位艺人 · {duration}",
+  "library.count.one": "{n} 首歌曲",
+  "library.summary": "{albums} · {artists} · {duration}",
+  "count.albums": "{n} 张专辑",
+  "count.albums.one": "{n} 张专辑",
+  "count.artists": "{n} 位艺人",
+  "count.artists.one": "{n} 位艺人",
   "library.empty": "还没有音乐。请在设置中添加文件夹。",
   "album.tracks": "{n} 首 · {duration}",
+  "album.tracks.one": "{n} 首 · {duration}",
   "album.play": "播放",
   "album.unknown": "未知专辑",
   "artist.unknown": "未知艺人",
-  "artist.albums": "{n} 张专辑 · {tracks} 首歌曲",
+  "artist.albums": "{albums} · {tracks}",
   "facets.genre": "流派",
   "facets.mood": "情绪",
   "facets.instrument": "乐器",
@@ -248,9 +263,11 @@ const zhCN: Record<MessageKey, string> = {
   "term.time_of_day": "时段",
   "rating.label": "评分",
   "rating.stars": "{n} 星",
+  "rating.stars.one": "{n} 星",
   "rating.clear": "清除评分",
   "import.reading": "正在导入 {done} / {total} 个文件",
   "import.walking": "正在查找音乐… {n} 个文件",
+  "import.walking.one": "正在查找音乐… {n} 个文件",
   "import.cancel": "取消",
   "import.finished": "导入完成：新增 {added}，更新 {changed}，{failed} 个无法读取",
   "analysis.running": "正在分析 {done} / {total} 首",
@@ -303,7 +320,7 @@ const zhCN: Record<MessageKey, string> = {
   "history.topArtists": "最常听的艺人",
   "history.topTracks": "最常听的歌曲",
   "history.plays": "{n} 次",
-  "history.plays.one": "1 次",
+  "history.plays.one": "{n} 次",
   "history.empty": "还没有播放记录。",
   "history.completed": "已播放",
   "history.skipped": "已跳过",
@@ -330,7 +347,7 @@ const zhCN: Record<MessageKey, string> = {
   "detail.key.other": "不同调性",
   "detail.similar_energy": "能量相近",
   "detail.fits_session": "契合当前聆听",
-  "detail.rated.one": "你给{track}打了 1 星",
+  "detail.rated.one": "你给{track}打了 {n} 星",
   "detail.rated": "你给{track}打了 {n} 星",
   "detail.liked": "你喜欢{track}",
   "detail.asked_more_like": "你想多听像{track}的歌",
@@ -344,6 +361,7 @@ const zhCN: Record<MessageKey, string> = {
   "detail.not_played_yet": "还没听过",
   "detail.not_played_lately": "最近没听过",
   "detail.not_played_for": "{n} 天没听了",
+  "detail.not_played_for.one": "{n} 天没听了",
   "detail.something_different": "换换口味",
   "detail.something_different_tags": "换换口味：{tags}",
   "detail.at_this_time.morning": "像你早上常听的",
@@ -381,12 +399,37 @@ export function locale(): Locale {
   return state.locale;
 }
 
-/** The message for `key` in the current language, with `{name}` placeholders filled. */
+const pluralRules = new Map<Locale, Intl.PluralRules>();
+
+/** The message for `key` in the current language, with `{name}` placeholders filled; numbers
+ *  are written the language's way. When `n` is a number and the message has a plural form for
+ *  it (`key.one`: "1 track", not "1 tracks"), that form is used. */
 export function t(key: MessageKey, values: Record<string, string | number> = {}): string {
-  const text = messages[state.locale][key] ?? en[key];
-  return text.replace(/\{(\w+)\}/g, (_, name: string) =>
-    name in values ? String(values[name]) : `{${name}}`,
-  );
+  const table = messages[state.locale];
+  let chosen = key;
+  if (typeof values.n === "number") {
+    let rules = pluralRules.get(state.locale);
+    if (!rules) {
+      rules = new Intl.PluralRules(state.locale);
+      pluralRules.set(state.locale, rules);
+    }
+    const form = `${key}.${rules.select(values.n)}`;
+    if (form in table) chosen = form as MessageKey;
+  }
+  const text = table[chosen] ?? en[chosen];
+  return text.replace(/\{(\w+)\}/g, (_, name: string) => {
+    if (!(name in values)) return `{${name}}`;
+    const value = values[name];
+    return typeof value === "number" ? value.toLocaleString(state.locale) : value;
+  });
+}
+
+/** "2 albums · 1 track": an artist's counts, each in its plural form. */
+export function albumsAndTracks(albums: number, tracks: number): string {
+  return t("artist.albums", {
+    albums: t("count.albums", { n: albums }),
+    tracks: t("library.count", { n: tracks }),
+  });
 }
 
 /** Chinese names of the musicnn tag labels (genres, moods, instruments, voices). */

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { PlayOutcome } from "../bindings/PlayOutcome";
 import type { TermKind } from "../bindings/TermKind";
-import { LOCALES, locale, messages, setLocale, systemLocale, t, type MessageKey } from "./i18n.svelte";
+import { LOCALES, albumsAndTracks, locale, messages, setLocale, systemLocale, t, type MessageKey } from "./i18n.svelte";
 
 const placeholders = (text: string) => new Set([...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]));
 const enKeys = Object.keys(messages.en) as MessageKey[];
@@ -48,9 +48,31 @@ describe("t", () => {
     setLocale("en");
     expect(t("library.count", { n: 12 })).toBe("12 tracks");
     expect(t("search.results", { q: "beyoncé" })).toBe("Results for “beyoncé”");
-    expect(t("library.summary", { albums: 3, artists: 2, duration: "1 h 0 min" })).toBe(
-      "3 albums · 2 artists · 1 h 0 min",
-    );
+    expect(t("import.reading", { done: 4, total: 12 })).toBe("Importing 4 of 12 files");
+  });
+
+  it("picks the plural form the count takes, and writes numbers the language's way", () => {
+    setLocale("en");
+    expect(t("library.count", { n: 1 })).toBe("1 track");
+    expect(t("library.count", { n: 0 })).toBe("0 tracks");
+    expect(t("library.count", { n: 12345 })).toBe("12,345 tracks");
+    expect(t("rating.stars", { n: 1 })).toBe("1 star");
+    expect(t("detail.played_through", { n: 1 })).toBe("you played it through once");
+    expect(t("detail.played_through", { n: 3 })).toBe("you played it through 3 times");
+    expect(albumsAndTracks(1, 1)).toBe("1 album · 1 track");
+    expect(albumsAndTracks(2, 14)).toBe("2 albums · 14 tracks");
+    expect(
+      t("library.summary", {
+        albums: t("count.albums", { n: 1 }),
+        artists: t("count.artists", { n: 2 }),
+        duration: "1 h 0 min",
+      }),
+    ).toBe("1 album · 2 artists · 1 h 0 min");
+    // A count given as text is written as given, in the general form.
+    expect(t("library.count", { n: "" }).trim()).toBe("tracks");
+    setLocale("zh-CN");
+    expect(t("library.count", { n: 1 })).toBe("1 首歌曲");
+    expect(albumsAndTracks(1, 3)).toBe("1 张专辑 · 3 首歌曲");
   });
 
   it("leaves a placeholder without a value as written", () => {

@@ -36,7 +36,7 @@ export function describe(d: Detail): string {
     case "fits_session":
       return t("detail.fits_session");
     case "rated":
-      return t(d.stars === 1 ? "detail.rated.one" : "detail.rated", { track: track(d.track), n: d.stars });
+      return t("detail.rated", { track: track(d.track), n: d.stars });
     case "liked":
       return t("detail.liked", { track: track(d.track) });
     case "asked_more_like":
@@ -48,7 +48,7 @@ export function describe(d: Detail): string {
     case "like_played_through":
       return t("detail.like_played_through", { track: track(d.track) });
     case "played_through":
-      return t(d.times === 1 ? "detail.played_through.one" : "detail.played_through", { n: d.times });
+      return t("detail.played_through", { n: d.times });
     case "unlike_skipped":
       return t("detail.unlike_skipped", { track: track(d.track) });
     case "often_skipped":
