@@ -135,14 +135,11 @@ pub fn run() {
             tracing::info!("library database: {}", db.display());
             let service = Arc::new(Service::open(&db)?);
             // First run: start on the bundled demo library.
-            if service.folders()?.is_empty() {
-                match demo_library(app.handle(), args.demo_library) {
-                    Some(demo) => {
-                        service.add_folders(&[demo])?;
-                    }
-                    None => tracing::warn!("no demo library found; the library starts empty"),
-                }
+            let demo = demo_library(app.handle(), args.demo_library);
+            if demo.is_none() {
+                tracing::warn!("no demo library found; a new library starts empty");
             }
+            service.open_with_demo(demo.as_deref())?;
             let state = AppState {
                 service,
                 jobs: Arc::new(jobs::Jobs::default()),

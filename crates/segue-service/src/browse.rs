@@ -111,6 +111,22 @@ impl Service {
         self.with_store(|s| s.listening_stats(since, 5))
     }
 
+    /// What the app does on opening a library. An empty one starts on the bundled `demo`
+    /// (the first-run welcome then asks whether to keep it). One that has folders but not the
+    /// demo was set up by the user (with `segue scan`, or by removing the demo): there is no
+    /// demo to welcome them to, so the welcome counts as answered.
+    pub fn open_with_demo(&self, demo: Option<&std::path::Path>) -> Result<()> {
+        let folders = self.folders()?;
+        if folders.is_empty() {
+            if let Some(demo) = demo {
+                self.add_folders(&[demo.to_path_buf()])?;
+            }
+        } else if !demo.is_some_and(|d| folders.contains(&crate::normalize_folder(d))) {
+            self.with_store(|s| s.set_setting(WELCOMED_KEY, "true"))?;
+        }
+        Ok(())
+    }
+
     /// The settings page, from what was saved (defaults where nothing was).
     pub fn app_settings(&self) -> Result<AppSettings> {
         let suggest = self.suggest_settings()?;

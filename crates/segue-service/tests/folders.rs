@@ -67,3 +67,39 @@ fn removing_a_folder_takes_its_tracks_out_and_adding_it_back_restores_them() {
         .expect("the same track id");
     assert_eq!(back.rating, Some(4));
 }
+
+#[test]
+fn a_new_library_starts_on_the_demo_and_one_set_up_by_the_user_skips_its_welcome() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let demo = root.join("assets/demo");
+    let own = root.join("tests/fixtures/gapless");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let open = |name: &str| Service::open(&dir.path().join(name)).expect("open");
+
+    // New: the demo is added, and the welcome asks whether to keep it.
+    let new = open("new.sqlite");
+    new.open_with_demo(Some(&demo)).expect("first run");
+    assert_eq!(
+        new.folders().expect("folders"),
+        vec![segue_service::normalize_folder(&demo)]
+    );
+    assert!(!new.app_settings().expect("settings").welcomed);
+    // Opened again before answering: still the demo, still welcomed.
+    new.open_with_demo(Some(&demo)).expect("second run");
+    assert_eq!(new.folders().expect("folders").len(), 1);
+    assert!(!new.app_settings().expect("settings").welcomed);
+
+    // Set up with the user's own folder first (as `segue scan DIR` does): no demo, no welcome.
+    let own_library = open("own.sqlite");
+    own_library
+        .add_folders(std::slice::from_ref(&own))
+        .expect("folder");
+    own_library
+        .open_with_demo(Some(&demo))
+        .expect("first app start");
+    assert_eq!(
+        own_library.folders().expect("folders"),
+        vec![segue_service::normalize_folder(&own)]
+    );
+    assert!(own_library.app_settings().expect("settings").welcomed);
+}
