@@ -419,6 +419,9 @@ struct Figures {
     /// The share liked among those of them the listener had not heard, and the share heard.
     next_day_new: [f32; 4],
     next_day_heard: [f32; 4],
+    /// Mean percentile (among random pairs) of the distance from the next day's opener to
+    /// the first suggestion: whether what the user likes still follows what plays.
+    next_day_join: f32,
     /// Mean percentile of consecutive-pair distance among random-pair distances, and the share
     /// of consecutive pairs closer than 90 % of random pairs.
     coherence: (f32, f32),
@@ -440,6 +443,8 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
     // Draws for the next-day sessions, apart from the main ones so those stay as they were.
     let mut next_day_rng = Rng(4242);
     let mut session_distances: Vec<f32> = Vec::new();
+    // From each next-day opener to the first suggestion after it.
+    let mut next_day_joins: Vec<f32> = Vec::new();
     for l in 0..listeners {
         let listener = Listener::new(library, &mut rng);
         let mut taste = Taste::default();
@@ -500,6 +505,10 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
                     &mut next_day_rng,
                     Some(&listener.likes),
                 );
+                if let Some(&first) = list.first() {
+                    next_day_joins
+                        .push(1.0 - library.sound_similarity(opener, first).unwrap_or(0.0));
+                }
                 next_day[c] += liked_in(library, &listener.likes, &list) as f32;
                 next_day_counted[c] += list.len();
                 let new: Vec<TrackId> = list
@@ -671,19 +680,24 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
             context.current = Some(next);
         }
     }
-    let session_coherence = session_distances
-        .iter()
-        .map(|&d| {
-            random_distances.partition_point(|&r| r < d) as f32 / random_distances.len() as f32
-        })
-        .sum::<f32>()
-        / session_distances.len().max(1) as f32;
+    let mean_percentile = |distances: &[f32]| {
+        distances
+            .iter()
+            .map(|&d| {
+                random_distances.partition_point(|&r| r < d) as f32 / random_distances.len() as f32
+            })
+            .sum::<f32>()
+            / distances.len().max(1) as f32
+    };
+    let session_coherence = mean_percentile(&session_distances);
+    let next_day_join = mean_percentile(&next_day_joins);
     Figures {
         liked,
         played,
         next_day,
         next_day_new,
         next_day_heard,
+        next_day_join,
         session_coherence,
         coherence: (
             percentile_sum / pairs.max(1) as f32,
@@ -1113,7 +1127,7 @@ pub fn run(music: &[PathBuf], db: &Path, listeners: usize, sizes: &[usize]) -> R
          day before's artists no longer held back, its tracks just outside the 24 h track gap)."
     );
     println!(
-        "{:<20} {:>7} {:>5} {:>5} {:>5}   {:>7} {:>5} {:>5} {:>5}   {:>7} {:>5} {:>5} {:>5}",
+        "{:<20} {:>7} {:>5} {:>5} {:>5}   {:>7} {:>5} {:>5} {:>5}   {:>7} {:>5} {:>5} {:>5}   {:>5}",
         "method",
         "day2@0",
         "@5",
@@ -1126,7 +1140,8 @@ pub fn run(music: &[PathBuf], db: &Path, listeners: usize, sizes: &[usize]) -> R
         "heard@0",
         "@5",
         "@10",
-        "@20"
+        "@20",
+        "join"
     );
     for (name, f) in &runs {
         let (d, n, h) = (
@@ -1135,13 +1150,26 @@ pub fn run(music: &[PathBuf], db: &Path, listeners: usize, sizes: &[usize]) -> R
             percent(&f.next_day_heard),
         );
         println!(
-            "{name:<20} {:>7} {:>5} {:>5} {:>5}   {:>7} {:>5} {:>5} {:>5}   {:>7} {:>5} {:>5} {:>5}",
-            d[0], d[1], d[2], d[3], n[0], n[1], n[2], n[3], h[0], h[1], h[2], h[3]
+            "{name:<20} {:>7} {:>5} {:>5} {:>5}   {:>7} {:>5} {:>5} {:>5}   {:>7} {:>5} {:>5} {:>5}   {:>4.0}%",
+            d[0],
+            d[1],
+            d[2],
+            d[3],
+            n[0],
+            n[1],
+            n[2],
+            n[3],
+            h[0],
+            h[1],
+            h[2],
+            h[3],
+            100.0 * f.next_day_join
         );
     }
     println!(
         "day2@k: share liked of its first 10 suggestions; new@k: the share liked among those the\n\
-         listener had not heard; heard@k: the share they had heard the day before."
+         listener had not heard; heard@k: the share they had heard the day before; join: the mean\n\
+         percentile, among random pairs, of the distance from the opener to the first suggestion."
     );
     for habits_differ in [true, false] {
         println!(

@@ -590,7 +590,7 @@ fn suggest_in_two_stages(
         }
     }
     let mut own_taste = vec![0.0f32; library.len()];
-    for (i, term) in taste_profile.own_terms(library) {
+    for (i, term) in taste_profile.own_terms(library, anchor.index) {
         own_taste[i] = term;
     }
     // Radio has no track to sound like: style carries the sound's weight too.
@@ -1192,7 +1192,7 @@ fn describe(
                 },
                 (TermKind::Energy, _) => Detail::SimilarEnergy,
                 (TermKind::Session, _) => Detail::FitsSession,
-                (TermKind::Taste, _) => taste.describe(library, i),
+                (TermKind::Taste, _) => taste.describe(library, i, anchor.index),
                 (TermKind::Novelty, _) => match s.novelty_days {
                     None if !s.heard_before => Detail::NotPlayedYet,
                     None => Detail::NotPlayedLately,

@@ -4,8 +4,9 @@
 //! Explicit feedback (stars, like, dislike, "not this", "more like this") sets a track's
 //! weight; implicit feedback (full listens, skips) adds up until explicit feedback exists.
 //! The latest explicit feedback wins, so un-disliking works. A candidate's taste term is its
-//! own weight plus a kernel-weighted vote of the tracks with weights (similar sound counts, the
-//! closest most): it changes with the very next feedback, and names the track it came from.
+//! own weight (a liked track's scaled by how well it fits what plays) plus how far it lies
+//! towards what the user likes and away from what they dislike: it changes with the very next
+//! feedback, and names the track it came from.
 
 use std::collections::HashMap;
 
@@ -259,20 +260,28 @@ impl ResolvedTaste<'_> {
         }
     }
 
-    /// Every library track with feedback of its own, and its weight times [`OWN_WEIGHT`].
-    pub(crate) fn own_terms(&self, library: &Library) -> Vec<(usize, f32)> {
+    /// Every library track with feedback of its own, and its own term when `followed` (a
+    /// library index) plays: see [`own_term`].
+    pub(crate) fn own_terms(
+        &self,
+        library: &Library,
+        followed: Option<usize>,
+    ) -> Vec<(usize, f32)> {
         self.taste
             .tracks
             .iter()
-            .filter_map(|(id, t)| Some((library.index(*id)?, OWN_WEIGHT * t.weight())))
+            .filter_map(|(id, t)| {
+                let i = library.index(*id)?;
+                Some((i, own_term(library, t, i, followed)))
+            })
             .collect()
     }
 
     /// What drove a candidate's taste term: its own feedback, or the signal whose track is
     /// most like it, weighted by the signal's strength.
-    pub(crate) fn describe(&self, library: &Library, i: usize) -> Detail {
+    pub(crate) fn describe(&self, library: &Library, i: usize, followed: Option<usize>) -> Detail {
         let own = self.taste.tracks.get(&library.tracks[i].id);
-        let own_part = own.map_or(0.0, |t| OWN_WEIGHT * t.weight());
+        let own_part = own.map_or(0.0, |t| own_term(library, t, i, followed));
         let strongest = self
             .voters
             .iter()
@@ -286,6 +295,19 @@ impl ResolvedTaste<'_> {
             (None, None) => Detail::Nothing,
         }
     }
+}
+
+/// Track `i`'s own feedback as a term: its weight times [`OWN_WEIGHT`], and, when it is
+/// positive and a track `followed` plays, times how close in sound the two are (0 for a track
+/// unlike it). A favourite comes back when it fits what plays, instead of breaking into any
+/// mood; what the user disliked or skipped counts whatever plays.
+fn own_term(library: &Library, t: &TrackTaste, i: usize, followed: Option<usize>) -> f32 {
+    let weight = t.weight();
+    let fit = match followed {
+        Some(a) if weight > 0.0 => dot(library.sound_row(a), library.sound_row(i)).max(0.0),
+        _ => 1.0,
+    };
+    OWN_WEIGHT * weight * fit
 }
 
 /// What a taste signal says: about the candidate itself (`other` None) or another track.

@@ -254,6 +254,40 @@ fn tracks_by_unknown_artists_are_not_taken_for_one_artist() {
 }
 
 #[test]
+fn a_favourite_comes_back_when_it_fits_what_plays() {
+    let lib = library();
+    // Metal 101 and ambient 7 are rated 5 stars; ambient 5 plays.
+    let mut taste = Taste::default();
+    for (at_ms, track) in [(1, 101), (2, 7)] {
+        taste.apply(Signal {
+            track,
+            source: SignalSource::Stars(5),
+            at_ms,
+        });
+    }
+    let list = suggest(&lib, &taste, &context(5), &close(), 5);
+    let ids: Vec<TrackId> = list.iter().map(|s| s.track_id).collect();
+    // The ambient favourite leads, and says why; the metal one does not break in.
+    assert_eq!(ids.first(), Some(&7), "{ids:?}");
+    let lead = list[0].terms.iter().find(|t| t.kind == TermKind::Taste);
+    assert!(
+        lead.is_some_and(|t| matches!(
+            t.about,
+            Detail::Rated {
+                track: None,
+                stars: 5
+            }
+        )),
+        "{:?}",
+        list[0].terms
+    );
+    assert!(!ids.contains(&101), "{ids:?}");
+    // With metal playing, the metal favourite leads instead.
+    let list = suggest(&lib, &taste, &context(100), &close(), 5);
+    assert_eq!(list.first().map(|s| s.track_id), Some(101));
+}
+
+#[test]
 fn each_reason_comes_from_the_term_that_ranked_it_highest() {
     let lib = library();
     let mut taste = Taste::default();
