@@ -861,26 +861,16 @@ fn evaluate_dayparts(
                     }
                     list.into_iter().map(|s| s.track_id).collect()
                 }
-                DaypartMethod::Random => next_tracks(
-                    Method::Random,
-                    library,
-                    &taste,
-                    &context,
-                    settings,
-                    10,
-                    &mut rng,
-                    None,
-                ),
-                DaypartMethod::Oracle => next_tracks(
-                    Method::Oracle,
-                    library,
-                    &taste,
-                    &context,
-                    settings,
-                    10,
-                    &mut rng,
-                    Some(now_likes),
-                ),
+                DaypartMethod::Random | DaypartMethod::Oracle => {
+                    let (picker, knows) = if method == DaypartMethod::Oracle {
+                        (Method::Oracle, Some(now_likes.as_slice()))
+                    } else {
+                        (Method::Random, None)
+                    };
+                    next_tracks(
+                        picker, library, &taste, &context, settings, 10, &mut rng, knows,
+                    )
+                }
             };
             let Some(&next) = list.first() else { break };
             let likes = now_likes[index_of(library, next)];
