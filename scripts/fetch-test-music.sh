@@ -5,9 +5,14 @@
 # Usage: scripts/fetch-test-music.sh [CACHE_DIR]   (default: .cache/test-music)
 #        scripts/fetch-test-music.sh --evaluation [CACHE_DIR]
 #                                   (default: .cache/eval-music)
+#        scripts/fetch-test-music.sh --more [CACHE_DIR]
+#                                   (default: .cache/more-music)
 #
 # --evaluation fetches five more soundtracks (about 290 MB of packages, 78 tracks) that widen
 # the library `segue-bench suggest` evaluates on, with more artists; tests do not use them.
+# --more fetches the music of nine more game packages (0 A.D., Red Eclipse, MegaGlest, Flare,
+# FreeCol, Adonthell, Scorched3D, Pinball, FreeOrion: about 2.8 GB of packages, 2.3 GB of it
+# 0ad-data, whose 61 tracks sit inside a zip; about 120 tracks) for `segue-bench taste`.
 #
 # For each package this leaves CACHE_DIR/<package>/ holding its audio files
 # (under their original paths inside the package, e.g. usr/share/games/...)
@@ -18,11 +23,41 @@ set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 evaluation=0
+more=0
 if [ "${1:-}" = --evaluation ]; then
   evaluation=1
   shift
+elif [ "${1:-}" = --more ]; then
+  more=1
+  shift
 fi
-if [ "$evaluation" = 1 ]; then
+if [ "$more" = 1 ]; then
+  cache="${1:-$repo_root/.cache/more-music}"
+  # Their music is not always under a music/ folder: each package names what it keeps
+  # (an extended regular expression on the path; 0ad-data's is inside its public.zip).
+  packages=(
+    0ad-data               # orchestral, world music (Omri Lahav and others), CC BY-SA 3.0
+    redeclipse-data        # electronic, rock (several), CC BY-SA
+    megaglest-data         # faction themes (several), CC BY-SA 3.0
+    flare-game             # fantasy orchestral (Brandon Morris and others), CC BY-SA 3.0
+    freecol                # orchestral, folk, GPL-2+
+    adonthell-data         # fantasy (Stefan Posthuma? see copyright), GPL-2+
+    scorched3d-data        # electronic loops, GPL-2+
+    pinball-data           # table themes, GPL-2+
+    freeorion-data         # ambient space, CC BY-SA 3.0
+  )
+  declare -A keep=(
+    [0ad-data]='/audio/music/[^/]+\.ogg$'
+    [redeclipse-data]='/sounds/music/[^/]+\.ogg$'
+    [megaglest-data]='/factions/[^/]+/music/[^/]+\.ogg$'
+    [flare-game]='/music/[^/]+\.ogg$'
+    [freecol]='/resources/music/[^/]+/[^/]+\.ogg$'
+    [adonthell-data]='/wastesedge/audio/at-demo-[0-9]+\.ogg$'
+    [scorched3d-data]='/data/music/[^/]+\.ogg$'
+    [pinball-data]='/pinball/(tux/game|professor/professor|tux/intro)\.ogg$'
+    [freeorion-data]='/sound/artificial_intelligence_v3\.ogg$'
+  )
+elif [ "$evaluation" = 1 ]; then
   cache="${1:-$repo_root/.cache/eval-music}"
   # Only their music/ folders are kept (not sound effects).
   packages=(
@@ -80,12 +115,23 @@ for pkg in "${packages[@]}"; do
   rm -rf "$dest" "$dest.tmp"
   mkdir -p "$dest.tmp"
   dpkg-deb -x "$deb" "$dest.tmp"
-  # Keep only music (files under a music/, musics/ or songs/ folder: not game sprites,
-  # levels or sound effects, which supertux-data and hyperrogue-music also
-  # ship), the small credit/metadata texts next to it (Frets on Fire song.ini
-  # names artist and title), and the copyright file.
+  if [ "$pkg" = 0ad-data ]; then
+    # The game's data is one zip: take its music out, then drop the rest.
+    zip="$dest.tmp/usr/share/games/0ad/mods/public/public.zip"
+    unzip -q -o "$zip" 'audio/music/*.ogg' -d "$dest.tmp/usr/share/games/0ad/mods/public"
+    rm -f "$zip" "$dest.tmp/usr/share/games/0ad/mods/mod/mod.zip"
+  fi
+  if [ "$more" = 1 ]; then
+    keep_re="${keep[$pkg]}"
+  else
+    # Keep only music (files under a music/, musics/ or songs/ folder: not game sprites,
+    # levels or sound effects, which supertux-data and hyperrogue-music also
+    # ship), the small credit/metadata texts next to it (Frets on Fire song.ini
+    # names artist and title), and the copyright file.
+    keep_re="/(musics?|songs)/.*($audio_re|/(song\.ini|readme[^/]*|licen[cs]e[^/]*|authors[^/]*|credits[^/]*|copying[^/]*))\$"
+  fi
   find "$dest.tmp" -type f \
-    | grep -Eiv "/(musics?|songs)/.*($audio_re|/(song\.ini|readme[^/]*|licen[cs]e[^/]*|authors[^/]*|credits[^/]*|copying[^/]*))\$" \
+    | grep -Eiv "$keep_re" \
     | grep -v "/usr/share/doc/$pkg/copyright\$" \
     | tr '\n' '\0' | xargs -0 -r rm -f
   find "$dest.tmp" -xtype l -delete        # symlinks into removed files
