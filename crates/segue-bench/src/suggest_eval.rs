@@ -18,7 +18,7 @@ use anyhow::{Context as _, Result, bail};
 use segue_core::{KeyMode, RANKED_TERMS, TrackId};
 use segue_recommend::{
     Context, EarlierPlay, Library, Outcome, Play, Settings, Signal, SignalSource, Taste, TimeOfDay,
-    TrackProfile, learn_offsets, suggest,
+    TrackProfile, learn_offsets, rules, suggest,
 };
 use segue_service::Service;
 use segue_service::analysis::AnalysisOptions;
@@ -298,7 +298,7 @@ fn next_tracks(
         }
         Method::Oracle => {
             let likes = likes.unwrap_or(&[]);
-            keeping_rules(library, taste, context, settings, n, |i, _| {
+            rules::pick_keeping_rules(library, taste, context, settings, n, |i| {
                 f32::from(u8::from(likes.get(i).copied().unwrap_or(false)))
             })
         }
@@ -314,98 +314,17 @@ fn next_tracks(
                 })
                 .collect();
             let chances = learner.chances(library.len(), &labels);
-            keeping_rules(library, taste, context, settings, n, |k, _| chances[k])
+            rules::pick_keeping_rules(library, taste, context, settings, n, |k| chances[k])
         }
         Method::NearestKeepingRules => {
             let current = context.current;
-            keeping_rules(library, taste, context, settings, n, |_, t| {
+            rules::pick_keeping_rules(library, taste, context, settings, n, |i| {
                 current
-                    .and_then(|c| library.sound_similarity(t.id, c))
+                    .and_then(|c| library.sound_similarity(library.tracks()[i].id, c))
                     .unwrap_or(0.0)
             })
         }
     }
-}
-
-/// Whether `t` would repeat an artist within `artist_gap` tracks, and an album within
-/// `album_gap`, of the end of `sequence`.
-fn clashes(
-    library: &Library,
-    sequence: &[TrackId],
-    t: &TrackProfile,
-    artist_gap: usize,
-    album_gap: usize,
-) -> (bool, bool) {
-    let recent = |gap: usize| {
-        sequence
-            .iter()
-            .rev()
-            .take(gap)
-            .filter_map(|id| library.get(*id))
-    };
-    (
-        t.artist.is_some() && recent(artist_gap).any(|o| o.artist == t.artist),
-        t.album.is_some() && recent(album_gap).any(|o| o.album == t.album && o.artist == t.artist),
-    )
-}
-
-/// The tracks `prefer` (given the library index and the track) rates highest, first found on
-/// ties, under the rules `suggest` keeps: nothing played within the track gap, nothing
-/// excluded, and the artist and album gaps over recent plays and the list, relaxed (album
-/// first) only when no track keeps them.
-fn keeping_rules(
-    library: &Library,
-    taste: &Taste,
-    context: &Context,
-    settings: &Settings,
-    n: usize,
-    prefer: impl Fn(usize, &TrackProfile) -> f32,
-) -> Vec<TrackId> {
-    let cutoff = context.now_ms - (settings.track_gap_hours * 3_600_000.0) as i64;
-    let session = context.session();
-    let mut sequence: Vec<TrackId> = session.iter().map(|p| p.track).collect();
-    if session.last().map(|p| p.track) != context.current {
-        sequence.extend(context.current);
-    }
-    let blocked = |id: TrackId| {
-        Some(id) == context.current
-            || taste.is_excluded(id)
-            || context
-                .recent
-                .iter()
-                .any(|p| p.track == id && p.started_at_ms >= cutoff)
-    };
-    let mut out: Vec<TrackId> = Vec::new();
-    while out.len() < n {
-        let mut choice = None;
-        for (artist_gap, album_gap) in settings.gap_steps() {
-            let open: Vec<(usize, &TrackProfile)> = library
-                .tracks()
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| {
-                    !blocked(t.id)
-                        && !out.contains(&t.id)
-                        && clashes(library, &sequence, t, artist_gap, album_gap) == (false, false)
-                })
-                .collect();
-            let mut best: Option<(f32, TrackId)> = None;
-            for &(i, t) in &open {
-                let p = prefer(i, t);
-                if best.is_none_or(|(b, _)| p > b) {
-                    best = Some((p, t.id));
-                }
-            }
-            choice = best.map(|b| b.1);
-            if choice.is_some() {
-                break;
-            }
-        }
-        let Some(id) = choice else { break };
-        out.push(id);
-        sequence.push(id);
-    }
-    out
 }
 
 struct Figures {
@@ -651,23 +570,28 @@ fn evaluate(method: Method, library: &Library, listeners: usize, settings: &Sett
             }
             // An artist or album repeat counts only when the library offered a track that
             // kept the rule (one not played in this chain).
-            let clashes = |t: &TrackProfile| {
-                clashes(library, prior, t, settings.artist_gap, settings.album_gap)
+            let prior_index: Vec<usize> = prior.iter().map(|&id| index_of(library, id)).collect();
+            let clashes = |i: usize| {
+                rules::clashes(
+                    library,
+                    &prior_index,
+                    i,
+                    settings.artist_gap,
+                    settings.album_gap,
+                )
             };
-            if let Some(t) = library.get(next) {
-                let (artist, album) = clashes(t);
-                let open = || {
-                    library
-                        .tracks()
-                        .iter()
-                        .filter(|o| !prior.contains(&o.id) && o.id != next)
-                };
-                if artist && open().any(|o| !clashes(o).0) {
-                    violations.1 += 1;
-                }
-                if album && open().any(|o| !clashes(o).1) {
-                    violations.2 += 1;
-                }
+            let (artist, album) = clashes(index_of(library, next));
+            let open = || {
+                (0..library.len()).filter(|&i| {
+                    let id = library.tracks()[i].id;
+                    !prior.contains(&id) && id != next
+                })
+            };
+            if artist && open().any(|o| !clashes(o).0) {
+                violations.1 += 1;
+            }
+            if album && open().any(|o| !clashes(o).1) {
+                violations.2 += 1;
             }
             sequence.push(next);
             context.now_ms += 240_000;

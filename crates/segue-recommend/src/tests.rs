@@ -1,4 +1,7 @@
 use super::*;
+use crate::library::JoinFacts;
+use crate::pick::tempo_match;
+use segue_core::{Detail, KeyMode, ScoreTerm, TrackId};
 
 /// Four styles of 12 tracks each; each style has its own direction in sound and its own tags.
 /// Artists: style s, track k is by "artist s-(k % 4)", so each style has four artists.
