@@ -26,6 +26,7 @@ pub use suggest::{
 };
 pub use track::{
     AudioProperties, Codec, Container, LibraryStats, ReplayGain, Track, TrackId, TrackTags,
+    is_placeholder_artist,
 };
 
 /// Whether a play counts as a full listen: at least half the track, or at least 4 minutes.

@@ -197,6 +197,37 @@ impl Track {
     }
 }
 
+/// Whether a credit (artist, album artist or composer) names no one: blank, or a tagger's
+/// placeholder such as "Unknown Artist", "<Unknown>", "[unknown]", "N/A", "-" or "?". Such a
+/// track has an unknown artist (`None`), not an artist called "Unknown Artist": otherwise
+/// every such track would count as the work of one artist (in the artist gap, the artist
+/// list, the stats). "Various Artists" names a compilation, a real album artist, and is kept.
+pub fn is_placeholder_artist(name: &str) -> bool {
+    const PLACEHOLDERS: &[&str] = &[
+        "",
+        "unknown",
+        "unknown artist",
+        "unknown artists",
+        "unknown album artist",
+        "unknown composer",
+        "no artist",
+        "n/a",
+        "-",
+        "--",
+        "?",
+        "??",
+        "???",
+    ];
+    let trimmed = name.trim_matches(|c: char| c.is_whitespace() || c == '\0');
+    // One pair of brackets around a placeholder: "<Unknown>", "[unknown]", "(Unknown Artist)".
+    let inner = [('<', '>'), ('[', ']'), ('(', ')')]
+        .into_iter()
+        .find_map(|(open, close)| trimmed.strip_prefix(open)?.strip_suffix(close))
+        .unwrap_or(trimmed)
+        .trim();
+    PLACEHOLDERS.contains(&inner.to_lowercase().as_str())
+}
+
 /// Counts shown by `segue stats` and the app's library header.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -226,4 +257,42 @@ pub struct LibraryStats {
     pub failed: u64,
     /// Library folders.
     pub roots: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_placeholder_artist;
+
+    #[test]
+    fn placeholder_credits_name_no_artist_and_real_names_stay() {
+        for placeholder in [
+            "<Unknown>",
+            "Unknown Artist",
+            "unknown",
+            "[unknown]",
+            "Unknown",
+            "UNKNOWN ARTIST",
+            "(Unknown Composer)",
+            "N/A",
+            "-",
+            "?",
+            "",
+            "   ",
+            " \0",
+        ] {
+            assert!(is_placeholder_artist(placeholder), "{placeholder:?}");
+        }
+        for artist in [
+            "Various Artists",
+            "Various",
+            "Unknown Mortal Orchestra",
+            "!!!",
+            "? & the Mysterians",
+            "The Unknown",
+            "A-ha",
+            "<Ann>",
+        ] {
+            assert!(!is_placeholder_artist(artist), "{artist:?}");
+        }
+    }
 }

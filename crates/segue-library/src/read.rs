@@ -9,7 +9,9 @@ use lofty::file::{AudioFile, FileType, TaggedFile, TaggedFileExt};
 use lofty::picture::{MimeType, Picture, PictureInformation, PictureType};
 use lofty::prelude::{Accessor, ItemKey};
 use lofty::tag::Tag;
-use segue_core::{AudioProperties, Codec, Container, IssueKind, ReplayGain, TrackTags};
+use segue_core::{
+    AudioProperties, Codec, Container, IssueKind, ReplayGain, TrackTags, is_placeholder_artist,
+};
 use segue_store::{CoverImage, Fingerprint, ImportedTrack};
 
 use crate::cover::{CoverCache, FoundCover};
@@ -270,6 +272,14 @@ fn text(tags: &[&Tag], get: impl Fn(&Tag) -> Option<String>) -> Option<String> {
     tags.iter().find_map(|t| get(t).and_then(clean))
 }
 
+/// A credit (artist, album artist, composer) from the first tag that names someone: a
+/// placeholder such as "<Unknown>" names no one ([`is_placeholder_artist`]), and gives way to
+/// a real name in another tag of the file.
+fn credit(tags: &[&Tag], get: impl Fn(&Tag) -> Option<String>) -> Option<String> {
+    tags.iter()
+        .find_map(|t| get(t).and_then(clean).filter(|n| !is_placeholder_artist(n)))
+}
+
 fn clean(s: String) -> Option<String> {
     let trimmed = s.trim_matches(|c: char| c.is_whitespace() || c == '\0');
     if trimmed.is_empty() {
@@ -317,9 +327,9 @@ pub(crate) fn tags_with_fallbacks(tagged: &TaggedFile, file: &WalkedFile) -> Tra
     let tags = ordered_tags(tagged);
     let mut t = TrackTags {
         title: text(&tags, |t| t.title().map(|s| s.into_owned())).unwrap_or_default(),
-        artist: text(&tags, |t| t.artist().map(|s| s.into_owned())),
+        artist: credit(&tags, |t| t.artist().map(|s| s.into_owned())),
         album: text(&tags, |t| t.album().map(|s| s.into_owned())),
-        album_artist: text(&tags, |t| {
+        album_artist: credit(&tags, |t| {
             t.get_string(ItemKey::AlbumArtist).map(str::to_owned)
         }),
         track_number: number(&tags, |t| t.track()),
@@ -328,7 +338,7 @@ pub(crate) fn tags_with_fallbacks(tagged: &TaggedFile, file: &WalkedFile) -> Tra
         disc_total: number(&tags, |t| t.disk_total()),
         year: tags.iter().find_map(|t| year_of(t)),
         genre: text(&tags, |t| t.genre().map(|s| s.into_owned())),
-        composer: text(&tags, |t| {
+        composer: credit(&tags, |t| {
             t.get_string(ItemKey::Composer).map(str::to_owned)
         }),
         inferred_from_path: false,
@@ -386,7 +396,8 @@ pub(crate) fn apply_path_fallbacks(t: &mut TrackTags, path: &Path, depth: usize)
         && depth > album_level + 1
         && album_folder.is_some()
     {
-        t.artist = parent_name(album_level + 1).filter(|n| !is_container_folder(n));
+        t.artist = parent_name(album_level + 1)
+            .filter(|n| !is_container_folder(n) && !is_placeholder_artist(n));
         t.inferred_from_path |= t.artist.is_some();
     }
 }

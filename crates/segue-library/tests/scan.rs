@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use segue_core::{Codec, IssueKind, ScanPhase, ScanReport};
 use segue_library::{ScanOptions, scan};
-use segue_store::{PlayEnd, PlayRecord, Store, TrackQuery};
+use segue_store::{FileChange, FileStat, ImportedTrack, PlayEnd, PlayRecord, Store, TrackQuery};
 
 fn demo_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/demo")
@@ -185,6 +185,124 @@ fn strip_tags(path: &Path) {
             .tags()
             .is_empty()
     );
+}
+
+/// Writes these credits (artist, album artist, composer) and a title into the file's main tag.
+fn tag_credits(path: &Path, title: &str, artist: &str, album_artist: &str, composer: &str) {
+    use lofty::file::{AudioFile, TaggedFileExt};
+    use lofty::prelude::{Accessor, ItemKey};
+    let mut file = lofty::read_from_path(path).expect("read");
+    if file.primary_tag().is_none() {
+        file.insert_tag(lofty::tag::Tag::new(file.primary_tag_type()));
+    }
+    let tag = file.primary_tag_mut().expect("tag");
+    tag.set_title(title.into());
+    tag.set_artist(artist.into());
+    tag.insert_text(ItemKey::AlbumArtist, album_artist.into());
+    tag.insert_text(ItemKey::Composer, composer.into());
+    file.save_to_path(path, lofty::config::WriteOptions::default())
+        .expect("save");
+}
+
+fn gapless_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/gapless")
+        .join(name)
+}
+
+#[test]
+fn placeholder_artists_import_as_unknown_and_real_ones_stay() {
+    let mut f = fixture();
+    let unknown = f.music.join("Quiet Hours/01 Night.mp3");
+    copy(&gapless_fixture("part1.mp3"), &unknown);
+    tag_credits(
+        &unknown,
+        "Night",
+        "<Unknown>",
+        "Unknown Artist",
+        "[unknown]",
+    );
+    let compilation = f.music.join("Quiet Hours/02 Day.ogg");
+    copy(&gapless_fixture("part1.ogg"), &compilation);
+    tag_credits(
+        &compilation,
+        "Day",
+        "Ann Example",
+        "Various Artists",
+        "Bob Example",
+    );
+
+    let report = run_scan(&mut f.store, &[&f.music]);
+    assert_eq!(report.added, 2, "{:?}", report.issues);
+    let tracks = f.store.tracks(&TrackQuery::default()).expect("tracks");
+    let by_title = |title: &str| {
+        tracks
+            .iter()
+            .find(|t| t.tags.title == title)
+            .unwrap_or_else(|| panic!("{title} not imported: {tracks:#?}"))
+    };
+    let night = &by_title("Night").tags;
+    assert_eq!(
+        (&night.artist, &night.album_artist, &night.composer),
+        (&None, &None, &None),
+        "{night:?}"
+    );
+    let day = &by_title("Day").tags;
+    assert_eq!(day.artist.as_deref(), Some("Ann Example"));
+    assert_eq!(day.album_artist.as_deref(), Some("Various Artists"));
+    assert_eq!(day.composer.as_deref(), Some("Bob Example"));
+    assert_eq!(
+        f.store.stats().expect("stats").artists,
+        1,
+        "no artist called \"Unknown Artist\""
+    );
+}
+
+#[test]
+fn a_placeholder_artist_stored_by_an_older_reader_is_cleared_by_the_next_scan_with_its_history_kept()
+ {
+    let mut f = fixture();
+    let path = f.music.join("Quiet Hours/01 Night.mp3");
+    copy(&gapless_fixture("part1.mp3"), &path);
+    tag_credits(&path, "Night", "<Unknown>", "Unknown Artist", "[unknown]");
+    run_scan(&mut f.store, &[&f.music]);
+    let track = f.store.tracks(&TrackQuery::default()).expect("tracks")[0].clone();
+    let known = f.store.known_files().expect("files")[0].clone();
+    // The row as an older reader wrote it, marked for reading again as migration 6 marks it.
+    let mut old_tags = track.tags.clone();
+    old_tags.artist = Some("<Unknown>".into());
+    f.store
+        .apply(&[FileChange::Imported {
+            id: Some(track.id),
+            stat: FileStat {
+                path: known.path.clone(),
+                size: known.size,
+                mtime_ns: -1,
+            },
+            fingerprint: known.fingerprint.expect("fingerprint"),
+            track: Box::new(ImportedTrack {
+                tags: old_tags,
+                audio: track.audio,
+                replay_gain: track.replay_gain,
+                cover: None,
+            }),
+        }])
+        .expect("old row");
+    f.store
+        .record_play(&PlayRecord {
+            track_id: track.id,
+            started_at_ms: 1,
+            ms_listened: 2_000,
+            end: PlayEnd::Completed,
+            position_ms: Some(2_000),
+        })
+        .expect("play");
+
+    let report = run_scan(&mut f.store, &[&f.music]);
+    assert_eq!((report.updated, report.added), (1, 0), "{report:?}");
+    let again = f.store.track(track.id).expect("track").expect("same id");
+    assert_eq!(again.tags.artist, None);
+    assert_eq!(f.store.play_count(track.id).expect("plays"), 1);
 }
 
 #[test]

@@ -138,7 +138,7 @@ pub struct PlayRecord {
 }
 
 /// Number of migrations (the schema version of an up-to-date database).
-const LATEST_SCHEMA: usize = 5;
+const LATEST_SCHEMA: usize = 6;
 
 /// A play as stored, with whether it counts as a full listen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,7 +159,45 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("schema_v3.sql")),
         M::up(include_str!("schema_v4.sql")),
         M::up(include_str!("schema_v5.sql")),
+        M::up_with_hook(include_str!("schema_v6.sql"), reread_placeholder_artists),
     ])
+}
+
+/// Migration 6: marks for reading again (as migration 5 does) every track whose artist, album
+/// artist or composer is a placeholder by [`segue_core::is_placeholder_artist`], so the next
+/// scan stores it with an unknown artist. Same file, same id: history and analysis stay.
+fn reread_placeholder_artists(tx: &rusqlite::Transaction) -> rusqlite_migration::HookResult {
+    let mut credits = tx.prepare(
+        "SELECT t.id, a.name, aa.name, t.composer FROM tracks t
+         LEFT JOIN artists a ON a.id = t.artist_id
+         LEFT JOIN artists aa ON aa.id = t.album_artist_id",
+    )?;
+    let rows = credits.query_map([], |r| {
+        Ok((
+            r.get::<_, TrackId>(0)?,
+            [
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ],
+        ))
+    })?;
+    let mut placeholders = Vec::new();
+    for row in rows {
+        let (id, names) = row?;
+        if names
+            .iter()
+            .flatten()
+            .any(|n| segue_core::is_placeholder_artist(n))
+        {
+            placeholders.push(id);
+        }
+    }
+    let mut mark = tx.prepare("UPDATE files SET mtime_ns = -1 WHERE id = ?1")?;
+    for id in placeholders {
+        mark.execute([id])?;
+    }
+    Ok(())
 }
 
 /// An open library database.

@@ -46,6 +46,14 @@ fn imported(path: &str, title: &str, artist: &str, album: &str, fp: u8) -> FileC
     }
 }
 
+/// `change` with its tags edited.
+fn retagged(mut change: FileChange, edit: impl FnOnce(&mut TrackTags)) -> FileChange {
+    if let FileChange::Imported { track, .. } = &mut change {
+        edit(&mut track.tags);
+    }
+    change
+}
+
 fn file_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(&dir.path().join("nested/segue.sqlite")).expect("open");
@@ -101,6 +109,61 @@ fn tracks_named_from_folders_are_read_again_after_the_fallbacks_changed() {
         "{mtimes:?}"
     );
     assert_eq!(s.stats().expect("stats").tracks, 2);
+}
+
+#[test]
+fn tracks_credited_to_placeholder_artists_are_read_again_after_migration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("lib.sqlite");
+    {
+        let mut s = Store::open(&path).expect("open");
+        // Placeholders as schema 5's reader stored them: as names.
+        s.apply(&[
+            imported("/m/a.ogg", "Dawn", "Ann", "First", 1),
+            imported("/m/b.ogg", "Day", "<Unknown>", "First", 2),
+            retagged(imported("/m/c.ogg", "Noon", "Ann", "First", 3), |t| {
+                t.album_artist = Some("Unknown Artist".into())
+            }),
+            retagged(imported("/m/d.ogg", "Dusk", "Ann", "First", 4), |t| {
+                t.composer = Some("[unknown]".into())
+            }),
+        ])
+        .expect("apply");
+        let day = s
+            .known_files()
+            .expect("files")
+            .into_iter()
+            .find(|k| k.path.ends_with("b.ogg"))
+            .expect("b.ogg")
+            .id;
+        s.record_play(&PlayRecord {
+            track_id: day,
+            started_at_ms: 1,
+            ms_listened: 30_000,
+            end: PlayEnd::Completed,
+            position_ms: Some(61_000),
+        })
+        .expect("play");
+    }
+    {
+        let conn = rusqlite::Connection::open(&path).expect("raw open");
+        conn.execute_batch("PRAGMA user_version = 5;")
+            .expect("downgrade");
+    }
+    let s = Store::open(&path).expect("migrate");
+    assert_eq!(s.schema_version().expect("version"), LATEST_SCHEMA as i64);
+    let mut reread: Vec<String> = s
+        .known_files()
+        .expect("files")
+        .into_iter()
+        .filter(|k| k.mtime_ns == -1)
+        .map(|k| k.path.to_string_lossy().into_owned())
+        .collect();
+    reread.sort();
+    assert_eq!(reread, ["/m/b.ogg", "/m/c.ogg", "/m/d.ogg"]);
+    // Marked, not removed: the tracks and their plays are there for the scan to update.
+    assert_eq!(s.stats().expect("stats").tracks, 4);
+    assert_eq!(s.recent_plays(10).expect("plays").len(), 1);
 }
 
 #[test]

@@ -1,0 +1,4 @@
+-- Credits that name no one ("Unknown Artist", "<Unknown>", "N/A"...) are now read as unknown
+-- artists (segue_core::is_placeholder_artist). The rule lives in Rust, so this migration's work
+-- is its hook in lib.rs (`reread_placeholder_artists`): tracks credited to a placeholder are
+-- read again by the next scan, keeping their history and analysis (same file, same id).
