@@ -1,6 +1,7 @@
 //! `segue`: the command line over the Segue service.
 
 mod analyze;
+mod history;
 mod play;
 mod suggest;
 
@@ -121,6 +122,11 @@ enum Command {
     MoreLike {
         #[arg(required = true)]
         track: Vec<String>,
+    },
+    /// The listening history: `segue history add` records a listen without playing.
+    History {
+        #[command(subcommand)]
+        command: history::HistoryCommand,
     },
     /// Forget the learned taste (ratings stay, and count again when changed).
     ResetTaste,
@@ -290,6 +296,7 @@ fn run(cli: Cli) -> Result<i32> {
             );
             Ok(0)
         }
+        Command::History { command } => history::history(&service, command),
         Command::ResetTaste => {
             service.reset_taste()?;
             println!("Taste reset: suggestions start afresh.");

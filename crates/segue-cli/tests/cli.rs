@@ -370,3 +370,137 @@ fn doctor_checks_every_committed_model() {
         );
     }
 }
+
+/// A library of two real tracks (not analysed) in `dir`; their ids and durations by title.
+fn small_library(dir: &Path) -> (PathBuf, Vec<(String, i64, i64)>) {
+    let music = dir.join("music");
+    std::fs::create_dir_all(&music).expect("mkdir");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/gapless");
+    std::fs::copy(fixtures.join("part1.flac"), music.join("01 First.flac")).expect("copy");
+    std::fs::copy(fixtures.join("part2.ogg"), music.join("02 Second.ogg")).expect("copy");
+    let db = dir.join("lib.sqlite");
+    ok(segue(&db)
+        .args(["scan", "--no-analyze"])
+        .arg(&music)
+        .output()
+        .expect("scan"));
+    let tracks: Vec<serde_json::Value> = serde_json::from_str(&ok(segue(&db)
+        .args(["tracks", "--json"])
+        .output()
+        .expect("run")))
+    .expect("json");
+    let mut tracks: Vec<(String, i64, i64)> = tracks
+        .iter()
+        .map(|t| {
+            (
+                t["title"].as_str().expect("title").to_owned(),
+                t["id"].as_i64().expect("id"),
+                t["duration_ms"].as_i64().expect("duration"),
+            )
+        })
+        .collect();
+    tracks.sort();
+    (db, tracks)
+}
+
+#[test]
+fn history_add_records_a_listen_as_the_player_would() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (db, tracks) = small_library(tmp.path());
+    let [(_, first, first_ms), (_, second, _)] = tracks[..] else {
+        panic!("two tracks: {tracks:?}")
+    };
+    let out = ok(segue(&db)
+        .args(["history", "add", &first.to_string(), "--listened", "100%"])
+        .args(["--ended", "completed", "--at", "2023-11-14T23:13:20+01:00"])
+        .output()
+        .expect("run"));
+    assert!(
+        out.contains("First") && out.contains("completed") && out.contains("2023-11-14T22:13:20Z"),
+        "{out}"
+    );
+    // Search words name the track, as in other commands; the start defaults to now.
+    ok(segue(&db)
+        .args(["history", "add", "second", "--listened", "0:01"])
+        .args(["--ended", "skipped"])
+        .output()
+        .expect("run"));
+
+    let plays = segue_store::Store::open(&db)
+        .expect("open")
+        .plays_since(0, 10)
+        .expect("plays");
+    let rows: Vec<_> = plays
+        .iter()
+        .map(|p| (p.track_id, p.ms_listened, p.end))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (first, first_ms, segue_store::PlayEnd::Completed),
+            (second, 1_000, segue_store::PlayEnd::Skipped),
+        ]
+    );
+    assert_eq!(plays[0].started_at_ms, 1_700_000_000_000);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64;
+    assert!((now - plays[1].started_at_ms).abs() < 60_000, "{plays:?}");
+}
+
+#[test]
+fn history_add_refuses_listens_that_cannot_have_happened() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (db, tracks) = small_library(tmp.path());
+    let first = tracks[0].1.to_string();
+    let in_an_hour = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis()
+        + 3_600_000)
+        .to_string();
+    for (args, says) in [
+        (
+            vec![first.as_str(), "--listened", "10m"],
+            "longer than the track",
+        ),
+        (
+            vec![first.as_str(), "--listened", "101%"],
+            "longer than the track",
+        ),
+        (vec![first.as_str(), "--listened", "-5s"], "negative"),
+        (
+            vec![first.as_str(), "--listened", "1"],
+            "not a listening time",
+        ),
+        (
+            vec!["999999", "--listened", "1s"],
+            "no track with id 999999",
+        ),
+        (
+            vec!["no such words", "--listened", "1s"],
+            "no track matches",
+        ),
+        (
+            vec![first.as_str(), "--listened", "1s", "--at", &in_an_hour],
+            "in the future",
+        ),
+        (
+            vec![first.as_str(), "--listened", "1s", "--at", "1700000000"],
+            "Unix seconds",
+        ),
+    ] {
+        let out = segue(&db)
+            .args(["history", "add"])
+            .args(&args)
+            .args(["--ended", "stopped"])
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} was accepted");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    let store = segue_store::Store::open(&db).expect("open");
+    assert!(store.plays_since(0, 10).expect("plays").is_empty());
+}

@@ -7,6 +7,7 @@
 
 pub mod analysis;
 mod browse;
+mod listen;
 mod playback;
 pub mod suggest;
 
@@ -19,6 +20,7 @@ use segue_library::{ScanError, ScanOptions};
 use segue_store::{Store, StoreError, TrackQuery};
 
 pub use browse::{device_for, normalization_for};
+pub use listen::{Listen, ListenError};
 pub use playback::Playback;
 pub use segue_core;
 pub use segue_playback::{EndReason, Normalization, NormalizationMode, PlayerEvent};
@@ -46,6 +48,8 @@ pub enum ServiceError {
     Playback(segue_playback::PlaybackError),
     #[error(transparent)]
     Analysis(segue_analysis::AnalysisError),
+    #[error(transparent)]
+    Listen(#[from] ListenError),
 }
 
 impl ServiceError {
@@ -59,7 +63,7 @@ impl ServiceError {
             ServiceError::FolderNotFound(_) => "folder_not_found",
             ServiceError::NoFolders => "no_folders",
             ServiceError::NoDataDir => "no_data_dir",
-            ServiceError::InvalidInput(_) => "invalid_input",
+            ServiceError::InvalidInput(_) | ServiceError::Listen(_) => "invalid_input",
             ServiceError::Playback(segue_playback::PlaybackError::NoDevice(_)) => "no_audio_device",
             ServiceError::Playback(_) => "playback",
             ServiceError::Analysis(e) => e.kind(),

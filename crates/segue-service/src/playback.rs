@@ -317,6 +317,16 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// How a play ended, as the history stores it.
+pub(crate) fn play_end(reason: EndReason) -> PlayEnd {
+    match reason {
+        EndReason::Completed => PlayEnd::Completed,
+        EndReason::Skipped => PlayEnd::Skipped,
+        EndReason::Stopped => PlayEnd::Stopped,
+        EndReason::Error => PlayEnd::Error,
+    }
+}
+
 struct Current {
     play_id: i64,
     listened_ms: i64,
@@ -378,13 +388,7 @@ fn record(
                 if let Some(mut c) = current.take() {
                     c.listened_ms = *listened_ms as i64;
                     c.last_position_ms = *position_ms as i64;
-                    let end = match reason {
-                        EndReason::Completed => PlayEnd::Completed,
-                        EndReason::Skipped => PlayEnd::Skipped,
-                        EndReason::Stopped => PlayEnd::Stopped,
-                        EndReason::Error => PlayEnd::Error,
-                    };
-                    write(&c, end);
+                    write(&c, play_end(*reason));
                 }
             }
             _ => {}

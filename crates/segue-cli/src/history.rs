@@ -1,0 +1,278 @@
+//! `segue history add`: records a listen without playing, for scripts and imports.
+
+use anyhow::Result;
+use segue_service::{EndReason, Listen, Service};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// `segue history`'s subcommands.
+#[derive(clap::Subcommand)]
+pub enum HistoryCommand {
+    /// Record a listen without playing it; it counts for suggestions as a played one.
+    /// TRACK: an id, a file, or search words (the first match).
+    Add {
+        #[arg(required = true)]
+        track: Vec<String>,
+        /// How long: 45s, 3m20s, 1h2m, 1:05, 1:02:05, or a share of the track such as 100%.
+        #[arg(long, value_parser = parse_listened, allow_hyphen_values = true)]
+        listened: Listened,
+        /// How it ended: skipped, completed or stopped.
+        #[arg(long, value_parser = parse_ended)]
+        ended: EndReason,
+        /// When it started: RFC 3339 (2025-03-01T18:30:00+01:00) or Unix milliseconds
+        /// (default: now).
+        #[arg(long, value_parser = parse_at, allow_hyphen_values = true)]
+        at: Option<i64>,
+    },
+}
+
+/// How long a listen lasted, as given on the command line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Listened {
+    Ms(i64),
+    /// Percent of the track's duration.
+    ShareOfTrack(f64),
+}
+
+impl Listened {
+    fn ms_of(self, duration_ms: u64) -> i64 {
+        match self {
+            Listened::Ms(ms) => ms,
+            Listened::ShareOfTrack(percent) => {
+                (duration_ms as f64 * percent / 100.0).round() as i64
+            }
+        }
+    }
+}
+
+pub fn history(service: &Service, command: HistoryCommand) -> Result<i32> {
+    match command {
+        HistoryCommand::Add {
+            track,
+            listened,
+            ended,
+            at,
+        } => {
+            let track = crate::suggest::track(service, &track)?;
+            let listened_ms = listened.ms_of(track.audio.duration_ms);
+            let started_at_ms = at.unwrap_or_else(now_ms);
+            service.record_listen(&Listen {
+                track: track.id,
+                listened_ms,
+                ended,
+                started_at_ms,
+            })?;
+            println!(
+                "Recorded a listen of [{}] {} — {}: {} of {}, {}, started {}.",
+                track.id,
+                track.tags.title,
+                track.display_artist(),
+                crate::format_duration(listened_ms.max(0) as u64),
+                crate::format_duration(track.audio.duration_ms),
+                ended_name(ended),
+                rfc3339(started_at_ms)
+            );
+            Ok(0)
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+fn ended_name(ended: EndReason) -> &'static str {
+    match ended {
+        EndReason::Completed => "completed",
+        EndReason::Skipped => "skipped",
+        EndReason::Stopped => "stopped",
+        EndReason::Error => "ended by an error",
+    }
+}
+
+fn parse_ended(text: &str) -> Result<EndReason, String> {
+    match text.trim().to_lowercase().as_str() {
+        "skipped" => Ok(EndReason::Skipped),
+        "completed" => Ok(EndReason::Completed),
+        "stopped" => Ok(EndReason::Stopped),
+        other => Err(format!(
+            "\"{other}\" is not how a listen ends: skipped, completed or stopped"
+        )),
+    }
+}
+
+/// `45s`, `3m20s`, `1h2m`, `1.5s`, `500ms`; `1:05`, `1:02:05`; `100%`. A leading `-` gives a
+/// negative listen, which the service refuses with its own words.
+fn parse_listened(text: &str) -> Result<Listened, String> {
+    let trimmed = text.trim();
+    let (sign, body) = match trimmed.strip_prefix('-') {
+        Some(rest) => (-1.0, rest),
+        None => (1.0, trimmed),
+    };
+    let invalid = || {
+        format!("\"{text}\" is not a listening time: say 45s, 3m20s, 1:05 or a share such as 100%")
+    };
+    if let Some(percent) = body.strip_suffix('%') {
+        let percent = plain_number(percent.trim()).ok_or_else(invalid)?;
+        return finite(sign * percent)
+            .map(Listened::ShareOfTrack)
+            .ok_or_else(invalid);
+    }
+    let seconds = if body.contains(':') {
+        clock_seconds(body)
+    } else {
+        unit_seconds(body)
+    }
+    .ok_or_else(invalid)?;
+    finite(sign * seconds * 1000.0)
+        .map(|ms| Listened::Ms(ms.round() as i64))
+        .ok_or_else(invalid)
+}
+
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
+/// `M:SS` or `H:MM:SS` (the seconds may have a fraction).
+fn clock_seconds(text: &str) -> Option<f64> {
+    let parts: Vec<&str> = text.split(':').collect();
+    if !(2..=3).contains(&parts.len()) {
+        return None;
+    }
+    let (last, leading) = parts.split_last()?;
+    let seconds: f64 = plain_number(last)?;
+    if seconds >= 60.0 {
+        return None;
+    }
+    let mut total = 0.0;
+    for (i, part) in leading.iter().enumerate() {
+        let value: u32 = part.parse().ok()?;
+        // Minutes after hours are at most 59; the leading field may be as large as it likes.
+        if i > 0 && value >= 60 {
+            return None;
+        }
+        total = total * 60.0 + f64::from(value);
+    }
+    Some(total * 60.0 + seconds)
+}
+
+/// `1h2m3s`, `3m20s`, `45s`, `1.5s`, `500ms`: numbers each followed by a unit, largest first.
+fn unit_seconds(text: &str) -> Option<f64> {
+    const UNITS: [(&str, f64); 4] = [("h", 3600.0), ("m", 60.0), ("s", 1.0), ("ms", 0.001)];
+    let mut rest = text;
+    let mut total = 0.0;
+    // Each unit at most once and in order: "3s2m" is a typo, not 123 s.
+    let mut next_unit = 0;
+    while !rest.is_empty() {
+        let number_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+        let number = plain_number(&rest[..number_end])?;
+        let after = &rest[number_end..];
+        let unit_end = after
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(after.len());
+        let unit = UNITS[next_unit..]
+            .iter()
+            .position(|(name, _)| *name == &after[..unit_end])?
+            + next_unit;
+        total += number * UNITS[unit].1;
+        next_unit = unit + 1;
+        rest = &after[unit_end..];
+    }
+    (next_unit > 0).then_some(total)
+}
+
+/// Digits with at most one decimal point; no sign, exponent or "inf".
+fn plain_number(text: &str) -> Option<f64> {
+    let valid = !text.is_empty()
+        && text.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && text.matches('.').count() <= 1
+        && text != ".";
+    valid.then(|| text.parse().ok()).flatten()
+}
+
+/// Unix milliseconds below this are taken for a mistake (seconds given as milliseconds would
+/// be a date in early 1970): 1973-03-03.
+const EARLIEST_MS: i64 = 100_000_000_000;
+
+fn parse_at(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    if let Ok(ms) = text.parse::<i64>() {
+        if ms < EARLIEST_MS {
+            return Err(format!(
+                "{ms} would be before 1973 in Unix milliseconds (Unix seconds? multiply by 1000)"
+            ));
+        }
+        return Ok(ms);
+    }
+    let at = OffsetDateTime::parse(text, &Rfc3339).map_err(|e| {
+        format!(
+            "\"{text}\" is neither an RFC 3339 time (2025-03-01T18:30:00+01:00) nor Unix milliseconds: {e}"
+        )
+    })?;
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000)
+        .map_err(|_| format!("{text} is out of range"))
+}
+
+fn rfc3339(ms: i64) -> String {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| format!("{ms} ms after 1970"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listening_times_read_as_people_write_them() {
+        let ms = |text: &str| parse_listened(text);
+        assert_eq!(ms("45s"), Ok(Listened::Ms(45_000)));
+        assert_eq!(ms("3m20s"), Ok(Listened::Ms(200_000)));
+        assert_eq!(ms("1h2m"), Ok(Listened::Ms(3_720_000)));
+        assert_eq!(ms("1.5s"), Ok(Listened::Ms(1_500)));
+        assert_eq!(ms("2m500ms"), Ok(Listened::Ms(120_500)));
+        assert_eq!(ms("1:05"), Ok(Listened::Ms(65_000)));
+        assert_eq!(ms("1:02:05"), Ok(Listened::Ms(3_725_000)));
+        assert_eq!(ms("75:00"), Ok(Listened::Ms(4_500_000)));
+        assert_eq!(ms("100%"), Ok(Listened::ShareOfTrack(100.0)));
+        assert_eq!(ms("12.5%"), Ok(Listened::ShareOfTrack(12.5)));
+        assert_eq!(ms("-45s"), Ok(Listened::Ms(-45_000)));
+        for wrong in [
+            "45", "", "s", "3s2m", "1:75", "1:60:00", "1::05", "abc", "45 s", "1e3s", "inf%", "5x",
+        ] {
+            assert!(ms(wrong).is_err(), "{wrong:?} was read as {:?}", ms(wrong));
+        }
+    }
+
+    #[test]
+    fn a_share_of_the_track_is_rounded_to_the_millisecond() {
+        assert_eq!(Listened::ShareOfTrack(100.0).ms_of(201_333), 201_333);
+        assert_eq!(Listened::ShareOfTrack(50.0).ms_of(1_001), 501);
+        assert_eq!(Listened::Ms(45_000).ms_of(10_000), 45_000);
+    }
+
+    #[test]
+    fn start_times_are_rfc3339_or_unix_milliseconds() {
+        assert_eq!(parse_at("1700000000000"), Ok(1_700_000_000_000));
+        assert_eq!(parse_at("2023-11-14T22:13:20Z"), Ok(1_700_000_000_000));
+        assert_eq!(
+            parse_at("2023-11-14T23:13:20.5+01:00"),
+            Ok(1_700_000_000_500)
+        );
+        assert!(parse_at("1700000000").is_err(), "seconds, not milliseconds");
+        assert!(parse_at("yesterday").is_err());
+        assert!(parse_at("2023-11-14").is_err(), "a time of day is needed");
+        assert_eq!(rfc3339(1_700_000_000_000), "2023-11-14T22:13:20Z");
+    }
+
+    #[test]
+    fn endings_are_skipped_completed_or_stopped() {
+        assert_eq!(parse_ended("skipped"), Ok(EndReason::Skipped));
+        assert_eq!(parse_ended("Completed"), Ok(EndReason::Completed));
+        assert_eq!(parse_ended("stopped"), Ok(EndReason::Stopped));
+        assert!(parse_ended("error").is_err());
+    }
+}
