@@ -272,9 +272,7 @@ pub fn start_radio(app: AppHandle, state: State<'_, AppState>, seed: RadioSeed) 
             after: lead,
             seed,
             count: RADIO_LENGTH,
-            draw: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs()),
+            draw: Some(segue_service::suggest::fresh_draw()),
             ..Default::default()
         })
         .map_err(ui)?;
@@ -317,8 +315,8 @@ pub fn up_next(state: State<'_, AppState>, count: u32) -> Reply<Vec<Suggestion>>
             after,
             queued,
             count: count.clamp(1, 50) as usize,
-            // The same list for the same track, until feedback changes it.
-            draw: after.unwrap_or(0) as u64,
+            // Up Next's own draw (the service's rule, shared with `segue suggest`).
+            draw: None,
             ..Default::default()
         })
         .map_err(ui)?;

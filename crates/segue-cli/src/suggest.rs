@@ -1,7 +1,7 @@
 //! `segue suggest`, `segue rate`, `segue like`, `segue dislike`, `segue taste`.
 
 use anyhow::{Context, Result};
-use segue_core::{FeedbackKind, Track};
+use segue_core::{FeedbackKind, Track, TrackId};
 use segue_service::suggest::SuggestRequest;
 use segue_service::{Seed, Service};
 
@@ -33,8 +33,32 @@ pub struct SuggestArgs {
     /// Radio from an album.
     #[arg(long, conflicts_with = "after")]
     pub album: Option<String>,
+    /// What is queued after the track followed, as in the app (not suggested again, and
+    /// counted for the repetition rules): ids (`--queue 12,40`), a file, or search words in one
+    /// argument (`--queue "boss attack"`); repeat the option for more.
+    #[arg(long, value_name = "IDS_OR_WORDS")]
+    pub queue: Vec<String>,
     #[arg(long)]
     pub json: bool,
+}
+
+/// The tracks one `--queue` names: comma-separated ids, or else a file or search words (the
+/// first match).
+fn queued(service: &Service, value: &str) -> Result<Vec<TrackId>> {
+    let ids: Option<Vec<TrackId>> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| part.parse().ok())
+        .collect();
+    match ids {
+        Some(ids) if !ids.is_empty() => ids
+            .into_iter()
+            .map(|id| Ok(service.track(id)?.id))
+            .collect(),
+        _ if value.trim().is_empty() => anyhow::bail!("--queue needs track ids, a file or words"),
+        _ => Ok(vec![track(service, &[value.to_owned()])?.id]),
+    }
 }
 
 pub fn suggest(service: &Service, args: SuggestArgs) -> Result<i32> {
@@ -49,11 +73,17 @@ pub fn suggest(service: &Service, args: SuggestArgs) -> Result<i32> {
         (_, _, Some(a)) => Some(Seed::Album(a)),
         _ => None,
     };
+    let mut queue = Vec::new();
+    for value in &args.queue {
+        queue.extend(queued(service, value)?);
+    }
+    // The app's Up Next request for the same state: the service picks its draw.
     let request = SuggestRequest {
         after: after.as_ref().map(|t| t.id),
         seed,
+        queued: queue,
         count: args.count,
-        ..Default::default()
+        draw: None,
     };
     let list = service.suggest(&request)?;
     if args.json {

@@ -504,3 +504,68 @@ fn history_add_refuses_listens_that_cannot_have_happened() {
     let store = segue_store::Store::open(&db).expect("open");
     assert!(store.plays_since(0, 10).expect("plays").is_empty());
 }
+
+#[test]
+fn suggest_after_a_track_with_a_queue_is_the_apps_up_next_list() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let db = tmp.path().join("lib.sqlite");
+    ok(segue(&db)
+        .args(["scan", "--no-analyze"])
+        .arg(demo_dir())
+        .output()
+        .expect("scan"));
+    ok(segue(&db)
+        .args(["analyze", "--device", "cpu", "--patches", "2"])
+        .output()
+        .expect("analyze"));
+    let service = segue_service::Service::open(&db).expect("open");
+    let id = |words: &str| service.tracks(Some(words), None).expect("search")[0].id;
+    let (boss, feelings) = (id("boss attack"), id("feelings"));
+    // Queued: what would otherwise come first after the track, and one more.
+    let first = service
+        .suggest(&segue_service::suggest::SuggestRequest {
+            after: Some(boss),
+            count: 2,
+            ..Default::default()
+        })
+        .expect("suggest");
+    let queued = vec![first[0].track_id, first[1].track_id, feelings];
+
+    // Ids, comma separated, and search words, as the options allow.
+    let cli: Vec<serde_json::Value> = serde_json::from_str(&ok(segue(&db)
+        .args(["suggest", "--after", &boss.to_string(), "-n", "6", "--json"])
+        .args(["--queue", &format!("{},{}", queued[0], queued[1])])
+        .args(["--queue", "feelings"])
+        .output()
+        .expect("run")))
+    .expect("json");
+    // What the app's Up Next asks for the same state: the track playing and the queue.
+    let up_next = service
+        .suggest(&segue_service::suggest::SuggestRequest {
+            after: Some(boss),
+            queued: queued.clone(),
+            count: 6,
+            draw: None,
+            ..Default::default()
+        })
+        .expect("up next");
+    let from_cli: Vec<(i64, String)> = cli
+        .iter()
+        .map(|s| {
+            (
+                s["track_id"].as_i64().expect("id"),
+                s["reason"].as_str().expect("reason").to_owned(),
+            )
+        })
+        .collect();
+    let from_service: Vec<(i64, String)> = up_next
+        .iter()
+        .map(|s| (s.track_id, s.reason.clone()))
+        .collect();
+    assert_eq!(from_cli, from_service);
+    assert_eq!(cli.len(), 6);
+    assert!(
+        up_next.iter().all(|s| !queued.contains(&s.track_id)),
+        "queued tracks are not suggested: {up_next:#?}"
+    );
+}

@@ -61,8 +61,9 @@ struct Autoplay {
     queue: QueueHandle,
     db_path: PathBuf,
     normalization: Arc<Mutex<Normalization>>,
-    /// Varies the exploration picks from one top-up to the next.
-    draws: AtomicU64,
+    /// Autoplay's own exploration draw, when no Up Next list was shown for the track (the
+    /// command line): one more each top-up, so successive top-ups explore differently.
+    top_up_draw: AtomicU64,
     queue_mirror: SharedQueue,
     plan: SharedPlan,
 }
@@ -89,7 +90,7 @@ impl Service {
             queue: player.queue_handle(),
             db_path: self.db_path().to_path_buf(),
             normalization: shared_normalization.clone(),
-            draws: AtomicU64::new(now_ms() as u64),
+            top_up_draw: AtomicU64::new(crate::suggest::fresh_draw()),
         };
         let recorder = std::thread::Builder::new()
             .name("segue-history".into())
@@ -268,7 +269,7 @@ impl Autoplay {
                     after: Some(track),
                     queued,
                     count: AUTOPLAY_BATCH,
-                    draw: self.draws.fetch_add(1, Ordering::Relaxed),
+                    draw: Some(self.top_up_draw.fetch_add(1, Ordering::Relaxed)),
                     ..Default::default()
                 })?
             } else {

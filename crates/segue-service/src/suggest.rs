@@ -23,8 +23,23 @@ pub struct SuggestRequest {
     /// Tracks already queued (not suggested again; they count for the repetition rules).
     pub queued: Vec<TrackId>,
     pub count: usize,
-    /// Varies the exploration picks between calls (e.g. a counter).
-    pub draw: u64,
+    /// Which exploration picks: `None` for Up Next's ([`up_next_draw`]), the same list every
+    /// time for the same track followed; radio and autoplay pass their own varying draws
+    /// ([`fresh_draw`]) so that they do not start the same way twice.
+    pub draw: Option<u64>,
+}
+
+/// Up Next's exploration draw: fixed by the track followed, so the app's panel shows the same
+/// list for the same track until feedback changes it (and autoplay then plays what was shown),
+/// and `segue suggest` shows that list too.
+pub fn up_next_draw(followed: Option<TrackId>) -> u64 {
+    followed.map_or(0, |track| track as u64)
+}
+
+/// An exploration draw that differs from one call to the next (the clock): a radio started
+/// twice, or autoplay's first top-up, explores differently each time.
+pub fn fresh_draw() -> u64 {
+    now_ms() as u64
 }
 
 const RESET_KEY: &str = "taste.reset_at_ms";
@@ -156,7 +171,7 @@ impl Service {
             queued: request.queued.clone(),
             now_ms: now,
             seed: request.seed.clone(),
-            draw: request.draw,
+            draw: request.draw.unwrap_or_else(|| up_next_draw(current)),
             time_of_day: Some(time_of_day),
         };
         let mut ranker = self.ranker.lock().unwrap_or_else(|p| p.into_inner());
