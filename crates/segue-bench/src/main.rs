@@ -12,8 +12,10 @@
 //! `segue-bench patches` compares track-level tags from the default patch subset with tags
 //! from every patch of each track.
 
+mod curation;
 mod suggest_eval;
 mod synth_library;
+mod taste_eval;
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -99,6 +101,29 @@ enum Command {
         /// Synthetic library sizes for the latency figures.
         #[arg(long, value_delimiter = ',', default_value = "1000,10000,100000")]
         sizes: Vec<usize>,
+    },
+    /// Does Segue learn a taste it did not design? Simulated listeners whose tastes come from
+    /// curator labels (style, soundtrack, composer), against yardsticks, on the tuning set and
+    /// the set held aside.
+    Taste {
+        /// Music folders (`scripts/fetch-test-music.sh`, with `--evaluation` and `--more`).
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = ".cache/test-music,.cache/eval-music,.cache/more-music"
+        )]
+        dirs: Vec<PathBuf>,
+        #[arg(long, default_value = ".cache/bench-taste.sqlite")]
+        db: PathBuf,
+        /// Listeners per taste kind.
+        #[arg(long, default_value_t = 100)]
+        listeners: usize,
+        /// Which sets: tuning, held (the held-aside set: report, never tune on it).
+        #[arg(long, value_delimiter = ',', default_value = "tuning")]
+        sets: Vec<String>,
+        /// Keep the artist and album gaps even where they cost what the listener likes.
+        #[arg(long)]
+        strict_gaps: bool,
     },
     /// One mode, in this process (what `analysis` runs in its children).
     #[command(hide = true)]
@@ -257,6 +282,13 @@ fn run(cli: Cli) -> Result<()> {
             listeners,
             sizes,
         } => suggest_eval::run(&dirs, &db, listeners, &sizes),
+        Command::Taste {
+            dirs,
+            db,
+            listeners,
+            sets,
+            strict_gaps,
+        } => taste_eval::run(&dirs, &db, listeners, &sets, strict_gaps),
         Command::Patches { selection, patches } => patch_study(
             &select(&selection)?,
             patches.unwrap_or(segue_analysis::DEFAULT_MAX_PATCHES),

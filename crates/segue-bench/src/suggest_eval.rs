@@ -298,9 +298,8 @@ fn next_tracks(
         }
         Method::Oracle => {
             let likes = likes.unwrap_or(&[]);
-            rules::pick_keeping_rules(library, taste, context, settings, n, |i| {
-                f32::from(u8::from(likes.get(i).copied().unwrap_or(false)))
-            })
+            let liked = |i: usize| f32::from(u8::from(likes.get(i).copied().unwrap_or(false)));
+            rules::pick_keeping_rules(library, taste, context, settings, n, liked, liked)
         }
         Method::Ideal(learner) => {
             // What it was told: every track with feedback, liked or not.
@@ -314,15 +313,31 @@ fn next_tracks(
                 })
                 .collect();
             let chances = learner.chances(library.len(), &labels);
-            rules::pick_keeping_rules(library, taste, context, settings, n, |k| chances[k])
+            rules::pick_keeping_rules(
+                library,
+                taste,
+                context,
+                settings,
+                n,
+                |k| chances[k],
+                |k| chances[k],
+            )
         }
         Method::NearestKeepingRules => {
             let current = context.current;
-            rules::pick_keeping_rules(library, taste, context, settings, n, |i| {
-                current
-                    .and_then(|c| library.sound_similarity(library.tracks()[i].id, c))
-                    .unwrap_or(0.0)
-            })
+            rules::pick_keeping_rules(
+                library,
+                taste,
+                context,
+                settings,
+                n,
+                |i| {
+                    current
+                        .and_then(|c| library.sound_similarity(library.tracks()[i].id, c))
+                        .unwrap_or(0.0)
+                },
+                |_| 0.0,
+            )
         }
     }
 }
@@ -843,6 +858,7 @@ fn synthetic(n: usize, rng: &mut Rng) -> Library {
                 },
                 energy: 0.05 + 0.2 * rng.unit(),
                 loudness_lufs: Some(-20.0 + 12.0 * f64::from(rng.unit())),
+                ..Default::default()
             }
         })
         .collect();
@@ -1159,6 +1175,7 @@ mod tests {
                 mode: KeyMode::Major,
                 energy: 0.1,
                 loudness_lufs: None,
+                ..Default::default()
             })
             .collect();
         Library::new(tracks, (0..6).map(|i| format!("tag {i}")).collect())

@@ -21,13 +21,22 @@ pub use app::{
 };
 pub use scan::{FileIssue, IssueKind, ScanPhase, ScanProgress, ScanReport};
 pub use suggest::{
-    Daypart, Detail, FeedbackKind, KeyJoin, RANKED_TERMS, RankingModel, ReasonPart, ScoreTerm,
-    Suggestion, TERM_COUNT, TermKind, english_reason,
+    Daypart, Detail, Facet, FeedbackKind, KeyJoin, RANKED_TERMS, RankingModel, ReasonPart,
+    ScoreTerm, Suggestion, TERM_COUNT, TermKind, english_reason,
 };
 pub use track::{
     AudioProperties, Codec, Container, LibraryStats, ReplayGain, Track, TrackId, TrackTags,
     is_placeholder_artist,
 };
+
+/// A skip before this share of a track is an early skip: the listener did not want it. Later
+/// skips say little (they heard a good part of it).
+pub const EARLY_SKIP_SHARE: f32 = 0.3;
+
+/// Whether a skip after `ms_listened` of a `duration_ms` track is early ([`EARLY_SKIP_SHARE`]).
+pub fn is_early_skip(ms_listened: i64, duration_ms: i64) -> bool {
+    (ms_listened as f64) < f64::from(EARLY_SKIP_SHARE) * duration_ms as f64
+}
 
 /// Whether a play counts as a full listen: at least half the track, or at least 4 minutes.
 pub fn is_full_listen(ms_listened: i64, duration_ms: i64) -> bool {

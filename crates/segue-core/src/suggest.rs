@@ -20,15 +20,33 @@ pub enum TermKind {
     Key,
     /// Similar energy and loudness.
     Energy,
-    /// Close to tracks the user rated, liked, or played through; away from dislikes and skips.
+    /// How much the listener is expected to enjoy it: learned from what they rated, liked,
+    /// played through, skipped or disliked, over sound, style, timbre and metadata.
     Taste,
     /// Not played yet, or not for a long time.
     Novelty,
-    /// A deliberate step away from the current sound (the exploration setting).
+    /// What a plausible version of the listener's taste adds beyond what is known: a pick that
+    /// may teach the most (Thompson sampling; the exploration setting scales it).
     Explore,
     /// Sounds like what the user played through at this time of day on other days (and
     /// unlike what they skipped then).
     TimeOfDay,
+}
+
+/// Metadata two tracks can share, which the listener's taste may follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Facet {
+    Artist,
+    /// An album title under its album artist (else its artist).
+    Album,
+    Composer,
+    Genre,
+    /// The folder a file is in.
+    Folder,
+    /// Five years, 2005-2009.
+    Era,
 }
 
 /// A part of the day, for saying when the user tends to play something.
@@ -153,8 +171,15 @@ pub enum Detail {
     NotPlayedFor {
         days: u32,
     },
-    SomethingDifferent {
+    /// Exploring: a plausible version of the listener's taste likes it, and the answer will
+    /// teach Segue something (its strongest tags, if any).
+    Exploring {
         tags: Vec<String>,
+    },
+    /// The listener likes tracks that share this (an artist, an album, a folder...).
+    YouLike {
+        facet: Facet,
+        name: String,
     },
     /// Like what the user plays at this time of day.
     AtThisTime {
@@ -204,10 +229,16 @@ impl Detail {
             Detail::NotPlayedYet => "not played yet".into(),
             Detail::NotPlayedLately => "not played lately".into(),
             Detail::NotPlayedFor { days } => format!("not played for {days} days"),
-            Detail::SomethingDifferent { tags } if tags.is_empty() => "something different".into(),
-            Detail::SomethingDifferent { tags } => {
-                format!("something different: {}", tags.join(", "))
+            Detail::Exploring { tags } if tags.is_empty() => "trying something new for you".into(),
+            Detail::Exploring { tags } => {
+                format!("trying something new for you: {}", tags.join(", "))
             }
+            Detail::YouLike { facet, name } => match facet {
+                Facet::Artist | Facet::Composer | Facet::Genre => format!("you like {name}"),
+                Facet::Album => format!("from {name}, which you like"),
+                Facet::Folder => format!("from {name}, a folder you like"),
+                Facet::Era => format!("from {name}, years you like"),
+            },
             Detail::AtThisTime { daypart } => format!(
                 "like what you play {}",
                 match daypart {
@@ -369,8 +400,8 @@ mod reason_tests {
             "you played it through 2 times"
         );
         assert_eq!(
-            Detail::SomethingDifferent { tags: vec![] }.english(),
-            "something different"
+            Detail::Exploring { tags: vec![] }.english(),
+            "trying something new for you"
         );
         assert_eq!(english_reason(&[]), "");
     }

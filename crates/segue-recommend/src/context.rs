@@ -3,7 +3,7 @@
 
 use segue_core::{Detail, TrackId};
 
-use crate::Library;
+use crate::library::{Library, Linear, Space};
 use crate::vector::{add_scaled, normalise};
 
 /// How a play ended, for the session and novelty terms.
@@ -14,6 +14,14 @@ pub struct Play {
     /// Share of the track heard, 0-1.
     pub fraction: f32,
     pub skipped: bool,
+}
+
+impl Play {
+    /// Skipped before [`segue_core::EARLY_SKIP_SHARE`] of the track: the listener did not
+    /// want it (a later skip says little).
+    pub fn skipped_early(&self) -> bool {
+        self.skipped && self.fraction < segue_core::EARLY_SKIP_SHARE
+    }
 }
 
 /// A pause this long between two plays (start to start, or from the last start to now) ends a
@@ -32,6 +40,14 @@ impl Context {
             later = self.recent[start].started_at_ms;
         }
         &self.recent[start..]
+    }
+
+    /// When this session began: its first play, or an hour ago when nothing has played since
+    /// the last break (feedback given within it belongs to this session).
+    pub fn session_start(&self) -> i64 {
+        self.session()
+            .first()
+            .map_or(self.now_ms - SESSION_BREAK_MS, |p| p.started_at_ms)
     }
 }
 
@@ -104,7 +120,7 @@ pub(crate) fn anchor(library: &Library, context: &Context) -> Anchor {
                 label,
             };
         }
-        let mut v = vec![0.0f32; library.style_dim];
+        let mut v = vec![0.0f32; library.style_dim()];
         for m in &members {
             for (x, y) in v.iter_mut().zip(library.style_row(*m)) {
                 *x += y;
@@ -174,14 +190,14 @@ pub(crate) fn anchor(library: &Library, context: &Context) -> Anchor {
             let skipped_now = context
                 .recent
                 .last()
-                .is_some_and(|p| Some(p.track) == context.current && p.skipped && p.fraction < 0.5);
+                .is_some_and(|p| Some(p.track) == context.current && p.skipped_early());
             let index = if skipped_now {
                 context
                     .session()
                     .iter()
                     .rev()
                     .take(20)
-                    .find(|p| !p.skipped || p.fraction >= 0.5)
+                    .find(|p| !p.skipped_early())
                     .and_then(|p| library.index(p.track))
             } else {
                 context.current.and_then(|c| library.index(c))
@@ -197,7 +213,7 @@ pub(crate) fn session_vector(library: &Library, context: &Context) -> Option<Vec
     if plays.len() < 2 {
         return None;
     }
-    let dim = library.sound_dim;
+    let dim = library.sound_dim();
     if library.is_empty() {
         return None;
     }
@@ -207,11 +223,7 @@ pub(crate) fn session_vector(library: &Library, context: &Context) -> Option<Vec
             continue;
         };
         let recency = 0.85f32.powi(age as i32);
-        let sign = if p.skipped && p.fraction < 0.5 {
-            -1.0
-        } else {
-            1.0
-        };
+        let sign = if p.skipped_early() { -1.0 } else { 1.0 };
         for (x, y) in v.iter_mut().zip(library.sound_row(i)) {
             *x += sign * recency * y;
         }
@@ -222,20 +234,14 @@ pub(crate) fn session_vector(library: &Library, context: &Context) -> Option<Vec
 /// How far from now's clock time an earlier play counts for the time of day.
 pub const TIME_OF_DAY_HOURS: f32 = 3.0;
 
-/// What the user plays at this time of day, as directions in sound and style scaled by how
-/// sure it is: a track's term value is its rows dotted with them (linear, so the first stage
-/// folds it in).
-pub(crate) struct TimeLean {
-    pub(crate) sound: Vec<f32>,
-    pub(crate) style: Vec<f32>,
-}
-
 /// Plays within [`TIME_OF_DAY_HOURS`] of now's clock time on earlier days pull towards their
 /// sound (played through) or push away from it (skipped early); the closer in time, the more.
-pub(crate) fn time_of_day_lean(library: &Library, context: &Context) -> Option<TimeLean> {
+/// The result is a direction in sound and style scaled by how sure it is: a track's term value
+/// is its rows dotted with it (linear, so the first stage folds it in).
+pub(crate) fn time_of_day_lean(library: &Library, context: &Context) -> Option<Linear> {
     let time = context.time_of_day.as_ref()?;
-    let mut sound = vec![0.0f32; library.sound_dim];
-    let mut style = vec![0.0f32; library.style_dim];
+    let mut sound = vec![0.0f32; library.sound_dim()];
+    let mut style = vec![0.0f32; library.style_dim()];
     let mut evidence = 0.0f32;
     for p in &time.earlier {
         let Some(i) = library.index(p.track) else {
@@ -260,9 +266,8 @@ pub(crate) fn time_of_day_lean(library: &Library, context: &Context) -> Option<T
         return None;
     }
     let scale = 0.5 * confidence;
-    sound
-        .iter_mut()
-        .chain(style.iter_mut())
-        .for_each(|x| *x *= scale);
-    Some(TimeLean { sound, style })
+    let mut lean = Linear::zero(library);
+    lean.add(scale, Space::Sound, &sound);
+    lean.add(scale, Space::Style, &style);
+    Some(lean)
 }

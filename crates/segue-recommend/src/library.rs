@@ -1,9 +1,10 @@
-//! The analysed library as the recommender reads it: one profile per track, and the rows
-//! (centred, unit-length, also in 8 bits) that scoring streams through.
+//! The analysed library as the recommender reads it: one profile per track; its rows in three
+//! spaces (sound, style, timbre: centred, unit-length, also in 8 bits) that scoring streams
+//! through; and its metadata facets (artist, album, composer, genre, folder, era) as ids.
 
 use std::collections::HashMap;
 
-use segue_core::{KeyMode, TrackId};
+use segue_core::{DspFeatures, Facet, KeyMode, TrackId};
 
 use crate::vector::{centred_unit, dot, quantise};
 
@@ -16,10 +17,19 @@ pub struct TrackProfile {
     /// the album gap when they share an album).
     pub artist: Option<String>,
     pub album: Option<String>,
+    pub album_artist: Option<String>,
+    pub composer: Option<String>,
+    pub genre: Option<String>,
+    pub year: Option<i32>,
+    /// The folder the file is in.
+    pub folder: Option<String>,
     /// musicnn embedding (any scale; [`Library::new`] centres and normalises it).
     pub embedding: Vec<f32>,
     /// Tag probabilities, MSD then MTT labels ([`Library::tag_names`] order).
     pub tags: Vec<f32>,
+    /// Timbre and rhythm from the DSP ([`timbre_of`]; any scale: [`Library::new`]
+    /// standardises each column). Empty when unknown.
+    pub timbre: Vec<f32>,
     pub bpm: f32,
     pub key: u8,
     pub mode: KeyMode,
@@ -28,25 +38,211 @@ pub struct TrackProfile {
     pub loudness_lufs: Option<f64>,
 }
 
+impl Default for TrackProfile {
+    fn default() -> Self {
+        TrackProfile {
+            id: 0,
+            title: String::new(),
+            artist: None,
+            album: None,
+            album_artist: None,
+            composer: None,
+            genre: None,
+            year: None,
+            folder: None,
+            embedding: Vec::new(),
+            tags: Vec::new(),
+            timbre: Vec::new(),
+            bpm: 0.0,
+            key: 0,
+            mode: KeyMode::Major,
+            energy: 0.0,
+            loudness_lufs: None,
+        }
+    }
+}
+
+/// A track's timbre and rhythm as DSP measured them, for the timbre space: tempo and its
+/// confidence, energy, spectral shape, onsets, and the MFCCs' means and (log) variances.
+/// Key and chroma are left out: two tracks in different keys can sound alike.
+pub fn timbre_of(dsp: &DspFeatures) -> Vec<f32> {
+    let log = |x: f32| x.max(1e-6).ln();
+    let mut v = vec![
+        log(dsp.bpm),
+        dsp.bpm_confidence,
+        20.0 * dsp.energy.max(1e-6).log10(),
+        log(dsp.spectral_centroid_hz),
+        log(dsp.spectral_rolloff_hz),
+        dsp.spectral_flatness,
+        dsp.zero_crossing_rate,
+        log(dsp.onset_rate + 0.1),
+    ];
+    v.extend(dsp.mfcc_mean);
+    v.extend(dsp.mfcc_var.iter().map(|&x| log(x)));
+    v.iter()
+        .map(|x| if x.is_finite() { *x } else { 0.0 })
+        .collect()
+}
+
+/// The row spaces every track has a unit row in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Space {
+    /// The musicnn embedding.
+    Sound = 0,
+    /// The musicnn tags (both label sets).
+    Style = 1,
+    /// The DSP's timbre and rhythm.
+    Timbre = 2,
+}
+
+pub(crate) const SPACES: [Space; 3] = [Space::Sound, Space::Style, Space::Timbre];
+
+/// One row space: a centred, unit-length row of `dim` per track, contiguous (scoring streams
+/// through it), and the column sums over every track (term means start from them).
+pub(crate) struct Rows {
+    pub(crate) data: Vec<f32>,
+    pub(crate) dim: usize,
+    pub(crate) sum: Vec<f32>,
+}
+
+impl Rows {
+    fn new<'a>(rows: impl Iterator<Item = &'a [f32]> + Clone) -> Rows {
+        let (data, dim) = centred_unit(rows);
+        let mut sum = vec![0.0f64; dim];
+        for row in data.chunks_exact(dim.max(1)) {
+            sum.iter_mut()
+                .zip(row)
+                .for_each(|(s, x)| *s += f64::from(*x));
+        }
+        Rows {
+            data,
+            dim,
+            sum: sum.into_iter().map(|x| x as f32).collect(),
+        }
+    }
+
+    pub(crate) fn row(&self, i: usize) -> &[f32] {
+        &self.data[i * self.dim..(i + 1) * self.dim]
+    }
+}
+
+/// A linear function of a track's rows: one vector per space, dotted with the track's row in
+/// that space. Terms that are linear fold into one of these, so the first stage costs one
+/// pass over each candidate's rows however many terms there are.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Linear {
+    pub(crate) parts: [Vec<f32>; 3],
+}
+
+impl Linear {
+    pub(crate) fn zero(library: &Library) -> Linear {
+        Linear {
+            parts: SPACES.map(|s| vec![0.0; library.rows[s as usize].dim]),
+        }
+    }
+
+    /// Adds `k` times `v` to the part in `space`.
+    pub(crate) fn add(&mut self, k: f32, space: Space, v: &[f32]) {
+        let part = &mut self.parts[space as usize];
+        if part.len() < v.len() {
+            part.resize(v.len(), 0.0);
+        }
+        part.iter_mut().zip(v).for_each(|(x, y)| *x += k * y);
+    }
+
+    /// Adds `k` times every part of `other`.
+    pub(crate) fn add_all(&mut self, k: f32, other: &Linear) {
+        for s in SPACES {
+            self.add(k, s, &other.parts[s as usize]);
+        }
+    }
+}
+
+/// The facets, in the order of a track's key ids.
+pub const FACETS: [Facet; 6] = [
+    Facet::Artist,
+    Facet::Album,
+    Facet::Composer,
+    Facet::Genre,
+    Facet::Folder,
+    Facet::Era,
+];
+
+/// A facet's slot in a track's key ids.
+pub(crate) fn slot(f: Facet) -> usize {
+    match f {
+        Facet::Artist => 0,
+        Facet::Album => 1,
+        Facet::Composer => 2,
+        Facet::Genre => 3,
+        Facet::Folder => 4,
+        Facet::Era => 5,
+    }
+}
+
+/// A facet value a track does not have.
+pub(crate) const NO_KEY: u32 = u32::MAX;
+
+/// The track's value in a facet, as it is compared (case-folded where people differ).
+fn facet_value(facet: Facet, t: &TrackProfile) -> Option<String> {
+    let fold = |s: &Option<String>| {
+        s.as_deref()
+            .map(|s| s.trim().to_lowercase())
+            .filter(|s| !s.is_empty())
+    };
+    match facet {
+        Facet::Artist => fold(&t.artist),
+        Facet::Album => {
+            let by = fold(&t.album_artist).or_else(|| fold(&t.artist));
+            fold(&t.album).map(|a| format!("{a}\u{1f}{}", by.unwrap_or_default()))
+        }
+        Facet::Composer => fold(&t.composer),
+        Facet::Genre => fold(&t.genre),
+        Facet::Folder => t.folder.clone().filter(|f| !f.is_empty()),
+        Facet::Era => t
+            .year
+            .filter(|y| *y > 0)
+            .map(|y| (y.div_euclid(5) * 5).to_string()),
+    }
+}
+
+/// How a reason names a track's value in a facet (as the track has it, not case-folded).
+pub(crate) fn facet_name(facet: Facet, t: &TrackProfile) -> Option<String> {
+    match facet {
+        Facet::Artist => t.artist.clone(),
+        Facet::Album => t.album.clone(),
+        Facet::Composer => t.composer.clone(),
+        Facet::Genre => t.genre.clone(),
+        // The folder's own name: its path is long and says little.
+        Facet::Folder => t
+            .folder
+            .as_deref()
+            .map(|f| f.trim_end_matches(['/', '\\']))
+            .and_then(|f| f.rsplit(['/', '\\']).next())
+            .map(str::to_owned),
+        Facet::Era => t
+            .year
+            .filter(|y| *y > 0)
+            .map(|y| y.div_euclid(5) * 5)
+            .map(|y| format!("{y}-{}", y + 4)),
+    }
+}
+
 /// The analysed library, prepared for ranking.
 pub struct Library {
     pub(crate) tracks: Vec<TrackProfile>,
-    /// Centred, unit-length embeddings, one row of `sound_dim` per track (contiguous: scoring
-    /// streams through it once per call).
-    pub(crate) sound: Vec<f32>,
-    pub(crate) sound_dim: usize,
-    /// Centred, unit-length tag vectors, `style_dim` per track.
-    pub(crate) style: Vec<f32>,
-    pub(crate) style_dim: usize,
+    /// The rows in each [`Space`], indexed by `Space as usize`.
+    pub(crate) rows: [Rows; 3],
     pub(crate) by_id: HashMap<TrackId, usize>,
     pub(crate) tag_names: Vec<String>,
-    /// `sound` and `style` rows side by side in 8 bits (each half scaled to its largest value,
+    /// Every space's row side by side in 8 bits (each scaled to its largest value,
     /// `quantised_scale`): the first stage streams these, a quarter of the bytes.
     pub(crate) quantised: Vec<i8>,
-    pub(crate) quantised_scale: Vec<(f32, f32)>,
-    /// Column sums of `sound` and `style` over every track (term means start from them).
-    pub(crate) sound_sum: Vec<f32>,
-    pub(crate) style_sum: Vec<f32>,
+    pub(crate) quantised_scale: Vec<[f32; 3]>,
+    /// Per track, its value id in each facet ([`NO_KEY`] when unknown).
+    pub(crate) keys: Vec<[u32; 6]>,
+    /// Per facet, per value id, the tracks (positions) that have it.
+    pub(crate) members: [Vec<Vec<u32>>; 6],
     /// Titles (lower-cased) that more than one track has: reasons name those with their artist.
     pub(crate) shared_titles: std::collections::HashSet<String>,
     /// Per track, what the join terms and the exploration draw read: compact, since the first
@@ -57,7 +253,6 @@ pub struct Library {
 /// A track's tempo, key, energy and loudness, ready for the join terms.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct JoinFacts {
-    pub(crate) id: TrackId,
     /// log2 of the tempo (NaN when unknown): no logarithms while scoring.
     pub(crate) tempo_log: f32,
     pub(crate) energy_db: f32,
@@ -70,7 +265,6 @@ pub(crate) struct JoinFacts {
 impl JoinFacts {
     pub(crate) fn of(t: &TrackProfile) -> JoinFacts {
         JoinFacts {
-            id: t.id,
             tempo_log: if t.bpm > 0.0 { t.bpm.log2() } else { f32::NAN },
             energy_db: 20.0 * t.energy.max(1e-6).log10(),
             loudness: t.loudness_lufs.map_or(f32::NAN, |l| l as f32),
@@ -80,23 +274,52 @@ impl JoinFacts {
     }
 }
 
+/// Each column scaled to unit variance (its mean stays: the rows are centred later), so no
+/// single DSP measure outweighs the rest.
+fn standardised(rows: &[&[f32]]) -> Vec<Vec<f32>> {
+    let dim = rows.iter().map(|r| r.len()).max().unwrap_or(0);
+    let n = rows.iter().filter(|r| r.len() == dim).count().max(1) as f32;
+    let mut mean = vec![0.0f32; dim];
+    for r in rows.iter().filter(|r| r.len() == dim) {
+        mean.iter_mut().zip(*r).for_each(|(m, x)| *m += x / n);
+    }
+    let mut var = vec![0.0f32; dim];
+    for r in rows.iter().filter(|r| r.len() == dim) {
+        var.iter_mut()
+            .zip(*r)
+            .zip(&mean)
+            .for_each(|((v, x), m)| *v += (x - m).powi(2) / n);
+    }
+    rows.iter()
+        .map(|r| {
+            if r.len() != dim {
+                return Vec::new();
+            }
+            r.iter()
+                .zip(&var)
+                .map(|(x, v)| x / v.sqrt().max(1e-6))
+                .collect()
+        })
+        .collect()
+}
+
 impl Library {
     /// `tag_names` names the entries of every profile's `tags` (duplicates across the two
     /// label sets are fine).
     pub fn new(tracks: Vec<TrackProfile>, tag_names: Vec<String>) -> Library {
-        let (sound, sound_dim) = centred_unit(tracks.iter().map(|t| t.embedding.as_slice()));
-        let (style, style_dim) = centred_unit(tracks.iter().map(|t| t.tags.as_slice()));
+        let timbre = standardised(
+            &tracks
+                .iter()
+                .map(|t| t.timbre.as_slice())
+                .collect::<Vec<_>>(),
+        );
+        let rows = [
+            Rows::new(tracks.iter().map(|t| t.embedding.as_slice())),
+            Rows::new(tracks.iter().map(|t| t.tags.as_slice())),
+            Rows::new(timbre.iter().map(Vec::as_slice)),
+        ];
         let by_id = tracks.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
         let joins = tracks.iter().map(JoinFacts::of).collect();
-        let column_sums = |rows: &[f32], dim: usize| -> Vec<f32> {
-            let mut sum = vec![0.0f64; dim];
-            for row in rows.chunks_exact(dim.max(1)) {
-                sum.iter_mut()
-                    .zip(row)
-                    .for_each(|(s, x)| *s += f64::from(*x));
-            }
-            sum.into_iter().map(|x| x as f32).collect()
-        };
         let mut title_count: HashMap<String, usize> = HashMap::new();
         for t in &tracks {
             *title_count.entry(t.title.to_lowercase()).or_default() += 1;
@@ -106,24 +329,42 @@ impl Library {
             .filter(|(_, n)| *n > 1)
             .map(|(title, _)| title)
             .collect();
-        let mut quantised = Vec::with_capacity(tracks.len() * (sound_dim + style_dim));
+        let width: usize = rows.iter().map(|r| r.dim).sum();
+        let mut quantised = Vec::with_capacity(tracks.len() * width);
         let mut quantised_scale = Vec::with_capacity(tracks.len());
         for i in 0..tracks.len() {
-            let sound_scale = quantise(&sound[i * sound_dim..(i + 1) * sound_dim], &mut quantised);
-            let style_scale = quantise(&style[i * style_dim..(i + 1) * style_dim], &mut quantised);
-            quantised_scale.push((sound_scale, style_scale));
+            quantised_scale.push(SPACES.map(|s| quantise(rows[s as usize].row(i), &mut quantised)));
+        }
+        let mut ids: [HashMap<String, u32>; 6] = Default::default();
+        let keys: Vec<[u32; 6]> = tracks
+            .iter()
+            .map(|t| {
+                FACETS.map(|f| match facet_value(f, t) {
+                    Some(v) => {
+                        let ids = &mut ids[slot(f)];
+                        let next = ids.len() as u32;
+                        *ids.entry(v).or_insert(next)
+                    }
+                    None => NO_KEY,
+                })
+            })
+            .collect();
+        let mut members: [Vec<Vec<u32>>; 6] = FACETS.map(|f| vec![Vec::new(); ids[slot(f)].len()]);
+        for (i, k) in keys.iter().enumerate() {
+            for (f, &key) in k.iter().enumerate() {
+                if key != NO_KEY {
+                    members[f][key as usize].push(i as u32);
+                }
+            }
         }
         Library {
             quantised,
             quantised_scale,
+            keys,
+            members,
             shared_titles,
-            sound_sum: column_sums(&sound, sound_dim),
-            style_sum: column_sums(&style, style_dim),
             tracks,
-            sound,
-            sound_dim,
-            style,
-            style_dim,
+            rows,
             by_id,
             tag_names,
             joins,
@@ -162,22 +403,65 @@ impl Library {
         }
     }
 
-    /// Track `i`'s sound and style rows dotted with `sound` and `style`, from the 8-bit rows
-    /// (within about 1 % of the exact dot products of unit rows).
-    pub(crate) fn quantised_dots(&self, i: usize, sound: &[f32], style: &[f32]) -> f32 {
-        let width = self.sound_dim + self.style_dim;
-        let row = &self.quantised[i * width..(i + 1) * width];
-        let (sound_scale, style_scale) = self.quantised_scale[i];
-        sound_scale * dot(&row[..self.sound_dim], sound)
-            + style_scale * dot(&row[self.sound_dim..], style)
+    /// Track `i`'s rows dotted with `f`, from the 8-bit rows (within about 1 % of the exact
+    /// dot products of unit rows).
+    pub(crate) fn quantised_dot(&self, i: usize, f: &Linear) -> f32 {
+        let width: usize = self.rows.iter().map(|r| r.dim).sum();
+        let mut row = &self.quantised[i * width..(i + 1) * width];
+        let mut total = 0.0;
+        for s in SPACES {
+            let (part, rest) = row.split_at(self.rows[s as usize].dim);
+            row = rest;
+            let v = &f.parts[s as usize];
+            if !v.is_empty() {
+                total += self.quantised_scale[i][s as usize] * dot(part, v);
+            }
+        }
+        total
+    }
+
+    /// Track `i`'s rows dotted with `f`, exactly.
+    pub(crate) fn exact_dot(&self, i: usize, f: &Linear) -> f32 {
+        SPACES
+            .iter()
+            .map(|&s| dot(self.rows[s as usize].row(i), &f.parts[s as usize]))
+            .sum()
+    }
+
+    /// `f` dotted with the sum of every track's rows less the `blocked` ones' (what a
+    /// linear term's mean over the candidates starts from).
+    pub(crate) fn sum_dot(&self, f: &Linear, blocked: &[bool]) -> f32 {
+        SPACES
+            .iter()
+            .map(|&s| {
+                let rows = &self.rows[s as usize];
+                let v = &f.parts[s as usize];
+                if v.is_empty() {
+                    return 0.0;
+                }
+                let mut total = dot(&rows.sum, v);
+                for (i, _) in blocked.iter().enumerate().filter(|(_, b)| **b) {
+                    total -= dot(rows.row(i), v);
+                }
+                total
+            })
+            .sum()
     }
 
     pub(crate) fn sound_row(&self, i: usize) -> &[f32] {
-        &self.sound[i * self.sound_dim..(i + 1) * self.sound_dim]
+        self.rows[Space::Sound as usize].row(i)
     }
 
     pub(crate) fn style_row(&self, i: usize) -> &[f32] {
-        &self.style[i * self.style_dim..(i + 1) * self.style_dim]
+        self.rows[Space::Style as usize].row(i)
+    }
+
+    pub(crate) fn sound_dim(&self) -> usize {
+        self.rows[Space::Sound as usize].dim
+    }
+
+    pub(crate) fn style_dim(&self) -> usize {
+        self.rows[Space::Style as usize].dim
     }
 
     /// Similarity in sound and style together, -1..1 (what taste compares).
@@ -188,6 +472,21 @@ impl Library {
 
     pub(crate) fn index(&self, id: TrackId) -> Option<usize> {
         self.by_id.get(&id).copied()
+    }
+
+    /// Where a track sits in [`Self::tracks`].
+    pub fn position(&self, id: TrackId) -> Option<usize> {
+        self.index(id)
+    }
+
+    /// Cosine similarity of the sound of tracks at positions `i` and `j`, -1..1.
+    pub fn sound_similarity_at(&self, i: usize, j: usize) -> f32 {
+        dot(self.sound_row(i), self.sound_row(j))
+    }
+
+    /// Similarity in sound and style together of tracks at positions `i` and `j`, -1..1.
+    pub fn similarity_at(&self, i: usize, j: usize) -> f32 {
+        self.joint_similarity(i, j)
     }
 
     /// Cosine similarity of two tracks' sound (centred embeddings), -1..1.

@@ -3,16 +3,15 @@
 use std::collections::HashMap;
 
 use segue_core::{
-    Daypart, Detail, KeyJoin, RANKED_TERMS, RankingModel, ScoreTerm, Suggestion, TERM_COUNT,
-    TermKind,
+    Daypart, Detail, RANKED_TERMS, RankingModel, ScoreTerm, Suggestion, TERM_COUNT, TermKind,
 };
 
-use crate::context::{Anchor, Context};
-use crate::library::JoinFacts;
-use crate::rules::{Settings, gaps_ok};
+use crate::library::facet_name;
+use crate::listener::{VIEWS, View};
+use crate::rules::{Settings, gaps_for_pick, gaps_ok};
+use crate::terms::{Recency, Situation, key_match};
 use crate::vector::dot;
-use crate::weights::Weights;
-use crate::{Library, Scored, reason, taste};
+use crate::{Scored, reason};
 
 /// Second stage: the model scores the short list from its term values. Returns each term's
 /// mean contribution over the short list (what lifts are measured against).
@@ -27,8 +26,7 @@ pub(crate) fn rank_short_list(
     let contributions = model.rank(&input, exploration.clamp(0.0, 1.0), offsets)?;
     let mut sums: HashMap<TermKind, (f32, usize)> = HashMap::new();
     for (s, row) in short.iter_mut().zip(contributions.chunks_exact(k)) {
-        let len = usize::from(s.len);
-        for term in s.terms[..len].iter_mut() {
+        for term in s.terms.iter_mut() {
             if let Some(slot) = RANKED_TERMS.iter().position(|kind| *kind == term.0) {
                 term.1 = row[slot];
             }
@@ -36,7 +34,7 @@ pub(crate) fn rank_short_list(
             e.0 += term.1;
             e.1 += 1;
         }
-        s.score = s.terms[..len].iter().map(|t| t.1).sum();
+        s.score = s.terms.iter().map(|t| t.1).sum();
     }
     Ok(sums
         .into_iter()
@@ -47,62 +45,59 @@ pub(crate) fn rank_short_list(
 /// Greedy selection: best adjusted score first, with the artist/album gaps over recent plays,
 /// the queue and the picks so far, and a penalty for sounding like a pick.
 pub(crate) fn pick(
-    library: &Library,
-    context: &Context,
-    (settings, weights): (&Settings, &Weights),
-    (anchor, taste, means, daypart): (
-        &Anchor,
-        &taste::ResolvedTaste<'_>,
-        &HashMap<TermKind, f32>,
-        Daypart,
-    ),
+    situation: &Situation<'_>,
+    (settings, recency): (&Settings, &Recency),
+    means: &HashMap<TermKind, f32>,
     mut scored: Vec<Scored>,
     n: usize,
     rank: impl FnOnce(&mut Vec<Scored>) -> Option<HashMap<TermKind, f32>>,
 ) -> Vec<Suggestion> {
+    let library = situation.library;
     let ranked_means = rank(&mut scored);
     let means = ranked_means.as_ref().unwrap_or(means);
     scored.sort_by(|a, b| b.score.total_cmp(&a.score));
-    let mut sequence = crate::rules::sequence(library, context);
+    let mut sequence = crate::rules::sequence(library, situation.context);
     let mut picked: Vec<Suggestion> = Vec::with_capacity(n);
     let mut picked_index: Vec<usize> = Vec::new();
     let mut taken = vec![false; scored.len()];
     while picked.len() < n {
-        let mut choice = None;
-        for (artist_gap, album_gap) in settings.gap_steps() {
-            let mut best: Option<(usize, f32, f32)> = None;
-            for (k, s) in scored.iter().enumerate() {
-                if taken[k] || !gaps_ok(library, &sequence, s.index, artist_gap, album_gap) {
-                    continue;
-                }
-                let similar = picked_index
-                    .iter()
-                    .map(|&p| dot(library.sound_row(s.index), library.sound_row(p)))
-                    .fold(0.0f32, f32::max)
-                    .max(0.0);
-                let penalty = weights.variety * similar;
-                let adjusted = s.score - penalty;
-                if best.is_none_or(|(_, b, _)| adjusted > b) {
-                    best = Some((k, adjusted, penalty));
-                }
-                // Sorted by raw score: nothing further can beat `best` once raw < best.
-                if let Some((_, b, _)) = best
-                    && s.score < b
-                {
-                    break;
-                }
+        let open: Vec<(usize, f32)> = scored
+            .iter()
+            .zip(&taken)
+            .filter(|(_, taken)| !**taken)
+            .map(|(s, _)| (s.index, s.chance))
+            .collect();
+        let Some((artist_gap, album_gap)) = gaps_for_pick(library, settings, &sequence, &open)
+        else {
+            break;
+        };
+        let mut choice: Option<(usize, f32)> = None;
+        for (k, s) in scored.iter().enumerate() {
+            if taken[k] || !gaps_ok(library, &sequence, s.index, artist_gap, album_gap) {
+                continue;
             }
-            if best.is_some() {
-                choice = best;
+            let similar = picked_index
+                .iter()
+                .map(|&p| dot(library.sound_row(s.index), library.sound_row(p)))
+                .fold(0.0f32, f32::max)
+                .max(0.0);
+            let adjusted = s.score - situation.weights.variety * similar;
+            if choice.is_none_or(|(_, b)| adjusted > b) {
+                choice = Some((k, adjusted));
+            }
+            // Sorted by raw score: nothing further can beat the choice once raw < it.
+            if let Some((_, b)) = choice
+                && s.score < b
+            {
                 break;
             }
         }
-        let Some((k, adjusted, _)) = choice else {
+        let Some((k, adjusted)) = choice else {
             break;
         };
         taken[k] = true;
         let s = &scored[k];
-        let terms = describe(library, (anchor, daypart), taste, means, s);
+        let terms = describe(situation, recency, means, s);
         let why = reason::write(&terms);
         picked.push(Suggestion {
             track_id: library.tracks[s.index].id,
@@ -119,17 +114,24 @@ pub(crate) fn pick(
 
 /// The picked candidate's terms in words, largest lift first.
 fn describe(
-    library: &Library,
-    (anchor, daypart): (&Anchor, Daypart),
-    taste: &taste::ResolvedTaste<'_>,
+    situation: &Situation<'_>,
+    recency: &Recency,
     means: &HashMap<TermKind, f32>,
     s: &Scored,
 ) -> Vec<ScoreTerm> {
+    let (library, anchor) = (situation.library, situation.anchor);
     let i = s.index;
     let track = &library.tracks[i];
     let other_name = anchor.index.map(|a| library.name(a)).unwrap_or_default();
+    let daypart = Daypart::of_hour(
+        situation
+            .context
+            .time_of_day
+            .as_ref()
+            .map_or(0, |t| t.local_hour),
+    );
     let mut terms: Vec<ScoreTerm> = s
-        .terms()
+        .terms
         .iter()
         .map(|&(kind, contribution)| {
             let lift = contribution - means.get(&kind).copied().unwrap_or(0.0);
@@ -160,16 +162,16 @@ fn describe(
                 },
                 (TermKind::Energy, _) => Detail::SimilarEnergy,
                 (TermKind::Session, _) => Detail::FitsSession,
-                (TermKind::Taste, _) => taste.describe(library, i, anchor.index),
-                (TermKind::Novelty, _) => match s.novelty_days {
-                    None if !s.heard_before => Detail::NotPlayedYet,
+                (TermKind::Taste, _) => taste_detail(situation, i, contribution),
+                (TermKind::Novelty, _) => match recency.days_since(i, situation.context.now_ms) {
+                    None if !recency.heard_before[i] => Detail::NotPlayedYet,
                     None => Detail::NotPlayedLately,
                     Some(days) => Detail::NotPlayedFor {
                         days: days.round().max(0.0) as u32,
                     },
                 },
                 (TermKind::TimeOfDay, _) => Detail::AtThisTime { daypart },
-                (TermKind::Explore, _) => Detail::SomethingDifferent {
+                (TermKind::Explore, _) => Detail::Exploring {
                     tags: library
                         .top_tags(track.id, 2)
                         .into_iter()
@@ -195,49 +197,57 @@ fn describe(
     terms
 }
 
-/// 1 for the same tempo (or half / double), falling to 0 about 8 % away.
-#[cfg(test)]
-pub(crate) fn tempo_match(from: f32, to: f32) -> f32 {
-    let log = |b: f32| if b > 0.0 { b.log2() } else { f32::NAN };
-    tempo_match_log(log(from), log(to))
-}
-
-/// [`tempo_match`] from log2 tempos (NaN: unknown, no match).
-pub(crate) fn tempo_match_log(from: f32, to: f32) -> f32 {
-    let mut octaves = to - from;
-    if !octaves.is_finite() {
-        return 0.0;
-    }
-    octaves -= octaves.round();
-    if octaves.abs() > 0.25 {
-        return 0.0; // exp(-17) and below
-    }
-    (-(octaves / 0.06).powi(2)).exp()
-}
-
-/// Camelot compatibility: 1 for the same key, 0.7 for a neighbour or the relative key.
-pub(crate) fn key_match(from: &JoinFacts, to: &JoinFacts) -> (f32, KeyJoin) {
-    let (a, b) = ((from.camelot, from.mode), (to.camelot, to.mode));
-    let step = (i32::from(a.0) - i32::from(b.0)).rem_euclid(12);
-    let step = step.min(12 - step);
-    if a == b {
-        (1.0, KeyJoin::Same)
-    } else if (step == 0 && a.1 != b.1) || (step == 1 && a.1 == b.1) {
-        (0.7, KeyJoin::Neighbouring)
-    } else {
-        (0.0, KeyJoin::Other)
-    }
-}
-
-/// 1 for equal energy and loudness, down to 0 at 12 dB apart.
-pub(crate) fn energy_match(from: &JoinFacts, to: &JoinFacts) -> f32 {
-    let energy_gap = (from.energy_db - to.energy_db).abs();
-    let loud_gap = (from.loudness - to.loudness).abs();
-    // Unknown loudness (NaN) counts as far as the energy.
-    let loud_gap = if loud_gap.is_nan() {
-        energy_gap
-    } else {
-        loud_gap
+/// What the listener model's mean for track `i` is mostly made of: the view that adds most in
+/// the direction of the term (a positive term: the view adding most; a negative one: the view
+/// taking most away), said as the piece of evidence behind it (a row space: the track most
+/// like it that the listener rated, liked, played through or skipped) or the shared facet
+/// ("you like Doug Kaufman"). A track's own feedback is said as such when it counts most.
+fn taste_detail(situation: &Situation<'_>, i: usize, contribution: f32) -> Detail {
+    let (library, listener) = (situation.library, situation.listener);
+    let sign = if contribution >= 0.0 { 1.0 } else { -1.0 };
+    let views = listener.view_means(library, i);
+    let Some((view, _)) = views
+        .iter()
+        .enumerate()
+        .map(|(v, m)| (v, sign * m))
+        .filter(|(_, m)| *m > 0.0)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+    else {
+        return Detail::Nothing;
     };
-    (1.0 - (energy_gap + loud_gap) / 24.0).max(0.0)
+    let own = listener.own_part(library, i);
+    let evidence = listener.strongest_evidence(library, view, i, sign);
+    let id = library.tracks[i].id;
+    // Its own feedback, when that counts more than any other track's.
+    if let Some(own) = own
+        && sign * own > 0.0
+        && evidence.is_none_or(|(_, c)| own.abs() >= c.abs())
+    {
+        return situation.taste.detail(id, None, own);
+    }
+    match VIEWS[view] {
+        View::Facet(facet) => {
+            let Some((j, c)) = evidence else {
+                return Detail::Nothing;
+            };
+            if sign > 0.0 {
+                match facet_name(facet, &library.tracks[i]) {
+                    Some(name) => Detail::YouLike { facet, name },
+                    None => situation
+                        .taste
+                        .detail(library.tracks[j].id, Some(library.name(j)), c),
+                }
+            } else {
+                situation
+                    .taste
+                    .detail(library.tracks[j].id, Some(library.name(j)), c)
+            }
+        }
+        View::Space(_) => match evidence {
+            Some((j, c)) => situation
+                .taste
+                .detail(library.tracks[j].id, Some(library.name(j)), c),
+            None => Detail::Nothing,
+        },
+    }
 }

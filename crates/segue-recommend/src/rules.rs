@@ -5,8 +5,11 @@
 //! - Never suggested: the playing track, what is queued, what the user disliked or turned
 //!   down, and anything played within [`Settings::track_gap_hours`].
 //! - The artist and album gaps hold over this session's plays, the playing track, the queue
-//!   and the list so far ([`sequence`]), relaxed in [`Settings::gap_steps`] order only when no
-//!   track keeps them.
+//!   and the list so far ([`sequence`]). They keep variety among what the listener is likely
+//!   to enjoy, not at its cost: a pick relaxes them, in [`Settings::gap_steps`] order, only
+//!   when no track that keeps them is within [`YIELD_MARGIN`] of the best chance of pleasing
+//!   the listener ([`gaps_for_pick`]), or when no track keeps them at all. With
+//!   [`Settings::strict_gaps`] only the second reason counts.
 
 use segue_core::TrackId;
 
@@ -23,7 +26,15 @@ pub struct Settings {
     pub artist_gap: usize,
     /// Tracks between two from the same album.
     pub album_gap: usize,
+    /// Keep the artist and album gaps even when every track that keeps them is much less
+    /// likely to please than one that does not (they then yield only when no track keeps them).
+    pub strict_gaps: bool,
 }
+
+/// How much less likely to please (a chance, 0-1) the best track that keeps the gaps may be
+/// than the best track of all before the gaps yield: 0.2 is the difference between "likely"
+/// and "a coin toss".
+pub const YIELD_MARGIN: f32 = 0.2;
 
 impl Settings {
     /// The (artist, album) gaps a pick tries in turn: strict first, then without the album
@@ -45,6 +56,7 @@ impl Default for Settings {
             track_gap_hours: 24.0,
             artist_gap: 15,
             album_gap: 25,
+            strict_gaps: false,
         }
     }
 }
@@ -82,6 +94,28 @@ pub(crate) fn gaps_ok(
     album_gap: usize,
 ) -> bool {
     clashes(library, sequence, candidate, artist_gap, album_gap) == (false, false)
+}
+
+/// The (artist, album) gaps the next pick keeps: the first of [`Settings::gap_steps`] that some
+/// `open` track (library index, chance of pleasing the listener 0-1) keeps while being within
+/// [`YIELD_MARGIN`] of the best chance among them (any track, with [`Settings::strict_gaps`]).
+/// None when nothing is open.
+pub fn gaps_for_pick(
+    library: &Library,
+    settings: &Settings,
+    sequence: &[usize],
+    open: &[(usize, f32)],
+) -> Option<(usize, usize)> {
+    let best = open.iter().map(|o| o.1).fold(f32::NEG_INFINITY, f32::max);
+    let good = |chance: f32| settings.strict_gaps || chance >= best - YIELD_MARGIN;
+    settings
+        .gap_steps()
+        .into_iter()
+        .find(|&(artist_gap, album_gap)| {
+            open.iter().any(|&(i, chance)| {
+                good(chance) && gaps_ok(library, sequence, i, artist_gap, album_gap)
+            })
+        })
 }
 
 /// What the gaps look back on, as library indices, newest last: this session's plays, the
@@ -127,7 +161,10 @@ pub fn blocked(
 }
 
 /// `n` tracks, best by `prefer` (a library index to a preference; first found on ties), under
-/// the rules [`crate::suggest`] keeps: what the yardsticks of an evaluation pick with.
+/// the rules [`crate::suggest`] keeps, with `chance` (a library index to the picker's belief
+/// that the listener enjoys it, 0-1) deciding where the gaps yield: what the yardsticks of an
+/// evaluation pick with. A picker with no belief passes a constant: the gaps then yield only
+/// when no track keeps them.
 pub fn pick_keeping_rules(
     library: &Library,
     taste: &Taste,
@@ -135,6 +172,7 @@ pub fn pick_keeping_rules(
     settings: &Settings,
     n: usize,
     prefer: impl Fn(usize) -> f32,
+    chance: impl Fn(usize) -> f32,
 ) -> Vec<TrackId> {
     let blocked = blocked(library, taste, context, settings);
     let mut sequence = sequence(library, context);
@@ -144,18 +182,23 @@ pub fn pick_keeping_rules(
         .collect();
     // Best first; ties keep library order.
     open.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let chances: Vec<f32> = open.iter().map(|&(_, i)| chance(i)).collect();
     let mut taken = vec![false; open.len()];
     let mut out = Vec::with_capacity(n);
     while out.len() < n {
-        let choice = settings
-            .gap_steps()
-            .into_iter()
-            .find_map(|(artist_gap, album_gap)| {
-                (0..open.len()).find(|&k| {
-                    !taken[k] && gaps_ok(library, &sequence, open[k].1, artist_gap, album_gap)
-                })
-            });
-        let Some(k) = choice else { break };
+        let left: Vec<(usize, f32)> = (0..open.len())
+            .filter(|&k| !taken[k])
+            .map(|k| (open[k].1, chances[k]))
+            .collect();
+        let Some((artist_gap, album_gap)) = gaps_for_pick(library, settings, &sequence, &left)
+        else {
+            break;
+        };
+        let Some(k) = (0..open.len())
+            .find(|&k| !taken[k] && gaps_ok(library, &sequence, open[k].1, artist_gap, album_gap))
+        else {
+            break;
+        };
         taken[k] = true;
         out.push(library.tracks[open[k].1].id);
         sequence.push(open[k].1);

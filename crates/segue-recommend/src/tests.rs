@@ -1,6 +1,8 @@
 use super::*;
 use crate::library::JoinFacts;
-use crate::pick::tempo_match;
+use crate::terms::{key_match, tempo_match};
+use crate::vector::unit_hash;
+use segue_core::Daypart;
 use segue_core::{Detail, KeyMode, ScoreTerm, TrackId};
 
 /// Four styles of 12 tracks each; each style has its own direction in sound and its own tags.
@@ -29,6 +31,7 @@ fn library() -> Library {
                 mode: KeyMode::Major,
                 energy: 0.1 + 0.05 * s as f32,
                 loudness_lufs: Some(-20.0 + 3.0 * s as f64),
+                ..Default::default()
             });
         }
     }
@@ -259,9 +262,11 @@ fn tracks_by_unknown_artists_are_not_taken_for_one_artist() {
 #[test]
 fn a_favourite_comes_back_when_it_fits_what_plays() {
     let lib = library();
-    // Metal 101 and ambient 7 are rated 5 stars; ambient 5 plays.
+    // Metal 101 and ambient 7 were rated 5 stars yesterday; ambient 5 plays. Ambient 3 and 11
+    // share 7's artist and album, metal 105 and 109 share 101's.
     let mut taste = Taste::default();
-    for (at_ms, track) in [(1, 101), (2, 7)] {
+    let yesterday = context(5).now_ms - 86_400_000;
+    for (at_ms, track) in [(yesterday, 101), (yesterday + 1, 7)] {
         taste.apply(Signal {
             track,
             source: SignalSource::Stars(5),
@@ -270,24 +275,40 @@ fn a_favourite_comes_back_when_it_fits_what_plays() {
     }
     let list = suggest(&lib, &taste, &context(5), &close(), 5);
     let ids: Vec<TrackId> = list.iter().map(|s| s.track_id).collect();
-    // The ambient favourite leads, and says why; the metal one does not break in.
-    assert_eq!(ids.first(), Some(&7), "{ids:?}");
+    // The ambient favourite's album leads, and says why; the metal favourite does not break
+    // in (its album may come once the artist gap has used up every ambient artist).
+    assert!([7, 3, 11].contains(&ids[0]), "{ids:?}");
     let lead = list[0].terms.iter().find(|t| t.kind == TermKind::Taste);
     assert!(
         lead.is_some_and(|t| matches!(
-            t.about,
-            Detail::Rated {
-                track: None,
-                stars: 5
-            }
+            &t.about,
+            Detail::Rated { stars: 5, .. } | Detail::YouLike { .. }
         )),
         "{:?}",
         list[0].terms
     );
     assert!(!ids.contains(&101), "{ids:?}");
-    // With metal playing, the metal favourite leads instead.
+    // Three ambient artists are free of the artist gap (the fourth is playing).
+    assert!(ids[..3].iter().all(|&t| style_of(t) == 0), "{ids:?}");
+    // Without the rating's fit to what plays, the metal album would rank with the ambient one.
+    let no_gaps = Settings {
+        artist_gap: 0,
+        album_gap: 0,
+        ..close()
+    };
+    let ranked: Vec<TrackId> = suggest(&lib, &taste, &context(5), &no_gaps, 12)
+        .iter()
+        .map(|s| s.track_id)
+        .collect();
+    assert!(ranked[..11].iter().all(|&t| style_of(t) == 0), "{ranked:?}");
+    // With metal playing, the metal favourite's album leads instead.
     let list = suggest(&lib, &taste, &context(100), &close(), 5);
-    assert_eq!(list.first().map(|s| s.track_id), Some(101));
+    assert!(
+        list.first()
+            .is_some_and(|s| [101, 105, 109].contains(&s.track_id)),
+        "{:?}",
+        list.iter().map(|s| s.track_id).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -386,6 +407,7 @@ fn tempo_and_key_matching() {
         mode,
         energy: 0.1,
         loudness_lufs: None,
+        ..Default::default()
     };
     // C major (8B) with A minor (8A): relative keys; with G major (9B): neighbours.
     assert_eq!(
@@ -467,6 +489,7 @@ fn varied_library(n: usize) -> Library {
                 },
                 energy: 0.05 + 0.2 * r(i, 203),
                 loudness_lufs: Some(-22.0 + 14.0 * f64::from(r(i, 204))),
+                ..Default::default()
             }
         })
         .collect();
@@ -475,6 +498,8 @@ fn varied_library(n: usize) -> Library {
 
 /// A taste with stars, skips and a dislike, a session of plays, for case `k`.
 fn varied_situation(k: i64, n: i64) -> (Taste, Context) {
+    let now_ms = 2_000_000_000_000;
+    // Given now: inside the session, so the first stage scores exactly as every term does.
     let taste = Taste::from_signals((0..12).map(|j| Signal {
         track: (k * 31 + j * 17) % n,
         source: match j % 4 {
@@ -483,9 +508,8 @@ fn varied_situation(k: i64, n: i64) -> (Taste, Context) {
             2 => SignalSource::FullListen,
             _ => SignalSource::Dislike,
         },
-        at_ms: j,
+        at_ms: now_ms - 60_000 + j,
     }));
-    let now_ms = 2_000_000_000_000;
     let context = Context {
         current: Some((k * 97) % n),
         recent: (0..8)
@@ -522,24 +546,31 @@ fn varied_situation(k: i64, n: i64) -> (Taste, Context) {
 fn the_first_stage_ranks_as_scoring_every_term_would() {
     // The first stage folds the linear terms into two dot products of 8-bit rows; if it left
     // out or mis-weighted any term, its best candidate would not be the best by every term.
+    // Exploration is drawn for the short list only: without it, the first stage has every term.
+    // Its 8-bit rows may swap near ties, no more: the track it puts first scores, by every term
+    // exactly, within 5 % of the best (a left-out or mis-weighted term would miss by far more).
     let lib = varied_library(1500);
     let settings = Settings {
         artist_gap: 0,
         album_gap: 0,
+        exploration: 0.0,
         ..Settings::default()
     };
+    let mut same = 0;
     for k in 0..60 {
         let (taste, context) = varied_situation(k, 1500);
         let by_first_stage = suggest_in_two_stages(&lib, &taste, &context, &settings, 1, None, 1).0;
         let by_every_term =
             suggest_in_two_stages(&lib, &taste, &context, &settings, 1, None, usize::MAX).0;
         assert_eq!(by_first_stage.len(), 1);
-        assert_eq!(
-            by_first_stage[0].track_id, by_every_term[0].track_id,
-            "case {k}"
+        let (quick, exact) = (by_first_stage[0].score, by_every_term[0].score);
+        assert!(
+            quick <= exact + 1e-4 && quick >= exact - 0.05 * exact.abs(),
+            "case {k}: {quick} vs {exact}"
         );
-        assert!((by_first_stage[0].score - by_every_term[0].score).abs() < 1e-4);
+        same += usize::from(by_first_stage[0].track_id == by_every_term[0].track_id);
     }
+    assert!(same >= 50, "{same} of 60 the same track");
 }
 
 #[test]
@@ -684,15 +715,19 @@ fn reasons_name_a_shared_title_with_its_artist() {
 #[test]
 fn eight_bit_rows_keep_dot_products_within_a_percent() {
     let lib = varied_library(500);
-    let width = lib.sound_dim.max(lib.style_dim);
-    let probe: Vec<f32> = (0..width).map(|d| unit_hash(d as u64 + 7) - 0.5).collect();
-    let (sound, style) = (&probe[..lib.sound_dim], &probe[..lib.style_dim]);
+    let mut probe = crate::library::Linear::zero(&lib);
+    for part in probe.parts.iter_mut() {
+        for (d, x) in part.iter_mut().enumerate() {
+            *x = unit_hash(d as u64 + 7) - 0.5;
+        }
+    }
     let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    let scale: f32 = probe.parts.iter().map(|p| norm(p)).sum();
     for i in 0..lib.len() {
-        let exact = dot(lib.sound_row(i), sound) + dot(lib.style_row(i), style);
-        let approx = lib.quantised_dots(i, sound, style);
+        let exact = lib.exact_dot(i, &probe);
+        let approx = lib.quantised_dot(i, &probe);
         assert!(
-            (exact - approx).abs() <= 0.01 * (norm(sound) + norm(style)),
+            (exact - approx).abs() <= 0.01 * scale,
             "track {i}: {exact} vs {approx}"
         );
     }

@@ -73,6 +73,7 @@ pub(crate) fn centred_unit<'a>(rows: impl Iterator<Item = &'a [f32]> + Clone) ->
 }
 
 /// A stable pseudo-random number in [0, 1) from `x` (SplitMix64).
+#[cfg(test)]
 pub(crate) fn unit_hash(x: u64) -> f32 {
     let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

@@ -22,8 +22,8 @@ pub(crate) struct Weights {
 /// Term weights as `base + slope * exploration`, in [`RANKED_TERMS`] order: the same numbers
 /// as `models/ranker/weights.json`, which the ONNX ranker is built from (a test in the
 /// service checks that the two agree).
-pub const WEIGHT_BASE: [f32; TERM_COUNT] = [1.6, 0.7, 0.3, 0.2, 0.2, 0.5, 5.0, 0.3, 0.0, 5.0];
-pub const WEIGHT_SLOPE: [f32; TERM_COUNT] = [-1.2, -0.5, -0.3, -0.2, -0.2, 0.0, 0.0, 0.3, 1.2, 0.0];
+pub const WEIGHT_BASE: [f32; TERM_COUNT] = [1.6, 0.7, 0.3, 0.2, 0.2, 0.5, 8.0, 0.3, 0.0, 5.0];
+pub const WEIGHT_SLOPE: [f32; TERM_COUNT] = [-1.2, -0.5, -0.3, -0.2, -0.2, 0.0, 0.0, 0.3, 1.0, 0.0];
 
 impl Weights {
     /// At an exploration setting (0..1), with the user's learned offsets added.

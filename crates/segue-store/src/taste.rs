@@ -14,6 +14,13 @@ pub struct ProfileRow {
     pub title: String,
     pub artist: Option<String>,
     pub album: Option<String>,
+    pub album_artist: Option<String>,
+    pub composer: Option<String>,
+    pub genre: Option<String>,
+    /// The track's year, else its album's.
+    pub year: Option<i32>,
+    /// The folder the file is in (display form).
+    pub folder: Option<String>,
     /// MSD tags then MTT tags.
     pub tags: Vec<f32>,
     pub embedding: Vec<f32>,
@@ -45,11 +52,13 @@ impl Store {
     pub fn profiles(&self) -> Result<Vec<ProfileRow>> {
         let mut stmt = self.conn.prepare(
             "SELECT t.id, t.title, ar.name, al.title, a.tags_msd, a.tags_mtt, a.embedding,
-                    a.features, a.loudness_lufs
+                    a.features, a.loudness_lufs, aa.name, t.composer, t.genre,
+                    COALESCE(t.year, al.year), f.display_path
              FROM analysis a
              JOIN tracks t ON t.id = a.track_id
              JOIN files f ON f.id = t.id AND f.status = 'ok'
              LEFT JOIN artists ar ON ar.id = COALESCE(t.artist_id, t.album_artist_id)
+             LEFT JOIN artists aa ON aa.id = t.album_artist_id
              LEFT JOIN albums al ON al.id = t.album_id
              ORDER BY t.id",
         )?;
@@ -65,22 +74,38 @@ impl Store {
                 blob_f32(&r.get::<_, Vec<u8>>(6)?),
                 r.get::<_, String>(7)?,
                 r.get::<_, Option<f64>>(8)?,
+                (
+                    r.get::<_, Option<String>>(9)?,
+                    r.get::<_, Option<String>>(10)?,
+                    r.get::<_, Option<String>>(11)?,
+                    r.get::<_, Option<i32>>(12)?,
+                    r.get::<_, String>(13)?,
+                ),
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, title, artist, album, tags, embedding, features, loudness_lufs) = row?;
+            let (id, title, artist, album, tags, embedding, features, loudness_lufs, more) = row?;
+            let (album_artist, composer, genre, year, path) = more;
             // A row whose features do not parse (written by a future version?) is skipped
             // rather than failing every suggestion.
             let Ok(features) = serde_json::from_str::<DspFeatures>(&features) else {
                 tracing::warn!("track {id}: unreadable analysis features, skipped");
                 continue;
             };
+            let folder = std::path::Path::new(&path)
+                .parent()
+                .map(|p| p.to_string_lossy().into_owned());
             out.push(ProfileRow {
                 id,
                 title,
                 artist,
                 album,
+                album_artist,
+                composer,
+                genre,
+                year,
+                folder,
                 tags,
                 embedding,
                 features,

@@ -20,4 +20,14 @@ describe("time-of-day reasons", () => {
     setLocale("zh-CN");
     expect(say({ id: "at_this_time", daypart: "night" })).toBe("像你深夜常听的");
   });
+
+  it("says what the listener model learned and when a pick is exploring, as the command line does", () => {
+    setLocale("en");
+    expect(say({ id: "you_like", facet: "composer", name: "Doug Kaufman" })).toBe("you like Doug Kaufman");
+    expect(say({ id: "you_like", facet: "album", name: "Nocturnes" })).toBe("from Nocturnes, which you like");
+    expect(say({ id: "exploring", tags: ["ambient"] })).toBe("trying something new for you: ambient");
+    expect(reasonLine([{ smooth_join: false, details: [{ id: "exploring", tags: [] }] }])).toBe(
+      "Trying something new for you",
+    );
+  });
 });

@@ -59,10 +59,12 @@ export function describe(d: Detail): string {
       return t("detail.not_played_lately");
     case "not_played_for":
       return t("detail.not_played_for", { n: d.days });
-    case "something_different":
+    case "exploring":
       return d.tags.length
-        ? t("detail.something_different_tags", { tags: tags(d.tags) })
-        : t("detail.something_different");
+        ? t("detail.exploring_tags", { tags: tags(d.tags) })
+        : t("detail.exploring");
+    case "you_like":
+      return t(`detail.you_like.${d.facet}`, { name: d.name });
     case "at_this_time":
       return t(`detail.at_this_time.${d.daypart}`);
   }

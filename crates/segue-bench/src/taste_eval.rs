@@ -1,0 +1,946 @@
+//! `segue-bench taste`: does Segue learn a listener's taste when the taste is not made of its
+//! own features?
+//!
+//! Simulated listeners like what a curator's labels say they like ([`crate::curation`]): two
+//! or three styles, two or three soundtracks, some composers, or a mix of soundtracks and a
+//! region of sound; neither the musicnn tags nor the embedding Segue scores with define them.
+//! Each listener starts from a track they like, plays the first suggestion, listens through
+//! what they like (sometimes rating it 5 stars or liking it), skips the rest early (sometimes
+//! disliking it), and now and then does the opposite (a mood). Every method is judged on the
+//! same listeners, against yardsticks in the same run that keep the same repetition rules:
+//! random, nearest in sound, an outcome-only learner over Segue's features, and an oracle that
+//! knows the taste. Figures are means over listeners with 95 % confidence intervals, on the
+//! tuning set and on the set held aside (never tuned on).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use anyhow::{Context as _, Result, bail};
+use segue_core::{Detail, RANKED_TERMS, Suggestion, TrackId};
+use segue_recommend::{
+    Context, Library, Outcome, Play, Settings, Signal, SignalSource, Taste, learn_offsets, rules,
+    suggest,
+};
+use segue_service::Service;
+use segue_service::analysis::AnalysisOptions;
+
+use crate::curation::{self, Soundtrack};
+
+/// A small deterministic random source (SplitMix64).
+#[derive(Clone)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    pub fn unit(&mut self) -> f32 {
+        (self.next() >> 40) as f32 / (1u64 << 24) as f32
+    }
+}
+
+/// One evaluation library and what the curator knows about each of its tracks (by position).
+pub struct World {
+    pub name: &'static str,
+    pub library: Library,
+    pub style: Vec<&'static str>,
+    pub soundtrack: Vec<&'static str>,
+    pub composer: Vec<Option<String>>,
+}
+
+impl World {
+    fn len(&self) -> usize {
+        self.library.len()
+    }
+
+    fn at(&self, id: TrackId) -> usize {
+        self.library.position(id).unwrap_or(0)
+    }
+}
+
+/// How a simulated taste is made.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TasteKind {
+    /// Two or three curator styles.
+    Styles,
+    /// Two or three soundtracks.
+    Soundtracks,
+    /// Composers, added until a fifth of the library.
+    Composers,
+    /// One or two soundtracks, and the tracks nearest in sound to one track (a region).
+    Mixed,
+}
+
+impl TasteKind {
+    pub const ALL: [TasteKind; 4] = [
+        TasteKind::Styles,
+        TasteKind::Soundtracks,
+        TasteKind::Composers,
+        TasteKind::Mixed,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            TasteKind::Styles => "styles",
+            TasteKind::Soundtracks => "soundtracks",
+            TasteKind::Composers => "composers",
+            TasteKind::Mixed => "mixed",
+        }
+    }
+}
+
+/// A simulated listener's hidden taste.
+pub struct Listener {
+    pub kind: TasteKind,
+    pub likes: Vec<bool>,
+    /// What they dislike outright (a style or soundtrack they avoid): disliked more often.
+    pub avoids: Vec<bool>,
+}
+
+/// Liked shares a taste must fall in.
+const SHARE: (f32, f32) = (0.2, 0.4);
+
+fn distinct<T: PartialEq + Copy>(values: impl Iterator<Item = T>) -> Vec<T> {
+    let mut out: Vec<T> = Vec::new();
+    for v in values {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+impl Listener {
+    pub fn draw(world: &World, kind: TasteKind, rng: &mut Rng) -> Listener {
+        let n = world.len();
+        let styles = distinct(world.style.iter().copied());
+        let soundtracks = distinct(world.soundtrack.iter().copied());
+        let composers: Vec<&str> = distinct(world.composer.iter().filter_map(|c| c.as_deref()));
+        let choose = |rng: &mut Rng, from: &[&'static str], k: usize| -> Vec<&'static str> {
+            let mut chosen: Vec<&'static str> = Vec::new();
+            while chosen.len() < k.min(from.len()) {
+                let c = from[rng.below(from.len())];
+                if !chosen.contains(&c) {
+                    chosen.push(c);
+                }
+            }
+            chosen
+        };
+        for _ in 0..10_000 {
+            let k = 2 + rng.below(2);
+            let (likes, avoids): (Vec<bool>, Vec<bool>) = match kind {
+                TasteKind::Styles => {
+                    let chosen = choose(rng, &styles, k + 1);
+                    let (liked, avoided) = chosen.split_at(chosen.len() - 1);
+                    (
+                        world.style.iter().map(|s| liked.contains(s)).collect(),
+                        world.style.iter().map(|s| avoided.contains(s)).collect(),
+                    )
+                }
+                TasteKind::Soundtracks => {
+                    let chosen = choose(rng, &soundtracks, k + 1);
+                    let (liked, avoided) = chosen.split_at(chosen.len() - 1);
+                    (
+                        world.soundtrack.iter().map(|s| liked.contains(s)).collect(),
+                        world
+                            .soundtrack
+                            .iter()
+                            .map(|s| avoided.contains(s))
+                            .collect(),
+                    )
+                }
+                TasteKind::Composers => {
+                    let mut liked: Vec<&str> = Vec::new();
+                    let mut likes = vec![false; n];
+                    while (likes.iter().filter(|l| **l).count() as f32) < SHARE.0 * n as f32
+                        && liked.len() < composers.len()
+                    {
+                        let c = composers[rng.below(composers.len())];
+                        if liked.contains(&c) {
+                            continue;
+                        }
+                        liked.push(c);
+                        for (l, tc) in likes.iter_mut().zip(&world.composer) {
+                            *l |= tc.as_deref() == Some(c);
+                        }
+                    }
+                    (likes, vec![false; n])
+                }
+                TasteKind::Mixed => {
+                    let count = 1 + rng.below(2);
+                    let chosen = choose(rng, &soundtracks, count);
+                    let anchor = rng.below(n);
+                    let mut by_sound: Vec<usize> = (0..n).collect();
+                    by_sound.sort_by(|&a, &b| {
+                        world
+                            .library
+                            .sound_similarity_at(anchor, b)
+                            .total_cmp(&world.library.sound_similarity_at(anchor, a))
+                    });
+                    let mut likes: Vec<bool> = world
+                        .soundtrack
+                        .iter()
+                        .map(|s| chosen.contains(s))
+                        .collect();
+                    for &i in by_sound.iter().take(n * 15 / 100) {
+                        likes[i] = true;
+                    }
+                    (likes, vec![false; n])
+                }
+            };
+            let share = likes.iter().filter(|l| **l).count() as f32 / n as f32;
+            if (SHARE.0..=SHARE.1).contains(&share) {
+                return Listener {
+                    kind,
+                    likes,
+                    avoids,
+                };
+            }
+        }
+        // No taste of this kind fits the share in this library: a random third.
+        Listener {
+            kind,
+            likes: (0..n).map(|_| rng.unit() < 0.3).collect(),
+            avoids: vec![false; n],
+        }
+    }
+
+    /// How the listener reacts to hearing track `i`: the play itself, and explicit feedback
+    /// now and then. A mood (5 %) turns a reaction round.
+    fn react(&self, i: usize, rng: &mut Rng) -> (bool, Option<SignalSource>) {
+        let enjoys = self.likes[i] != (rng.unit() < 0.05);
+        let explicit = if enjoys {
+            let r = rng.unit();
+            if r < 0.25 {
+                Some(SignalSource::Stars(5))
+            } else if r < 0.35 {
+                Some(SignalSource::Like)
+            } else {
+                None
+            }
+        } else {
+            let p = if self.avoids[i] { 0.5 } else { 0.1 };
+            (rng.unit() < p).then_some(SignalSource::Dislike)
+        };
+        (enjoys, explicit)
+    }
+}
+
+/// Who picks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Method {
+    Segue,
+    /// A random track that keeps the rules.
+    Random,
+    /// The nearest in sound to the playing track that keeps the rules.
+    Nearest,
+    /// Learns from outcomes only (played through +1, skipped -1), by a similarity-weighted
+    /// vote over Segue's own sound and style rows; keeps the rules.
+    OutcomeOnly,
+    /// Knows how tastes of its kind are made (two or three liked styles or soundtracks, a
+    /// fifth to two fifths of the library) and the labels, not which: ranks by the posterior
+    /// chance of liking given the reactions so far; keeps the rules. A yardstick for what the
+    /// reactions can tell at all (styles and soundtracks only).
+    Ideal,
+    /// Knows the hidden taste (nearest in sound among liked tracks); keeps the rules.
+    Oracle,
+}
+
+impl Method {
+    pub const ALL: [Method; 6] = [
+        Method::Segue,
+        Method::OutcomeOnly,
+        Method::Nearest,
+        Method::Random,
+        Method::Ideal,
+        Method::Oracle,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Method::Segue => "segue",
+            Method::Random => "random",
+            Method::Nearest => "nearest in sound",
+            Method::OutcomeOnly => "outcome-only learner",
+            Method::Ideal => "ideal learner",
+            Method::Oracle => "oracle (knows the taste)",
+        }
+    }
+}
+
+/// One listener's session as the service would see it.
+struct Session {
+    taste: Taste,
+    context: Context,
+    /// What Segue's ranker learns its per-user offsets from (as the service logs them).
+    outcomes: Vec<Outcome>,
+    /// (position, played through) of every play, for the outcome-only learner.
+    heard: Vec<(usize, bool)>,
+}
+
+const START_MS: i64 = 1_700_000_000_000;
+
+impl Session {
+    fn new(world: &World, start: usize, draw: u64) -> Session {
+        let id = world.library.tracks()[start].id;
+        let mut s = Session {
+            taste: Taste::default(),
+            context: Context {
+                now_ms: START_MS,
+                draw,
+                ..Context::default()
+            },
+            outcomes: Vec::new(),
+            heard: Vec::new(),
+        };
+        // The listener chose the first track and heard it through.
+        s.hear(world, id, true, None);
+        s
+    }
+
+    /// The listener hears `track` now: a full listen or an early skip, and maybe explicit
+    /// feedback, as the service would store them.
+    fn hear(
+        &mut self,
+        world: &World,
+        track: TrackId,
+        through: bool,
+        explicit: Option<SignalSource>,
+    ) {
+        let at_ms = self.context.now_ms;
+        self.taste.apply(Signal {
+            track,
+            source: if through {
+                SignalSource::FullListen
+            } else {
+                SignalSource::Skip { early: true }
+            },
+            at_ms,
+        });
+        if let Some(source) = explicit {
+            self.taste.apply(Signal {
+                track,
+                source,
+                at_ms,
+            });
+        }
+        self.context.recent.push(Play {
+            track,
+            started_at_ms: at_ms,
+            fraction: if through { 1.0 } else { 0.1 },
+            skipped: !through,
+        });
+        self.context.current = Some(track);
+        self.heard.push((world.at(track), through));
+        // A full listen takes a few minutes, a skip a few seconds.
+        self.context.now_ms += if through { 240_000 } else { 20_000 };
+    }
+}
+
+/// `n` tracks by `method` for the listener now.
+fn pick(
+    method: Method,
+    world: &World,
+    listener: &Listener,
+    session: &Session,
+    settings: &Settings,
+    n: usize,
+    rng: &mut Rng,
+) -> Vec<Suggestion> {
+    let library = &world.library;
+    // Yardsticks keep the same rules; where the gaps yield follows each one's own belief
+    // that the listener enjoys a track (none: the gaps yield only when nothing keeps them).
+    let keeping = |prefer: &dyn Fn(usize) -> f32, chance: &dyn Fn(usize) -> f32| {
+        rules::pick_keeping_rules(
+            library,
+            &session.taste,
+            &session.context,
+            settings,
+            n,
+            prefer,
+            chance,
+        )
+        .into_iter()
+        .map(plain)
+        .collect::<Vec<Suggestion>>()
+    };
+    let no_belief = |_: usize| 0.0;
+    let current = session.context.current.and_then(|c| library.position(c));
+    let closeness = |i: usize| current.map_or(0.0, |c| library.sound_similarity_at(c, i));
+    match method {
+        Method::Segue => suggest(library, &session.taste, &session.context, settings, n),
+        Method::Random => {
+            let draws: Vec<f32> = (0..library.len()).map(|_| rng.unit()).collect();
+            keeping(&|i| draws[i], &no_belief)
+        }
+        Method::Nearest => keeping(&closeness, &no_belief),
+        Method::OutcomeOnly => {
+            let vote: Vec<f32> = (0..library.len())
+                .map(|i| {
+                    session
+                        .heard
+                        .iter()
+                        .map(|&(j, through)| {
+                            let w = library.similarity_at(i, j).max(0.0).powi(2);
+                            if through { w } else { -w }
+                        })
+                        .sum::<f32>()
+                })
+                .collect();
+            // Its belief: the vote scaled to 0-1 over the library.
+            let (low, high) = vote
+                .iter()
+                .fold((f32::MAX, f32::MIN), |(l, h), v| (l.min(*v), h.max(*v)));
+            let chance = |i: usize| (vote[i] - low) / (high - low).max(1e-6);
+            // Ties (nothing heard yet) go to the nearest in sound.
+            keeping(&|i| vote[i] + 1e-3 * closeness(i), &chance)
+        }
+        Method::Ideal => {
+            let Some(chance) = ideal_chances(world, listener.kind, &session.heard) else {
+                return Vec::new();
+            };
+            keeping(&|i| chance[i] + 1e-3 * closeness(i), &|i| chance[i])
+        }
+        Method::Oracle => {
+            let liked = |i: usize| f32::from(u8::from(listener.likes[i]));
+            keeping(&|i| liked(i) + 1e-3 * closeness(i), &liked)
+        }
+    }
+}
+
+/// The ideal learner's chance that each track is liked: the posterior over every taste of the
+/// listener's kind that [`Listener::draw`] could have made (uniform over liked sets of two and
+/// of three labels, each size half the prior), given each reaction with the 5 % mood noise.
+fn ideal_chances(world: &World, kind: TasteKind, heard: &[(usize, bool)]) -> Option<Vec<f32>> {
+    let labels: &[&str] = match kind {
+        TasteKind::Styles => &world.style,
+        TasteKind::Soundtracks => &world.soundtrack,
+        _ => return None,
+    };
+    let values = distinct(labels.iter().copied());
+    let n = world.len();
+    let mut hypotheses: Vec<(usize, Vec<bool>)> = Vec::new();
+    let v = values.len();
+    for a in 0..v {
+        for b in a + 1..v {
+            for c in (b + 1..=v).map(|c| (c < v).then_some(c)) {
+                let set: Vec<&str> = [Some(a), Some(b), c]
+                    .into_iter()
+                    .flatten()
+                    .map(|k| values[k])
+                    .collect();
+                let likes: Vec<bool> = labels.iter().map(|l| set.contains(l)).collect();
+                let share = likes.iter().filter(|l| **l).count() as f32 / n as f32;
+                if (SHARE.0..=SHARE.1).contains(&share) {
+                    hypotheses.push((set.len(), likes));
+                }
+            }
+        }
+    }
+    let per_size = |k: usize| hypotheses.iter().filter(|h| h.0 == k).count().max(1) as f32;
+    let log_post: Vec<f32> = hypotheses
+        .iter()
+        .map(|(k, likes)| {
+            -per_size(*k).ln()
+                + heard
+                    .iter()
+                    .map(|&(j, through)| {
+                        if likes[j] == through {
+                            0.95f32.ln()
+                        } else {
+                            0.05f32.ln()
+                        }
+                    })
+                    .sum::<f32>()
+        })
+        .collect();
+    let best = log_post.iter().copied().fold(f32::MIN, f32::max);
+    let mut chance = vec![0.0f32; n];
+    let mut total = 0.0f32;
+    for ((_, likes), lp) in hypotheses.iter().zip(&log_post) {
+        let w = (lp - best).exp();
+        total += w;
+        for (c, l) in chance.iter_mut().zip(likes) {
+            if *l {
+                *c += w;
+            }
+        }
+    }
+    chance
+        .iter_mut()
+        .for_each(|c| *c /= total.max(f32::MIN_POSITIVE));
+    Some(chance)
+}
+
+fn plain(track_id: TrackId) -> Suggestion {
+    Suggestion {
+        track_id,
+        score: 0.0,
+        reason: String::new(),
+        why: Vec::new(),
+        terms: Vec::new(),
+    }
+}
+
+/// Interactions after which the list and the next track are judged.
+const CHECKPOINTS: [usize; 4] = [0, 5, 10, 20];
+
+/// One listener's figures under one method.
+#[derive(Default, Clone)]
+struct ListenerFigures {
+    /// Share of the 10-track list liked, at each checkpoint.
+    list: [f32; 4],
+    /// Whether the track played next is liked (0 or 1), at each checkpoint.
+    next: [f32; 4],
+    /// Consecutive plays of the same curator style, and pairs.
+    same_style: (usize, usize),
+    /// Track, artist and album rule breaches in what was played.
+    breaches: (usize, usize, usize),
+    /// Suggestions shown whose reason names something untrue, and suggestions shown.
+    untrue: (usize, usize),
+    /// Cold start (nothing heard): distinct reason lines in the first list.
+    cold_reasons: usize,
+}
+
+/// Whether each taste-related part of a suggestion's reason is true of what the listener did.
+fn reason_is_true(world: &World, taste: &Taste, s: &Suggestion) -> bool {
+    let library = &world.library;
+    let named = |title: &Option<String>| -> Vec<TrackId> {
+        match title {
+            None => vec![s.track_id],
+            Some(t) => library
+                .tracks()
+                .iter()
+                .filter(|p| t.starts_with(p.title.as_str()))
+                .map(|p| p.id)
+                .collect(),
+        }
+    };
+    s.why.iter().flat_map(|p| &p.details).all(|d| match d {
+        Detail::Rated { track, stars } => named(track).iter().any(|&t| {
+            let w = taste.weight(t);
+            (w - (f32::from(*stars) - 3.0) / 2.0).abs() < 1e-3
+        }),
+        Detail::Liked { track } | Detail::AskedMoreLike { track } => {
+            named(track).iter().any(|&t| taste.weight(t) > 0.0)
+        }
+        Detail::UnlikeDisliked { track } | Detail::UnlikeTurnedDown { track } => {
+            named(track).iter().any(|&t| taste.is_excluded(t))
+        }
+        Detail::LikePlayedThrough { track } => named(&Some(track.clone()))
+            .iter()
+            .any(|&t| taste.weight(t) > 0.0),
+        Detail::UnlikeSkipped { track } => named(&Some(track.clone()))
+            .iter()
+            .any(|&t| taste.weight(t) < 0.0),
+        Detail::PlayedThrough { .. } => taste.has_history(s.track_id),
+        Detail::NotPlayedYet => !taste.has_history(s.track_id),
+        _ => true,
+    })
+}
+
+fn run_listener(
+    method: Method,
+    world: &World,
+    listener: &Listener,
+    settings: &Settings,
+    seed: u64,
+) -> ListenerFigures {
+    let mut rng = Rng(seed);
+    let liked_starts: Vec<usize> = (0..world.len()).filter(|&i| listener.likes[i]).collect();
+    let start = liked_starts[rng.below(liked_starts.len())];
+    let mut session = Session::new(world, start, seed);
+    let mut f = ListenerFigures::default();
+    let mut played: Vec<usize> = vec![start];
+    // The listener's reactions come from their own draws, the same whatever the method picks.
+    let mut reactions = Rng(seed ^ 0x5EED);
+    for step in 0..=CHECKPOINTS[CHECKPOINTS.len() - 1] {
+        let checkpoint = CHECKPOINTS.iter().position(|&k| k == step);
+        let list = pick(
+            method,
+            world,
+            listener,
+            &session,
+            settings,
+            if checkpoint.is_some() { 10 } else { 1 },
+            &mut rng,
+        );
+        if method == Method::Segue {
+            for s in &list {
+                f.untrue.0 += usize::from(!reason_is_true(world, &session.taste, s));
+                f.untrue.1 += 1;
+            }
+            if step == 0 {
+                f.cold_reasons = distinct(list.iter().map(|s| s.reason.as_str())).len();
+            }
+        }
+        let Some(first) = list.first() else { break };
+        let next = world.at(first.track_id);
+        if let Some(c) = checkpoint {
+            let liked = list
+                .iter()
+                .filter(|s| listener.likes[world.at(s.track_id)])
+                .count();
+            f.list[c] = liked as f32 / list.len() as f32;
+            f.next[c] = f32::from(u8::from(listener.likes[next]));
+        }
+        // Breaches: a track again within the gap, or an artist or album repeated where the
+        // library had a track that kept the rule.
+        let sequence = rules::sequence(&world.library, &session.context);
+        if played.contains(&next) {
+            f.breaches.0 += 1;
+        }
+        let (artist, album) = rules::clashes(
+            &world.library,
+            &sequence,
+            next,
+            settings.artist_gap,
+            settings.album_gap,
+        );
+        let open = || (0..world.len()).filter(|i| !played.contains(i) && *i != next);
+        let clash = |i| {
+            rules::clashes(
+                &world.library,
+                &sequence,
+                i,
+                settings.artist_gap,
+                settings.album_gap,
+            )
+        };
+        if artist && open().any(|i| !clash(i).0) {
+            f.breaches.1 += 1;
+        }
+        if album && open().any(|i| !clash(i).1) {
+            f.breaches.2 += 1;
+        }
+        if let Some(&previous) = played.last() {
+            f.same_style.0 += usize::from(world.style[previous] == world.style[next]);
+            f.same_style.1 += 1;
+        }
+        let (through, explicit) = listener.react(next, &mut reactions);
+        if method == Method::Segue {
+            let values = RANKED_TERMS.map(|k| {
+                first
+                    .terms
+                    .iter()
+                    .find(|t| t.kind == k)
+                    .map_or(0.0, |t| t.value)
+            });
+            session.outcomes.push(Outcome {
+                values,
+                liked: through,
+            });
+            session.taste.term_offsets = learn_offsets(&session.outcomes);
+        }
+        session.hear(world, first.track_id, through, explicit);
+        played.push(next);
+    }
+    f
+}
+
+/// Mean and 95 % confidence half-width over listeners.
+fn mean_ci(values: &[f32]) -> (f32, f32) {
+    let n = values.len().max(1) as f32;
+    let mean = values.iter().sum::<f32>() / n;
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / (n - 1.0).max(1.0);
+    (mean, 1.96 * (var / n).sqrt())
+}
+
+fn pct((mean, ci): (f32, f32)) -> String {
+    format!("{:>3.0}±{:<2.0}", 100.0 * mean, 100.0 * ci)
+}
+
+/// The 5-star checks, on Segue: after 5 and 10 interactions the listener rates a track they
+/// have not heard, outside the list, 5 stars; does the next list hold it, or one of its 5
+/// nearest in sound?
+fn star_checks(
+    world: &World,
+    listener: &Listener,
+    settings: &Settings,
+    seed: u64,
+) -> [(usize, usize); 2] {
+    let mut rng = Rng(seed);
+    let liked_starts: Vec<usize> = (0..world.len()).filter(|&i| listener.likes[i]).collect();
+    let start = liked_starts[rng.below(liked_starts.len())];
+    let mut session = Session::new(world, start, seed);
+    let mut reactions = Rng(seed ^ 0x5EED);
+    // (itself, itself or a close neighbour) counts.
+    let mut hits = [(0usize, 0usize); 2];
+    for step in 0..=10 {
+        let list = pick(
+            Method::Segue,
+            world,
+            listener,
+            &session,
+            settings,
+            10,
+            &mut rng,
+        );
+        if step == 5 || step == 10 {
+            let shown: Vec<usize> = list.iter().map(|s| world.at(s.track_id)).collect();
+            let blocked =
+                rules::blocked(&world.library, &session.taste, &session.context, settings);
+            let open: Vec<usize> = (0..world.len())
+                .filter(|&i| {
+                    !blocked[i]
+                        && !shown.contains(&i)
+                        && !session.taste.has_history(world.library.tracks()[i].id)
+                })
+                .collect();
+            if let Some(&rated) = open.get(rng.below(open.len())) {
+                let mut trial = Session {
+                    taste: session.taste.clone(),
+                    context: session.context.clone(),
+                    outcomes: Vec::new(),
+                    heard: Vec::new(),
+                };
+                trial.taste.apply(Signal {
+                    track: world.library.tracks()[rated].id,
+                    source: SignalSource::Stars(5),
+                    at_ms: trial.context.now_ms,
+                });
+                let after = pick(
+                    Method::Segue,
+                    world,
+                    listener,
+                    &trial,
+                    settings,
+                    10,
+                    &mut rng,
+                );
+                let after: Vec<usize> = after.iter().map(|s| world.at(s.track_id)).collect();
+                let mut near: Vec<usize> = (0..world.len()).filter(|&i| i != rated).collect();
+                near.sort_by(|&a, &b| {
+                    world
+                        .library
+                        .sound_similarity_at(rated, b)
+                        .total_cmp(&world.library.sound_similarity_at(rated, a))
+                });
+                near.truncate(5);
+                let slot = usize::from(step == 10);
+                hits[slot].0 += usize::from(after.contains(&rated));
+                hits[slot].1 +=
+                    usize::from(after.contains(&rated) || after.iter().any(|i| near.contains(i)));
+            }
+        }
+        let Some(first) = list.first() else { break };
+        let (through, explicit) = listener.react(world.at(first.track_id), &mut reactions);
+        session.hear(world, first.track_id, through, explicit);
+    }
+    hits
+}
+
+fn evaluate_world(world: &World, listeners: usize, settings: &Settings) {
+    let tracks = world.len();
+    let styles = distinct(world.style.iter().copied());
+    let soundtracks = distinct(world.soundtrack.iter().copied());
+    println!(
+        "\n== {}: {tracks} tracks, {} soundtracks, {} curator styles; {listeners} listeners per taste kind",
+        world.name,
+        soundtracks.len(),
+        styles.len()
+    );
+    println!(
+        "{:<14} {:<26} {:>7} {:>7} {:>7} {:>7}   {:>7} {:>7} {:>7} {:>7}   {:>6} {:>9}",
+        "taste",
+        "method",
+        "list@0",
+        "@5",
+        "@10",
+        "@20",
+        "next@0",
+        "@5",
+        "@10",
+        "@20",
+        "style",
+        "breaches"
+    );
+    let mut all: HashMap<&str, Vec<ListenerFigures>> = HashMap::new();
+    for kind in TasteKind::ALL {
+        let mut rng = Rng(0xC0FFEE ^ kind as u64);
+        let people: Vec<Listener> = (0..listeners)
+            .map(|_| Listener::draw(world, kind, &mut rng))
+            .collect();
+        for method in Method::ALL {
+            if method == Method::Ideal
+                && !matches!(kind, TasteKind::Styles | TasteKind::Soundtracks)
+            {
+                continue;
+            }
+            let figures: Vec<ListenerFigures> = people
+                .iter()
+                .enumerate()
+                .map(|(k, l)| run_listener(method, world, l, settings, 1000 + k as u64))
+                .collect();
+            print_row(kind.name(), method.name(), &figures);
+            all.entry(method.name()).or_default().extend(figures);
+        }
+    }
+    for method in Method::ALL {
+        let name = if method == Method::Ideal {
+            "ideal (styles, soundtracks)"
+        } else {
+            method.name()
+        };
+        print_row("all", name, &all[method.name()]);
+    }
+    let segue = &all[Method::Segue.name()];
+    let untrue: usize = segue.iter().map(|f| f.untrue.0).sum();
+    let shown: usize = segue.iter().map(|f| f.untrue.1).sum();
+    let cold = segue.iter().map(|f| f.cold_reasons as f32).sum::<f32>() / segue.len().max(1) as f32;
+    println!(
+        "segue reasons: {untrue} of {shown} shown name something untrue; cold start: {cold:.1} distinct reasons in the first list of 10"
+    );
+    let mut stars = [(0usize, 0usize); 2];
+    let mut trials = 0usize;
+    for kind in TasteKind::ALL {
+        let mut rng = Rng(0xC0FFEE ^ kind as u64);
+        let people: Vec<Listener> = (0..listeners)
+            .map(|_| Listener::draw(world, kind, &mut rng))
+            .collect();
+        for (k, l) in people.iter().enumerate() {
+            let h = star_checks(world, l, settings, 5000 + k as u64);
+            for s in 0..2 {
+                stars[s].0 += h[s].0;
+                stars[s].1 += h[s].1;
+            }
+            trials += 1;
+        }
+    }
+    for (s, at) in [5, 10].iter().enumerate() {
+        println!(
+            "5 stars on an unheard track outside the list, after {at} interactions: the next list holds it {:.0} %, it or one of its 5 nearest in sound {:.0} % ({trials} listeners)",
+            100.0 * stars[s].0 as f32 / trials as f32,
+            100.0 * stars[s].1 as f32 / trials as f32
+        );
+    }
+}
+
+fn print_row(kind: &str, method: &str, figures: &[ListenerFigures]) {
+    let col = |get: &dyn Fn(&ListenerFigures) -> f32| {
+        pct(mean_ci(&figures.iter().map(get).collect::<Vec<_>>()))
+    };
+    let same: usize = figures.iter().map(|f| f.same_style.0).sum();
+    let pairs: usize = figures.iter().map(|f| f.same_style.1).sum();
+    let b = figures.iter().fold((0, 0, 0), |a, f| {
+        (a.0 + f.breaches.0, a.1 + f.breaches.1, a.2 + f.breaches.2)
+    });
+    println!(
+        "{kind:<14} {method:<26} {} {} {} {}   {} {} {} {}   {:>5.0}% {:>9}",
+        col(&|f| f.list[0]),
+        col(&|f| f.list[1]),
+        col(&|f| f.list[2]),
+        col(&|f| f.list[3]),
+        col(&|f| f.next[0]),
+        col(&|f| f.next[1]),
+        col(&|f| f.next[2]),
+        col(&|f| f.next[3]),
+        100.0 * same as f32 / pairs.max(1) as f32,
+        format!("{}/{}/{}", b.0, b.1, b.2)
+    );
+}
+
+/// The two evaluation libraries, tuning and held aside, from the analysed music.
+pub fn worlds(service: &Service) -> Result<Vec<World>> {
+    let full = service.recommend_library()?;
+    let tracks: HashMap<TrackId, segue_core::Track> = service
+        .tracks(None, None)?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    let mut out = Vec::new();
+    for (name, held) in [("tuning set", false), ("held aside", true)] {
+        let mut profiles = Vec::new();
+        let (mut style, mut soundtrack, mut composer) = (Vec::new(), Vec::new(), Vec::new());
+        for p in full.tracks() {
+            let Some(t) = tracks.get(&p.id) else { continue };
+            let Some(s): Option<&Soundtrack> = curation::soundtrack_of(&t.path) else {
+                continue;
+            };
+            if s.held_aside != held {
+                continue;
+            }
+            profiles.push(p.clone());
+            style.push(s.style);
+            soundtrack.push(s.package);
+            composer.push(
+                t.tags
+                    .composer
+                    .clone()
+                    .or_else(|| t.tags.artist.clone())
+                    .or_else(|| s.credited_composer.map(str::to_owned)),
+            );
+        }
+        out.push(World {
+            name,
+            library: Library::new(profiles, full.tag_names().to_vec()),
+            style,
+            soundtrack,
+            composer,
+        });
+    }
+    Ok(out)
+}
+
+pub fn run(
+    music: &[PathBuf],
+    db: &Path,
+    listeners: usize,
+    sets: &[String],
+    strict_gaps: bool,
+) -> Result<()> {
+    if let Some(missing) = music.iter().find(|m| !m.is_dir()) {
+        bail!(
+            "{} is missing: run scripts/fetch-test-music.sh, then with --evaluation and with --more",
+            missing.display()
+        );
+    }
+    let service = Service::open(db).with_context(|| format!("opening {}", db.display()))?;
+    service.add_folders(music)?;
+    let never = AtomicBool::new(false);
+    eprintln!("importing and analysing (cached in {})...", db.display());
+    service.scan(&[], &never, &mut |_| {})?;
+    service.analyze(&AnalysisOptions::default(), &never, &never, &mut |_| {})?;
+    let settings = Settings {
+        strict_gaps,
+        ..Settings::default()
+    };
+    println!(
+        "rules: artist gap {}, album gap {}, track gap {} h, {}; exploration {}",
+        settings.artist_gap,
+        settings.album_gap,
+        settings.track_gap_hours,
+        if strict_gaps {
+            "the gaps yield only when no track keeps them"
+        } else {
+            "the gaps yield to the picker's belief"
+        },
+        settings.exploration
+    );
+    for world in worlds(&service)? {
+        let wanted = if world.name.starts_with("held") {
+            "held"
+        } else {
+            "tuning"
+        };
+        if !sets.iter().any(|s| s == wanted) {
+            continue;
+        }
+        evaluate_world(&world, listeners, &settings);
+    }
+    println!(
+        "\nlist@k: share of the 10 suggestions shown after k interactions that the listener likes;\n\
+         next@k: share of listeners who like the track played next. ± : 95 % confidence interval\n\
+         over listeners. style: consecutive plays in one curator style. breaches: track / artist /\n\
+         album rule breaches where the library had a track that kept the rule."
+    );
+    Ok(())
+}

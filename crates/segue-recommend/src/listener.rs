@@ -1,0 +1,567 @@
+//! The listener model: what this listener enjoys, learned from their own feedback over every
+//! kind of evidence Segue has, and how sure it is.
+//!
+//! A Gaussian process over tracks: enjoyment is a sum of one function per view, each as smooth
+//! as its kernel says. Views are the three row spaces (the musicnn embedding, the musicnn tags,
+//! the DSP's timbre; kernel: cosine of centred rows) and six facets (artist, album, composer,
+//! genre, folder, era; kernel: 1 when two tracks share the value). Each view's scale is fitted
+//! to this listener's evidence (type-II maximum likelihood with a log-normal prior around the
+//! defaults): a listener whose likes follow composers comes to weigh composers, one whose likes
+//! follow a sound the embedding. With no evidence every scale is its default and every track
+//! is equally uncertain.
+//!
+//! What the rest of the recommender reads:
+//! - the posterior mean, which is linear in a track's rows plus a value per facet, so the
+//!   first stage scores the whole library with it in one pass ([`ListenerModel::mean_rows`],
+//!   [`ListenerModel::facet_means`]);
+//! - for the short list, the posterior spread and a joint sample from the posterior (Thompson
+//!   sampling: a pick that looks good in a plausible version of the listener's taste), drawn by
+//!   pathwise conditioning from a seeded prior sample, so the same draw gives the same list;
+//! - per view, what the mean is made of, for the reasons.
+//!
+//! Small dense linear algebra (at most [`MAX_EVIDENCE`] tracks) is written here: Segue has no
+//! linear-algebra crate, and a Cholesky factor of a 64 × 64 matrix does not call for one.
+
+use segue_core::Facet;
+
+use crate::library::{FACETS, Library, Linear, NO_KEY, SPACES, Space, slot};
+use crate::taste::Taste;
+use crate::vector::dot;
+
+/// What the model compares tracks by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum View {
+    Space(Space),
+    Facet(Facet),
+}
+
+pub(crate) const VIEW_COUNT: usize = 9;
+
+pub(crate) const VIEWS: [View; VIEW_COUNT] = [
+    View::Space(Space::Sound),
+    View::Space(Space::Style),
+    View::Space(Space::Timbre),
+    View::Facet(Facet::Artist),
+    View::Facet(Facet::Album),
+    View::Facet(Facet::Composer),
+    View::Facet(Facet::Genre),
+    View::Facet(Facet::Folder),
+    View::Facet(Facet::Era),
+];
+
+/// Each view's prior scale (variance of its part of enjoyment, which runs -1..1), before the
+/// listener's evidence reweights them.
+const PRIOR_SCALE: [f32; VIEW_COUNT] = [0.3, 0.3, 0.1, 0.45, 0.45, 0.3, 0.1, 0.45, 0.1];
+
+/// Spread of the log-normal prior on each scale: one unit lets evidence move a scale about
+/// 2.7 times either way before the prior pulls back as hard as the evidence pushes.
+const SCALE_SPREAD: f32 = 1.0;
+
+/// Spread of the prior on the listener's baseline (how much they enjoy an unknown track).
+const BASELINE_SPREAD: f32 = 0.5;
+
+/// Evidence the model reads: the newest this many tracks with feedback.
+pub(crate) const MAX_EVIDENCE: usize = 64;
+
+/// The variance of one listen's enjoyment around the track's (moods vary).
+const LISTEN_NOISE: f32 = 0.25;
+
+/// Gradient steps of the scale fit.
+const FIT_STEPS: usize = 12;
+
+/// The fitted model for one listener and library.
+pub(crate) struct ListenerModel {
+    /// Library positions of the tracks with evidence, their enjoyment and its noise variance.
+    obs: Vec<usize>,
+    y: Vec<f64>,
+    noise: Vec<f64>,
+    /// When each piece of evidence was last given.
+    given_at_ms: Vec<i64>,
+    /// Each view's fitted scale.
+    pub(crate) scales: [f32; VIEW_COUNT],
+    /// How much the listener enjoys a track nothing is known about.
+    pub(crate) baseline: f32,
+    /// Lower Cholesky factor of K + N over the evidence (n × n, row-major).
+    chol: Vec<f64>,
+    /// (K + N)⁻¹ (y - baseline): the posterior mean's weight on each piece of evidence.
+    alpha: Vec<f64>,
+    /// The posterior mean's part in the row spaces: Σᵢ αᵢ · scale · rowᵢ per space.
+    pub(crate) mean_rows: Linear,
+}
+
+impl ListenerModel {
+    /// Fits the model to `taste`'s evidence (the newest [`MAX_EVIDENCE`] tracks in `library`).
+    pub(crate) fn fit(library: &Library, taste: &Taste, now_ms: i64) -> ListenerModel {
+        let mut obs = Vec::new();
+        let (mut y, mut noise, mut given_at_ms) = (Vec::new(), Vec::new(), Vec::new());
+        for e in taste.evidence(now_ms) {
+            if obs.len() == MAX_EVIDENCE {
+                break;
+            }
+            if let Some(i) = library.index(e.track) {
+                obs.push(i);
+                given_at_ms.push(e.at_ms);
+                y.push(f64::from(e.y));
+                noise.push(f64::from(e.noise.max(1e-4)));
+            }
+        }
+        let n = obs.len();
+        // Each view's kernel over the evidence.
+        let kernels: Vec<Vec<f64>> = VIEWS
+            .iter()
+            .map(|&v| {
+                let mut k = vec![0.0f64; n * n];
+                for a in 0..n {
+                    for b in 0..=a {
+                        let x = f64::from(kernel(library, v, obs[a], obs[b]));
+                        k[a * n + b] = x;
+                        k[b * n + a] = x;
+                    }
+                }
+                k
+            })
+            .collect();
+        let mut theta = [0.0f64; VIEW_COUNT];
+        let scales_at = |theta: &[f64; VIEW_COUNT]| -> [f64; VIEW_COUNT] {
+            std::array::from_fn(|v| f64::from(PRIOR_SCALE[v]) * theta[v].exp())
+        };
+        let mut fitted = Fitted::solve(&kernels, &scales_at(&theta), &y, &noise);
+        if n >= 2 {
+            for _ in 0..FIT_STEPS {
+                // d log p(y) / d θᵥ = ½ tr((ααᵀ - C⁻¹) sᵥ Kᵥ), plus the prior's pull.
+                let scales = scales_at(&theta);
+                let inverse = fitted.inverse();
+                let mut grad = [0.0f64; VIEW_COUNT];
+                for (v, k) in kernels.iter().enumerate() {
+                    let mut t = 0.0;
+                    for a in 0..n {
+                        for b in 0..n {
+                            t += (fitted.alpha[a] * fitted.alpha[b] - inverse[a * n + b])
+                                * k[a * n + b];
+                        }
+                    }
+                    grad[v] = 0.5 * scales[v] * t - theta[v] / f64::from(SCALE_SPREAD).powi(2);
+                }
+                let largest = grad.iter().fold(1.0f64, |m, g| m.max(g.abs()));
+                for v in 0..VIEW_COUNT {
+                    theta[v] = (theta[v] + 0.5 * grad[v] / largest).clamp(-3.0, 3.0);
+                }
+                fitted = Fitted::solve(&kernels, &scales_at(&theta), &y, &noise);
+            }
+        }
+        let scales = scales_at(&theta).map(|s| s as f32);
+        let mut mean_rows = Linear::zero(library);
+        for (a, &i) in obs.iter().enumerate() {
+            for s in SPACES {
+                mean_rows.add(
+                    (fitted.alpha[a] * f64::from(scales[view_of_space(s)])) as f32,
+                    s,
+                    library.rows[s as usize].row(i),
+                );
+            }
+        }
+        ListenerModel {
+            obs,
+            y,
+            noise,
+            given_at_ms,
+            scales,
+            baseline: fitted.baseline as f32,
+            chol: fitted.chol,
+            alpha: fitted.alpha,
+            mean_rows,
+        }
+    }
+
+    /// Adds the posterior mean's facet part to `out` (one value per library track): each
+    /// facet value the evidence has, spread over the tracks that share it.
+    pub(crate) fn facet_means(&self, library: &Library, out: &mut [f32]) {
+        for f in FACETS {
+            let scale = self.scales[view_of_facet(f)];
+            // Evidence sharing a value adds up once per value.
+            let mut done: Vec<u32> = Vec::new();
+            for &i in &self.obs {
+                let key = library.keys[i][slot(f)];
+                if key == NO_KEY || done.contains(&key) {
+                    continue;
+                }
+                done.push(key);
+                let weight: f64 = self
+                    .obs
+                    .iter()
+                    .zip(&self.alpha)
+                    .filter(|(j, _)| library.keys[**j][slot(f)] == key)
+                    .map(|(_, a)| *a)
+                    .sum();
+                let add = scale * weight as f32;
+                for &m in &library.members[slot(f)][key as usize] {
+                    out[m as usize] += add;
+                }
+            }
+        }
+    }
+
+    /// The evidence's kernel values against track `i` (every view, scaled and summed).
+    fn cross(&self, library: &Library, i: usize) -> Vec<f64> {
+        self.obs
+            .iter()
+            .map(|&j| {
+                VIEWS
+                    .iter()
+                    .zip(&self.scales)
+                    .map(|(&v, &s)| f64::from(s * kernel(library, v, i, j)))
+                    .sum()
+            })
+            .collect()
+    }
+
+    /// The posterior mean at track `i`, split by view (the baseline is not in any view).
+    pub(crate) fn view_means(&self, library: &Library, i: usize) -> [f32; VIEW_COUNT] {
+        std::array::from_fn(|v| {
+            let k = self.scales[v];
+            self.obs
+                .iter()
+                .zip(&self.alpha)
+                .map(|(&j, &a)| k * kernel(library, VIEWS[v], i, j) * a as f32)
+                .sum()
+        })
+    }
+
+    /// The part of the posterior mean at track `i` that evidence given before `before_ms`
+    /// adds (every view; not the baseline).
+    pub(crate) fn mean_from_before(&self, library: &Library, i: usize, before_ms: i64) -> f32 {
+        self.obs
+            .iter()
+            .zip(&self.alpha)
+            .zip(&self.given_at_ms)
+            .filter(|(_, at)| **at < before_ms)
+            .map(|((&j, &a), _)| {
+                let k: f32 = VIEWS
+                    .iter()
+                    .zip(&self.scales)
+                    .map(|(&v, &s)| s * kernel(library, v, i, j))
+                    .sum();
+                k * a as f32
+            })
+            .sum()
+    }
+
+    /// The posterior mean at track `i`.
+    pub(crate) fn mean(&self, library: &Library, i: usize) -> f32 {
+        self.baseline + self.view_means(library, i).iter().sum::<f32>()
+    }
+
+    /// The posterior standard deviation at track `i`.
+    pub(crate) fn spread(&self, library: &Library, i: usize) -> f32 {
+        let prior: f32 = VIEWS
+            .iter()
+            .zip(&self.scales)
+            .map(|(&v, &s)| s * kernel(library, v, i, i))
+            .sum();
+        let k = self.cross(library, i);
+        let w = solve_lower(&self.chol, &k);
+        let explained: f64 = w.iter().map(|x| x * x).sum();
+        (f64::from(prior) - explained).max(0.0).sqrt() as f32
+    }
+
+    /// The chance that the listener enjoys track `i` (its enjoyment above 0), 0-1: the mean
+    /// against the spread and the noise of a single listen.
+    pub(crate) fn chance(&self, library: &Library, i: usize) -> f32 {
+        let (mean, spread) = (self.mean(library, i), self.spread(library, i));
+        let z = mean / (spread * spread + LISTEN_NOISE).sqrt();
+        // The logistic curve within 0.01 of the normal's.
+        1.0 / (1.0 + (-1.702 * z).exp())
+    }
+
+    /// One joint draw from the posterior at `candidates` (library positions), seeded by `draw`:
+    /// a prior draw (a random direction in each row space and a random value per facet value,
+    /// both functions of the seed only) moved to agree with the evidence (Matheron's rule).
+    pub(crate) fn sample(&self, library: &Library, candidates: &[usize], draw: u64) -> Vec<f32> {
+        let mut rng = Normal::new(draw);
+        let directions: Vec<Vec<f32>> = SPACES
+            .iter()
+            .map(|&s| {
+                let sd = self.scales[view_of_space(s)].sqrt();
+                (0..library.rows[s as usize].dim)
+                    .map(|_| sd * rng.next())
+                    .collect()
+            })
+            .collect();
+        let prior = |i: usize| -> f64 {
+            let rows: f32 = SPACES
+                .iter()
+                .map(|&s| dot(library.rows[s as usize].row(i), &directions[s as usize]))
+                .sum();
+            let facets: f32 = FACETS
+                .iter()
+                .map(|&f| {
+                    let key = library.keys[i][slot(f)];
+                    if key == NO_KEY {
+                        return 0.0;
+                    }
+                    self.scales[view_of_facet(f)].sqrt()
+                        * Normal::keyed(draw, slot(f) as u64, u64::from(key))
+                })
+                .sum();
+            f64::from(rows + facets)
+        };
+        let residual: Vec<f64> = self
+            .obs
+            .iter()
+            .zip(&self.y)
+            .zip(&self.noise)
+            .map(|((&j, &y), &noise)| {
+                y - f64::from(self.baseline) - prior(j) - noise.sqrt() * f64::from(rng.next())
+            })
+            .collect();
+        let beta = solve_cholesky(&self.chol, &residual);
+        candidates
+            .iter()
+            .map(|&i| {
+                let update: f64 = self
+                    .cross(library, i)
+                    .iter()
+                    .zip(&beta)
+                    .map(|(k, b)| k * b)
+                    .sum();
+                (f64::from(self.baseline) + prior(i) + update) as f32
+            })
+            .collect()
+    }
+
+    /// The other track whose evidence, in the direction of `sign` (liked for a positive term,
+    /// disliked or skipped for a negative one), is most like track `i` in view `view`: a
+    /// library position, and that evidence times the view's similarity. What a reason names,
+    /// so it is chosen by what the listener did (not by the model's weights, whose sign can
+    /// differ from the evidence when similar tracks explain each other).
+    pub(crate) fn strongest_evidence(
+        &self,
+        library: &Library,
+        view: usize,
+        i: usize,
+        sign: f32,
+    ) -> Option<(usize, f32)> {
+        self.obs
+            .iter()
+            .zip(&self.y)
+            .filter(|(j, y)| **j != i && f64::from(sign) * **y > 0.0)
+            .map(|(&j, &y)| {
+                (
+                    j,
+                    self.scales[view] * kernel(library, VIEWS[view], i, j) * y as f32,
+                )
+            })
+            .filter(|(_, c)| sign * c > 0.0)
+            .max_by(|a, b| (sign * a.1).total_cmp(&(sign * b.1)))
+    }
+
+    /// Every track with evidence: its library position, what its own feedback adds to its mean
+    /// ([`Self::own_part`]) and when that feedback was given.
+    pub(crate) fn own_parts(&self, library: &Library) -> Vec<(usize, f32, i64)> {
+        self.obs
+            .iter()
+            .zip(&self.given_at_ms)
+            .filter_map(|(&i, &at)| Some((i, self.own_part(library, i)?, at)))
+            .collect()
+    }
+
+    /// What track `i`'s own feedback adds to its mean, if it has any.
+    pub(crate) fn own_part(&self, library: &Library, i: usize) -> Option<f32> {
+        let a = self.obs.iter().position(|&j| j == i)?;
+        let prior: f32 = VIEWS
+            .iter()
+            .zip(&self.scales)
+            .map(|(&v, &s)| s * kernel(library, v, i, i))
+            .sum();
+        Some(prior * self.alpha[a] as f32)
+    }
+}
+
+/// The view index of a row space.
+pub(crate) fn view_of_space(s: Space) -> usize {
+    s as usize
+}
+
+/// The view index of a facet.
+pub(crate) fn view_of_facet(f: Facet) -> usize {
+    3 + slot(f)
+}
+
+/// The kernel of one view between library tracks `i` and `j`.
+fn kernel(library: &Library, view: View, i: usize, j: usize) -> f32 {
+    match view {
+        View::Space(s) => {
+            let rows = &library.rows[s as usize];
+            dot(rows.row(i), rows.row(j))
+        }
+        View::Facet(f) => {
+            let (a, b) = (library.keys[i][slot(f)], library.keys[j][slot(f)]);
+            f32::from(u8::from(a != NO_KEY && a == b))
+        }
+    }
+}
+
+/// The solved system at one set of scales.
+struct Fitted {
+    chol: Vec<f64>,
+    alpha: Vec<f64>,
+    baseline: f64,
+}
+
+impl Fitted {
+    fn solve(kernels: &[Vec<f64>], scales: &[f64; VIEW_COUNT], y: &[f64], noise: &[f64]) -> Fitted {
+        let n = y.len();
+        let mut c = vec![0.0f64; n * n];
+        for (k, s) in kernels.iter().zip(scales) {
+            c.iter_mut().zip(k).for_each(|(c, k)| *c += s * k);
+        }
+        for (a, noise) in noise.iter().enumerate() {
+            c[a * n + a] += noise;
+        }
+        let chol = cholesky(c, n);
+        // The baseline: generalised least squares under its prior, N(0, spread²).
+        let ones = vec![1.0f64; n];
+        let (c_y, c_1) = (solve_cholesky(&chol, y), solve_cholesky(&chol, &ones));
+        let baseline = c_y.iter().sum::<f64>()
+            / (c_1.iter().sum::<f64>() + 1.0 / f64::from(BASELINE_SPREAD).powi(2));
+        let centred: Vec<f64> = y.iter().map(|v| v - baseline).collect();
+        let alpha = solve_cholesky(&chol, &centred);
+        Fitted {
+            chol,
+            alpha,
+            baseline,
+        }
+    }
+
+    /// (K + N)⁻¹, from the factor.
+    fn inverse(&self) -> Vec<f64> {
+        let n = self.alpha.len();
+        let mut inverse = vec![0.0f64; n * n];
+        let mut unit = vec![0.0f64; n];
+        for col in 0..n {
+            unit.iter_mut().for_each(|x| *x = 0.0);
+            unit[col] = 1.0;
+            let x = solve_cholesky(&self.chol, &unit);
+            for row in 0..n {
+                inverse[row * n + col] = x[row];
+            }
+        }
+        inverse
+    }
+}
+
+/// The lower Cholesky factor of a symmetric positive definite `n × n` matrix (row-major). The
+/// noise on the diagonal keeps it definite; a pivot that still fails is floored.
+fn cholesky(mut a: Vec<f64>, n: usize) -> Vec<f64> {
+    for j in 0..n {
+        let mut d = a[j * n + j];
+        for k in 0..j {
+            d -= a[j * n + k] * a[j * n + k];
+        }
+        let d = d.max(1e-9).sqrt();
+        a[j * n + j] = d;
+        for i in j + 1..n {
+            let mut s = a[i * n + j];
+            for k in 0..j {
+                s -= a[i * n + k] * a[j * n + k];
+            }
+            a[i * n + j] = s / d;
+        }
+        for k in j + 1..n {
+            a[j * n + k] = 0.0;
+        }
+    }
+    a
+}
+
+/// Solves L x = b for lower-triangular L.
+fn solve_lower(l: &[f64], b: &[f64]) -> Vec<f64> {
+    let n = b.len();
+    let mut x = b.to_vec();
+    for i in 0..n {
+        for k in 0..i {
+            x[i] -= l[i * n + k] * x[k];
+        }
+        x[i] /= l[i * n + i];
+    }
+    x
+}
+
+/// Solves (L Lᵀ) x = b.
+fn solve_cholesky(l: &[f64], b: &[f64]) -> Vec<f64> {
+    let n = b.len();
+    let mut x = solve_lower(l, b);
+    for i in (0..n).rev() {
+        for k in i + 1..n {
+            x[i] -= l[k * n + i] * x[k];
+        }
+        x[i] /= l[i * n + i];
+    }
+    x
+}
+
+/// Standard normal draws from a seed (SplitMix64 and Box-Muller).
+struct Normal {
+    state: u64,
+}
+
+impl Normal {
+    fn new(seed: u64) -> Normal {
+        Normal {
+            state: seed ^ 0x6A09_E667_F3BC_C909,
+        }
+    }
+
+    fn next(&mut self) -> f32 {
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let z = mix(self.state);
+        from_bits(z)
+    }
+
+    /// A draw that depends only on (seed, facet, value): the same facet value gets the same
+    /// draw whichever tracks are scored.
+    fn keyed(seed: u64, facet: u64, key: u64) -> f32 {
+        from_bits(mix(seed
+            ^ mix(
+                facet.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ key.wrapping_add(0xBB67_AE85)
+            )))
+    }
+}
+
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A standard normal from 64 random bits (Box-Muller on two 32-bit halves).
+fn from_bits(z: u64) -> f32 {
+    let u = ((z >> 32) as f32 + 0.5) / 4_294_967_296.0;
+    let v = (z & 0xFFFF_FFFF) as f32 / 4_294_967_296.0;
+    (-2.0 * u.ln()).sqrt() * (2.0 * std::f32::consts::PI * v).cos()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cholesky_solves_a_small_system() {
+        // [[4, 2], [2, 3]] x = [2, 1]  →  x = [0.5, 0].
+        let l = cholesky(vec![4.0, 2.0, 2.0, 3.0], 2);
+        let x = solve_cholesky(&l, &[2.0, 1.0]);
+        assert!((x[0] - 0.5).abs() < 1e-12 && x[1].abs() < 1e-12, "{x:?}");
+    }
+
+    #[test]
+    fn normal_draws_have_unit_spread() {
+        let mut rng = Normal::new(7);
+        let draws: Vec<f32> = (0..20_000).map(|_| rng.next()).collect();
+        let mean = draws.iter().sum::<f32>() / draws.len() as f32;
+        let var = draws.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / draws.len() as f32;
+        assert!(
+            mean.abs() < 0.03 && (var - 1.0).abs() < 0.05,
+            "{mean} {var}"
+        );
+    }
+}
