@@ -1,4 +1,7 @@
-"""Builds models/segue-ranker.onnx from models/ranker/weights.json.
+"""Builds the hand-set ranker (models/ranker/weights.json) as ONNX, for comparison with the
+learned one (models/ranker/train_ranker.py makes models/segue-ranker.onnx):
+    python models/ranker/export_ranker.py [OUT]   (default .cache/hand-ranker.onnx)
+    cargo run --release -p segue-bench -- taste --ranker-file .cache/hand-ranker.onnx
 
 The ranker scores a short list of candidate tracks from their term values (how close each
 sounds to what plays, how it joins it, how it fits the user's taste, ...). Its inputs:
@@ -9,17 +12,17 @@ Its outputs:
   contributions float32 [N, K] each term's part of the score (value * weight)
   scores        float32 [N]    the sum of the contributions
 
-Deterministic: the same weights give a byte-identical file. Run with any Python that has the
-`onnx` package (the musicnn export venv has it): python models/ranker/export_ranker.py
+Deterministic: the same weights give a byte-identical file. Needs the `onnx` package.
 """
 import json
 import os
+import sys
 
 import onnx
 from onnx import TensorProto, helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "..", "segue-ranker.onnx")
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", ".cache", "hand-ranker.onnx")
 
 
 def main():
@@ -61,6 +64,7 @@ def main():
     model.ir_version = 8
     model.doc_string = "Segue suggestion ranker; terms: " + ", ".join(w["terms"])
     onnx.checker.check_model(model)
+    os.makedirs(os.path.dirname(os.path.abspath(OUT)), exist_ok=True)
     onnx.save(model, OUT)
     print("wrote", os.path.normpath(OUT))
 

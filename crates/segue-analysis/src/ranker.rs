@@ -5,7 +5,7 @@ use std::path::Path;
 
 use ort::session::Session;
 use ort::value::Tensor;
-use segue_core::{RANKED_TERMS, RankingModel};
+use segue_core::{RANKED_TERMS, Ranked, RankingModel};
 
 use crate::{AnalysisError, Runtime};
 
@@ -17,9 +17,14 @@ pub struct OnnxRanker {
 }
 
 impl OnnxRanker {
+    /// The committed ranker, `RANKER_FILE` in `models_dir`.
     pub fn load(runtime: &Runtime, models_dir: &Path) -> Result<OnnxRanker, AnalysisError> {
-        let path = models_dir.join(RANKER_FILE);
-        let bytes = std::fs::read(&path).map_err(|e| {
+        Self::load_file(runtime, &models_dir.join(RANKER_FILE))
+    }
+
+    /// A ranker from any file (the benchmark compares models with it).
+    pub fn load_file(runtime: &Runtime, path: &Path) -> Result<OnnxRanker, AnalysisError> {
+        let bytes = std::fs::read(path).map_err(|e| {
             AnalysisError::Model(format!("cannot read the ranker {}: {e}", path.display()))
         })?;
         let err = |e: &dyn std::fmt::Display| {
@@ -36,7 +41,7 @@ impl OnnxRanker {
 }
 
 impl RankingModel for OnnxRanker {
-    fn rank(&mut self, terms: &[f32], exploration: f32, user: &[f32]) -> Result<Vec<f32>, String> {
+    fn rank(&mut self, terms: &[f32], exploration: f32, user: &[f32]) -> Result<Ranked, String> {
         let k = RANKED_TERMS.len();
         if !terms.len().is_multiple_of(k) || user.len() != k {
             return Err(format!(
@@ -47,7 +52,7 @@ impl RankingModel for OnnxRanker {
         }
         let rows = terms.len() / k;
         if rows == 0 {
-            return Ok(Vec::new());
+            return Ok(Ranked::default());
         }
         let e = |e: ort::Error| e.to_string();
         let outputs = self
@@ -68,6 +73,23 @@ impl RankingModel for OnnxRanker {
                 data.len()
             ));
         }
-        Ok(data.to_vec())
+        // A ranker that estimates no chance (the hand-set one) leaves it to the listener model.
+        let chances = match outputs.get("chance") {
+            Some(value) => {
+                let (_, chance) = value.try_extract_tensor::<f32>().map_err(e)?;
+                if chance.len() != rows {
+                    return Err(format!(
+                        "the ranker gave {} chances for {rows} rows",
+                        chance.len()
+                    ));
+                }
+                Some(chance.to_vec())
+            }
+            None => None,
+        };
+        Ok(Ranked {
+            contributions: data.to_vec(),
+            chances,
+        })
     }
 }

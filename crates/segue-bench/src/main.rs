@@ -124,6 +124,17 @@ enum Command {
         /// Keep the artist and album gaps even where they cost what the listener likes.
         #[arg(long)]
         strict_gaps: bool,
+        /// The ranking model that scores Segue's short list (default: the app's,
+        /// models/segue-ranker.onnx; `models/ranker/export_ranker.py` builds the hand-set one).
+        #[arg(long)]
+        ranker_file: Option<PathBuf>,
+        /// No ranking model: the first stage's linear weights alone (the app's fallback).
+        #[arg(long, conflicts_with = "ranker_file")]
+        no_ranker: bool,
+        /// Instead of the figures, log simulated outcomes on the tuning set (JSON lines) for
+        /// `models/ranker/train_ranker.py`.
+        #[arg(long)]
+        log_outcomes: Option<PathBuf>,
     },
     /// One mode, in this process (what `analysis` runs in its children).
     #[command(hide = true)]
@@ -288,7 +299,24 @@ fn run(cli: Cli) -> Result<()> {
             listeners,
             sets,
             strict_gaps,
-        } => taste_eval::run(&dirs, &db, listeners, &sets, strict_gaps),
+            ranker_file,
+            no_ranker,
+            log_outcomes,
+        } => taste_eval::run(
+            &dirs,
+            &db,
+            listeners,
+            &sets,
+            strict_gaps,
+            (!no_ranker).then(|| {
+                ranker_file.unwrap_or_else(|| {
+                    segue_analysis::AnalyzerConfig::default()
+                        .models_dir
+                        .join(segue_analysis::ranker::RANKER_FILE)
+                })
+            }),
+            log_outcomes.as_deref(),
+        ),
         Command::Patches { selection, patches } => patch_study(
             &select(&selection)?,
             patches.unwrap_or(segue_analysis::DEFAULT_MAX_PATCHES),

@@ -12,15 +12,17 @@
 //! knows the taste. Figures are means over listeners with 95 % confidence intervals, on the
 //! tuning set and on the set held aside (never tuned on).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context as _, Result, bail};
+use segue_analysis::ranker::OnnxRanker;
 use segue_core::{Detail, RANKED_TERMS, Suggestion, TrackId};
 use segue_recommend::{
     Context, Library, Outcome, Play, Settings, Signal, SignalSource, Taste, learn_offsets, rules,
-    suggest,
+    suggest_with,
 };
 use segue_service::Service;
 use segue_service::analysis::AnalysisOptions;
@@ -104,6 +106,9 @@ pub struct Listener {
     /// What they dislike outright (a style or soundtrack they avoid): disliked more often.
     pub avoids: Vec<bool>,
 }
+
+/// How often a jump to another style puts a listener off a track they like.
+const JAR: f32 = 0.2;
 
 /// Liked shares a taste must fall in.
 const SHARE: (f32, f32) = (0.2, 0.4);
@@ -213,10 +218,23 @@ impl Listener {
         }
     }
 
-    /// How the listener reacts to hearing track `i`: the play itself, and explicit feedback
-    /// now and then. A mood (5 %) turns a reaction round.
-    fn react(&self, i: usize, rng: &mut Rng) -> (bool, Option<SignalSource>) {
-        let enjoys = self.likes[i] != (rng.unit() < 0.05);
+    /// How the listener reacts to hearing track `i` after track `previous`: the play itself,
+    /// and explicit feedback now and then. A mood (5 %) turns a reaction round, and a jump to
+    /// another curator style than the one playing puts them off a track they like one time in
+    /// five (without explicit feedback: they like it, just not now).
+    fn react(
+        &self,
+        world: &World,
+        i: usize,
+        previous: usize,
+        rng: &mut Rng,
+    ) -> (bool, Option<SignalSource>) {
+        let mood = rng.unit() < 0.05;
+        let jarred = rng.unit() < JAR && world.style[i] != world.style[previous];
+        if self.likes[i] && jarred && !mood {
+            return (false, None);
+        }
+        let enjoys = self.likes[i] != mood;
         let explicit = if enjoys {
             let r = rng.unit();
             if r < 0.25 {
@@ -232,6 +250,13 @@ impl Listener {
         };
         (enjoys, explicit)
     }
+}
+
+/// What every method is run under: the repetition rules, and the ranking model Segue's short
+/// list is scored by (the ONNX ranker, as in the app; none: the first stage's weights).
+pub struct Setup {
+    pub settings: Settings,
+    pub ranker: RefCell<Option<OnnxRanker>>,
 }
 
 /// Who picks.
@@ -351,11 +376,12 @@ fn pick(
     world: &World,
     listener: &Listener,
     session: &Session,
-    settings: &Settings,
+    setup: &Setup,
     n: usize,
     rng: &mut Rng,
 ) -> Vec<Suggestion> {
     let library = &world.library;
+    let settings = &setup.settings;
     // Yardsticks keep the same rules; where the gaps yield follows each one's own belief
     // that the listener enjoys a track (none: the gaps yield only when nothing keeps them).
     let keeping = |prefer: &dyn Fn(usize) -> f32, chance: &dyn Fn(usize) -> f32| {
@@ -376,7 +402,24 @@ fn pick(
     let current = session.context.current.and_then(|c| library.position(c));
     let closeness = |i: usize| current.map_or(0.0, |c| library.sound_similarity_at(c, i));
     match method {
-        Method::Segue => suggest(library, &session.taste, &session.context, settings, n),
+        Method::Segue => {
+            let mut ranker = setup.ranker.borrow_mut();
+            let model = ranker
+                .as_mut()
+                .map(|r| r as &mut dyn segue_core::RankingModel);
+            let (list, error) = suggest_with(
+                library,
+                &session.taste,
+                &session.context,
+                settings,
+                n,
+                model,
+            );
+            if let Some(e) = error {
+                panic!("the ranker failed: {e}");
+            }
+            list
+        }
         Method::Random => {
             let draws: Vec<f32> = (0..library.len()).map(|_| rng.unit()).collect();
             keeping(&|i| draws[i], &no_belief)
@@ -484,6 +527,7 @@ fn plain(track_id: TrackId) -> Suggestion {
     Suggestion {
         track_id,
         score: 0.0,
+        chance: 0.0,
         reason: String::new(),
         why: Vec::new(),
         terms: Vec::new(),
@@ -551,9 +595,10 @@ fn run_listener(
     method: Method,
     world: &World,
     listener: &Listener,
-    settings: &Settings,
+    setup: &Setup,
     seed: u64,
 ) -> ListenerFigures {
+    let settings = &setup.settings;
     let mut rng = Rng(seed);
     let liked_starts: Vec<usize> = (0..world.len()).filter(|&i| listener.likes[i]).collect();
     let start = liked_starts[rng.below(liked_starts.len())];
@@ -569,7 +614,7 @@ fn run_listener(
             world,
             listener,
             &session,
-            settings,
+            setup,
             if checkpoint.is_some() { 10 } else { 1 },
             &mut rng,
         );
@@ -625,7 +670,8 @@ fn run_listener(
             f.same_style.0 += usize::from(world.style[previous] == world.style[next]);
             f.same_style.1 += 1;
         }
-        let (through, explicit) = listener.react(next, &mut reactions);
+        let previous = played.last().copied().unwrap_or(next);
+        let (through, explicit) = listener.react(world, next, previous, &mut reactions);
         if method == Method::Segue {
             let values = RANKED_TERMS.map(|k| {
                 first
@@ -664,9 +710,10 @@ fn pct((mean, ci): (f32, f32)) -> String {
 fn star_checks(
     world: &World,
     listener: &Listener,
-    settings: &Settings,
+    setup: &Setup,
     seed: u64,
 ) -> [(usize, usize); 2] {
+    let settings = &setup.settings;
     let mut rng = Rng(seed);
     let liked_starts: Vec<usize> = (0..world.len()).filter(|&i| listener.likes[i]).collect();
     let start = liked_starts[rng.below(liked_starts.len())];
@@ -680,7 +727,7 @@ fn star_checks(
             world,
             listener,
             &session,
-            settings,
+            setup,
             10,
             &mut rng,
         );
@@ -707,15 +754,7 @@ fn star_checks(
                     source: SignalSource::Stars(5),
                     at_ms: trial.context.now_ms,
                 });
-                let after = pick(
-                    Method::Segue,
-                    world,
-                    listener,
-                    &trial,
-                    settings,
-                    10,
-                    &mut rng,
-                );
+                let after = pick(Method::Segue, world, listener, &trial, setup, 10, &mut rng);
                 let after: Vec<usize> = after.iter().map(|s| world.at(s.track_id)).collect();
                 let mut near: Vec<usize> = (0..world.len()).filter(|&i| i != rated).collect();
                 near.sort_by(|&a, &b| {
@@ -732,13 +771,18 @@ fn star_checks(
             }
         }
         let Some(first) = list.first() else { break };
-        let (through, explicit) = listener.react(world.at(first.track_id), &mut reactions);
+        let previous = session
+            .context
+            .current
+            .map_or(world.at(first.track_id), |c| world.at(c));
+        let (through, explicit) =
+            listener.react(world, world.at(first.track_id), previous, &mut reactions);
         session.hear(world, first.track_id, through, explicit);
     }
     hits
 }
 
-fn evaluate_world(world: &World, listeners: usize, settings: &Settings) {
+fn evaluate_world(world: &World, listeners: usize, setup: &Setup) {
     let tracks = world.len();
     let styles = distinct(world.style.iter().copied());
     let soundtracks = distinct(world.soundtrack.iter().copied());
@@ -778,7 +822,7 @@ fn evaluate_world(world: &World, listeners: usize, settings: &Settings) {
             let figures: Vec<ListenerFigures> = people
                 .iter()
                 .enumerate()
-                .map(|(k, l)| run_listener(method, world, l, settings, 1000 + k as u64))
+                .map(|(k, l)| run_listener(method, world, l, setup, 1000 + k as u64))
                 .collect();
             print_row(kind.name(), method.name(), &figures);
             all.entry(method.name()).or_default().extend(figures);
@@ -807,7 +851,7 @@ fn evaluate_world(world: &World, listeners: usize, settings: &Settings) {
             .map(|_| Listener::draw(world, kind, &mut rng))
             .collect();
         for (k, l) in people.iter().enumerate() {
-            let h = star_checks(world, l, settings, 5000 + k as u64);
+            let h = star_checks(world, l, setup, 5000 + k as u64);
             for s in 0..2 {
                 stars[s].0 += h[s].0;
                 stars[s].1 += h[s].1;
@@ -896,6 +940,8 @@ pub fn run(
     listeners: usize,
     sets: &[String],
     strict_gaps: bool,
+    ranker: Option<PathBuf>,
+    log_outcomes: Option<&Path>,
 ) -> Result<()> {
     if let Some(missing) = music.iter().find(|m| !m.is_dir()) {
         bail!(
@@ -913,8 +959,33 @@ pub fn run(
         strict_gaps,
         ..Settings::default()
     };
+    let model = match &ranker {
+        None => None,
+        Some(path) => {
+            let config = segue_analysis::AnalyzerConfig::default();
+            let runtime = segue_analysis::Runtime::get(&config.runtime_library)?;
+            Some(OnnxRanker::load_file(runtime, path)?)
+        }
+    };
+    let setup = Setup {
+        settings,
+        ranker: RefCell::new(model),
+    };
+    let worlds = worlds(&service)?;
+    if let Some(path) = log_outcomes {
+        let tuning = worlds
+            .iter()
+            .find(|w| !w.name.starts_with("held"))
+            .context("no tuning set")?;
+        let rows = log_sessions(tuning, listeners, &setup, path)?;
+        println!(
+            "logged {rows} outcomes from the tuning set to {}",
+            path.display()
+        );
+        return Ok(());
+    }
     println!(
-        "rules: artist gap {}, album gap {}, track gap {} h, {}; exploration {}",
+        "rules: artist gap {}, album gap {}, track gap {} h, {}; exploration {}; ranker: {}",
         settings.artist_gap,
         settings.album_gap,
         settings.track_gap_hours,
@@ -923,9 +994,14 @@ pub fn run(
         } else {
             "the gaps yield to the picker's belief"
         },
-        settings.exploration
+        settings.exploration,
+        ranker
+            .as_deref()
+            .map_or("none (first-stage weights)".into(), |p| p
+                .display()
+                .to_string())
     );
-    for world in worlds(&service)? {
+    for world in &worlds {
         let wanted = if world.name.starts_with("held") {
             "held"
         } else {
@@ -934,13 +1010,92 @@ pub fn run(
         if !sets.iter().any(|s| s == wanted) {
             continue;
         }
-        evaluate_world(&world, listeners, &settings);
+        evaluate_world(world, listeners, &setup);
     }
     println!(
         "\nlist@k: share of the 10 suggestions shown after k interactions that the listener likes;\n\
          next@k: share of listeners who like the track played next. ± : 95 % confidence interval\n\
          over listeners. style: consecutive plays in one curator style. breaches: track / artist /\n\
-         album rule breaches where the library had a track that kept the rule."
+         album repeats within the gaps where the library had a track that kept them (with the\n\
+         gaps yielding to taste these are the yields, not faults; the track gap never yields)."
     );
     Ok(())
+}
+
+/// What a ranker is trained on: simulated sessions on the tuning set, where the listener plays
+/// the first suggestion, or now and then (3 in 10) another of the ten shown, so the log covers
+/// more than the ranker's own favourites. One JSON line per play: the played track's term
+/// values ([`segue_core::RANKED_TERMS`] order), whether the listener enjoyed it (listened
+/// through), the listener, the taste kind and the step.
+fn log_sessions(world: &World, listeners: usize, setup: &Setup, path: &Path) -> Result<usize> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+    );
+    let mut rows = 0;
+    for kind in TasteKind::ALL {
+        // Other listeners than the evaluation's (its seeds are 0xC0FFEE and 1000+).
+        let mut rng = Rng(0x10_6600 ^ kind as u64);
+        for l in 0..listeners {
+            let listener = Listener::draw(world, kind, &mut rng);
+            let seed = 900_000 + l as u64;
+            let mut picks = Rng(seed ^ 0xABCD);
+            let liked_starts: Vec<usize> =
+                (0..world.len()).filter(|&i| listener.likes[i]).collect();
+            let start = liked_starts[picks.below(liked_starts.len())];
+            let mut session = Session::new(world, start, seed);
+            let mut reactions = Rng(seed ^ 0x5EED);
+            for step in 0..=CHECKPOINTS[CHECKPOINTS.len() - 1] {
+                let list = pick(
+                    Method::Segue,
+                    world,
+                    &listener,
+                    &session,
+                    setup,
+                    10,
+                    &mut picks,
+                );
+                if list.is_empty() {
+                    break;
+                }
+                let k = if list.len() > 1 && picks.unit() < 0.3 {
+                    1 + picks.below(list.len() - 1)
+                } else {
+                    0
+                };
+                let played = &list[k];
+                let values = RANKED_TERMS.map(|kind| {
+                    played
+                        .terms
+                        .iter()
+                        .find(|t| t.kind == kind)
+                        .map_or(0.0, |t| t.value)
+                });
+                let i = world.at(played.track_id);
+                let previous = session.context.current.map_or(i, |c| world.at(c));
+                let (through, explicit) = listener.react(world, i, previous, &mut reactions);
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::json!({
+                        "listener": format!("{}-{l}", kind.name()),
+                        "kind": kind.name(),
+                        "step": step,
+                        "values": values,
+                        "enjoyed": through,
+                        "liked": listener.likes[i],
+                    })
+                )?;
+                rows += 1;
+                session.outcomes.push(Outcome {
+                    values,
+                    liked: through,
+                });
+                session.taste.term_offsets = learn_offsets(&session.outcomes);
+                session.hear(world, played.track_id, through, explicit);
+            }
+        }
+    }
+    out.flush()?;
+    Ok(rows)
 }

@@ -21,7 +21,7 @@ pub use app::{
 };
 pub use scan::{FileIssue, IssueKind, ScanPhase, ScanProgress, ScanReport};
 pub use suggest::{
-    Daypart, Detail, Facet, FeedbackKind, KeyJoin, RANKED_TERMS, RankingModel, ReasonPart,
+    Daypart, Detail, Facet, FeedbackKind, KeyJoin, RANKED_TERMS, Ranked, RankingModel, ReasonPart,
     ScoreTerm, Suggestion, TERM_COUNT, TermKind, english_reason,
 };
 pub use track::{

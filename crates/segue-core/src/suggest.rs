@@ -294,6 +294,8 @@ pub struct Suggestion {
     #[ts(type = "number")]
     pub track_id: TrackId,
     pub score: f32,
+    /// The chance (0-1) that the listener enjoys it, as Segue estimates it from their feedback.
+    pub chance: f32,
     /// One line built from the terms that ranked it highest (English; `why` in parts).
     pub reason: String,
     /// The reason line in parts, for the UI to say in the user's language.
@@ -357,11 +359,21 @@ pub const TERM_COUNT: usize = 10;
 ///
 /// Contract: `terms` holds `n` rows of [`RANKED_TERMS`]`.len()` values (a term a candidate
 /// lacks is 0); `exploration` is the user's setting (0..1) and `user` the user's learned
-/// offsets to the term weights (one per term). The result is each term's contribution, same
-/// shape as `terms`; a candidate's score is the sum of its row. The model is deterministic and
-/// must not reorder rows. Errors are messages for the log (the caller falls back).
+/// offsets to the terms (one per term). The result holds each term's contribution, same shape
+/// as `terms` (a candidate's score is the sum of its row), and, where the model says it, the
+/// chance (0-1) that the listener enjoys each candidate. The model is deterministic and must
+/// not reorder rows. Errors are messages for the log (the caller falls back).
 pub trait RankingModel {
-    fn rank(&mut self, terms: &[f32], exploration: f32, user: &[f32]) -> Result<Vec<f32>, String>;
+    fn rank(&mut self, terms: &[f32], exploration: f32, user: &[f32]) -> Result<Ranked, String>;
+}
+
+/// What a [`RankingModel`] says of a short list.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Ranked {
+    /// `n` rows of per-term contributions.
+    pub contributions: Vec<f32>,
+    /// `n` chances that the listener enjoys the candidate, when the model estimates them.
+    pub chances: Option<Vec<f32>>,
 }
 
 #[cfg(test)]

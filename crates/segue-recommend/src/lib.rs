@@ -70,6 +70,9 @@ pub(crate) struct Scored {
     pub(crate) values: [f32; TERM_COUNT],
     /// The listener model's chance that the listener enjoys it, 0-1 (where the gaps yield).
     pub(crate) chance: f32,
+    /// The listener asked for it in this session (rated it 4-5 stars, liked it, asked for more
+    /// like it) and has not heard it since: it comes first ([`rules::asked_now`]).
+    pub(crate) asked: bool,
 }
 
 /// Ranks what should play next: at most `n` suggestions, best first.
@@ -210,6 +213,7 @@ fn suggest_in_two_stages(
         .map(|&i| {
             let mut s = score_exactly(&terms, library, i);
             s.chance = listener.chance(library, i);
+            s.asked = rules::asked_now(taste, context, &recency, library, i);
             s
         })
         .collect();
@@ -251,6 +255,7 @@ fn score_exactly(terms: &[Term<'_>], library: &Library, i: usize) -> Scored {
         terms: contributions,
         values,
         chance: 0.5,
+        asked: false,
     }
 }
 

@@ -95,7 +95,9 @@ pub(crate) enum Space {
     Timbre = 2,
 }
 
-pub(crate) const SPACES: [Space; 3] = [Space::Sound, Space::Style, Space::Timbre];
+pub(crate) const SPACE_COUNT: usize = 3;
+
+pub(crate) const SPACES: [Space; SPACE_COUNT] = [Space::Sound, Space::Style, Space::Timbre];
 
 /// One row space: a centred, unit-length row of `dim` per track, contiguous (scoring streams
 /// through it), and the column sums over every track (term means start from them).
@@ -131,7 +133,7 @@ impl Rows {
 /// pass over each candidate's rows however many terms there are.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Linear {
-    pub(crate) parts: [Vec<f32>; 3],
+    pub(crate) parts: [Vec<f32>; SPACE_COUNT],
 }
 
 impl Linear {
@@ -232,17 +234,19 @@ pub(crate) fn facet_name(facet: Facet, t: &TrackProfile) -> Option<String> {
 pub struct Library {
     pub(crate) tracks: Vec<TrackProfile>,
     /// The rows in each [`Space`], indexed by `Space as usize`.
-    pub(crate) rows: [Rows; 3],
+    pub(crate) rows: [Rows; SPACE_COUNT],
     pub(crate) by_id: HashMap<TrackId, usize>,
     pub(crate) tag_names: Vec<String>,
     /// Every space's row side by side in 8 bits (each scaled to its largest value,
     /// `quantised_scale`): the first stage streams these, a quarter of the bytes.
     pub(crate) quantised: Vec<i8>,
-    pub(crate) quantised_scale: Vec<[f32; 3]>,
+    pub(crate) quantised_scale: Vec<[f32; SPACE_COUNT]>,
     /// Per track, its value id in each facet ([`NO_KEY`] when unknown).
-    pub(crate) keys: Vec<[u32; 6]>,
+    pub(crate) keys: Vec<[u32; 7]>,
     /// Per facet, per value id, the tracks (positions) that have it.
     pub(crate) members: [Vec<Vec<u32>>; 6],
+    /// Per folder id, the tracks whose parent or grandparent folder it is.
+    pub(crate) folder_members: Vec<Vec<u32>>,
     /// Titles (lower-cased) that more than one track has: reasons name those with their artist.
     pub(crate) shared_titles: std::collections::HashSet<String>,
     /// Per track, what the join terms and the exploration draw read: compact, since the first
@@ -336,24 +340,42 @@ impl Library {
             quantised_scale.push(SPACES.map(|s| quantise(rows[s as usize].row(i), &mut quantised)));
         }
         let mut ids: [HashMap<String, u32>; 6] = Default::default();
-        let keys: Vec<[u32; 6]> = tracks
+        let keys: Vec<[u32; 7]> = tracks
             .iter()
             .map(|t| {
-                FACETS.map(|f| match facet_value(f, t) {
+                let mut intern = |f: usize, v: Option<String>| match v {
                     Some(v) => {
-                        let ids = &mut ids[slot(f)];
+                        let ids = &mut ids[f];
                         let next = ids.len() as u32;
                         *ids.entry(v).or_insert(next)
                     }
                     None => NO_KEY,
-                })
+                };
+                let mut k = [NO_KEY; 7];
+                for f in FACETS {
+                    k[slot(f)] = intern(slot(f), facet_value(f, t));
+                }
+                let above = t
+                    .folder
+                    .as_deref()
+                    .and_then(|f| std::path::Path::new(f).parent())
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .filter(|p| !p.is_empty());
+                k[6] = intern(slot(Facet::Folder), above);
+                k
             })
             .collect();
         let mut members: [Vec<Vec<u32>>; 6] = FACETS.map(|f| vec![Vec::new(); ids[slot(f)].len()]);
+        let mut folder_members = vec![Vec::new(); ids[slot(Facet::Folder)].len()];
         for (i, k) in keys.iter().enumerate() {
-            for (f, &key) in k.iter().enumerate() {
+            for (f, &key) in k.iter().enumerate().take(6) {
                 if key != NO_KEY {
                     members[f][key as usize].push(i as u32);
+                }
+            }
+            for key in [k[slot(Facet::Folder)], k[6]] {
+                if key != NO_KEY {
+                    folder_members[key as usize].push(i as u32);
                 }
             }
         }
@@ -362,6 +384,7 @@ impl Library {
             quantised_scale,
             keys,
             members,
+            folder_members,
             shared_titles,
             tracks,
             rows,

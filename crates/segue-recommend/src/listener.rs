@@ -51,14 +51,17 @@ pub(crate) const VIEWS: [View; VIEW_COUNT] = [
 
 /// Each view's prior scale (variance of its part of enjoyment, which runs -1..1), before the
 /// listener's evidence reweights them.
-const PRIOR_SCALE: [f32; VIEW_COUNT] = [0.3, 0.3, 0.1, 0.45, 0.45, 0.3, 0.1, 0.45, 0.1];
+const PRIOR_SCALE: [f32; VIEW_COUNT] = [0.3, 0.3, 0.1, 0.6, 1.0, 0.3, 0.1, 1.0, 0.1];
 
 /// Spread of the log-normal prior on each scale: one unit lets evidence move a scale about
 /// 2.7 times either way before the prior pulls back as hard as the evidence pushes.
-const SCALE_SPREAD: f32 = 1.0;
+const SCALE_SPREAD: f32 = 2.0;
 
-/// Spread of the prior on the listener's baseline (how much they enjoy an unknown track).
-const BASELINE_SPREAD: f32 = 0.5;
+/// The prior on the listener's baseline (how much they enjoy a track nothing is known about,
+/// now): below zero, because most of a library is not what a listener wants at a given moment,
+/// and because the evidence is biased the other way (what they heard was picked for them).
+const BASELINE: f32 = -0.5;
+const BASELINE_SPREAD: f32 = 0.25;
 
 /// Evidence the model reads: the newest this many tracks with feedback.
 pub(crate) const MAX_EVIDENCE: usize = 64;
@@ -178,24 +181,37 @@ impl ListenerModel {
     pub(crate) fn facet_means(&self, library: &Library, out: &mut [f32]) {
         for f in FACETS {
             let scale = self.scales[view_of_facet(f)];
+            let keys_of = |i: usize| -> Vec<u32> {
+                if f == Facet::Folder {
+                    vec![library.keys[i][slot(f)], library.keys[i][6]]
+                } else {
+                    vec![library.keys[i][slot(f)]]
+                }
+            };
+            let share = if f == Facet::Folder { 0.5 } else { 1.0 };
             // Evidence sharing a value adds up once per value.
             let mut done: Vec<u32> = Vec::new();
             for &i in &self.obs {
-                let key = library.keys[i][slot(f)];
-                if key == NO_KEY || done.contains(&key) {
-                    continue;
-                }
-                done.push(key);
-                let weight: f64 = self
-                    .obs
-                    .iter()
-                    .zip(&self.alpha)
-                    .filter(|(j, _)| library.keys[**j][slot(f)] == key)
-                    .map(|(_, a)| *a)
-                    .sum();
-                let add = scale * weight as f32;
-                for &m in &library.members[slot(f)][key as usize] {
-                    out[m as usize] += add;
+                for key in keys_of(i) {
+                    if key == NO_KEY || done.contains(&key) {
+                        continue;
+                    }
+                    done.push(key);
+                    let weight: f64 = self
+                        .obs
+                        .iter()
+                        .zip(&self.alpha)
+                        .map(|(j, a)| a * keys_of(*j).iter().filter(|k| **k == key).count() as f64)
+                        .sum();
+                    let add = share * scale * weight as f32;
+                    let members = if f == Facet::Folder {
+                        &library.folder_members[key as usize]
+                    } else {
+                        &library.members[slot(f)][key as usize]
+                    };
+                    for &m in members {
+                        out[m as usize] += add;
+                    }
                 }
             }
         }
@@ -355,16 +371,6 @@ impl ListenerModel {
             .max_by(|a, b| (sign * a.1).total_cmp(&(sign * b.1)))
     }
 
-    /// Every track with evidence: its library position, what its own feedback adds to its mean
-    /// ([`Self::own_part`]) and when that feedback was given.
-    pub(crate) fn own_parts(&self, library: &Library) -> Vec<(usize, f32, i64)> {
-        self.obs
-            .iter()
-            .zip(&self.given_at_ms)
-            .filter_map(|(&i, &at)| Some((i, self.own_part(library, i)?, at)))
-            .collect()
-    }
-
     /// What track `i`'s own feedback adds to its mean, if it has any.
     pub(crate) fn own_part(&self, library: &Library, i: usize) -> Option<f32> {
         let a = self.obs.iter().position(|&j| j == i)?;
@@ -384,7 +390,7 @@ pub(crate) fn view_of_space(s: Space) -> usize {
 
 /// The view index of a facet.
 pub(crate) fn view_of_facet(f: Facet) -> usize {
-    3 + slot(f)
+    crate::library::SPACE_COUNT + slot(f)
 }
 
 /// The kernel of one view between library tracks `i` and `j`.
@@ -393,6 +399,17 @@ fn kernel(library: &Library, view: View, i: usize, j: usize) -> f32 {
         View::Space(s) => {
             let rows = &library.rows[s as usize];
             dot(rows.row(i), rows.row(j))
+        }
+        View::Facet(Facet::Folder) => {
+            // Folders are a bag of the track's folder and the one above it.
+            let (a, b) = (&library.keys[i], &library.keys[j]);
+            let mut n = 0u8;
+            for x in [a[slot(Facet::Folder)], a[6]] {
+                for y in [b[slot(Facet::Folder)], b[6]] {
+                    n += u8::from(x != NO_KEY && x == y);
+                }
+            }
+            f32::from(n) / 2.0
         }
         View::Facet(f) => {
             let (a, b) = (library.keys[i][slot(f)], library.keys[j][slot(f)]);
@@ -422,8 +439,9 @@ impl Fitted {
         // The baseline: generalised least squares under its prior, N(0, spread²).
         let ones = vec![1.0f64; n];
         let (c_y, c_1) = (solve_cholesky(&chol, y), solve_cholesky(&chol, &ones));
-        let baseline = c_y.iter().sum::<f64>()
-            / (c_1.iter().sum::<f64>() + 1.0 / f64::from(BASELINE_SPREAD).powi(2));
+        let (prior, spread) = (f64::from(BASELINE), f64::from(BASELINE_SPREAD));
+        let baseline = (c_y.iter().sum::<f64>() + prior / spread.powi(2))
+            / (c_1.iter().sum::<f64>() + 1.0 / spread.powi(2));
         let centred: Vec<f64> = y.iter().map(|v| v - baseline).collect();
         let alpha = solve_cholesky(&chol, &centred);
         Fitted {

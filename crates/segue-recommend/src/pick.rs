@@ -23,9 +23,21 @@ pub(crate) fn rank_short_list(
 ) -> Result<HashMap<TermKind, f32>, String> {
     let k = RANKED_TERMS.len();
     let input: Vec<f32> = short.iter().flat_map(|s| s.values[..k].to_vec()).collect();
-    let contributions = model.rank(&input, exploration.clamp(0.0, 1.0), offsets)?;
+    let ranked = model.rank(&input, exploration.clamp(0.0, 1.0), offsets)?;
+    if ranked.contributions.len() != short.len() * k {
+        return Err(format!(
+            "the ranker gave {} contributions for {} candidates",
+            ranked.contributions.len(),
+            short.len()
+        ));
+    }
+    if let Some(chances) = &ranked.chances {
+        for (s, c) in short.iter_mut().zip(chances) {
+            s.chance = *c;
+        }
+    }
     let mut sums: HashMap<TermKind, (f32, usize)> = HashMap::new();
-    for (s, row) in short.iter_mut().zip(contributions.chunks_exact(k)) {
+    for (s, row) in short.iter_mut().zip(ranked.contributions.chunks_exact(k)) {
         for term in s.terms.iter_mut() {
             if let Some(slot) = RANKED_TERMS.iter().position(|kind| *kind == term.0) {
                 term.1 = row[slot];
@@ -55,7 +67,7 @@ pub(crate) fn pick(
     let library = situation.library;
     let ranked_means = rank(&mut scored);
     let means = ranked_means.as_ref().unwrap_or(means);
-    scored.sort_by(|a, b| b.score.total_cmp(&a.score));
+    scored.sort_by(|a, b| b.asked.cmp(&a.asked).then(b.score.total_cmp(&a.score)));
     let mut sequence = crate::rules::sequence(library, situation.context);
     let mut picked: Vec<Suggestion> = Vec::with_capacity(n);
     let mut picked_index: Vec<usize> = Vec::new();
@@ -82,12 +94,16 @@ pub(crate) fn pick(
                 .fold(0.0f32, f32::max)
                 .max(0.0);
             let adjusted = s.score - situation.weights.variety * similar;
-            if choice.is_none_or(|(_, b)| adjusted > b) {
+            let better = choice
+                .is_none_or(|(c, b): (usize, f32)| (s.asked, adjusted) > (scored[c].asked, b));
+            if better {
                 choice = Some((k, adjusted));
             }
-            // Sorted by raw score: nothing further can beat the choice once raw < it.
-            if let Some((_, b)) = choice
+            // Sorted asked first, then by raw score: nothing further can beat the choice once
+            // raw < it.
+            if let Some((c, b)) = choice
                 && s.score < b
+                && scored[c].asked >= s.asked
             {
                 break;
             }
@@ -102,6 +118,7 @@ pub(crate) fn pick(
         picked.push(Suggestion {
             track_id: library.tracks[s.index].id,
             score: adjusted,
+            chance: s.chance,
             reason: segue_core::english_reason(&why),
             why,
             terms,

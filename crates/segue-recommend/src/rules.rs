@@ -10,6 +10,7 @@
 //!   when no track that keeps them is within [`YIELD_MARGIN`] of the best chance of pleasing
 //!   the listener ([`gaps_for_pick`]), or when no track keeps them at all. With
 //!   [`Settings::strict_gaps`] only the second reason counts.
+//! - What the listener has just asked for comes first ([`asked_now`]), within the gaps.
 
 use segue_core::TrackId;
 
@@ -94,6 +95,22 @@ pub(crate) fn gaps_ok(
     album_gap: usize,
 ) -> bool {
     clashes(library, sequence, candidate, artist_gap, album_gap) == (false, false)
+}
+
+/// Whether library track `i` was asked for in this session (4 or 5 stars, a like, "more like
+/// this") and not heard since. Such a track is wanted now: it comes first in the very next
+/// list, before any ranking, as far as the gaps allow; what resembles it is lifted through the
+/// listener model like any evidence.
+pub(crate) fn asked_now(
+    taste: &Taste,
+    context: &Context,
+    recency: &crate::terms::Recency,
+    library: &Library,
+    i: usize,
+) -> bool {
+    taste.asked_at(library.tracks[i].id).is_some_and(|at| {
+        at >= context.session_start() && recency.last_played[i].is_none_or(|p| p < at)
+    })
 }
 
 /// The (artist, album) gaps the next pick keeps: the first of [`Settings::gap_steps`] that some

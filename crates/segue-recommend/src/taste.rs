@@ -44,8 +44,9 @@ struct TrackTaste {
     late_skips: u32,
     excluded: bool,
     played: bool,
-    /// When the latest signal came.
+    /// When the latest signal came, and the latest explicit one.
     last_at_ms: i64,
+    explicit_at_ms: i64,
 }
 
 impl TrackTaste {
@@ -81,23 +82,28 @@ impl Taste {
         t.last_at_ms = t.last_at_ms.max(signal.at_ms);
         match signal.source {
             SignalSource::Stars(stars) => {
+                t.explicit_at_ms = signal.at_ms;
                 let w = (f32::from(stars.clamp(1, 5)) - 3.0) / 2.0;
                 t.explicit = Some((w, signal.source));
                 t.excluded = false;
             }
             SignalSource::Like => {
+                t.explicit_at_ms = signal.at_ms;
                 t.explicit = Some((1.0, signal.source));
                 t.excluded = false;
             }
             SignalSource::MoreLikeThis => {
+                t.explicit_at_ms = signal.at_ms;
                 t.explicit = Some((0.8, signal.source));
                 t.excluded = false;
             }
             SignalSource::Dislike => {
+                t.explicit_at_ms = signal.at_ms;
                 t.explicit = Some((-1.0, signal.source));
                 t.excluded = true;
             }
             SignalSource::NotThis => {
+                t.explicit_at_ms = signal.at_ms;
                 t.explicit = Some((-0.6, signal.source));
                 t.excluded = true;
             }
@@ -118,18 +124,18 @@ impl Taste {
         }
     }
 
-    /// Whether the listener asked for this track: rated it 4 or 5 stars, liked it, or asked
-    /// for more like it (their latest explicit feedback).
-    pub fn asked_for(&self, track: TrackId) -> bool {
-        self.tracks.get(&track).is_some_and(|t| {
-            matches!(
-                t.explicit,
-                Some((
-                    _,
-                    SignalSource::Stars(4..) | SignalSource::Like | SignalSource::MoreLikeThis
-                ))
-            )
-        })
+    /// When the listener asked for this track, if their latest explicit feedback on it asks
+    /// for it: 4 or 5 stars, a like, or "more like this".
+    pub fn asked_at(&self, track: TrackId) -> Option<i64> {
+        let t = self.tracks.get(&track)?;
+        matches!(
+            t.explicit,
+            Some((
+                _,
+                SignalSource::Stars(4..) | SignalSource::Like | SignalSource::MoreLikeThis
+            ))
+        )
+        .then_some(t.explicit_at_ms)
     }
 
     /// Disliked or "not this": never suggested.

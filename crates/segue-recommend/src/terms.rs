@@ -189,17 +189,6 @@ pub(crate) fn terms<'a>(s: &Situation<'a>, recency: &'a Recency) -> Vec<Term<'a>
     let mut facets = vec![s.listener.baseline; library.len()];
     s.listener.facet_means(library, &mut facets);
     let session_start = s.context.session_start();
-    // A track the listener has just asked for (rated or liked in this session, not heard
-    // since) is wanted now: its own feedback counts twice.
-    for (i, own, given_at) in s.listener.own_parts(library) {
-        if own > 0.0 && given_at >= session_start {
-            let asked = s.taste.asked_for(library.tracks[i].id);
-            let heard_since = recency.last_played[i].is_some_and(|at| at >= given_at);
-            if asked && !heard_since {
-                facets[i] += own.min(1.0);
-            }
-        }
-    }
     // What the listener liked before this session comes back when it fits what plays: that
     // part of the lift is scaled by the candidate's closeness in sound to the track followed,
     // instead of breaking into any mood (dislikes and skips count whatever plays). Exact for

@@ -85,12 +85,13 @@ fn a_rating_changes_the_very_next_list_and_says_so() {
     };
     let before = suggest(&lib, &Taste::default(), &context(5), &settings, 10);
     let metal_before = before.iter().filter(|s| style_of(s.track_id) == 1).count();
+    // Rated just now.
     let mut taste = Taste::default();
     for k in [0, 1, 2] {
         taste.apply(Signal {
             track: 100 + k,
             source: SignalSource::Stars(5),
-            at_ms: 1,
+            at_ms: context(5).now_ms - 60_000,
         });
     }
     let after = suggest(&lib, &taste, &context(5), &settings, 10);
@@ -499,11 +500,12 @@ fn varied_library(n: usize) -> Library {
 /// A taste with stars, skips and a dislike, a session of plays, for case `k`.
 fn varied_situation(k: i64, n: i64) -> (Taste, Context) {
     let now_ms = 2_000_000_000_000;
-    // Given now: inside the session, so the first stage scores exactly as every term does.
+    // Given now: inside the session, so the first stage scores exactly as every term does (and
+    // nothing asked for, which would come first whatever it scores).
     let taste = Taste::from_signals((0..12).map(|j| Signal {
         track: (k * 31 + j * 17) % n,
         source: match j % 4 {
-            0 => SignalSource::Stars(5),
+            0 => SignalSource::Stars(2),
             1 => SignalSource::Skip { early: true },
             2 => SignalSource::FullListen,
             _ => SignalSource::Dislike,
@@ -731,4 +733,201 @@ fn eight_bit_rows_keep_dot_products_within_a_percent() {
             "track {i}: {exact} vs {approx}"
         );
     }
+}
+
+#[test]
+fn the_listener_model_learns_a_taste_from_a_few_reactions() {
+    let lib = library();
+    let now = context(5).now_ms;
+    // Two folk tracks played through, two metal tracks skipped early.
+    let taste = Taste::from_signals(
+        [(200, true), (205, true), (103, false), (110, false)]
+            .into_iter()
+            .enumerate()
+            .map(|(k, (track, through))| Signal {
+                track,
+                source: if through {
+                    SignalSource::FullListen
+                } else {
+                    SignalSource::Skip { early: true }
+                },
+                at_ms: now - 600_000 + k as i64,
+            }),
+    );
+    let model = listener::ListenerModel::fit(&lib, &taste, now);
+    let chance = |id: TrackId| model.chance(&lib, lib.index(id).expect("in the library"));
+    let (folk, metal, chiptune) = (chance(207), chance(105), chance(305));
+    assert!(folk > 0.5, "unheard folk: {folk}");
+    assert!(metal < 0.3, "unheard metal: {metal}");
+    assert!(
+        folk > chiptune && chiptune > metal,
+        "what nothing was said about lies between: {folk} {chiptune} {metal}"
+    );
+    // Without any evidence every track is as likely as the next.
+    let blank = listener::ListenerModel::fit(&lib, &Taste::default(), now);
+    let (a, b) = (blank.chance(&lib, 0), blank.chance(&lib, 40));
+    assert!((a - b).abs() < 1e-6, "{a} {b}");
+}
+
+#[test]
+fn the_views_a_listener_follows_weigh_more_for_them() {
+    // A listener who likes one artist's tracks in every style, and skips the others: the
+    // artist view's scale grows from its prior, the sound's shrinks.
+    let lib = library();
+    let now = context(5).now_ms;
+    let mut signals = Vec::new();
+    for (k, style) in [0, 1, 2, 3].into_iter().enumerate() {
+        for (j, (offset, liked)) in [(1, true), (5, true), (2, false), (6, false)]
+            .into_iter()
+            .enumerate()
+        {
+            // Tracks k % 4 == 1 are by "artist s-1".
+            signals.push(Signal {
+                track: style * 100 + offset,
+                source: if liked {
+                    SignalSource::FullListen
+                } else {
+                    SignalSource::Skip { early: true }
+                },
+                at_ms: now - 600_000 + (k * 4 + j) as i64,
+            });
+        }
+    }
+    let taste = Taste::from_signals(signals);
+    let model = listener::ListenerModel::fit(&lib, &taste, now);
+    let blank = listener::ListenerModel::fit(&lib, &Taste::default(), now);
+    let artist = listener::view_of_facet(segue_core::Facet::Artist);
+    let sound = listener::view_of_space(library::Space::Sound);
+    assert!(
+        model.scales[artist] / blank.scales[artist]
+            > 1.5 * model.scales[sound] / blank.scales[sound],
+        "artist {} -> {}, sound {} -> {}",
+        blank.scales[artist],
+        model.scales[artist],
+        blank.scales[sound],
+        model.scales[sound]
+    );
+    // And an unheard track by that artist in a style nothing was liked in by others is likely.
+    let by_the_artist = model.chance(&lib, lib.index(9).expect("track 9"));
+    let by_another = model.chance(&lib, lib.index(10).expect("track 10"));
+    assert!(
+        by_the_artist > by_another + 0.2,
+        "{by_the_artist} {by_another}"
+    );
+}
+
+#[test]
+fn a_track_asked_for_now_comes_first_and_an_old_favourite_does_not() {
+    let lib = library();
+    let now = context(5).now_ms;
+    let rate = |at_ms: i64| {
+        Taste::from_signals([Signal {
+            track: 302,
+            source: SignalSource::Stars(5),
+            at_ms,
+        }])
+    };
+    // Rated a minute ago: first, and says so.
+    let list = suggest(&lib, &rate(now - 60_000), &context(5), &close(), 5);
+    assert_eq!(list[0].track_id, 302);
+    assert!(
+        list[0].reason.contains("rated it 5 stars"),
+        "{}",
+        list[0].reason
+    );
+    // Rated last week: chiptune does not break into an ambient session for it.
+    let list = suggest(&lib, &rate(now - 7 * 86_400_000), &context(5), &close(), 3);
+    assert!(list.iter().all(|s| style_of(s.track_id) == 0), "{list:#?}");
+    // Heard since it was rated: no longer asked for.
+    let mut heard = rate(now - 600_000);
+    heard.apply(Signal {
+        track: 302,
+        source: SignalSource::FullListen,
+        at_ms: now - 300_000,
+    });
+    let mut ctx = context(5);
+    ctx.recent.push(Play {
+        track: 302,
+        started_at_ms: now - 300_000,
+        fraction: 1.0,
+        skipped: false,
+    });
+    let list = suggest(&lib, &heard, &ctx, &close(), 3);
+    assert!(list.iter().all(|s| s.track_id != 302));
+}
+
+#[test]
+fn the_gaps_yield_only_to_a_much_likelier_track() {
+    let lib = library();
+    let settings = Settings::default();
+    // Ambient 1 (artist 0-1) just played: ambient 5 and 9 share its artist.
+    let sequence = vec![lib.index(1).expect("track 1")];
+    let at = |id: TrackId| lib.index(id).expect("in the library");
+    // Another artist's track nearly as likely: the gaps hold.
+    let open = [(at(5), 0.9), (at(2), 0.75)];
+    assert_eq!(
+        rules::gaps_for_pick(&lib, &settings, &sequence, &open),
+        Some((15, 25))
+    );
+    // Every track that keeps them far less likely: they yield (album first, then artist).
+    let open = [(at(5), 0.9), (at(2), 0.5)];
+    assert_eq!(
+        rules::gaps_for_pick(&lib, &settings, &sequence, &open),
+        Some((0, 0))
+    );
+    // Strict gaps never yield to taste.
+    let strict = Settings {
+        strict_gaps: true,
+        ..settings
+    };
+    assert_eq!(
+        rules::gaps_for_pick(&lib, &strict, &sequence, &open),
+        Some((15, 25))
+    );
+}
+
+#[test]
+fn exploring_picks_say_so_and_closeness_explores_less() {
+    let lib = library();
+    let count_exploring = |exploration: f32| -> usize {
+        (0..20u64)
+            .map(|draw| {
+                let ctx = Context { draw, ..context(5) };
+                let settings = Settings {
+                    exploration,
+                    artist_gap: 0,
+                    album_gap: 0,
+                    ..Settings::default()
+                };
+                suggest(&lib, &Taste::default(), &ctx, &settings, 5)
+                    .iter()
+                    .filter(|s| {
+                        s.why
+                            .iter()
+                            .flat_map(|p| &p.details)
+                            .any(|d| matches!(d, Detail::Exploring { .. }))
+                    })
+                    .count()
+            })
+            .sum()
+    };
+    let (close, far) = (count_exploring(0.0), count_exploring(1.0));
+    assert_eq!(close, 0, "no exploration, no exploring picks");
+    assert!(far > 5, "{far} exploring picks in 100 at full exploration");
+}
+
+#[test]
+fn a_first_list_is_not_one_reason_ten_times() {
+    // Nothing heard yet: the reasons still say what sets each track apart.
+    let lib = library();
+    let list = suggest(
+        &lib,
+        &Taste::default(),
+        &context(5),
+        &Settings::default(),
+        10,
+    );
+    let reasons: std::collections::HashSet<&str> = list.iter().map(|s| s.reason.as_str()).collect();
+    assert!(reasons.len() >= 4, "{reasons:#?}");
+    assert!(list.iter().all(|s| !s.reason.is_empty()));
 }

@@ -19,11 +19,16 @@ pub(crate) struct Weights {
     pub(crate) variety: f32,
 }
 
-/// Term weights as `base + slope * exploration`, in [`RANKED_TERMS`] order: the same numbers
-/// as `models/ranker/weights.json`, which the ONNX ranker is built from (a test in the
-/// service checks that the two agree).
-pub const WEIGHT_BASE: [f32; TERM_COUNT] = [1.6, 0.7, 0.3, 0.2, 0.2, 0.5, 8.0, 0.3, 0.0, 5.0];
-pub const WEIGHT_SLOPE: [f32; TERM_COUNT] = [-1.2, -0.5, -0.3, -0.2, -0.2, 0.0, 0.0, 0.3, 1.0, 0.0];
+/// The first stage's term weights as `base + slope * exploration`, in [`RANKED_TERMS`] order:
+/// the learned ranker's shapes as straight lines (`first_stage_base` and `first_stage_slope` in
+/// `models/ranker/ranker.json`; `crates/segue-analysis/tests/ranker.rs` checks they agree). The
+/// ONNX ranker scores the short list exactly; without it these weights rank alone.
+pub const WEIGHT_BASE: [f32; TERM_COUNT] = [
+    0.57, 0.25, 0.107, 0.166, 0.222, 0.245, 3.041, 0.0, 0.0, 1.783,
+];
+pub const WEIGHT_SLOPE: [f32; TERM_COUNT] = [
+    -0.428, -0.178, -0.107, -0.071, -0.071, 0.0, 0.0, 0.0, 1.014, 0.0,
+];
 
 impl Weights {
     /// At an exploration setting (0..1), with the user's learned offsets added.

@@ -7,6 +7,10 @@ import type { ScoreTerm } from "./ScoreTerm";
  */
 export type Suggestion = { track_id: number, score: number, 
 /**
+ * The chance (0-1) that the listener enjoys it, as Segue estimates it from their feedback.
+ */
+chance: number, 
+/**
  * One line built from the terms that ranked it highest (English; `why` in parts).
  */
 reason: string, 

@@ -33,7 +33,7 @@ export function term(kind: ScoreTerm["kind"], contribution: number, about: Detai
 
 /** A suggestion whose reason line is one part made of `details`. */
 export function suggestion(trackId: number, details: Detail[] = [{ id: "not_played_yet" }], terms: ScoreTerm[] = []): Suggestion {
-  return { track_id: trackId, score: 1, reason: "", why: [{ smooth_join: false, details }], terms };
+  return { track_id: trackId, score: 1, chance: 0.5, reason: "", why: [{ smooth_join: false, details }], terms };
 }
 
 export function playerState(fields: Partial<PlayerState> = {}): PlayerState {
