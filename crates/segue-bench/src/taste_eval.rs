@@ -20,9 +20,9 @@ use std::sync::atomic::AtomicBool;
 use anyhow::{Context as _, Result, bail};
 use segue_analysis::ranker::OnnxRanker;
 use segue_core::{Detail, RANKED_TERMS, Suggestion, TrackId};
+use segue_recommend::history::{self, Listen, Moment, Shown};
 use segue_recommend::{
-    Context, Library, Outcome, Play, Settings, Signal, SignalSource, Taste, learn_offsets, rules,
-    suggest_with,
+    Context, Library, Settings, Signal, SignalSource, Taste, learn_offsets, rules, suggest_with,
 };
 use segue_service::Service;
 use segue_service::analysis::AnalysisOptions;
@@ -301,34 +301,87 @@ impl Method {
     }
 }
 
-/// One listener's session as the service would see it.
+/// One listener's history, kept as the service keeps it (plays, explicit feedback, what
+/// Segue showed), and the taste and context `segue_recommend::history` builds from it, as the
+/// service does before every suggestion.
+#[derive(Clone)]
 struct Session {
+    listens: Vec<Listen>,
+    explicit: Vec<Signal>,
+    shown: Vec<Shown>,
+    now_ms: i64,
+    draw: u64,
     taste: Taste,
     context: Context,
-    /// What Segue's ranker learns its per-user offsets from (as the service logs them).
-    outcomes: Vec<Outcome>,
     /// (position, played through) of every play, for the outcome-only learner.
     heard: Vec<(usize, bool)>,
 }
 
 const START_MS: i64 = 1_700_000_000_000;
 
+/// How long every simulated track is (a full listen is all of it, an early skip a tenth).
+const TRACK_MS: i64 = 240_000;
+
 impl Session {
     fn new(world: &World, start: usize, draw: u64) -> Session {
         let id = world.library.tracks()[start].id;
         let mut s = Session {
+            listens: Vec::new(),
+            explicit: Vec::new(),
+            shown: Vec::new(),
+            now_ms: START_MS,
+            draw,
             taste: Taste::default(),
-            context: Context {
-                now_ms: START_MS,
-                draw,
-                ..Context::default()
-            },
-            outcomes: Vec::new(),
+            context: Context::default(),
             heard: Vec::new(),
         };
         // The listener chose the first track and heard it through.
         s.hear(world, id, true, None);
         s
+    }
+
+    /// Rebuilds the taste (with the ranker's per-user offsets) and the context from the
+    /// history, as the service does.
+    fn refresh(&mut self) {
+        self.taste = history::taste_from(&self.explicit, &self.listens);
+        self.taste.term_offsets = learn_offsets(&history::outcomes(&self.shown, &self.listens));
+        self.context = history::context(
+            &self.listens,
+            Moment {
+                now_ms: self.now_ms,
+                draw: self.draw,
+                ..Moment::default()
+            },
+        );
+    }
+
+    /// Segue showed `list` now (the service logs every list it shows).
+    fn show(&mut self, list: &[Suggestion]) {
+        for s in list {
+            self.shown.push(Shown {
+                track: s.track_id,
+                at_ms: self.now_ms,
+                values: RANKED_TERMS
+                    .iter()
+                    .map(|k| {
+                        s.terms
+                            .iter()
+                            .find(|t| t.kind == *k)
+                            .map_or(0.0, |t| t.value)
+                    })
+                    .collect(),
+            });
+        }
+    }
+
+    /// Explicit feedback given now.
+    fn say(&mut self, track: TrackId, source: SignalSource) {
+        self.explicit.push(Signal {
+            track,
+            source,
+            at_ms: self.now_ms,
+        });
+        self.refresh();
     }
 
     /// The listener hears `track` now: a full listen or an early skip, and maybe explicit
@@ -340,33 +393,25 @@ impl Session {
         through: bool,
         explicit: Option<SignalSource>,
     ) {
-        let at_ms = self.context.now_ms;
-        self.taste.apply(Signal {
+        let at_ms = self.now_ms;
+        self.listens.push(Listen {
             track,
-            source: if through {
-                SignalSource::FullListen
-            } else {
-                SignalSource::Skip { early: true }
-            },
-            at_ms,
+            started_at_ms: at_ms,
+            ms_listened: if through { TRACK_MS } else { TRACK_MS / 10 },
+            duration_ms: TRACK_MS,
+            skipped: !through,
         });
         if let Some(source) = explicit {
-            self.taste.apply(Signal {
+            self.explicit.push(Signal {
                 track,
                 source,
                 at_ms,
             });
         }
-        self.context.recent.push(Play {
-            track,
-            started_at_ms: at_ms,
-            fraction: if through { 1.0 } else { 0.1 },
-            skipped: !through,
-        });
-        self.context.current = Some(track);
         self.heard.push((world.at(track), through));
-        // A full listen takes a few minutes, a skip a few seconds.
-        self.context.now_ms += if through { 240_000 } else { 20_000 };
+        // A full listen takes the track's length, a skip a few seconds.
+        self.now_ms += if through { TRACK_MS } else { TRACK_MS / 10 };
+        self.refresh();
     }
 }
 
@@ -626,6 +671,7 @@ fn run_listener(
             if step == 0 {
                 f.cold_reasons = distinct(list.iter().map(|s| s.reason.as_str())).len();
             }
+            session.show(&list);
         }
         let Some(first) = list.first() else { break };
         let next = world.at(first.track_id);
@@ -672,20 +718,6 @@ fn run_listener(
         }
         let previous = played.last().copied().unwrap_or(next);
         let (through, explicit) = listener.react(world, next, previous, &mut reactions);
-        if method == Method::Segue {
-            let values = RANKED_TERMS.map(|k| {
-                first
-                    .terms
-                    .iter()
-                    .find(|t| t.kind == k)
-                    .map_or(0.0, |t| t.value)
-            });
-            session.outcomes.push(Outcome {
-                values,
-                liked: through,
-            });
-            session.taste.term_offsets = learn_offsets(&session.outcomes);
-        }
         session.hear(world, first.track_id, through, explicit);
         played.push(next);
     }
@@ -743,17 +775,8 @@ fn star_checks(
                 })
                 .collect();
             if let Some(&rated) = open.get(rng.below(open.len())) {
-                let mut trial = Session {
-                    taste: session.taste.clone(),
-                    context: session.context.clone(),
-                    outcomes: Vec::new(),
-                    heard: Vec::new(),
-                };
-                trial.taste.apply(Signal {
-                    track: world.library.tracks()[rated].id,
-                    source: SignalSource::Stars(5),
-                    at_ms: trial.context.now_ms,
-                });
+                let mut trial = session.clone();
+                trial.say(world.library.tracks()[rated].id, SignalSource::Stars(5));
                 let after = pick(Method::Segue, world, listener, &trial, setup, 10, &mut rng);
                 let after: Vec<usize> = after.iter().map(|s| world.at(s.track_id)).collect();
                 let mut near: Vec<usize> = (0..world.len()).filter(|&i| i != rated).collect();
@@ -1087,11 +1110,7 @@ fn log_sessions(world: &World, listeners: usize, setup: &Setup, path: &Path) -> 
                     })
                 )?;
                 rows += 1;
-                session.outcomes.push(Outcome {
-                    values,
-                    liked: through,
-                });
-                session.taste.term_offsets = learn_offsets(&session.outcomes);
+                session.show(&list);
                 session.hear(world, played.track_id, through, explicit);
             }
         }

@@ -20,6 +20,7 @@
 //! - No I/O: the caller loads the library, plays and feedback (the service does, from SQLite).
 
 mod context;
+pub mod history;
 mod library;
 mod listener;
 mod pick;

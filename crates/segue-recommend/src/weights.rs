@@ -19,6 +19,11 @@ pub(crate) struct Weights {
     pub(crate) variety: f32,
 }
 
+/// The penalty per unit of sound similarity to a track already picked for the list, at the
+/// closest setting (it doubles at the most exploring): a list is not ten takes on one sound. In
+/// the learned ranker's log-odds units (a quarter of the sound join's weight at the default).
+pub const VARIETY: f32 = 0.14;
+
 /// The first stage's term weights as `base + slope * exploration`, in [`RANKED_TERMS`] order:
 /// the learned ranker's shapes as straight lines (`first_stage_base` and `first_stage_slope` in
 /// `models/ranker/ranker.json`; `crates/segue-analysis/tests/ranker.rs` checks they agree). The
@@ -27,7 +32,7 @@ pub const WEIGHT_BASE: [f32; TERM_COUNT] = [
     0.57, 0.25, 0.107, 0.166, 0.222, 0.245, 3.041, 0.0, 0.0, 1.783,
 ];
 pub const WEIGHT_SLOPE: [f32; TERM_COUNT] = [
-    -0.428, -0.178, -0.107, -0.071, -0.071, 0.0, 0.0, 0.0, 1.014, 0.0,
+    -0.428, -0.178, -0.107, -0.071, -0.071, 0.0, 0.0, 0.0, 0.456, 0.0,
 ];
 
 impl Weights {
@@ -48,7 +53,7 @@ impl Weights {
             novelty: w[7],
             explore: w[8],
             time_of_day: w[9],
-            variety: 0.4 + 0.4 * x,
+            variety: VARIETY * (1.0 + x),
         }
     }
 }

@@ -5,10 +5,8 @@
 use std::sync::Arc;
 
 use segue_core::{FeedbackKind, Suggestion, TrackId};
-use segue_recommend::{
-    Context, EarlierPlay, Library, Play, Seed, Settings, Signal, SignalSource, Taste, TimeOfDay,
-    TrackProfile,
-};
+use segue_recommend::history::{self, Listen, Moment, Shown};
+use segue_recommend::{Library, Seed, Settings, Signal, SignalSource, TrackProfile};
 use segue_store::{PlayEnd, Store};
 
 use crate::{Result, Service, ServiceError};
@@ -92,11 +90,40 @@ impl Service {
                 .and_then(|v| v.parse::<i64>().ok())
                 .unwrap_or(0);
             let feedback = s.feedback_since(reset_at, 20_000)?;
-            let mut taste = taste_from(&feedback);
+            let listens: Vec<Listen> = feedback.plays.iter().map(listen).collect();
+            let mut explicit: Vec<Signal> = feedback
+                .ratings
+                .iter()
+                .map(|&(track, stars, at_ms)| Signal {
+                    track,
+                    source: SignalSource::Stars(stars),
+                    at_ms,
+                })
+                .collect();
+            explicit.extend(
+                feedback
+                    .feedback
+                    .iter()
+                    .map(|&(track, kind, at_ms)| Signal {
+                        track,
+                        source: kind.into(),
+                        at_ms,
+                    }),
+            );
+            let mut taste = history::taste_from(&explicit, &listens);
             // The ranker's per-user offsets, relearned from what the user did with what was
             // suggested since the last reset, and kept in the database.
-            let outcomes = outcomes(&s.suggestion_log(reset_at, 2_000)?, &feedback.plays);
-            taste.term_offsets = segue_recommend::learn_offsets(&outcomes);
+            let shown: Vec<Shown> = s
+                .suggestion_log(reset_at, 2_000)?
+                .into_iter()
+                .map(|(track, at_ms, values)| Shown {
+                    track,
+                    at_ms,
+                    values,
+                })
+                .collect();
+            taste.term_offsets =
+                segue_recommend::learn_offsets(&history::outcomes(&shown, &listens));
             let named: Vec<(&str, f32)> = segue_core::RANKED_TERMS
                 .iter()
                 .zip(taste.term_offsets)
@@ -129,51 +156,27 @@ impl Service {
                 segue_recommend::TIME_OF_DAY_HOURS,
                 2_000,
             )?;
-            let earlier = near
-                .iter()
-                .filter_map(|(p, hours_apart)| {
-                    Some(EarlierPlay {
-                        track: p.track_id,
-                        hours_apart: *hours_apart,
-                        played_through: played_through(p)?,
-                    })
-                })
-                .collect();
+            let near: Vec<(Listen, f32)> = near.iter().map(|(p, h)| (listen(p), *h)).collect();
             Ok((
                 taste,
-                plays,
-                TimeOfDay {
-                    local_hour,
-                    earlier,
-                },
+                plays.iter().map(listen).collect::<Vec<_>>(),
+                (local_hour, near),
             ))
         })?;
-        let recent: Vec<Play> = recent
-            .iter()
-            .map(|p| Play {
-                track: p.track_id,
-                started_at_ms: p.started_at_ms,
-                fraction: if p.duration_ms > 0 {
-                    (p.ms_listened as f32 / p.duration_ms as f32).min(1.0)
-                } else {
-                    0.0
-                },
-                skipped: p.end == PlayEnd::Skipped,
-            })
-            .collect();
-        let current = request
-            .after
-            .or_else(|| recent.last().map(|p| p.track))
-            .filter(|_| request.seed.is_none());
-        let context = Context {
-            current,
-            recent,
-            queued: request.queued.clone(),
-            now_ms: now,
-            seed: request.seed.clone(),
-            draw: request.draw.unwrap_or_else(|| up_next_draw(current)),
-            time_of_day: Some(time_of_day),
-        };
+        let after = request.after.or_else(|| recent.last().map(|l| l.track));
+        let context = history::context(
+            &recent,
+            Moment {
+                now_ms: now,
+                after,
+                queued: request.queued.clone(),
+                seed: request.seed.clone(),
+                draw: request
+                    .draw
+                    .unwrap_or_else(|| up_next_draw(after.filter(|_| request.seed.is_none()))),
+                time_of_day: Some(time_of_day),
+            },
+        );
         let mut ranker = self.ranker.lock().unwrap_or_else(|p| p.into_inner());
         if ranker.is_none() {
             let config = segue_analysis::AnalyzerConfig::default();
@@ -361,102 +364,13 @@ fn term_name(kind: segue_core::TermKind) -> &'static str {
     }
 }
 
-/// Played through (true), skipped before 30 % (false), or neither (stopped, skipped late).
-fn played_through(p: &segue_store::PlayFact) -> Option<bool> {
-    if segue_core::is_full_listen(p.ms_listened, p.duration_ms) {
-        Some(true)
-    } else if p.end == PlayEnd::Skipped && p.ms_listened * 10 < p.duration_ms * 3 {
-        Some(false)
-    } else {
-        None
+/// A stored play as the recommender reads it.
+fn listen(p: &segue_store::PlayFact) -> Listen {
+    Listen {
+        track: p.track_id,
+        started_at_ms: p.started_at_ms,
+        ms_listened: p.ms_listened,
+        duration_ms: p.duration_ms,
+        skipped: p.end == PlayEnd::Skipped,
     }
-}
-
-/// What the user did with suggestions: each play that followed a suggestion of its track
-/// within 6 hours, labelled played through (liked) or skipped early (not); other plays say
-/// nothing. A play answers only the latest suggestion of its track before it.
-fn outcomes(
-    shown: &[(TrackId, i64, Vec<f32>)],
-    plays: &[segue_store::PlayFact],
-) -> Vec<segue_recommend::Outcome> {
-    const WINDOW_MS: i64 = 6 * 3_600_000;
-    // Plays by track, in time order (as they come), so each lookup is short.
-    let mut by_track: std::collections::HashMap<TrackId, Vec<&segue_store::PlayFact>> =
-        Default::default();
-    for p in plays {
-        by_track.entry(p.track_id).or_default().push(p);
-    }
-    // Each play keeps the latest suggestion of its track before it (the log is oldest first).
-    let mut answered: std::collections::HashMap<
-        (TrackId, i64),
-        ([f32; segue_core::TERM_COUNT], &segue_store::PlayFact),
-    > = Default::default();
-    for (track, at, values) in shown {
-        let Some(&play) = by_track.get(track).and_then(|ps| {
-            ps.iter()
-                .find(|p| p.started_at_ms >= *at && p.started_at_ms <= at + WINDOW_MS)
-        }) else {
-            continue;
-        };
-        // Suggestions logged before a term was added have fewer values: the rest stay 0.
-        let mut v = [0.0f32; segue_core::TERM_COUNT];
-        for (d, s) in v.iter_mut().zip(values) {
-            *d = *s;
-        }
-        answered.insert((play.track_id, play.started_at_ms), (v, play));
-    }
-    let mut out: Vec<segue_recommend::Outcome> = answered
-        .into_values()
-        .filter_map(|(values, p)| {
-            Some(segue_recommend::Outcome {
-                values,
-                liked: played_through(p)?,
-            })
-        })
-        .collect();
-    // HashMap order is arbitrary; the fit should not depend on it.
-    out.sort_by(|a, b| {
-        a.values
-            .partial_cmp(&b.values)
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    out
-}
-
-/// The taste model from stored feedback, in time order.
-fn taste_from(log: &segue_store::FeedbackLog) -> Taste {
-    let mut signals: Vec<Signal> = Vec::new();
-    signals.extend(log.ratings.iter().map(|&(track, stars, at_ms)| Signal {
-        track,
-        source: SignalSource::Stars(stars),
-        at_ms,
-    }));
-    signals.extend(log.feedback.iter().map(|&(track, kind, at_ms)| Signal {
-        track,
-        source: match kind {
-            FeedbackKind::Like => SignalSource::Like,
-            FeedbackKind::Dislike => SignalSource::Dislike,
-            FeedbackKind::NotThis => SignalSource::NotThis,
-            FeedbackKind::MoreLikeThis => SignalSource::MoreLikeThis,
-        },
-        at_ms,
-    }));
-    for p in &log.plays {
-        let source = if segue_core::is_full_listen(p.ms_listened, p.duration_ms) {
-            SignalSource::FullListen
-        } else if p.end == PlayEnd::Skipped {
-            SignalSource::Skip {
-                early: p.ms_listened * 10 < p.duration_ms * 3,
-            }
-        } else {
-            continue;
-        };
-        signals.push(Signal {
-            track: p.track_id,
-            source,
-            at_ms: p.started_at_ms,
-        });
-    }
-    signals.sort_by_key(|s| s.at_ms);
-    Taste::from_signals(signals)
 }
