@@ -7,6 +7,7 @@
 
 mod analysis;
 mod app;
+mod playlist;
 mod scan;
 mod suggest;
 mod track;
@@ -18,6 +19,10 @@ pub use app::{
     AnalysisStatus, AppSettings, DayListening, DeviceChoice, FacetKind, HistoryEntry,
     ListeningStats, NormalizationChoice, PlayCount, PlayOutcome, PlayerState, QueueEntry,
     RadioSeed, RepeatMode, TagFacet, TrackRow,
+};
+pub use playlist::{
+    EntryId, EntrySource, EntryStatus, ExportReport, ImportNote, ImportReport, Playlist,
+    PlaylistEntry, PlaylistId, UnmatchedLine, UnmatchedReason,
 };
 pub use scan::{FileIssue, IssueKind, ScanPhase, ScanProgress, ScanReport};
 pub use suggest::{

@@ -8,6 +8,7 @@
 
 mod analysis;
 mod paths;
+mod playlist;
 mod query;
 mod taste;
 mod write;
@@ -20,6 +21,7 @@ use segue_core::{DayListening, ListeningStats, PlayCount, TrackId};
 
 pub use analysis::{AnalysisCounts, AnalysisTodo};
 pub use paths::{bytes_to_path, path_to_bytes};
+pub use playlist::{ExportRow, NewEntry, PlaylistError};
 pub use query::TrackQuery;
 pub use taste::{FeedbackLog, PlayFact, ProfileRow};
 pub use write::{CoverImage, FileChange, FileStat, ImportedTrack};
@@ -52,6 +54,8 @@ pub enum StoreError {
     InvalidRating(u8),
     #[error("stored analysis of track {track} is unreadable: {reason}")]
     CorruptAnalysis { track: TrackId, reason: String },
+    #[error(transparent)]
+    Playlist(#[from] PlaylistError),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -138,7 +142,7 @@ pub struct PlayRecord {
 }
 
 /// Number of migrations (the schema version of an up-to-date database).
-const LATEST_SCHEMA: usize = 6;
+const LATEST_SCHEMA: usize = 7;
 
 /// A play as stored, with whether it counts as a full listen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,6 +164,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("schema_v4.sql")),
         M::up(include_str!("schema_v5.sql")),
         M::up_with_hook(include_str!("schema_v6.sql"), reread_placeholder_artists),
+        M::up(include_str!("schema_v7.sql")),
     ])
 }
 
@@ -567,5 +572,7 @@ pub fn search_key(text: &str) -> String {
     text.to_lowercase()
 }
 
+#[cfg(test)]
+mod playlist_tests;
 #[cfg(test)]
 mod tests;

@@ -74,6 +74,41 @@ fn track_from_row(r: &Row<'_>) -> rusqlite::Result<Track> {
     })
 }
 
+/// The columns [`track_row_from`] reads, for a query over `tracks t` joined with
+/// [`TRACK_ROW_JOINS`].
+pub(crate) const TRACK_ROW_COLUMNS: &str = "
+    t.id, t.title, a.name, al.title, aa.name, t.disc_number, t.track_number, t.year, t.genre,
+    t.duration_ms, t.cover_id, r.stars, (SELECT COUNT(*) FROM plays p WHERE p.track_id = t.id),
+    t.codec";
+
+pub(crate) const TRACK_ROW_JOINS: &str = "
+    LEFT JOIN artists a ON a.id = t.artist_id
+    LEFT JOIN artists aa ON aa.id = t.album_artist_id
+    LEFT JOIN albums al ON al.id = t.album_id
+    LEFT JOIN ratings r ON r.track_id = t.id";
+
+/// A [`TrackRow`] from the [`TRACK_ROW_COLUMNS`] starting at column `first`.
+pub(crate) fn track_row_from(r: &Row<'_>, first: usize) -> rusqlite::Result<TrackRow> {
+    Ok(TrackRow {
+        id: r.get(first)?,
+        title: r.get(first + 1)?,
+        artist: r.get(first + 2)?,
+        album: r.get(first + 3)?,
+        album_artist: r.get(first + 4)?,
+        disc_number: r.get(first + 5)?,
+        track_number: r.get(first + 6)?,
+        year: r.get(first + 7)?,
+        genre: r.get(first + 8)?,
+        duration_ms: r.get::<_, i64>(first + 9)?.max(0) as u64,
+        cover_id: r.get(first + 10)?,
+        rating: r.get(first + 11)?,
+        play_count: r.get::<_, i64>(first + 12)?.clamp(0, i64::from(u32::MAX)) as u32,
+        format: Codec::parse(&r.get::<_, String>(first + 13)?)
+            .display_name()
+            .to_owned(),
+    })
+}
+
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
 fn like_pattern(word: &str) -> String {
     let mut p = String::with_capacity(word.len() + 2);
@@ -120,39 +155,16 @@ impl Store {
     /// Every playable track as a compact row for the app's lists, in the same order as
     /// [`Store::tracks`], with its rating and play count.
     pub fn track_rows(&self) -> Result<Vec<TrackRow>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT t.id, t.title, a.name, al.title, aa.name, t.disc_number, t.track_number,
-                    t.year, t.genre, t.duration_ms, t.cover_id, r.stars,
-                    (SELECT COUNT(*) FROM plays p WHERE p.track_id = t.id), t.codec
+        let sql = format!(
+            "SELECT {TRACK_ROW_COLUMNS}
              FROM tracks t
              JOIN files f ON f.id = t.id AND f.status = 'ok'
-             LEFT JOIN artists a ON a.id = t.artist_id
-             LEFT JOIN artists aa ON aa.id = t.album_artist_id
-             LEFT JOIN albums al ON al.id = t.album_id
-             LEFT JOIN ratings r ON r.track_id = t.id
+             {TRACK_ROW_JOINS}
              ORDER BY COALESCE(aa.name, a.name) COLLATE NOCASE, al.title COLLATE NOCASE,
-                      t.disc_number, t.track_number, t.title COLLATE NOCASE, t.id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(TrackRow {
-                id: r.get(0)?,
-                title: r.get(1)?,
-                artist: r.get(2)?,
-                album: r.get(3)?,
-                album_artist: r.get(4)?,
-                disc_number: r.get(5)?,
-                track_number: r.get(6)?,
-                year: r.get(7)?,
-                genre: r.get(8)?,
-                duration_ms: r.get::<_, i64>(9)?.max(0) as u64,
-                cover_id: r.get(10)?,
-                rating: r.get(11)?,
-                play_count: r.get::<_, i64>(12)?.clamp(0, i64::from(u32::MAX)) as u32,
-                format: Codec::parse(&r.get::<_, String>(13)?)
-                    .display_name()
-                    .to_owned(),
-            })
-        })?;
+                      t.disc_number, t.track_number, t.title COLLATE NOCASE, t.id"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([], |r| track_row_from(r, 0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

@@ -4,7 +4,7 @@ use segue_core::{AudioProperties, Codec, Container, IssueKind, ReplayGain, Track
 
 use crate::*;
 
-fn imported(path: &str, title: &str, artist: &str, album: &str, fp: u8) -> FileChange {
+pub(crate) fn imported(path: &str, title: &str, artist: &str, album: &str, fp: u8) -> FileChange {
     FileChange::Imported {
         id: None,
         stat: FileStat {
@@ -54,7 +54,7 @@ fn retagged(mut change: FileChange, edit: impl FnOnce(&mut TrackTags)) -> FileCh
     change
 }
 
-fn file_store() -> (tempfile::TempDir, Store) {
+pub(crate) fn file_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(&dir.path().join("nested/segue.sqlite")).expect("open");
     (dir, store)
