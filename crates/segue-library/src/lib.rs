@@ -10,6 +10,8 @@
 mod cover;
 mod fingerprint;
 mod integrity;
+pub mod m3u;
+pub mod playlist_match;
 mod read;
 mod walk;
 

@@ -22,7 +22,7 @@ use segue_core::{DayListening, ListeningStats, PlayCount, TrackId};
 pub use analysis::{AnalysisCounts, AnalysisTodo};
 pub use paths::{bytes_to_path, path_to_bytes};
 pub use playlist::{ExportRow, NewEntry, PlaylistError};
-pub use query::TrackQuery;
+pub use query::{TrackIdentity, TrackQuery};
 pub use taste::{FeedbackLog, PlayFact, ProfileRow};
 pub use write::{CoverImage, FileChange, FileStat, ImportedTrack};
 

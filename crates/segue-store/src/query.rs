@@ -74,6 +74,18 @@ fn track_from_row(r: &Row<'_>) -> rusqlite::Result<Track> {
     })
 }
 
+/// A track as a playlist file may name it: by path, by the end of its path, or by artist and
+/// title.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackIdentity {
+    pub id: TrackId,
+    pub path: std::path::PathBuf,
+    pub artist: Option<String>,
+    pub album_artist: Option<String>,
+    pub title: String,
+    pub duration_ms: u64,
+}
+
 /// The columns [`track_row_from`] reads, for a query over `tracks t` joined with
 /// [`TRACK_ROW_JOINS`].
 pub(crate) const TRACK_ROW_COLUMNS: &str = "
@@ -165,6 +177,28 @@ impl Store {
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([], |r| track_row_from(r, 0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every track (missing ones too) as a playlist file may name it.
+    pub fn track_identities(&self) -> Result<Vec<TrackIdentity>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t.id, f.path, a.name, aa.name, t.title, t.duration_ms
+             FROM tracks t
+             JOIN files f ON f.id = t.id
+             LEFT JOIN artists a ON a.id = t.artist_id
+             LEFT JOIN artists aa ON aa.id = t.album_artist_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(TrackIdentity {
+                id: r.get(0)?,
+                path: bytes_to_path(&r.get::<_, Vec<u8>>(1)?),
+                artist: r.get(2)?,
+                album_artist: r.get(3)?,
+                title: r.get(4)?,
+                duration_ms: r.get::<_, i64>(5)?.max(0) as u64,
+            })
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
