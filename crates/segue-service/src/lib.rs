@@ -9,6 +9,7 @@ pub mod analysis;
 mod browse;
 mod listen;
 mod playback;
+mod playlist;
 pub mod suggest;
 
 use std::path::{Path, PathBuf};
@@ -16,8 +17,9 @@ use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 
 use segue_core::{FileIssue, LibraryStats, ScanProgress, ScanReport, Track, UiError};
+use segue_library::m3u::PlaylistFileError;
 use segue_library::{ScanError, ScanOptions};
-use segue_store::{Store, StoreError, TrackQuery};
+use segue_store::{PlaylistError, Store, StoreError, TrackQuery};
 
 pub use browse::{device_for, normalization_for};
 pub use listen::{Listen, ListenError};
@@ -50,6 +52,8 @@ pub enum ServiceError {
     Analysis(segue_analysis::AnalysisError),
     #[error(transparent)]
     Listen(#[from] ListenError),
+    #[error(transparent)]
+    PlaylistFile(#[from] PlaylistFileError),
 }
 
 impl ServiceError {
@@ -58,6 +62,15 @@ impl ServiceError {
         match self {
             ServiceError::Store(StoreError::TrackNotFound(_)) => "not_found",
             ServiceError::Store(StoreError::InvalidRating(_)) => "invalid_input",
+            ServiceError::Store(StoreError::Playlist(e)) => match e {
+                PlaylistError::NameTaken(_) => "name_taken",
+                PlaylistError::NotFound(_)
+                | PlaylistError::NameNotFound(_)
+                | PlaylistError::EntryNotFound { .. } => "not_found",
+                PlaylistError::EmptyName
+                | PlaylistError::NameHasControlCharacters(_)
+                | PlaylistError::PositionOutOfRange { .. } => "invalid_input",
+            },
             ServiceError::Store(_) | ServiceError::Scan(ScanError::Store(_)) => "database",
             ServiceError::Scan(_) => "internal",
             ServiceError::FolderNotFound(_) => "folder_not_found",
@@ -67,6 +80,17 @@ impl ServiceError {
             ServiceError::Playback(segue_playback::PlaybackError::NoDevice(_)) => "no_audio_device",
             ServiceError::Playback(_) => "playback",
             ServiceError::Analysis(e) => e.kind(),
+            ServiceError::PlaylistFile(e) => match e {
+                PlaylistFileError::NotFound { .. } => "not_found",
+                PlaylistFileError::Exists { .. } => "file_exists",
+                PlaylistFileError::Read { .. } | PlaylistFileError::Write { .. } => "io",
+                PlaylistFileError::NotAFile { .. }
+                | PlaylistFileError::NotM3u { .. }
+                | PlaylistFileError::TooLarge { .. }
+                | PlaylistFileError::NotText { .. }
+                | PlaylistFileError::NotUtf8 { .. }
+                | PlaylistFileError::NoEntries { .. } => "bad_playlist_file",
+            },
         }
     }
 }
