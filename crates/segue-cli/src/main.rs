@@ -3,6 +3,7 @@
 mod analyze;
 mod history;
 mod play;
+mod playlist;
 mod suggest;
 
 use std::io::Write;
@@ -127,6 +128,12 @@ enum Command {
     History {
         #[command(subcommand)]
         command: history::HistoryCommand,
+    },
+    /// Playlists: list, show, create, rename, duplicate, delete, add, remove, move, and M3U
+    /// import and export.
+    Playlist {
+        #[command(subcommand)]
+        command: playlist::PlaylistCommand,
     },
     /// Forget the learned taste (ratings stay, and count again when changed).
     ResetTaste,
@@ -297,6 +304,7 @@ fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::History { command } => history::history(&service, command),
+        Command::Playlist { command } => playlist::playlist(&service, command),
         Command::ResetTaste => {
             service.reset_taste()?;
             println!("Taste reset: suggestions start afresh.");
