@@ -13,9 +13,9 @@
 //! from every patch of each track.
 
 mod curation;
+mod latency;
 mod suggest_eval;
 mod synth_library;
-mod taste_eval;
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -83,29 +83,10 @@ enum Command {
         #[arg(long)]
         patches: Option<usize>,
     },
-    /// Suggestion quality (simulated listeners), coherence, repetition and latency, with the
-    /// random and nearest-neighbour baselines.
-    Suggest {
-        /// Music folders to import and analyse (once; cached in --db): by default the test music
-        /// and the evaluation music (`scripts/fetch-test-music.sh` and `... --evaluation`).
-        #[arg(
-            long,
-            value_delimiter = ',',
-            default_value = ".cache/test-music,.cache/eval-music"
-        )]
-        dirs: Vec<PathBuf>,
-        #[arg(long, default_value = ".cache/bench-suggest.sqlite")]
-        db: PathBuf,
-        #[arg(long, default_value_t = 200)]
-        listeners: usize,
-        /// Synthetic library sizes for the latency figures.
-        #[arg(long, value_delimiter = ',', default_value = "1000,10000,100000")]
-        sizes: Vec<usize>,
-    },
     /// Does Segue learn a taste it did not design? Simulated listeners whose tastes come from
     /// curator labels (style, soundtrack, composer), against yardsticks, on the tuning set and
-    /// the set held aside.
-    Taste {
+    /// the set held aside; the next day, drifting tastes, time of day; and `suggest` latency.
+    Suggest {
         /// Music folders (`scripts/fetch-test-music.sh`, with `--evaluation` and `--more`).
         #[arg(
             long,
@@ -135,6 +116,9 @@ enum Command {
         /// `models/ranker/train_ranker.py`.
         #[arg(long)]
         log_outcomes: Option<PathBuf>,
+        /// Synthetic library sizes for the latency figures (0: none).
+        #[arg(long, value_delimiter = ',', default_value = "1000,10000,100000")]
+        sizes: Vec<usize>,
     },
     /// One mode, in this process (what `analysis` runs in its children).
     #[command(hide = true)]
@@ -291,32 +275,28 @@ fn run(cli: Cli) -> Result<()> {
             dirs,
             db,
             listeners,
-            sizes,
-        } => suggest_eval::run(&dirs, &db, listeners, &sizes),
-        Command::Taste {
-            dirs,
-            db,
-            listeners,
             sets,
             strict_gaps,
             ranker_file,
             no_ranker,
             log_outcomes,
-        } => taste_eval::run(
-            &dirs,
-            &db,
+            sizes,
+        } => suggest_eval::run(suggest_eval::Options {
+            music: dirs,
+            db,
             listeners,
-            &sets,
+            sets,
             strict_gaps,
-            (!no_ranker).then(|| {
+            ranker: (!no_ranker).then(|| {
                 ranker_file.unwrap_or_else(|| {
                     segue_analysis::AnalyzerConfig::default()
                         .models_dir
                         .join(segue_analysis::ranker::RANKER_FILE)
                 })
             }),
-            log_outcomes.as_deref(),
-        ),
+            log_outcomes,
+            sizes,
+        }),
         Command::Patches { selection, patches } => patch_study(
             &select(&selection)?,
             patches.unwrap_or(segue_analysis::DEFAULT_MAX_PATCHES),

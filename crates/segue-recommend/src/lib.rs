@@ -194,7 +194,9 @@ fn suggest_in_two_stages(
         quick.truncate(short_list);
     }
     let short: Vec<usize> = quick.iter().map(|q| q.index as usize).collect();
-    // Refinements count in the means over the short list, where they are known.
+    let assessed = listener.assess(library, &short, context.draw, context.session_start());
+    terms::refine_for_short_list(&situation, &mut terms, &short, &assessed);
+    // What is known only for the short list counts in the means over it.
     let short_mean = |f: &dyn Fn(usize) -> f32| {
         short.iter().map(|&i| f(i)).sum::<f32>() / short.len().max(1) as f32
     };
@@ -202,18 +204,19 @@ fn suggest_in_two_stages(
         if let Some(r) = &t.refine {
             *means.entry(t.kind).or_default() += t.weight * short_mean(r);
         }
+        if t.kind == TermKind::Explore {
+            means.insert(
+                TermKind::Explore,
+                t.weight * short_mean(&|i| t.value(library, i)),
+            );
+        }
     }
-    let explore = terms::exploration(&situation, &short);
-    means.insert(
-        TermKind::Explore,
-        explore.weight * short_mean(&|i| explore.value(library, i)),
-    );
-    terms.push(explore);
     let scored: Vec<Scored> = short
         .iter()
-        .map(|&i| {
+        .zip(&assessed)
+        .map(|(&i, a)| {
             let mut s = score_exactly(&terms, library, i);
-            s.chance = listener.chance(library, i);
+            s.chance = a.chance;
             s.asked = rules::asked_now(taste, context, &recency, library, i);
             s
         })

@@ -182,6 +182,11 @@ pub(crate) fn slot(f: Facet) -> usize {
     }
 }
 
+/// The slot of a track's key ids that holds the folder above its folder (in the folder facet's
+/// id space): folders are compared as a bag of the two, so albums in one artist's folder, or
+/// the tracks of one game, share something.
+pub(crate) const FOLDER_ABOVE: usize = 6;
+
 /// A facet value a track does not have.
 pub(crate) const NO_KEY: u32 = u32::MAX;
 
@@ -361,19 +366,19 @@ impl Library {
                     .and_then(|f| std::path::Path::new(f).parent())
                     .map(|p| p.to_string_lossy().into_owned())
                     .filter(|p| !p.is_empty());
-                k[6] = intern(slot(Facet::Folder), above);
+                k[FOLDER_ABOVE] = intern(slot(Facet::Folder), above);
                 k
             })
             .collect();
         let mut members: [Vec<Vec<u32>>; 6] = FACETS.map(|f| vec![Vec::new(); ids[slot(f)].len()]);
         let mut folder_members = vec![Vec::new(); ids[slot(Facet::Folder)].len()];
         for (i, k) in keys.iter().enumerate() {
-            for (f, &key) in k.iter().enumerate().take(6) {
+            for (f, &key) in k.iter().enumerate().take(FOLDER_ABOVE) {
                 if key != NO_KEY {
                     members[f][key as usize].push(i as u32);
                 }
             }
-            for key in [k[slot(Facet::Folder)], k[6]] {
+            for key in [k[slot(Facet::Folder)], k[FOLDER_ABOVE]] {
                 if key != NO_KEY {
                     folder_members[key as usize].push(i as u32);
                 }

@@ -24,7 +24,7 @@
 
 use segue_core::Facet;
 
-use crate::library::{FACETS, Library, Linear, NO_KEY, SPACES, Space, slot};
+use crate::library::{FACETS, FOLDER_ABOVE, Library, Linear, NO_KEY, SPACES, Space, slot};
 use crate::taste::Taste;
 use crate::vector::dot;
 
@@ -69,8 +69,11 @@ pub(crate) const MAX_EVIDENCE: usize = 64;
 /// The variance of one listen's enjoyment around the track's (moods vary).
 const LISTEN_NOISE: f32 = 0.25;
 
+/// The largest change of a log scale per step of the fit.
+const FIT_STEP: f64 = 1.0;
+
 /// Gradient steps of the scale fit.
-const FIT_STEPS: usize = 12;
+const FIT_STEPS: usize = 4;
 
 /// The fitted model for one listener and library.
 pub(crate) struct ListenerModel {
@@ -147,7 +150,7 @@ impl ListenerModel {
                 }
                 let largest = grad.iter().fold(1.0f64, |m, g| m.max(g.abs()));
                 for v in 0..VIEW_COUNT {
-                    theta[v] = (theta[v] + 0.5 * grad[v] / largest).clamp(-3.0, 3.0);
+                    theta[v] = (theta[v] + FIT_STEP * grad[v] / largest).clamp(-3.0, 3.0);
                 }
                 fitted = Fitted::solve(&kernels, &scales_at(&theta), &y, &noise);
             }
@@ -181,54 +184,38 @@ impl ListenerModel {
     pub(crate) fn facet_means(&self, library: &Library, out: &mut [f32]) {
         for f in FACETS {
             let scale = self.scales[view_of_facet(f)];
-            let keys_of = |i: usize| -> Vec<u32> {
-                if f == Facet::Folder {
-                    vec![library.keys[i][slot(f)], library.keys[i][6]]
-                } else {
-                    vec![library.keys[i][slot(f)]]
-                }
+            // A track's values in this facet: one, or for folders the bag of two (see `kernel`).
+            let (slots, share): (&[usize], f32) = if f == Facet::Folder {
+                (&[slot(Facet::Folder), FOLDER_ABOVE], 0.5)
+            } else {
+                (std::slice::from_ref(&FACET_SLOTS[slot(f)]), 1.0)
             };
-            let share = if f == Facet::Folder { 0.5 } else { 1.0 };
             // Evidence sharing a value adds up once per value.
-            let mut done: Vec<u32> = Vec::new();
-            for &i in &self.obs {
-                for key in keys_of(i) {
-                    if key == NO_KEY || done.contains(&key) {
+            let mut weights: Vec<(u32, f64)> = Vec::new();
+            for (&i, &a) in self.obs.iter().zip(&self.alpha) {
+                for &s in slots {
+                    let key = library.keys[i][s];
+                    if key == NO_KEY {
                         continue;
                     }
-                    done.push(key);
-                    let weight: f64 = self
-                        .obs
-                        .iter()
-                        .zip(&self.alpha)
-                        .map(|(j, a)| a * keys_of(*j).iter().filter(|k| **k == key).count() as f64)
-                        .sum();
-                    let add = share * scale * weight as f32;
-                    let members = if f == Facet::Folder {
-                        &library.folder_members[key as usize]
-                    } else {
-                        &library.members[slot(f)][key as usize]
-                    };
-                    for &m in members {
-                        out[m as usize] += add;
+                    match weights.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, w)) => *w += a,
+                        None => weights.push((key, a)),
                     }
                 }
             }
+            for (key, weight) in weights {
+                let add = share * scale * weight as f32;
+                let members = if f == Facet::Folder {
+                    &library.folder_members[key as usize]
+                } else {
+                    &library.members[slot(f)][key as usize]
+                };
+                for &m in members {
+                    out[m as usize] += add;
+                }
+            }
         }
-    }
-
-    /// The evidence's kernel values against track `i` (every view, scaled and summed).
-    fn cross(&self, library: &Library, i: usize) -> Vec<f64> {
-        self.obs
-            .iter()
-            .map(|&j| {
-                VIEWS
-                    .iter()
-                    .zip(&self.scales)
-                    .map(|(&v, &s)| f64::from(s * kernel(library, v, i, j)))
-                    .sum()
-            })
-            .collect()
     }
 
     /// The posterior mean at track `i`, split by view (the baseline is not in any view).
@@ -243,56 +230,21 @@ impl ListenerModel {
         })
     }
 
-    /// The part of the posterior mean at track `i` that evidence given before `before_ms`
-    /// adds (every view; not the baseline).
-    pub(crate) fn mean_from_before(&self, library: &Library, i: usize, before_ms: i64) -> f32 {
-        self.obs
-            .iter()
-            .zip(&self.alpha)
-            .zip(&self.given_at_ms)
-            .filter(|(_, at)| **at < before_ms)
-            .map(|((&j, &a), _)| {
-                let k: f32 = VIEWS
-                    .iter()
-                    .zip(&self.scales)
-                    .map(|(&v, &s)| s * kernel(library, v, i, j))
-                    .sum();
-                k * a as f32
-            })
-            .sum()
-    }
-
-    /// The posterior mean at track `i`.
-    pub(crate) fn mean(&self, library: &Library, i: usize) -> f32 {
-        self.baseline + self.view_means(library, i).iter().sum::<f32>()
-    }
-
-    /// The posterior standard deviation at track `i`.
-    pub(crate) fn spread(&self, library: &Library, i: usize) -> f32 {
-        let prior: f32 = VIEWS
-            .iter()
-            .zip(&self.scales)
-            .map(|(&v, &s)| s * kernel(library, v, i, i))
-            .sum();
-        let k = self.cross(library, i);
-        let w = solve_lower(&self.chol, &k);
-        let explained: f64 = w.iter().map(|x| x * x).sum();
-        (f64::from(prior) - explained).max(0.0).sqrt() as f32
-    }
-
-    /// The chance that the listener enjoys track `i` (its enjoyment above 0), 0-1: the mean
-    /// against the spread and the noise of a single listen.
-    pub(crate) fn chance(&self, library: &Library, i: usize) -> f32 {
-        let (mean, spread) = (self.mean(library, i), self.spread(library, i));
-        let z = mean / (spread * spread + LISTEN_NOISE).sqrt();
-        // The logistic curve within 0.01 of the normal's.
-        1.0 / (1.0 + (-1.702 * z).exp())
-    }
-
-    /// One joint draw from the posterior at `candidates` (library positions), seeded by `draw`:
-    /// a prior draw (a random direction in each row space and a random value per facet value,
-    /// both functions of the seed only) moved to agree with the evidence (Matheron's rule).
-    pub(crate) fn sample(&self, library: &Library, candidates: &[usize], draw: u64) -> Vec<f32> {
+    /// Everything the short list needs from the model, for each of `candidates` (library
+    /// positions), from one pass over the evidence per candidate: the mean, the spread and
+    /// chance, a joint posterior draw seeded by `draw` (as [`Self::sample`]), and the part of the
+    /// mean that evidence from before `before_ms` adds.
+    pub(crate) fn assess(
+        &self,
+        library: &Library,
+        candidates: &[usize],
+        draw: u64,
+        before_ms: i64,
+    ) -> Vec<Assessment> {
+        // Thompson sampling by pathwise conditioning: a prior draw (a random direction in each
+        // row space, a random value per facet value: functions of the seed only) moved to agree
+        // with the evidence (Matheron's rule), so a candidate's draw does not depend on which
+        // other tracks are scored.
         let mut rng = Normal::new(draw);
         let directions: Vec<Vec<f32>> = SPACES
             .iter()
@@ -311,12 +263,21 @@ impl ListenerModel {
             let facets: f32 = FACETS
                 .iter()
                 .map(|&f| {
-                    let key = library.keys[i][slot(f)];
-                    if key == NO_KEY {
-                        return 0.0;
+                    let value = |key: u32| {
+                        if key == NO_KEY {
+                            0.0
+                        } else {
+                            Normal::keyed(draw, slot(f) as u64, u64::from(key))
+                        }
+                    };
+                    let scale = self.scales[view_of_facet(f)];
+                    if f == Facet::Folder {
+                        // The bag of the folder and the one above it (see `kernel`).
+                        let k = &library.keys[i];
+                        (scale / 2.0).sqrt() * (value(k[slot(f)]) + value(k[FOLDER_ABOVE]))
+                    } else {
+                        scale.sqrt() * value(library.keys[i][slot(f)])
                     }
-                    self.scales[view_of_facet(f)].sqrt()
-                        * Normal::keyed(draw, slot(f) as u64, u64::from(key))
                 })
                 .sum();
             f64::from(rows + facets)
@@ -334,13 +295,44 @@ impl ListenerModel {
         candidates
             .iter()
             .map(|&i| {
-                let update: f64 = self
-                    .cross(library, i)
+                // Every view's kernel against the evidence, summed: once per candidate.
+                let cross: Vec<f64> = self
+                    .obs
                     .iter()
-                    .zip(&beta)
-                    .map(|(k, b)| k * b)
+                    .map(|&j| {
+                        VIEWS
+                            .iter()
+                            .zip(&self.scales)
+                            .map(|(&v, &s)| f64::from(s * kernel(library, v, i, j)))
+                            .sum()
+                    })
+                    .collect();
+                let dot64 = |w: &[f64]| cross.iter().zip(w).map(|(k, w)| k * w).sum::<f64>();
+                let mean = f64::from(self.baseline) + dot64(&self.alpha);
+                let before: f64 = cross
+                    .iter()
+                    .zip(&self.alpha)
+                    .zip(&self.given_at_ms)
+                    .filter(|(_, at)| **at < before_ms)
+                    .map(|((k, a), _)| k * a)
                     .sum();
-                (f64::from(self.baseline) + prior(i) + update) as f32
+                let prior_variance: f32 = VIEWS
+                    .iter()
+                    .zip(&self.scales)
+                    .map(|(&v, &s)| s * kernel(library, v, i, i))
+                    .sum();
+                let w = solve_lower(&self.chol, &cross);
+                let explained: f64 = w.iter().map(|x| x * x).sum();
+                let spread = (f64::from(prior_variance) - explained).max(0.0).sqrt() as f32;
+                let mean = mean as f32;
+                let z = mean / (spread * spread + LISTEN_NOISE).sqrt();
+                Assessment {
+                    mean,
+                    // The logistic curve within 0.01 of the normal's.
+                    chance: 1.0 / (1.0 + (-1.702 * z).exp()),
+                    sample: (f64::from(self.baseline) + prior(i) + dot64(&beta)) as f32,
+                    before: before as f32,
+                }
             })
             .collect()
     }
@@ -383,6 +375,29 @@ impl ListenerModel {
     }
 }
 
+impl ListenerModel {
+    /// The chance that the listener enjoys library track `i`, 0-1.
+    #[cfg(test)]
+    pub(crate) fn chance(&self, library: &Library, i: usize) -> f32 {
+        self.assess(library, &[i], 0, i64::MIN)[0].chance
+    }
+}
+
+/// What the model says of one short-listed track.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Assessment {
+    pub(crate) mean: f32,
+    /// The chance the listener enjoys it, 0-1.
+    pub(crate) chance: f32,
+    /// A joint posterior draw (Thompson sampling).
+    pub(crate) sample: f32,
+    /// The part of the mean that evidence from before the session adds.
+    pub(crate) before: f32,
+}
+
+/// Each facet's slot, for borrowing one as a slice.
+const FACET_SLOTS: [usize; 6] = [0, 1, 2, 3, 4, 5];
+
 /// The view index of a row space.
 pub(crate) fn view_of_space(s: Space) -> usize {
     s as usize
@@ -404,8 +419,8 @@ fn kernel(library: &Library, view: View, i: usize, j: usize) -> f32 {
             // Folders are a bag of the track's folder and the one above it.
             let (a, b) = (&library.keys[i], &library.keys[j]);
             let mut n = 0u8;
-            for x in [a[slot(Facet::Folder)], a[6]] {
-                for y in [b[slot(Facet::Folder)], b[6]] {
+            for x in [a[slot(Facet::Folder)], a[FOLDER_ABOVE]] {
+                for y in [b[slot(Facet::Folder)], b[FOLDER_ABOVE]] {
                     n += u8::from(x != NO_KEY && x == y);
                 }
             }

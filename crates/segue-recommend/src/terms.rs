@@ -19,7 +19,7 @@ use segue_core::{TERM_COUNT, TermKind};
 use crate::RANKED_TERMS;
 use crate::context::{Anchor, Context, session_vector, time_of_day_lean};
 use crate::library::{JoinFacts, Library, Linear, Space};
-use crate::listener::ListenerModel;
+use crate::listener::{Assessment, ListenerModel};
 use crate::taste::Taste;
 use crate::weights::Weights;
 
@@ -188,29 +188,12 @@ pub(crate) fn terms<'a>(s: &Situation<'a>, recency: &'a Recency) -> Vec<Term<'a>
     // Taste: the listener model's posterior mean, linear in the rows plus a value per facet.
     let mut facets = vec![s.listener.baseline; library.len()];
     s.listener.facet_means(library, &mut facets);
-    let session_start = s.context.session_start();
-    // What the listener liked before this session comes back when it fits what plays: that
-    // part of the lift is scaled by the candidate's closeness in sound to the track followed,
-    // instead of breaking into any mood (dislikes and skips count whatever plays). Exact for
-    // the short list; the first stage counts it whole (it only ever lowers a track).
-    let listener = s.listener;
-    let anchor = s.anchor.index;
-    let refine: Option<PerTrack<'a>> = anchor.map(|a| -> PerTrack<'a> {
-        Box::new(move |i| {
-            let earlier = listener.mean_from_before(library, i, session_start);
-            if earlier > 0.0 {
-                -earlier * (1.0 - library.sound_similarity_at(a, i).max(0.0))
-            } else {
-                0.0
-            }
-        })
-    });
     terms.push(Term {
         kind: TermKind::Taste,
         weight: weights.taste,
         linear: Some(s.listener.mean_rows.clone()),
         per_track: Some(Box::new(move |i| facets[i])),
-        refine,
+        refine: None,
     });
     let now_ms = s.context.now_ms;
     terms.push(Term {
@@ -227,23 +210,50 @@ pub(crate) fn terms<'a>(s: &Situation<'a>, recency: &'a Recency) -> Vec<Term<'a>
     terms
 }
 
-/// The exploration term for the short list: how far a joint draw from the listener model's
-/// posterior (Thompson sampling) lies above its mean. Before any evidence every track is as
-/// uncertain as the next, and the draw is a seeded spread of the library's sound.
-pub(crate) fn exploration<'a>(s: &Situation<'a>, short_list: &[usize]) -> Term<'a> {
-    let samples = s.listener.sample(s.library, short_list, s.context.draw);
+/// The short list's own parts of the terms, from the listener model's assessment of it:
+/// - taste: what the listener liked before this session comes back when it fits what plays:
+///   that part of the lift is scaled by the candidate's closeness in sound to the track
+///   followed, instead of breaking into any mood (dislikes and skips count whatever plays).
+///   Only ever lowers a track, so the first stage, which counts it whole, shortlists safely;
+/// - explore: how far a joint draw from the posterior (Thompson sampling) lies above the mean.
+///   Before any evidence every track is as uncertain as the next, and the draw is a seeded
+///   spread of the library.
+pub(crate) fn refine_for_short_list<'a>(
+    s: &Situation<'a>,
+    terms: &mut Vec<Term<'a>>,
+    short_list: &[usize],
+    assessed: &[Assessment],
+) {
+    let library = s.library;
+    if let Some(a) = s.anchor.index {
+        let fit: HashMap<usize, f32> = short_list
+            .iter()
+            .zip(assessed)
+            .map(|(&i, x)| {
+                let lowered = if x.before > 0.0 {
+                    -x.before * (1.0 - library.sound_similarity_at(a, i).max(0.0))
+                } else {
+                    0.0
+                };
+                (i, lowered)
+            })
+            .collect();
+        if let Some(taste) = terms.iter_mut().find(|t| t.kind == TermKind::Taste) {
+            taste.refine = Some(Box::new(move |i| fit.get(&i).copied().unwrap_or(0.0)));
+        }
+    }
     let deviation: HashMap<usize, f32> = short_list
         .iter()
-        .zip(samples)
-        .map(|(&i, sample)| (i, sample - s.listener.mean(s.library, i)))
+        .zip(assessed)
+        .map(|(&i, x)| (i, x.sample - x.mean))
         .collect();
-    Term {
+    terms.push(Term {
         kind: TermKind::Explore,
         weight: s.weights.explore,
         linear: None,
         per_track: Some(Box::new(move |i| deviation.get(&i).copied().unwrap_or(0.0))),
         refine: None,
-    }
+    });
 }
 
 /// 1 for the same tempo (or half / double), falling to 0 about 8 % away.
