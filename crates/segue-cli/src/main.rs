@@ -151,6 +151,10 @@ enum Command {
         /// Tracks between two from the same album.
         #[arg(long)]
         album_gap: Option<usize>,
+        /// Keep the artist and album gaps even where every track that keeps them is much
+        /// less likely to please you (true), or let them yield to your taste (false, default).
+        #[arg(long)]
+        strict_gaps: Option<bool>,
     },
     /// Check the analysis set-up: ONNX Runtime, execution providers, models and checksums.
     Doctor {
@@ -281,8 +285,12 @@ fn run(cli: Cli) -> Result<i32> {
             track_gap_hours,
             artist_gap,
             album_gap,
+            strict_gaps,
         } => {
             let mut s = service.suggest_settings()?;
+            if let Some(v) = strict_gaps {
+                s.strict_gaps = v;
+            }
             if let Some(v) = exploration {
                 s.exploration = v;
             }
@@ -298,8 +306,16 @@ fn run(cli: Cli) -> Result<i32> {
             service.set_suggest_settings(&s)?;
             println!(
                 "exploration {:.2} (0 close, 1 explore); a track again after {} h; {} tracks between \
-                 an artist's, {} between an album's",
-                s.exploration, s.track_gap_hours, s.artist_gap, s.album_gap
+                 an artist's, {} between an album's ({})",
+                s.exploration,
+                s.track_gap_hours,
+                s.artist_gap,
+                s.album_gap,
+                if s.strict_gaps {
+                    "strict"
+                } else {
+                    "yielding to your taste"
+                }
             );
             Ok(0)
         }

@@ -222,6 +222,9 @@ pub struct AppSettings {
     pub artist_gap: u32,
     /// No album again within this many tracks.
     pub album_gap: u32,
+    /// Keep the artist and album gaps even when every track that keeps them is much less
+    /// likely to please (by default they yield to the listener's taste).
+    pub strict_gaps: bool,
     /// The first-run welcome was answered (kept the demo, or added a folder).
     pub welcomed: bool,
 }

@@ -147,6 +147,7 @@ impl Service {
             track_gap_hours: suggest.track_gap_hours,
             artist_gap: suggest.artist_gap as u32,
             album_gap: suggest.album_gap as u32,
+            strict_gaps: suggest.strict_gaps,
             welcomed: get(WELCOMED_KEY)?.is_some_and(|v| v == "true"),
         })
     }
@@ -158,6 +159,7 @@ impl Service {
         suggest.track_gap_hours = settings.track_gap_hours.max(0.0);
         suggest.artist_gap = settings.artist_gap as usize;
         suggest.album_gap = settings.album_gap as usize;
+        suggest.strict_gaps = settings.strict_gaps;
         self.set_suggest_settings(&suggest)?;
         let normalization = match settings.normalization {
             NormalizationChoice::Off => "off",

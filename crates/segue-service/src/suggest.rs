@@ -41,11 +41,12 @@ pub fn fresh_draw() -> u64 {
 }
 
 const RESET_KEY: &str = "taste.reset_at_ms";
-const SETTINGS_KEYS: [&str; 4] = [
+const SETTINGS_KEYS: [&str; 5] = [
     "suggest.exploration",
     "suggest.track_gap_hours",
     "suggest.artist_gap",
     "suggest.album_gap",
+    "suggest.strict_gaps",
 ];
 
 /// The ONNX ranker, once loaded (or why it could not be).
@@ -282,6 +283,7 @@ impl Service {
         if let Some(v) = num(3) {
             settings.album_gap = v.max(0.0) as usize;
         }
+        settings.strict_gaps = values[4].as_deref() == Some("true");
         Ok(settings)
     }
 
@@ -296,6 +298,7 @@ impl Service {
             settings.track_gap_hours.to_string(),
             settings.artist_gap.to_string(),
             settings.album_gap.to_string(),
+            settings.strict_gaps.to_string(),
         ];
         self.with_store(|s| {
             for (k, v) in SETTINGS_KEYS.iter().zip(&values) {

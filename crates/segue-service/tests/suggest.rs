@@ -119,12 +119,13 @@ fn suggestions_follow_the_music_and_learn_from_feedback() {
 
     // Settings round-trip and are checked.
     let mut settings = service.suggest_settings().expect("settings");
+    assert!(!settings.strict_gaps, "the gaps yield to taste by default");
     settings.exploration = 0.9;
+    settings.strict_gaps = true;
     service.set_suggest_settings(&settings).expect("set");
-    assert_eq!(
-        service.suggest_settings().expect("settings").exploration,
-        0.9
-    );
+    let stored = service.suggest_settings().expect("settings");
+    assert_eq!((stored.exploration, stored.strict_gaps), (0.9, true));
+    assert!(service.app_settings().expect("app settings").strict_gaps);
     settings.exploration = 2.0;
     assert!(service.set_suggest_settings(&settings).is_err());
 }

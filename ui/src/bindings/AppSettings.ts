@@ -23,6 +23,11 @@ artist_gap: number,
  */
 album_gap: number, 
 /**
+ * Keep the artist and album gaps even when every track that keeps them is much less
+ * likely to please (by default they yield to the listener's taste).
+ */
+strict_gaps: boolean, 
+/**
  * The first-run welcome was answered (kept the demo, or added a folder).
  */
 welcomed: boolean, };
