@@ -19,7 +19,7 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context as _, Result, bail};
 use segue_analysis::ranker::OnnxRanker;
-use segue_core::{Detail, RANKED_TERMS, Suggestion, TrackId};
+use segue_core::{Detail, Suggestion, TrackId};
 use segue_recommend::history::{self, Listen, Moment, Shown};
 use segue_recommend::{
     Context, Library, Settings, Signal, SignalSource, Taste, learn_offsets, rules, suggest_with,
@@ -392,15 +392,7 @@ impl Session {
             self.shown.push(Shown {
                 track: s.track_id,
                 at_ms: self.now_ms,
-                values: RANKED_TERMS
-                    .iter()
-                    .map(|k| {
-                        s.terms
-                            .iter()
-                            .find(|t| t.kind == *k)
-                            .map_or(0.0, |t| t.value)
-                    })
-                    .collect(),
+                values: s.term_values().to_vec(),
             });
         }
     }
@@ -767,6 +759,85 @@ fn pct((mean, ci): (f32, f32)) -> String {
     format!("{:>3.0}±{:<2.0}", 100.0 * mean, 100.0 * ci)
 }
 
+/// Two counts for each of two checks.
+type PairCounts = [(usize, usize); 2];
+
+/// After 5 plays the listener rates the playing track 5 stars; from then on, whenever the gaps
+/// allow one of its unheard artist or album mates (by Segue's own rules), is one in the list?
+/// Against the same session without the rating. Returns (listed, chances) with and without.
+fn mates_check(
+    world: &World,
+    listener: &Listener,
+    setup: &Setup,
+    seed: u64,
+) -> [(usize, usize); 2] {
+    let settings = &setup.settings;
+    let library = &world.library;
+    let mut out = [(0usize, 0usize); 2];
+    for (slot, rate) in [(0, true), (1, false)] {
+        let mut rng = Rng(seed);
+        let liked: Vec<usize> = (0..world.len()).filter(|&i| listener.likes[i]).collect();
+        let start = liked[rng.below(liked.len())];
+        let mut session = Session::new(world, start, seed);
+        let mut reactions = Rng(seed ^ 0x5EED);
+        let mut rated: Option<usize> = None;
+        for step in 0..=20 {
+            if step == 5 && rate {
+                let playing = session.context.current.map(|c| world.at(c));
+                if let Some(p) = playing {
+                    session.say(library.tracks()[p].id, SignalSource::Stars(5));
+                    rated = Some(p);
+                }
+            } else if step == 5 {
+                rated = session.context.current.map(|c| world.at(c));
+            }
+            let list = pick(
+                Method::Segue,
+                world,
+                listener,
+                &session,
+                setup,
+                10,
+                &mut rng,
+            );
+            session.show(&list);
+            if let Some(r) = rated.filter(|_| step > 5) {
+                let t = &library.tracks()[r];
+                let mates: Vec<usize> = (0..world.len())
+                    .filter(|&i| {
+                        let o = &library.tracks()[i];
+                        i != r
+                            && !session.taste.has_history(o.id)
+                            && ((t.artist.is_some() && o.artist == t.artist)
+                                || (t.album.is_some() && o.album == t.album))
+                    })
+                    .collect();
+                let sequence = rules::sequence(library, &session.context);
+                let allowed = mates.iter().any(|&m| {
+                    rules::clashes(
+                        library,
+                        &sequence,
+                        m,
+                        settings.artist_gap,
+                        settings.album_gap,
+                    ) == (false, false)
+                });
+                if allowed {
+                    out[slot].1 += 1;
+                    out[slot].0 +=
+                        usize::from(list.iter().any(|s| mates.contains(&world.at(s.track_id))));
+                }
+            }
+            let Some(first) = list.first() else { break };
+            let i = world.at(first.track_id);
+            let previous = session.context.current.map_or(i, |c| world.at(c));
+            let (through, explicit) = listener.react(world, i, previous, &mut reactions);
+            session.hear(world, first.track_id, through, explicit);
+        }
+    }
+    out
+}
+
 /// The 5-star checks, on Segue: after 5 and 10 interactions the listener rates a track they
 /// have not heard, outside the list, 5 stars; does the next list hold it, or one of its 5
 /// nearest in sound?
@@ -897,22 +968,23 @@ fn evaluate_world(world: &World, listeners: usize, setup: &Setup) {
     println!(
         "segue reasons: {untrue} of {shown} shown name something untrue; cold start: {cold:.1} distinct reasons in the first list of 10"
     );
-    let mut stars = [(0usize, 0usize); 2];
-    let mut trials = 0usize;
-    for kind in TasteKind::ALL {
-        let mut rng = Rng(0xC0FFEE ^ kind as u64);
-        let people: Vec<Listener> = (0..listeners)
-            .map(|_| Listener::draw(world, kind, &mut rng))
-            .collect();
-        for (k, l) in people.iter().enumerate() {
-            let h = star_checks(world, l, setup, 5000 + k as u64);
-            for s in 0..2 {
-                stars[s].0 += h[s].0;
-                stars[s].1 += h[s].1;
+    // A check over every listener of every kind, its pairs summed.
+    let over_listeners = |check: &dyn Fn(&Listener, u64) -> PairCounts| {
+        let mut sum = [(0usize, 0usize); 2];
+        for kind in TasteKind::ALL {
+            let mut rng = Rng(0xC0FFEE ^ kind as u64);
+            for k in 0..listeners {
+                let l = Listener::draw(world, kind, &mut rng);
+                for (s, (a, b)) in sum.iter_mut().zip(check(&l, k as u64)) {
+                    *s = (s.0 + a, s.1 + b);
+                }
             }
-            trials += 1;
         }
-    }
+        sum
+    };
+    let trials = listeners * TasteKind::ALL.len();
+    // (the rated track itself in the next list, it or a close neighbour) after 5 and 10.
+    let stars = over_listeners(&|l, k| star_checks(world, l, setup, 5000 + k));
     for (s, at) in [5, 10].iter().enumerate() {
         println!(
             "5 stars on an unheard track outside the list, after {at} interactions: the next list holds it {:.0} %, it or one of its 5 nearest in sound {:.0} % ({trials} listeners)",
@@ -920,6 +992,14 @@ fn evaluate_world(world: &World, listeners: usize, setup: &Setup) {
             100.0 * stars[s].1 as f32 / trials as f32
         );
     }
+    let mates = over_listeners(&|l, k| mates_check(world, l, setup, 6000 + k));
+    println!(
+        "5 stars on the playing track after 5 plays: once the gaps allow one of its unheard artist or album mates, the list holds one {:.0} % of the time ({} chances), against {:.0} % without the rating ({} chances)",
+        100.0 * mates[0].0 as f32 / mates[0].1.max(1) as f32,
+        mates[0].1,
+        100.0 * mates[1].0 as f32 / mates[1].1.max(1) as f32,
+        mates[1].1
+    );
 }
 
 fn print_row(kind: &str, method: &str, figures: &[ListenerFigures]) {
@@ -1418,13 +1498,7 @@ fn log_sessions(world: &World, listeners: usize, setup: &Setup, path: &Path) -> 
                     0
                 };
                 let played = &list[k];
-                let values = RANKED_TERMS.map(|kind| {
-                    played
-                        .terms
-                        .iter()
-                        .find(|t| t.kind == kind)
-                        .map_or(0.0, |t| t.value)
-                });
+                let values = played.term_values();
                 let i = world.at(played.track_id);
                 let previous = session.context.current.map_or(i, |c| world.at(c));
                 let (through, explicit) = listener.react(world, i, previous, &mut reactions);

@@ -304,6 +304,19 @@ pub struct Suggestion {
     pub terms: Vec<ScoreTerm>,
 }
 
+impl Suggestion {
+    /// Its term values in [`RANKED_TERMS`] order (0 for a term it lacks): what is logged when it
+    /// is shown, and what the ranker's per-user offsets are learned from.
+    pub fn term_values(&self) -> [f32; TERM_COUNT] {
+        RANKED_TERMS.map(|kind| {
+            self.terms
+                .iter()
+                .find(|t| t.kind == kind)
+                .map_or(0.0, |t| t.value)
+        })
+    }
+}
+
 /// Explicit feedback on a track, besides star ratings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]

@@ -119,7 +119,13 @@ fn suggest_in_two_stages(
     // 1. What may not be suggested: the repetition rules' hard part.
     let blocked = rules::blocked(library, taste, context, settings);
     // 2. What this listener enjoys, as far as their feedback tells.
-    let listener = ListenerModel::fit(library, taste, context.now_ms);
+    let clock = context.time_of_day.as_ref().map(|t| {
+        let utc = (context.now_ms as f64 / 3_600_000.0).rem_euclid(24.0) as f32;
+        let minutes = utc.fract();
+        let offset = (f32::from(t.local_hour) - utc.floor()).rem_euclid(24.0);
+        (f32::from(t.local_hour) + minutes, offset)
+    });
+    let listener = ListenerModel::fit(library, taste, context.now_ms, clock);
     // 3. The terms of this situation, each defined once.
     let weights = Weights::at(settings.exploration, &taste.term_offsets);
     let anchor = anchor(library, context);

@@ -69,6 +69,11 @@ pub(crate) const MAX_EVIDENCE: usize = 64;
 /// The variance of one listen's enjoyment around the track's (moods vary).
 const LISTEN_NOISE: f32 = 0.25;
 
+/// Plays this many hours of clock time away from now count half as surely (their noise
+/// doubles), ten hours away a twelfth: what someone plays at breakfast says less about the
+/// evening.
+const CLOCK_HOURS: f32 = 3.0;
+
 /// The largest change of a log scale per step of the fit.
 const FIT_STEP: f64 = 1.0;
 
@@ -97,7 +102,15 @@ pub(crate) struct ListenerModel {
 
 impl ListenerModel {
     /// Fits the model to `taste`'s evidence (the newest [`MAX_EVIDENCE`] tracks in `library`).
-    pub(crate) fn fit(library: &Library, taste: &Taste, now_ms: i64) -> ListenerModel {
+    /// `clock`, when known, is the local time of day now (hours, 0-24) and the local offset
+    /// from UTC (hours): plays at another time of day say less about what the listener wants
+    /// now (what they say explicitly holds all day).
+    pub(crate) fn fit(
+        library: &Library,
+        taste: &Taste,
+        now_ms: i64,
+        clock: Option<(f32, f32)>,
+    ) -> ListenerModel {
         let mut obs = Vec::new();
         let (mut y, mut noise, mut given_at_ms) = (Vec::new(), Vec::new(), Vec::new());
         for e in taste.evidence(now_ms) {
@@ -105,10 +118,20 @@ impl ListenerModel {
                 break;
             }
             if let Some(i) = library.index(e.track) {
+                let hours_away = match clock {
+                    Some((now, offset)) if !e.explicit => {
+                        let then = ((e.at_ms as f64 / 3_600_000.0 + f64::from(offset))
+                            .rem_euclid(24.0)) as f32;
+                        let apart = (then - now).abs();
+                        apart.min(24.0 - apart)
+                    }
+                    _ => 0.0,
+                };
                 obs.push(i);
                 given_at_ms.push(e.at_ms);
                 y.push(f64::from(e.y));
-                noise.push(f64::from(e.noise.max(1e-4)));
+                let away = 1.0 + (hours_away / CLOCK_HOURS).powi(2);
+                noise.push(f64::from((e.noise * away).max(1e-4)));
             }
         }
         let n = obs.len();

@@ -207,6 +207,7 @@ impl Taste {
                 Some(Evidence {
                     track,
                     y,
+                    explicit: t.explicit.is_some(),
                     noise: noise * (1.0 + age_days / drift_days),
                     at_ms: t.last_at_ms,
                 })
@@ -232,6 +233,8 @@ impl Taste {
 pub(crate) struct Evidence {
     pub(crate) track: TrackId,
     pub(crate) y: f32,
+    /// A rating or like (what the listener says), rather than plays (what they did).
+    pub(crate) explicit: bool,
     pub(crate) noise: f32,
     pub(crate) at_ms: i64,
 }

@@ -754,7 +754,7 @@ fn the_listener_model_learns_a_taste_from_a_few_reactions() {
                 at_ms: now - 600_000 + k as i64,
             }),
     );
-    let model = listener::ListenerModel::fit(&lib, &taste, now);
+    let model = listener::ListenerModel::fit(&lib, &taste, now, None);
     let chance = |id: TrackId| model.chance(&lib, lib.index(id).expect("in the library"));
     let (folk, metal, chiptune) = (chance(207), chance(105), chance(305));
     assert!(folk > 0.5, "unheard folk: {folk}");
@@ -764,7 +764,7 @@ fn the_listener_model_learns_a_taste_from_a_few_reactions() {
         "what nothing was said about lies between: {folk} {chiptune} {metal}"
     );
     // Without any evidence every track is as likely as the next.
-    let blank = listener::ListenerModel::fit(&lib, &Taste::default(), now);
+    let blank = listener::ListenerModel::fit(&lib, &Taste::default(), now, None);
     let (a, b) = (blank.chance(&lib, 0), blank.chance(&lib, 40));
     assert!((a - b).abs() < 1e-6, "{a} {b}");
 }
@@ -794,8 +794,8 @@ fn the_views_a_listener_follows_weigh_more_for_them() {
         }
     }
     let taste = Taste::from_signals(signals);
-    let model = listener::ListenerModel::fit(&lib, &taste, now);
-    let blank = listener::ListenerModel::fit(&lib, &Taste::default(), now);
+    let model = listener::ListenerModel::fit(&lib, &taste, now, None);
+    let blank = listener::ListenerModel::fit(&lib, &Taste::default(), now, None);
     let artist = listener::view_of_facet(segue_core::Facet::Artist);
     let sound = listener::view_of_space(library::Space::Sound);
     assert!(
@@ -930,4 +930,36 @@ fn a_first_list_is_not_one_reason_ten_times() {
     let reasons: std::collections::HashSet<&str> = list.iter().map(|s| s.reason.as_str()).collect();
     assert!(reasons.len() >= 4, "{reasons:#?}");
     assert!(list.iter().all(|s| !s.reason.is_empty()));
+}
+
+#[test]
+fn plays_at_another_time_of_day_say_less_about_now() {
+    // Folk played through in past evenings, metal in past mornings; now it is evening.
+    let lib = library();
+    let day = 86_400_000i64;
+    let now = 100 * day + 21 * 3_600_000;
+    let mut signals = Vec::new();
+    for d in 1..=3i64 {
+        for (k, (track, hour)) in [(200 + d, 21), (100 + d, 8)].into_iter().enumerate() {
+            signals.push(Signal {
+                track,
+                source: SignalSource::FullListen,
+                at_ms: now - d * day + (hour - 21) * 3_600_000 + k as i64,
+            });
+        }
+    }
+    let taste = Taste::from_signals(signals);
+    let evening = listener::ListenerModel::fit(&lib, &taste, now, Some((21.0, 0.0)));
+    let blind = listener::ListenerModel::fit(&lib, &taste, now, None);
+    let chance = |m: &listener::ListenerModel, id: TrackId| {
+        m.chance(&lib, lib.index(id).expect("in the library"))
+    };
+    let (folk, metal) = (chance(&evening, 209), chance(&evening, 109));
+    assert!(folk > metal + 0.1, "evening: folk {folk}, metal {metal}");
+    // Blind to the clock, the two count alike.
+    let (folk, metal) = (chance(&blind, 209), chance(&blind, 109));
+    assert!(
+        (folk - metal).abs() < 0.1,
+        "blind: folk {folk}, metal {metal}"
+    );
 }

@@ -29,10 +29,10 @@ pub const VARIETY: f32 = 0.14;
 /// `models/ranker/ranker.json`; `crates/segue-analysis/tests/ranker.rs` checks they agree). The
 /// ONNX ranker scores the short list exactly; without it these weights rank alone.
 pub const WEIGHT_BASE: [f32; TERM_COUNT] = [
-    0.57, 0.25, 0.107, 0.166, 0.222, 0.245, 3.041, 0.0, 0.0, 1.783,
+    0.689, 0.239, 0.162, 0.125, 0.199, 0.273, 2.905, 0.0, 0.0, 0.341,
 ];
 pub const WEIGHT_SLOPE: [f32; TERM_COUNT] = [
-    -0.428, -0.178, -0.107, -0.071, -0.071, 0.0, 0.0, 0.0, 0.456, 0.0,
+    -0.409, -0.17, -0.102, -0.068, -0.068, 0.0, 0.0, 0.0, 0.436, 0.0,
 ];
 
 impl Weights {

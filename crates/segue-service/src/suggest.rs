@@ -207,18 +207,7 @@ impl Service {
         }
         let shown: Vec<(TrackId, Vec<f32>)> = list
             .iter()
-            .map(|s| {
-                let values = segue_core::RANKED_TERMS
-                    .iter()
-                    .map(|k| {
-                        s.terms
-                            .iter()
-                            .find(|t| t.kind == *k)
-                            .map_or(0.0, |t| t.value)
-                    })
-                    .collect();
-                (s.track_id, values)
-            })
+            .map(|s| (s.track_id, s.term_values().to_vec()))
             .collect();
         self.with_store(|s| s.log_suggestions(&shown, now))?;
         Ok(list)
