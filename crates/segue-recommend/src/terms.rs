@@ -210,6 +210,12 @@ pub(crate) fn terms<'a>(s: &Situation<'a>, recency: &'a Recency) -> Vec<Term<'a>
     terms
 }
 
+/// How far a Thompson draw may lift a track above what the model expects: one unit of
+/// enjoyment (half the way from an early skip to a full listen). Before anything is known the
+/// draws spread as wide as the prior, and an uncapped draw put death metal first after an
+/// ambient track in a new library; once the model knows something the cap rarely binds.
+pub(crate) const EXPLORE_CAP: f32 = 1.0;
+
 /// The short list's own parts of the terms, from the listener model's assessment of it:
 /// - taste: what the listener liked before this session comes back when it fits what plays:
 ///   that part of the lift is scaled by the candidate's closeness in sound to the track
@@ -245,7 +251,7 @@ pub(crate) fn refine_for_short_list<'a>(
     let deviation: HashMap<usize, f32> = short_list
         .iter()
         .zip(assessed)
-        .map(|(&i, x)| (i, x.sample - x.mean))
+        .map(|(&i, x)| (i, (x.sample - x.mean).clamp(-EXPLORE_CAP, EXPLORE_CAP)))
         .collect();
     terms.push(Term {
         kind: TermKind::Explore,
