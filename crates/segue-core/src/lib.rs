@@ -7,6 +7,7 @@
 
 mod analysis;
 mod app;
+pub mod files;
 mod playlist;
 mod scan;
 mod suggest;

@@ -77,9 +77,11 @@ impl CoverCache {
             // Every later track of the folder refers to the image by hash only.
             return found.clone().map(|c| FoundCover { data: None, ..c });
         }
-        let found = find_folder_art(dir).and_then(|path| {
-            let data = std::fs::read(&path).ok()?;
-            if data.is_empty() || data.len() > MAX_COVER_BYTES {
+        // The best-named image that reads as one: a pipe, a device behind a link, a folder
+        // named like an image or an oversized file gives way to the next name.
+        let found = folder_art_candidates(dir).into_iter().find_map(|path| {
+            let data = segue_core::files::read_capped(&path, MAX_COVER_BYTES as u64).ok()?;
+            if data.is_empty() {
                 return None;
             }
             let hash = hash_bytes(&data);
@@ -117,23 +119,24 @@ impl CoverCache {
     }
 }
 
-fn find_folder_art(dir: &Path) -> Option<PathBuf> {
-    let mut best: Option<(usize, PathBuf)> = None;
-    for entry in std::fs::read_dir(dir).ok()?.flatten() {
-        let path = entry.path();
-        let (Some(stem), Some(ext)) = (path.file_stem(), path.extension()) else {
-            continue;
-        };
-        let stem = stem.to_string_lossy().to_lowercase();
-        let ext = ext.to_string_lossy().to_lowercase();
-        if !FOLDER_ART_EXTENSIONS.contains(&ext.as_str()) {
-            continue;
-        }
-        if let Some(rank) = FOLDER_ART_NAMES.iter().position(|n| *n == stem)
-            && best.as_ref().is_none_or(|(r, _)| rank < *r)
-        {
-            best = Some((rank, path));
-        }
-    }
-    best.map(|(_, p)| p)
+/// Image files beside a track named like folder art, best name first.
+fn folder_art_candidates(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(usize, PathBuf)> = entries
+        .flatten()
+        .filter_map(|entry| {
+            let path = entry.path();
+            let stem = path.file_stem()?.to_string_lossy().to_lowercase();
+            let ext = path.extension()?.to_string_lossy().to_lowercase();
+            if !FOLDER_ART_EXTENSIONS.contains(&ext.as_str()) {
+                return None;
+            }
+            let rank = FOLDER_ART_NAMES.iter().position(|n| *n == stem)?;
+            Some((rank, path))
+        })
+        .collect();
+    found.sort();
+    found.into_iter().map(|(_, p)| p).collect()
 }

@@ -46,13 +46,19 @@ pub(crate) fn read_file(
     if file.size == 0 {
         return Err(fail(IssueKind::Empty, "the file is empty (0 bytes)"));
     }
-    let handle = File::open(&file.path).map_err(|e| {
+    // The walk saw a regular file; it may have been swapped for a pipe or device since, so the
+    // handle itself is checked (a pipe would otherwise block the scan for ever).
+    let handle = segue_core::files::open_regular(&file.path).map_err(|e| {
         let kind = IssueKind::Unreadable;
         match e.kind() {
             std::io::ErrorKind::NotFound => fail(kind, "the file disappeared during the scan"),
             std::io::ErrorKind::PermissionDenied => fail(
                 kind,
                 format!("permission denied when opening the file ({e})"),
+            ),
+            std::io::ErrorKind::InvalidInput => fail(
+                IssueKind::NotAFile,
+                format!("not a regular file any more: {e}"),
             ),
             _ => fail(kind, format!("cannot open the file: {e}")),
         }
@@ -660,5 +666,33 @@ mod tests {
         for not_disc in ["CDs", "Discovery", "cd", "Disc 123"] {
             assert!(!is_disc_folder(not_disc), "{not_disc}");
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_track_swapped_for_a_pipe_after_the_walk_is_reported_without_blocking() {
+        // The walk lists only regular files; a pipe in the file's place when it is read is
+        // refused on the opened handle instead of waiting for a writer for ever.
+        let dir = std::env::temp_dir().join(format!("segue-swapped-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let pipe = dir.join("late.flac");
+        let _ = std::fs::remove_file(&pipe);
+        let made = std::process::Command::new("mkfifo")
+            .arg(&pipe)
+            .status()
+            .expect("mkfifo");
+        assert!(made.success());
+        let walked = WalkedFile {
+            path: pipe.clone(),
+            size: 4096,
+            mtime_ns: 0,
+            depth: 1,
+        };
+        let covers = CoverCache::new(Default::default());
+        let Err(err) = read_file(&walked, &covers) else {
+            panic!("a pipe is no track");
+        };
+        assert_eq!(err.kind, IssueKind::NotAFile, "{}", err.message);
+        std::fs::remove_file(&pipe).expect("clean up");
     }
 }

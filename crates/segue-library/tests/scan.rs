@@ -700,3 +700,91 @@ fn a_cancelled_scan_keeps_what_it_read_and_the_next_scan_resumes() {
     assert_eq!(resumed.added, total - report.added);
     assert_eq!(f.store.stats().expect("stats").tracks, total);
 }
+
+/// Runs a scan on another thread and fails the test if it has not finished within `limit`
+/// (a scan that blocks on a pipe would otherwise hang the test run).
+fn scan_within(
+    store: Store,
+    roots: Vec<PathBuf>,
+    limit: std::time::Duration,
+) -> (Store, ScanReport) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut store = store;
+        let report = scan(
+            &mut store,
+            &roots,
+            &ScanOptions::default(),
+            &AtomicBool::new(false),
+            &mut |_| {},
+        )
+        .expect("scan");
+        let _ = tx.send((store, report));
+    });
+    rx.recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("the scan did not finish within {limit:?}"))
+}
+
+#[cfg(unix)]
+#[test]
+fn folder_art_that_is_a_pipe_a_device_or_a_folder_never_stops_a_scan_and_the_real_cover_is_found() {
+    let f = fixture();
+    let real_cover = demo_dir().join("Wansti/SuperTux Soundtrack/cover.jpg");
+    let real = std::fs::read(&real_cover).expect("demo cover");
+    // Every track is the same demo Ogg, which carries no picture of its own (an embedded one
+    // would win over any folder image).
+    let mkfifo = |p: &Path| {
+        let made = std::process::Command::new("mkfifo")
+            .arg(p)
+            .status()
+            .expect("mkfifo");
+        assert!(made.success());
+    };
+    // A pipe named cover.jpg (the best name) beside a real folder.jpg.
+    let piped = f.music.join("piped");
+    copy(&demo("ogg"), &piped.join("a.ogg"));
+    mkfifo(&piped.join("cover.jpg"));
+    std::fs::write(piped.join("folder.jpg"), &real).expect("write");
+    // folder.jpg linked to /dev/zero (endless), beside a real front.jpg.
+    let endless = f.music.join("endless");
+    copy(&demo("ogg"), &endless.join("b.ogg"));
+    std::os::unix::fs::symlink("/dev/zero", endless.join("folder.jpg")).expect("symlink");
+    std::fs::write(endless.join("front.jpg"), &real).expect("write");
+    // A folder named cover.jpg hiding nothing: the real folder.jpg is used.
+    let foldered = f.music.join("foldered");
+    copy(&demo("ogg"), &foldered.join("c.ogg"));
+    std::fs::create_dir_all(foldered.join("cover.jpg")).expect("mkdir");
+    std::fs::write(foldered.join("folder.jpg"), &real).expect("write");
+    // A cover far over the size cap, sparse so the test stays small on disk: skipped.
+    let poster = f.music.join("poster");
+    copy(&demo("ogg"), &poster.join("d.ogg"));
+    let huge = std::fs::File::create(poster.join("cover.png")).expect("create");
+    huge.set_len(1 << 30).expect("sparse 1 GB");
+
+    let (store, report) = scan_within(
+        f.store,
+        vec![f.music.clone()],
+        std::time::Duration::from_secs(60),
+    );
+    assert_eq!(report.failed, 0, "{:?}", report.issues);
+    let tracks = store.tracks(&TrackQuery::default()).expect("tracks");
+    assert_eq!(tracks.len(), 4);
+    for t in &tracks {
+        let name = Path::new(&t.path)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("");
+        let cover = t
+            .cover_id
+            .map(|id| store.cover(id).expect("cover").expect("stored").1);
+        if name == "d.ogg" {
+            assert_eq!(cover, None, "{name}: the oversized picture is skipped");
+        } else {
+            assert_eq!(
+                cover.as_deref(),
+                Some(&real[..]),
+                "{name} gets the real image"
+            );
+        }
+    }
+}
