@@ -7,9 +7,10 @@
 use std::path::PathBuf;
 
 use segue_core::{
-    AnalysisStatus, AppSettings, FeedbackKind, FileIssue, HistoryEntry, LibraryStats,
-    ListeningStats, PlayerState, RadioSeed, ReasonPart, RepeatMode, Suggestion, TagFacet,
-    TrackAnalysis, TrackId, TrackRow, UiError,
+    AnalysisStatus, AppSettings, EntryId, ExportReport, FeedbackKind, FileIssue, HistoryEntry,
+    ImportReport, LibraryStats, ListeningStats, PlayerState, Playlist, PlaylistEntry, PlaylistId,
+    RadioSeed, ReasonPart, RepeatMode, Suggestion, TagFacet, TrackAnalysis, TrackId, TrackRow,
+    UiError,
 };
 use segue_service::suggest::SuggestRequest;
 use segue_service::{Seed, ServiceError};
@@ -368,4 +369,207 @@ pub fn set_settings(state: State<'_, AppState>, settings: AppSettings) -> Reply<
         Ok(())
     });
     Ok(())
+}
+
+#[tauri::command(async)]
+pub fn playlists(state: State<'_, AppState>) -> Reply<Vec<Playlist>> {
+    state.service.playlists().map_err(ui)
+}
+
+#[tauri::command(async)]
+pub fn playlist(state: State<'_, AppState>, playlist: PlaylistId) -> Reply<Playlist> {
+    state.service.playlist(playlist).map_err(ui)
+}
+
+/// A playlist's entries in order; missing and unresolved ones are included and say so.
+#[tauri::command(async)]
+pub fn playlist_entries(
+    state: State<'_, AppState>,
+    playlist: PlaylistId,
+) -> Reply<Vec<PlaylistEntry>> {
+    state.service.playlist_entries(playlist).map_err(ui)
+}
+
+/// Creates a playlist holding `tracks` (none for an empty one).
+#[tauri::command(async)]
+pub fn create_playlist(
+    state: State<'_, AppState>,
+    name: String,
+    tracks: Vec<TrackId>,
+) -> Reply<Playlist> {
+    state.service.create_playlist(&name, &tracks).map_err(ui)
+}
+
+#[tauri::command(async)]
+pub fn rename_playlist(
+    state: State<'_, AppState>,
+    playlist: PlaylistId,
+    name: String,
+) -> Reply<Playlist> {
+    state.service.rename_playlist(playlist, &name).map_err(ui)
+}
+
+#[tauri::command(async)]
+pub fn duplicate_playlist(
+    state: State<'_, AppState>,
+    playlist: PlaylistId,
+    name: String,
+) -> Reply<Playlist> {
+    state
+        .service
+        .duplicate_playlist(playlist, &name)
+        .map_err(ui)
+}
+
+#[tauri::command(async)]
+pub fn delete_playlist(state: State<'_, AppState>, playlist: PlaylistId) -> Reply<()> {
+    state.service.delete_playlist(playlist).map_err(ui)
+}
+
+/// Adds tracks before position `at`, or at the end when `at` is `None`.
+#[tauri::command(async)]
+pub fn add_to_playlist(
+    state: State<'_, AppState>,
+    playlist: PlaylistId,
+    tracks: Vec<TrackId>,
+    at: Option<u32>,
+) -> Reply<Vec<EntryId>> {
+    state
+        .service
+        .add_to_playlist(playlist, &tracks, at)
+        .map_err(ui)
+}
+
+#[tauri::command(async)]
+pub fn remove_from_playlist(
+    state: State<'_, AppState>,
+    playlist: PlaylistId,
+    entries: Vec<EntryId>,
+) -> Reply<()> {
+    state
+        .service
+        .remove_from_playlist(playlist, &entries)
+        .map_err(ui)
+}
+
+/// Moves entries (in their playlist order) so that the first lands at position `to` of the
+/// playlist they leave behind.
+#[tauri::command(async)]
+pub fn move_in_playlist(
+    state: State<'_, AppState>,
+    playlist: PlaylistId,
+    entries: Vec<EntryId>,
+    to: u32,
+) -> Reply<()> {
+    state
+        .service
+        .move_in_playlist(playlist, &entries, to)
+        .map_err(ui)
+}
+
+/// Asks for an M3U file with the desktop's own chooser; `None` when the person cancels.
+#[tauri::command(async)]
+pub async fn choose_playlist_file(app: AppHandle) -> Option<String> {
+    use tauri_plugin_dialog::DialogExt;
+    let picked = tauri::async_runtime::spawn_blocking(move || {
+        app.dialog()
+            .file()
+            .set_title("Import a playlist")
+            .add_filter("Playlists (M3U, M3U8)", &["m3u", "m3u8", "M3U", "M3U8"])
+            .blocking_pick_file()
+    })
+    .await
+    .ok()
+    .flatten()?;
+    picked
+        .into_path()
+        .ok()
+        .map(|p| p.to_string_lossy().into_owned())
+}
+
+/// Imports an `.m3u` / `.m3u8` file as a new playlist (named after the file unless `name` is
+/// given). The path comes from the chooser above or is typed, as a library folder's can be:
+/// the file is only read, as a playlist.
+#[tauri::command(async)]
+pub fn import_playlist(
+    state: State<'_, AppState>,
+    path: String,
+    name: Option<String>,
+) -> Reply<ImportReport> {
+    state
+        .service
+        .import_playlist(&PathBuf::from(path.trim()), name.as_deref())
+        .map_err(ui)
+}
+
+/// Writes a playlist as M3U8 where the person chooses in the desktop's save dialog; `None`
+/// when they cancel. The dialog runs here rather than the window passing a path, so the
+/// window can never name a file to write. The dialog has already asked before replacing a
+/// file, so an existing one is replaced.
+#[tauri::command(async)]
+pub async fn export_playlist(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    playlist: PlaylistId,
+) -> Reply<Option<ExportReport>> {
+    use tauri_plugin_dialog::DialogExt;
+    let service = state.service.clone();
+    let name = service.playlist(playlist).map_err(ui)?.name;
+    tauri::async_runtime::spawn_blocking(move || {
+        let Some(chosen) = app
+            .dialog()
+            .file()
+            .set_title("Export the playlist")
+            .set_file_name(format!("{}.m3u8", file_name_safe(&name)))
+            .add_filter("M3U8 playlist", &["m3u8"])
+            .blocking_save_file()
+        else {
+            return Ok(None);
+        };
+        let path = chosen.into_path().map_err(|e| UiError {
+            kind: "invalid_input".into(),
+            message: format!("the chosen file cannot be written to: {e}"),
+        })?;
+        service
+            .export_playlist(playlist, &path, true)
+            .map(Some)
+            .map_err(ui)
+    })
+    .await
+    .map_err(|e| UiError {
+        kind: "internal".into(),
+        message: e.to_string(),
+    })?
+}
+
+/// A playlist name as a file name: characters that no desktop allows in one become `_`.
+fn file_name_safe(name: &str) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
+            c if c.is_control() => '_',
+            c => c,
+        })
+        .collect();
+    let safe = safe.trim().trim_matches('.');
+    if safe.is_empty() {
+        "playlist".to_owned()
+    } else {
+        safe.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_name_safe;
+
+    #[test]
+    fn playlist_names_become_file_names_every_desktop_accepts() {
+        assert_eq!(file_name_safe("Road trip"), "Road trip");
+        assert_eq!(file_name_safe("AC/DC: best?"), "AC_DC_ best_");
+        assert_eq!(file_name_safe("Zoë – café"), "Zoë – café");
+        assert_eq!(file_name_safe(".."), "playlist");
+        assert_eq!(file_name_safe(" \t"), "_");
+    }
 }

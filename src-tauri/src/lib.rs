@@ -198,6 +198,19 @@ pub fn run() {
             commands::feedback,
             commands::get_settings,
             commands::set_settings,
+            commands::playlists,
+            commands::playlist,
+            commands::playlist_entries,
+            commands::create_playlist,
+            commands::rename_playlist,
+            commands::duplicate_playlist,
+            commands::delete_playlist,
+            commands::add_to_playlist,
+            commands::remove_from_playlist,
+            commands::move_in_playlist,
+            commands::choose_playlist_file,
+            commands::import_playlist,
+            commands::export_playlist,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
