@@ -9,6 +9,7 @@
 mod analysis;
 mod paths;
 mod playlist;
+mod private;
 mod query;
 mod taste;
 mod write;
@@ -38,13 +39,31 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot create the library database {path}: {source}")]
+    CreateFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot open the library database {path}: {source}")]
     Open {
         path: PathBuf,
         #[source]
         source: rusqlite::Error,
     },
-    #[error("cannot bring the library database up to date (is it from a newer Segue?): {0}")]
+    /// [`Store::open_existing`] found no file: nothing was created.
+    #[error("there is no library database at {path}")]
+    NoLibrary { path: PathBuf },
+    /// The database's schema version is past the latest this build knows: a newer Segue
+    /// wrote it. Nothing was changed.
+    #[error(
+        "the library database is from a newer Segue (schema version {found}; this Segue reads \
+         up to {supported}): update Segue to open it"
+    )]
+    NewerSchema { found: i64, supported: usize },
+    /// A migration failed for another reason (a full disk, a damaged database): the
+    /// database stays at the version it had.
+    #[error("cannot bring the library database up to date: {0}")]
     Migrate(#[from] rusqlite_migration::Error),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -218,14 +237,40 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and migrates it to the latest schema.
+    ///
+    /// What it creates is private to the user whatever the umask (on Unix): the folders it
+    /// makes are 0700 and a new database file 0600, which SQLite gives its `-wal` and `-shm`
+    /// files too. Folders and files that already exist keep their permissions.
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
-                path: dir.to_path_buf(),
-                source,
-            })?;
+            private::create_dirs(dir)?;
         }
+        private::create_file(path)?;
         let conn = Connection::open(path).map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Store::init(conn)
+    }
+
+    /// Opens the database at `path` only if it exists (migrating it to the latest schema):
+    /// a mistyped path is [`StoreError::NoLibrary`], and no folder or file is created.
+    pub fn open_existing(path: &Path) -> Result<Store> {
+        use rusqlite::OpenFlags;
+        match std::fs::metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::NoLibrary {
+                    path: path.to_path_buf(),
+                });
+            }
+            _ => {}
+        }
+        // Connection::open's flags without CREATE: a file removed since the check above is
+        // an error, never a new empty library.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
             path: path.to_path_buf(),
             source,
         })?;
@@ -246,6 +291,19 @@ impl Store {
         set_wal(&conn)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // A newer Segue's database is left as it is, and said so; any other failure to
+        // migrate is reported as itself (a full disk is not a version problem).
+        let too_new = |conn: &Connection| -> Result<()> {
+            let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            if found > LATEST_SCHEMA as i64 {
+                return Err(StoreError::NewerSchema {
+                    found,
+                    supported: LATEST_SCHEMA,
+                });
+            }
+            Ok(())
+        };
+        too_new(&conn)?;
         let migrations = migrations();
         if let Err(e) = migrations.to_latest(&mut conn) {
             // rusqlite_migration reads the version outside its transaction, so two first opens
@@ -254,6 +312,7 @@ impl Store {
             let latest = migrations.current_version(&conn);
             let at_latest = matches!(latest, Ok(rusqlite_migration::SchemaVersion::Inside(v)) if v.get() == LATEST_SCHEMA);
             if !at_latest {
+                too_new(&conn)?;
                 return Err(e.into());
             }
         }

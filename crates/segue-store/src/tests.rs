@@ -435,3 +435,103 @@ fn plays_near_this_time_of_day_on_earlier_days() {
     let far: Vec<f32> = wide.iter().map(|p| p.1).filter(|h| *h > 3.0).collect();
     assert_eq!(far, [11.5, 11.5, 5.0]);
 }
+
+#[test]
+fn a_database_from_a_newer_segue_is_named_as_such_and_left_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("lib.sqlite");
+    drop(Store::open(&path).expect("open"));
+    let newer = LATEST_SCHEMA as i64 + 3;
+    rusqlite::Connection::open(&path)
+        .expect("raw open")
+        .pragma_update(None, "user_version", newer)
+        .expect("newer version");
+    let err = Store::open(&path).err().expect("must fail");
+    assert!(
+        matches!(err, StoreError::NewerSchema { found, supported }
+            if found == newer && supported == LATEST_SCHEMA),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("newer Segue"), "{err}");
+    let version: i64 = rusqlite::Connection::open(&path)
+        .expect("raw open")
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .expect("version");
+    assert_eq!(version, newer);
+}
+
+#[test]
+fn a_migration_that_fails_for_another_reason_says_that_reason_not_newer_segue() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("lib.sqlite");
+    drop(Store::open(&path).expect("open"));
+    // A database whose version was set back: replaying migration 2 meets its own tables.
+    rusqlite::Connection::open(&path)
+        .expect("raw open")
+        .pragma_update(None, "user_version", 1)
+        .expect("older version");
+    let err = Store::open(&path).err().expect("must fail");
+    assert!(matches!(err, StoreError::Migrate(_)), "{err:?}");
+    let message = err.to_string();
+    assert!(!message.contains("newer"), "{message}");
+    assert!(message.contains("already exists"), "{message}");
+}
+
+#[test]
+fn open_existing_creates_nothing_where_there_is_no_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("typo/lib.sqlite");
+    let err = Store::open_existing(&path).err().expect("must fail");
+    assert!(
+        matches!(&err, StoreError::NoLibrary { path: p } if *p == path),
+        "{err:?}"
+    );
+    let flat = dir.path().join("lib.sqlite");
+    assert!(Store::open_existing(&flat).is_err());
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("list").count(),
+        0,
+        "nothing created"
+    );
+    drop(Store::open(&flat).expect("create"));
+    let s = Store::open_existing(&flat).expect("open existing");
+    assert_eq!(s.schema_version().expect("version"), LATEST_SCHEMA as i64);
+}
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .expect("metadata")
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[cfg(unix)]
+#[test]
+fn the_folders_and_database_it_creates_are_private_and_existing_folders_keep_their_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A shared folder that was there before: Segue must not change it.
+    let shared = dir.path().join("shared");
+    std::fs::create_dir(&shared).expect("mkdir");
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).expect("chmod");
+    let path = shared.join("segue/data/lib.sqlite");
+    let s = Store::open(&path).expect("open");
+    s.add_root(std::path::Path::new("/m")).expect("write");
+    for (file, expected) in [
+        (shared.join("segue"), 0o700),
+        (shared.join("segue/data"), 0o700),
+        (path.clone(), 0o600),
+        (shared.join("segue/data/lib.sqlite-wal"), 0o600),
+        (shared.join("segue/data/lib.sqlite-shm"), 0o600),
+    ] {
+        assert_eq!(mode(&file), expected, "{}", file.display());
+    }
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(
+        std::fs::metadata(&shared).expect("metadata").mode() & 0o7777,
+        0o1777
+    );
+}
