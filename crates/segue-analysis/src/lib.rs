@@ -47,6 +47,10 @@ pub enum AnalysisError {
     Inference(String),
     #[error("{0}")]
     Config(String),
+    /// A bug met on this track (a panic in decoding or feature code), caught so the other
+    /// tracks are still analysed.
+    #[error("internal error while analysing this track: {0}")]
+    Internal(String),
 }
 
 impl AnalysisError {
@@ -58,6 +62,7 @@ impl AnalysisError {
             AnalysisError::Model(_) => "model",
             AnalysisError::Inference(_) => "inference",
             AnalysisError::Config(_) => "invalid_input",
+            AnalysisError::Internal(_) => "internal",
         }
     }
 }
@@ -239,8 +244,20 @@ impl Analyzer {
         }
     }
 
-    /// Analyses one file.
+    /// Analyses one file. A panic on the way (a bug some file triggers) is caught and returned
+    /// as [`AnalysisError::Internal`]: one track never stops a run.
     pub fn analyze(
+        &mut self,
+        track_id: TrackId,
+        path: &Path,
+    ) -> Result<TrackAnalysis, AnalysisError> {
+        // The analyzer holds no state between tracks that a panic could leave half-changed.
+        isolated(std::panic::AssertUnwindSafe(|| {
+            self.analyze_file(track_id, path)
+        }))
+    }
+
+    fn analyze_file(
         &mut self,
         track_id: TrackId,
         path: &Path,
@@ -304,6 +321,20 @@ impl Analyzer {
     }
 }
 
+/// Runs `work`, turning a panic into [`AnalysisError::Internal`] with its message.
+fn isolated<T>(
+    work: impl FnOnce() -> Result<T, AnalysisError> + std::panic::UnwindSafe,
+) -> Result<T, AnalysisError> {
+    std::panic::catch_unwind(work).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".into());
+        Err(AnalysisError::Internal(message))
+    })
+}
+
 /// The patches [`Analyzer::score_mel`] scores, and their scores from `score` (which scores
 /// the patches starting at the frames it is given): `max_patches` spread evenly, then more
 /// halfway between while the tags are not settled within `within`.
@@ -343,4 +374,21 @@ fn model_input(mel: &[f32], starts: &[usize]) -> Vec<f32> {
         }
     }
     input
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_while_analysing_a_track_becomes_that_tracks_error() {
+        let caught: Result<(), AnalysisError> = isolated(|| {
+            let huge: Vec<f32> = Vec::with_capacity(usize::MAX);
+            drop(huge);
+            Ok(())
+        });
+        let err = caught.expect_err("the panic is caught");
+        assert_eq!(err.kind(), "internal");
+        assert!(err.to_string().contains("capacity overflow"), "{err}");
+    }
 }

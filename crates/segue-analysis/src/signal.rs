@@ -36,9 +36,13 @@ pub fn prepare(path: &Path) -> Result<Prepared, AnalysisError> {
     )
     .map_err(|e| AnalysisError::Signal(format!("loudness meter: {e}")))?;
     let mut peak = TruePeakMeter::new(channels, info.sample_rate);
+    // The declared length only sizes the first reservation, and at most to ten minutes: a
+    // damaged header can claim millions of years.
+    let ten_minutes = info.sample_rate as usize * 600;
     let mut mono = Vec::with_capacity(
         info.total_frames
-            .map_or(0, |f| usize::try_from(f).unwrap_or(0)),
+            .map_or(0, |f| usize::try_from(f).unwrap_or(0))
+            .min(ten_minutes),
     );
     let mut buf = Vec::new();
     loop {

@@ -202,6 +202,32 @@ fn audio_properties(tagged: &TaggedFile, container: Container, codec: Codec) -> 
     }
 }
 
+/// The fewest bits a second of real audio takes in any format Segue reads: FLAC stores digital
+/// silence in about 2,000 (a constant subframe per block), every lossy codec spends more.
+const MIN_BITS_PER_SECOND: f64 = 100.0;
+
+/// "3.2 hours", "6.6 million years": the size of an implausible length, for messages.
+fn describe_seconds(s: f64) -> String {
+    const YEAR: f64 = 365.25 * 86_400.0;
+    if s >= 1e6 * YEAR {
+        format!("{:.1} million years", s / (1e6 * YEAR))
+    } else if s >= YEAR {
+        format!("{:.0} years", s / YEAR)
+    } else if s >= 86_400.0 {
+        format!("{:.1} days", s / 86_400.0)
+    } else {
+        format!("{:.1} hours", s / 3_600.0)
+    }
+}
+
+fn describe_bytes(size: u64) -> String {
+    match size {
+        s if s >= 1 << 20 => format!("{:.1} MB", s as f64 / (1u64 << 20) as f64),
+        s if s >= 1 << 10 => format!("{:.0} KB", s as f64 / (1u64 << 10) as f64),
+        s => format!("{s} bytes"),
+    }
+}
+
 /// Rejects results that parse but cannot be real audio.
 fn check_plausible(audio: &AudioProperties, size: u64) -> Result<(), ReadFailure> {
     if audio.duration_ms == 0 {
@@ -214,6 +240,19 @@ fn check_plausible(audio: &AudioProperties, size: u64) -> Result<(), ReadFailure
         return Err(fail(
             IssueKind::Corrupt,
             "the audio stream has no sample rate: the headers are damaged",
+        ));
+    }
+    // A damaged length field (an Ogg cut past its end claims millions of years) would size
+    // buffers, progress bars and the queue's end: no codec stores audio in fewer bits.
+    let declared_s = audio.duration_ms as f64 / 1000.0;
+    if declared_s > size as f64 * 8.0 / MIN_BITS_PER_SECOND {
+        return Err(fail(
+            IssueKind::Corrupt,
+            format!(
+                "the headers say the audio lasts {}, more than {} can hold: the length field is damaged",
+                describe_seconds(declared_s),
+                describe_bytes(size)
+            ),
         ));
     }
     // Uncompressed PCM has an exact size: a WAV/AIFF shorter than its header says is truncated.

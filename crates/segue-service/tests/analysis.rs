@@ -195,3 +195,90 @@ fn without_the_models_analysis_measures_loudness_and_says_why() {
         .expect_err("cuda without models");
     assert_eq!(err.kind(), "model", "{err}");
 }
+
+/// `ogg` with its last page's granule position (the stream's end, in samples) replaced by
+/// `granule` and the page checksum redone: what a cut with `ffmpeg -c copy` past the end
+/// leaves, a stream that claims to last millions of years.
+fn ogg_claiming_length(ogg: &[u8], granule: u64) -> Vec<u8> {
+    let mut data = ogg.to_vec();
+    let mut last = None;
+    let mut at = 0;
+    while at + 27 <= data.len() && &data[at..at + 4] == b"OggS" {
+        let segments = usize::from(data[at + 26]);
+        let body: usize = data[at + 27..at + 27 + segments]
+            .iter()
+            .map(|&s| usize::from(s))
+            .sum();
+        last = Some((at, 27 + segments + body));
+        at += 27 + segments + body;
+    }
+    let (start, len) = last.expect("an Ogg page");
+    data[start + 6..start + 14].copy_from_slice(&granule.to_le_bytes());
+    data[start + 22..start + 26].fill(0);
+    // Ogg's CRC-32: polynomial 0x04c11db7, no reflection, initial value 0.
+    let crc = data[start..start + len]
+        .iter()
+        .fold(0u32, |mut crc, &byte| {
+            crc ^= u32::from(byte) << 24;
+            for _ in 0..8 {
+                crc = if crc & 0x8000_0000 != 0 {
+                    (crc << 1) ^ 0x04c1_1db7
+                } else {
+                    crc << 1
+                };
+            }
+            crc
+        });
+    data[start + 22..start + 26].copy_from_slice(&crc.to_le_bytes());
+    data
+}
+
+#[test]
+fn a_damaged_length_never_stops_analysis_and_is_refused_at_the_next_import() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let music = tmp.path().join("music");
+    std::fs::create_dir(&music).expect("dir");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/demo");
+    let ogg = std::fs::read(demo.join("Shawn Parrotte/HyperRogue Soundtrack/01 Hell.ogg"))
+        .expect("demo ogg");
+    std::fs::write(music.join("a cut.ogg"), &ogg).expect("write");
+    std::fs::copy(
+        demo.join("Muldjord/Frets on Fire Soundtrack/01 Armygeddon.mp3"),
+        music.join("b after.mp3"),
+    )
+    .expect("copy");
+    let service = Service::open(&tmp.path().join("library.sqlite")).expect("open");
+    let never = AtomicBool::new(false);
+    service
+        .scan(std::slice::from_ref(&music), &never, &mut |_| {})
+        .expect("scan");
+    // Damaged after the import (or imported by an older Segue): analysis must still go on.
+    let damaged = ogg_claiming_length(&ogg, 0x7fff_ffff_ffff_0000);
+    std::fs::write(music.join("a cut.ogg"), &damaged).expect("damage");
+    let report = service
+        .analyze(&options(), &never, &never, &mut |_| {})
+        .expect("the run finishes");
+    assert_eq!(
+        report.analysed as usize + report.failed.len(),
+        2,
+        "{report:?}"
+    );
+    let after = tracks_named(&service, "after");
+    assert!(service.analysis(after).expect("query").is_some());
+
+    // The next scan sees the changed file and refuses its length, saying why.
+    service
+        .scan(std::slice::from_ref(&music), &never, &mut |_| {})
+        .expect("rescan");
+    let issues = service.issues().expect("issues");
+    let issue = issues
+        .iter()
+        .find(|i| i.path.ends_with("a cut.ogg"))
+        .unwrap_or_else(|| panic!("the damaged file is reported: {issues:?}"));
+    assert!(
+        issue.message.contains("million years") && issue.message.contains("length"),
+        "{}",
+        issue.message
+    );
+    assert_eq!(service.tracks(None, None).expect("tracks").len(), 1);
+}
