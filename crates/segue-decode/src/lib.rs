@@ -1,7 +1,8 @@
 //! Decoding audio files to interleaved `f32` samples.
 //!
-//! [`Decoder`] reads every format Segue's library imports — FLAC, MP3, Ogg Vorbis, Opus,
-//! AAC and ALAC in MP4, WAV, AIFF — through symphonia (libopus for Opus). Its contract:
+//! [`Decoder`] reads every format Segue's library imports — FLAC (native and in Ogg), MP3,
+//! Ogg Vorbis, Opus, AAC and ALAC in MP4, WAV, AIFF — through symphonia (libopus for Opus).
+//! Its contract:
 //!
 //! - Samples are interleaved `f32` in `[-1, 1]`, at the file's own sample rate and channel
 //!   count ([`StreamInfo`]); conversion to what a device wants is the caller's business.

@@ -105,3 +105,16 @@ fn two_halves_decode_to_the_continuous_source() {
         // player's part is length and alignment, asserted above.
     }
 }
+
+#[test]
+fn ogg_flac_decodes_to_the_same_samples_as_native_flac() {
+    // tests/fixtures/formats/ogg-flac.oga: the first 88,200 frames of source.flac in Ogg pages
+    // (scripts/make-format-fixtures.sh). Lossless: every sample must match.
+    let (source, ch, _) = decode(&fixture("source.flac"));
+    let (ogg, ogg_ch, rate) = decode(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/formats/ogg-flac.oga"),
+    );
+    assert_eq!((ogg_ch, rate), (ch, 44_100));
+    assert_eq!(ogg.len(), 88_200 * ch);
+    assert!(ogg == source[..ogg.len()], "the samples differ");
+}

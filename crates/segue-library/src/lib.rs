@@ -11,6 +11,7 @@ mod cover;
 mod fingerprint;
 mod integrity;
 pub mod m3u;
+mod ogg_flac;
 pub mod playlist_match;
 mod read;
 mod walk;

@@ -27,7 +27,7 @@ pub(crate) struct ReadFailure {
     pub message: String,
 }
 
-fn fail(kind: IssueKind, message: impl Into<String>) -> ReadFailure {
+pub(crate) fn fail(kind: IssueKind, message: impl Into<String>) -> ReadFailure {
     ReadFailure {
         fingerprint: None,
         kind,
@@ -116,7 +116,7 @@ pub(crate) fn read_file(
     ))
 }
 
-fn parse_options() -> ParseOptions {
+pub(crate) fn parse_options() -> ParseOptions {
     // BestAttempt: read what can be read from slightly damaged tags rather than rejecting the
     // file; hard damage still errors.
     ParseOptions::new()
@@ -124,7 +124,10 @@ fn parse_options() -> ParseOptions {
         .read_cover_art(true)
 }
 
-fn parse(reader: BufReader<File>) -> Result<(TaggedFile, AudioProperties), ReadFailure> {
+fn parse(mut reader: BufReader<File>) -> Result<(TaggedFile, AudioProperties), ReadFailure> {
+    if let Some(parsed) = crate::ogg_flac::parse(&mut reader)? {
+        return Ok(parsed);
+    }
     // Decide the format from the content, never from the extension: a mislabelled file is read
     // as what it is, and a text file named `.mp3` is rejected.
     let probe = lofty::probe::Probe::new(reader)
@@ -134,7 +137,7 @@ fn parse(reader: BufReader<File>) -> Result<(TaggedFile, AudioProperties), ReadF
     let Some(file_type) = probe.file_type() else {
         return Err(fail(
             IssueKind::NotAudio,
-            "not an audio file: the content is not FLAC, MP3, Ogg Vorbis, Opus, AAC/ALAC (MP4), WAV or AIFF, whatever its name says",
+            "not an audio file: the content is not FLAC (native or in Ogg), MP3, Ogg Vorbis, Opus, AAC/ALAC (MP4), WAV or AIFF, whatever its name says",
         ));
     };
     let container = match file_type {
@@ -146,9 +149,19 @@ fn parse(reader: BufReader<File>) -> Result<(TaggedFile, AudioProperties), ReadF
         FileType::Aiff => Container::Aiff,
         FileType::Aac => Container::Adts,
         other => {
+            let named = match other {
+                FileType::Ape => crate::walk::unsupported_format_named("ape"),
+                FileType::WavPack => crate::walk::unsupported_format_named("wv"),
+                FileType::Mpc => crate::walk::unsupported_format_named("mpc"),
+                FileType::Speex => crate::walk::unsupported_format_named("spx"),
+                _ => None,
+            };
             return Err(fail(
                 IssueKind::Unsupported,
-                format!("{other:?} audio is not supported"),
+                match named {
+                    Some(format) => format!("{format} files cannot be played by Segue"),
+                    None => format!("{other:?} audio cannot be played by Segue"),
+                },
             ));
         }
     };
@@ -189,7 +202,11 @@ fn parse(reader: BufReader<File>) -> Result<(TaggedFile, AudioProperties), ReadF
     Ok((tagged, audio))
 }
 
-fn audio_properties(tagged: &TaggedFile, container: Container, codec: Codec) -> AudioProperties {
+pub(crate) fn audio_properties(
+    tagged: &TaggedFile,
+    container: Container,
+    codec: Codec,
+) -> AudioProperties {
     let p = tagged.properties();
     AudioProperties {
         container,
@@ -278,7 +295,7 @@ fn check_plausible(audio: &AudioProperties, size: u64) -> Result<(), ReadFailure
     Ok(())
 }
 
-fn classify_parse_error(err: lofty::error::FileParseError) -> ReadFailure {
+pub(crate) fn classify_parse_error(err: lofty::error::FileParseError) -> ReadFailure {
     use lofty::error::{AllocationError, NotEnoughDataError, SizeMismatchError, TooMuchDataError};
     let mut message = err.to_string();
     let mut kind = IssueKind::Corrupt;

@@ -12,6 +12,46 @@ pub const AUDIO_EXTENSIONS: &[&str] = &[
     "aiff", "aifc",
 ];
 
+/// Audio formats Segue does not decode, by extension, with the name a person knows them by:
+/// such files are listed as unsupported rather than silently left out.
+const UNSUPPORTED_AUDIO: &[(&str, &str)] = &[
+    ("ape", "Monkey's Audio (APE)"),
+    ("wv", "WavPack"),
+    ("mpc", "Musepack"),
+    ("mp+", "Musepack"),
+    ("mpp", "Musepack"),
+    ("dsf", "DSD (DSF)"),
+    ("dff", "DSD (DSDIFF)"),
+    ("wma", "Windows Media Audio"),
+    ("asf", "Windows Media Audio"),
+    ("caf", "Core Audio Format (CAF)"),
+    ("spx", "Speex"),
+    ("webm", "WebM audio"),
+    ("weba", "WebM audio"),
+    ("mka", "Matroska audio"),
+    ("tta", "True Audio (TTA)"),
+    ("tak", "TAK"),
+    ("ofr", "OptimFROG"),
+    ("shn", "Shorten"),
+    ("ac3", "Dolby Digital (AC-3)"),
+    ("dts", "DTS"),
+    ("amr", "AMR"),
+    ("ra", "RealAudio"),
+];
+
+/// The format's name when `path` is named like audio Segue cannot decode.
+fn unsupported_format(path: &Path) -> Option<&'static str> {
+    unsupported_format_named(&path.extension()?.to_string_lossy().to_ascii_lowercase())
+}
+
+/// The name of the unsupported audio format whose files end in `.ext` (lower case).
+pub(crate) fn unsupported_format_named(ext: &str) -> Option<&'static str> {
+    UNSUPPORTED_AUDIO
+        .iter()
+        .find(|(e, _)| *e == ext)
+        .map(|(_, name)| *name)
+}
+
 /// An audio file found on disk.
 #[derive(Debug, Clone)]
 pub(crate) struct WalkedFile {
@@ -69,7 +109,17 @@ pub(crate) fn walk_root(root: &Path, cancel: &AtomicBool, mut on_found: impl FnM
         match entry {
             Ok(entry) => {
                 let ft = entry.file_type();
-                if ft.is_dir() || !has_audio_extension(entry.path()) {
+                if ft.is_dir() {
+                    continue;
+                }
+                if !has_audio_extension(entry.path()) {
+                    if let Some(format) = unsupported_format(entry.path()) {
+                        on_found(Found::Issue(WalkIssue {
+                            path: entry.path().to_path_buf(),
+                            kind: IssueKind::Unsupported,
+                            message: format!("{format} files cannot be played by Segue"),
+                        }));
+                    }
                     continue;
                 }
                 if !ft.is_file() {

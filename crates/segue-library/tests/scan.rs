@@ -788,3 +788,90 @@ fn folder_art_that_is_a_pipe_a_device_or_a_folder_never_stops_a_scan_and_the_rea
         }
     }
 }
+
+fn formats_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/formats")
+        .join(name)
+}
+
+#[test]
+fn ogg_flac_imports_as_flac_in_ogg_with_its_tags_and_cover() {
+    let mut f = fixture();
+    copy(
+        &formats_fixture("ogg-flac.oga"),
+        &f.music.join("excerpt.oga"),
+    );
+    let report = run_scan(&mut f.store, &[&f.music]);
+    assert_eq!((report.added, report.failed), (1, 0), "{:?}", report.issues);
+    let tracks = f.store.tracks(&TrackQuery::default()).expect("tracks");
+    let t = &tracks[0];
+    assert_eq!(t.tags.title, "Awakening (Ogg FLAC excerpt)");
+    assert_eq!(t.tags.artist.as_deref(), Some("Maxstack"));
+    assert_eq!(t.tags.track_number, Some(1));
+    assert_eq!(
+        (t.audio.container.as_str(), t.audio.codec),
+        ("ogg", Codec::Flac)
+    );
+    assert_eq!(
+        (t.audio.sample_rate, t.audio.duration_ms),
+        (Some(44_100), 2_000)
+    );
+    let cover = f
+        .store
+        .cover(t.cover_id.expect("a cover"))
+        .expect("read")
+        .expect("stored");
+    let demo_cover =
+        std::fs::read(demo_dir().join("Wansti/SuperTux Soundtrack/cover.jpg")).expect("demo cover");
+    assert_eq!(cover.1, demo_cover);
+}
+
+#[test]
+fn audio_segue_cannot_decode_is_listed_with_its_format_named() {
+    let mut f = fixture();
+    for name in [
+        "a.ape", "b.wv", "c.mpc", "d.dsf", "e.wma", "f.caf", "g.spx", "h.webm",
+    ] {
+        std::fs::write(f.music.join(name), b"not decoded here").expect("write");
+    }
+    // Named like MP3, but Monkey's Audio inside: the content names the format.
+    let mut ape = b"MAC \x96\x0f".to_vec();
+    ape.resize(4096, 0);
+    std::fs::write(f.music.join("i.mp3"), &ape).expect("write");
+    // Neither audio nor named like it: not a library file at all.
+    std::fs::write(f.music.join("notes.txt"), b"liner notes").expect("write");
+    let report = run_scan(&mut f.store, &[&f.music]);
+    assert_eq!(report.added, 0);
+    let issues: HashMap<String, (IssueKind, String)> = f
+        .store
+        .issues()
+        .expect("issues")
+        .into_iter()
+        .map(|i| {
+            let name = Path::new(&i.path)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (name, (i.kind, i.message))
+        })
+        .collect();
+    for (name, format) in [
+        ("a.ape", "Monkey's Audio"),
+        ("b.wv", "WavPack"),
+        ("c.mpc", "Musepack"),
+        ("d.dsf", "DSD"),
+        ("e.wma", "Windows Media Audio"),
+        ("f.caf", "Core Audio Format"),
+        ("g.spx", "Speex"),
+        ("h.webm", "WebM"),
+        ("i.mp3", "Monkey's Audio"),
+    ] {
+        let (kind, message) = issues
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} is listed: {issues:?}"));
+        assert_eq!(*kind, IssueKind::Unsupported, "{name}: {message}");
+        assert!(message.contains(format), "{name}: {message}");
+    }
+    assert!(!issues.contains_key("notes.txt"));
+}
