@@ -19,7 +19,7 @@ use std::sync::atomic::AtomicBool;
 use segue_core::{FileIssue, LibraryStats, ScanProgress, ScanReport, Track, UiError};
 use segue_library::m3u::PlaylistFileError;
 use segue_library::{ScanError, ScanOptions};
-use segue_store::{PlaylistError, Store, StoreError, TrackQuery};
+use segue_store::{PlaylistError, Store, TrackQuery};
 
 pub use browse::{device_for, normalization_for};
 pub use listen::{Listen, ListenError};
@@ -27,6 +27,7 @@ pub use playback::Playback;
 pub use segue_core;
 pub use segue_playback::{EndReason, Normalization, NormalizationMode, PlayerEvent};
 pub use segue_recommend::{Seed, Settings as SuggestSettings};
+pub use segue_store::StoreError;
 
 /// Environment variable that overrides the default database location.
 pub const DB_ENV: &str = "SEGUE_DB";
@@ -44,6 +45,10 @@ pub enum ServiceError {
     NoFolders,
     #[error("cannot find a data directory for the library database; pass --db or set {DB_ENV}")]
     NoDataDir,
+    /// `SEGUE_DB` is set to nothing: most likely a script's empty variable, so the default
+    /// library is not taken in its place.
+    #[error("{DB_ENV} is set but empty: name a database file, or unset it for the default library")]
+    EmptyDbPath,
     #[error("{0}")]
     InvalidInput(String),
     #[error(transparent)]
@@ -76,6 +81,7 @@ impl ServiceError {
             ServiceError::FolderNotFound(_) => "folder_not_found",
             ServiceError::NoFolders => "no_folders",
             ServiceError::NoDataDir => "no_data_dir",
+            ServiceError::EmptyDbPath => "invalid_input",
             ServiceError::InvalidInput(_) | ServiceError::Listen(_) => "invalid_input",
             ServiceError::Playback(segue_playback::PlaybackError::NoDevice(_)) => "no_audio_device",
             ServiceError::Playback(_) => "playback",
@@ -107,9 +113,13 @@ impl From<&ServiceError> for UiError {
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 
 /// The default database: `$SEGUE_DB`, else `segue/library.sqlite` in the platform's data
-/// directory (`~/.local/share` on Linux).
+/// directory (`~/.local/share` on Linux). `SEGUE_DB` set to nothing (or only spaces) is
+/// [`ServiceError::EmptyDbPath`].
 pub fn default_db_path() -> Result<PathBuf> {
-    if let Some(p) = std::env::var_os(DB_ENV).filter(|p| !p.is_empty()) {
+    if let Some(p) = std::env::var_os(DB_ENV) {
+        if p.to_string_lossy().trim().is_empty() {
+            return Err(ServiceError::EmptyDbPath);
+        }
         return Ok(PathBuf::from(p));
     }
     directories::ProjectDirs::from("", "", "segue")
@@ -141,6 +151,19 @@ impl Service {
     /// Opens (creating and migrating if needed) the library database at `db_path`.
     pub fn open(db_path: &Path) -> Result<Service> {
         let reader = Store::open(db_path)?;
+        Ok(Service {
+            db_path: db_path.to_path_buf(),
+            reader: Mutex::new(reader),
+            library_cache: Default::default(),
+            ranker: Default::default(),
+        })
+    }
+
+    /// Opens the library database at `db_path` only if it exists (migrating it if needed):
+    /// for work that reads or changes a library, where a mistyped path must not become a new
+    /// empty one. A missing file is `StoreError::NoLibrary`, and nothing is created.
+    pub fn open_existing(db_path: &Path) -> Result<Service> {
+        let reader = Store::open_existing(db_path)?;
         Ok(Service {
             db_path: db_path.to_path_buf(),
             reader: Mutex::new(reader),
@@ -241,6 +264,13 @@ impl Service {
 
     pub fn track(&self, id: segue_core::TrackId) -> Result<Track> {
         self.with_store(|s| s.track(id))?
+            .ok_or(ServiceError::Store(StoreError::TrackNotFound(id)))
+    }
+
+    /// The file to open for a track: its stored bytes, not the display path (see
+    /// [`Store::track_file`]).
+    pub fn track_file(&self, id: segue_core::TrackId) -> Result<std::path::PathBuf> {
+        self.with_store(|s| s.track_file(id))?
             .ok_or(ServiceError::Store(StoreError::TrackNotFound(id)))
     }
 

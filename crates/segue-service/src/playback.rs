@@ -230,7 +230,7 @@ fn queue_items(
         };
         items.push(QueueItem {
             track_id: id,
-            path: t.path.clone().into(),
+            path: service.track_file(id)?,
             gain: normalization_gain(normalization, &loudness),
         });
     }

@@ -62,9 +62,13 @@ pub enum StoreError {
     )]
     NewerSchema { found: i64, supported: usize },
     /// A migration failed for another reason (a full disk, a damaged database): the
-    /// database stays at the version it had.
-    #[error("cannot bring the library database up to date: {0}")]
-    Migrate(#[from] rusqlite_migration::Error),
+    /// database stays at the version it had. The message says SQLite's reason once, without
+    /// the migration's SQL (`error` has it all, and is not repeated as the source).
+    #[error(
+        "cannot bring the library database up to date: {}",
+        migration_reason(error)
+    )]
+    Migrate { error: rusqlite_migration::Error },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("no track with id {0}")]
@@ -78,6 +82,18 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Why a migration failed, in SQLite's words.
+fn migration_reason(error: &rusqlite_migration::Error) -> String {
+    match error {
+        rusqlite_migration::Error::RusqliteError { err, .. } => match err {
+            rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+            rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
+            other => other.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
 
 /// What the database knows about a file, for the scanner's incremental comparison.
 #[derive(Debug, Clone)]
@@ -313,7 +329,7 @@ impl Store {
             let at_latest = matches!(latest, Ok(rusqlite_migration::SchemaVersion::Inside(v)) if v.get() == LATEST_SCHEMA);
             if !at_latest {
                 too_new(&conn)?;
-                return Err(e.into());
+                return Err(StoreError::Migrate { error: e });
             }
         }
         Ok(Store {
@@ -361,6 +377,20 @@ impl Store {
             .prepare_cached("SELECT path FROM roots ORDER BY id")?;
         let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
         rows.map(|r| Ok(bytes_to_path(&r?))).collect()
+    }
+
+    /// The file a track is read from, exactly as stored: [`Track::path`](segue_core::Track) is
+    /// for display and loses bytes that are not UTF-8, so a name like `caf\xe9.ogg` would open
+    /// a different file spelled `caf\u{FFFD}.ogg`, or none.
+    pub fn track_file(&self, id: TrackId) -> Result<Option<PathBuf>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT path FROM files WHERE id = ?1")?;
+        let mut rows = stmt.query_map([id], |r| r.get::<_, Vec<u8>>(0))?;
+        rows.next()
+            .transpose()
+            .map(|bytes| bytes.map(|b| bytes_to_path(&b)))
+            .map_err(Into::into)
     }
 
     /// Every file row, for the scanner's comparison with what is on disk.
