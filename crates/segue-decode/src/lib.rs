@@ -20,7 +20,6 @@ mod mp4_edit;
 
 pub use chunk::resampler_chunk_frames;
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -122,7 +121,8 @@ fn classify(e: SymError) -> DecodeError {
 impl Decoder {
     /// Opens `path`, detecting the format from its content (the extension is only a hint).
     pub fn open(path: &Path) -> Result<Decoder, DecodeError> {
-        let file = File::open(path).map_err(|source| DecodeError::Open {
+        // Never a pipe or a device: opening one would wait for a writer, or read forever.
+        let file = segue_core::files::open_regular(path).map_err(|source| DecodeError::Open {
             path: path.to_path_buf(),
             source,
         })?;

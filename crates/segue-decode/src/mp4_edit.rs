@@ -2,7 +2,6 @@
 //! 1024 or 2112 AAC frames) and how long it lasts (the rest is padding). symphonia 0.6 does not
 //! apply it, so AAC would otherwise play priming silence between gapless tracks.
 
-use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
@@ -46,7 +45,7 @@ fn child<'a>(data: &'a [u8], kind: &[u8]) -> Option<&'a [u8]> {
 
 /// Reads the edit list of the first sound track of the MP4 file at `path`, if it has one.
 pub(crate) fn read(path: &Path) -> Option<EditList> {
-    let mut file = File::open(path).ok()?;
+    let mut file = segue_core::files::open_regular(path).ok()?;
     let len = file.metadata().ok()?.len();
     // Find `moov` among the top-level boxes without reading `mdat`.
     let mut at = 0u64;

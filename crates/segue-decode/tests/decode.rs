@@ -207,3 +207,29 @@ fn damage_in_the_middle_keeps_the_timeline() {
         );
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_pipe_where_a_track_should_be_is_refused_at_once() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let pipe = tmp.path().join("track.flac");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&pipe)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    // On another thread: a decoder that waits for a writer would hang the test run.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let opening = pipe.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(Decoder::open(&opening).map(|_| ()));
+    });
+    let result = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the open returns at once");
+    let Err(DecodeError::Open { source, .. }) = result else {
+        panic!("{result:?}");
+    };
+    assert_eq!(source.kind(), std::io::ErrorKind::InvalidInput, "{source}");
+    assert!(source.to_string().contains("pipe"), "{source}");
+}
