@@ -4,13 +4,19 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { AnalysisStatus } from "./bindings/AnalysisStatus";
 import type { AppSettings } from "./bindings/AppSettings";
+import type { EntryStatus } from "./bindings/EntryStatus";
+import type { ExportReport } from "./bindings/ExportReport";
 import type { FacetKind } from "./bindings/FacetKind";
 import type { FeedbackKind } from "./bindings/FeedbackKind";
 import type { FileIssue } from "./bindings/FileIssue";
 import type { HistoryEntry } from "./bindings/HistoryEntry";
+import type { ImportNote } from "./bindings/ImportNote";
+import type { ImportReport } from "./bindings/ImportReport";
 import type { LibraryStats } from "./bindings/LibraryStats";
 import type { ListeningStats } from "./bindings/ListeningStats";
 import type { PlayerState } from "./bindings/PlayerState";
+import type { Playlist } from "./bindings/Playlist";
+import type { PlaylistEntry } from "./bindings/PlaylistEntry";
 import type { RadioSeed } from "./bindings/RadioSeed";
 import type { ReasonPart } from "./bindings/ReasonPart";
 import type { RepeatMode } from "./bindings/RepeatMode";
@@ -21,17 +27,24 @@ import type { TagFacet } from "./bindings/TagFacet";
 import type { TrackAnalysis } from "./bindings/TrackAnalysis";
 import type { TrackRow } from "./bindings/TrackRow";
 import type { UiError } from "./bindings/UiError";
+import type { UnmatchedReason } from "./bindings/UnmatchedReason";
 
 export type {
   AnalysisStatus,
   AppSettings,
+  EntryStatus,
+  ExportReport,
   FacetKind,
   FeedbackKind,
   FileIssue,
   HistoryEntry,
+  ImportNote,
+  ImportReport,
   LibraryStats,
   ListeningStats,
   PlayerState,
+  Playlist,
+  PlaylistEntry,
   RadioSeed,
   ReasonPart,
   RepeatMode,
@@ -42,6 +55,7 @@ export type {
   TrackAnalysis,
   TrackRow,
   UiError,
+  UnmatchedReason,
 };
 
 /** Event names, mirrored from `src-tauri/src/lib.rs`. */
@@ -105,6 +119,37 @@ export const rate = (track: number, stars: number | null) =>
   invoke<void>("rate", { track, stars });
 export const feedback = (track: number, kind: FeedbackKind) =>
   invoke<void>("feedback", { track, kind });
+
+// Playlists
+/** Every playlist with its counts, by name. */
+export const playlists = () => invoke<Playlist[]>("playlists");
+export const playlist = (playlist: number) => invoke<Playlist>("playlist", { playlist });
+/** A playlist's entries in order; missing and unresolved ones say so. */
+export const playlistEntries = (playlist: number) =>
+  invoke<PlaylistEntry[]>("playlist_entries", { playlist });
+export const createPlaylist = (name: string, tracks: number[] = []) =>
+  invoke<Playlist>("create_playlist", { name, tracks });
+export const renamePlaylist = (playlist: number, name: string) =>
+  invoke<Playlist>("rename_playlist", { playlist, name });
+export const duplicatePlaylist = (playlist: number, name: string) =>
+  invoke<Playlist>("duplicate_playlist", { playlist, name });
+export const deletePlaylist = (playlist: number) => invoke<void>("delete_playlist", { playlist });
+/** Adds tracks before position `at`, or at the end when `at` is null; returns the new entries' ids. */
+export const addToPlaylist = (playlist: number, tracks: number[], at: number | null = null) =>
+  invoke<number[]>("add_to_playlist", { playlist, tracks, at });
+export const removeFromPlaylist = (playlist: number, entries: number[]) =>
+  invoke<void>("remove_from_playlist", { playlist, entries });
+/** Moves entries (in playlist order) so that the first lands at `to` among the entries left. */
+export const moveInPlaylist = (playlist: number, entries: number[], to: number) =>
+  invoke<void>("move_in_playlist", { playlist, entries, to });
+/** The desktop's file chooser for an M3U / M3U8 file; `null` when cancelled. */
+export const choosePlaylistFile = () => invoke<string | null>("choose_playlist_file");
+/** Imports an M3U / M3U8 file as a new playlist called `name` (the file's name when null). */
+export const importPlaylist = (path: string, name: string | null = null) =>
+  invoke<ImportReport>("import_playlist", { path, name });
+/** Writes a playlist as M3U8 where the person chooses in the save dialog; `null` when cancelled. */
+export const exportPlaylist = (playlist: number) =>
+  invoke<ExportReport | null>("export_playlist", { playlist });
 
 // Settings
 export const getSettings = () => invoke<AppSettings>("get_settings");

@@ -33,9 +33,12 @@ export type View =
   | { kind: "settings" }
   | { kind: "album"; key: string }
   | { kind: "artist"; name: string | null }
-  | { kind: "facet"; label: string };
+  | { kind: "facet"; label: string }
+  | { kind: "playlist"; id: number };
 
 const UP_NEXT_COUNT = 8;
+/** How long a notice ("Added 3 tracks to …") stays. */
+const NOTICE_MS = 4000;
 
 /** The player before the Rust side has said anything: nothing queued, full volume. */
 export function idlePlayer(): PlayerState {
@@ -74,6 +77,9 @@ class AppStore {
   });
   settings = $state.raw<AppSettings | null>(null);
   error = $state<string | null>(null);
+  /** A short confirmation of something done, shown for a few seconds. */
+  notice = $state<string | null>(null);
+  #noticeTimer: ReturnType<typeof setTimeout> | undefined;
   view = $state.raw<View>({ kind: "tracks" });
   query = $state("");
   shuffle = $state(false);
@@ -102,6 +108,18 @@ class AppStore {
 
   fail(e: unknown) {
     this.error = api.asUiError(e).message;
+  }
+
+  notify(text: string) {
+    this.notice = text;
+    clearTimeout(this.#noticeTimer);
+    this.#noticeTimer = setTimeout(() => (this.notice = null), NOTICE_MS);
+  }
+
+  /** Opens a view (and leaves the search results). */
+  go(view: View) {
+    this.query = "";
+    this.view = view;
   }
 
   async loadLibrary() {

@@ -1,9 +1,10 @@
 // Helpers for the unit tests (imported by `*.test.ts` only, never by the app): track rows,
 // suggestions and a mocked Rust side that records every command the UI sends.
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { PlayerState, Suggestion, TrackRow } from "../api";
+import type { PlayerState, Playlist, PlaylistEntry, Suggestion, TrackRow } from "../api";
 import type { Detail } from "../bindings/Detail";
 import type { ScoreTerm } from "../bindings/ScoreTerm";
+import { playlists } from "../lib/playlist-store.svelte";
 import { app, idlePlayer } from "../lib/store.svelte";
 
 export function trackRow(id: number, fields: Partial<TrackRow> = {}): TrackRow {
@@ -23,6 +24,30 @@ export function trackRow(id: number, fields: Partial<TrackRow> = {}): TrackRow {
     play_count: 0,
     format: "FLAC",
     ...fields,
+  };
+}
+
+export function playlist(id: number, fields: Partial<Playlist> = {}): Playlist {
+  return {
+    id,
+    name: `Playlist ${id}`,
+    entry_count: 0,
+    unavailable_count: 0,
+    duration_ms: 0,
+    cover_ids: [],
+    updated_at_ms: 0,
+    ...fields,
+  };
+}
+
+/** A playlist entry: a library track (available or missing), or a line that matched nothing. */
+export function entry(id: number, position: number, track: TrackRow | null, status: PlaylistEntry["status"] = "available"): PlaylistEntry {
+  return {
+    id,
+    position,
+    status: track === null ? "unresolved" : status,
+    track,
+    source: track === null ? { location: `D:\\Music\\lost ${id}.mp3`, title: `Lost ${id}`, duration_ms: 61_000 } : null,
   };
 }
 
@@ -86,6 +111,15 @@ export function resetApp() {
   app.shuffle = false;
   app.waveform = [];
   app.query = "";
+  app.notice = null;
+  app.view = { kind: "tracks" };
+  playlists.list = [];
+  playlists.current = null;
+  playlists.entries = [];
+  playlists.lastImport = null;
+  playlists.renaming = null;
+  playlists.menu = null;
+  playlists.importOpen = false;
   app.analysis = { running: false, paused: false, total: 0, done: 0, failed: 0, provider: null, message: null };
 }
 
