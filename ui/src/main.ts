@@ -1,6 +1,7 @@
 import { mount } from "svelte";
 import App from "./components/App.svelte";
 import { setLocale, type Locale } from "./lib/i18n.svelte";
+import { playlists } from "./lib/playlist-store.svelte";
 import { app } from "./lib/store.svelte";
 import { applyTheme } from "./lib/theme";
 import "./style.css";
@@ -15,4 +16,7 @@ if (target) {
   // The window is interactive now; the library fills in as it arrives.
   performance.mark("segue-mounted");
   void app.start().then(() => performance.mark("segue-library-shown"));
+  void playlists.load();
+  // The `segue playlist` commands may have changed a playlist while the window was away.
+  window.addEventListener("focus", () => void playlists.refresh());
 }
