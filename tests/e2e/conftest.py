@@ -73,18 +73,23 @@ def tauri_driver(display, session_bus):
     proc.wait(10)
 
 
-@pytest.fixture
-def app(tauri_driver, tmp_path):
-    """A running app on a fresh database that starts with the demo library."""
-    db = tmp_path / "library.sqlite"
+def launch(tauri_driver, db, demo=DEMO):
+    """Starts the app on `db` (a first start imports `demo`); quit the driver to close it."""
     options = ArgOptions()
     options.set_capability("browserName", "wry")
     options.set_capability("tauri:options", {
         "application": str(APP),
-        "args": ["--db", str(db), "--demo-library", str(DEMO)],
+        "args": ["--db", str(db), "--demo-library", str(demo)],
     })
     driver = webdriver.Remote(command_executor=tauri_driver, options=options)
     driver.db_path = db
     SHOTS.mkdir(parents=True, exist_ok=True)
+    return driver
+
+
+@pytest.fixture
+def app(tauri_driver, tmp_path):
+    """A running app on a fresh database that starts with the demo library."""
+    driver = launch(tauri_driver, tmp_path / "library.sqlite")
     yield driver
     driver.quit()
