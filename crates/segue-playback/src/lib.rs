@@ -13,7 +13,8 @@
 //! - Events follow the device, not the decoder: `TrackStarted` fires when the track's first
 //!   sample reaches the device, `Position` a few times a second while it plays.
 //! - A track that cannot be opened or decoded produces an `Error` event and playback moves on.
-//! - Volume changes ramp over a few milliseconds, so they never click.
+//! - Volume changes ramp over a few milliseconds, and pausing and resuming fade over 12 ms,
+//!   so none of them clicks.
 //! - A device that fails or stops taking audio pauses playback with an `Error` event; the
 //!   engine looks for a device every second and, once one opens, carries on from what was
 //!   heard (`OutputChanged`, then `Resumed` unless the user paused meanwhile).

@@ -200,7 +200,15 @@ pub(crate) struct RingSource {
     in_frame: u16,
     /// Whether the current frame is silence (paused, nothing queued, or a flush).
     silent_frame: bool,
+    /// 1 while playing, 0 once paused: pausing and resuming fade over [`PAUSE_FADE`] rather
+    /// than cut the waveform mid-cycle (a click). Audio keeps flowing while it fades out.
+    pause_gain: f32,
+    /// How much `pause_gain` moves per frame.
+    pause_step: f32,
 }
+
+/// How long pausing fades out and resuming fades in.
+pub(crate) const PAUSE_FADE: Duration = Duration::from_millis(12);
 
 impl RingSource {
     pub fn new(ring: rtrb::Consumer<f32>, shared: Arc<Shared>, channels: u16, rate: u32) -> Self {
@@ -212,6 +220,8 @@ impl RingSource {
             volume: 1.0,
             in_frame: 0,
             silent_frame: false,
+            pause_gain: 1.0,
+            pause_step: 1.0 / (rate.max(1) as f32 * PAUSE_FADE.as_secs_f32()).max(1.0),
         }
     }
 }
@@ -234,16 +244,23 @@ impl Iterator for RingSource {
                 self.shared.flush.store(false, Ordering::Release);
             }
             let paused = self.shared.paused.load(Ordering::Relaxed);
+            self.pause_gain = if paused {
+                (self.pause_gain - self.pause_step).max(0.0)
+            } else {
+                (self.pause_gain + self.pause_step).min(1.0)
+            };
+            // Paused for good once the fade-out has reached silence.
+            let silenced = paused && self.pause_gain == 0.0;
             let available = self.ring.slots() >= usize::from(self.channels);
-            if !paused && !available && self.ring.slots() > 0 {
+            if !silenced && !available && self.ring.slots() > 0 {
                 self.shared.underruns.fetch_add(1, Ordering::Relaxed);
             }
-            self.silent_frame = paused || !available;
+            self.silent_frame = silenced || !available;
         }
         let sample = if self.silent_frame {
             0.0
         } else {
-            self.ring.pop().unwrap_or(0.0)
+            self.ring.pop().unwrap_or(0.0) * self.pause_gain
         };
         // ~5 ms ramp to the target volume: changes are smooth, never a step.
         let target = f32::from_bits(self.shared.volume_bits.load(Ordering::Relaxed));
@@ -299,5 +316,49 @@ mod tests {
         let out: Vec<f32> = (0..8).map(|_| source.next().unwrap_or(9.0)).collect();
         assert_eq!(out, [1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0]);
         assert_eq!(shared.played_frames.load(Ordering::Relaxed), 4);
+    }
+
+    /// Largest jump between consecutive samples of one channel.
+    fn largest_step(samples: &[f32]) -> f32 {
+        samples
+            .windows(2)
+            .map(|w| (w[1] - w[0]).abs())
+            .fold(0.0, f32::max)
+    }
+
+    /// Pausing in the middle of a loud passage fades it out; resuming fades it back in.
+    #[test]
+    fn pause_and_resume_fade_instead_of_cutting() {
+        let rate = 48_000;
+        let (mut producer, consumer) = rtrb::RingBuffer::new(rate as usize * 2);
+        let shared = Arc::new(Shared::new());
+        let mut source = RingSource::new(consumer, shared.clone(), 1, rate);
+        // A full-scale constant signal: any cut is a step of 1.0.
+        for _ in 0..rate {
+            producer.push(1.0).expect("room");
+        }
+        let mut out: Vec<f32> = (0..1000).map(|_| source.next().unwrap_or(9.0)).collect();
+        shared.paused.store(true, Ordering::Relaxed);
+        out.extend((0..2000).map(|_| source.next().unwrap_or(9.0)));
+        assert_eq!(out[2999], 0.0, "silent once paused");
+        let fade = out[1000..].iter().take_while(|&&s| s > 0.0).count();
+        let expected = (rate as f32 * PAUSE_FADE.as_secs_f32()) as usize;
+        assert!(
+            fade + 2 >= expected && fade <= expected + 2,
+            "faded out over {fade} frames"
+        );
+        // Audio stops being taken once silent: what is left plays after resuming.
+        let left = producer.slots();
+        out.extend((0..100).map(|_| source.next().unwrap_or(9.0)));
+        assert_eq!(producer.slots(), left);
+        shared.paused.store(false, Ordering::Relaxed);
+        out.extend((0..2000).map(|_| source.next().unwrap_or(9.0)));
+        assert_eq!(out[out.len() - 1], 1.0, "back to full level");
+        // No step larger than the fade's own slope (1 / frames of fade).
+        assert!(
+            largest_step(&out) <= 1.5 / expected as f32,
+            "a step of {}",
+            largest_step(&out)
+        );
     }
 }
