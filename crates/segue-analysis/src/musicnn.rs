@@ -59,8 +59,9 @@ pub struct Runtime {
     pub(crate) env: ort::environment::Environment,
 }
 
-/// Where Segue looks for `libonnxruntime`: `$SEGUE_ORT_LIB`, next to the executable (and in
-/// `../lib`), then the checkout's `.local/onnxruntime/lib` (scripts/fetch-onnxruntime.sh).
+/// Where Segue looks for `libonnxruntime`: `$SEGUE_ORT_LIB` (an absolute path: [`Runtime::get`]
+/// refuses a relative one), next to the executable (and in `../lib`), then the checkout's
+/// `.local/onnxruntime/lib` (scripts/fetch-onnxruntime.sh).
 pub fn default_runtime_library() -> PathBuf {
     let name = if cfg!(windows) {
         "onnxruntime.dll"
@@ -111,8 +112,18 @@ static RUNTIME: std::sync::OnceLock<Result<Runtime, String>> = std::sync::OnceLo
 
 impl Runtime {
     /// Loads ONNX Runtime from `library` (first call wins: a process holds one runtime).
+    /// `library` must be absolute: a relative path would load whatever that name means in
+    /// the folder Segue happens to be started from (and a bare name, whatever the loader's
+    /// search path finds).
     pub fn get(library: &Path) -> Result<&'static Runtime, AnalysisError> {
         let loaded = RUNTIME.get_or_init(|| {
+            if !library.is_absolute() {
+                return Err(format!(
+                    "the ONNX Runtime library must be an absolute path, not {} (set SEGUE_ORT_LIB \
+                     to the full path of libonnxruntime)",
+                    library.display()
+                ));
+            }
             if !library.exists() {
                 return Err(format!(
                     "ONNX Runtime not found at {} (run scripts/fetch-onnxruntime.sh, or set SEGUE_ORT_LIB)",
