@@ -227,45 +227,53 @@ pub struct AnalysisDoctor {
 impl Service {
     /// Checks the analysis set-up: runtime, providers, models and their checksums.
     pub fn analysis_doctor(&self, config: &AnalyzerConfig) -> AnalysisDoctor {
-        let runtime = segue_analysis::Runtime::get(&config.runtime_library);
-        let expected =
-            std::fs::read_to_string(config.models_dir.join("SHA256SUMS")).unwrap_or_default();
-        // Both taggers, then the suggestion ranker, each checked against SHA256SUMS.
-        let mut files: Vec<(PathBuf, String)> = segue_analysis::model_info(&config.models_dir)
-            .map(|models| models.into_iter().map(|m| (m.path, m.sha256)).collect())
-            .unwrap_or_default();
-        let ranker = config.models_dir.join(segue_analysis::ranker::RANKER_FILE);
-        if let Ok(sum) = segue_analysis::musicnn::sha256_file(&ranker) {
-            files.push((ranker, sum));
-        }
-        let models = files
-            .into_iter()
-            .map(|(path, sha256)| {
-                let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-                let listed = expected.lines().find_map(|l| {
-                    let (sum, file) = l.split_once("  ")?;
-                    (Some(file.trim()) == name.as_deref()).then(|| sum.trim() == sha256)
-                });
-                (path, sha256, listed)
-            })
-            .collect();
-        AnalysisDoctor {
-            runtime_library: config.runtime_library.clone(),
-            providers: runtime.as_ref().map(|r| r.providers()).unwrap_or_default(),
-            runtime: runtime
-                .as_ref()
-                .map(|r| r.build_info.clone())
-                .map_err(|e| e.to_string()),
-            in_use: Analyzer::new(config)
-                .map(|a| {
-                    let (p, note) = a.provider();
-                    format!("{p} ({note})")
-                })
-                .map_err(|e| e.to_string()),
-            models,
-        }
+        doctor(config)
     }
+}
 
+/// Checks the analysis set-up without a library (`segue doctor` runs before the first scan,
+/// and must not create one): runtime, providers, models and their checksums.
+pub fn doctor(config: &AnalyzerConfig) -> AnalysisDoctor {
+    let runtime = segue_analysis::Runtime::get(&config.runtime_library);
+    let expected =
+        std::fs::read_to_string(config.models_dir.join("SHA256SUMS")).unwrap_or_default();
+    // Both taggers, then the suggestion ranker, each checked against SHA256SUMS.
+    let mut files: Vec<(PathBuf, String)> = segue_analysis::model_info(&config.models_dir)
+        .map(|models| models.into_iter().map(|m| (m.path, m.sha256)).collect())
+        .unwrap_or_default();
+    let ranker = config.models_dir.join(segue_analysis::ranker::RANKER_FILE);
+    if let Ok(sum) = segue_analysis::musicnn::sha256_file(&ranker) {
+        files.push((ranker, sum));
+    }
+    let models = files
+        .into_iter()
+        .map(|(path, sha256)| {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            let listed = expected.lines().find_map(|l| {
+                let (sum, file) = l.split_once("  ")?;
+                (Some(file.trim()) == name.as_deref()).then(|| sum.trim() == sha256)
+            });
+            (path, sha256, listed)
+        })
+        .collect();
+    AnalysisDoctor {
+        runtime_library: config.runtime_library.clone(),
+        providers: runtime.as_ref().map(|r| r.providers()).unwrap_or_default(),
+        runtime: runtime
+            .as_ref()
+            .map(|r| r.build_info.clone())
+            .map_err(|e| e.to_string()),
+        in_use: Analyzer::new(config)
+            .map(|a| {
+                let (p, note) = a.provider();
+                format!("{p} ({note})")
+            })
+            .map_err(|e| e.to_string()),
+        models,
+    }
+}
+
+impl Service {
     /// Tag names of the MSD and MTT models, in output order.
     pub fn tag_labels(&self, config: &AnalyzerConfig) -> Result<(Vec<String>, Vec<String>)> {
         use segue_analysis::{ModelKind, musicnn::labels};

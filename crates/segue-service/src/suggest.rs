@@ -40,6 +40,41 @@ pub fn fresh_draw() -> u64 {
     now_ms() as u64
 }
 
+/// The longest track gap a setting may ask for: a year. More (or `inf`) means "never again",
+/// which "not this" already says.
+pub const MAX_TRACK_GAP_HOURS: f32 = 24.0 * 365.0;
+/// The longest artist or album gap, in tracks: about three days of listening.
+pub const MAX_GAP: usize = 1000;
+
+/// The one rule for suggestion settings, for the app and the command line: exploration 0-1,
+/// the track gap 0 to [`MAX_TRACK_GAP_HOURS`], the artist and album gaps 0 to [`MAX_GAP`]
+/// tracks. NaN and infinities are refused.
+pub fn check_suggest_settings(settings: &Settings) -> Result<()> {
+    let e = settings.exploration;
+    if !(0.0..=1.0).contains(&e) {
+        return Err(ServiceError::InvalidInput(format!(
+            "exploration is 0 (close) to 1 (explore), not {e}"
+        )));
+    }
+    let hours = settings.track_gap_hours;
+    if !(0.0..=MAX_TRACK_GAP_HOURS).contains(&hours) {
+        return Err(ServiceError::InvalidInput(format!(
+            "the track gap is 0 to {MAX_TRACK_GAP_HOURS} hours (a year), not {hours}"
+        )));
+    }
+    for (what, gap) in [
+        ("artist", settings.artist_gap),
+        ("album", settings.album_gap),
+    ] {
+        if gap > MAX_GAP {
+            return Err(ServiceError::InvalidInput(format!(
+                "the {what} gap is 0 to {MAX_GAP} tracks, not {gap}"
+            )));
+        }
+    }
+    Ok(())
+}
+
 const RESET_KEY: &str = "taste.reset_at_ms";
 const SETTINGS_KEYS: [&str; 5] = [
     "suggest.exploration",
@@ -259,29 +294,33 @@ impl Service {
                 .map(|k| s.setting(k))
                 .collect::<Result<Vec<_>, _>>()
         })?;
-        let num = |i: usize| values[i].as_deref().and_then(|v| v.parse::<f32>().ok());
+        // What an older Segue stored unchecked (inf, NaN, 1e30) reads as the nearest value
+        // allowed, so saving another setting is not refused for it.
+        let num = |i: usize| {
+            values[i]
+                .as_deref()
+                .and_then(|v| v.parse::<f32>().ok())
+                .filter(|v| v.is_finite())
+        };
         if let Some(v) = num(0) {
             settings.exploration = v.clamp(0.0, 1.0);
         }
         if let Some(v) = num(1) {
-            settings.track_gap_hours = v.max(0.0);
+            settings.track_gap_hours = v.clamp(0.0, MAX_TRACK_GAP_HOURS);
         }
         if let Some(v) = num(2) {
-            settings.artist_gap = v.max(0.0) as usize;
+            settings.artist_gap = v.clamp(0.0, MAX_GAP as f32) as usize;
         }
         if let Some(v) = num(3) {
-            settings.album_gap = v.max(0.0) as usize;
+            settings.album_gap = v.clamp(0.0, MAX_GAP as f32) as usize;
         }
         settings.strict_gaps = values[4].as_deref() == Some("true");
         Ok(settings)
     }
 
+    /// Stores the suggestion settings, refusing values outside [`check_suggest_settings`].
     pub fn set_suggest_settings(&self, settings: &Settings) -> Result<()> {
-        if !(0.0..=1.0).contains(&settings.exploration) || settings.track_gap_hours < 0.0 {
-            return Err(ServiceError::InvalidInput(
-                "exploration must be 0-1 and the track gap at least 0 hours".into(),
-            ));
-        }
+        check_suggest_settings(settings)?;
         let values = [
             settings.exploration.to_string(),
             settings.track_gap_hours.to_string(),
