@@ -3,7 +3,7 @@
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use segue_core::{PITCH_CLASSES, camelot};
 use segue_service::Service;
 use segue_service::analysis::{AnalysisOptions, AnalysisReport, Device};
@@ -98,13 +98,7 @@ pub fn print_report(report: &AnalysisReport) {
 }
 
 pub fn show(service: &Service, track: &[String], json: bool) -> Result<i32> {
-    let t = match track {
-        [one] if one.parse::<i64>().is_ok() => service.track(one.parse::<i64>()?)?,
-        _ => crate::play::resolve(service, track)?
-            .into_iter()
-            .next()
-            .context("no such track")?,
-    };
+    let t = crate::suggest::track(service, track)?;
     let Some(a) = service.analysis(t.id)? else {
         bail!(
             "\"{}\" is not analysed yet: run `segue analyze`",
@@ -181,8 +175,8 @@ pub fn show(service: &Service, track: &[String], json: bool) -> Result<i32> {
     Ok(0)
 }
 
-pub fn doctor(service: &Service, options: &AnalysisOptions) -> Result<i32> {
-    let d = service.analysis_doctor(&options.analyzer);
+pub fn doctor(options: &AnalysisOptions) -> Result<i32> {
+    let d = segue_service::analysis::doctor(&options.analyzer);
     let mut ok = true;
     println!("ONNX Runtime library  {}", d.runtime_library.display());
     match &d.runtime {

@@ -9,7 +9,7 @@ use time::format_description::well_known::Rfc3339;
 #[derive(clap::Subcommand)]
 pub enum HistoryCommand {
     /// Record a listen without playing it; it counts for suggestions as a played one.
-    /// TRACK: an id, a file, or search words (the first match).
+    /// TRACK: an id, a file, or search words that name one track.
     Add {
         #[arg(required = true)]
         track: Vec<String>,

@@ -12,10 +12,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use segue_core::{ScanPhase, ScanReport, Track};
-use segue_service::Service;
+use segue_service::{Service, ServiceError, StoreError};
 
 #[derive(Parser)]
 #[command(
@@ -25,7 +25,8 @@ use segue_service::Service;
 )]
 struct Cli {
     /// Library database (default: $SEGUE_DB, else segue/library.sqlite in the data directory).
-    #[arg(long, global = true, value_name = "PATH")]
+    /// Only `segue scan` creates one; other commands refuse a database that does not exist.
+    #[arg(long, global = true, value_name = "PATH", value_parser = db_path)]
     db: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
@@ -35,6 +36,8 @@ struct Cli {
 enum Command {
     /// Import music folders (adds them to the library); with no folders, rescan the library.
     /// New and changed tracks are then analysed (as `segue analyze`) unless --no-analyze.
+    /// Creates the library database if there is none. Every FOLDER must be a folder: a
+    /// missing one or a file is refused before anything is imported.
     Scan {
         folders: Vec<PathBuf>,
         /// Print the report as JSON (with an "analysis" member when analysis ran).
@@ -180,19 +183,89 @@ fn main() {
     match run(cli) {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            eprintln!("segue: {e:#}");
+            eprintln!("segue: {}", error_text(&e));
             std::process::exit(1);
         }
     }
 }
 
+/// `--db`: a database file; an empty value (a script's unset variable) is refused rather
+/// than handed to SQLite, which would open a temporary database that vanishes on exit.
+fn db_path(value: &str) -> Result<PathBuf, String> {
+    if value.trim().is_empty() {
+        return Err("an empty path names no database".into());
+    }
+    Ok(PathBuf::from(value))
+}
+
+/// An error and its causes, each said once. Errors here commonly print their cause in their
+/// own message and return it as their source too (so the app's one-line message is whole),
+/// and SQLite's restate theirs under a label ("file is not a database: Error code 26: file is
+/// not a database"): a cause already said, or one that only puts a label before what was
+/// said, is left out; one that says more than the cause before it replaces it.
+fn error_text(e: &anyhow::Error) -> String {
+    let already_said = |text: &str, cause: &str| {
+        text.contains(cause)
+            || cause
+                .split_once(": ")
+                .is_some_and(|(_, rest)| !rest.is_empty() && text.contains(rest))
+    };
+    let mut text = String::new();
+    // The cause before this one, and where it starts in `text` when it was printed.
+    let mut previous: Option<(String, Option<usize>)> = None;
+    for cause in e.chain() {
+        let said = cause.to_string();
+        let mut printed_at = None;
+        if !said.is_empty() && !already_said(&text, &said) {
+            match &previous {
+                Some((before, at)) if !before.is_empty() && said.contains(before.as_str()) => {
+                    if let Some(at) = *at {
+                        text.truncate(at);
+                        text.push_str(&said);
+                        printed_at = Some(at);
+                    }
+                }
+                _ => {
+                    if !text.is_empty() {
+                        text.push_str(": ");
+                    }
+                    printed_at = Some(text.len());
+                    text.push_str(&said);
+                }
+            }
+        }
+        previous = Some((said, printed_at));
+    }
+    text
+}
+
 fn run(cli: Cli) -> Result<i32> {
+    // Checking the analysis set-up needs no library, and must not create one.
+    if let Command::Doctor { device } = &cli.command {
+        return analyze::doctor(&analyze::options(device, 0, None)?);
+    }
     let db = match cli.db {
         Some(p) => p,
         None => segue_service::default_db_path()?,
     };
-    let service =
-        Service::open(&db).with_context(|| format!("opening the library {}", db.display()))?;
+    let opening = || format!("opening the library {}", db.display());
+    let service = match cli.command {
+        // Only a scan, which adds folders, creates a library.
+        Command::Scan { ref folders, .. } => {
+            check_folders(folders)?;
+            Service::open(&db).with_context(opening)?
+        }
+        // Everything else works on a library that exists: a mistyped --db is an error, not a
+        // new empty library.
+        _ => match Service::open_existing(&db) {
+            Err(ServiceError::Store(StoreError::NoLibrary { .. })) => bail!(
+                "no library at {}: `segue scan FOLDER` creates one (or check --db and {})",
+                db.display(),
+                segue_service::DB_ENV
+            ),
+            opened => opened.with_context(opening)?,
+        },
+    };
     match cli.command {
         Command::Scan {
             folders,
@@ -326,9 +399,8 @@ fn run(cli: Cli) -> Result<i32> {
             println!("Taste reset: suggestions start afresh.");
             Ok(0)
         }
-        Command::Doctor { device } => {
-            analyze::doctor(&service, &analyze::options(&device, 0, None)?)
-        }
+        // Run above, before a library is opened.
+        Command::Doctor { device } => analyze::doctor(&analyze::options(&device, 0, None)?),
         Command::Report { json } => {
             let issues = service.issues()?;
             if json {
@@ -346,10 +418,36 @@ fn run(cli: Cli) -> Result<i32> {
     }
 }
 
+/// Every folder named for `segue scan` must be one: a missing folder is most likely a typo and
+/// a file is not a library folder (the library is folders that each rescan keeps up to
+/// date; a lone file would have none). Refused before anything is created or imported.
+fn check_folders(folders: &[PathBuf]) -> Result<()> {
+    let mut refused = Vec::new();
+    for folder in folders {
+        let shown = folder.display();
+        match std::fs::metadata(folder) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => refused.push(format!(
+                "{shown} is a file, not a folder: `segue scan` imports folders (to import this \
+                 file, scan the folder it is in)"
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                refused.push(format!("there is no folder {shown}"))
+            }
+            Err(e) => refused.push(format!("cannot read the folder {shown}: {e}")),
+        }
+    }
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        bail!("{}\nNothing was scanned.", refused.join("\n"))
+    }
+}
+
 fn scan(service: &Service, folders: &[PathBuf], json: bool, then_analyze: bool) -> Result<i32> {
-    // Folders named on the command line join the library; missing ones are reported by the scan.
-    let existing: Vec<PathBuf> = folders.iter().filter(|f| f.is_dir()).cloned().collect();
-    service.add_folders(&existing)?;
+    // Folders named on the command line join the library (`check_folders` has made sure they
+    // are folders).
+    service.add_folders(folders)?;
 
     let cancel =
         cancel_on_ctrl_c("Stopping after the current files (Ctrl-C again to quit at once)...")?;

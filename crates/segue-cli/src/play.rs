@@ -28,8 +28,12 @@ impl Drop for RawMode {
     }
 }
 
-/// Library tracks for the arguments: files by path, otherwise the words as a search.
+/// Library tracks for the arguments: files by path, otherwise the words as a search. Empty
+/// words are refused: they would match the whole library.
 pub(crate) fn resolve(service: &Service, args: &[String]) -> Result<Vec<Track>> {
+    if args.iter().all(|a| a.trim().is_empty()) {
+        bail!("name a track: an id, a file, or search words (an empty argument names none)");
+    }
     if !args.is_empty() && args.iter().all(|a| Path::new(a).is_file()) {
         let library = service.tracks(None, None)?;
         let mut tracks = Vec::new();

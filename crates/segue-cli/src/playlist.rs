@@ -24,7 +24,7 @@ pub enum PlaylistCommand {
         json: bool,
     },
     /// A new playlist, empty or with tracks (each TRACK: an id, a file, or search words in one
-    /// argument, the first match).
+    /// argument that name one track).
     Create {
         name: String,
         tracks: Vec<String>,
@@ -43,7 +43,7 @@ pub enum PlaylistCommand {
         name: String,
     },
     /// Add tracks, at the end or before position --at. TRACK: an id, a file, or search words
-    /// in one argument (the first match); --search adds every match.
+    /// in one argument that name one track; --search adds every match.
     Add {
         name: String,
         tracks: Vec<String>,
@@ -147,6 +147,9 @@ pub fn playlist(service: &Service, command: PlaylistCommand) -> Result<i32> {
             let playlist = service.playlist_named(&name)?;
             let mut ids = resolve_tracks(service, &tracks)?;
             if let Some(words) = search {
+                if words.trim().is_empty() {
+                    bail!("--search needs words (an empty search would add the whole library)");
+                }
                 let found = service.tracks(Some(&words), None)?;
                 if found.is_empty() {
                     bail!("no track matches \"{words}\"");
@@ -231,7 +234,7 @@ pub fn playlist(service: &Service, command: PlaylistCommand) -> Result<i32> {
     Ok(0)
 }
 
-/// One track per argument: an id, a file, or search words (the first match).
+/// One track per argument: an id, a file, or search words that name one track.
 fn resolve_tracks(service: &Service, args: &[String]) -> Result<Vec<TrackId>> {
     args.iter()
         .map(|arg| {

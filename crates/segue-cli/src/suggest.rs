@@ -1,19 +1,50 @@
 //! `segue suggest`, `segue rate`, `segue like`, `segue dislike`, `segue taste`.
 
-use anyhow::{Context, Result};
+use anyhow::{Result, bail};
 use segue_core::{FeedbackKind, Track, TrackId};
 use segue_service::suggest::SuggestRequest;
 use segue_service::{Seed, Service};
 
-/// One track from an id, a file, or search words (the first match).
+/// The most tracks an ambiguous TRACK lists.
+const CANDIDATES_SHOWN: usize = 10;
+
+/// One track from an id, a file, or search words. Words must name one track: the only one
+/// they match, or the only one whose title they are exactly (ignoring case). Words that match
+/// several are refused with the candidates and their ids, rather than taking one the user may
+/// not have meant; empty words name nothing.
 pub fn track(service: &Service, words: &[String]) -> Result<Track> {
-    Ok(match words {
-        [one] if one.parse::<i64>().is_ok() => service.track(one.parse::<i64>()?)?,
-        _ => crate::play::resolve(service, words)?
-            .into_iter()
-            .next()
-            .context("no such track")?,
-    })
+    if let [one] = words
+        && let Ok(id) = one.trim().parse::<i64>()
+    {
+        return Ok(service.track(id)?);
+    }
+    let query = words.join(" ");
+    let mut found = crate::play::resolve(service, words)?;
+    if found.len() == 1 {
+        return Ok(found.remove(0));
+    }
+    let wanted = query.trim().to_lowercase();
+    let exact: Vec<usize> = (0..found.len())
+        .filter(|&i| found[i].tags.title.trim().to_lowercase() == wanted)
+        .collect();
+    if let [i] = exact[..] {
+        return Ok(found.swap_remove(i));
+    }
+    let mut message = format!(
+        "\"{query}\" matches {} tracks; name one by its id (or with more words):",
+        found.len()
+    );
+    for t in found.iter().take(CANDIDATES_SHOWN) {
+        message.push('\n');
+        message.push_str(&crate::track_line(t));
+    }
+    if found.len() > CANDIDATES_SHOWN {
+        message.push_str(&format!(
+            "\n   ... and {} more: `segue tracks --search \"{query}\"` lists them all",
+            found.len() - CANDIDATES_SHOWN
+        ));
+    }
+    bail!(message)
 }
 
 /// `segue suggest`'s options.
@@ -22,8 +53,9 @@ pub struct SuggestArgs {
     /// Follow this track instead (an id, a file, or search words).
     #[arg(long, num_args = 1..)]
     pub after: Vec<String>,
-    #[arg(short = 'n', default_value_t = 10)]
-    pub count: usize,
+    /// How many suggestions: 1 to 1000.
+    #[arg(short = 'n', default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub count: u16,
     /// Radio from a tag (e.g. "ambient", "guitar").
     #[arg(long, conflicts_with_all = ["after", "artist", "album"])]
     pub tag: Option<String>,
@@ -42,8 +74,8 @@ pub struct SuggestArgs {
     pub json: bool,
 }
 
-/// The tracks one `--queue` names: comma-separated ids, or else a file or search words (the
-/// first match).
+/// The tracks one `--queue` names: comma-separated ids, or else a file or search words (one
+/// track, as [`track`]).
 fn queued(service: &Service, value: &str) -> Result<Vec<TrackId>> {
     let ids: Option<Vec<TrackId>> = value
         .split(',')
@@ -82,7 +114,7 @@ pub fn suggest(service: &Service, args: SuggestArgs) -> Result<i32> {
         after: after.as_ref().map(|t| t.id),
         seed,
         queued: queue,
-        count: args.count,
+        count: usize::from(args.count),
         draw: None,
     };
     let list = service.suggest(&request)?;

@@ -202,18 +202,6 @@ fn scan_then_stats_tracks_search_and_report() {
 }
 
 #[test]
-fn a_missing_folder_is_an_error_line_not_a_crash() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let db = tmp.path().join("lib.sqlite");
-    let out = ok(segue(&db)
-        .args(["scan", "--no-analyze"])
-        .arg(tmp.path().join("no-such-folder"))
-        .output()
-        .expect("run"));
-    assert!(out.contains("folder_not_found"), "{out}");
-}
-
-#[test]
 fn an_unusable_database_is_a_clear_error() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let db = tmp.path().join("lib.sqlite");
