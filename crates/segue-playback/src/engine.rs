@@ -13,6 +13,9 @@ use crate::output::{DeviceInfo, Output, Shared, open_output};
 use crate::{Command, EndReason, PlaybackError, PlayerEvent, QueueItem, RepeatMode};
 
 const POSITION_EVERY: Duration = Duration::from_millis(250);
+/// How long the device may hold audio after taking it: its buffer (2048 frames, 43 ms at
+/// 48 kHz) and the sound server's behind it. The null-sink test lost 47-85 ms without it.
+const DRAIN: Duration = Duration::from_millis(150);
 /// A device that takes no audio for this long is treated as lost.
 const DEVICE_STALL: Duration = Duration::from_secs(2);
 /// How often a lost device is looked for again.
@@ -80,6 +83,9 @@ struct Engine {
     markers: VecDeque<Marker>,
     /// Where the stream ends, and whether its last track stopped short of its end.
     end_marker: Option<(u64, bool)>,
+    /// The device frame count when the end left the ring: the queue is over once the device
+    /// has played out what it held then ([`DRAIN`]).
+    end_reached: Option<u64>,
     /// The track just decoded stopped short; the next marker carries it.
     decoded_short: bool,
     audible: Option<Audible>,
@@ -134,6 +140,7 @@ pub(crate) fn run(
         pushed_frames: 0,
         markers: VecDeque::new(),
         end_marker: None,
+        end_reached: None,
         decoded_short: false,
         audible: None,
         paused: false,
@@ -193,6 +200,7 @@ impl Engine {
                 if self.decoding.is_some() {
                     // Still decoding an earlier entry: the new ones follow in turn.
                 } else if let Some((_, short)) = self.end_marker.take() {
+                    self.end_reached = None;
                     // The stream was set to end after the last track, which is still playing:
                     // decode on, so the new tracks join it without a gap. (The resampler's
                     // tail was flushed, so a resampled join restarts its filter.)
@@ -291,6 +299,16 @@ impl Engine {
         }
     }
 
+    /// Whether the device has played out what it held when the stream's end left the ring
+    /// (first call: notes that moment). Closing earlier, as a command-line player does on
+    /// `QueueFinished`, would cut the last tens of milliseconds.
+    fn drained(&mut self) -> bool {
+        let now = self.shared.device_frames.load(Ordering::Relaxed);
+        let reached = *self.end_reached.get_or_insert(now);
+        let drain = (f64::from(self.device.sample_rate) * DRAIN.as_secs_f64()) as u64;
+        now.saturating_sub(reached) >= drain
+    }
+
     fn position_ms(&self, a: &Audible) -> u64 {
         let played = self.shared.played_frames.load(Ordering::Acquire);
         a.offset_ms + self.frames_to_ms(played.saturating_sub(a.start_frame))
@@ -337,6 +355,7 @@ impl Engine {
         self.resampler = None;
         self.markers.clear();
         self.end_marker = None;
+        self.end_reached = None;
     }
 
     fn flush_ring(&mut self) {
@@ -417,6 +436,7 @@ impl Engine {
         self.resampler = None;
         self.markers.clear();
         self.end_marker = None;
+        self.end_reached = None;
         self.pushed_frames = self.shared.played_frames.load(Ordering::Acquire);
         let resume = !self.paused;
         self.emit(PlayerEvent::Error {
@@ -473,6 +493,7 @@ impl Engine {
         self.resampler = None;
         self.markers.clear();
         self.end_marker = None;
+        self.end_reached = None;
         let Output {
             sink,
             shared,
@@ -604,6 +625,7 @@ impl Engine {
         // Nothing (more) to play: the stream ends after what is queued.
         self.finish_resampler();
         self.end_marker = Some((self.pushed_frames, std::mem::take(&mut self.decoded_short)));
+        self.end_reached = None;
     }
 
     /// Pushes the resampler's tail into the ring.
@@ -770,8 +792,11 @@ impl Engine {
         if self.markers.is_empty()
             && let Some((end, failed)) = self.end_marker
             && played >= end
+            && self.drained()
         {
             self.end_marker = None;
+            self.end_reached = None;
+            self.end_reached = None;
             self.end_current(if failed {
                 EndReason::Error
             } else {

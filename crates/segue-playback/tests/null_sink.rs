@@ -703,3 +703,57 @@ fn repeat_one_plays_the_track_again_and_repeat_all_wraps_around() {
         *e == PlayerEvent::QueueFinished
     });
 }
+
+#[test]
+fn the_queue_finishes_only_once_its_last_samples_are_heard() {
+    let _sink = exclusive();
+    let source = decode(&fixture("source-48k.flac"));
+    let frames = source.len() / 2;
+    let capture = Capture::start();
+    {
+        let player = Player::start().expect("an output device (the PulseAudio null sink)");
+        player
+            .play_queue(
+                vec![QueueItem {
+                    track_id: 3,
+                    path: fixture("source-48k.flac"),
+                    gain: 1.0,
+                }],
+                0,
+            )
+            .expect("play");
+        events_until(&player, Duration::from_secs(10), |e| {
+            matches!(e, PlayerEvent::TrackStarted { .. })
+        });
+        player
+            .seek(Duration::from_millis(frames as u64 * 1000 / 48_000 - 1_500))
+            .expect("seek");
+        events_until(&player, Duration::from_secs(10), |e| {
+            *e == PlayerEvent::QueueFinished
+        });
+        // A command-line player exits here, closing the device with whatever it still holds.
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let captured = capture.stop();
+    // Align on the second before the last 200 ms, then look at the last 60 ms.
+    let align_from = frames - 48_000 - 9_600;
+    let guess = captured.len() as i64 / 2 - frames as i64;
+    let (offset, corr) = locate(
+        &captured,
+        &source,
+        align_from,
+        48_000,
+        guess,
+        captured.len() as i64 / 2,
+    );
+    assert!(corr > 0.99, "the ending is not in the capture ({corr:.3})");
+    let tail = 2_880;
+    let tail_corr = correlation(&captured, &source, frames - tail, tail, offset, 1);
+    let start = ((frames - tail) as i64 + offset) as usize * 2;
+    let heard = rms(&captured[start.min(captured.len())..(start + tail * 2).min(captured.len())]);
+    let played = rms(&source[(frames - tail) * 2..]);
+    assert!(
+        tail_corr > 0.99 && heard > 0.5 * played,
+        "the last 60 ms were cut: correlation {tail_corr:.3}, level {heard:.4} of {played:.4}"
+    );
+}
