@@ -5,11 +5,10 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use lofty::picture::Picture;
+use lofty::picture::{Picture, PictureInformation};
 use segue_store::Fingerprint;
 
 use crate::fingerprint::hash_bytes;
-use crate::read::{picture_mime, picture_size, sniff_mime};
 
 /// File names (lower-case, without extension) tried beside a track, best first.
 const FOLDER_ART_NAMES: &[&str] = &["cover", "folder", "front", "album", "albumart"];
@@ -57,11 +56,16 @@ impl CoverCache {
         if picture.data().len() > MAX_COVER_BYTES {
             return None;
         }
+        // A tag's declared type is not trusted: a "picture" that is not an image is no cover.
+        let mime = sniff_mime(picture.data());
+        if !mime.starts_with("image/") {
+            return None;
+        }
         let hash = hash_bytes(picture.data());
         let (width, height) = picture_size(picture);
         Some(FoundCover {
             hash,
-            mime: picture_mime(picture),
+            mime,
             width,
             height,
             data: self.first_to_send(hash).then(|| picture.data().to_vec()),
@@ -139,4 +143,39 @@ fn folder_art_candidates(dir: &Path) -> Vec<PathBuf> {
         .collect();
     found.sort();
     found.into_iter().map(|(_, p)| p).collect()
+}
+
+/// The image type the bytes are, whatever a tag or a file name declares: what is stored is
+/// what the window is later served as.
+pub(crate) fn sniff_mime(data: &[u8]) -> String {
+    match data {
+        [0xFF, 0xD8, ..] => "image/jpeg",
+        [0x89, b'P', b'N', b'G', ..] => "image/png",
+        [b'G', b'I', b'F', ..] => "image/gif",
+        [b'B', b'M', ..] => "image/bmp",
+        [
+            b'R',
+            b'I',
+            b'F',
+            b'F',
+            _,
+            _,
+            _,
+            _,
+            b'W',
+            b'E',
+            b'B',
+            b'P',
+            ..,
+        ] => "image/webp",
+        _ => "application/octet-stream",
+    }
+    .to_owned()
+}
+
+fn picture_size(p: &Picture) -> (Option<u32>, Option<u32>) {
+    match PictureInformation::from_picture(p) {
+        Ok(info) if info.width > 0 && info.height > 0 => (Some(info.width), Some(info.height)),
+        _ => (None, None),
+    }
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use lofty::config::{ParseOptions, ParsingMode};
 use lofty::file::{AudioFile, FileType, TaggedFile, TaggedFileExt};
-use lofty::picture::{MimeType, Picture, PictureInformation, PictureType};
+use lofty::picture::{Picture, PictureType};
 use lofty::prelude::{Accessor, ItemKey};
 use lofty::tag::Tag;
 use segue_core::{
@@ -591,47 +591,6 @@ fn embedded_cover(tagged: &TaggedFile) -> Option<&Picture> {
     pictures()
         .find(|p| p.pic_type() == PictureType::CoverFront && !p.data().is_empty())
         .or_else(|| pictures().find(|p| !p.data().is_empty()))
-}
-
-pub(crate) fn picture_mime(p: &Picture) -> String {
-    match p.mime_type() {
-        Some(MimeType::Unknown(s)) if s.is_empty() => sniff_mime(p.data()),
-        Some(m) => m.as_str().to_owned(),
-        None => sniff_mime(p.data()),
-    }
-}
-
-pub(crate) fn sniff_mime(data: &[u8]) -> String {
-    match data {
-        [0xFF, 0xD8, ..] => "image/jpeg",
-        [0x89, b'P', b'N', b'G', ..] => "image/png",
-        [b'G', b'I', b'F', ..] => "image/gif",
-        [b'B', b'M', ..] => "image/bmp",
-        [
-            b'R',
-            b'I',
-            b'F',
-            b'F',
-            _,
-            _,
-            _,
-            _,
-            b'W',
-            b'E',
-            b'B',
-            b'P',
-            ..,
-        ] => "image/webp",
-        _ => "application/octet-stream",
-    }
-    .to_owned()
-}
-
-pub(crate) fn picture_size(p: &Picture) -> (Option<u32>, Option<u32>) {
-    match PictureInformation::from_picture(p) {
-        Ok(info) if info.width > 0 && info.height > 0 => (Some(info.width), Some(info.height)),
-        _ => (None, None),
-    }
 }
 
 #[cfg(test)]

@@ -875,3 +875,54 @@ fn audio_segue_cannot_decode_is_listed_with_its_format_named() {
     }
     assert!(!issues.contains_key("notes.txt"));
 }
+
+/// Embeds `data` as the front cover of the Ogg at `path`, declared as `declared`.
+fn embed_picture(path: &Path, declared: lofty::picture::MimeType, data: Vec<u8>) {
+    use lofty::file::TaggedFileExt;
+    use lofty::picture::{Picture, PictureType};
+    use lofty::tag::TagExt;
+    let tagged = lofty::read_from_path(path).expect("read tags");
+    let mut tag = tagged
+        .primary_tag()
+        .cloned()
+        .unwrap_or_else(|| lofty::tag::Tag::new(tagged.primary_tag_type()));
+    tag.push_picture(
+        Picture::unchecked(data)
+            .pic_type(PictureType::CoverFront)
+            .mime_type(declared)
+            .build(),
+    );
+    tag.save_to_path(path, lofty::config::WriteOptions::default())
+        .expect("write tags");
+}
+
+#[test]
+fn a_cover_is_stored_as_the_image_type_its_bytes_are_not_the_type_a_tag_declares() {
+    let mut f = fixture();
+    let jpeg =
+        std::fs::read(demo_dir().join("Wansti/SuperTux Soundtrack/cover.jpg")).expect("demo cover");
+    // A real JPEG declared as PNG, and a page of script declared as PNG.
+    let mislabelled = f.music.join("mislabelled/a.ogg");
+    copy(&demo("ogg"), &mislabelled);
+    embed_picture(&mislabelled, lofty::picture::MimeType::Png, jpeg.clone());
+    let hostile = f.music.join("hostile/b.ogg");
+    copy(&demo("ogg"), &hostile);
+    embed_picture(
+        &hostile,
+        lofty::picture::MimeType::Png,
+        b"<html><script>alert(document.cookie)</script></html>".to_vec(),
+    );
+    let report = run_scan(&mut f.store, &[&f.music]);
+    assert_eq!((report.added, report.failed), (2, 0), "{:?}", report.issues);
+    for t in f.store.tracks(&TrackQuery::default()).expect("tracks") {
+        let stored = t
+            .cover_id
+            .map(|id| f.store.cover(id).expect("read").expect("stored"));
+        if t.path.ends_with("a.ogg") {
+            let (mime, data) = stored.expect("the JPEG is the cover");
+            assert_eq!((mime.as_str(), data), ("image/jpeg", jpeg.clone()));
+        } else {
+            assert_eq!(stored, None, "the script is no cover");
+        }
+    }
+}
