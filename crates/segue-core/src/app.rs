@@ -132,6 +132,10 @@ pub struct QueueEntry {
     #[ts(type = "number")]
     pub track_id: TrackId,
     pub why: Vec<crate::ReasonPart>,
+    /// Added by autoplay when the queue ran out, not by the listener: it belongs to Up Next,
+    /// and what the listener queues goes before it.
+    #[serde(default)]
+    pub autoplay: bool,
 }
 
 /// Where a radio starts: a track and then what suits it, or suggestions in the vein of an

@@ -137,6 +137,7 @@ impl Playback {
             .map(|&track_id| QueueEntry {
                 track_id,
                 why: Vec::new(),
+                autoplay: false,
             })
             .collect();
         Ok(())
@@ -181,6 +182,7 @@ impl Playback {
         queue.extend(ids.iter().enumerate().map(|(i, &track_id)| QueueEntry {
             track_id,
             why: why.get(i).cloned().unwrap_or_default(),
+            autoplay: false,
         }));
         Ok(())
     }
@@ -287,6 +289,7 @@ impl Autoplay {
                 mirror.extend(list.iter().map(|s| QueueEntry {
                     track_id: s.track_id,
                     why: s.why.clone(),
+                    autoplay: true,
                 }));
             }
             Ok(())

@@ -11,6 +11,7 @@ mod paths;
 mod playlist;
 mod private;
 mod query;
+mod session;
 mod taste;
 mod write;
 
@@ -24,6 +25,7 @@ pub use analysis::{AnalysisCounts, AnalysisTodo};
 pub use paths::{bytes_to_path, path_to_bytes};
 pub use playlist::{ExportRow, NewEntry, PlaylistError};
 pub use query::{TrackIdentity, TrackQuery};
+pub use session::SavedSession;
 pub use taste::{FeedbackLog, PlayFact, ProfileRow};
 pub use write::{CoverImage, FileChange, FileStat, ImportedTrack};
 
@@ -177,7 +179,7 @@ pub struct PlayRecord {
 }
 
 /// Number of migrations (the schema version of an up-to-date database).
-const LATEST_SCHEMA: usize = 7;
+const LATEST_SCHEMA: usize = 8;
 
 /// A play as stored, with whether it counts as a full listen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,6 +202,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("schema_v5.sql")),
         M::up_with_hook(include_str!("schema_v6.sql"), reread_placeholder_artists),
         M::up(include_str!("schema_v7.sql")),
+        M::up(include_str!("schema_v8.sql")),
     ])
 }
 
@@ -663,5 +666,7 @@ pub fn search_key(text: &str) -> String {
 
 #[cfg(test)]
 mod playlist_tests;
+#[cfg(test)]
+mod session_tests;
 #[cfg(test)]
 mod tests;

@@ -5,4 +5,9 @@ import type { ReasonPart } from "./ReasonPart";
  * One entry of the play queue; `why` says why a suggested track was queued (empty for the
  * tracks the user chose).
  */
-export type QueueEntry = { track_id: number, why: Array<ReasonPart>, };
+export type QueueEntry = { track_id: number, why: Array<ReasonPart>, 
+/**
+ * Added by autoplay when the queue ran out, not by the listener: it belongs to Up Next,
+ * and what the listener queues goes before it.
+ */
+autoplay: boolean, };

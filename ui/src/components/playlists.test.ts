@@ -422,7 +422,7 @@ describe("QueuePanel and playlists", () => {
   it("adds the whole queue, or one queued track, to a playlist", async () => {
     mockBackend();
     app.tracks = [trackRow(7), trackRow(8), trackRow(9)];
-    app.player = playerState({ track_id: 7, index: 0, queue: [7, 8, 9].map((track_id) => ({ track_id, why: [] })) });
+    app.player = playerState({ track_id: 7, index: 0, queue: [7, 8, 9].map((track_id) => ({ track_id, why: [], autoplay: false })) });
     const { container } = render(QueuePanel);
     await fireEvent.click(byTestId(container, "queue-to-playlist")[0]);
     expect(menuTracks()).toEqual([7, 8, 9]);

@@ -186,7 +186,7 @@ describe("app.start", () => {
     await app.start();
     calls.length = 0;
 
-    const state = playerState({ track_id: 2, playing: true, position_ms: 1_000, queue: [{ track_id: 2, why: [] }], index: 0 });
+    const state = playerState({ track_id: 2, playing: true, position_ms: 1_000, queue: [{ track_id: 2, why: [], autoplay: false }], index: 0 });
     await emit(EVENTS.playerState, state);
     await vi.waitFor(() => expect(app.waveform).toEqual([2, 2, 3]));
     expect(app.player).toEqual(state);
