@@ -325,14 +325,8 @@ impl Analyzer {
 fn isolated<T>(
     work: impl FnOnce() -> Result<T, AnalysisError> + std::panic::UnwindSafe,
 ) -> Result<T, AnalysisError> {
-    std::panic::catch_unwind(work).unwrap_or_else(|panic| {
-        let message = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic without a message".into());
-        Err(AnalysisError::Internal(message))
-    })
+    segue_core::isolate::catch_panic(work)
+        .unwrap_or_else(|message| Err(AnalysisError::Internal(message)))
 }
 
 /// The patches [`Analyzer::score_mel`] scores, and their scores from `score` (which scores

@@ -8,6 +8,7 @@
 mod analysis;
 mod app;
 pub mod files;
+pub mod isolate;
 mod playlist;
 mod scan;
 mod suggest;

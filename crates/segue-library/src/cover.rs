@@ -174,8 +174,30 @@ pub(crate) fn sniff_mime(data: &[u8]) -> String {
 }
 
 fn picture_size(p: &Picture) -> (Option<u32>, Option<u32>) {
-    match PictureInformation::from_picture(p) {
-        Ok(info) if info.width > 0 && info.height > 0 => (Some(info.width), Some(info.height)),
+    // lofty's JPEG header reader overflows on some damaged headers (found by the fuzz
+    // targets): such a picture is still a cover, of unknown size.
+    match segue_core::isolate::catch_panic(|| PictureInformation::from_picture(p)) {
+        Ok(Ok(info)) if info.width > 0 && info.height > 0 => (Some(info.width), Some(info.height)),
         _ => (None, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A JPEG whose frame header multiplies to more than 255 bits per pixel.
+    #[test]
+    fn a_jpeg_header_that_overflows_lofty_is_a_cover_of_unknown_size() {
+        // SOI, an empty APP0 segment, then SOF0: precision 255, 256 x 512, 255 components.
+        let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x02];
+        jpeg.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x11, 0xFF, 0x01, 0x00, 0x02, 0x00, 0xFF]);
+        jpeg.resize(64, 0);
+        let picture = Picture::unchecked(jpeg).build();
+        let found = CoverCache::new(Default::default())
+            .embedded(&picture)
+            .expect("still a cover");
+        assert_eq!(found.mime, "image/jpeg");
+        assert_eq!((found.width, found.height), (None, None));
     }
 }

@@ -9,6 +9,8 @@
 
 mod cover;
 mod fingerprint;
+#[cfg(test)]
+mod fuzz;
 mod integrity;
 pub mod m3u;
 mod ogg_flac;

@@ -39,7 +39,25 @@ pub(crate) fn fail(kind: IssueKind, message: impl Into<String>) -> ReadFailure {
 const MAX_TAG_CHARS: usize = 1024;
 
 /// Reads one walked file. Never panics on file content; every problem is a [`ReadFailure`].
+/// Reads one file's tags, properties and cover. A panic in a parser (lofty has had a few on
+/// damaged files) fails this file alone, as damaged, and the scan goes on.
 pub(crate) fn read_file(
+    file: &WalkedFile,
+    covers: &CoverCache,
+) -> Result<(Fingerprint, ImportedTrack), ReadFailure> {
+    // The cover cache is shared, but only through locks a panic cannot leave half-written.
+    segue_core::isolate::catch_panic(std::panic::AssertUnwindSafe(|| {
+        read_file_unguarded(file, covers)
+    }))
+    .unwrap_or_else(|message| {
+        Err(fail(
+            IssueKind::Corrupt,
+            format!("the tag reader failed on this file's damaged data ({message})"),
+        ))
+    })
+}
+
+fn read_file_unguarded(
     file: &WalkedFile,
     covers: &CoverCache,
 ) -> Result<(Fingerprint, ImportedTrack), ReadFailure> {
