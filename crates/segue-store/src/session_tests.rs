@@ -45,7 +45,11 @@ fn a_new_library_has_an_empty_session() {
 #[test]
 fn the_queue_its_playing_entry_and_position_read_back_after_reopening() {
     let (dir, store, ids) = store_with_tracks();
-    let queue = vec![entry(ids[0], false), entry(ids[2], false), entry(ids[1], true)];
+    let queue = vec![
+        entry(ids[0], false),
+        entry(ids[2], false),
+        entry(ids[1], true),
+    ];
     let r1 = store
         .save_session_queue(&queue, Some(1), 12_345)
         .expect("save");
@@ -59,7 +63,11 @@ fn the_queue_its_playing_entry_and_position_read_back_after_reopening() {
         terms: Vec::new(),
     }];
     store.save_session_up_next(ids[2], &list).expect("up next");
-    assert_eq!(store.session_revision().expect("revision"), r1, "positions do not count");
+    assert_eq!(
+        store.session_revision().expect("revision"),
+        r1,
+        "positions do not count"
+    );
     drop(store);
 
     let store = Store::open(&dir.path().join("nested/segue.sqlite")).expect("reopen");
