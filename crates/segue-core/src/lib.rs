@@ -9,6 +9,7 @@ mod analysis;
 mod app;
 pub mod files;
 pub mod isolate;
+mod jobs;
 mod playlist;
 mod scan;
 mod suggest;
@@ -22,6 +23,7 @@ pub use app::{
     ListeningStats, NormalizationChoice, PlayCount, PlayOutcome, PlayerState, QueueEntry,
     RadioSeed, RepeatMode, TagFacet, TrackRow,
 };
+pub use jobs::{FolderWatch, LibraryEvent, ScanCause, WatchState};
 pub use playlist::{
     EntryId, EntrySource, EntryStatus, ExportReport, ImportNote, ImportReport, Playlist,
     PlaylistEntry, PlaylistId, UnmatchedLine, UnmatchedReason,

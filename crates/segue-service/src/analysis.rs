@@ -181,6 +181,17 @@ impl Service {
         Ok(report)
     }
 
+    /// Where analysis runs for this library: the device its settings choose (`auto` until
+    /// changed). The app and `segue scan` / `segue analyze` all start from it.
+    pub fn analysis_device(&self) -> Device {
+        self.app_settings()
+            .map(|s| crate::device_for(s.analysis_device))
+            .unwrap_or_else(|e| {
+                tracing::warn!("cannot read the analysis device setting, using auto: {e}");
+                Device::Auto
+            })
+    }
+
     /// A track's stored analysis, if it has one.
     pub fn analysis(&self, track: TrackId) -> Result<Option<TrackAnalysis>> {
         self.with_store(|s| s.analysis(track))

@@ -7,10 +7,12 @@
 
 pub mod analysis;
 mod browse;
+pub mod jobs;
 mod listen;
 mod playback;
 mod playlist;
 pub mod suggest;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -22,6 +24,7 @@ use segue_library::{ScanError, ScanOptions};
 use segue_store::{PlaylistError, Store, TrackQuery};
 
 pub use browse::{device_for, normalization_for};
+pub use jobs::{EventSink, JobOptions, LibraryJobs};
 pub use listen::{Listen, ListenError};
 pub use playback::Playback;
 pub use segue_core;
