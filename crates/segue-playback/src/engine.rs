@@ -9,8 +9,8 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use segue_decode::Decoder;
 
 use crate::convert::{StreamResampler, map_channels};
-use crate::output::{DeviceInfo, Output, Shared, open_output};
-use crate::{Command, EndReason, PlaybackError, PlayerEvent, QueueItem, RepeatMode};
+use crate::output::{DeviceInfo, NO_CUT, Output, Shared, open_output};
+use crate::{Command, EndReason, LOOKAHEAD, PlaybackError, PlayerEvent, QueueItem, RepeatMode};
 
 const POSITION_EVERY: Duration = Duration::from_millis(250);
 /// How long the device may hold audio after taking it: its buffer (2048 frames, 43 ms at
@@ -31,6 +31,16 @@ struct Marker {
     seek: bool,
     /// The track before this one stopped short of its end (a file truncated while playing).
     after_failure: bool,
+}
+
+/// A stretch of the ring the audio callback skips: decoded audio of a track that no longer
+/// follows the current one after a queue edit. Frames `from..to` of the stream.
+#[derive(Debug, Clone, Copy)]
+struct Cut {
+    from: u64,
+    to: u64,
+    /// Handed to the callback (only the first pending cut is, one at a time).
+    installed: bool,
 }
 
 /// The track being decoded into the ring.
@@ -88,6 +98,11 @@ struct Engine {
     end_reached: Option<u64>,
     /// The track just decoded stopped short; the next marker carries it.
     decoded_short: bool,
+    /// A queue edit made the stream wrong from this frame on (what follows the track before
+    /// it changed): cut there once everything before it has left the resampler.
+    redecide_at: Option<u64>,
+    /// Cuts not yet done by the callback, in stream order.
+    cuts: VecDeque<Cut>,
     audible: Option<Audible>,
     paused: bool,
     repeat: RepeatMode,
@@ -142,6 +157,8 @@ pub(crate) fn run(
         end_marker: None,
         end_reached: None,
         decoded_short: false,
+        redecide_at: None,
+        cuts: VecDeque::new(),
         audible: None,
         paused: false,
         repeat: RepeatMode::Off,
@@ -186,33 +203,40 @@ impl Engine {
     }
 
     fn handle(&mut self, c: Command) {
+        // Positions below count the frames a finished cut skipped.
+        self.settle_cuts();
         match c {
-            Command::SetQueue { items, start } => {
+            Command::SetQueue {
+                items,
+                start,
+                offset,
+                paused,
+            } => {
                 self.end_current(EndReason::Stopped);
                 self.reset_stream();
                 self.queue = items;
-                self.set_paused(false);
-                self.open(start, 0, false);
+                self.set_paused(paused);
+                if paused {
+                    // Nothing of the cued track may reach the device, not even a fade-out.
+                    self.shared.silence_now.store(true, Ordering::Release);
+                }
+                self.open(start, offset.as_millis() as u64, false);
             }
             Command::Append(items) => {
                 let first_new = self.queue.len();
-                self.queue.extend(items);
-                if self.decoding.is_some() {
-                    // Still decoding an earlier entry: the new ones follow in turn.
-                } else if let Some((_, short)) = self.end_marker.take() {
-                    self.end_reached = None;
-                    // The stream was set to end after the last track, which is still playing:
-                    // decode on, so the new tracks join it without a gap. (The resampler's
-                    // tail was flushed, so a resampled join restarts its filter.)
-                    self.decoded_short = short;
-                    self.open(first_new, 0, false);
-                } else if self.audible.is_none() && self.markers.is_empty() {
-                    // Idle: the queue had finished (or never started).
+                if self.current_index().is_none() {
+                    // Idle: the queue had finished (or never started): the new tracks play.
+                    self.queue.extend(items);
                     self.reset_stream();
                     self.set_paused(false);
                     self.open(first_new, 0, false);
+                } else {
+                    self.insert(first_new, items);
                 }
             }
+            Command::Insert { at, items } => self.insert(at, items),
+            Command::Remove(indices) => self.remove(indices),
+            Command::Move { from, to } => self.move_entry(from, to),
             Command::Pause => self.set_paused(true),
             Command::Resume => self.set_paused(false),
             Command::Stop => {
@@ -220,13 +244,22 @@ impl Engine {
                 self.reset_stream();
             }
             Command::Seek(to) => {
+                if self.audible.is_none() {
+                    // A cued track (paused before its first sample was heard): cue it again
+                    // at `to`.
+                    if let Some(index) = self.current_index() {
+                        self.reset_stream();
+                        self.open(index, to.as_millis() as u64, false);
+                    }
+                    return;
+                }
                 let heard = self.heard_frames();
                 let decoder = self.take_audible_decoder();
                 self.reset_stream_keep_audible();
                 self.replay_audible_from(to.as_millis() as u64, heard, decoder);
             }
             Command::Next => {
-                if let Some(index) = self.audible.as_ref().map(|a| a.index) {
+                if let Some(index) = self.current_index() {
                     self.end_current(EndReason::Skipped);
                     self.reset_stream();
                     // A skip moves on even when repeating one track.
@@ -242,10 +275,12 @@ impl Engine {
                 }
             }
             Command::Previous => {
+                let cued = || self.current_index().map(|index| (index, 0));
                 if let Some((index, pos)) = self
                     .audible
                     .as_ref()
                     .map(|a| (a.index, self.position_ms(a)))
+                    .or_else(cued)
                 {
                     let target = if pos > 3000 || index == 0 {
                         index
@@ -350,6 +385,7 @@ impl Engine {
     }
 
     fn reset_stream_keep_audible(&mut self) {
+        self.withdraw_cuts();
         self.flush_ring();
         self.decoding = None;
         self.resampler = None;
@@ -432,6 +468,9 @@ impl Engine {
         self.sink = None;
         // What was queued for the device is gone with it; the audible track is replayed from
         // where it was heard when a device is back.
+        self.settle_cuts();
+        self.cuts.clear();
+        self.redecide_at = None;
         self.decoding = None;
         self.resampler = None;
         self.markers.clear();
@@ -481,6 +520,7 @@ impl Engine {
 
     /// Switches to a newly opened device, carrying on with the audible track where it is.
     fn install_output(&mut self, output: Output) {
+        self.settle_cuts();
         let audible_at = self
             .audible
             .as_ref()
@@ -489,6 +529,8 @@ impl Engine {
         let pending = self.decoding.as_ref().map(|d| d.index);
         // Close the old device before the new one starts, so nothing plays twice.
         self.sink = None;
+        self.cuts.clear();
+        self.redecide_at = None;
         self.decoding = None;
         self.resampler = None;
         self.markers.clear();
@@ -522,6 +564,263 @@ impl Engine {
             (None, Some(index)) => self.open(index, 0, false),
             (None, None) => {}
         }
+    }
+
+    /// The current track's index: the audible one, or the one cued to play (its first sample
+    /// not yet heard: just started, or paused before it was).
+    fn current_index(&self) -> Option<usize> {
+        self.audible
+            .as_ref()
+            .map(|a| a.index)
+            .or_else(|| self.markers.iter().find(|m| !m.seek).map(|m| m.index))
+    }
+
+    fn insert(&mut self, at: usize, items: Vec<QueueItem>) {
+        let at = at.min(self.queue.len());
+        let n = items.len();
+        if n == 0 {
+            return;
+        }
+        self.queue.splice(at..at, items);
+        self.apply_edit(|i| Some(if i < at { i } else { i + n }));
+    }
+
+    fn remove(&mut self, mut indices: Vec<usize>) {
+        let current = self.current_index();
+        indices.retain(|&i| i < self.queue.len() && Some(i) != current);
+        indices.sort_unstable();
+        indices.dedup();
+        if indices.is_empty() {
+            return;
+        }
+        for &i in indices.iter().rev() {
+            self.queue.remove(i);
+        }
+        self.apply_edit(|i| match indices.binary_search(&i) {
+            Ok(_) => None,
+            Err(below) => Some(i - below),
+        });
+    }
+
+    fn move_entry(&mut self, from: usize, to: usize) {
+        let len = self.queue.len();
+        if from >= len || to >= len || from == to {
+            return;
+        }
+        let item = self.queue.remove(from);
+        self.queue.insert(to, item);
+        self.apply_edit(|i| {
+            if i == from {
+                return Some(to);
+            }
+            let j = if i > from { i - 1 } else { i };
+            Some(if j >= to { j + 1 } else { j })
+        });
+    }
+
+    /// After the queue changed (`map`: an old index to the new one, `None`: removed): renumbers
+    /// what the stream holds, then makes sure what follows the current track is what the queue
+    /// now says, cutting out audio decoded for a track that no longer follows it.
+    fn apply_edit(&mut self, map: impl Fn(usize) -> Option<usize>) {
+        const GONE: usize = usize::MAX;
+        if let Some(a) = self.audible.as_mut() {
+            // Never removed (see `remove`).
+            a.index = map(a.index).unwrap_or(GONE);
+        }
+        if let Some(d) = self.decoding.as_mut() {
+            d.index = map(d.index).unwrap_or(GONE);
+        }
+        for m in self.markers.iter_mut() {
+            m.index = map(m.index).unwrap_or(GONE);
+        }
+        // Walk the stream: each track after the current one must be the one that follows the
+        // track before it.
+        let mut prev = self.audible.as_ref().map(|a| a.index);
+        let mut wrong = None;
+        for m in self.markers.iter().filter(|m| !m.seek) {
+            let fits = match prev {
+                None => m.index != GONE,
+                Some(p) => m.index == self.follows(p, m.after_failure),
+            };
+            if !fits {
+                wrong = Some((m.at_frame, m.after_failure));
+                break;
+            }
+            prev = Some(m.index);
+        }
+        if let Some((at, after_failure)) = wrong {
+            self.markers.retain(|m| m.at_frame < at);
+            self.decoded_short |= after_failure;
+            self.redecide_at = Some(self.redecide_at.map_or(at, |r| r.min(at)));
+        }
+        if self.redecide_at.is_some() {
+            self.try_cut();
+        } else if self.decoding.is_none()
+            && let Some((_, short)) = self.end_marker
+            && let Some(p) = prev
+        {
+            // The stream was set to end after the last track, which is still playing: decode
+            // on, so what the edit added joins it without a gap. (The resampler's tail was
+            // flushed, so a resampled join restarts its filter.)
+            let next = self.follows(p, short);
+            if next < self.queue.len() {
+                self.end_marker = None;
+                self.end_reached = None;
+                self.decoded_short = short;
+                self.open(next, 0, false);
+            }
+        }
+        let current = self.current_index();
+        self.emit(PlayerEvent::QueueEdited { current });
+        if let Some(c) = current
+            && c + 1 == self.queue.len()
+            && self.repeat == RepeatMode::Off
+            && let Some(item) = self.queue.get(c)
+        {
+            // Nothing is up next any more: autoplay may add to it.
+            self.emit(PlayerEvent::UpNextEmpty {
+                track_id: item.track_id,
+            });
+        }
+    }
+
+    /// The entry after `index` when it ends: [`Engine::following`], or simply the next one
+    /// after a track that stopped short (repeating it would spin).
+    fn follows(&self, index: usize, stopped_short: bool) -> usize {
+        if stopped_short {
+            index + 1
+        } else {
+            self.following(index)
+        }
+    }
+
+    /// The last track the stream holds before the point being decided: the last marker's, or
+    /// the audible one.
+    fn last_in_stream(&self) -> Option<usize> {
+        self.markers
+            .iter()
+            .rev()
+            .find(|m| !m.seek)
+            .map(|m| m.index)
+            .or_else(|| self.audible.as_ref().map(|a| a.index))
+    }
+
+    /// Carries out a pending re-decision once every frame before it has been pushed: marks
+    /// the rest of the ring as a cut, then decodes what follows now. Returns whether it did.
+    fn try_cut(&mut self) -> bool {
+        let Some(at) = self.redecide_at else {
+            return false;
+        };
+        if self.pushed_frames < at {
+            // The end of the track before it is still in the resampler: it comes out as the
+            // (unwanted) next track is decoded, or when the resampler is flushed.
+            if self.decoding.is_some() {
+                return false;
+            }
+            self.finish_resampler();
+        }
+        self.redecide_at = None;
+        self.decoding = None;
+        // Its state holds the unwanted track's start; the next track starts a fresh one.
+        self.resampler = None;
+        self.end_marker = None;
+        self.end_reached = None;
+        self.markers.retain(|m| m.at_frame < at);
+        let to = self.pushed_frames.max(at);
+        self.add_cut(at, to);
+        match self.last_in_stream() {
+            Some(prev) => {
+                let short = self.decoded_short;
+                self.open(self.follows(prev, short), 0, false)
+            }
+            // Nothing plays and nothing is cued: the stream just ends here.
+            None => self.open(self.queue.len(), 0, false),
+        }
+        true
+    }
+
+    /// Adds the cut `from..to`, replacing the pending ones it covers and joining one that
+    /// ends where it starts, and hands the first to the callback.
+    fn add_cut(&mut self, from: u64, to: u64) {
+        if to <= from {
+            return;
+        }
+        self.withdraw_installed();
+        self.cuts.retain(|c| c.from < from);
+        match self.cuts.back_mut() {
+            Some(last) if last.to >= from => last.to = last.to.max(to),
+            _ => self.cuts.push_back(Cut {
+                from,
+                to,
+                installed: false,
+            }),
+        }
+        self.install_cut();
+    }
+
+    /// Takes the installed cut back from the callback (if it has not done it yet), so that the
+    /// list can change; a cut done meanwhile is settled.
+    fn withdraw_installed(&mut self) {
+        self.settle_cuts();
+        if let Some(c) = self.cuts.front_mut().filter(|c| c.installed) {
+            match self.shared.cut_at.compare_exchange(
+                c.from,
+                NO_CUT,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => c.installed = false,
+                // Done between the two: settle it.
+                Err(_) => self.settle_cuts(),
+            }
+        }
+    }
+
+    fn install_cut(&mut self) {
+        if let Some(c) = self.cuts.front_mut().filter(|c| !c.installed) {
+            self.shared.cut_to.store(c.to, Ordering::Relaxed);
+            self.shared.cut_at.store(c.from, Ordering::Release);
+            c.installed = true;
+        }
+    }
+
+    /// Accounts for the cuts the callback has done: the audible track started that many
+    /// frames later in the stream (so its position goes on from where the cut began), then
+    /// hands over the next cut.
+    fn settle_cuts(&mut self) {
+        while let Some(c) = self.cuts.front().copied() {
+            if !c.installed || self.shared.cut_at.load(Ordering::Acquire) != NO_CUT {
+                break;
+            }
+            self.cuts.pop_front();
+            if let Some(a) = self.audible.as_mut()
+                && a.start_frame <= c.from
+            {
+                a.start_frame += c.to - c.from;
+            }
+            self.install_cut();
+        }
+    }
+
+    /// Forgets every cut (the ring is about to be flushed or replaced).
+    fn withdraw_cuts(&mut self) {
+        self.shared.cut_at.store(NO_CUT, Ordering::Release);
+        self.cuts.clear();
+        self.redecide_at = None;
+    }
+
+    /// Whether the stream already holds [`LOOKAHEAD`] of audio past the current track's end.
+    fn looked_ahead(&self) -> bool {
+        let mut starts = self.markers.iter().filter(|m| !m.seek);
+        // With nothing audible yet, the first marker is the current track's own start.
+        if self.audible.is_none() {
+            starts.next();
+        }
+        let Some(next_start) = starts.next().map(|m| m.at_frame) else {
+            return false;
+        };
+        let ahead = (f64::from(self.device.sample_rate) * LOOKAHEAD.as_secs_f64()) as u64;
+        self.pushed_frames.saturating_sub(next_start) >= ahead
     }
 
     /// Starts decoding queue entry `index` at `offset_ms`; unplayable entries are reported and
@@ -662,6 +961,13 @@ impl Engine {
         let room_needed = 16 * 1024 * usize::from(self.device.channels);
         let mut worked = false;
         while self.ring.slots() >= room_needed {
+            if self.redecide_at.is_some() && self.try_cut() {
+                worked = true;
+                continue;
+            }
+            if self.redecide_at.is_none() && self.looked_ahead() {
+                break;
+            }
             let Some(d) = self.decoding.as_mut() else {
                 break;
             };
@@ -694,7 +1000,12 @@ impl Engine {
                         self.following(index)
                     };
                     self.decoding = None;
-                    self.open(next, 0, false);
+                    if self.redecide_at.is_some() {
+                        // An unwanted track ended before the cut could be made: make it now.
+                        self.try_cut();
+                    } else {
+                        self.open(next, 0, false);
+                    }
                 }
                 Ok(frames) => {
                     let gain = d.gain;
@@ -727,7 +1038,11 @@ impl Engine {
                         message: e.to_string(),
                     });
                     self.decoding = None;
-                    self.open(next, 0, false);
+                    if self.redecide_at.is_some() {
+                        self.try_cut();
+                    } else {
+                        self.open(next, 0, false);
+                    }
                 }
             }
             worked = true;
@@ -737,6 +1052,7 @@ impl Engine {
 
     /// Turns device progress into events.
     fn report(&mut self) {
+        self.settle_cuts();
         let played = self.shared.played_frames.load(Ordering::Acquire);
         // A track has started once its first frame has been played, not merely queued.
         while self.markers.front().is_some_and(|m| played > m.at_frame) {

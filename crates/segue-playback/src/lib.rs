@@ -10,6 +10,13 @@
 //! - Consecutive tracks play gaplessly: the next track is decoded into the same ring right
 //!   after the last sample of the current one, through the same resampler when the formats
 //!   match, so the device sees one continuous stream.
+//! - The queue can be edited while it plays ([`Player::insert`], [`Player::remove`],
+//!   [`Player::move_entry`]) without interrupting the current track. When an edit changes what
+//!   follows it and the old next track is already in the ring, the engine decides again: the
+//!   ring is cut at the current track's last sample (the audio callback skips what follows) and
+//!   the new next track is decoded after it, still gapless. The engine decodes at most
+//!   [`LOOKAHEAD`] of the tracks after the current one, so the new track has room to be
+//!   buffered before the cut is reached.
 //! - Events follow the device, not the decoder: `TrackStarted` fires when the track's first
 //!   sample reaches the device, `Position` a few times a second while it plays.
 //! - A track that cannot be opened or decoded produces an `Error` event and playback moves on.
@@ -33,6 +40,10 @@ pub use normalize::{
 };
 pub use output::{DeviceInfo, OutputDevice, output_devices};
 pub use segue_core::RepeatMode;
+
+/// How far past the end of the current track the engine decodes ahead. A queue edit that
+/// changes the next track discards at most this much decoded audio.
+pub const LOOKAHEAD: Duration = Duration::from_millis(400);
 
 /// One entry of the play queue.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,6 +84,12 @@ pub enum PlayerEvent {
     },
     Paused,
     Resumed,
+    /// A queue edit ([`Player::insert`], [`Player::remove`], [`Player::move_entry`]) was
+    /// applied; `current` is the current track's index in the edited queue (the playing one, or
+    /// the one cued to play).
+    QueueEdited {
+        current: Option<usize>,
+    },
     QueueFinished,
     /// The last queued track has started: nothing is up next. (Autoplay answers with
     /// [`QueueHandle::append`]; appended tracks follow gaplessly.)
@@ -99,8 +116,22 @@ pub enum PlaybackError {
 }
 
 pub(crate) enum Command {
-    SetQueue { items: Vec<QueueItem>, start: usize },
+    SetQueue {
+        items: Vec<QueueItem>,
+        start: usize,
+        offset: Duration,
+        paused: bool,
+    },
     Append(Vec<QueueItem>),
+    Insert {
+        at: usize,
+        items: Vec<QueueItem>,
+    },
+    Remove(Vec<usize>),
+    Move {
+        from: usize,
+        to: usize,
+    },
     Pause,
     Resume,
     Stop,
@@ -114,17 +145,31 @@ pub(crate) enum Command {
     Shutdown,
 }
 
-/// Appends to a player's queue from any thread; see [`Player::append`].
+/// Edits a player's queue from any thread; see [`Player::append`] and the others.
 #[derive(Clone)]
 pub struct QueueHandle {
     commands: crossbeam_channel::Sender<Command>,
 }
 
 impl QueueHandle {
+    fn send(&self, c: Command) -> Result<(), PlaybackError> {
+        self.commands.send(c).map_err(|_| PlaybackError::EngineGone)
+    }
+    /// See [`Player::append`].
     pub fn append(&self, items: Vec<QueueItem>) -> Result<(), PlaybackError> {
-        self.commands
-            .send(Command::Append(items))
-            .map_err(|_| PlaybackError::EngineGone)
+        self.send(Command::Append(items))
+    }
+    /// See [`Player::insert`].
+    pub fn insert(&self, at: usize, items: Vec<QueueItem>) -> Result<(), PlaybackError> {
+        self.send(Command::Insert { at, items })
+    }
+    /// See [`Player::remove`].
+    pub fn remove(&self, indices: Vec<usize>) -> Result<(), PlaybackError> {
+        self.send(Command::Remove(indices))
+    }
+    /// See [`Player::move_entry`].
+    pub fn move_entry(&self, from: usize, to: usize) -> Result<(), PlaybackError> {
+        self.send(Command::Move { from, to })
     }
 }
 
@@ -186,12 +231,49 @@ impl Player {
 
     /// Replaces the queue and starts playing `start`.
     pub fn play_queue(&self, items: Vec<QueueItem>, start: usize) -> Result<(), PlaybackError> {
-        self.send(Command::SetQueue { items, start })
+        self.send(Command::SetQueue {
+            items,
+            start,
+            offset: Duration::ZERO,
+            paused: false,
+        })
+    }
+    /// Replaces the queue and cues `start` at `offset`, paused (a session restored at start-up):
+    /// nothing is heard until [`Player::resume`], and `TrackStarted` comes then. Skipping,
+    /// seeking and queue edits work on the cued track as on a playing one.
+    pub fn cue_queue(
+        &self,
+        items: Vec<QueueItem>,
+        start: usize,
+        offset: Duration,
+    ) -> Result<(), PlaybackError> {
+        self.send(Command::SetQueue {
+            items,
+            start,
+            offset,
+            paused: true,
+        })
     }
     /// Adds tracks to the end of the queue without interrupting what plays; if the queue had
     /// finished, they start playing.
     pub fn append(&self, items: Vec<QueueItem>) -> Result<(), PlaybackError> {
         self.send(Command::Append(items))
+    }
+    /// Inserts tracks before entry `at` (past the end: at the end) without interrupting what
+    /// plays; inserted right after the current track, they play next, gaplessly. Unlike
+    /// [`Player::append`] it never starts a finished queue.
+    pub fn insert(&self, at: usize, items: Vec<QueueItem>) -> Result<(), PlaybackError> {
+        self.send(Command::Insert { at, items })
+    }
+    /// Removes entries by index (out of range ones are ignored). The current track is never
+    /// removed: it plays on, and what followed it follows.
+    pub fn remove(&self, indices: Vec<usize>) -> Result<(), PlaybackError> {
+        self.send(Command::Remove(indices))
+    }
+    /// Moves entry `from` so that it ends up at index `to` (out of range: nothing happens). The
+    /// current track may move; it keeps playing.
+    pub fn move_entry(&self, from: usize, to: usize) -> Result<(), PlaybackError> {
+        self.send(Command::Move { from, to })
     }
     /// A handle that can append to the queue from another thread (for autoplay).
     pub fn queue_handle(&self) -> QueueHandle {

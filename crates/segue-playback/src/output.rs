@@ -166,6 +166,9 @@ pub(crate) struct Shared {
     /// Frames the device has taken from the ring (including silence-free drains on flush).
     pub played_frames: AtomicU64,
     pub paused: AtomicBool,
+    /// Silence at once, without the fade-out: set with `paused` when a track is cued paused
+    /// (a restored session), so not even the fade's first milliseconds of it are heard.
+    pub silence_now: AtomicBool,
     /// Set by the engine to discard everything queued (seek, skip, stop); cleared by the
     /// callback once done.
     pub flush: AtomicBool,
@@ -174,17 +177,29 @@ pub(crate) struct Shared {
     pub underruns: AtomicU64,
     /// Frames handed to the device, silence included: shows the device is running.
     pub device_frames: AtomicU64,
+    /// A cut in the stream (a queue edit changed the next track after it was decoded): once
+    /// `played_frames` reaches `cut_at`, the callback skips the ring up to frame `cut_to`, in
+    /// one step between two frames. `u64::MAX`: none. The engine writes `cut_to` first, then
+    /// `cut_at` (release); the callback sets `cut_at` back to `u64::MAX` once done.
+    pub cut_at: AtomicU64,
+    pub cut_to: AtomicU64,
 }
+
+/// No cut pending (see [`Shared::cut_at`]).
+pub(crate) const NO_CUT: u64 = u64::MAX;
 
 impl Shared {
     pub fn new() -> Shared {
         Shared {
             played_frames: AtomicU64::new(0),
             paused: AtomicBool::new(false),
+            silence_now: AtomicBool::new(false),
             flush: AtomicBool::new(false),
             volume_bits: AtomicU32::new(1.0f32.to_bits()),
             underruns: AtomicU64::new(0),
             device_frames: AtomicU64::new(0),
+            cut_at: AtomicU64::new(NO_CUT),
+            cut_to: AtomicU64::new(0),
         }
     }
 }
@@ -242,6 +257,32 @@ impl Iterator for RingSource {
                     .played_frames
                     .fetch_add((n / usize::from(self.channels)) as u64, Ordering::AcqRel);
                 self.shared.flush.store(false, Ordering::Release);
+            }
+            let cut_at = self.shared.cut_at.load(Ordering::Acquire);
+            if cut_at != NO_CUT {
+                let played = self.shared.played_frames.load(Ordering::Acquire);
+                if played >= cut_at {
+                    let ch = usize::from(self.channels);
+                    let to = self.shared.cut_to.load(Ordering::Relaxed);
+                    let frames = (to.saturating_sub(played) as usize).min(self.ring.slots() / ch);
+                    if let Ok(chunk) = self.ring.read_chunk(frames * ch) {
+                        chunk.commit_all();
+                    }
+                    self.shared
+                        .played_frames
+                        .fetch_add(frames as u64, Ordering::AcqRel);
+                    // The engine may have withdrawn or replaced the cut meanwhile: clear only
+                    // the one done.
+                    let _ = self.shared.cut_at.compare_exchange(
+                        cut_at,
+                        NO_CUT,
+                        Ordering::AcqRel,
+                        Ordering::Relaxed,
+                    );
+                }
+            }
+            if self.shared.silence_now.swap(false, Ordering::AcqRel) {
+                self.pause_gain = 0.0;
             }
             let paused = self.shared.paused.load(Ordering::Relaxed);
             self.pause_gain = if paused {

@@ -757,3 +757,261 @@ fn the_queue_finishes_only_once_its_last_samples_are_heard() {
         "the last 60 ms were cut: correlation {tail_corr:.3}, level {heard:.4} of {played:.4}"
     );
 }
+
+fn item(track_id: i64, name: &str) -> QueueItem {
+    QueueItem {
+        track_id,
+        path: fixture(name),
+        gain: 1.0,
+    }
+}
+
+/// The `TrackStarted` events as (index, track).
+fn started(events: &[PlayerEvent]) -> Vec<(usize, i64)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            PlayerEvent::TrackStarted {
+                index, track_id, ..
+            } => Some((*index, *track_id)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Plays `items` from entry 0, seeks `part1.opus` (entry 0) to 1.5 s before its end and waits
+/// a second, so the ring holds the rest of it and the start of the entry after it (the
+/// look-ahead); then makes `edit` and plays on until `part2.opus` (track 2) has played a
+/// second. Returns the events and the capture.
+fn edit_before_the_join(
+    player: &Player,
+    items: Vec<QueueItem>,
+    edit: impl FnOnce(&Player),
+) -> (Vec<PlayerEvent>, Vec<f32>) {
+    let p1_ms = decode(&fixture("part1.opus")).len() as u64 / 2 * 1000 / 48_000;
+    let capture = Capture::start();
+    player.play_queue(items, 0).expect("play");
+    let mut events = events_until(player, Duration::from_secs(10), |e| {
+        matches!(e, PlayerEvent::TrackStarted { track_id: 1, .. })
+    });
+    player
+        .seek(Duration::from_millis(p1_ms - 1500))
+        .expect("seek");
+    std::thread::sleep(Duration::from_millis(1000));
+    edit(player);
+    events.extend(events_until(player, Duration::from_secs(10), |e| {
+        matches!(e, PlayerEvent::TrackStarted { track_id: 2, .. })
+    }));
+    std::thread::sleep(Duration::from_millis(1000));
+    player.stop().expect("stop");
+    std::thread::sleep(Duration::from_millis(200));
+    (events, capture.stop())
+}
+
+/// Samples added (or lost) where `part1.opus` meets `part2.opus` in the capture, with the
+/// correlations on each side: the end of part 1 and the start of part 2 are found in the
+/// capture independently, so any other audio between them shows as a gap.
+fn gap_at_the_join(captured: &[f32]) -> (i64, f64, f64) {
+    let p1 = decode(&fixture("part1.opus"));
+    let p2 = decode(&fixture("part2.opus"));
+    let joined: Vec<f32> = p1.iter().chain(&p2).copied().collect();
+    let join = p1.len() / 2;
+    let window = 12_000;
+    // The capture began with part 1 from its start, then jumped to its last 1.5 s: search
+    // for the frames before the join over the whole capture.
+    let frames = captured.len() as i64 / 2;
+    let guess = frames / 2 - join as i64;
+    let range = frames / 2;
+    let (before, c1) = locate(
+        captured,
+        &joined,
+        join - window - 2_400,
+        window,
+        guess,
+        range,
+    );
+    let (after, c2) = locate(captured, &joined, join + 2_400, window, before, 24_000);
+    (after - before, c1, c2)
+}
+
+#[test]
+fn a_track_inserted_after_the_playing_one_is_heard_next_gaplessly() {
+    let _sink = exclusive();
+    let player = Player::start().expect("an output device (the PulseAudio null sink)");
+    // Track 3 is next and already decoded into the ring when track 2 is put before it.
+    let (events, captured) = edit_before_the_join(
+        &player,
+        vec![item(1, "part1.opus"), item(3, "source-48k.flac")],
+        |p| p.insert(1, vec![item(2, "part2.opus")]).expect("insert"),
+    );
+    assert!(
+        events.contains(&PlayerEvent::QueueEdited { current: Some(0) }),
+        "{events:?}"
+    );
+    assert_eq!(started(&events), vec![(0, 1), (1, 2)], "{events:?}");
+    let (gap, c1, c2) = gap_at_the_join(&captured);
+    eprintln!("insert as next: gap {gap} samples (corr {c1:.4} / {c2:.4})");
+    assert!(c1 >= 0.99 && c2 >= 0.99, "correlations {c1:.4} / {c2:.4}");
+    assert_eq!(gap, 0, "the join added {gap} samples");
+}
+
+#[test]
+fn removing_the_next_track_after_it_was_decoded_plays_the_one_after_it_gaplessly() {
+    let _sink = exclusive();
+    let player = Player::start().expect("an output device (the PulseAudio null sink)");
+    let (events, captured) = edit_before_the_join(
+        &player,
+        vec![
+            item(1, "part1.opus"),
+            item(3, "source-48k.flac"),
+            item(2, "part2.opus"),
+        ],
+        |p| p.remove(vec![1]).expect("remove"),
+    );
+    assert!(
+        events.contains(&PlayerEvent::QueueEdited { current: Some(0) }),
+        "{events:?}"
+    );
+    // Track 2 is entry 1 once track 3 is gone.
+    assert_eq!(started(&events), vec![(0, 1), (1, 2)], "{events:?}");
+    let (gap, c1, c2) = gap_at_the_join(&captured);
+    eprintln!("remove the next: gap {gap} samples (corr {c1:.4} / {c2:.4})");
+    assert!(c1 >= 0.99 && c2 >= 0.99, "correlations {c1:.4} / {c2:.4}");
+    assert_eq!(gap, 0, "the join added {gap} samples");
+}
+
+#[test]
+fn moving_a_track_to_play_next_after_the_next_was_decoded_is_gapless_and_keeps_the_rest() {
+    let _sink = exclusive();
+    let player = Player::start().expect("an output device (the PulseAudio null sink)");
+    let (mut events, captured) = edit_before_the_join(
+        &player,
+        vec![
+            item(1, "part1.opus"),
+            item(3, "source-48k.flac"),
+            item(2, "part2.opus"),
+        ],
+        |p| p.move_entry(2, 1).expect("move"),
+    );
+    assert_eq!(started(&events), vec![(0, 1), (1, 2)], "{events:?}");
+    let (gap, c1, c2) = gap_at_the_join(&captured);
+    eprintln!("move to next: gap {gap} samples (corr {c1:.4} / {c2:.4})");
+    assert!(c1 >= 0.99 && c2 >= 0.99, "correlations {c1:.4} / {c2:.4}");
+    assert_eq!(gap, 0, "the join added {gap} samples");
+
+    // The moved-over track still follows: the queue is 1, 2, 3 now. Moving the playing entry
+    // keeps it playing under its new index.
+    player
+        .play_queue(
+            vec![
+                item(1, "part1.opus"),
+                item(3, "source-48k.flac"),
+                item(2, "part2.opus"),
+            ],
+            0,
+        )
+        .expect("play");
+    events = events_until(&player, Duration::from_secs(10), |e| {
+        matches!(e, PlayerEvent::TrackStarted { track_id: 1, .. })
+    });
+    player.move_entry(0, 2).expect("move the playing entry");
+    events.extend(events_until(&player, Duration::from_secs(5), |e| {
+        matches!(e, PlayerEvent::QueueEdited { .. })
+    }));
+    assert!(
+        events.contains(&PlayerEvent::QueueEdited { current: Some(2) }),
+        "{events:?}"
+    );
+    // Nothing follows the last entry: the queue ends after it, as it would have at the end.
+    events.extend(events_until(&player, Duration::from_secs(20), |e| {
+        *e == PlayerEvent::QueueFinished
+    }));
+    // (The first play's stop may still be among the events: look from this play's start.)
+    let from = events
+        .iter()
+        .position(|e| matches!(e, PlayerEvent::TrackStarted { .. }))
+        .unwrap_or_default();
+    let events = &events[from..];
+    assert_eq!(started(events), vec![(0, 1)], "{events:?}");
+    let ended = ended_plays(events);
+    assert_eq!(
+        ended.iter().map(|p| (p.0, p.1)).collect::<Vec<_>>(),
+        vec![(1, EndReason::Completed)],
+        "{events:?}"
+    );
+}
+
+#[test]
+fn a_restored_queue_is_cued_paused_at_its_position_and_plays_from_there_on_resume() {
+    let _sink = exclusive();
+    let player = Player::start().expect("an output device (the PulseAudio null sink)");
+    let source = decode(&fixture("source-48k.flac"));
+    let capture = Capture::start();
+    player
+        .cue_queue(
+            vec![item(2, "part2.opus"), item(3, "source-48k.flac")],
+            1,
+            Duration::from_millis(5_000),
+        )
+        .expect("cue");
+    // Cued, not playing: nothing starts and nothing is heard.
+    let quiet_until = Instant::now() + Duration::from_millis(1_000);
+    let mut before = Vec::new();
+    while let Some(left) = quiet_until.checked_duration_since(Instant::now()) {
+        if let Ok(e) = player.events().recv_timeout(left) {
+            before.push(e);
+        }
+    }
+    assert!(
+        !before.iter().any(|e| matches!(
+            e,
+            PlayerEvent::TrackStarted { .. } | PlayerEvent::Position { .. }
+        )),
+        "{before:?}"
+    );
+    player.resume().expect("resume");
+    let events = events_until(&player, Duration::from_secs(10), |e| {
+        matches!(e, PlayerEvent::Position { .. })
+    });
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            PlayerEvent::TrackStarted { index: 1, track_id: 3, position_ms } if *position_ms == 5_000
+        )),
+        "{events:?}"
+    );
+    let Some(PlayerEvent::Position { position_ms, .. }) = events.last() else {
+        unreachable!("events_until stops on a Position");
+    };
+    assert!((5_000..5_600).contains(position_ms), "{events:?}");
+    std::thread::sleep(Duration::from_millis(1_500));
+    player.stop().expect("stop");
+    std::thread::sleep(Duration::from_millis(200));
+    let captured = capture.stop();
+
+    // The first audible frame is the source's frame at 5 s (within 20 ms).
+    let heard_from = onset(&captured);
+    let silent_before = heard_from as f64 / 48.0;
+    assert!(
+        silent_before >= 1_000.0,
+        "audio {silent_before:.0} ms after the recorder started: heard while cued"
+    );
+    let (b, corr) = locate(
+        &captured,
+        &source,
+        240_000 + 9_600,
+        24_000,
+        heard_from as i64 - 240_000,
+        9_600,
+    );
+    assert!(corr > 0.99, "alignment {corr:.4}");
+    let landed = heard_from as i64 - b;
+    let error_ms = (landed - 240_000).abs() as f64 / 48.0;
+    eprintln!(
+        "restored at 5000 ms: first heard frame is the source's {landed} ({error_ms:.2} ms off)"
+    );
+    assert!(
+        error_ms <= 20.0,
+        "resumed {error_ms:.1} ms from the position"
+    );
+}
