@@ -8,16 +8,27 @@ use segue_core::{PITCH_CLASSES, camelot};
 use segue_service::Service;
 use segue_service::analysis::{AnalysisOptions, AnalysisReport, Device};
 
-pub fn options(device: &str, workers: usize, patches: Option<usize>) -> Result<AnalysisOptions> {
+/// `--device`: auto, cpu or cuda.
+pub fn device(name: &str) -> Result<Device> {
+    Ok(name.parse::<Device>()?)
+}
+
+/// Where analysis runs: `--device` when given, else the library's setting (the app's
+/// Settings → where analysis runs), as the app and `segue scan` use it.
+pub fn device_for(service: &Service, name: Option<&str>) -> Result<Device> {
+    name.map_or_else(|| Ok(service.analysis_device()), device)
+}
+
+pub fn options(device: Device, workers: usize, patches: Option<usize>) -> AnalysisOptions {
     let mut o = AnalysisOptions {
         workers,
         ..Default::default()
     };
-    o.analyzer.device = device.parse::<Device>()?;
+    o.analyzer.device = device;
     if let Some(p) = patches {
         o.analyzer.max_patches = p.max(1);
     }
-    Ok(o)
+    o
 }
 
 pub fn analyze(service: &Service, options: &AnalysisOptions, json: bool) -> Result<i32> {

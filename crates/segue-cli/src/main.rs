@@ -8,14 +8,14 @@ mod suggest;
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use segue_core::{ScanPhase, ScanReport, Track};
-use segue_service::{Service, ServiceError, StoreError};
+use segue_core::{LibraryEvent, ScanCause, ScanPhase, ScanReport, Track};
+use segue_service::{JobOptions, LibraryJobs, Service, ServiceError, StoreError};
 
 #[derive(Parser)]
 #[command(
@@ -46,6 +46,10 @@ enum Command {
         /// Only import; leave analysis for `segue analyze`.
         #[arg(long)]
         no_analyze: bool,
+        /// Where analysis runs: auto (CUDA if it works, else CPU), cpu or cuda. Default: the
+        /// library's setting (the app's Settings → where analysis runs), as the app uses it.
+        #[arg(long)]
+        device: Option<String>,
     },
     /// Library counts.
     Stats {
@@ -80,9 +84,10 @@ enum Command {
     /// Analyse tracks not analysed yet (or analysed by an older version): loudness, tempo,
     /// key, timbre, and musicnn tags and embedding. Ctrl-C stops; the next run resumes.
     Analyze {
-        /// Where the models run: auto (CUDA if it works, else CPU), cpu or cuda.
-        #[arg(long, default_value = "auto")]
-        device: String,
+        /// Where the models run: auto (CUDA if it works, else CPU), cpu or cuda. Default: the
+        /// library's setting (the app's Settings → where analysis runs).
+        #[arg(long)]
+        device: Option<String>,
         /// Worker threads (0: one per core).
         #[arg(long, default_value_t = 0)]
         workers: usize,
@@ -242,7 +247,7 @@ fn error_text(e: &anyhow::Error) -> String {
 fn run(cli: Cli) -> Result<i32> {
     // Checking the analysis set-up needs no library, and must not create one.
     if let Command::Doctor { device } = &cli.command {
-        return analyze::doctor(&analyze::options(device, 0, None)?);
+        return analyze::doctor(&analyze::options(analyze::device(device)?, 0, None));
     }
     let db = match cli.db {
         Some(p) => p,
@@ -271,7 +276,15 @@ fn run(cli: Cli) -> Result<i32> {
             folders,
             json,
             no_analyze,
-        } => scan(&service, &folders, json, !no_analyze),
+            device,
+        } => {
+            let options = JobOptions {
+                analyse_after_import: !no_analyze,
+                device: device.as_deref().map(analyze::device).transpose()?,
+                ..Default::default()
+            };
+            scan(service, &folders, json, options)
+        }
         Command::Stats { json } => {
             let s = service.stats()?;
             if json {
@@ -327,7 +340,11 @@ fn run(cli: Cli) -> Result<i32> {
             json,
         } => analyze::analyze(
             &service,
-            &analyze::options(&device, workers, patches)?,
+            &analyze::options(
+                analyze::device_for(&service, device.as_deref())?,
+                workers,
+                patches,
+            ),
             json,
         ),
         Command::Show { track, json } => analyze::show(&service, &track, json),
@@ -400,7 +417,9 @@ fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         // Run above, before a library is opened.
-        Command::Doctor { device } => analyze::doctor(&analyze::options(&device, 0, None)?),
+        Command::Doctor { device } => {
+            analyze::doctor(&analyze::options(analyze::device(&device)?, 0, None))
+        }
         Command::Report { json } => {
             let issues = service.issues()?;
             if json {
@@ -444,69 +463,51 @@ fn check_folders(folders: &[PathBuf]) -> Result<()> {
     }
 }
 
-fn scan(service: &Service, folders: &[PathBuf], json: bool, then_analyze: bool) -> Result<i32> {
+/// `segue scan`: the service's import-then-analyse policy ([`LibraryJobs`], as the app runs
+/// it), drawn as progress bars; the import's report prints as soon as it is done, before
+/// analysis starts.
+fn scan(service: Service, folders: &[PathBuf], json: bool, options: JobOptions) -> Result<i32> {
     // Folders named on the command line join the library (`check_folders` has made sure they
     // are folders).
-    service.add_folders(folders)?;
+    let folders = service.add_folders(folders)?;
 
     let cancel =
         cancel_on_ctrl_c("Stopping after the current files (Ctrl-C again to quit at once)...")?;
-
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.enable_steady_tick(Duration::from_millis(120));
-    let reading_style = indicatif::ProgressStyle::with_template(
-        "{spinner} Importing [{bar:30}] {pos}/{len} files  {msg}",
-    )
-    .map(|s| s.progress_chars("=> "))
-    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-    let mut reading_since: Option<std::time::Instant> = None;
-    let report: ScanReport = service.scan(folders, &cancel, &mut |p| match p.phase {
-        ScanPhase::Walking => {
-            bar.set_message(format!("Looking for music: {} files", p.files_found))
-        }
-        ScanPhase::Reading => {
-            let since = *reading_since.get_or_insert_with(|| {
-                bar.set_style(reading_style.clone());
-                bar.set_length(p.files_to_read);
-                std::time::Instant::now()
-            });
-            bar.set_position(p.files_read);
-            let secs = since.elapsed().as_secs_f64();
-            let mut msg = if secs > 0.2 {
-                format!("{:.0} files/s", p.files_read as f64 / secs)
-            } else {
-                String::new()
-            };
-            if p.files_failed > 0 {
-                msg.push_str(&format!("  {} failed", p.files_failed));
-            }
-            bar.set_message(msg);
-        }
-        ScanPhase::Finishing | ScanPhase::Done => {}
-    })?;
-    bar.finish_and_clear();
-
-    if !json {
-        print_report(&report);
+    let bars = Arc::new(Mutex::new(ScanBars::default()));
+    let sink = {
+        let bars = bars.clone();
+        Arc::new(move |e: &LibraryEvent| lock(&bars).show(e, json))
+    };
+    let jobs = LibraryJobs::new(Arc::new(service), options, sink);
+    if folders.is_empty() {
+        jobs.scan_all();
+    } else {
+        jobs.scan_folders(ScanCause::Requested, &folders);
     }
+    // Ctrl-C stops whichever job runs; each keeps what it did.
+    while !jobs.wait_idle(Duration::from_millis(100)) {
+        if cancel.load(Ordering::SeqCst) {
+            jobs.cancel();
+        }
+    }
+    lock(&bars).clear();
+    let report = jobs
+        .take_scan_result()
+        .context("the import did not run")??;
     // Analysis follows the import, so loudness (normalisation), tags and suggestions are ready
     // for what was just added. Its failures are reported and never fail the import.
-    let analysis = if then_analyze && !report.cancelled {
-        let options = analyze::options("auto", 0, None)?;
-        match analyze::run_with_progress(service, &options, &cancel) {
-            Ok(r) => {
-                if !json {
-                    analyze::print_report(&r);
-                }
-                Some(analyze::report_json(&r))
+    let analysis = match jobs.take_analysis_result() {
+        Some(Ok(r)) => {
+            if !json {
+                analyze::print_report(&r);
             }
-            Err(e) => {
-                eprintln!("Analysis skipped: {e} (see `segue doctor`)");
-                Some(serde_json::json!({ "error": { "kind": e.kind(), "message": e.to_string() } }))
-            }
+            Some(analyze::report_json(&r))
         }
-    } else {
-        None
+        Some(Err(e)) => {
+            eprintln!("Analysis skipped: {e} (see `segue doctor`)");
+            Some(serde_json::json!({ "error": { "kind": e.kind(), "message": e.to_string() } }))
+        }
+        None => None,
     };
     if json {
         let mut value = serde_json::to_value(&report)?;
@@ -516,6 +517,97 @@ fn scan(service: &Service, folders: &[PathBuf], json: bool, then_analyze: bool) 
         println!("{}", serde_json::to_string_pretty(&value)?);
     }
     Ok(if report.cancelled { 130 } else { 0 })
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The terminal's view of the library jobs: a bar for the import, its report when it is done,
+/// then a bar for analysis.
+#[derive(Default)]
+struct ScanBars {
+    bar: Option<indicatif::ProgressBar>,
+    reading_since: Option<std::time::Instant>,
+}
+
+impl ScanBars {
+    fn show(&mut self, event: &LibraryEvent, json: bool) {
+        match event {
+            LibraryEvent::ScanStarted { .. } => {
+                self.clear();
+                let bar = indicatif::ProgressBar::new_spinner();
+                bar.enable_steady_tick(Duration::from_millis(120));
+                self.bar = Some(bar);
+            }
+            LibraryEvent::ScanProgress { progress: p, .. } => {
+                let Some(bar) = &self.bar else { return };
+                match p.phase {
+                    ScanPhase::Walking => {
+                        bar.set_message(format!("Looking for music: {} files", p.files_found))
+                    }
+                    ScanPhase::Reading => {
+                        let since = *self.reading_since.get_or_insert_with(|| {
+                            bar.set_style(style(
+                                "{spinner} Importing [{bar:30}] {pos}/{len} files  {msg}",
+                            ));
+                            bar.set_length(p.files_to_read);
+                            std::time::Instant::now()
+                        });
+                        bar.set_position(p.files_read);
+                        let secs = since.elapsed().as_secs_f64();
+                        let mut msg = if secs > 0.2 {
+                            format!("{:.0} files/s", p.files_read as f64 / secs)
+                        } else {
+                            String::new()
+                        };
+                        if p.files_failed > 0 {
+                            msg.push_str(&format!("  {} failed", p.files_failed));
+                        }
+                        bar.set_message(msg);
+                    }
+                    ScanPhase::Finishing | ScanPhase::Done => {}
+                }
+            }
+            LibraryEvent::ScanFinished { report, .. } => {
+                self.clear();
+                if !json {
+                    print_report(report);
+                }
+            }
+            LibraryEvent::ScanFailed { .. } => self.clear(),
+            LibraryEvent::AnalysisProgress { status } if status.running => {
+                let bar = self.bar.get_or_insert_with(|| {
+                    let bar = indicatif::ProgressBar::new(0);
+                    bar.set_style(style(
+                        "Analysing [{bar:30}] {pos}/{len} tracks  {per_sec}  eta {eta}  {msg}",
+                    ));
+                    bar.enable_steady_tick(Duration::from_millis(200));
+                    bar
+                });
+                bar.set_length(status.total);
+                bar.set_position(status.done);
+                if status.failed > 0 {
+                    bar.set_message(format!("{} failed", status.failed));
+                }
+            }
+            LibraryEvent::AnalysisFinished { .. } => self.clear(),
+            LibraryEvent::AnalysisProgress { .. } | LibraryEvent::Folder { .. } => {}
+        }
+    }
+
+    fn clear(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+        self.reading_since = None;
+    }
+}
+
+fn style(template: &str) -> indicatif::ProgressStyle {
+    indicatif::ProgressStyle::with_template(template)
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
 }
 
 fn print_report(r: &ScanReport) {
