@@ -159,6 +159,20 @@ impl QueueHandle {
     pub fn append(&self, items: Vec<QueueItem>) -> Result<(), PlaybackError> {
         self.send(Command::Append(items))
     }
+    /// See [`Player::cue_queue`].
+    pub fn cue(
+        &self,
+        items: Vec<QueueItem>,
+        start: usize,
+        offset: Duration,
+    ) -> Result<(), PlaybackError> {
+        self.send(Command::SetQueue {
+            items,
+            start,
+            offset,
+            paused: true,
+        })
+    }
     /// See [`Player::insert`].
     pub fn insert(&self, at: usize, items: Vec<QueueItem>) -> Result<(), PlaybackError> {
         self.send(Command::Insert { at, items })

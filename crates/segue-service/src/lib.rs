@@ -11,6 +11,7 @@ pub mod jobs;
 mod listen;
 mod playback;
 mod playlist;
+pub mod queue;
 pub mod suggest;
 mod watch;
 
@@ -26,7 +27,8 @@ use segue_store::{PlaylistError, Store, TrackQuery};
 pub use browse::{device_for, normalization_for};
 pub use jobs::{EventSink, JobOptions, LibraryJobs};
 pub use listen::{Listen, ListenError};
-pub use playback::Playback;
+pub use playback::{Playback, SESSION_EVERY};
+pub use queue::{QueueChange, QueueState};
 pub use segue_core;
 pub use segue_playback::{EndReason, Normalization, NormalizationMode, PlayerEvent};
 pub use segue_recommend::{Seed, Settings as SuggestSettings};

@@ -8,24 +8,37 @@
 //! Autoplay lives on the same thread: when the last queued track starts, it asks for
 //! suggestions after it (through its own `Service` on the same database) and appends them,
 //! so the queue never runs dry and the join stays gapless. It never touches the audio thread.
+//!
+//! The play session (once [`Playback::restore_session`] has run, as the app does): every queue
+//! edit saves the queue (through [`crate::queue`]'s rules), and the recorder saves which entry
+//! plays and where about every [`SESSION_EVERY`], so `kill -9` loses under a second of
+//! position. The recorder also notices a queue `segue queue` saved (a newer revision) and plays
+//! that one, the current track playing on.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crossbeam_channel::RecvTimeoutError;
 use crossbeam_channel::{Receiver, Sender};
 use segue_core::{QueueEntry, ReasonPart, Suggestion, TrackId};
 use segue_playback::{
     EndReason, Loudness, Normalization, Player, PlayerEvent, QueueHandle, QueueItem,
     normalization_gain,
 };
-use segue_store::{PlayEnd, Store};
+use segue_store::{PlayEnd, SavedSession, Store};
 
+use crate::queue::{Edit, QueueChange, QueueState};
 use crate::{Result, Service, ServiceError};
 
 /// How often a running play's row is brought up to date.
 const HISTORY_EVERY: Duration = Duration::from_secs(1);
+
+/// How often the session's position is saved while a track plays, and the saved queue is
+/// checked for a newer revision (positions arrive every 250 ms, so a `kill -9` loses at most
+/// this plus one of those).
+pub const SESSION_EVERY: Duration = Duration::from_millis(750);
 
 /// A running player with its history recorder. Dropping it stops playback; the recorder
 /// finishes writing first.
@@ -40,11 +53,48 @@ pub struct Playback {
     shared_normalization: Arc<Mutex<Normalization>>,
     queue: SharedQueue,
     plan: SharedPlan,
+    /// Saves the session (its own connection; the recorder has another).
+    session_store: Mutex<Store>,
 }
 
 /// A mirror of the engine's queue (same order, same indices), with the reason for each track
 /// autoplay added.
-type SharedQueue = Arc<Mutex<Vec<QueueEntry>>>;
+type SharedQueue = Arc<Mutex<Live>>;
+
+/// The queue as the engine has it, and what the session saves of it.
+#[derive(Default)]
+struct Live {
+    queue: QueueState,
+    /// Where in the current entry (from the engine's last event).
+    position_ms: u64,
+    /// The saved queue's revision this mirror matches (saved or adopted by it).
+    revision: i64,
+    /// Whether the session is saved ([`Playback::restore_session`] turns it on; `segue play`
+    /// leaves the app's session alone).
+    keep: bool,
+}
+
+impl Live {
+    /// Saves the queue (and its current entry and position) when the session is kept.
+    fn save_queue(&mut self, store: &Store) {
+        if !self.keep {
+            return;
+        }
+        match store.save_session_queue(&self.queue.entries, self.queue.current, self.position_ms) {
+            Ok(revision) => self.revision = revision,
+            Err(e) => tracing::warn!("cannot save the play queue: {e}"),
+        }
+    }
+
+    fn save_position(&self, store: &Store) {
+        if !self.keep {
+            return;
+        }
+        if let Err(e) = store.save_session_position(self.queue.current, self.position_ms) {
+            tracing::warn!("cannot save the playing position: {e}");
+        }
+    }
+}
 
 /// Suggestions the UI shows after a track; autoplay plays these rather than asking again, so
 /// what a person sees in Up Next is what plays.
@@ -92,6 +142,7 @@ impl Service {
             normalization: shared_normalization.clone(),
             top_up_draw: AtomicU64::new(crate::suggest::fresh_draw()),
         };
+        let session_store = Store::open(self.db_path())?;
         let recorder = std::thread::Builder::new()
             .name("segue-history".into())
             .spawn(move || record(store, engine_events, tx, autoplay))
@@ -107,6 +158,7 @@ impl Service {
             shared_normalization,
             queue,
             plan,
+            session_store: Mutex::new(session_store),
         })
     }
 }
@@ -123,23 +175,28 @@ impl Playback {
 
     /// Plays library tracks in order from `start`, each with its normalisation gain.
     pub fn play_tracks(&self, service: &Service, ids: &[TrackId], start: usize) -> Result<()> {
-        *self
-            .shared_normalization
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = self.normalization;
-        let items = queue_items(service, ids, &self.normalization)?;
-        let mut queue = lock(&self.queue);
+        self.play_entries(service, crate::queue::chosen(ids), start)
+    }
+
+    fn play_entries(
+        &self,
+        service: &Service,
+        entries: Vec<QueueEntry>,
+        start: usize,
+    ) -> Result<()> {
+        *lock(&self.shared_normalization) = self.normalization;
+        let ids: Vec<TrackId> = entries.iter().map(|e| e.track_id).collect();
+        let items = queue_items(service, &ids, &self.normalization)?;
+        let mut live = lock(&self.queue);
         self.player()
             .play_queue(items, start)
             .map_err(ServiceError::Playback)?;
-        *queue = ids
-            .iter()
-            .map(|&track_id| QueueEntry {
-                track_id,
-                why: Vec::new(),
-                autoplay: false,
-            })
-            .collect();
+        live.queue = QueueState {
+            entries,
+            current: (start < ids.len()).then_some(start),
+        };
+        live.position_ms = 0;
+        live.save_queue(&lock(&self.session_store));
         Ok(())
     }
 
@@ -151,51 +208,189 @@ impl Playback {
         lead: Option<TrackId>,
         list: &[Suggestion],
     ) -> Result<()> {
-        let ids: Vec<TrackId> = lead
-            .into_iter()
-            .chain(list.iter().map(|s| s.track_id))
-            .collect();
-        self.play_tracks(service, &ids, 0)?;
-        let mut queue = lock(&self.queue);
-        let suggested = queue.iter_mut().skip(usize::from(lead.is_some()));
-        for (entry, s) in suggested.zip(list) {
-            entry.why = s.why.clone();
-        }
-        Ok(())
+        let mut entries = crate::queue::chosen(&lead.into_iter().collect::<Vec<_>>());
+        entries.extend(list.iter().map(|s| QueueEntry {
+            track_id: s.track_id,
+            why: s.why.clone(),
+            autoplay: false,
+        }));
+        self.play_entries(service, entries, 0)
     }
 
-    /// Adds library tracks to the end of the queue; they follow gaplessly (and start playing
-    /// if the queue had finished). `why` (same length as `ids`, or empty) says why each was
-    /// suggested.
+    /// Adds library tracks to the queue after what the listener queued, before the
+    /// suggestions autoplay added; they follow gaplessly (and start playing if the queue had
+    /// finished). `why` (same length as `ids`, or empty) says why each was suggested.
     pub fn enqueue(
         &self,
         service: &Service,
         ids: &[TrackId],
         why: &[Vec<ReasonPart>],
     ) -> Result<()> {
+        let mut entries = crate::queue::chosen(ids);
+        for (entry, why) in entries.iter_mut().zip(why) {
+            entry.why = why.clone();
+        }
+        let at = lock(&self.queue).queue.add_at();
+        self.insert(service, at, entries)
+    }
+
+    /// Plays library tracks right after the current one (and starts them if the queue had
+    /// finished).
+    pub fn play_next(&self, service: &Service, ids: &[TrackId]) -> Result<()> {
+        let at = lock(&self.queue).queue.play_next_at();
+        self.insert(service, at, crate::queue::chosen(ids))
+    }
+
+    fn insert(&self, service: &Service, at: usize, entries: Vec<QueueEntry>) -> Result<()> {
         let normalization = *lock(&self.shared_normalization);
-        let items = queue_items(service, ids, &normalization)?;
-        let mut queue = lock(&self.queue);
-        self.player()
-            .append(items)
-            .map_err(ServiceError::Playback)?;
-        queue.extend(ids.iter().enumerate().map(|(i, &track_id)| QueueEntry {
-            track_id,
-            why: why.get(i).cloned().unwrap_or_default(),
-            autoplay: false,
-        }));
+        let ids: Vec<TrackId> = entries.iter().map(|e| e.track_id).collect();
+        let items = queue_items(service, &ids, &normalization)?;
+        let mut live = lock(&self.queue);
+        // The queue may have changed while the tracks were looked up: insert where it says now,
+        // at most at its end.
+        let at = at.min(live.queue.entries.len());
+        if at == live.queue.entries.len() {
+            // At the end: a finished (or never started) queue starts playing them.
+            self.player().append(items)
+        } else {
+            self.player().insert(at, items)
+        }
+        .map_err(ServiceError::Playback)?;
+        let was_idle = live.queue.current.is_none();
+        live.queue.apply(Edit::Insert { at, entries });
+        if was_idle {
+            // Nothing had played: the engine starts the first of them.
+            live.queue.current = Some(at);
+        }
+        live.save_queue(&lock(&self.session_store));
         Ok(())
+    }
+
+    /// Removes, moves or clears queue entries ([`QueueChange::Remove`], `Move`, `Clear`; the
+    /// ones that add tracks are [`Playback::play_next`] and [`Playback::enqueue`]). What
+    /// plays keeps playing; a bad index is refused and changes nothing.
+    pub fn change_queue(&self, service: &Service, change: &QueueChange) -> Result<()> {
+        match change {
+            QueueChange::PlayNext(ids) => return self.play_next(service, ids),
+            QueueChange::Add(ids) => return self.enqueue(service, ids, &[]),
+            QueueChange::Remove(_) | QueueChange::Move { .. } | QueueChange::Clear => {}
+        }
+        let mut live = lock(&self.queue);
+        let edit = change.edit(&live.queue)?;
+        let sent = match &edit {
+            Edit::Remove(indices) if indices.is_empty() => Ok(()),
+            Edit::Remove(indices) => self.player().remove(indices.clone()),
+            Edit::Move { from, to } => self.player().move_entry(*from, *to),
+            Edit::Insert { .. } => unreachable!("adding is handled above"),
+        };
+        sent.map_err(ServiceError::Playback)?;
+        live.queue.apply(edit);
+        live.save_queue(&lock(&self.session_store));
+        Ok(())
+    }
+
+    /// Saves the queue as a new playlist called `name`: what played, the current track and
+    /// what the listener queued, without the suggestions autoplay added that have not played.
+    pub fn save_queue_as_playlist(
+        &self,
+        service: &Service,
+        name: &str,
+    ) -> Result<segue_core::Playlist> {
+        let tracks = lock(&self.queue).queue.to_keep();
+        if tracks.is_empty() {
+            return Err(ServiceError::InvalidInput(
+                "the queue is empty: there is nothing to save".into(),
+            ));
+        }
+        service.create_playlist(name, &tracks)
     }
 
     /// The queue as the engine has it (the playing track's index comes with its events).
     pub fn queue(&self) -> Vec<QueueEntry> {
-        lock(&self.queue).clone()
+        lock(&self.queue).queue.entries.clone()
+    }
+
+    /// The queue and its current entry (playing, paused or cued).
+    pub fn queue_state(&self) -> QueueState {
+        lock(&self.queue).queue.clone()
     }
 
     /// Tells autoplay which suggestions the UI shows after `after`: when the queue runs out
     /// while `after` plays, these are appended (those not queued already) instead of new ones.
+    /// Saved with the session, so Up Next comes back after a restart.
     pub fn plan_up_next(&self, after: TrackId, suggestions: Vec<Suggestion>) {
+        if lock(&self.queue).keep
+            && let Err(e) = lock(&self.session_store).save_session_up_next(after, &suggestions)
+        {
+            tracing::warn!("cannot save Up Next: {e}");
+        }
         *lock(&self.plan) = Some((after, suggestions));
+    }
+
+    /// The Up Next list last shown, and the track it follows (restored with the session).
+    pub fn planned_up_next(&self) -> Option<(TrackId, Vec<Suggestion>)> {
+        lock(&self.plan).clone()
+    }
+
+    /// Restores the saved session and keeps saving it from now on: the queue comes back with
+    /// its current entry cued at its position, paused (nothing is heard until
+    /// [`Player::resume`]; `TrackStarted` comes then), and the Up Next list autoplay follows.
+    /// Entries whose track has left the library are dropped. Returns what was restored
+    /// (`None`: nothing was saved).
+    pub fn restore_session(&self, service: &Service) -> Result<Option<SavedSession>> {
+        let mut saved = service.saved_session()?;
+        let mut live = lock(&self.queue);
+        live.keep = true;
+        live.revision = saved.revision;
+        if saved.queue.is_empty() {
+            return Ok(None);
+        }
+        self.cue_saved(service, &mut live, &mut saved)?;
+        if let Some(plan) = saved.up_next.clone() {
+            *lock(&self.plan) = Some(plan);
+        }
+        Ok(Some(saved))
+    }
+
+    /// Cues `saved` (its tracks still in the library) paused at its position and makes it
+    /// the mirror.
+    fn cue_saved(
+        &self,
+        service: &Service,
+        live: &mut Live,
+        saved: &mut SavedSession,
+    ) -> Result<()> {
+        let current = saved.current.unwrap_or(0);
+        let mut kept = Vec::with_capacity(saved.queue.len());
+        let mut kept_current = 0;
+        for (i, entry) in saved.queue.iter().enumerate() {
+            if service.track(entry.track_id).is_ok() {
+                if i <= current {
+                    kept_current = kept.len();
+                }
+                kept.push(entry.clone());
+            }
+        }
+        let ids: Vec<TrackId> = kept.iter().map(|e| e.track_id).collect();
+        let normalization = *lock(&self.shared_normalization);
+        let items = queue_items(service, &ids, &normalization)?;
+        if saved
+            .current
+            .is_some_and(|c| kept_current != c || kept.len() <= c)
+        {
+            // The current entry's track is gone: the next one starts from its beginning.
+            saved.position_ms = 0;
+        }
+        saved.queue = kept;
+        saved.current = (!saved.queue.is_empty()).then_some(kept_current);
+        if let Some(current) = saved.current {
+            self.player()
+                .cue_queue(items, current, Duration::from_millis(saved.position_ms))
+                .map_err(ServiceError::Playback)?;
+        }
+        live.queue = QueueState::from(&*saved);
+        live.position_ms = saved.position_ms;
+        Ok(())
     }
 
     /// Normalisation for tracks queued from now on.
@@ -253,10 +448,15 @@ impl Autoplay {
             let Some(service) = service.as_ref() else {
                 return Ok(());
             };
-            let queued: Vec<TrackId> = lock(&self.queue_mirror)
-                .iter()
-                .map(|e| e.track_id)
-                .collect();
+            let queued: Vec<TrackId> = {
+                let live = lock(&self.queue_mirror);
+                if live.queue.current.is_some_and(|c| c + 1 < live.queue.entries.len()) {
+                    // Something was queued after the track since the engine said nothing was
+                    // (a step of an edit): nothing to add.
+                    return Ok(());
+                }
+                live.queue.entries.iter().map(|e| e.track_id).collect()
+            };
             let planned: Vec<Suggestion> = match lock(&self.plan).as_ref() {
                 Some((after, list)) if *after == track => list
                     .iter()
@@ -286,11 +486,15 @@ impl Autoplay {
             if !items.is_empty() {
                 let mut mirror = lock(&self.queue_mirror);
                 self.queue.append(items).map_err(ServiceError::Playback)?;
-                mirror.extend(list.iter().map(|s| QueueEntry {
+                mirror.queue.entries.extend(list.iter().map(|s| QueueEntry {
                     track_id: s.track_id,
                     why: s.why.clone(),
                     autoplay: true,
                 }));
+                service.with_store(|store| {
+                    mirror.save_queue(store);
+                    Ok(())
+                })?;
             }
             Ok(())
         })();
@@ -345,13 +549,25 @@ fn record(
     autoplay: Autoplay,
 ) {
     let mut current: Option<Current> = None;
-    let mut suggester: Option<Service> = None;
+    let mut service: Option<Service> = None;
+    let mut session = SessionKeeper {
+        last_save: Instant::now(),
+    };
     let write = |c: &Current, end: PlayEnd| {
         if let Err(e) = store.update_play(c.play_id, c.listened_ms, c.last_position_ms, end) {
             tracing::warn!("cannot record listening history: {e}");
         }
     };
-    for event in events.iter() {
+    loop {
+        let event = match events.recv_timeout(SESSION_EVERY) {
+            Ok(event) => event,
+            Err(RecvTimeoutError::Timeout) => {
+                session.tick(&store, &autoplay, &mut service);
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        session.follow(&store, &autoplay.queue_mirror, &event);
         match &event {
             PlayerEvent::TrackStarted {
                 track_id,
@@ -368,7 +584,7 @@ fn record(
                 }
                 Err(e) => tracing::warn!("cannot record listening history: {e}"),
             },
-            PlayerEvent::UpNextEmpty { track_id } => autoplay.top_up(&mut suggester, *track_id),
+            PlayerEvent::UpNextEmpty { track_id } => autoplay.top_up(&mut service, *track_id),
             PlayerEvent::Position { position_ms, .. } => {
                 if let Some(c) = current.as_mut() {
                     let delta = *position_ms as i64 - c.last_position_ms;
@@ -397,9 +613,131 @@ fn record(
             }
             _ => {}
         }
+        if session.last_save.elapsed() >= SESSION_EVERY {
+            session.tick(&store, &autoplay, &mut service);
+        }
         let _ = forward.send(event);
     }
     if let Some(c) = current {
         write(&c, PlayEnd::Stopped);
     }
+    // The last position heard, for the next start.
+    lock(&autoplay.queue_mirror).save_position(&store);
+}
+
+/// Keeps the saved session up to date from the engine's events, on the recorder thread.
+struct SessionKeeper {
+    last_save: Instant,
+}
+
+impl SessionKeeper {
+    /// Follows the current entry and position; saves at once when the current entry changes
+    /// or playback pauses.
+    fn follow(&mut self, store: &Store, mirror: &SharedQueue, event: &PlayerEvent) {
+        let mut live = lock(mirror);
+        let save_now = match *event {
+            PlayerEvent::TrackStarted {
+                index, position_ms, ..
+            } => {
+                live.queue.current = Some(index);
+                live.position_ms = position_ms;
+                true
+            }
+            PlayerEvent::QueueEdited { current } => {
+                live.queue.current = current;
+                true
+            }
+            PlayerEvent::Position { position_ms, .. } => {
+                live.position_ms = position_ms;
+                false
+            }
+            PlayerEvent::Paused => true,
+            PlayerEvent::QueueFinished => {
+                // The last track ended: it starts from its beginning next time.
+                live.position_ms = 0;
+                true
+            }
+            _ => false,
+        };
+        if save_now {
+            live.save_position(store);
+            self.last_save = Instant::now();
+        }
+    }
+
+    /// Saves the position, after playing a queue `segue queue` saved meanwhile.
+    fn tick(&mut self, store: &Store, autoplay: &Autoplay, service: &mut Option<Service>) {
+        self.last_save = Instant::now();
+        let mut live = lock(&autoplay.queue_mirror);
+        if !live.keep {
+            return;
+        }
+        match store.session_revision() {
+            Ok(revision) if revision != live.revision => {
+                if let Err(e) = adopt_saved_queue(store, autoplay, service, &mut live) {
+                    tracing::warn!("cannot play the queue saved by another program: {e}");
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!("cannot read the saved queue's revision: {e}"),
+        }
+        live.save_position(store);
+    }
+}
+
+/// Makes the engine play the queue another program (`segue queue`) saved: when its current
+/// entry is the track playing now, the entries around it are replaced by edits and it plays
+/// on undisturbed; otherwise the saved queue is cued at its current entry and position, as
+/// after a restart.
+fn adopt_saved_queue(
+    store: &Store,
+    autoplay: &Autoplay,
+    service: &mut Option<Service>,
+    live: &mut Live,
+) -> Result<()> {
+    let mut saved = store.session()?;
+    live.revision = saved.revision;
+    if service.is_none() {
+        *service = Some(Service::open(&autoplay.db_path)?);
+    }
+    let Some(service) = service.as_ref() else {
+        return Ok(());
+    };
+    let normalization = *lock(&autoplay.normalization);
+    let playing = live.queue.current.and_then(|c| live.queue.entries.get(c));
+    let same_current = match (playing, saved.current) {
+        (Some(p), Some(c)) => saved.queue.get(c).is_some_and(|e| e.track_id == p.track_id),
+        _ => false,
+    };
+    if let (true, Some(now), Some(c)) = (same_current, live.queue.current, saved.current) {
+        let before: Vec<TrackId> = saved.queue[..c].iter().map(|e| e.track_id).collect();
+        let after: Vec<TrackId> = saved.queue[c + 1..].iter().map(|e| e.track_id).collect();
+        let before_items = queue_items(service, &before, &normalization)?;
+        let after_items = queue_items(service, &after, &normalization)?;
+        let others: Vec<usize> = (0..live.queue.entries.len())
+            .filter(|&i| i != now)
+            .collect();
+        let q = &autoplay.queue;
+        let sent = q
+            .remove(others)
+            .and_then(|()| q.insert(0, before_items))
+            .and_then(|()| q.insert(c + 1, after_items));
+        sent.map_err(ServiceError::Playback)?;
+        live.queue = QueueState::from(&saved);
+        return Ok(());
+    }
+    // Another track is current: cue the saved queue where it says (paused, as at start-up).
+    let ids: Vec<TrackId> = saved.queue.iter().map(|e| e.track_id).collect();
+    let items = queue_items(service, &ids, &normalization)?;
+    let current = saved.current.unwrap_or(0);
+    if !items.is_empty() {
+        autoplay
+            .queue
+            .cue(items, current, Duration::from_millis(saved.position_ms))
+            .map_err(ServiceError::Playback)?;
+    }
+    saved.current = (!saved.queue.is_empty()).then_some(current);
+    live.position_ms = saved.position_ms;
+    live.queue = QueueState::from(&saved);
+    Ok(())
 }
