@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use ort::session::Session;
 use ort::value::Tensor;
+use segue_core::install::Located;
 use sha2::{Digest, Sha256};
 
 use crate::AnalysisError;
@@ -59,53 +60,53 @@ pub struct Runtime {
     pub(crate) env: ort::environment::Environment,
 }
 
-/// Where Segue looks for `libonnxruntime`: `$SEGUE_ORT_LIB` (an absolute path: [`Runtime::get`]
-/// refuses a relative one), next to the executable (and in `../lib`), then the checkout's
-/// `.local/onnxruntime/lib` (scripts/fetch-onnxruntime.sh).
-pub fn default_runtime_library() -> PathBuf {
-    let name = if cfg!(windows) {
-        "onnxruntime.dll"
-    } else if cfg!(target_os = "macos") {
-        "libonnxruntime.dylib"
-    } else {
-        "libonnxruntime.so"
-    };
-    if let Some(p) = std::env::var_os("SEGUE_ORT_LIB") {
-        return PathBuf::from(p);
-    }
-    let exe_dir = std::env::current_exe()
-        .ok()
-        .and_then(|e| e.parent().map(Path::to_path_buf));
-    let candidates = exe_dir
-        .iter()
-        .flat_map(|d| [d.join(name), d.join("../lib").join(name)])
-        .chain([Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../.local/onnxruntime/lib")
-            .join(name)]);
-    let mut first = None;
-    for c in candidates {
-        if c.exists() {
-            return c;
-        }
-        first.get_or_insert(c);
-    }
-    first.unwrap_or_else(|| PathBuf::from(name))
+/// The ONNX Runtime library's file name on this platform.
+pub const RUNTIME_LIBRARY: &str = if cfg!(windows) {
+    "onnxruntime.dll"
+} else if cfg!(target_os = "macos") {
+    "libonnxruntime.dylib"
+} else {
+    "libonnxruntime.so"
+};
+
+/// Where Segue finds `libonnxruntime`, and how (see [`segue_core::install`]): `$SEGUE_ORT_LIB`
+/// (an absolute path: [`Runtime::get`] refuses a relative one), then `../lib/segue/` beside
+/// the executable (the package's copy) or the executable's own folder, then, for a binary
+/// cargo built, its checkout's `.local/onnxruntime/lib` (scripts/fetch-onnxruntime.sh).
+pub fn locate_runtime_library() -> Located {
+    let installed = [
+        format!(
+            "../lib/{}/{RUNTIME_LIBRARY}",
+            segue_core::install::INSTALL_DIR
+        ),
+        RUNTIME_LIBRARY.to_owned(),
+    ];
+    segue_core::install::locate(
+        "SEGUE_ORT_LIB",
+        &installed.iter().map(String::as_str).collect::<Vec<_>>(),
+        &format!(".local/onnxruntime/lib/{RUNTIME_LIBRARY}"),
+        Path::is_file,
+    )
 }
 
-/// Where the committed models live: `$SEGUE_MODELS`, `models/` next to the executable, then
-/// the checkout's `models/`.
+/// The path of [`locate_runtime_library`].
+pub fn default_runtime_library() -> PathBuf {
+    locate_runtime_library().path
+}
+
+/// Where the models are found, and how: `$SEGUE_MODELS`, then `../lib/segue/models` beside
+/// the executable (the package's copy) or `models/` in its folder, then, for a binary cargo
+/// built, its checkout's `models/`. A folder counts when it holds the MSD tagger.
+pub fn locate_models_dir() -> Located {
+    let installed = format!("../lib/{}/models", segue_core::install::INSTALL_DIR);
+    segue_core::install::locate("SEGUE_MODELS", &[&installed, "models"], "models", |d| {
+        d.join(ModelKind::Msd.file_name()).is_file()
+    })
+}
+
+/// The path of [`locate_models_dir`].
 pub fn default_models_dir() -> PathBuf {
-    if let Some(p) = std::env::var_os("SEGUE_MODELS") {
-        return PathBuf::from(p);
-    }
-    if let Some(d) = std::env::current_exe()
-        .ok()
-        .and_then(|e| e.parent().map(|d| d.join("models")))
-        .filter(|d| d.join(ModelKind::Msd.file_name()).exists())
-    {
-        return d;
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models")
+    locate_models_dir().path
 }
 
 static RUNTIME: std::sync::OnceLock<Result<Runtime, String>> = std::sync::OnceLock::new();
@@ -139,6 +140,10 @@ impl Runtime {
                 .with_telemetry(false)
                 .build()
                 .map_err(|e| format!("ONNX Runtime did not start: {e}"))?;
+            // ort hands the runtime's own log to `tracing` at every level, and a first model
+            // load writes about 800 INFO lines (graph transforms, allocators): keep warnings
+            // and errors, which say something is wrong.
+            env.set_log_level(ort::logging::LogLevel::Warning);
             Ok(Runtime {
                 library: library.to_path_buf(),
                 build_info: ort::info().to_string(),

@@ -190,6 +190,7 @@ pub fn doctor(options: &AnalysisOptions) -> Result<i32> {
     let d = segue_service::analysis::doctor(&options.analyzer);
     let mut ok = true;
     println!("ONNX Runtime library  {}", d.runtime_library.display());
+    println!("  found               {}", d.runtime_origin);
     match &d.runtime {
         Ok(info) => println!("  loaded              {}", info.trim()),
         Err(e) => {
@@ -205,6 +206,8 @@ pub fn doctor(options: &AnalysisOptions) -> Result<i32> {
             println!("  models NOT LOADED   {e}");
         }
     }
+    println!("models                {}", d.models_dir.display());
+    println!("  found               {}", d.models_origin);
     for (path, sum, matches) in &d.models {
         let verdict = match matches {
             Some(true) => "matches SHA256SUMS",

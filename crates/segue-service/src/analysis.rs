@@ -2,7 +2,7 @@
 //! shared), the calling thread is the only writer. Cancelling keeps everything analysed so
 //! far; the next run picks up what is left (stale or missing results only).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -226,6 +226,11 @@ fn worker(
 #[derive(Debug, Clone)]
 pub struct AnalysisDoctor {
     pub runtime_library: PathBuf,
+    /// How the runtime library was found (an environment variable, the package, the checkout).
+    pub runtime_origin: String,
+    pub models_dir: PathBuf,
+    /// How the models' folder was found.
+    pub models_origin: String,
     /// ONNX Runtime's build string, or why it did not load.
     pub runtime: std::result::Result<String, String>,
     pub providers: Vec<&'static str>,
@@ -267,8 +272,24 @@ pub fn doctor(config: &AnalyzerConfig) -> AnalysisDoctor {
             (path, sha256, listed)
         })
         .collect();
+    let origin = |given: &Path, default: segue_core::install::Located| {
+        if default.path == given {
+            default.origin.to_string()
+        } else {
+            "given by the caller".to_owned()
+        }
+    };
     AnalysisDoctor {
         runtime_library: config.runtime_library.clone(),
+        runtime_origin: origin(
+            &config.runtime_library,
+            segue_analysis::musicnn::locate_runtime_library(),
+        ),
+        models_dir: config.models_dir.clone(),
+        models_origin: origin(
+            &config.models_dir,
+            segue_analysis::musicnn::locate_models_dir(),
+        ),
         providers: runtime.as_ref().map(|r| r.providers()).unwrap_or_default(),
         runtime: runtime
             .as_ref()
