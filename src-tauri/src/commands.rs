@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use segue_core::FolderWatch;
 use segue_core::{
     AnalysisStatus, AppSettings, EntryId, ExportReport, FeedbackKind, FileIssue, HistoryEntry,
     ImportReport, LibraryStats, ListeningStats, PlayerState, Playlist, PlaylistEntry, PlaylistId,
@@ -63,8 +64,8 @@ pub fn import_issues(state: State<'_, AppState>) -> Reply<Vec<FileIssue>> {
 }
 
 #[tauri::command(async)]
-pub fn start_scan(app: AppHandle, state: State<'_, AppState>) {
-    state.jobs.spawn_scan(&app, &state.service);
+pub fn start_scan(state: State<'_, AppState>) {
+    state.jobs.scan_all();
 }
 
 #[tauri::command(async)]
@@ -72,43 +73,54 @@ pub fn cancel_scan(state: State<'_, AppState>) {
     state.jobs.cancel_scan();
 }
 
+/// Adds a music folder that the person picks in the desktop's own chooser, then imports it;
+/// `None` when they cancel. The chooser runs here, and the command takes no path: the window
+/// cannot make Segue read a folder the person did not pick (a typed path goes into the
+/// chooser's own location field).
 #[tauri::command(async)]
-pub fn add_folder(app: AppHandle, state: State<'_, AppState>, path: String) -> Reply<()> {
-    state
-        .service
-        .add_folders(&[PathBuf::from(path.trim())])
-        .map_err(ui)?;
-    state.jobs.spawn_scan(&app, &state.service);
-    Ok(())
-}
-
-/// Asks for a folder with the desktop's own chooser; `None` when the person cancels. The
-/// window itself gets no file-system access: only the chosen path comes back.
-#[tauri::command(async)]
-pub async fn choose_folder(app: AppHandle) -> Option<String> {
+pub async fn add_folder(app: AppHandle, state: State<'_, AppState>) -> Reply<Option<String>> {
     use tauri_plugin_dialog::DialogExt;
+    let chooser = app.clone();
     let picked = tauri::async_runtime::spawn_blocking(move || {
-        app.dialog()
+        chooser
+            .dialog()
             .file()
             .set_title("Add a music folder")
             .blocking_pick_folder()
+            .and_then(|p| p.into_path().ok())
     })
     .await
-    .ok()
-    .flatten()?;
-    picked
-        .into_path()
-        .ok()
-        .map(|p| p.to_string_lossy().into_owned())
+    .map_err(|e| UiError {
+        kind: "internal".into(),
+        message: e.to_string(),
+    })?;
+    let added = add_chosen_folder(&state.service, picked).map_err(ui)?;
+    if added.is_some() {
+        state.jobs.folders_changed();
+        state.jobs.scan_all();
+    }
+    Ok(added.map(|p| p.to_string_lossy().into_owned()))
+}
+
+/// Adds the folder the chooser gave (nothing when it gave none).
+fn add_chosen_folder(
+    service: &segue_service::Service,
+    chosen: Option<PathBuf>,
+) -> Result<Option<PathBuf>, ServiceError> {
+    let Some(folder) = chosen else {
+        return Ok(None);
+    };
+    Ok(service.add_folders(&[folder])?.into_iter().next())
 }
 
 #[tauri::command(async)]
-pub fn remove_folder(app: AppHandle, state: State<'_, AppState>, path: String) -> Reply<bool> {
+pub fn remove_folder(state: State<'_, AppState>, path: String) -> Reply<bool> {
     let removed = state
         .service
         .remove_folder(&PathBuf::from(path))
         .map_err(ui)?;
-    state.jobs.spawn_scan(&app, &state.service);
+    state.jobs.folders_changed();
+    state.jobs.scan_all();
     Ok(removed)
 }
 
@@ -118,18 +130,25 @@ pub fn analysis_status(state: State<'_, AppState>) -> AnalysisStatus {
 }
 
 #[tauri::command(async)]
-pub fn start_analysis(app: AppHandle, state: State<'_, AppState>) {
-    state.jobs.spawn_analysis(&app, &state.service);
+pub fn start_analysis(state: State<'_, AppState>) {
+    state.jobs.analyse();
 }
 
 #[tauri::command(async)]
-pub fn pause_analysis(app: AppHandle, state: State<'_, AppState>, paused: bool) {
-    state.jobs.pause_analysis(&app, paused);
+pub fn pause_analysis(state: State<'_, AppState>, paused: bool) {
+    state.jobs.pause_analysis(paused);
 }
 
 #[tauri::command(async)]
 pub fn cancel_analysis(state: State<'_, AppState>) {
     state.jobs.cancel_analysis();
+}
+
+/// Each library folder's watch state: watched, gone for now (its tracks kept), or not watched
+/// and why.
+#[tauri::command(async)]
+pub fn watched_folders(state: State<'_, AppState>) -> Vec<FolderWatch> {
+    state.jobs.watched_folders()
 }
 
 /// Which execution provider analysis would use with the chosen device, and why (loads the
@@ -562,7 +581,43 @@ fn file_name_safe(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::file_name_safe;
+    use super::{add_chosen_folder, file_name_safe};
+    use std::path::PathBuf;
+
+    #[test]
+    fn only_the_folder_the_chooser_gave_is_added() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let service = segue_service::Service::open(&tmp.path().join("lib.sqlite")).expect("open");
+        assert_eq!(add_chosen_folder(&service, None).expect("cancel"), None);
+        assert!(service.folders().expect("folders").is_empty());
+        let music = tmp.path().join("music");
+        std::fs::create_dir(&music).expect("mkdir");
+        let added = add_chosen_folder(&service, Some(music.clone())).expect("add");
+        assert_eq!(
+            added.as_deref(),
+            Some(music.canonicalize().expect("abs").as_path())
+        );
+        assert_eq!(service.folders().expect("folders").len(), 1);
+        assert!(add_chosen_folder(&service, Some(PathBuf::from("/no/such/folder"))).is_err());
+    }
+
+    /// The window cannot name a folder to read: `add_folder` takes no path (the chooser runs
+    /// in Rust), and no command that adds folders remains that would take one.
+    #[test]
+    fn adding_a_folder_takes_no_path_from_the_window() {
+        let source = include_str!("commands.rs");
+        let signature = source
+            .split("pub async fn add_folder(")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+            .expect("add_folder is a command");
+        assert_eq!(signature, "app: AppHandle, state: State<'_, AppState>");
+        let handlers = include_str!("lib.rs");
+        assert!(
+            !handlers.contains("commands::choose_folder"),
+            "a chooser that returns a path to the window"
+        );
+    }
 
     #[test]
     fn playlist_names_become_file_names_every_desktop_accepts() {

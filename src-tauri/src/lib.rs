@@ -18,11 +18,8 @@ use tauri::{AppHandle, Manager};
 
 /// Event names; mirrored in `ui/src/api.ts`.
 pub mod events {
-    pub const SCAN_PROGRESS: &str = "scan-progress";
-    pub const SCAN_FINISHED: &str = "scan-finished";
-    pub const SCAN_FAILED: &str = "scan-failed";
-    pub const ANALYSIS_PROGRESS: &str = "analysis-progress";
-    pub const ANALYSIS_FINISHED: &str = "analysis-finished";
+    /// Import, analysis and live folders: one stream of `segue_core::LibraryEvent`s.
+    pub const LIBRARY: &str = "library";
     pub const PLAYER_STATE: &str = "player-state";
     pub const PLAYER_POSITION: &str = "player-position";
     pub const HISTORY_CHANGED: &str = "history-changed";
@@ -140,15 +137,20 @@ pub fn run() {
                 tracing::warn!("no demo library found; a new library starts empty");
             }
             service.open_with_demo(demo.as_deref())?;
+            let jobs = Arc::new(jobs::Jobs::new(app.handle(), &service));
             let state = AppState {
                 service,
-                jobs: Arc::new(jobs::Jobs::default()),
+                jobs,
                 player: Arc::new(player::PlayerHub::default()),
             };
             // Every start rescans (incremental: unchanged files are not read again), then
-            // analyses what is new.
+            // analyses what is new. From then on the library folders are watched: what changes
+            // in them is imported and analysed as it lands.
             if !args.no_scan && !state.service.folders()?.is_empty() {
-                state.jobs.spawn_scan(app.handle(), &state.service);
+                state.jobs.scan_all();
+            }
+            if let Err(e) = state.jobs.watch() {
+                tracing::error!("library folders are not watched: {e}");
             }
             // Opening the audio device can take a moment; the window does not wait for it.
             let (hub, handle, service) = (
@@ -176,12 +178,12 @@ pub fn run() {
             commands::start_scan,
             commands::cancel_scan,
             commands::add_folder,
-            commands::choose_folder,
             commands::remove_folder,
             commands::analysis_status,
             commands::start_analysis,
             commands::pause_analysis,
             commands::cancel_analysis,
+            commands::watched_folders,
             commands::analysis_provider,
             commands::player_state,
             commands::play_tracks,

@@ -9,9 +9,11 @@ import type { ExportReport } from "./bindings/ExportReport";
 import type { FacetKind } from "./bindings/FacetKind";
 import type { FeedbackKind } from "./bindings/FeedbackKind";
 import type { FileIssue } from "./bindings/FileIssue";
+import type { FolderWatch } from "./bindings/FolderWatch";
 import type { HistoryEntry } from "./bindings/HistoryEntry";
 import type { ImportNote } from "./bindings/ImportNote";
 import type { ImportReport } from "./bindings/ImportReport";
+import type { LibraryEvent } from "./bindings/LibraryEvent";
 import type { LibraryStats } from "./bindings/LibraryStats";
 import type { ListeningStats } from "./bindings/ListeningStats";
 import type { PlayerState } from "./bindings/PlayerState";
@@ -20,6 +22,7 @@ import type { PlaylistEntry } from "./bindings/PlaylistEntry";
 import type { RadioSeed } from "./bindings/RadioSeed";
 import type { ReasonPart } from "./bindings/ReasonPart";
 import type { RepeatMode } from "./bindings/RepeatMode";
+import type { ScanCause } from "./bindings/ScanCause";
 import type { ScanProgress } from "./bindings/ScanProgress";
 import type { ScanReport } from "./bindings/ScanReport";
 import type { Suggestion } from "./bindings/Suggestion";
@@ -28,6 +31,7 @@ import type { TrackAnalysis } from "./bindings/TrackAnalysis";
 import type { TrackRow } from "./bindings/TrackRow";
 import type { UiError } from "./bindings/UiError";
 import type { UnmatchedReason } from "./bindings/UnmatchedReason";
+import type { WatchState } from "./bindings/WatchState";
 
 export type {
   AnalysisStatus,
@@ -37,9 +41,11 @@ export type {
   FacetKind,
   FeedbackKind,
   FileIssue,
+  FolderWatch,
   HistoryEntry,
   ImportNote,
   ImportReport,
+  LibraryEvent,
   LibraryStats,
   ListeningStats,
   PlayerState,
@@ -48,6 +54,7 @@ export type {
   RadioSeed,
   ReasonPart,
   RepeatMode,
+  ScanCause,
   ScanProgress,
   ScanReport,
   Suggestion,
@@ -56,15 +63,13 @@ export type {
   TrackRow,
   UiError,
   UnmatchedReason,
+  WatchState,
 };
 
 /** Event names, mirrored from `src-tauri/src/lib.rs`. */
 export const EVENTS = {
-  scanProgress: "scan-progress",
-  scanFinished: "scan-finished",
-  scanFailed: "scan-failed",
-  analysisProgress: "analysis-progress",
-  analysisFinished: "analysis-finished",
+  /** Import, analysis and live folders: one stream of `LibraryEvent`s. */
+  library: "library",
   playerState: "player-state",
   playerPosition: "player-position",
   historyChanged: "history-changed",
@@ -85,10 +90,14 @@ export const importIssues = () => invoke<FileIssue[]>("import_issues");
 // Import and analysis
 export const startScan = () => invoke<void>("start_scan");
 export const cancelScan = () => invoke<void>("cancel_scan");
-export const addFolder = (path: string) => invoke<void>("add_folder", { path });
-/** The desktop's folder chooser; `null` when cancelled. */
-export const chooseFolder = () => invoke<string | null>("choose_folder");
+/**
+ * Opens the desktop's folder chooser (run by the app, not the page) and adds and imports the
+ * folder picked; `null` when cancelled. The page never names a folder itself.
+ */
+export const addFolder = () => invoke<string | null>("add_folder");
 export const removeFolder = (path: string) => invoke<boolean>("remove_folder", { path });
+/** Each library folder's watch state (watched, gone for now, or not watched and why). */
+export const watchedFolders = () => invoke<FolderWatch[]>("watched_folders");
 export const analysisStatus = () => invoke<AnalysisStatus>("analysis_status");
 export const startAnalysis = () => invoke<void>("start_analysis");
 export const pauseAnalysis = (paused: boolean) => invoke<void>("pause_analysis", { paused });
@@ -169,11 +178,7 @@ const on =
   (cb: Handler<T>): Promise<UnlistenFn> =>
     listen<T>(name, (e) => cb(e.payload));
 
-export const onScanProgress = on<ScanProgress>(EVENTS.scanProgress);
-export const onScanFinished = on<ScanReport>(EVENTS.scanFinished);
-export const onScanFailed = on<UiError>(EVENTS.scanFailed);
-export const onAnalysisProgress = on<AnalysisStatus>(EVENTS.analysisProgress);
-export const onAnalysisFinished = on<AnalysisStatus>(EVENTS.analysisFinished);
+export const onLibrary = on<LibraryEvent>(EVENTS.library);
 export const onPlayerState = on<PlayerState>(EVENTS.playerState);
 /** `[trackId, positionMs]`, four times a second while playing. */
 export const onPlayerPosition = on<[number, number]>(EVENTS.playerPosition);

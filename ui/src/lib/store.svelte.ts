@@ -5,8 +5,11 @@ import type {
   AnalysisStatus,
   AppSettings,
   FeedbackKind,
+  FolderWatch,
+  LibraryEvent,
   LibraryStats,
   PlayerState,
+  ScanCause,
   ScanProgress,
   ScanReport,
   Suggestion,
@@ -65,6 +68,10 @@ class AppStore {
   upNext = $state.raw<Suggestion[]>([]);
   upNextProblem = $state<string | null>(null);
   scan = $state.raw<ScanProgress | null>(null);
+  /** Why the running import runs (asked for, or files changed in a watched folder). */
+  scanCause = $state<ScanCause | null>(null);
+  /** Each library folder's watch state, as the app last said. */
+  folderWatch = $state.raw<FolderWatch[]>([]);
   lastScan = $state.raw<ScanReport | null>(null);
   analysis = $state.raw<AnalysisStatus>({
     running: false,
@@ -202,14 +209,69 @@ class AppStore {
   /** Opens the desktop's folder chooser and adds (then imports) what was chosen. */
   async browseForFolder(): Promise<boolean> {
     try {
-      const path = await api.chooseFolder();
+      const path = await api.addFolder();
       if (!path) return false;
-      await api.addFolder(path);
-      await this.loadLibrary();
+      await Promise.all([this.loadLibrary(), this.loadFolderWatch()]);
       return true;
     } catch (e) {
       this.fail(e);
       return false;
+    }
+  }
+
+  /** Removes a library folder (its tracks leave the library; their history is kept). */
+  async removeFolder(path: string) {
+    await this.call(() => api.removeFolder(path));
+    await Promise.all([this.loadLibrary(), this.loadFolderWatch()]);
+  }
+
+  async loadFolderWatch() {
+    try {
+      this.folderWatch = await api.watchedFolders();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** The library's background work as it happens: import, analysis, folders coming and going. */
+  onLibraryEvent(e: LibraryEvent) {
+    switch (e.kind) {
+      case "scan_started":
+        this.scanCause = e.cause;
+        this.scan = { phase: "walking", files_found: 0, files_to_read: 0, files_read: 0, files_failed: 0 };
+        break;
+      case "scan_progress":
+        this.scanCause = e.cause;
+        this.scan = e.progress;
+        break;
+      case "scan_finished": {
+        this.scan = null;
+        this.scanCause = null;
+        const r = e.report;
+        // A watched folder's changes say nothing unless something could not be read: the new
+        // tracks showing up is the news.
+        if (e.cause === "requested" || r.failed > 0) this.lastScan = r;
+        void this.loadLibrary();
+        break;
+      }
+      case "scan_failed":
+        this.scan = null;
+        this.scanCause = null;
+        this.error = e.error.message;
+        break;
+      case "analysis_progress":
+        this.analysis = e.status;
+        break;
+      case "analysis_finished":
+        this.analysis = e.status;
+        void this.loadFacets();
+        void this.refreshUpNext();
+        break;
+      case "folder": {
+        const others = this.folderWatch.filter((w) => w.folder !== e.watch.folder);
+        this.folderWatch = [...others, e.watch];
+        break;
+      }
     }
   }
 
@@ -273,22 +335,7 @@ class AppStore {
   /** Subscribes to the Rust side's events and loads everything. */
   async start() {
     await Promise.all([
-      api.onScanProgress((p) => (this.scan = p)),
-      api.onScanFinished((r) => {
-        this.scan = null;
-        this.lastScan = r;
-        void this.loadLibrary();
-      }),
-      api.onScanFailed((e) => {
-        this.scan = null;
-        this.error = e.message;
-      }),
-      api.onAnalysisProgress((s) => (this.analysis = s)),
-      api.onAnalysisFinished((s) => {
-        this.analysis = s;
-        void this.loadFacets();
-        void this.refreshUpNext();
-      }),
+      api.onLibrary((e) => this.onLibraryEvent(e)),
       api.onPlayerState((s) => {
         const changed = s.track_id !== this.player.track_id;
         const queueChanged = s.queue.length !== this.player.queue.length;
@@ -313,7 +360,7 @@ class AppStore {
     this.player = player;
     this.analysis = analysis;
     this.settings = settings;
-    await Promise.all([this.loadLibrary(), this.loadFacets(), this.refreshUpNext()]);
+    await Promise.all([this.loadLibrary(), this.loadFacets(), this.refreshUpNext(), this.loadFolderWatch()]);
   }
 }
 

@@ -1,7 +1,7 @@
 import { emit } from "@tauri-apps/api/event";
 import { clearMocks } from "@tauri-apps/api/mocks";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { EVENTS } from "../api";
+import { EVENTS, type ScanReport } from "../api";
 import { commands, mockBackend, playerState, resetApp, suggestion, term, trackRow } from "../testing/fixtures";
 import { app } from "./store.svelte";
 
@@ -170,7 +170,7 @@ describe("app.start", () => {
     const calls = backend();
     await app.start();
     expect(new Set(commands(calls))).toEqual(
-      new Set(["player_state", "analysis_status", "get_settings", "library_stats", "track_rows", "tag_facets", "up_next"]),
+      new Set(["player_state", "analysis_status", "get_settings", "library_stats", "track_rows", "tag_facets", "up_next", "watched_folders"]),
     );
     expect(app.tracks).toEqual(tracks);
     expect(app.player.volume).toBe(0.5);
@@ -217,9 +217,76 @@ describe("app.start", () => {
     await vi.waitFor(() => expect(commands(calls)).toEqual(expect.arrayContaining(["library_stats", "track_rows"])));
 
     app.scan = { phase: "reading", files_found: 2, files_to_read: 2, files_read: 1, files_failed: 0 };
-    await emit(EVENTS.scanFailed, { kind: "io", message: "Folder gone" });
+    await emit(EVENTS.library, { kind: "scan_failed", cause: "requested", error: { kind: "io", message: "Folder gone" } });
     expect(app.scan).toBeNull();
     expect(app.error).toBe("Folder gone");
+  });
+});
+
+describe("library events", () => {
+  const report = (fields: Partial<ScanReport> = {}): ScanReport => ({
+    files_found: 1,
+    added: 1,
+    updated: 0,
+    unchanged: 0,
+    moved: 0,
+    missing: 0,
+    failed: 0,
+    cancelled: false,
+    elapsed_ms: 5,
+    issues: [],
+    ...fields,
+  });
+
+  it("shows a watched folder's import as it runs and its new tracks when it ends, without a summary to dismiss", async () => {
+    const tracks = [trackRow(1)];
+    const calls = mockBackend({ track_rows: () => tracks, library_stats: () => null });
+    await app.start();
+    calls.length = 0;
+
+    await emit(EVENTS.library, { kind: "scan_started", cause: "files_changed", folders: ["/music"] });
+    expect(app.scanCause).toBe("files_changed");
+    expect(app.scan?.phase).toBe("walking");
+    const progress = { phase: "reading", files_found: 3, files_to_read: 1, files_read: 0, files_failed: 0 } as const;
+    await emit(EVENTS.library, { kind: "scan_progress", cause: "files_changed", progress });
+    expect(app.scan).toEqual(progress);
+
+    await emit(EVENTS.library, { kind: "scan_finished", cause: "files_changed", report: report() });
+    expect(app.scan).toBeNull();
+    expect(app.scanCause).toBeNull();
+    expect(app.lastScan).toBeNull();
+    await vi.waitFor(() => expect(commands(calls)).toEqual(expect.arrayContaining(["library_stats", "track_rows"])));
+    expect(app.tracks).toEqual(tracks);
+
+    // A rescan someone asked for says what it did.
+    await emit(EVENTS.library, { kind: "scan_finished", cause: "requested", report: report({ added: 0, updated: 2 }) });
+    expect(app.lastScan?.updated).toBe(2);
+  });
+
+  it("follows each folder's watch state: gone, then back", async () => {
+    mockBackend({ watched_folders: () => [{ folder: "/music", state: "watching", message: null }, { folder: "/usb", state: "watching", message: null }] });
+    await app.start();
+    expect(app.folderWatch.map((w) => w.state)).toEqual(["watching", "watching"]);
+
+    await emit(EVENTS.library, { kind: "folder", watch: { folder: "/usb", state: "unavailable", message: null } });
+    expect(app.folderWatch.find((w) => w.folder === "/usb")?.state).toBe("unavailable");
+    expect(app.folderWatch.find((w) => w.folder === "/music")?.state).toBe("watching");
+    expect(app.error).toBeNull();
+
+    await emit(EVENTS.library, { kind: "folder", watch: { folder: "/usb", state: "watching", message: null } });
+    expect(app.folderWatch.filter((w) => w.state === "watching")).toHaveLength(2);
+  });
+
+  it("follows analysis, then refreshes tags and Up Next when it ends", async () => {
+    const calls = mockBackend();
+    await app.start();
+    calls.length = 0;
+    const running = { running: true, paused: false, total: 4, done: 1, failed: 0, provider: "cpu", message: null };
+    await emit(EVENTS.library, { kind: "analysis_progress", status: running });
+    expect(app.analysis).toEqual(running);
+    await emit(EVENTS.library, { kind: "analysis_finished", status: { ...running, running: false, done: 4, message: "Analysed 4 tracks" } });
+    expect(app.analysis.running).toBe(false);
+    await vi.waitFor(() => expect(commands(calls)).toEqual(expect.arrayContaining(["tag_facets", "up_next"])));
   });
 });
 
@@ -235,5 +302,24 @@ describe("app.cycleRepeat", () => {
       await app.cycleRepeat();
       expect(calls.at(-1)).toEqual({ cmd: "set_repeat", args: { repeat: next } });
     }
+  });
+});
+
+describe("app.browseForFolder", () => {
+  it("asks the app to run its own chooser and never names a folder itself", async () => {
+    const calls = mockBackend({ add_folder: () => "/home/me/Music" });
+
+    expect(await app.browseForFolder()).toBe(true);
+
+    expect(calls[0]).toEqual({ cmd: "add_folder", args: {} });
+    expect(commands(calls)).not.toContain("choose_folder");
+  });
+
+  it("adds nothing when the chooser is cancelled", async () => {
+    const calls = mockBackend({ add_folder: () => null });
+
+    expect(await app.browseForFolder()).toBe(false);
+
+    expect(commands(calls)).toEqual(["add_folder"]);
   });
 });

@@ -121,6 +121,10 @@ export function resetApp() {
   playlists.menu = null;
   playlists.importOpen = false;
   app.analysis = { running: false, paused: false, total: 0, done: 0, failed: 0, provider: null, message: null };
+  app.scan = null;
+  app.scanCause = null;
+  app.lastScan = null;
+  app.folderWatch = [];
 }
 
 /** jsdom has no layout and no ResizeObserver, which `bind:clientHeight` needs: a no-op one. */

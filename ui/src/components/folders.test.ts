@@ -1,0 +1,87 @@
+import { emit } from "@tauri-apps/api/event";
+import { clearMocks } from "@tauri-apps/api/mocks";
+import { cleanup, fireEvent, render, waitFor } from "@testing-library/svelte";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { EVENTS, type LibraryStats } from "../api";
+import { setLocale } from "../lib/i18n.svelte";
+import { app } from "../lib/store.svelte";
+import { commands, mockBackend, resetApp, stubResizeObserver } from "../testing/fixtures";
+import Activity from "./Activity.svelte";
+import Settings from "./Settings.svelte";
+
+const stats = (roots: string[]): LibraryStats =>
+  ({ tracks: 0, artists: 0, albums: 0, duration_ms: 0, analysed: 0, roots }) as unknown as LibraryStats;
+
+beforeAll(stubResizeObserver);
+beforeEach(() => {
+  resetApp();
+  setLocale("en");
+});
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
+
+describe("Settings: library folders", () => {
+  it("shows each folder's watch state, and a folder that goes and comes back", async () => {
+    mockBackend({
+      watched_folders: () => [
+        { folder: "/music", state: "watching", message: null },
+        { folder: "/usb", state: "watching", message: null },
+      ],
+      library_stats: () => stats(["/music", "/usb"]),
+      import_issues: () => [],
+    });
+    await app.start();
+    const { container } = render(Settings);
+    const badges = () =>
+      [...container.querySelectorAll<HTMLElement>('[data-testid="watch-state"]')].map((b) => [b.dataset.state, b.textContent?.trim()]);
+    expect(badges()).toEqual([
+      ["watching", "Watched"],
+      ["watching", "Watched"],
+    ]);
+
+    await emit(EVENTS.library, { kind: "folder", watch: { folder: "/usb", state: "unavailable", message: null } });
+    await waitFor(() => expect(badges()[1]).toEqual(["unavailable", "Unavailable"]));
+    const usb = container.querySelectorAll<HTMLElement>('[data-testid="watch-state"]')[1];
+    expect(usb.title).toContain("Its tracks are kept");
+
+    await emit(EVENTS.library, {
+      kind: "folder",
+      watch: { folder: "/usb", state: "not_watched", message: "the system's limit on watched folders is reached" },
+    });
+    await waitFor(() => expect(badges()[1]).toEqual(["not_watched", "Not watched"]));
+    expect(container.querySelectorAll<HTMLElement>('[data-testid="watch-state"]')[1].title).toContain("limit on watched folders");
+  });
+
+  it("adds a folder only through the app's own chooser: no path field, and the button names none", async () => {
+    const calls = mockBackend({ add_folder: () => "/home/me/Music", library_stats: () => stats([]), import_issues: () => [] });
+    const { container, getByTestId } = render(Settings);
+    expect(container.querySelector("input[placeholder*='/home']")).toBeNull();
+    await fireEvent.click(getByTestId("add-folder"));
+    await waitFor(() => expect(commands(calls)).toContain("watched_folders"));
+    expect(calls.find((c) => c.cmd === "add_folder")?.args).toEqual({});
+  });
+});
+
+describe("Activity", () => {
+  it("says what a watched folder's import is doing, and which folder is unavailable", async () => {
+    mockBackend({
+      watched_folders: () => [{ folder: "/media/usb/Music", state: "watching", message: null }],
+      analysis_status: () => app.analysis,
+    });
+    await app.start();
+    const { getByTestId, findByTestId } = render(Activity);
+    await emit(EVENTS.library, { kind: "scan_started", cause: "files_changed", folders: ["/music"] });
+    await emit(EVENTS.library, {
+      kind: "scan_progress",
+      cause: "files_changed",
+      progress: { phase: "reading", files_found: 9, files_to_read: 3, files_read: 1, files_failed: 0 },
+    });
+    await waitFor(() => expect(getByTestId("scan-progress").textContent).toContain("Importing changes: 1 of 3 files"));
+
+    await emit(EVENTS.library, { kind: "folder", watch: { folder: "/media/usb/Music", state: "unavailable", message: null } });
+    const gone = await findByTestId("folder-unavailable");
+    expect(gone.textContent).toContain("/media/usb/Music is unavailable: its tracks are kept");
+  });
+});
