@@ -341,7 +341,7 @@ fn energy_and_zcr(mono: &[f32]) -> (f32, f32) {
 }
 
 /// Peak level of `WAVEFORM_BINS` equal slices of the track, 0-255 (linear), for the seek bar.
-fn waveform(mono: &[f32]) -> Vec<u8> {
+pub(crate) fn waveform(mono: &[f32]) -> Vec<u8> {
     let n = mono.len();
     (0..WAVEFORM_BINS)
         .map(|i| {

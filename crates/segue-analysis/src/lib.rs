@@ -176,7 +176,12 @@ impl FeatureExtractor {
         let prepared = signal::prepare(path)?;
         let spec = spectrum::power_spectrogram(&prepared.mono, spectrum::FFT_SIZE, spectrum::HOP);
         let mel = features::mel_power(&spec, &self.bank);
-        let dsp = features::dsp_features(&prepared.mono, &spec, &mel, spectrum::MEL_BANDS);
+        let mut dsp = features::dsp_features(&prepared.mono, &spec, &mel, spectrum::MEL_BANDS);
+        // An excerpted track: its length and waveform are the whole file's.
+        dsp.duration_s = prepared.duration_s;
+        if let Some(waveform) = prepared.whole_waveform {
+            dsp.waveform = waveform;
+        }
         let loudness = match (prepared.loudness_lufs, prepared.true_peak_dbtp) {
             (Some(integrated_lufs), Some(true_peak_dbtp)) => Some(LoudnessMeasure {
                 integrated_lufs,

@@ -2,6 +2,7 @@
 //! channels, mix to mono and resample to [`ANALYSIS_RATE`].
 
 use std::path::Path;
+use std::time::Duration;
 
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{Fft, FixedSync, Resampler};
@@ -13,11 +14,23 @@ use crate::AnalysisError;
 /// bandwidth covers what similarity, tempo and key need.
 pub const ANALYSIS_RATE: u32 = 16_000;
 
+/// Longer tracks (mixes, live sets, audiobooks) are analysed from evenly spread excerpts of
+/// this much audio in all, so memory stays bounded whatever the length; loudness, true peak,
+/// length and the waveform still come from every sample.
+pub const WHOLE_UP_TO: Duration = Duration::from_secs(20 * 60);
+/// The excerpts' length.
+const EXCERPT: Duration = Duration::from_secs(30);
+
 /// A decoded track, ready for feature extraction.
 pub struct Prepared {
-    /// Mono at [`ANALYSIS_RATE`], in [-1, 1].
+    /// Mono at [`ANALYSIS_RATE`], in [-1, 1]: the whole track, or for one longer than
+    /// [`WHOLE_UP_TO`] its excerpts end to end.
     pub mono: Vec<f32>,
+    /// The whole track's length.
     pub duration_s: f64,
+    /// For an excerpted track: the whole track's waveform ([`crate::features::WAVEFORM_BINS`]
+    /// peaks, 0-255), which the excerpts cannot give.
+    pub whole_waveform: Option<Vec<u8>>,
     /// EBU R128 integrated loudness (LUFS) of the original audio; `None` for silence.
     pub loudness_lufs: Option<f64>,
     /// EBU R128 true peak over all channels, dBTP.
@@ -36,15 +49,14 @@ pub fn prepare(path: &Path) -> Result<Prepared, AnalysisError> {
     )
     .map_err(|e| AnalysisError::Signal(format!("loudness meter: {e}")))?;
     let mut peak = TruePeakMeter::new(channels, info.sample_rate);
-    // The declared length only sizes the first reservation, and at most to ten minutes: a
-    // damaged header can claim millions of years.
-    let ten_minutes = info.sample_rate as usize * 600;
-    let mut mono = Vec::with_capacity(
-        info.total_frames
-            .map_or(0, |f| usize::try_from(f).unwrap_or(0))
-            .min(ten_minutes),
+    let rate = info.sample_rate as usize;
+    let mut kept = Excerpts::new(
+        rate * EXCERPT.as_secs() as usize,
+        (WHOLE_UP_TO.as_secs() / EXCERPT.as_secs()) as usize,
     );
+    let mut waveform = PeakLog::new(crate::features::WAVEFORM_BINS * 16);
     let mut buf = Vec::new();
+    let mut frames = 0u64;
     loop {
         buf.clear();
         if decoder.read(&mut buf)? == 0 {
@@ -55,15 +67,21 @@ pub fn prepare(path: &Path) -> Result<Prepared, AnalysisError> {
             .map_err(|e| AnalysisError::Signal(format!("loudness meter: {e}")))?;
         peak.add(&buf);
         let scale = 1.0 / channels as f32;
-        mono.extend(
-            buf.chunks_exact(channels)
-                .map(|f| f.iter().sum::<f32>() * scale),
-        );
+        for frame in buf.chunks_exact(channels) {
+            let sample = frame.iter().sum::<f32>() * scale;
+            kept.push(sample);
+            waveform.push(sample);
+        }
+        frames += (buf.len() / channels) as u64;
     }
-    if mono.is_empty() {
+    if frames == 0 {
         return Err(AnalysisError::Signal("the file holds no audio".into()));
     }
-    let duration_s = mono.len() as f64 / f64::from(info.sample_rate);
+    let duration_s = frames as f64 / f64::from(info.sample_rate);
+    let whole_waveform = kept
+        .excerpted()
+        .then(|| waveform.bins(crate::features::WAVEFORM_BINS));
+    let mono = kept.into_signal();
     let loudness_lufs = meter.loudness_global().ok().filter(|l| l.is_finite());
     let true_peak_dbtp = Some(peak.finish())
         .filter(|p| *p > 0.0)
@@ -72,9 +90,135 @@ pub fn prepare(path: &Path) -> Result<Prepared, AnalysisError> {
     Ok(Prepared {
         mono,
         duration_s,
+        whole_waveform,
         loudness_lufs,
         true_peak_dbtp,
     })
+}
+
+/// Evenly spread excerpts of a signal of unknown length, at most `max_chunks` chunks of
+/// `chunk` samples. Everything is kept until that fills; then every other kept chunk goes and
+/// only every `stride`-th chunk from then on is kept, the stride doubling each time it fills.
+/// A signal that fits is kept whole, sample for sample.
+struct Excerpts {
+    chunk: usize,
+    max_chunks: usize,
+    /// Kept chunks with their index in the signal.
+    kept: Vec<(usize, Vec<f32>)>,
+    current: Vec<f32>,
+    /// Samples of the chunk at `index` seen so far, kept or not.
+    in_chunk: usize,
+    index: usize,
+    stride: usize,
+}
+
+impl Excerpts {
+    fn new(chunk: usize, max_chunks: usize) -> Excerpts {
+        Excerpts {
+            chunk: chunk.max(1),
+            max_chunks: max_chunks.max(2),
+            kept: Vec::new(),
+            current: Vec::new(),
+            in_chunk: 0,
+            index: 0,
+            stride: 1,
+        }
+    }
+
+    fn push(&mut self, sample: f32) {
+        if self.index.is_multiple_of(self.stride) {
+            self.current.push(sample);
+        }
+        // Skipped chunks count their samples too, or the index would stop at the first one.
+        self.in_chunk += 1;
+        if self.in_chunk == self.chunk {
+            self.finish_chunk();
+        }
+    }
+
+    fn finish_chunk(&mut self) {
+        let kept_now = self.index.is_multiple_of(self.stride);
+        let chunk = std::mem::take(&mut self.current);
+        self.in_chunk = 0;
+        if kept_now && !chunk.is_empty() {
+            self.kept.push((self.index, chunk));
+            if self.kept.len() > self.max_chunks {
+                self.stride *= 2;
+                let stride = self.stride;
+                self.kept.retain(|(i, _)| i.is_multiple_of(stride));
+            }
+        }
+        self.index += 1;
+    }
+
+    /// Whether any of the signal was left out.
+    fn excerpted(&self) -> bool {
+        self.stride > 1
+    }
+
+    fn into_signal(mut self) -> Vec<f32> {
+        if self.in_chunk > 0 {
+            self.finish_chunk();
+        }
+        self.kept.into_iter().flat_map(|(_, c)| c).collect()
+    }
+}
+
+/// Peak |sample| per block of a signal of unknown length, at most `2 * max` blocks: when
+/// they fill, neighbours merge and blocks double. Gives a whole track's waveform in
+/// constant memory.
+struct PeakLog {
+    max: usize,
+    block: usize,
+    peaks: Vec<f32>,
+    current: f32,
+    in_block: usize,
+}
+
+impl PeakLog {
+    fn new(max: usize) -> PeakLog {
+        PeakLog {
+            max: max.max(1),
+            block: 1,
+            peaks: Vec::new(),
+            current: 0.0,
+            in_block: 0,
+        }
+    }
+
+    fn push(&mut self, sample: f32) {
+        self.current = self.current.max(sample.abs());
+        self.in_block += 1;
+        if self.in_block == self.block {
+            self.peaks.push(self.current);
+            self.current = 0.0;
+            self.in_block = 0;
+            if self.peaks.len() == 2 * self.max {
+                self.peaks = self.peaks.chunks(2).map(|p| p[0].max(p[1])).collect();
+                self.block *= 2;
+            }
+        }
+    }
+
+    /// `bins` equal slices' peaks, 0-255 (linear), as [`crate::features`]' waveform.
+    fn bins(mut self, bins: usize) -> Vec<u8> {
+        if self.in_block > 0 {
+            self.peaks.push(self.current);
+        }
+        let n = self.peaks.len();
+        (0..bins)
+            .map(|i| {
+                let (a, b) = (
+                    i * n / bins,
+                    ((i + 1) * n / bins).max(i * n / bins + 1).min(n),
+                );
+                let peak = self.peaks[a.min(n)..b]
+                    .iter()
+                    .fold(0.0f32, |m, x| m.max(*x));
+                (peak.min(1.0) * 255.0).round() as u8
+            })
+            .collect()
+    }
 }
 
 /// Resamples a whole mono signal to `to` Hz with rubato's FFT (sinc) resampler, then shapes
@@ -292,6 +436,88 @@ fn resample_flat(input: &[f32], from: u32, to: u32) -> Result<Vec<f32>, Analysis
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn excerpted(signal: &[f32], chunk: usize, max_chunks: usize) -> (bool, Vec<f32>) {
+        let mut kept = Excerpts::new(chunk, max_chunks);
+        for &x in signal {
+            kept.push(x);
+        }
+        (kept.excerpted(), kept.into_signal())
+    }
+
+    /// A signal within the bound is kept sample for sample, a partial last chunk included,
+    /// so tracks up to [`WHOLE_UP_TO`] analyse exactly as before.
+    #[test]
+    fn a_signal_that_fits_is_kept_whole() {
+        let signal: Vec<f32> = (0..1_003).map(|i| i as f32).collect();
+        let (cut, kept) = excerpted(&signal, 100, 11);
+        assert!(!cut);
+        assert_eq!(kept, signal);
+    }
+
+    /// A longer one keeps at most `max_chunks` whole chunks, in order, spread over the whole
+    /// signal: the last kept chunk lies in its last quarter, and gaps between kept chunks are
+    /// all the same.
+    #[test]
+    fn a_longer_signal_keeps_whole_chunks_spread_evenly() {
+        let (chunk, max_chunks) = (100, 8);
+        let signal: Vec<f32> = (0..100 * 1_000).map(|i| i as f32).collect();
+        let (cut, kept) = excerpted(&signal, chunk, max_chunks);
+        assert!(cut);
+        assert!(
+            kept.len() <= chunk * max_chunks,
+            "{} samples kept",
+            kept.len()
+        );
+        assert!(
+            kept.len() >= chunk * max_chunks / 2,
+            "{} samples kept",
+            kept.len()
+        );
+        let starts: Vec<usize> = kept.chunks(chunk).map(|c| c[0] as usize).collect();
+        for (c, start) in kept.chunks(chunk).zip(&starts) {
+            let expected: Vec<f32> = (*start..start + chunk).map(|i| i as f32).collect();
+            assert_eq!(c, &expected[..], "a chunk is a contiguous stretch");
+        }
+        let steps: Vec<usize> = starts.windows(2).map(|w| w[1] - w[0]).collect();
+        assert!(steps.iter().all(|s| *s == steps[0]), "{steps:?}");
+        assert_eq!(starts[0], 0);
+        assert!(
+            *starts.last().unwrap() >= signal.len() * 3 / 4,
+            "{starts:?}"
+        );
+    }
+
+    /// The whole-track waveform in constant memory matches the waveform of the whole signal
+    /// held in memory, on a signal whose level changes along its length.
+    #[test]
+    fn the_peak_log_gives_the_whole_signals_waveform() {
+        let bins = crate::features::WAVEFORM_BINS;
+        let n = 1_000_003;
+        let signal: Vec<f32> = (0..n)
+            .map(|i| {
+                let level = (i as f32 / n as f32 * 7.0).fract();
+                let sign = if i % 2 == 0 { 1.0 } else { -1.0 };
+                sign * level
+            })
+            .collect();
+        let mut log = PeakLog::new(bins * 16);
+        for &x in &signal {
+            log.push(x);
+        }
+        assert!(log.peaks.len() <= 2 * bins * 16);
+        let ours = log.bins(bins);
+        assert_eq!(ours.len(), bins);
+        let mut features = crate::features::waveform(&signal);
+        let worst = ours
+            .iter()
+            .zip(features.drain(..))
+            .map(|(a, b)| (i32::from(*a) - i32::from(b)).abs())
+            .max()
+            .unwrap_or(0);
+        // Blocks straddle bin edges, so a bin may see a peak from just past its edge.
+        assert!(worst <= 8, "largest difference {worst} of 255");
+    }
 
     /// The pruned meter gives libebur128's true peak, on quiet and loud stretches, with
     /// inter-sample overs, fed in uneven pieces.
