@@ -14,7 +14,7 @@ use segue_core::{
     UiError,
 };
 use segue_service::suggest::SuggestRequest;
-use segue_service::{Seed, ServiceError};
+use segue_service::{QueueChange, Seed, ServiceError};
 use tauri::{AppHandle, Emitter, State};
 
 use crate::{AppState, events};
@@ -213,6 +213,57 @@ pub fn enqueue(
     Ok(())
 }
 
+/// Plays tracks right after the current one.
+#[tauri::command(async)]
+pub fn play_next(app: AppHandle, state: State<'_, AppState>, tracks: Vec<TrackId>) -> Reply<()> {
+    change_queue(&app, &state, QueueChange::PlayNext(tracks))
+}
+
+/// Removes queue entries by index (the playing track stays: refused).
+#[tauri::command(async)]
+pub fn remove_from_queue(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    indices: Vec<u32>,
+) -> Reply<()> {
+    let indices = indices.into_iter().map(|i| i as usize).collect();
+    change_queue(&app, &state, QueueChange::Remove(indices))
+}
+
+/// Moves queue entry `from` to index `to`.
+#[tauri::command(async)]
+pub fn move_in_queue(app: AppHandle, state: State<'_, AppState>, from: u32, to: u32) -> Reply<()> {
+    let (from, to) = (from as usize, to as usize);
+    change_queue(&app, &state, QueueChange::Move { from, to })
+}
+
+/// Empties the queue but for the playing track.
+#[tauri::command(async)]
+pub fn clear_queue(app: AppHandle, state: State<'_, AppState>) -> Reply<()> {
+    change_queue(&app, &state, QueueChange::Clear)
+}
+
+fn change_queue(app: &AppHandle, state: &AppState, change: QueueChange) -> Reply<()> {
+    let service = &state.service;
+    state
+        .player
+        .with(|p| p.change_queue(service, &change))
+        .map_err(ui)?;
+    state.player.refresh(app, |_| {});
+    Ok(())
+}
+
+/// Saves the queue as a new playlist (without suggestions autoplay added that have not
+/// played).
+#[tauri::command(async)]
+pub fn save_queue_as_playlist(state: State<'_, AppState>, name: String) -> Reply<Playlist> {
+    let service = &state.service;
+    state
+        .player
+        .with(|p| p.save_queue_as_playlist(service, &name))
+        .map_err(ui)
+}
+
 #[tauri::command(async)]
 pub fn set_paused(state: State<'_, AppState>, paused: bool) -> Reply<()> {
     state
@@ -329,6 +380,12 @@ pub fn up_next(state: State<'_, AppState>, count: u32) -> Reply<Vec<Suggestion>>
     let player = state.player.state();
     let queued: Vec<TrackId> = player.queue.iter().map(|e| e.track_id).collect();
     let after = player.track_id;
+    // After a restart, the list shown before it (what autoplay will play).
+    if let Some(after) = after
+        && let Ok(Some(list)) = state.player.with(|p| Ok(p.take_restored_up_next(after)))
+    {
+        return Ok(list);
+    }
     let list = state
         .service
         .suggest(&SuggestRequest {

@@ -51,10 +51,25 @@ impl PlayerHub {
                     playback.set_normalization(segue_service::normalization_for(s.normalization));
                 }
                 let events = playback.events().clone();
+                // The session from last time: the queue cued where it was, paused.
+                let restored = playback.restore_session(service).unwrap_or_else(|e| {
+                    tracing::warn!("cannot restore the play session: {e}");
+                    None
+                });
                 {
                     let mut state = lock(&self.state);
                     state.device = Some(playback.player().device().name);
                     state.unavailable = None;
+                    if let Some(saved) = restored {
+                        state.track_id = saved
+                            .current
+                            .and_then(|c| saved.queue.get(c))
+                            .map(|e| e.track_id);
+                        state.index = saved.current.map(|c| c as u32);
+                        state.position_ms = saved.position_ms;
+                        state.playing = false;
+                        state.queue = saved.queue;
+                    }
                 }
                 *lock(&self.playback) = Some(playback);
                 *lock(&self.media) = media_keys::attach(self, app);
@@ -106,11 +121,17 @@ impl PlayerHub {
 
     /// Updates the snapshot after a command changed the queue or volume, and tells the window.
     pub fn refresh(&self, app: &AppHandle, update: impl FnOnce(&mut PlayerState)) {
-        let queue = lock(&self.playback).as_ref().map(Playback::queue);
+        let queue = lock(&self.playback).as_ref().map(Playback::queue_state);
         let state = {
             let mut state = lock(&self.state);
             if let Some(queue) = queue {
-                state.queue = queue;
+                // An edit may have moved the current entry (or `segue queue` replaced the
+                // queue around it).
+                if let Some(c) = queue.current {
+                    state.index = Some(c as u32);
+                    state.track_id = queue.entries.get(c).map(|e| e.track_id);
+                }
+                state.queue = queue.entries;
             }
             update(&mut state);
             state.clone()

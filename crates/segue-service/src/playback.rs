@@ -55,6 +55,8 @@ pub struct Playback {
     plan: SharedPlan,
     /// Saves the session (its own connection; the recorder has another).
     session_store: Mutex<Store>,
+    /// The Up Next list restored with the session, until the window first asks for one.
+    restored_up_next: Mutex<Option<(TrackId, Vec<Suggestion>)>>,
 }
 
 /// A mirror of the engine's queue (same order, same indices), with the reason for each track
@@ -159,6 +161,7 @@ impl Service {
             queue,
             plan,
             session_store: Mutex::new(session_store),
+            restored_up_next: Mutex::new(None),
         })
     }
 }
@@ -332,6 +335,16 @@ impl Playback {
         lock(&self.plan).clone()
     }
 
+    /// The Up Next list shown after `after` before the restart, the first time it is asked
+    /// for (then `None`: the window asks the recommender again as usual).
+    pub fn take_restored_up_next(&self, after: TrackId) -> Option<Vec<Suggestion>> {
+        let mut restored = lock(&self.restored_up_next);
+        match restored.take() {
+            Some((track, list)) if track == after => Some(list),
+            _ => None,
+        }
+    }
+
     /// Restores the saved session and keeps saving it from now on: the queue comes back with
     /// its current entry cued at its position, paused (nothing is heard until
     /// [`Player::resume`]; `TrackStarted` comes then), and the Up Next list autoplay follows.
@@ -347,7 +360,8 @@ impl Playback {
         }
         self.cue_saved(service, &mut live, &mut saved)?;
         if let Some(plan) = saved.up_next.clone() {
-            *lock(&self.plan) = Some(plan);
+            *lock(&self.plan) = Some(plan.clone());
+            *lock(&self.restored_up_next) = Some(plan);
         }
         Ok(Some(saved))
     }
@@ -450,7 +464,11 @@ impl Autoplay {
             };
             let queued: Vec<TrackId> = {
                 let live = lock(&self.queue_mirror);
-                if live.queue.current.is_some_and(|c| c + 1 < live.queue.entries.len()) {
+                if live
+                    .queue
+                    .current
+                    .is_some_and(|c| c + 1 < live.queue.entries.len())
+                {
                     // Something was queued after the track since the engine said nothing was
                     // (a step of an edit): nothing to add.
                     return Ok(());
