@@ -483,7 +483,7 @@ mod tests {
         assert!(steps.iter().all(|s| *s == steps[0]), "{steps:?}");
         assert_eq!(starts[0], 0);
         assert!(
-            *starts.last().unwrap() >= signal.len() * 3 / 4,
+            *starts.last().expect("a chunk") >= signal.len() * 3 / 4,
             "{starts:?}"
         );
     }

@@ -25,19 +25,19 @@ fn write_wav(path: &Path, rate: u32, seconds: u32, quiet_share: f64) {
     }
     let mut f = std::fs::File::create(path).expect("create");
     let data = u32::try_from(pcm.len()).expect("size");
-    f.write_all(b"RIFF").unwrap();
-    f.write_all(&(36 + data).to_le_bytes()).unwrap();
-    f.write_all(b"WAVEfmt ").unwrap();
-    f.write_all(&16u32.to_le_bytes()).unwrap();
-    f.write_all(&1u16.to_le_bytes()).unwrap(); // PCM
-    f.write_all(&1u16.to_le_bytes()).unwrap(); // mono
-    f.write_all(&rate.to_le_bytes()).unwrap();
-    f.write_all(&(rate * 2).to_le_bytes()).unwrap();
-    f.write_all(&2u16.to_le_bytes()).unwrap();
-    f.write_all(&16u16.to_le_bytes()).unwrap();
-    f.write_all(b"data").unwrap();
-    f.write_all(&data.to_le_bytes()).unwrap();
-    f.write_all(&pcm).unwrap();
+    f.write_all(b"RIFF").expect("write");
+    f.write_all(&(36 + data).to_le_bytes()).expect("write");
+    f.write_all(b"WAVEfmt ").expect("write");
+    f.write_all(&16u32.to_le_bytes()).expect("write");
+    f.write_all(&1u16.to_le_bytes()).expect("write"); // PCM
+    f.write_all(&1u16.to_le_bytes()).expect("write"); // mono
+    f.write_all(&rate.to_le_bytes()).expect("write");
+    f.write_all(&(rate * 2).to_le_bytes()).expect("write");
+    f.write_all(&2u16.to_le_bytes()).expect("write");
+    f.write_all(&16u16.to_le_bytes()).expect("write");
+    f.write_all(b"data").expect("write");
+    f.write_all(&data.to_le_bytes()).expect("write");
+    f.write_all(&pcm).expect("write");
 }
 
 #[test]
