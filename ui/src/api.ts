@@ -19,6 +19,7 @@ import type { ListeningStats } from "./bindings/ListeningStats";
 import type { PlayerState } from "./bindings/PlayerState";
 import type { Playlist } from "./bindings/Playlist";
 import type { PlaylistEntry } from "./bindings/PlaylistEntry";
+import type { QueueEntry } from "./bindings/QueueEntry";
 import type { RadioSeed } from "./bindings/RadioSeed";
 import type { ReasonPart } from "./bindings/ReasonPart";
 import type { RepeatMode } from "./bindings/RepeatMode";
@@ -51,6 +52,7 @@ export type {
   PlayerState,
   Playlist,
   PlaylistEntry,
+  QueueEntry,
   RadioSeed,
   ReasonPart,
   RepeatMode,
@@ -112,6 +114,16 @@ export const playTracks = (tracks: number[], start: number) =>
 /** `why`: for each track, why it was suggested (empty when the user chose it). */
 export const enqueue = (tracks: number[], why: ReasonPart[][] = []) =>
   invoke<void>("enqueue", { tracks, why });
+/** Plays tracks right after the current one. */
+export const playNext = (tracks: number[]) => invoke<void>("play_next", { tracks });
+/** Removes queue entries by index (the playing one is refused). */
+export const removeFromQueue = (indices: number[]) => invoke<void>("remove_from_queue", { indices });
+/** Moves queue entry `from` so that it ends up at index `to`. */
+export const moveInQueue = (from: number, to: number) => invoke<void>("move_in_queue", { from, to });
+/** Empties the queue but for the playing track. */
+export const clearQueue = () => invoke<void>("clear_queue");
+/** Saves the queue (without unplayed autoplay suggestions) as a new playlist. */
+export const saveQueueAsPlaylist = (name: string) => invoke<Playlist>("save_queue_as_playlist", { name });
 export const setPaused = (paused: boolean) => invoke<void>("set_paused", { paused });
 export const seek = (positionMs: number) =>
   invoke<void>("seek", { positionMs: Math.max(0, Math.round(positionMs)) });

@@ -157,11 +157,11 @@ describe("TrackMenu", () => {
     playlists.menu = open([7], true);
     const { container } = render(TrackMenu, { menu: playlists.menu });
     const items = [...container.querySelectorAll<HTMLElement>('[role="menuitem"]')];
-    expect(items.map((i) => i.dataset.testid)).toEqual(["menu-play", "menu-enqueue", "menu-playlist", "menu-playlist", "menu-new-playlist"]);
+    expect(items.map((i) => i.dataset.testid)).toEqual(["menu-play", "menu-play-next", "menu-enqueue", "menu-playlist", "menu-playlist", "menu-new-playlist"]);
     await waitFor(() => expect(document.activeElement).toBe(items[0]));
     await fireEvent.keyDown(items[0], { key: "ArrowUp" });
-    expect(document.activeElement).toBe(items[4]);
-    await fireEvent.keyDown(items[4], { key: "ArrowDown" });
+    expect(document.activeElement).toBe(items[5]);
+    await fireEvent.keyDown(items[5], { key: "ArrowDown" });
     expect(document.activeElement).toBe(items[0]);
     await fireEvent.keyDown(items[0], { key: "Escape" });
     expect(playlists.menu).toBeNull();

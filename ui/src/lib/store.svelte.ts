@@ -9,6 +9,7 @@ import type {
   LibraryEvent,
   LibraryStats,
   PlayerState,
+  Playlist,
   ScanCause,
   ScanProgress,
   ScanReport,
@@ -16,6 +17,7 @@ import type {
   TagFacet,
   TrackRow,
 } from "../api";
+import { t } from "./i18n.svelte";
 import {
   filedArtist,
   groupAlbums,
@@ -40,6 +42,8 @@ export type View =
   | { kind: "playlist"; id: number };
 
 const UP_NEXT_COUNT = 8;
+/** How often a long import's tracks are shown as they land. */
+const RELOAD_WHILE_IMPORTING_MS = 3000;
 /** How long a notice ("Added 3 tracks to …") stays. */
 const NOTICE_MS = 4000;
 
@@ -72,6 +76,8 @@ class AppStore {
   scanCause = $state<ScanCause | null>(null);
   /** Each library folder's watch state, as the app last said. */
   folderWatch = $state.raw<FolderWatch[]>([]);
+  /** When the library was last loaded (ms since the epoch). */
+  libraryLoadedAt = 0;
   lastScan = $state.raw<ScanReport | null>(null);
   analysis = $state.raw<AnalysisStatus>({
     running: false,
@@ -130,6 +136,7 @@ class AppStore {
   }
 
   async loadLibrary() {
+    this.libraryLoadedAt = Date.now();
     try {
       const [stats, tracks] = await Promise.all([api.libraryStats(), api.trackRows()]);
       this.stats = stats;
@@ -243,6 +250,11 @@ class AppStore {
       case "scan_progress":
         this.scanCause = e.cause;
         this.scan = e.progress;
+        // A long import (a bulk copy, a first import) commits its tracks in batches: show them
+        // as they land, every few seconds, rather than all at the end.
+        if (e.progress.phase === "reading" && Date.now() - this.libraryLoadedAt >= RELOAD_WHILE_IMPORTING_MS) {
+          void this.loadLibrary();
+        }
         break;
       case "scan_finished": {
         this.scan = null;
@@ -311,6 +323,46 @@ class AppStore {
 
   async enqueueSuggestion(s: Suggestion) {
     await this.call(() => api.enqueue([s.track_id], [s.why]));
+  }
+
+  /** Plays `tracks` right after the current one. */
+  async playNext(tracks: readonly number[]) {
+    if (tracks.length === 0) return;
+    try {
+      await api.playNext([...tracks]);
+      this.notify(t("queue.nextAdded", { n: tracks.length }));
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** Removes queue entries by their index in `player.queue`. */
+  async removeFromQueue(indices: readonly number[]) {
+    if (indices.length === 0) return;
+    await this.call(() => api.removeFromQueue([...indices]));
+  }
+
+  /** Moves queue entry `from` to index `to`; `null` (a move that changes nothing) sends nothing. */
+  async moveInQueue(from: number, to: number | null) {
+    if (to === null || to === from) return;
+    await this.call(() => api.moveInQueue(from, to));
+  }
+
+  /** Empties the queue but for the playing track. */
+  async clearQueue() {
+    await this.call(() => api.clearQueue());
+  }
+
+  /** Saves the queue as a new playlist called `name`; the playlist, or null when refused. */
+  async saveQueueAsPlaylist(name: string): Promise<Playlist | null> {
+    try {
+      const saved = await api.saveQueueAsPlaylist(name);
+      this.notify(t("queue.saved", { name: saved.name }));
+      return saved;
+    } catch (e) {
+      this.fail(e);
+      return null;
+    }
   }
 
   async saveSettings(settings: AppSettings) {
