@@ -7,9 +7,10 @@
 mod commands;
 mod jobs;
 mod media_keys;
+mod open;
 mod player;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use segue_service::Service;
@@ -38,42 +39,94 @@ pub(crate) struct AppState {
 /// Serves cover images to the window as `cover://localhost/ID`: the bytes stored at import,
 /// and nothing else from the disk.
 fn cover_response(app: &AppHandle, path: &str) -> Response<Vec<u8>> {
+    let Some(id) = path.trim_start_matches('/').parse::<i64>().ok() else {
+        return cover_reply(CoverLookup::BadId);
+    };
+    let Some(state) = app.try_state::<AppState>() else {
+        return cover_reply(CoverLookup::NotReady);
+    };
+    cover_reply(match state.service.cover(id) {
+        Ok(Some((_declared, bytes))) => CoverLookup::Found(bytes),
+        Ok(None) => CoverLookup::Missing,
+        Err(e) => {
+            tracing::warn!("cover {id}: {e}");
+            CoverLookup::Failed
+        }
+    })
+}
+
+/// What looking a cover up gave.
+enum CoverLookup {
+    BadId,
+    NotReady,
+    Missing,
+    Failed,
+    Found(Vec<u8>),
+}
+
+/// The `cover:` protocol's answer. The picture's bytes come from music files, and so does the
+/// MIME type their tags declare: a file that declares `text/html` (or holds HTML under an
+/// image type) must not become a page in the app's origin. So the type is read from the bytes,
+/// only raster images are served, and `nosniff` keeps WebKit from guessing otherwise.
+fn cover_reply(lookup: CoverLookup) -> Response<Vec<u8>> {
     let reply = |status: StatusCode, mime: &str, body: Vec<u8>| {
         Response::builder()
             .status(status)
             .header(header::CONTENT_TYPE, mime)
+            .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+            .header(header::CONTENT_SECURITY_POLICY, "default-src 'none'")
             // Cover ids are content-addressed: an id never changes its image.
             .header(header::CACHE_CONTROL, "max-age=31536000, immutable")
             .body(body)
             .unwrap_or_default()
     };
-    let Some(id) = path.trim_start_matches('/').parse::<i64>().ok() else {
-        return reply(
+    match lookup {
+        CoverLookup::BadId => reply(
             StatusCode::BAD_REQUEST,
             "text/plain",
             b"bad cover id".to_vec(),
-        );
-    };
-    let Some(state) = app.try_state::<AppState>() else {
-        return reply(StatusCode::SERVICE_UNAVAILABLE, "text/plain", Vec::new());
-    };
-    match state.service.cover(id) {
-        Ok(Some((mime, bytes))) => reply(StatusCode::OK, &mime, bytes),
-        Ok(None) => reply(StatusCode::NOT_FOUND, "text/plain", Vec::new()),
-        Err(e) => {
-            tracing::warn!("cover {id}: {e}");
-            reply(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", Vec::new())
-        }
+        ),
+        CoverLookup::NotReady => reply(StatusCode::SERVICE_UNAVAILABLE, "text/plain", Vec::new()),
+        CoverLookup::Missing => reply(StatusCode::NOT_FOUND, "text/plain", Vec::new()),
+        CoverLookup::Failed => reply(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", Vec::new()),
+        CoverLookup::Found(bytes) => match image_type(&bytes) {
+            Some(mime) => reply(StatusCode::OK, mime, bytes),
+            None => reply(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "text/plain",
+                b"not an image".to_vec(),
+            ),
+        },
     }
 }
 
-/// Command-line options: `segue-app [--db PATH] [--demo-library DIR] [--no-scan]`.
+/// The image type of `bytes` by their signature: JPEG, PNG, WebP, GIF or BMP, else `None`
+/// (SVG, which can carry script, is not among them).
+fn image_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.len() >= 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some("image/gif")
+    } else if bytes.len() >= 14 && bytes.starts_with(b"BM") {
+        Some("image/bmp")
+    } else {
+        None
+    }
+}
+
+/// Command-line options: `segue-app [--db PATH] [--demo-library DIR] [--no-scan] [FILE...]`.
 #[derive(Default)]
 struct Args {
     db: Option<PathBuf>,
     demo_library: Option<PathBuf>,
     /// Do not rescan the library folders at start (they may be offline; or a benchmark).
     no_scan: bool,
+    /// Files to play ("Open with Segue").
+    files: Vec<PathBuf>,
 }
 
 fn parse_args() -> Args {
@@ -84,14 +137,19 @@ fn parse_args() -> Args {
             Some("--db") => args.db = it.next().map(PathBuf::from),
             Some("--demo-library") => args.demo_library = it.next().map(PathBuf::from),
             Some("--no-scan") => args.no_scan = true,
-            _ => tracing::warn!("ignoring unknown argument {arg:?}"),
+            Some(a) if a.starts_with("--") => tracing::warn!("ignoring unknown argument {arg:?}"),
+            _ => {
+                let cwd = std::env::current_dir().unwrap_or_default();
+                args.files.push(cwd.join(arg));
+            }
         }
     }
     args
 }
 
-/// The bundled demo library: `--demo-library`, `$SEGUE_DEMO_LIBRARY`, `assets/demo` in the
-/// app's resources, or in the source checkout this binary was built from.
+/// The demo library: `--demo-library`, `$SEGUE_DEMO_LIBRARY`, `assets/demo` in the app's
+/// resources, or in the source checkout a cargo-built binary belongs to (found from where the
+/// binary is, see [`segue_core::install`]). The package carries none: it starts empty.
 fn demo_library(app: &AppHandle, arg: Option<PathBuf>) -> Option<PathBuf> {
     if let Some(p) = arg.or_else(|| {
         std::env::var_os(DEMO_ENV)
@@ -105,23 +163,83 @@ fn demo_library(app: &AppHandle, arg: Option<PathBuf>) -> Option<PathBuf> {
         .resource_dir()
         .ok()
         .map(|d| d.join("assets/demo"));
-    let checkout = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../assets/demo");
-    bundled
-        .into_iter()
-        .chain(std::iter::once(checkout))
-        .find(|p| p.is_dir())
+    let checkout = segue_core::install::executable_dir()
+        .and_then(|d| segue_core::install::checkout_of(&d))
+        .map(|c| c.join("assets/demo"));
+    bundled.into_iter().chain(checkout).find(|p| p.is_dir())
+}
+
+/// Why no window can open, when there is no display to open it on: the one line to print
+/// instead of GTK's panic.
+fn no_display() -> Option<String> {
+    if !cfg!(target_os = "linux") {
+        return None;
+    }
+    let set = |var: &str| std::env::var_os(var).is_some_and(|v| !v.is_empty());
+    (!set("DISPLAY") && !set("WAYLAND_DISPLAY")).then(|| {
+        "segue-app: no display to open a window on (DISPLAY and WAYLAND_DISPLAY are unset); \
+         the `segue` command works without one"
+            .to_owned()
+    })
+}
+
+/// The name one running window holds on the session bus: one window per library, so a
+/// second launch on the same library hands its files over, and `--db OTHER` opens its own.
+fn instance_id(db: Option<&Path>) -> String {
+    use std::hash::{Hash, Hasher};
+    const APP: &str = "app.segue.player";
+    let Some(db) = db else {
+        return APP.to_owned();
+    };
+    let db = std::path::absolute(db).unwrap_or_else(|_| db.to_path_buf());
+    // SipHash with fixed keys: the same path gives the same name in every process.
+    let mut hasher = std::hash::DefaultHasher::new();
+    db.hash(&mut hasher);
+    format!("{APP}.library_{:016x}", hasher.finish())
+}
+
+/// The message a panic carried.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no reason given".into())
 }
 
 pub fn run() {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SEGUE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,lofty=error")),
+            tracing_subscriber::EnvFilter::try_from_env("SEGUE_LOG").unwrap_or_else(|_| {
+                // Segue's own news; from its dependencies (WebKit, ONNX Runtime, lofty…) only
+                // what is wrong.
+                tracing_subscriber::EnvFilter::new("warn,segue=info,lofty=error")
+            }),
         )
         .init();
 
+    if let Some(why) = no_display() {
+        eprintln!("{why}");
+        std::process::exit(1);
+    }
     let args = parse_args();
-    let result = tauri::Builder::default()
+    let opened = args.files.clone();
+    let builder = tauri::Builder::default()
+        // First: a second launch hands its files to this window and exits.
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .dbus_id(instance_id(args.db.as_deref()))
+                .callback(|app, argv, cwd| {
+                    let files =
+                        open::files_in_args(argv.get(1..).unwrap_or_default(), Path::new(&cwd));
+                    if let Some(window) = app.get_webview_window("main") {
+                        let _ = window.unminimize();
+                        let _ = window.set_focus();
+                    }
+                    open::open_files(app, files);
+                })
+                .build(),
+        )
         // The folder chooser, called from Rust only: the window gets no dialog permissions.
         .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
@@ -162,6 +280,7 @@ pub fn run() {
                 .name("segue-player-start".into())
                 .spawn(move || hub.start(&handle, &service))?;
             app.manage(state);
+            open::open_files(app.handle(), opened);
             Ok(())
         })
         .register_uri_scheme_protocol("cover", |ctx, request| {
@@ -218,10 +337,79 @@ pub fn run() {
             commands::choose_playlist_file,
             commands::import_playlist,
             commands::export_playlist,
-        ])
-        .run(tauri::generate_context!());
-    if let Err(e) = result {
-        eprintln!("segue: the app could not start: {e}");
-        std::process::exit(1);
+        ]);
+    // GTK panics when it cannot reach the display it was given: say so in one line, without
+    // the panic's own message and backtrace.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        builder.build(tauri::generate_context!())
+    }));
+    std::panic::set_hook(default_hook);
+    let app = match built {
+        Ok(Ok(app)) => app,
+        Ok(Err(e)) => {
+            eprintln!("segue-app: the app could not start: {e}");
+            std::process::exit(1);
+        }
+        Err(panic) => {
+            // The message's first clause ("Failed to initialize gtk backend!"); the rest is a
+            // debug dump naming a source file of the build machine.
+            let message = panic_message(panic.as_ref());
+            let cause = message.split([':', '\n']).next().unwrap_or_default();
+            eprintln!(
+                "segue-app: cannot open a window on display {:?} ({cause})",
+                std::env::var("DISPLAY").unwrap_or_default(),
+            );
+            std::process::exit(1);
+        }
+    };
+    app.run(|_, _| {});
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header_of(reply: &Response<Vec<u8>>, name: header::HeaderName) -> &str {
+        reply
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_cover_is_served_as_the_image_its_bytes_are_and_never_sniffed() {
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        let reply = cover_reply(CoverLookup::Found(png.clone()));
+        assert_eq!(reply.status(), StatusCode::OK);
+        assert_eq!(header_of(&reply, header::CONTENT_TYPE), "image/png");
+        assert_eq!(header_of(&reply, header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+        assert_eq!(reply.body(), &png);
+    }
+
+    #[test]
+    fn a_picture_whose_bytes_are_no_raster_image_is_not_served() {
+        // Stored by a Segue from before covers were sniffed at import, under the type the tag
+        // declared: a page of script, and an SVG (which can carry script).
+        for bytes in [
+            &b"<html><script>alert(1)</script></html>"[..],
+            &b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"[..],
+        ] {
+            let reply = cover_reply(CoverLookup::Found(bytes.to_vec()));
+            assert_eq!(reply.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+            assert_eq!(header_of(&reply, header::CONTENT_TYPE), "text/plain");
+            assert_eq!(header_of(&reply, header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+            assert!(!reply.body().windows(7).any(|w| w == b"<script"));
+        }
+        for lookup in [
+            CoverLookup::BadId,
+            CoverLookup::Missing,
+            CoverLookup::Failed,
+        ] {
+            let reply = cover_reply(lookup);
+            assert_eq!(header_of(&reply, header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+        }
     }
 }
