@@ -156,6 +156,15 @@ impl Service {
                         report.analysed += 1;
                         report.audio_seconds += seconds;
                     }
+                    // The file went away since the import (an unplugged drive, a file moved
+                    // or deleted): no failure is recorded, or the track would never be analysed
+                    // once it is back. The next import marks it missing or finds it again.
+                    Err(e) if std::fs::metadata(&item.path).is_err() => {
+                        tracing::info!(
+                            "not analysed, the file is gone for now: {} ({e})",
+                            item.path.display()
+                        );
+                    }
                     Err(e) => {
                         tracing::warn!("analysis of {} failed: {e}", item.path.display());
                         writer.save_analysis_failure(

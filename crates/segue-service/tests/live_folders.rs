@@ -335,3 +335,41 @@ fn what_the_watch_imports_is_then_analysed_in_the_background() {
     assert!(!status.running);
     assert_eq!(status.failed, 0, "{status:?}");
 }
+
+#[test]
+fn a_track_whose_drive_is_unplugged_during_analysis_is_analysed_once_it_is_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let music = dir.path().join("music");
+    std::fs::create_dir(&music).expect("mkdir");
+    std::fs::copy(fixture("part1.ogg"), music.join("song.ogg")).expect("copy");
+    let service = Service::open(&dir.path().join("library.sqlite")).expect("open");
+    service
+        .add_folders(std::slice::from_ref(&music))
+        .expect("add");
+    let never = std::sync::atomic::AtomicBool::new(false);
+    service.scan(&[], &never, &mut |_| {}).expect("import");
+    let id = service.track_rows().expect("rows")[0].id;
+    let mut options = segue_service::analysis::AnalysisOptions {
+        workers: 1,
+        ..Default::default()
+    };
+    options.analyzer.device = Device::Cpu;
+    options.analyzer.max_patches = 1;
+
+    // Unplugged between the import and the analysis.
+    let away = dir.path().join("music-away");
+    std::fs::rename(&music, &away).expect("unplug");
+    let report = service
+        .analyze(&options, &never, &never, &mut |_| {})
+        .expect("analyse");
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert!(service.analysis(id).expect("analysis").is_none());
+
+    // Back: analysed now (a failure recorded while it was away would have kept it out).
+    std::fs::rename(&away, &music).expect("plug in");
+    let report = service
+        .analyze(&options, &never, &never, &mut |_| {})
+        .expect("analyse");
+    assert_eq!(report.analysed, 1, "{report:?}");
+    assert!(service.analysis(id).expect("analysis").is_some());
+}
