@@ -263,6 +263,21 @@ describe("library events", () => {
     expect(app.lastScan?.updated).toBe(2);
   });
 
+  it("shows a long import's tracks as they land, every few seconds, not on every progress event", async () => {
+    const calls = mockBackend();
+    await app.start();
+    calls.length = 0;
+    const progress = (read: number) => ({ phase: "reading", files_found: 10_000, files_to_read: 10_000, files_read: read, files_failed: 0 });
+
+    await emit(EVENTS.library, { kind: "scan_progress", cause: "files_changed", progress: progress(100) });
+    expect(commands(calls)).not.toContain("track_rows");
+
+    app.libraryLoadedAt = Date.now() - 5_000;
+    await emit(EVENTS.library, { kind: "scan_progress", cause: "files_changed", progress: progress(2_000) });
+    await emit(EVENTS.library, { kind: "scan_progress", cause: "files_changed", progress: progress(2_100) });
+    await vi.waitFor(() => expect(commands(calls).filter((c) => c === "track_rows")).toHaveLength(1));
+  });
+
   it("follows each folder's watch state: gone, then back", async () => {
     mockBackend({ watched_folders: () => [{ folder: "/music", state: "watching", message: null }, { folder: "/usb", state: "watching", message: null }] });
     await app.start();
