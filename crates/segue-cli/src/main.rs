@@ -4,6 +4,7 @@ mod analyze;
 mod history;
 mod play;
 mod playlist;
+mod queue;
 mod suggest;
 
 use std::io::Write;
@@ -142,6 +143,12 @@ enum Command {
     Playlist {
         #[command(subcommand)]
         command: playlist::PlaylistCommand,
+    },
+    /// The play queue the app plays and restores: show, add, next (play next), remove, move,
+    /// clear. A running app picks up a change within a second.
+    Queue {
+        #[command(subcommand)]
+        command: queue::QueueCommand,
     },
     /// Forget the learned taste (ratings stay, and count again when changed).
     ResetTaste,
@@ -411,6 +418,7 @@ fn run(cli: Cli) -> Result<i32> {
         }
         Command::History { command } => history::history(&service, command),
         Command::Playlist { command } => playlist::playlist(&service, command),
+        Command::Queue { command } => queue::queue(&service, command),
         Command::ResetTaste => {
             service.reset_taste()?;
             println!("Taste reset: suggestions start afresh.");

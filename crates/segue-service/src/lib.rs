@@ -32,7 +32,7 @@ pub use queue::{QueueChange, QueueState};
 pub use segue_core;
 pub use segue_playback::{EndReason, Normalization, NormalizationMode, PlayerEvent};
 pub use segue_recommend::{Seed, Settings as SuggestSettings};
-pub use segue_store::StoreError;
+pub use segue_store::{SavedSession, StoreError};
 
 /// Environment variable that overrides the default database location.
 pub const DB_ENV: &str = "SEGUE_DB";

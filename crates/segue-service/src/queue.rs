@@ -217,6 +217,10 @@ impl Service {
         let mut queue = QueueState::from(&session);
         let edit = change.edit(&queue)?;
         queue.apply(edit);
+        if queue.current.is_none() && !queue.entries.is_empty() {
+            // Nothing has played: the first entry is the one the app cues.
+            queue.current = Some(0);
+        }
         // The position belongs to the current entry, which an edit never removes.
         self.with_store(|s| {
             s.save_session_queue(&queue.entries, queue.current, session.position_ms)

@@ -73,28 +73,22 @@ fn the_saved_queue_is_edited_by_the_rules_and_bad_edits_change_nothing() {
     let [a, b, c, d] = ids[..] else {
         unreachable!("four tracks")
     };
-    // Nothing saved yet: adding starts a queue.
+    // Nothing saved yet: adding starts a queue, its first entry current (what the app cues).
+    let ids_of = |s: &segue_service::SavedSession| -> Vec<i64> {
+        s.queue.iter().map(|e| e.track_id).collect()
+    };
     let s = service
         .change_saved_queue(&QueueChange::Add(vec![a, b]))
         .expect("add");
-    assert_eq!(
-        s.queue.iter().map(|e| e.track_id).collect::<Vec<_>>(),
-        [a, b]
-    );
+    assert_eq!((ids_of(&s), s.current), (vec![a, b], Some(0)));
     let s = service
         .change_saved_queue(&QueueChange::PlayNext(vec![c]))
         .expect("next");
-    assert_eq!(
-        s.queue.iter().map(|e| e.track_id).collect::<Vec<_>>(),
-        [c, a, b]
-    );
+    assert_eq!(ids_of(&s), [a, c, b]);
     let s = service
-        .change_saved_queue(&QueueChange::Move { from: 2, to: 0 })
+        .change_saved_queue(&QueueChange::Move { from: 2, to: 1 })
         .expect("move");
-    assert_eq!(
-        s.queue.iter().map(|e| e.track_id).collect::<Vec<_>>(),
-        [b, c, a]
-    );
+    assert_eq!(ids_of(&s), [a, b, c]);
     let revision = s.revision;
 
     // A track not in the library, an entry past the end: refused, saved queue unchanged.
@@ -109,17 +103,15 @@ fn the_saved_queue_is_edited_by_the_rules_and_bad_edits_change_nothing() {
     let again = Service::open(&tmp.path().join("library.sqlite")).expect("reopen");
     let s = again.saved_session().expect("session");
     assert_eq!(s.revision, revision, "nothing was saved");
-    assert_eq!(
-        s.queue.iter().map(|e| e.track_id).collect::<Vec<_>>(),
-        [b, c, a]
-    );
+    assert_eq!(ids_of(&s), [a, b, c]);
+    let e = again
+        .change_saved_queue(&QueueChange::Remove(vec![0]))
+        .expect_err("the current entry");
+    assert_eq!(e.kind(), "invalid_input");
     let s = again
         .change_saved_queue(&QueueChange::Remove(vec![1]))
         .expect("remove");
-    assert_eq!(
-        s.queue.iter().map(|e| e.track_id).collect::<Vec<_>>(),
-        [b, a]
-    );
+    assert_eq!((ids_of(&s), s.current), (vec![a, c], Some(0)));
 }
 
 #[test]
