@@ -144,9 +144,7 @@ impl Service {
                     .spawn_scoped(scope, move || {
                         worker(analyzer, &todo_rx, &done_tx, cancel, pause)
                     })
-                    .map_err(|e| {
-                        ServiceError::InvalidInput(format!("cannot start a worker: {e}"))
-                    })?;
+                    .map_err(|e| ServiceError::Internal(format!("cannot start a worker: {e}")))?;
             }
             drop(done_tx);
             for (item, outcome) in done_rx {

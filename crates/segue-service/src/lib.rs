@@ -56,6 +56,10 @@ pub enum ServiceError {
     EmptyDbPath,
     #[error("{0}")]
     InvalidInput(String),
+    /// Segue itself could not do what was asked (a thread that would not start): not the
+    /// caller's input.
+    #[error("{0}")]
+    Internal(String),
     #[error(transparent)]
     Playback(segue_playback::PlaybackError),
     #[error(transparent)]
@@ -82,7 +86,7 @@ impl ServiceError {
                 | PlaylistError::PositionOutOfRange { .. } => "invalid_input",
             },
             ServiceError::Store(_) | ServiceError::Scan(ScanError::Store(_)) => "database",
-            ServiceError::Scan(_) => "internal",
+            ServiceError::Scan(_) | ServiceError::Internal(_) => "internal",
             ServiceError::FolderNotFound(_) => "folder_not_found",
             ServiceError::NoFolders => "no_folders",
             ServiceError::NoDataDir => "no_data_dir",

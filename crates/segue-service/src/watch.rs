@@ -78,9 +78,7 @@ impl LibraryJobs {
         let thread = std::thread::Builder::new()
             .name("segue-watch".into())
             .spawn(move || watch.run(&control_rx))
-            .map_err(|e| {
-                ServiceError::InvalidInput(format!("cannot start the folder watcher: {e}"))
-            })?;
+            .map_err(|e| ServiceError::Internal(format!("cannot start the folder watcher: {e}")))?;
         *lock(&self.watcher) = Some(FolderWatcher {
             control,
             states,
