@@ -1,0 +1,118 @@
+// History rows and the most played lists play again or queue, with mocked IPC.
+import { clearMocks } from "@tauri-apps/api/mocks";
+import { cleanup, fireEvent, render, waitFor } from "@testing-library/svelte";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { HistoryEntry, ListeningStats } from "../api";
+import { setLocale } from "../lib/i18n.svelte";
+import { playlists } from "../lib/playlist-store.svelte";
+import { app } from "../lib/store.svelte";
+import { mockBackend, resetApp, stubResizeObserver, trackRow } from "../testing/fixtures";
+import History from "./History.svelte";
+
+const byTestId = (root: ParentNode, id: string) => [...root.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`)];
+
+const play = (play_id: number, track_id: number): HistoryEntry => ({
+  play_id,
+  track_id,
+  started_at_ms: Date.now() - play_id * 60_000,
+  listened_ms: 120_000,
+  outcome: "completed",
+  full_listen: true,
+});
+
+// Track 9 was played but has left the library since.
+const history = [play(1, 2), play(2, 9), play(3, 3)];
+const stats: ListeningStats = {
+  days: [],
+  top_artists: [
+    { track_id: null, name: "Ann", plays: 5 },
+    { track_id: null, name: "Nobody Now", plays: 2 },
+  ],
+  top_tracks: [
+    { track_id: 3, name: "Ann — Dusk", plays: 4 },
+    { track_id: 9, name: "Gone — Away", plays: 1 },
+  ],
+  plays: 3,
+  skipped: 0,
+  listened_ms: 360_000,
+};
+
+function backend() {
+  return mockBackend({ history: () => history, listening_stats: () => stats });
+}
+const sent = (calls: { cmd: string }[]) => calls.filter((c) => !["history", "listening_stats"].includes(c.cmd));
+
+beforeAll(stubResizeObserver);
+beforeEach(() => {
+  resetApp();
+  setLocale("en");
+  app.tracks = [
+    trackRow(1, { artist: "Ann" }),
+    trackRow(2, { artist: "Bob" }),
+    trackRow(3, { artist: "Ann", title: "Dusk" }),
+  ];
+});
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
+
+async function shown() {
+  const calls = backend();
+  const view = render(History);
+  await waitFor(() => expect(byTestId(view.container, "play")).toHaveLength(3));
+  return { calls, container: view.container };
+}
+
+describe("History", () => {
+  it("plays a row's track again, by button or double click", async () => {
+    const { calls, container } = await shown();
+    const rows = byTestId(container, "play");
+    await fireEvent.click(byTestId(rows[0], "history-play")[0]);
+    await waitFor(() => expect(sent(calls)).toEqual([{ cmd: "play_tracks", args: { tracks: [2], start: 0 } }]));
+    await fireEvent.dblClick(rows[2]);
+    await waitFor(() => expect(sent(calls)[1]).toEqual({ cmd: "play_tracks", args: { tracks: [3], start: 0 } }));
+  });
+
+  it("plays a row next or adds it to the queue", async () => {
+    const { calls, container } = await shown();
+    const row = byTestId(container, "play")[2];
+    await fireEvent.click(byTestId(row, "history-play-next")[0]);
+    await fireEvent.click(byTestId(row, "history-enqueue")[0]);
+    await waitFor(() =>
+      expect(sent(calls)).toEqual([
+        { cmd: "play_next", args: { tracks: [3] } },
+        { cmd: "enqueue", args: { tracks: [3], why: [] } },
+      ]),
+    );
+  });
+
+  it("opens the track menu on a right click, with Play next", async () => {
+    const { container } = await shown();
+    await fireEvent.contextMenu(byTestId(container, "play")[0], { clientX: 40, clientY: 50 });
+    expect(playlists.menu).toMatchObject({ tracks: [2], withQueue: true, anchor: { x: 40, y: 50 } });
+  });
+
+  it("offers nothing for a track no longer in the library", async () => {
+    const { calls, container } = await shown();
+    const gone = byTestId(container, "play")[1];
+    expect(gone.classList.contains("gone")).toBe(true);
+    for (const id of ["history-play", "history-play-next", "history-enqueue"]) {
+      expect((byTestId(gone, id)[0] as HTMLButtonElement).disabled).toBe(true);
+    }
+    await fireEvent.dblClick(gone);
+    expect(sent(calls)).toEqual([]);
+  });
+
+  it("plays again from the most played tracks and artists", async () => {
+    const { calls, container } = await shown();
+    const [dusk, away] = byTestId(container, "top-track-play") as HTMLButtonElement[];
+    expect(away.disabled).toBe(true);
+    await fireEvent.click(dusk);
+    await waitFor(() => expect(sent(calls)).toEqual([{ cmd: "play_tracks", args: { tracks: [3], start: 0 } }]));
+    const [ann, nobody] = byTestId(container, "top-artist-play") as HTMLButtonElement[];
+    expect(nobody.disabled).toBe(true);
+    await fireEvent.click(ann);
+    await waitFor(() => expect(sent(calls)[1]).toEqual({ cmd: "play_tracks", args: { tracks: [1, 3], start: 0 } }));
+  });
+});
