@@ -67,6 +67,7 @@ pub fn run(db: &Path, tracks: usize) -> Result<()> {
                         },
                         replay_gain: ReplayGain::default(),
                         cover: None,
+                        warning: None,
                     }),
                 }
             })

@@ -438,7 +438,11 @@ fn run(cli: Cli) -> Result<i32> {
                 for i in &issues {
                     println!("{}\n    {}: {}", i.path, i.kind.as_str(), i.message);
                 }
-                println!("{} files could not be imported.", issues.len());
+                let imported = issues.iter().filter(|i| i.imported).count();
+                println!(
+                    "{} files could not be imported; {imported} imported with a problem (they play what is there).",
+                    issues.len() - imported
+                );
             }
             Ok(0)
         }

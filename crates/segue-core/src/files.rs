@@ -8,7 +8,7 @@
 //! [`read_capped`].
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
 /// What a path is when it is not a regular file, in words ("a named pipe (FIFO)").
@@ -113,5 +113,124 @@ mod tests {
         let err = read_capped(&path, 999).expect_err("too large");
         assert_eq!(err.kind(), io::ErrorKind::FileTooLarge);
         std::fs::remove_file(&path).expect("clean up");
+    }
+}
+
+/// A WAV or AIFF file cut short: its container and audio chunk sizes promise more bytes than
+/// the file holds, which tag readers and demuxers refuse. `patches` rewrite those sizes
+/// (offset, new value in the file's byte order) to what is there; read through [`Patched`],
+/// the file is a shorter but sound one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PcmCut {
+    pub patches: Vec<(u64, [u8; 4])>,
+    /// Bytes of audio in the file.
+    pub audio_bytes: u64,
+}
+
+/// Whether `file` (of `size` bytes) is a WAV or AIFF file cut short, and how to read it.
+/// Reads at most a few headers; `None` for every other file.
+pub fn pcm_cut(file: &mut (impl Read + Seek), size: u64) -> Option<PcmCut> {
+    let mut head = [0u8; 12];
+    file.seek(SeekFrom::Start(0)).ok()?;
+    file.read_exact(&mut head).ok()?;
+    let riff = match (&head[..4], &head[8..12]) {
+        (b"RIFF", b"WAVE") => true,
+        (b"FORM", b"AIFF" | b"AIFC") => false,
+        _ => return None,
+    };
+    let size_of = |b: [u8; 4]| {
+        u64::from(if riff {
+            u32::from_le_bytes(b)
+        } else {
+            u32::from_be_bytes(b)
+        })
+    };
+    let encode = |v: u64| {
+        let v = u32::try_from(v).unwrap_or(u32::MAX);
+        if riff {
+            v.to_le_bytes()
+        } else {
+            v.to_be_bytes()
+        }
+    };
+    let declared = size_of([head[4], head[5], head[6], head[7]]);
+    // Streaming writers leave 0 or 0xFFFFFFFF.
+    if declared == 0 || declared == u64::from(u32::MAX) {
+        return None;
+    }
+    let mut patches = Vec::new();
+    if declared + 8 > size {
+        patches.push((4, encode(size - 8)));
+    }
+    let mut offset = 12u64;
+    for _ in 0..64 {
+        let mut h = [0u8; 8];
+        file.seek(SeekFrom::Start(offset)).ok()?;
+        file.read_exact(&mut h).ok()?;
+        let chunk = size_of([h[4], h[5], h[6], h[7]]);
+        let there = size.saturating_sub(offset + 8);
+        if &h[..4] == if riff { b"data" } else { b"SSND" } {
+            if chunk > there {
+                patches.push((offset + 4, encode(there)));
+            }
+            if patches.is_empty() {
+                return None;
+            }
+            // An AIFF sound chunk starts with 8 bytes of offset and block size.
+            let audio_bytes = chunk.min(there).saturating_sub(if riff { 0 } else { 8 });
+            return Some(PcmCut {
+                patches,
+                audio_bytes,
+            });
+        }
+        offset += 8 + chunk + (chunk & 1);
+    }
+    None
+}
+
+/// A reader that sees a few 4-byte fields of its source rewritten (see [`PcmCut`]).
+pub struct Patched<R> {
+    inner: R,
+    position: u64,
+    patches: Vec<(u64, [u8; 4])>,
+}
+
+impl<R: Read + Seek> Patched<R> {
+    /// `inner` from its start, with `patches` applied.
+    pub fn new(mut inner: R, patches: Vec<(u64, [u8; 4])>) -> io::Result<Patched<R>> {
+        inner.seek(SeekFrom::Start(0))?;
+        Ok(Patched {
+            inner,
+            position: 0,
+            patches,
+        })
+    }
+
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+}
+
+impl<R: Read> Read for Patched<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let (start, end) = (self.position, self.position + n as u64);
+        for (at, bytes) in &self.patches {
+            for (i, b) in bytes.iter().enumerate() {
+                let p = at + i as u64;
+                if (start..end).contains(&p) {
+                    buf[(p - start) as usize] = *b;
+                }
+            }
+        }
+        self.position = end;
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Patched<R> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        self.position = self.inner.seek(to)?;
+        Ok(self.position)
     }
 }

@@ -69,7 +69,7 @@ const ALL_ISSUE_KINDS: [IssueKind; 11] = [
     IssueKind::NotAFile,
 ];
 
-/// A file that could not be imported, and why.
+/// A file that could not be imported, or was imported with something wrong, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct FileIssue {
@@ -77,6 +77,9 @@ pub struct FileIssue {
     pub path: String,
     pub kind: IssueKind,
     pub message: String,
+    /// The file is in the library all the same (a truncated file plays what is there).
+    #[serde(default)]
+    pub imported: bool,
 }
 
 /// Where a scan is.

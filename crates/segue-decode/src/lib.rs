@@ -20,6 +20,7 @@ mod mp4_edit;
 
 pub use chunk::resampler_chunk_frames;
 
+use std::io::Seek;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -28,7 +29,7 @@ use symphonia::core::codecs::registry::CodecRegistry;
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, SeekMode, SeekTo, TrackType};
-use symphonia::core::io::MediaSourceStream;
+use symphonia::core::io::{MediaSource, MediaSourceStream};
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::units::Timestamp;
 
@@ -118,6 +119,46 @@ fn classify(e: SymError) -> DecodeError {
     }
 }
 
+/// The file as symphonia reads it: a WAV or AIFF file cut short is seen with its sizes fitted
+/// to what is there (its demuxer would otherwise refuse it at open), so it plays what is there.
+fn source_for(mut file: std::fs::File) -> std::io::Result<Box<dyn MediaSource>> {
+    let size = file.metadata()?.len();
+    match segue_core::files::pcm_cut(&mut file, size) {
+        Some(cut) => Ok(Box::new(PatchedFile(segue_core::files::Patched::new(
+            file,
+            cut.patches,
+        )?))),
+        None => {
+            file.seek(std::io::SeekFrom::Start(0))?;
+            Ok(Box::new(file))
+        }
+    }
+}
+
+struct PatchedFile(segue_core::files::Patched<std::fs::File>);
+
+impl std::io::Read for PatchedFile {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl std::io::Seek for PatchedFile {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.0.seek(to)
+    }
+}
+
+impl MediaSource for PatchedFile {
+    fn is_seekable(&self) -> bool {
+        true
+    }
+
+    fn byte_len(&self) -> Option<u64> {
+        self.0.get_ref().metadata().ok().map(|m| m.len())
+    }
+}
+
 impl Decoder {
     /// Opens `path`, detecting the format from its content (the extension is only a hint).
     pub fn open(path: &Path) -> Result<Decoder, DecodeError> {
@@ -126,7 +167,11 @@ impl Decoder {
             path: path.to_path_buf(),
             source,
         })?;
-        let mss = MediaSourceStream::new(Box::new(file), Default::default());
+        let source = source_for(file).map_err(|source| DecodeError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mss = MediaSourceStream::new(source, Default::default());
         let mut hint = Hint::new();
         if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
             hint.with_extension(ext);

@@ -10,7 +10,19 @@ use std::io::{Read, Seek, SeekFrom};
 use segue_core::IssueKind;
 
 /// A structural problem: its kind and a sentence for the report.
-pub(crate) type Problem = (IssueKind, String);
+#[derive(Debug)]
+pub(crate) struct Problem {
+    pub kind: IssueKind,
+    pub message: String,
+    /// For a truncated file, the share of its declared audio that is there, where the headers
+    /// tell.
+    pub present: Option<f64>,
+    /// For a truncated Ogg stream, the granule position (the sample count, in the codec's
+    /// clock) of its last complete page: how much of it plays.
+    pub last_granule: Option<u64>,
+    /// For a truncated WAV or AIFF file, what makes its headers fit the bytes that are there.
+    pub pcm_cut: Option<segue_core::files::PcmCut>,
+}
 
 const TAIL: u64 = 64 * 1024;
 
@@ -26,14 +38,17 @@ pub(crate) fn check(file: &mut File, size: u64) -> Result<(), Problem> {
     if head.starts_with(b"ID3") && head.len() >= 10 {
         let declared = 10 + syncsafe(&head[6..10]);
         if declared > size {
-            return Err((
-                IssueKind::TooLarge,
-                format!(
+            return Err(Problem {
+                kind: IssueKind::TooLarge,
+                message: format!(
                     "its ID3v2 tag declares {} but the whole file is {}: the tag header is damaged",
                     mb(declared),
                     mb(size)
                 ),
-            ));
+                present: None,
+                last_granule: None,
+                pcm_cut: None,
+            });
         }
         return check_mpeg(file, size, declared);
     }
@@ -54,9 +69,9 @@ pub(crate) fn check(file: &mut File, size: u64) -> Result<(), Problem> {
             b'V',
             b'E',
             ..,
-        ] => check_chunk_size(u32::from_le_bytes([*a, *b, *c, *d]), size, "RIFF"),
+        ] => check_chunk_size(file, u32::from_le_bytes([*a, *b, *c, *d]), size, "RIFF"),
         [b'F', b'O', b'R', b'M', a, b, c, d, b'A', b'I', b'F', _, ..] => {
-            check_chunk_size(u32::from_be_bytes([*a, *b, *c, *d]), size, "FORM")
+            check_chunk_size(file, u32::from_be_bytes([*a, *b, *c, *d]), size, "FORM")
         }
         [_, _, _, _, b'f', b't', b'y', b'p', ..] => check_mp4(file, size),
         [0xFF, b, ..] if b & 0xE0 == 0xE0 => check_mpeg(file, size, 0),
@@ -91,21 +106,35 @@ fn syncsafe(b: &[u8]) -> u64 {
 }
 
 fn truncated(msg: String) -> Problem {
-    (
-        IssueKind::Truncated,
-        format!("the file is truncated: {msg}"),
-    )
+    Problem {
+        kind: IssueKind::Truncated,
+        message: format!("the file is truncated: {msg}"),
+        present: None,
+        last_granule: None,
+        pcm_cut: None,
+    }
 }
 
-fn check_chunk_size(declared: u32, size: u64, name: &str) -> Result<(), Problem> {
+/// A truncated file of which `present` (0-1) of the declared audio is there.
+fn truncated_to(msg: String, present: f64) -> Problem {
+    Problem {
+        present: Some(present.clamp(0.0, 1.0)),
+        ..truncated(msg)
+    }
+}
+
+fn check_chunk_size(file: &mut File, declared: u32, size: u64, name: &str) -> Result<(), Problem> {
     let needed = u64::from(declared) + 8;
     // Some writers leave the size 0 or 0xFFFFFFFF while streaming; that is not truncation.
     if declared != 0 && declared != u32::MAX && needed > size + 1 {
-        return Err(truncated(format!(
-            "its {name} header promises {} but the file is {}",
-            mb(needed),
-            mb(size)
-        )));
+        return Err(Problem {
+            pcm_cut: segue_core::files::pcm_cut(file, size),
+            ..truncated(format!(
+                "its {name} header promises {} but the file is {}",
+                mb(needed),
+                mb(size)
+            ))
+        });
     }
     Ok(())
 }
@@ -129,17 +158,25 @@ fn check_mp4(file: &mut File, size: u64) -> Result<(), Problem> {
             n => n,
         };
         if box_size < 8 {
-            return Err((
-                IssueKind::Corrupt,
-                format!("the MP4 box '{name}' at byte {offset} has an impossible size"),
-            ));
+            return Err(Problem {
+                kind: IssueKind::Corrupt,
+                message: format!("the MP4 box '{name}' at byte {offset} has an impossible size"),
+                present: None,
+                last_granule: None,
+                pcm_cut: None,
+            });
         }
         if offset + box_size > size {
-            return Err(truncated(format!(
-                "the MP4 box '{name}' needs {} but the file ends after {}",
-                mb(offset + box_size),
-                mb(size)
-            )));
+            // Only the media data's share tells how much plays; a cut index plays nothing.
+            let present = (name == "mdat").then(|| (size - offset) as f64 / box_size as f64);
+            return Err(Problem {
+                present,
+                ..truncated(format!(
+                    "the MP4 box '{name}' needs {} but the file ends after {}",
+                    mb(offset + box_size),
+                    mb(size)
+                ))
+            });
         }
         offset += box_size;
     }
@@ -153,27 +190,55 @@ fn check_ogg(file: &mut File, size: u64) -> Result<(), Problem> {
         return Err(truncated("no complete Ogg page at its end".into()));
     };
     let page = &tail[pos..];
-    if page.len() < 27 || page.len() < 27 + usize::from(page[26]) {
-        return Err(truncated("its last Ogg page is cut off".into()));
-    }
-    let segments = usize::from(page[26]);
-    let body: usize = page[27..27 + segments]
-        .iter()
-        .map(|&b| usize::from(b))
-        .sum();
-    let page_len = 27 + segments + body;
+    let cut_short = |message: String| Problem {
+        last_granule: last_complete_granule(&tail[..pos]),
+        ..truncated(message)
+    };
+    let Some(page_len) = ogg_page_len(page) else {
+        return Err(cut_short("its last Ogg page is cut off".into()));
+    };
     if page.len() < page_len {
-        return Err(truncated(format!(
+        return Err(cut_short(format!(
             "its last Ogg page is cut off ({} of {page_len} bytes)",
             page.len()
         )));
     }
     if page[5] & 0x04 == 0 {
-        return Err(truncated(
-            "the stream stops without its end-of-stream page".into(),
-        ));
+        return Err(Problem {
+            last_granule: ogg_granule(page),
+            ..truncated("the stream stops without its end-of-stream page".into())
+        });
     }
     Ok(())
+}
+
+/// The length of the Ogg page `page` starts with, if its header is all there.
+fn ogg_page_len(page: &[u8]) -> Option<usize> {
+    let segments = usize::from(*page.get(26)?);
+    let lacing = page.get(27..27 + segments)?;
+    Some(27 + segments + lacing.iter().map(|&b| usize::from(b)).sum::<usize>())
+}
+
+/// A complete page's granule position, unless it is -1 (no packet ends on the page).
+fn ogg_granule(page: &[u8]) -> Option<u64> {
+    let g = i64::from_le_bytes(page.get(6..14)?.try_into().ok()?);
+    u64::try_from(g).ok()
+}
+
+/// The granule position of the last complete page in `data` (which ends where a cut-off page
+/// begins).
+fn last_complete_granule(data: &[u8]) -> Option<u64> {
+    let mut end = data.len();
+    while let Some(pos) = data[..end].windows(4).rposition(|w| w == b"OggS") {
+        let page = &data[pos..];
+        if ogg_page_len(page).is_some_and(|len| len <= page.len())
+            && let Some(g) = ogg_granule(page)
+        {
+            return Some(g);
+        }
+        end = pos;
+    }
+    None
 }
 
 /// Compares the sample position of the last FLAC frame with STREAMINFO's total.
@@ -200,11 +265,14 @@ fn check_flac(file: &mut File, size: u64) -> Result<(), Problem> {
     // A frame header in the tail that ends well short of the promised total means frames are
     // missing. (The last frame may be shorter than the block size, hence `end >= total`.)
     if end + sample_rate / 10 < total {
-        return Err(truncated(format!(
-            "audio stops at {:.1} s of {:.1} s",
-            end as f64 / sample_rate as f64,
-            total as f64 / sample_rate as f64
-        )));
+        return Err(truncated_to(
+            format!(
+                "audio stops at {:.1} s of {:.1} s",
+                end as f64 / sample_rate as f64,
+                total as f64 / sample_rate as f64
+            ),
+            end as f64 / total as f64,
+        ));
     }
     Ok(())
 }
@@ -321,11 +389,14 @@ fn check_mpeg(file: &mut File, size: u64, audio_start: u64) -> Result<(), Proble
     let available = size - audio_start;
     // Allow for an ID3v1/APE tag's absence and encoder rounding: 2 %.
     if bytes > 0 && (available as f64) < bytes as f64 * 0.98 {
-        return Err(truncated(format!(
-            "its Xing header promises {} of audio but only {} is there",
-            mb(bytes),
-            mb(available)
-        )));
+        return Err(truncated_to(
+            format!(
+                "its Xing header promises {} of audio but only {} is there",
+                mb(bytes),
+                mb(available)
+            ),
+            available as f64 / bytes as f64,
+        ));
     }
     Ok(())
 }

@@ -100,6 +100,7 @@ pub fn scan(
                 } else {
                     "the folder does not exist (is the drive connected?); its tracks are kept as they were".into()
                 },
+                imported: false,
             });
             continue;
         }
@@ -144,6 +145,16 @@ pub fn scan(
                             path: file.path.to_string_lossy().into_owned(),
                             kind: *kind,
                             message: message.clone(),
+                            imported: false,
+                        });
+                    }
+                    (FileStatus::Ok, Some((kind, message))) => {
+                        report.unchanged += 1;
+                        report.issues.push(FileIssue {
+                            path: file.path.to_string_lossy().into_owned(),
+                            kind: *kind,
+                            message: message.clone(),
+                            imported: true,
                         });
                     }
                     _ => report.unchanged += 1,
@@ -179,6 +190,7 @@ pub fn scan(
                 path: issue.path.to_string_lossy().into_owned(),
                 kind: issue.kind,
                 message: issue.message.clone(),
+                imported: false,
             });
             FileChange::Failed {
                 id: by_path.get(issue.path.as_path()).map(|k| k.id),
@@ -228,8 +240,19 @@ pub fn scan(
             prog.files_read += 1;
             match &mut change {
                 FileChange::Imported {
-                    id, fingerprint, ..
+                    id,
+                    fingerprint,
+                    stat,
+                    track,
                 } => {
+                    if let Some((kind, message)) = &track.warning {
+                        report.issues.push(FileIssue {
+                            path: stat.path.to_string_lossy().into_owned(),
+                            kind: *kind,
+                            message: message.clone(),
+                            imported: true,
+                        });
+                    }
                     if id.is_none() {
                         let moved_from = move_candidates
                             .get_mut(fingerprint)
@@ -257,6 +280,7 @@ pub fn scan(
                         path: stat.path.to_string_lossy().into_owned(),
                         kind: *kind,
                         message: message.clone(),
+                        imported: false,
                     });
                 }
             }

@@ -95,21 +95,60 @@ fn read_file_unguarded(
     };
     // Structure first: a header that declares more than the file holds explains what any tag
     // reader would then say, in words a person can act on.
-    let structural = integrity::check(reader.get_mut(), file.size);
-    if let Err((IssueKind::TooLarge, message)) = &structural {
-        return Err(with_fp(fail(IssueKind::TooLarge, message.clone())));
+    let structural = integrity::check(reader.get_mut(), file.size).err();
+    if let Some(p) = structural
+        .as_ref()
+        .filter(|p| p.kind == IssueKind::TooLarge)
+    {
+        return Err(with_fp(fail(p.kind, p.message.clone())));
     }
     reader
         .seek(SeekFrom::Start(0))
         .map_err(|e| fail(IssueKind::Unreadable, format!("cannot read the file: {e}")))?;
-    let (tagged, audio) = match parse(reader) {
+    let parsed = match (
+        parse(reader),
+        structural.as_ref().and_then(|p| p.pcm_cut.as_ref()),
+    ) {
+        (Ok(parsed), _) => Ok(parsed),
+        // Tag readers refuse a WAV or AIFF whose sizes overrun the file: read it as if its
+        // headers said what is there.
+        (Err(e), Some(cut)) => parse_cut_pcm(&file.path, cut).map_err(|_| e),
+        (Err(e), None) => Err(e),
+    };
+    let (tagged, mut audio) = match parsed {
         Ok(parsed) => parsed,
         // A truncated file often fails to parse; say why rather than "no moov atom".
-        Err(e) => return Err(with_fp(structural.err().map_or(e, |(k, m)| fail(k, m)))),
+        Err(e) => return Err(with_fp(structural.map_or(e, |p| fail(p.kind, p.message)))),
     };
-    if let Err((kind, message)) = structural {
-        return Err(with_fp(fail(kind, message)));
-    }
+    // A truncated file that still parses (a download cut short, an Ogg missing its last byte)
+    // plays what is there: it is imported with the length that is there, and says so.
+    let warning = match structural {
+        None => None,
+        Some(p) if p.kind == IssueKind::Truncated => {
+            if let Some(present) = p.present {
+                audio.duration_ms = (audio.duration_ms as f64 * present) as u64;
+            }
+            if let (Some(cut), Some(rate), Some(channels)) =
+                (&p.pcm_cut, audio.sample_rate, audio.channels)
+            {
+                let frame_bytes = u64::from(channels)
+                    * u64::from(audio.bit_depth.unwrap_or(16)).div_ceil(8).max(1);
+                audio.duration_ms = cut.audio_bytes / frame_bytes * 1000 / u64::from(rate.max(1));
+            }
+            if let Some(granule) = p.last_granule {
+                audio.duration_ms = ogg_duration_ms(&audio, granule).unwrap_or(audio.duration_ms);
+            }
+            Some((
+                p.kind,
+                format!(
+                    "{}; imported: Segue plays the {:.1} s that are there",
+                    p.message,
+                    audio.duration_ms as f64 / 1000.0
+                ),
+            ))
+        }
+        Some(p) => return Err(with_fp(fail(p.kind, p.message))),
+    };
     check_plausible(&audio, file.size).map_err(with_fp)?;
     let tags = tags_with_fallbacks(&tagged, file);
     let replay_gain = replay_gain(&tagged);
@@ -130,6 +169,7 @@ fn read_file_unguarded(
             audio,
             replay_gain,
             cover,
+            warning,
         },
     ))
 }
@@ -264,6 +304,40 @@ fn describe_bytes(size: u64) -> String {
 }
 
 /// Rejects results that parse but cannot be real audio.
+/// Reads a cut WAV or AIFF file as if its headers said what is there.
+fn parse_cut_pcm(
+    path: &std::path::Path,
+    cut: &segue_core::files::PcmCut,
+) -> Result<(TaggedFile, AudioProperties), ReadFailure> {
+    let unreadable =
+        |e: std::io::Error| fail(IssueKind::Unreadable, format!("cannot read the file: {e}"));
+    let handle = segue_core::files::open_regular(path).map_err(unreadable)?;
+    let reader = segue_core::files::Patched::new(BufReader::new(handle), cut.patches.clone())
+        .map_err(unreadable)?;
+    let probe = lofty::probe::Probe::new(reader)
+        .options(parse_options())
+        .guess_file_type()
+        .map_err(unreadable)?;
+    let container = match probe.file_type() {
+        Some(FileType::Wav) => Container::Wav,
+        Some(FileType::Aiff) => Container::Aiff,
+        _ => return Err(fail(IssueKind::Corrupt, "not a WAV or AIFF file")),
+    };
+    let tagged = probe.read().map_err(classify_parse_error)?;
+    let audio = audio_properties(&tagged, container, Codec::Pcm);
+    Ok((tagged, audio))
+}
+
+/// How long an Ogg stream plays up to `granule`: Opus counts at 48 kHz whatever its input
+/// rate (less its 312-sample-ish pre-skip, under 7 ms, left in), Vorbis and FLAC at theirs.
+fn ogg_duration_ms(audio: &AudioProperties, granule: u64) -> Option<u64> {
+    let rate = match audio.codec {
+        Codec::Opus => 48_000,
+        _ => audio.sample_rate?,
+    };
+    Some(granule.saturating_mul(1000) / u64::from(rate.max(1)))
+}
+
 fn check_plausible(audio: &AudioProperties, size: u64) -> Result<(), ReadFailure> {
     if audio.duration_ms == 0 {
         return Err(fail(

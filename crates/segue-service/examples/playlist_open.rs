@@ -51,6 +51,7 @@ fn made_up_track(i: usize) -> FileChange {
             },
             replay_gain: ReplayGain::default(),
             cover: None,
+            warning: None,
         }),
     }
 }

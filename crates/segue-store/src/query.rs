@@ -258,11 +258,13 @@ impl Store {
         })
     }
 
-    /// Files that could not be imported on their last scan, with the reason.
+    /// Files that could not be imported on their last scan, with the reason, then files
+    /// imported with something wrong (a truncated file that plays what is there).
     pub fn issues(&self) -> Result<Vec<FileIssue>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT path, issue_kind, issue_message FROM files
-             WHERE status = 'failed' ORDER BY display_path",
+            "SELECT path, issue_kind, issue_message, status = 'ok' FROM files
+             WHERE status = 'failed' OR (status = 'ok' AND issue_kind IS NOT NULL)
+             ORDER BY status = 'ok', display_path",
         )?;
         let rows = stmt.query_map([], |r| {
             let kind: Option<String> = r.get(1)?;
@@ -275,6 +277,7 @@ impl Store {
                     .and_then(IssueKind::parse)
                     .unwrap_or(IssueKind::Corrupt),
                 message: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                imported: r.get(3)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

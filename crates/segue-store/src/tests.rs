@@ -42,6 +42,7 @@ pub(crate) fn imported(path: &str, title: &str, artist: &str, album: &str, fp: u
                 height: Some(1),
                 data: Some(vec![1, 2, 3]),
             }),
+            warning: None,
         }),
     }
 }

@@ -36,6 +36,9 @@ pub struct ImportedTrack {
     pub audio: AudioProperties,
     pub replay_gain: ReplayGain,
     pub cover: Option<CoverImage>,
+    /// What is wrong with a file that still plays (a truncated file plays what is there): shown
+    /// with the files that could not be imported, marked as imported.
+    pub warning: Option<(IssueKind, String)>,
 }
 
 /// One file's outcome in a scan.
@@ -121,7 +124,16 @@ fn apply_one(tx: &Transaction<'_>, caches: &mut Caches<'_>, change: &FileChange)
             fingerprint,
             track,
         } => {
-            let file_id = upsert_file(tx, *id, stat, Some(fingerprint), FileStatus::Ok, None, now)?;
+            let warning = track.warning.as_ref().map(|(k, m)| (*k, m.as_str()));
+            let file_id = upsert_file(
+                tx,
+                *id,
+                stat,
+                Some(fingerprint),
+                FileStatus::Ok,
+                warning,
+                now,
+            )?;
             upsert_track(tx, caches, file_id, stat, track)
         }
         FileChange::Failed {

@@ -2,10 +2,14 @@
 import type { IssueKind } from "./IssueKind";
 
 /**
- * A file that could not be imported, and why.
+ * A file that could not be imported, or was imported with something wrong, and why.
  */
 export type FileIssue = { 
 /**
  * Path, lossily converted to UTF-8 for display.
  */
-path: string, kind: IssueKind, message: string, };
+path: string, kind: IssueKind, message: string, 
+/**
+ * The file is in the library all the same (a truncated file plays what is there).
+ */
+imported: boolean, };
