@@ -233,3 +233,16 @@ fn a_pipe_where_a_track_should_be_is_refused_at_once() {
     assert_eq!(source.kind(), std::io::ErrorKind::InvalidInput, "{source}");
     assert!(source.to_string().contains("pipe"), "{source}");
 }
+
+/// Raw AAC with an APEv2 tag after its last frame (as taggers write it) plays to its end, and
+/// the tag is not taken for a damaged frame.
+#[test]
+fn raw_aac_with_a_tag_at_its_end_decodes_whole() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/formats/adts-apev2.aac");
+    let (d, samples) = decode_all(&path);
+    let info = d.info();
+    let seconds = samples.len() as f64 / f64::from(info.channels) / f64::from(info.sample_rate);
+    assert!((seconds - 2.0).abs() < 0.1, "{seconds} s");
+    assert!(rms(&samples) > 0.01);
+}

@@ -149,6 +149,20 @@ proptest! {
     }
 
     #[test]
+    fn fuzz_apev2_tags_on_raw_aac(d in damage()) {
+        let real = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../tests/fixtures/formats/adts-apev2.aac"),
+        )
+        .expect("fixture");
+        // The tag is at the end: damage it there (the file reversed, damaged, turned back).
+        let mut tail_first: Vec<u8> = real.into_iter().rev().collect();
+        tail_first = apply(tail_first, &d);
+        tail_first.reverse();
+        read_bytes("a.aac", &tail_first);
+    }
+
+    #[test]
     fn fuzz_arbitrary_bytes_named_like_audio(
         data in prop::collection::vec(any::<u8>(), 1..4096),
         ext in prop::sample::select(vec!["flac", "mp3", "ogg", "opus", "m4a", "wav", "aiff", "aac", "oga"]),

@@ -7,6 +7,7 @@
 //! the calling thread in batched transactions, so a cancelled or killed scan leaves a
 //! consistent database and the next scan picks up where this one stopped.
 
+mod ape;
 mod cover;
 mod fingerprint;
 #[cfg(test)]

@@ -150,8 +150,13 @@ fn read_file_unguarded(
         Some(p) => return Err(with_fp(fail(p.kind, p.message))),
     };
     check_plausible(&audio, file.size).map_err(with_fp)?;
-    let tags = tags_with_fallbacks(&tagged, file);
-    let replay_gain = replay_gain(&tagged);
+    // lofty reads no APEv2 tag on raw AAC; taggers write one there all the same.
+    let ape = (audio.container == Container::Adts)
+        .then(|| segue_core::files::open_regular(&file.path).ok())
+        .flatten()
+        .and_then(|mut f| crate::ape::read(&mut f, file.size));
+    let tags = tags_with_fallbacks(&tagged, ape.as_ref(), file);
+    let replay_gain = replay_gain(&tagged, ape.as_ref());
     let cover = embedded_cover(&tagged)
         .and_then(|p| covers.embedded(p))
         .or_else(|| covers.beside(&file.path))
@@ -446,7 +451,9 @@ fn number(tags: &[&Tag], get: impl Fn(&Tag) -> Option<u32>) -> Option<u32> {
     tags.iter().find_map(|t| get(t)).filter(|&n| n > 0)
 }
 
-fn ordered_tags(tagged: &TaggedFile) -> Vec<&Tag> {
+/// The file's tags, its primary one first, then `extra` (a tag lofty does not read for this
+/// format) last.
+fn ordered_tags<'a>(tagged: &'a TaggedFile, extra: Option<&'a Tag>) -> Vec<&'a Tag> {
     let primary = tagged.primary_tag();
     primary
         .into_iter()
@@ -456,6 +463,7 @@ fn ordered_tags(tagged: &TaggedFile) -> Vec<&Tag> {
                 .iter()
                 .filter(|t| !primary.is_some_and(|p| std::ptr::eq(*t, p))),
         )
+        .chain(extra)
         .collect()
 }
 
@@ -477,8 +485,12 @@ fn leading_year(s: &str) -> Option<i32> {
         .filter(|y| (1000..=2999).contains(y))
 }
 
-pub(crate) fn tags_with_fallbacks(tagged: &TaggedFile, file: &WalkedFile) -> TrackTags {
-    let tags = ordered_tags(tagged);
+pub(crate) fn tags_with_fallbacks(
+    tagged: &TaggedFile,
+    extra: Option<&Tag>,
+    file: &WalkedFile,
+) -> TrackTags {
+    let tags = ordered_tags(tagged, extra);
     let mut t = TrackTags {
         title: text(&tags, |t| t.title().map(|s| s.into_owned())).unwrap_or_default(),
         artist: credit(&tags, |t| t.artist().map(|s| s.into_owned())),
@@ -664,8 +676,8 @@ fn parse_gain(s: &str) -> Option<f32> {
         .filter(|v| v.is_finite())
 }
 
-fn replay_gain(tagged: &TaggedFile) -> ReplayGain {
-    let tags = ordered_tags(tagged);
+fn replay_gain(tagged: &TaggedFile, extra: Option<&Tag>) -> ReplayGain {
+    let tags = ordered_tags(tagged, extra);
     let get = |key: ItemKey| {
         tags.iter()
             .find_map(|t| t.get_string(key).and_then(parse_gain))

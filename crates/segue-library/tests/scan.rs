@@ -839,6 +839,31 @@ fn ogg_flac_imports_as_flac_in_ogg_with_its_tags_and_cover() {
 }
 
 #[test]
+fn raw_aac_keeps_its_apev2_tags() {
+    let mut f = fixture();
+    copy(
+        &formats_fixture("adts-apev2.aac"),
+        &f.music.join("excerpt.aac"),
+    );
+    let report = run_scan(&mut f.store, &[&f.music]);
+    assert_eq!((report.added, report.failed), (1, 0), "{:?}", report.issues);
+    let tracks = f.store.tracks(&TrackQuery::default()).expect("tracks");
+    let t = &tracks[0];
+    assert_eq!(t.audio.codec, Codec::Aac);
+    assert_eq!(t.tags.title, "Escape from chaosland (ADTS excerpt)");
+    assert!(!t.tags.inferred_from_path);
+    assert_eq!(t.tags.artist.as_deref(), Some("Sectoid"));
+    assert_eq!(t.tags.album.as_deref(), Some("Frets on Fire Soundtrack"));
+    assert_eq!(
+        (t.tags.track_number, t.tags.track_total),
+        (Some(1), Some(4))
+    );
+    assert_eq!(t.tags.year, Some(2006));
+    assert_eq!(t.tags.genre.as_deref(), Some("Rock"));
+    assert_eq!(t.replay_gain.track_gain_db, Some(-6.5));
+}
+
+#[test]
 fn audio_segue_cannot_decode_is_listed_with_its_format_named() {
     let mut f = fixture();
     for name in [
