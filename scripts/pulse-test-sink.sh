@@ -4,7 +4,8 @@
 # Source it so the environment points at the daemon:  source scripts/pulse-test-sink.sh
 # ALSA's default device then routes to it (libasound2-plugins), which is what cpal opens.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-export XDG_RUNTIME_DIR="$ROOT/target/pulse-runtime"
+# SEGUE_PULSE_RUNTIME puts the daemon's socket elsewhere (the package test hides the checkout).
+export XDG_RUNTIME_DIR="${SEGUE_PULSE_RUNTIME:-$ROOT/target/pulse-runtime}"
 mkdir -p "$XDG_RUNTIME_DIR"
 chmod 700 "$XDG_RUNTIME_DIR"
 if ! pactl info >/dev/null 2>&1; then
