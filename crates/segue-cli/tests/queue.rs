@@ -142,10 +142,7 @@ fn queue_commands_edit_the_session_the_app_restores() {
     ok(run(&db, &["queue", "remove", "2"]));
     assert_eq!(shown(&db), (vec![army, awake], Some(0)));
     let out = ok(run(&db, &["queue", "clear"]));
-    assert_eq!(
-        out.trim(),
-        "Removed 1 track from the queue (now 1 entry)."
-    );
+    assert_eq!(out.trim(), "Removed 1 track from the queue (now 1 entry).");
     assert_eq!(shown(&db), (vec![army], Some(0)));
 
     // The store reads the same session back (what the app restores at start).
