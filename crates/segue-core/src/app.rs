@@ -195,9 +195,11 @@ pub struct PlayerState {
 #[ts(export)]
 pub enum NormalizationChoice {
     Off,
-    #[default]
     Track,
     Album,
+    /// Album gain when an album plays in order, track gain otherwise.
+    #[default]
+    Auto,
 }
 
 /// Which execution provider analysis asks for.

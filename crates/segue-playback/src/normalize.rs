@@ -11,10 +11,14 @@ pub const REPLAYGAIN_REFERENCE_LUFS: f32 = -18.0;
 pub enum NormalizationMode {
     Off,
     /// Every track at the target level.
-    #[default]
     Track,
     /// Albums at the target level, keeping loudness differences within an album.
     Album,
+    /// Album gain for a track that plays in its album's order (after or before its neighbour
+    /// on the album), track gain otherwise: an album heard whole keeps its dynamics and its
+    /// gapless joins level, a shuffle is even. Resolved per track by [`Normalization::for_track`].
+    #[default]
+    Auto,
 }
 
 /// Settings for [`normalization_gain`].
@@ -27,10 +31,23 @@ pub struct Normalization {
     pub prevent_clipping: bool,
 }
 
+impl Normalization {
+    /// The settings for one track: [`NormalizationMode::Auto`] becomes album gain when the
+    /// track plays in its album's order, track gain otherwise.
+    pub fn for_track(&self, in_album_order: bool) -> Normalization {
+        let mode = match self.mode {
+            NormalizationMode::Auto if in_album_order => NormalizationMode::Album,
+            NormalizationMode::Auto => NormalizationMode::Track,
+            other => other,
+        };
+        Normalization { mode, ..*self }
+    }
+}
+
 impl Default for Normalization {
     fn default() -> Self {
         Normalization {
-            mode: NormalizationMode::Track,
+            mode: NormalizationMode::Auto,
             target_lufs: REPLAYGAIN_REFERENCE_LUFS,
             prevent_clipping: true,
         }
@@ -46,32 +63,41 @@ pub struct Loudness {
     pub measured_lufs: Option<f32>,
     /// Linear sample (or true) peak from the same measurement.
     pub measured_peak: Option<f32>,
+    /// The same for the track's whole album (its analysed tracks together), for album gain
+    /// where the tags have none.
+    pub album_measured_lufs: Option<f32>,
+    pub album_measured_peak: Option<f32>,
 }
 
-/// The linear gain to apply. Album mode falls back to the track gain, and tags fall back to
-/// the measurement; with neither, the track plays unchanged.
+/// The linear gain to apply. Album mode uses the album's tags, else the album's measurement,
+/// else the track's; track mode the track's tags, else its measurement, else the album's tags;
+/// with none of them, the track plays unchanged. ([`NormalizationMode::Auto`] unresolved
+/// counts as track.)
 pub fn normalization_gain(settings: &Normalization, loudness: &Loudness) -> f32 {
     if settings.mode == NormalizationMode::Off {
         return 1.0;
     }
     let rg = &loudness.replay_gain;
     let offset = settings.target_lufs - REPLAYGAIN_REFERENCE_LUFS;
-    let tagged = match settings.mode {
-        NormalizationMode::Album => rg
-            .album_gain_db
-            .map(|g| (g, rg.album_peak))
-            .or(rg.track_gain_db.map(|g| (g, rg.track_peak))),
-        _ => rg
-            .track_gain_db
-            .map(|g| (g, rg.track_peak))
-            .or(rg.album_gain_db.map(|g| (g, rg.album_peak))),
+    let tag = |gain: Option<f32>, peak: Option<f32>| {
+        gain.map(|g| (g + offset, peak.or(loudness.measured_peak)))
     };
-    let (gain_db, peak) = match tagged {
-        Some((g, peak)) => (g + offset, peak.or(loudness.measured_peak)),
-        None => match loudness.measured_lufs {
-            Some(lufs) => (settings.target_lufs - lufs, loudness.measured_peak),
-            None => return 1.0,
-        },
+    let measured = |lufs: Option<f32>, peak: Option<f32>| {
+        lufs.map(|l| (settings.target_lufs - l, peak.or(loudness.measured_peak)))
+    };
+    let track_tag = || tag(rg.track_gain_db, rg.track_peak);
+    let album_tag = || tag(rg.album_gain_db, rg.album_peak);
+    let track_measured = || measured(loudness.measured_lufs, loudness.measured_peak);
+    let album_measured = || measured(loudness.album_measured_lufs, loudness.album_measured_peak);
+    let chosen = match settings.mode {
+        NormalizationMode::Album => album_tag()
+            .or_else(album_measured)
+            .or_else(track_tag)
+            .or_else(track_measured),
+        _ => track_tag().or_else(track_measured).or_else(album_tag),
+    };
+    let Some((gain_db, peak)) = chosen else {
+        return 1.0;
     };
     let mut gain = 10f32.powf(gain_db / 20.0);
     if settings.prevent_clipping
@@ -129,6 +155,44 @@ mod tests {
         };
         assert!((db(normalization_gain(&s, &measured)) - -8.0).abs() < 1e-4);
         assert_eq!(normalization_gain(&s, &Loudness::default()), 1.0);
+    }
+
+    #[test]
+    fn auto_is_album_gain_in_album_order_and_track_gain_otherwise() {
+        let auto = Normalization::default();
+        assert_eq!(auto.mode, NormalizationMode::Auto);
+        assert_eq!(auto.for_track(true).mode, NormalizationMode::Album);
+        assert_eq!(auto.for_track(false).mode, NormalizationMode::Track);
+        let track = Normalization {
+            mode: NormalizationMode::Track,
+            ..auto
+        };
+        assert_eq!(track.for_track(true).mode, NormalizationMode::Track);
+        // Untagged halves of one album, measured 2 dB apart: album gain from the album's
+        // measurement levels them; track gain does not.
+        let half = |lufs: f32| Loudness {
+            measured_lufs: Some(lufs),
+            measured_peak: Some(0.5),
+            album_measured_lufs: Some(-12.0),
+            album_measured_peak: Some(0.6),
+            ..Default::default()
+        };
+        let (a, b) = (half(-11.0), half(-13.0));
+        let album = auto.for_track(true);
+        assert!((db(normalization_gain(&album, &a)) - -6.0).abs() < 1e-4);
+        assert!((db(normalization_gain(&album, &b)) - -6.0).abs() < 1e-4);
+        let shuffled = auto.for_track(false);
+        assert!((db(normalization_gain(&shuffled, &a)) - -7.0).abs() < 1e-4);
+        assert!((db(normalization_gain(&shuffled, &b)) - -5.0).abs() < 1e-4);
+        // Album tags come before the album's measurement.
+        let tagged_album = Loudness {
+            replay_gain: ReplayGain {
+                album_gain_db: Some(-3.0),
+                ..Default::default()
+            },
+            ..a
+        };
+        assert!((db(normalization_gain(&album, &tagged_album)) - -3.0).abs() < 1e-4);
     }
 
     #[test]

@@ -136,7 +136,8 @@ impl Service {
             normalization: match get(NORMALIZATION_KEY)?.as_deref() {
                 Some("off") => NormalizationChoice::Off,
                 Some("album") => NormalizationChoice::Album,
-                _ => NormalizationChoice::Track,
+                Some("track") => NormalizationChoice::Track,
+                _ => NormalizationChoice::Auto,
             },
             analysis_device: match get(DEVICE_KEY)?.as_deref() {
                 Some("cpu") => DeviceChoice::Cpu,
@@ -165,6 +166,7 @@ impl Service {
             NormalizationChoice::Off => "off",
             NormalizationChoice::Track => "track",
             NormalizationChoice::Album => "album",
+            NormalizationChoice::Auto => "auto",
         };
         let device = match settings.analysis_device {
             DeviceChoice::Auto => "auto",
@@ -190,6 +192,7 @@ pub fn normalization_for(choice: NormalizationChoice) -> segue_playback::Normali
         NormalizationChoice::Off => segue_playback::NormalizationMode::Off,
         NormalizationChoice::Track => segue_playback::NormalizationMode::Track,
         NormalizationChoice::Album => segue_playback::NormalizationMode::Album,
+        NormalizationChoice::Auto => segue_playback::NormalizationMode::Auto,
     };
     segue_playback::Normalization {
         mode,

@@ -423,29 +423,81 @@ impl Playback {
     }
 }
 
-/// Queue entries for library tracks, each with its normalisation gain: ReplayGain tags first,
-/// Segue's own EBU R128 measurement (from analysis) where they are missing.
+/// Queue entries for library tracks, each with its normalisation gain (see
+/// [`Service::normalization_gains`]).
 fn queue_items(
     service: &Service,
     ids: &[TrackId],
     normalization: &Normalization,
 ) -> Result<Vec<QueueItem>> {
-    let mut items = Vec::with_capacity(ids.len());
-    for &id in ids {
-        let t = service.track(id)?;
-        let measured = service.with_store(|s| s.measured_loudness(id))?;
-        let loudness = Loudness {
-            replay_gain: t.replay_gain,
-            measured_lufs: measured.map(|m| m.integrated_lufs as f32),
-            measured_peak: measured.map(|m| 10f32.powf(m.true_peak_dbtp as f32 / 20.0)),
-        };
-        items.push(QueueItem {
-            track_id: id,
-            path: service.track_file(id)?,
-            gain: normalization_gain(normalization, &loudness),
-        });
+    let gains = service.normalization_gains(ids, normalization)?;
+    ids.iter()
+        .zip(gains)
+        .map(|(&id, gain)| {
+            Ok(QueueItem {
+                track_id: id,
+                path: service.track_file(id)?,
+                gain,
+            })
+        })
+        .collect()
+}
+
+impl Service {
+    /// The gain each of `ids` plays at, in this order: ReplayGain tags first, Segue's own
+    /// EBU R128 measurement (from analysis) where they are missing; in auto mode album gain
+    /// for a track next to its neighbour on the album in album order, track gain otherwise.
+    pub fn normalization_gains(
+        &self,
+        ids: &[TrackId],
+        normalization: &Normalization,
+    ) -> Result<Vec<f32>> {
+        let tracks = ids
+            .iter()
+            .map(|&id| self.track(id))
+            .collect::<Result<Vec<_>>>()?;
+        let in_order: Vec<bool> = (0..tracks.len())
+            .map(|i| {
+                let after = |a: usize, b: usize| follows_on_album(&tracks[a], &tracks[b]);
+                (i > 0 && after(i - 1, i)) || (i + 1 < tracks.len() && after(i, i + 1))
+            })
+            .collect();
+        let db_to_linear = |db: f64| 10f32.powf(db as f32 / 20.0);
+        tracks
+            .iter()
+            .zip(in_order)
+            .map(|(t, in_order)| {
+                let measured = self.with_store(|s| s.measured_loudness(t.id))?;
+                let album = self.with_store(|s| s.album_measured_loudness(t.id))?;
+                let loudness = Loudness {
+                    replay_gain: t.replay_gain,
+                    measured_lufs: measured.map(|m| m.integrated_lufs as f32),
+                    measured_peak: measured.map(|m| db_to_linear(m.true_peak_dbtp)),
+                    album_measured_lufs: album.map(|m| m.integrated_lufs as f32),
+                    album_measured_peak: album.map(|m| db_to_linear(m.true_peak_dbtp)),
+                };
+                Ok(normalization_gain(
+                    &normalization.for_track(in_order),
+                    &loudness,
+                ))
+            })
+            .collect()
     }
-    Ok(items)
+}
+
+/// Whether `next` comes right after `track` on one album: the same album and album artist,
+/// and the next track number (or the first track of the next disc).
+fn follows_on_album(track: &segue_core::Track, next: &segue_core::Track) -> bool {
+    let (a, b) = (&track.tags, &next.tags);
+    let same_album = a.album.is_some()
+        && a.album == b.album
+        && a.album_artist.as_ref().or(a.artist.as_ref())
+            == b.album_artist.as_ref().or(b.artist.as_ref());
+    let (Some(n), Some(m)) = (a.track_number, b.track_number) else {
+        return false;
+    };
+    let (disc_a, disc_b) = (a.disc_number.unwrap_or(1), b.disc_number.unwrap_or(1));
+    same_album && ((disc_a == disc_b && m == n + 1) || (disc_b == disc_a + 1 && m == 1))
 }
 
 impl Autoplay {

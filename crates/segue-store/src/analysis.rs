@@ -196,4 +196,35 @@ impl Store {
             )
             .optional()?)
     }
+
+    /// Measured loudness of a track's whole album, from its analysed tracks: their energies
+    /// averaged by length (as one measurement over the album would, gating aside) and the
+    /// highest peak. `None` for a track without an album or an album with nothing analysed.
+    pub fn album_measured_loudness(&self, track: TrackId) -> Result<Option<LoudnessMeasure>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT a.loudness_lufs, a.true_peak_dbtp, t.duration_ms
+             FROM tracks t JOIN analysis a ON a.track_id = t.id
+             WHERE t.album_id = (SELECT album_id FROM tracks WHERE id = ?1)
+               AND a.loudness_lufs IS NOT NULL AND a.true_peak_dbtp IS NOT NULL",
+        )?;
+        let rows = stmt.query_map([track], |r| {
+            Ok((
+                r.get::<_, f64>(0)?,
+                r.get::<_, f64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        let (mut energy, mut weight, mut peak) = (0.0f64, 0.0f64, f64::NEG_INFINITY);
+        for row in rows {
+            let (lufs, peak_dbtp, duration_ms) = row?;
+            let w = (duration_ms.max(1) as f64) / 1000.0;
+            energy += w * 10f64.powf(lufs / 10.0);
+            weight += w;
+            peak = peak.max(peak_dbtp);
+        }
+        Ok((weight > 0.0 && energy > 0.0).then(|| LoudnessMeasure {
+            integrated_lufs: 10.0 * (energy / weight).log10(),
+            true_peak_dbtp: peak,
+        }))
+    }
 }

@@ -3,4 +3,4 @@
 /**
  * Loudness normalisation as a person chooses it.
  */
-export type NormalizationChoice = "off" | "track" | "album";
+export type NormalizationChoice = "off" | "track" | "album" | "auto";
