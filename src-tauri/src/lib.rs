@@ -89,7 +89,7 @@ fn cover_reply(lookup: CoverLookup) -> Response<Vec<u8>> {
         CoverLookup::NotReady => reply(StatusCode::SERVICE_UNAVAILABLE, "text/plain", Vec::new()),
         CoverLookup::Missing => reply(StatusCode::NOT_FOUND, "text/plain", Vec::new()),
         CoverLookup::Failed => reply(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", Vec::new()),
-        CoverLookup::Found(bytes) => match image_type(&bytes) {
+        CoverLookup::Found(bytes) => match segue_core::image::image_type(&bytes) {
             Some(mime) => reply(StatusCode::OK, mime, bytes),
             None => reply(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -97,24 +97,6 @@ fn cover_reply(lookup: CoverLookup) -> Response<Vec<u8>> {
                 b"not an image".to_vec(),
             ),
         },
-    }
-}
-
-/// The image type of `bytes` by their signature: JPEG, PNG, WebP, GIF or BMP, else `None`
-/// (SVG, which can carry script, is not among them).
-fn image_type(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.len() >= 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        Some("image/gif")
-    } else if bytes.len() >= 14 && bytes.starts_with(b"BM") {
-        Some("image/bmp")
-    } else {
-        None
     }
 }
 

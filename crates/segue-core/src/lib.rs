@@ -8,6 +8,7 @@
 mod analysis;
 mod app;
 pub mod files;
+pub mod image;
 pub mod install;
 pub mod isolate;
 mod jobs;

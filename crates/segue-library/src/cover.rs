@@ -145,32 +145,12 @@ fn folder_art_candidates(dir: &Path) -> Vec<PathBuf> {
     found.into_iter().map(|(_, p)| p).collect()
 }
 
-/// The image type the bytes are, whatever a tag or a file name declares: what is stored is
-/// what the window is later served as.
+/// The image type the bytes are, whatever a tag or a file name declares (the one rule:
+/// [`segue_core::image::image_type`]): what is stored is what the window is later served as.
 pub(crate) fn sniff_mime(data: &[u8]) -> String {
-    match data {
-        [0xFF, 0xD8, ..] => "image/jpeg",
-        [0x89, b'P', b'N', b'G', ..] => "image/png",
-        [b'G', b'I', b'F', ..] => "image/gif",
-        [b'B', b'M', ..] => "image/bmp",
-        [
-            b'R',
-            b'I',
-            b'F',
-            b'F',
-            _,
-            _,
-            _,
-            _,
-            b'W',
-            b'E',
-            b'B',
-            b'P',
-            ..,
-        ] => "image/webp",
-        _ => "application/octet-stream",
-    }
-    .to_owned()
+    segue_core::image::image_type(data)
+        .unwrap_or("application/octet-stream")
+        .to_owned()
 }
 
 fn picture_size(p: &Picture) -> (Option<u32>, Option<u32>) {
