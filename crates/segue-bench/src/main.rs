@@ -99,7 +99,9 @@ enum Command {
         /// Listeners per taste kind.
         #[arg(long, default_value_t = 100)]
         listeners: usize,
-        /// Which sets: tuning, held (the held-aside set: report, never tune on it).
+        /// Which sets: tuning, held (the held-aside set: report, never tune on it), and
+        /// tuning-a, tuning-b (the tuning set's two halves by package: tune on one, judge on
+        /// the other).
         #[arg(long, value_delimiter = ',', default_value = "tuning")]
         sets: Vec<String>,
         /// Keep the artist and album gaps even where they cost what the listener likes.
@@ -119,6 +121,11 @@ enum Command {
         /// Synthetic library sizes for the latency figures (0: none).
         #[arg(long, value_delimiter = ',', default_value = "1000,10000,100000")]
         sizes: Vec<usize>,
+        /// Also print where Segue's list loses what its model believes: the ten best without
+        /// the artist and album gaps, how well score and chance order liked tracks (AUC), and
+        /// how many liked tracks are left.
+        #[arg(long)]
+        diagnose: bool,
     },
     /// One mode, in this process (what `analysis` runs in its children).
     #[command(hide = true)]
@@ -281,6 +288,7 @@ fn run(cli: Cli) -> Result<()> {
             no_ranker,
             log_outcomes,
             sizes,
+            diagnose,
         } => suggest_eval::run(suggest_eval::Options {
             music: dirs,
             db,
@@ -296,6 +304,7 @@ fn run(cli: Cli) -> Result<()> {
             }),
             log_outcomes,
             sizes,
+            diagnose,
         }),
         Command::Patches { selection, patches } => patch_study(
             &select(&selection)?,

@@ -257,6 +257,8 @@ impl Listener {
 pub struct Setup {
     pub settings: Settings,
     pub ranker: RefCell<Option<OnnxRanker>>,
+    /// Also measure where Segue loses what it believes (`--diagnose`).
+    pub diagnose: bool,
 }
 
 /// Who picks.
@@ -275,6 +277,9 @@ pub enum Method {
     /// chance of liking given the reactions so far; keeps the rules. A yardstick for what the
     /// reactions can tell at all (styles and soundtracks only).
     Ideal,
+    /// The ideal learner without the share rule (`--diagnose`): how much of its lead comes
+    /// from knowing how large the simulated tastes are, which no real listener tells.
+    IdealShareUnknown,
     /// Knows the hidden taste (nearest in sound among liked tracks); keeps the rules.
     Oracle,
 }
@@ -296,6 +301,7 @@ impl Method {
             Method::Nearest => "nearest in sound",
             Method::OutcomeOnly => "outcome-only learner",
             Method::Ideal => "ideal learner",
+            Method::IdealShareUnknown => "ideal, share unknown",
             Method::Oracle => "oracle (knows the taste)",
         }
     }
@@ -514,8 +520,10 @@ fn pick(
             // Ties (nothing heard yet) go to the nearest in sound.
             keeping(&|i| vote[i] + 1e-3 * closeness(i), &chance)
         }
-        Method::Ideal => {
-            let Some(chance) = ideal_chances(world, listener.kind, &session.heard) else {
+        Method::Ideal | Method::IdealShareUnknown => {
+            let know_share = method == Method::Ideal;
+            let Some(chance) = ideal_chances(world, listener.kind, &session.heard, know_share)
+            else {
                 return Vec::new();
             };
             keeping(&|i| chance[i] + 1e-3 * closeness(i), &|i| chance[i])
@@ -530,7 +538,14 @@ fn pick(
 /// The ideal learner's chance that each track is liked: the posterior over every taste of the
 /// listener's kind that [`Listener::draw`] could have made (uniform over liked sets of two and
 /// of three labels, each size half the prior), given each reaction with the 5 % mood noise.
-fn ideal_chances(world: &World, kind: TasteKind, heard: &[(usize, bool)]) -> Option<Vec<f32>> {
+/// Without `know_share`, it does not know that a taste covers a fifth to two fifths of the
+/// library: every set of two or three labels is a hypothesis.
+fn ideal_chances(
+    world: &World,
+    kind: TasteKind,
+    heard: &[(usize, bool)],
+    know_share: bool,
+) -> Option<Vec<f32>> {
     let labels: &[&str] = match kind {
         TasteKind::Styles => &world.style,
         TasteKind::Soundtracks => &world.soundtrack,
@@ -550,7 +565,7 @@ fn ideal_chances(world: &World, kind: TasteKind, heard: &[(usize, bool)]) -> Opt
                     .collect();
                 let likes: Vec<bool> = labels.iter().map(|l| set.contains(l)).collect();
                 let share = likes.iter().filter(|l| **l).count() as f32 / n as f32;
-                if (SHARE.0..=SHARE.1).contains(&share) {
+                if !know_share || (SHARE.0..=SHARE.1).contains(&share) {
                     hypotheses.push((set.len(), likes));
                 }
             }
@@ -620,6 +635,123 @@ struct ListenerFigures {
     untrue: (usize, usize),
     /// Cold start (nothing heard): distinct reason lines in the first list.
     cold_reasons: usize,
+    /// `--diagnose`, per checkpoint: [`Diagnosis`].
+    diagnosis: [Diagnosis; 4],
+}
+
+/// Where Segue's list loses what its model believes, at one checkpoint: everything open (not
+/// blocked) is ranked without the artist and album gaps, so the model's belief is seen apart
+/// from the rules that shape the list.
+#[derive(Default, Clone, Copy)]
+struct Diagnosis {
+    /// Liked share of the ten best by score with no artist or album gap.
+    top10_no_gaps: f32,
+    /// Liked share of the ten best by the chance Segue reports (where the gaps yield).
+    top10_by_chance: f32,
+    /// How well the score and the chance order open tracks liked above the rest (AUC, 0.5:
+    /// no better than chance).
+    auc_score: f32,
+    auc_chance: f32,
+    /// The same for the taste term alone (the listener model's mean, as the list sees it) and
+    /// the ten best by it.
+    auc_taste: f32,
+    top10_by_taste: f32,
+    /// Mean chance of open liked and open other tracks.
+    chance_liked: f32,
+    chance_other: f32,
+    /// Liked tracks the listener has not heard yet, as a share of the open tracks: the best
+    /// any list can do is roughly this once it falls under one.
+    liked_left: f32,
+}
+
+/// Area under the ROC curve of `scores` for `positive` (ties count half).
+fn auc(scores: &[f32], positive: &[bool]) -> f32 {
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    let (mut rank_sum, mut k) = (0.0f64, 0usize);
+    while k < order.len() {
+        let mut end = k;
+        while end + 1 < order.len() && scores[order[end + 1]] == scores[order[k]] {
+            end += 1;
+        }
+        let mid = (k + end) as f64 / 2.0 + 1.0;
+        for &o in &order[k..=end] {
+            if positive[o] {
+                rank_sum += mid;
+            }
+        }
+        k = end + 1;
+    }
+    let p = positive.iter().filter(|x| **x).count() as f64;
+    let q = positive.len() as f64 - p;
+    if p == 0.0 || q == 0.0 {
+        return 0.5;
+    }
+    ((rank_sum - p * (p + 1.0) / 2.0) / (p * q)) as f32
+}
+
+/// [`Diagnosis`] of Segue for this listener now.
+fn diagnose(world: &World, listener: &Listener, session: &Session, setup: &Setup) -> Diagnosis {
+    let settings = Settings {
+        artist_gap: 0,
+        album_gap: 0,
+        ..setup.settings
+    };
+    let mut ranker = setup.ranker.borrow_mut();
+    let model = ranker
+        .as_mut()
+        .map(|r| r as &mut dyn segue_core::RankingModel);
+    let (all, _) = suggest_with(
+        &world.library,
+        &session.taste,
+        &session.context,
+        &settings,
+        world.len(),
+        model,
+    );
+    let liked: Vec<bool> = all
+        .iter()
+        .map(|s| listener.likes[world.at(s.track_id)])
+        .collect();
+    let score: Vec<f32> = all.iter().map(|s| s.score).collect();
+    let chance: Vec<f32> = all.iter().map(|s| s.chance).collect();
+    let taste_slot = segue_core::RANKED_TERMS
+        .iter()
+        .position(|k| *k == segue_core::TermKind::Taste)
+        .unwrap_or(0);
+    let taste: Vec<f32> = all.iter().map(|s| s.term_values()[taste_slot]).collect();
+    let share = |order: &[usize]| {
+        order.iter().take(10).filter(|&&k| liked[k]).count() as f32
+            / order.len().clamp(1, 10) as f32
+    };
+    let by = |v: &[f32]| {
+        let mut o: Vec<usize> = (0..v.len()).collect();
+        o.sort_by(|&a, &b| v[b].total_cmp(&v[a]));
+        o
+    };
+    let mean_where = |want: bool| {
+        let v: Vec<f32> = (0..all.len())
+            .filter(|&k| liked[k] == want)
+            .map(|k| chance[k])
+            .collect();
+        v.iter().sum::<f32>() / v.len().max(1) as f32
+    };
+    let unheard_liked = all
+        .iter()
+        .zip(&liked)
+        .filter(|(s, l)| **l && !session.taste.has_history(s.track_id))
+        .count();
+    Diagnosis {
+        top10_no_gaps: share(&(0..all.len()).collect::<Vec<_>>()),
+        top10_by_chance: share(&by(&chance)),
+        auc_score: auc(&score, &liked),
+        auc_chance: auc(&chance, &liked),
+        auc_taste: auc(&taste, &liked),
+        top10_by_taste: share(&by(&taste)),
+        chance_liked: mean_where(true),
+        chance_other: mean_where(false),
+        liked_left: unheard_liked as f32 / all.len().max(1) as f32,
+    }
 }
 
 /// Whether each taste-related part of a suggestion's reason is true of what the listener did.
@@ -705,6 +837,9 @@ fn run_listener(
                 .count();
             f.list[c] = liked as f32 / list.len() as f32;
             f.next[c] = f32::from(u8::from(listener.likes[next]));
+            if method == Method::Segue && setup.diagnose {
+                f.diagnosis[c] = diagnose(world, listener, &session, setup);
+            }
         }
         // Breaches: a track again within the gap, or an artist or album repeated where the
         // library had a track that kept the rule.
@@ -938,8 +1073,10 @@ fn evaluate_world(world: &World, listeners: usize, setup: &Setup) {
         let people: Vec<Listener> = (0..listeners)
             .map(|_| Listener::draw(world, kind, &mut rng))
             .collect();
-        for method in Method::ALL {
-            if method == Method::Ideal
+        // `--diagnose` adds the ideal learner that does not know the share rule.
+        let extra = setup.diagnose.then_some(Method::IdealShareUnknown);
+        for method in Method::ALL.into_iter().chain(extra) {
+            if matches!(method, Method::Ideal | Method::IdealShareUnknown)
                 && !matches!(kind, TasteKind::Styles | TasteKind::Soundtracks)
             {
                 continue;
@@ -950,14 +1087,18 @@ fn evaluate_world(world: &World, listeners: usize, setup: &Setup) {
                 .map(|(k, l)| run_listener(method, world, l, setup, 1000 + k as u64))
                 .collect();
             print_row(kind.name(), method.name(), &figures);
+            if method == Method::Segue && setup.diagnose {
+                print_diagnosis(kind.name(), &figures);
+            }
             all.entry(method.name()).or_default().extend(figures);
         }
     }
-    for method in Method::ALL {
-        let name = if method == Method::Ideal {
-            "ideal (styles, soundtracks)"
-        } else {
-            method.name()
+    let extra = setup.diagnose.then_some(Method::IdealShareUnknown);
+    for method in Method::ALL.into_iter().chain(extra) {
+        let name = match method {
+            Method::Ideal => "ideal (styles, soundtracks)",
+            Method::IdealShareUnknown => "ideal, share unknown",
+            _ => method.name(),
         };
         print_row("all", name, &all[method.name()]);
     }
@@ -1000,6 +1141,32 @@ fn evaluate_world(world: &World, listeners: usize, setup: &Setup) {
         100.0 * mates[1].0 as f32 / mates[1].1.max(1) as f32,
         mates[1].1
     );
+}
+
+/// `--diagnose` rows for Segue: per checkpoint, what its model believes, apart from the gaps.
+fn print_diagnosis(kind: &str, figures: &[ListenerFigures]) {
+    let mean = |get: &dyn Fn(&Diagnosis) -> f32, c: usize| {
+        100.0 * figures.iter().map(|f| get(&f.diagnosis[c])).sum::<f32>()
+            / figures.len().max(1) as f32
+    };
+    type Get = fn(&Diagnosis) -> f32;
+    let rows: [(&str, Get); 9] = [
+        ("  top 10 without gaps", |d| d.top10_no_gaps),
+        ("  top 10 by chance", |d| d.top10_by_chance),
+        ("  top 10 by taste term", |d| d.top10_by_taste),
+        ("  AUC of the taste term", |d| d.auc_taste),
+        ("  AUC of the score", |d| d.auc_score),
+        ("  AUC of the chance", |d| d.auc_chance),
+        ("  chance, liked", |d| d.chance_liked),
+        ("  chance, not liked", |d| d.chance_other),
+        ("  liked left / open", |d| d.liked_left),
+    ];
+    for (name, get) in rows {
+        let cells: Vec<String> = (0..CHECKPOINTS.len())
+            .map(|c| format!("{:>7.0}", mean(&get, c)))
+            .collect();
+        println!("{kind:<14} {name:<26} {}", cells.join(" "));
+    }
 }
 
 fn print_row(kind: &str, method: &str, figures: &[ListenerFigures]) {
@@ -1292,8 +1459,33 @@ fn evaluate_time_of_day(world: &World, listeners: usize, setup: &Setup) {
     }
 }
 
-/// The two evaluation libraries, tuning and held aside, from the analysed music.
-pub fn worlds(service: &Service) -> Result<Vec<World>> {
+/// The evaluation sets: `--sets` names and the library each is.
+pub const SETS: [(&str, &str); 4] = [
+    ("tuning", "tuning set"),
+    ("held", "held aside"),
+    ("tuning-a", "tuning set, half A"),
+    ("tuning-b", "tuning set, half B"),
+];
+
+/// Whether soundtrack `s` is in the set `--sets` calls `set`.
+fn in_set(s: &Soundtrack, set: &str) -> bool {
+    match set {
+        "held" => s.held_aside,
+        "tuning" => !s.held_aside,
+        "tuning-a" => curation::tuning_half(s) == Some(0),
+        "tuning-b" => curation::tuning_half(s) == Some(1),
+        _ => false,
+    }
+}
+
+/// The evaluation libraries named in `sets` (`SETS`), from the analysed music.
+pub fn worlds(service: &Service, sets: &[String]) -> Result<Vec<World>> {
+    if let Some(unknown) = sets.iter().find(|s| !SETS.iter().any(|(k, _)| k == s)) {
+        bail!(
+            "unknown set {unknown:?}: the sets are {}",
+            SETS.map(|(k, _)| k).join(", ")
+        );
+    }
     let full = service.recommend_library()?;
     let tracks: HashMap<TrackId, segue_core::Track> = service
         .tracks(None, None)?
@@ -1301,7 +1493,10 @@ pub fn worlds(service: &Service) -> Result<Vec<World>> {
         .map(|t| (t.id, t))
         .collect();
     let mut out = Vec::new();
-    for (name, held) in [("tuning set", false), ("held aside", true)] {
+    for (key, name) in SETS {
+        if !sets.iter().any(|s| s == key) {
+            continue;
+        }
         let mut profiles = Vec::new();
         let (mut style, mut soundtrack, mut composer) = (Vec::new(), Vec::new(), Vec::new());
         for p in full.tracks() {
@@ -1309,7 +1504,7 @@ pub fn worlds(service: &Service) -> Result<Vec<World>> {
             let Some(s): Option<&Soundtrack> = curation::soundtrack_of(&t.path) else {
                 continue;
             };
-            if s.held_aside != held {
+            if !in_set(s, key) {
                 continue;
             }
             profiles.push(p.clone());
@@ -1350,6 +1545,8 @@ pub struct Options {
     pub log_outcomes: Option<PathBuf>,
     /// Synthetic library sizes for the latency figures.
     pub sizes: Vec<usize>,
+    /// Print where Segue's list loses what its model believes.
+    pub diagnose: bool,
 }
 
 pub fn run(options: Options) -> Result<()> {
@@ -1362,6 +1559,7 @@ pub fn run(options: Options) -> Result<()> {
         ranker,
         log_outcomes,
         sizes,
+        diagnose,
     } = options;
     let (music, db, sets, sizes) = (&music[..], db.as_path(), &sets[..], &sizes[..]);
     let log_outcomes = log_outcomes.as_deref();
@@ -1392,13 +1590,11 @@ pub fn run(options: Options) -> Result<()> {
     let setup = Setup {
         settings,
         ranker: RefCell::new(model),
+        diagnose,
     };
-    let worlds = worlds(&service)?;
     if let Some(path) = log_outcomes {
-        let tuning = worlds
-            .iter()
-            .find(|w| !w.name.starts_with("held"))
-            .context("no tuning set")?;
+        let worlds = worlds(&service, &["tuning".to_owned()])?;
+        let tuning = worlds.first().context("no tuning set")?;
         let rows = log_sessions(tuning, listeners, &setup, path)?;
         println!(
             "logged {rows} outcomes from the tuning set to {}",
@@ -1423,15 +1619,7 @@ pub fn run(options: Options) -> Result<()> {
                 .display()
                 .to_string())
     );
-    for world in &worlds {
-        let wanted = if world.name.starts_with("held") {
-            "held"
-        } else {
-            "tuning"
-        };
-        if !sets.iter().any(|s| s == wanted) {
-            continue;
-        }
+    for world in &worlds(&service, sets)? {
         evaluate_world(world, listeners, &setup);
         evaluate_days(world, listeners, &setup);
         evaluate_time_of_day(world, listeners, &setup);
@@ -1522,4 +1710,30 @@ fn log_sessions(world: &World, listeners: usize, setup: &Setup, path: &Path) -> 
     }
     out.flush()?;
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auc_counts_liked_tracks_ranked_above_the_rest() {
+        let liked = [true, false, true, false];
+        // Both liked above both others: 1; both below: 0; all tied: a half.
+        assert_eq!(auc(&[0.9, 0.1, 0.8, 0.2], &liked), 1.0);
+        assert_eq!(auc(&[0.1, 0.9, 0.2, 0.8], &liked), 0.0);
+        assert_eq!(auc(&[0.5; 4], &liked), 0.5);
+        // One of the four liked/other pairs in the wrong order.
+        assert_eq!(auc(&[0.9, 0.5, 0.4, 0.1], &liked), 0.75);
+    }
+
+    #[test]
+    fn every_set_name_picks_its_packages_and_the_halves_make_the_tuning_set() {
+        for s in curation::SOUNDTRACKS {
+            let halves = in_set(s, "tuning-a") as u8 + in_set(s, "tuning-b") as u8;
+            assert_eq!(halves, in_set(s, "tuning") as u8, "{}", s.package);
+            assert_ne!(in_set(s, "tuning"), in_set(s, "held"), "{}", s.package);
+            assert!(!in_set(s, "tuning-c"));
+        }
+    }
 }
