@@ -148,6 +148,13 @@ impl PlayerHub {
             } => {
                 lock(&self.state).position_ms = position_ms;
                 let _ = app.emit(events::PLAYER_POSITION, (track_id, position_ms));
+                // Dropouts show in the player bar as they happen (the engine logs each).
+                let dropouts = lock(&self.playback).as_ref().map_or(0, |p| {
+                    u32::try_from(p.player().dropouts()).unwrap_or(u32::MAX)
+                });
+                if dropouts != lock(&self.state).dropouts {
+                    self.refresh(app, |s| s.dropouts = dropouts);
+                }
             }
             PlayerEvent::TrackStarted {
                 index,

@@ -146,5 +146,12 @@ pub fn play(service: &Service, args: &[String], autoplay: bool) -> Result<i32> {
     }
     drop(raw);
     let _ = writeln!(out);
+    let dropouts = player.dropouts();
+    if dropouts > 0 {
+        let _ = writeln!(
+            out,
+            "Playback dropped out {dropouts} time(s): the machine did not decode in time (see the log)."
+        );
+    }
     Ok(0)
 }

@@ -187,6 +187,8 @@ pub struct PlayerState {
     /// The output device in use.
     pub device: Option<String>,
     pub repeat: RepeatMode,
+    /// Times playback dropped out since the player started (the device ran dry mid-music).
+    pub dropouts: u32,
 }
 
 /// Loudness normalisation as a person chooses it.

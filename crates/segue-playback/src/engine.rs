@@ -2,7 +2,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
@@ -79,6 +79,10 @@ struct Engine {
     chosen_device: Option<String>,
     device_errors: Receiver<rodio::cpal::Error>,
     published_device: Arc<std::sync::Mutex<DeviceInfo>>,
+    /// Dropouts since the engine started, for [`crate::Player::dropouts`]; and how many of
+    /// the current output's count were already added there.
+    dropouts: Arc<AtomicU64>,
+    dropouts_told: u64,
     lost: Option<Lost>,
     /// Device progress seen last, to notice a device that stopped taking audio.
     watch_frames: u64,
@@ -119,6 +123,7 @@ pub(crate) fn run(
     events: Sender<PlayerEvent>,
     ready: Sender<Result<Arc<std::sync::Mutex<DeviceInfo>>, PlaybackError>>,
     device_id: Option<String>,
+    dropouts: Arc<AtomicU64>,
 ) {
     let Output {
         sink,
@@ -144,6 +149,8 @@ pub(crate) fn run(
         chosen_device: device_id,
         device_errors,
         published_device,
+        dropouts,
+        dropouts_told: 0,
         lost: None,
         watch_frames: 0,
         watch_since: Instant::now(),
@@ -172,7 +179,12 @@ pub(crate) fn run(
     loop {
         let busy = if engine.sink.is_some() {
             let busy = engine.fill();
+            engine.shared.more_coming.store(
+                engine.decoding.is_some() && !engine.paused,
+                Ordering::Relaxed,
+            );
             engine.report();
+            engine.report_dropouts();
             engine.watch_device();
             busy
         } else {
@@ -546,6 +558,7 @@ impl Engine {
         self.sink = Some(sink);
         self.device_errors = errors;
         self.shared = shared;
+        self.dropouts_told = 0;
         self.ring = ring;
         self.device = device.clone();
         self.pushed_frames = 0;
@@ -1051,6 +1064,21 @@ impl Engine {
     }
 
     /// Turns device progress into events.
+    /// Adds new dropouts to the total and says so in the log: a dropout is a hole in the
+    /// music, and the one sign a busy machine or a small device buffer gives.
+    fn report_dropouts(&mut self) {
+        let counted = self.shared.underruns.load(Ordering::Relaxed);
+        if counted > self.dropouts_told {
+            let new = counted - self.dropouts_told;
+            self.dropouts_told = counted;
+            let total = self.dropouts.fetch_add(new, Ordering::Relaxed) + new;
+            tracing::warn!(
+                "playback dropped out {new} time(s) ({total} since the player started): audio was not decoded in time for the {} device",
+                self.device.name
+            );
+        }
+    }
+
     fn report(&mut self) {
         self.settle_cuts();
         let played = self.shared.played_frames.load(Ordering::Acquire);

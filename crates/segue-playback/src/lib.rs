@@ -192,6 +192,7 @@ pub struct Player {
     commands: crossbeam_channel::Sender<Command>,
     events: crossbeam_channel::Receiver<PlayerEvent>,
     device: Arc<Mutex<DeviceInfo>>,
+    dropouts: Arc<std::sync::atomic::AtomicU64>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -207,15 +208,18 @@ impl Player {
         let (commands, command_rx) = crossbeam_channel::unbounded();
         let (event_tx, events) = crossbeam_channel::unbounded();
         let (ready_tx, ready_rx) = crossbeam_channel::bounded(1);
+        let dropouts = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let engine_dropouts = dropouts.clone();
         let thread = std::thread::Builder::new()
             .name("segue-playback".into())
-            .spawn(move || engine::run(command_rx, event_tx, ready_tx, device_id))
+            .spawn(move || engine::run(command_rx, event_tx, ready_tx, device_id, engine_dropouts))
             .map_err(|e| PlaybackError::NoDevice(e.to_string()))?;
         match ready_rx.recv() {
             Ok(Ok(device)) => Ok(Player {
                 commands,
                 events,
                 device,
+                dropouts,
                 thread: Some(thread),
             }),
             Ok(Err(e)) => {
@@ -232,6 +236,13 @@ impl Player {
             Ok(d) => d.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
+    }
+
+    /// How many times playback has dropped out since the player started: the device ran dry
+    /// in the middle of the music (decoding fell behind), or reported an under- or overrun.
+    /// Each is also logged as a warning.
+    pub fn dropouts(&self) -> u64 {
+        self.dropouts.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Events, in order. Receive them on any thread.

@@ -174,7 +174,12 @@ pub(crate) struct Shared {
     pub flush: AtomicBool,
     /// Target gain as `f32` bits; the callback ramps towards it to avoid clicks.
     pub volume_bits: AtomicU32,
+    /// Dropouts: each time the ring ran dry while more of the stream was coming (and each
+    /// over- or underrun the device itself reported).
     pub underruns: AtomicU64,
+    /// Set by the engine while the stream goes on (a track is being decoded and playback is
+    /// not paused): an empty ring then is a dropout, not the end of the queue.
+    pub more_coming: AtomicBool,
     /// Frames handed to the device, silence included: shows the device is running.
     pub device_frames: AtomicU64,
     /// A cut in the stream (a queue edit changed the next track after it was decoded): once
@@ -197,6 +202,7 @@ impl Shared {
             flush: AtomicBool::new(false),
             volume_bits: AtomicU32::new(1.0f32.to_bits()),
             underruns: AtomicU64::new(0),
+            more_coming: AtomicBool::new(false),
             device_frames: AtomicU64::new(0),
             cut_at: AtomicU64::new(NO_CUT),
             cut_to: AtomicU64::new(0),
@@ -220,6 +226,10 @@ pub(crate) struct RingSource {
     pause_gain: f32,
     /// How much `pause_gain` moves per frame.
     pause_step: f32,
+    /// Audio has come out of the ring since the last flush.
+    primed: bool,
+    /// The ring is dry in the middle of the stream (a dropout is under way).
+    starved: bool,
 }
 
 /// How long pausing fades out and resuming fades in.
@@ -237,6 +247,8 @@ impl RingSource {
             silent_frame: false,
             pause_gain: 1.0,
             pause_step: 1.0 / (rate.max(1) as f32 * PAUSE_FADE.as_secs_f32()).max(1.0),
+            primed: false,
+            starved: false,
         }
     }
 }
@@ -257,6 +269,7 @@ impl Iterator for RingSource {
                     .played_frames
                     .fetch_add((n / usize::from(self.channels)) as u64, Ordering::AcqRel);
                 self.shared.flush.store(false, Ordering::Release);
+                self.primed = false;
             }
             let cut_at = self.shared.cut_at.load(Ordering::Acquire);
             if cut_at != NO_CUT {
@@ -293,9 +306,18 @@ impl Iterator for RingSource {
             // Paused for good once the fade-out has reached silence.
             let silenced = paused && self.pause_gain == 0.0;
             let available = self.ring.slots() >= usize::from(self.channels);
-            if !silenced && !available && self.ring.slots() > 0 {
+            // A dropout: the ring ran dry after audio had flowed since the last flush (a
+            // seek or a new queue starts empty) while the stream goes on. Counted once per
+            // dry spell.
+            let starving = !silenced
+                && !available
+                && self.primed
+                && self.shared.more_coming.load(Ordering::Relaxed);
+            if starving && !self.starved {
                 self.shared.underruns.fetch_add(1, Ordering::Relaxed);
             }
+            self.starved = starving;
+            self.primed |= available && !silenced;
             self.silent_frame = silenced || !available;
         }
         let sample = if self.silent_frame {
@@ -338,6 +360,48 @@ impl rodio::Source for RingSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A dry ring counts as one dropout per dry spell, but only mid-stream: not before the
+    /// first audio, not after a flush (a seek), not once the engine says the stream ended.
+    #[test]
+    fn dropouts_are_dry_spells_in_the_middle_of_the_stream() {
+        let (mut producer, consumer) = rtrb::RingBuffer::new(256);
+        let shared = Arc::new(Shared::new());
+        let mut source = RingSource::new(consumer, shared.clone(), 2, 48_000);
+        let dropouts = || shared.underruns.load(Ordering::Relaxed);
+        let mut feed = |frames: usize| {
+            for _ in 0..frames {
+                producer.push(0.5).expect("room");
+                producer.push(0.5).expect("room");
+            }
+        };
+        let mut pull = |frames: usize| {
+            for _ in 0..2 * frames {
+                source.next();
+            }
+        };
+        shared.more_coming.store(true, Ordering::Relaxed);
+        pull(10); // Waiting for the first audio: not a dropout.
+        assert_eq!(dropouts(), 0);
+        feed(20);
+        pull(20);
+        pull(30); // Dry mid-stream: one dropout, however long.
+        assert_eq!(dropouts(), 1);
+        feed(5);
+        pull(5);
+        pull(3); // Another dry spell.
+        assert_eq!(dropouts(), 2);
+        feed(5);
+        pull(5);
+        shared.flush.store(true, Ordering::Release);
+        pull(10); // A seek empties the ring on purpose.
+        assert_eq!(dropouts(), 2);
+        feed(5);
+        pull(5);
+        shared.more_coming.store(false, Ordering::Relaxed);
+        pull(10); // The end of the queue drains the ring.
+        assert_eq!(dropouts(), 2);
+    }
 
     /// Silence of any length keeps left on left: the channel position never slips.
     #[test]

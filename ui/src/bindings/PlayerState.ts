@@ -29,4 +29,8 @@ error: string | null,
 /**
  * The output device in use.
  */
-device: string | null, repeat: RepeatMode, };
+device: string | null, repeat: RepeatMode, 
+/**
+ * Times playback dropped out since the player started (the device ran dry mid-music).
+ */
+dropouts: number, };

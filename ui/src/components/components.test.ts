@@ -312,6 +312,21 @@ describe("NowPlaying", () => {
     await waitFor(() => expect(calls).toEqual([{ cmd: "play_tracks", args: { tracks: [31, 32], start: 0 } }]));
   });
 
+  it("shows dropouts only once there are some, with what they mean", () => {
+    mockBackend();
+    app.player = playerState({ dropouts: 0 });
+    const quiet = render(NowPlaying);
+    expect(byTestId(quiet.container, "dropouts")).toHaveLength(0);
+    quiet.unmount();
+    app.player = playerState({ dropouts: 3 });
+    const { container } = render(NowPlaying);
+    const badge = byTestId(container, "dropouts")[0];
+    expect(badge.textContent).toContain("3");
+    expect(badge.getAttribute("title")).toBe(
+      "3 dropouts since the player started: the machine was too busy to decode in time",
+    );
+  });
+
   it("says why playback is unavailable", () => {
     mockBackend();
     app.player = playerState({ unavailable: "no audio device" });

@@ -60,6 +60,7 @@ export function idlePlayer(): PlayerState {
     error: null,
     device: null,
     repeat: "off",
+    dropouts: 0,
   };
 }
 
