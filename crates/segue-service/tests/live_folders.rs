@@ -373,3 +373,71 @@ fn a_track_whose_drive_is_unplugged_during_analysis_is_analysed_once_it_is_back(
     assert_eq!(report.analysed, 1, "{report:?}");
     assert!(service.analysis(id).expect("analysis").is_some());
 }
+
+#[test]
+fn an_album_folder_renamed_keeps_its_tracks() {
+    let lib = watched_library(import_only());
+    let album = lib.music.join("Album");
+    std::fs::create_dir(&album).expect("mkdir");
+    std::fs::copy(fixture("part1.ogg"), album.join("1.ogg")).expect("copy");
+    std::fs::copy(fixture("part2.ogg"), album.join("2.ogg")).expect("copy");
+    lib.wait_for("the album", APPEARS_WITHIN, |l| l.rows().len() == 2);
+    let mut before: Vec<_> = lib.rows().iter().map(|r| r.id).collect();
+    lib.jobs.service().rate(before[0], Some(5)).expect("rate");
+
+    let renamed = lib.music.join("Album (2024 remaster)");
+    std::fs::rename(&album, &renamed).expect("rename");
+    lib.wait_for("the renamed album", APPEARS_WITHIN, |l| {
+        l.row_at(&renamed.join("1.ogg")).is_some() && l.row_at(&renamed.join("2.ogg")).is_some()
+    });
+    let mut after: Vec<_> = lib.rows().iter().map(|r| r.id).collect();
+    before.sort();
+    after.sort();
+    assert_eq!(after, before, "the same tracks, not new ones");
+    assert!(lib.rows().iter().any(|r| r.rating == Some(5)));
+}
+
+#[test]
+fn a_library_database_inside_a_library_folder_is_no_change() {
+    // Some keep everything in one folder; writing the library must not import it (a loop).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let music = segue_service::normalize_folder(dir.path());
+    std::fs::copy(fixture("part1.ogg"), music.join("song.ogg")).expect("copy");
+    let service = Service::open(&music.join("library.sqlite")).expect("open");
+    service
+        .add_folders(std::slice::from_ref(&music))
+        .expect("add");
+    let log: Log = Arc::default();
+    let sink = {
+        let log = log.clone();
+        Arc::new(move |e: &LibraryEvent| {
+            log.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((Instant::now(), e.clone()))
+        })
+    };
+    let jobs = LibraryJobs::new(Arc::new(service), import_only(), sink);
+    jobs.scan_all();
+    assert!(jobs.wait_idle(Duration::from_secs(30)));
+    jobs.watch().expect("watch");
+    let lib = Library {
+        _dir: dir,
+        music,
+        jobs,
+        log,
+    };
+    lib.wait_for("the folder to be watched", Duration::from_secs(5), |l| {
+        l.states().first().map(|w| w.state) == Some(WatchState::Watching)
+    });
+    let since = Instant::now();
+    let id = lib.rows()[0].id;
+    for stars in 1..=5 {
+        lib.jobs.service().rate(id, Some(stars)).expect("rate");
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        lib.imports_since(since),
+        0,
+        "writing the library started an import"
+    );
+}
