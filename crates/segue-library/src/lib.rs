@@ -140,22 +140,19 @@ pub fn scan(
             {
                 // Not read again; a file that still fails is still reported.
                 match (&k.status, &k.issue) {
-                    (FileStatus::Failed, Some((kind, message))) => {
-                        report.failed += 1;
+                    (FileStatus::Failed | FileStatus::Ok, Some((kind, message))) => {
+                        // Still failing, or imported with a problem (a truncated file).
+                        let imported = k.status == FileStatus::Ok;
+                        if imported {
+                            report.unchanged += 1;
+                        } else {
+                            report.failed += 1;
+                        }
                         report.issues.push(FileIssue {
                             path: file.path.to_string_lossy().into_owned(),
                             kind: *kind,
                             message: message.clone(),
-                            imported: false,
-                        });
-                    }
-                    (FileStatus::Ok, Some((kind, message))) => {
-                        report.unchanged += 1;
-                        report.issues.push(FileIssue {
-                            path: file.path.to_string_lossy().into_owned(),
-                            kind: *kind,
-                            message: message.clone(),
-                            imported: true,
+                            imported,
                         });
                     }
                     _ => report.unchanged += 1,
