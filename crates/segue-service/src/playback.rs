@@ -287,7 +287,7 @@ impl Playback {
             Edit::Insert { .. } => unreachable!("adding is handled above"),
         };
         sent.map_err(ServiceError::Playback)?;
-        live.queue.apply(edit);
+        live.queue.apply_chosen(edit);
         live.save_queue(&lock(&self.session_store));
         Ok(())
     }

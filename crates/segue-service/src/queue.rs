@@ -140,6 +140,20 @@ impl QueueState {
         self.current = self.current.map(map);
     }
 
+    /// Applies an edit the listener asked for: as [`QueueState::apply`], and a suggestion
+    /// autoplay added that the listener moves becomes theirs (placed by them, it is queued, and
+    /// "Add to queue" goes after it).
+    pub fn apply_chosen(&mut self, edit: Edit) {
+        let moved_to = match edit {
+            Edit::Move { to, .. } => Some(to),
+            _ => None,
+        };
+        self.apply(edit);
+        if let Some(entry) = moved_to.and_then(|to| self.entries.get_mut(to)) {
+            entry.autoplay = false;
+        }
+    }
+
     /// The tracks "Save queue as playlist" keeps: the queue as listened and queued, without
     /// the suggestions autoplay added that have not played yet.
     pub fn to_keep(&self) -> Vec<TrackId> {
@@ -216,7 +230,7 @@ impl Service {
         let session = self.saved_session()?;
         let mut queue = QueueState::from(&session);
         let edit = change.edit(&queue)?;
-        queue.apply(edit);
+        queue.apply_chosen(edit);
         if queue.current.is_none() && !queue.entries.is_empty() {
             // Nothing has played: the first entry is the one the app cues.
             queue.current = Some(0);
@@ -306,6 +320,20 @@ mod tests {
         let e = q.remove(&[6]).expect_err("past the end");
         assert_eq!(e.to_string(), "there is no entry 7 in the queue: it has 6");
         assert!(q.move_entry(0, 6).is_err());
+    }
+
+    #[test]
+    fn a_suggestion_the_listener_moves_becomes_queued() {
+        let mut q = queue();
+        q.apply_chosen(q.move_entry(5, 2).expect("move"));
+        assert_eq!(ids(&q), [1, 2, 6, 3, 4, 5]);
+        assert!(!q.entries[2].autoplay);
+        q.apply(QueueChange::Add(vec![7]).edit(&q).expect("edit"));
+        assert_eq!(ids(&q), [1, 2, 6, 3, 4, 7, 5]);
+        // Moving the listener's own entry leaves autoplay's as they are.
+        q.apply_chosen(q.move_entry(3, 6).expect("move"));
+        assert_eq!(ids(&q), [1, 2, 6, 4, 7, 5, 3]);
+        assert!(q.entries[5].autoplay);
     }
 
     #[test]

@@ -13,6 +13,12 @@ describe("upcoming", () => {
     expect(autoplay.map((u) => [u.entry.track_id, u.at])).toEqual([[4, 3], [5, 4]]);
   });
 
+  it("keeps the queue's order: a suggestion among the listener's entries is listed with them", () => {
+    const { queued, autoplay } = upcoming([entry(1), entry(2, true), entry(3), entry(4, true)], 0);
+    expect(queued.map((u) => u.entry.track_id)).toEqual([2, 3]);
+    expect(autoplay.map((u) => u.entry.track_id)).toEqual([4]);
+  });
+
   it("is the whole queue when nothing is current, and nothing after the last track", () => {
     expect(upcoming(queue, null).queued.map((u) => u.at)).toEqual([0, 1, 2]);
     expect(upcoming(queue, 4)).toEqual({ queued: [], autoplay: [] });

@@ -8,8 +8,9 @@ export interface Upcoming {
   at: number;
 }
 
-/** What follows the current entry (the whole queue when nothing is current), split into what
- * the listener queued and what autoplay added after it; at most `limit` of each. */
+/** What follows the current entry (the whole queue when nothing is current), in order, split
+ * after the last entry the listener queued: before it what is queued, after it what autoplay
+ * added (where "Add to queue" inserts, as the service's rule says); at most `limit` of each. */
 export function upcoming(
   queue: readonly QueueEntry[],
   index: number | null,
@@ -17,9 +18,11 @@ export function upcoming(
 ): { queued: Upcoming[]; autoplay: Upcoming[] } {
   const from = index === null ? 0 : index + 1;
   const rest = queue.slice(from).map((entry, i) => ({ entry, at: from + i }));
+  let split = rest.length;
+  while (split > 0 && rest[split - 1].entry.autoplay) split--;
   return {
-    queued: rest.filter((u) => !u.entry.autoplay).slice(0, limit),
-    autoplay: rest.filter((u) => u.entry.autoplay).slice(0, limit),
+    queued: rest.slice(0, split).slice(0, limit),
+    autoplay: rest.slice(split).slice(0, limit),
   };
 }
 
