@@ -78,7 +78,8 @@ describe("Activity", () => {
       cause: "files_changed",
       progress: { phase: "reading", files_found: 9, files_to_read: 3, files_read: 1, files_failed: 0 },
     });
-    await waitFor(() => expect(getByTestId("scan-progress").textContent).toContain("Importing changes: 1 of 3 files"));
+    // Shown once it has run a moment (a quick one never flashes a bar).
+    await waitFor(() => expect(getByTestId("scan-progress").textContent).toContain("Importing changes: 1 of 3 files"), { timeout: 3000 });
 
     await emit(EVENTS.library, { kind: "folder", watch: { folder: "/media/usb/Music", state: "unavailable", message: null } });
     const gone = await findByTestId("folder-unavailable");

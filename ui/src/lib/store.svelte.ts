@@ -42,6 +42,8 @@ export type View =
   | { kind: "playlist"; id: number };
 
 const UP_NEXT_COUNT = 8;
+/** A watched folder's import is shown once it has run this long (most take milliseconds). */
+const SHOW_CHANGES_AFTER_MS = 600;
 /** How often a long import's tracks are shown as they land. */
 const RELOAD_WHILE_IMPORTING_MS = 3000;
 /** How long a notice ("Added 3 tracks to …") stays. */
@@ -75,6 +77,12 @@ class AppStore {
   scan = $state.raw<ScanProgress | null>(null);
   /** Why the running import runs (asked for, or files changed in a watched folder). */
   scanCause = $state<ScanCause | null>(null);
+  /**
+   * Whether the running import is shown: one someone asked for at once, a watched folder's
+   * changes only once they take a moment, so that a saved file does not flash a progress bar.
+   */
+  scanShown = $state(false);
+  #showScanTimer: ReturnType<typeof setTimeout> | undefined;
   /** Each library folder's watch state, as the app last said. */
   folderWatch = $state.raw<FolderWatch[]>([]);
   /** When the library was last loaded (ms since the epoch). */
@@ -241,16 +249,41 @@ class AppStore {
     }
   }
 
+  private showScan(cause: ScanCause) {
+    if (cause === "requested") {
+      clearTimeout(this.#showScanTimer);
+      this.#showScanTimer = undefined;
+      this.scanShown = true;
+      return;
+    }
+    if (this.scanShown || this.#showScanTimer !== undefined) return;
+    this.#showScanTimer = setTimeout(() => {
+      this.#showScanTimer = undefined;
+      this.scanShown = this.scan !== null;
+    }, SHOW_CHANGES_AFTER_MS);
+  }
+
+  private endScan() {
+    clearTimeout(this.#showScanTimer);
+    this.#showScanTimer = undefined;
+    this.scan = null;
+    this.scanCause = null;
+    this.scanShown = false;
+  }
+
   /** The library's background work as it happens: import, analysis, folders coming and going. */
   onLibraryEvent(e: LibraryEvent) {
     switch (e.kind) {
       case "scan_started":
+        this.endScan();
         this.scanCause = e.cause;
         this.scan = { phase: "walking", files_found: 0, files_to_read: 0, files_read: 0, files_failed: 0 };
+        this.showScan(e.cause);
         break;
       case "scan_progress":
         this.scanCause = e.cause;
         this.scan = e.progress;
+        this.showScan(e.cause);
         // A long import (a bulk copy, a first import) commits its tracks in batches: show them
         // as they land, every few seconds, rather than all at the end.
         if (e.progress.phase === "reading" && Date.now() - this.libraryLoadedAt >= RELOAD_WHILE_IMPORTING_MS) {
@@ -258,8 +291,7 @@ class AppStore {
         }
         break;
       case "scan_finished": {
-        this.scan = null;
-        this.scanCause = null;
+        this.endScan();
         const r = e.report;
         // A watched folder's changes say nothing unless something could not be read: the new
         // tracks showing up is the news.
@@ -268,8 +300,7 @@ class AppStore {
         break;
       }
       case "scan_failed":
-        this.scan = null;
-        this.scanCause = null;
+        this.endScan();
         this.error = e.error.message;
         break;
       case "analysis_progress":

@@ -278,6 +278,32 @@ describe("library events", () => {
     await vi.waitFor(() => expect(commands(calls).filter((c) => c === "track_rows")).toHaveLength(1));
   });
 
+  it("shows an import someone asked for at once, and a watched folder's only once it takes a moment", () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      mockBackend();
+      // A saved file: imported in milliseconds, no progress bar flashes.
+      app.onLibraryEvent({ kind: "scan_started", cause: "files_changed", folders: ["/music"] });
+      expect(app.scanShown).toBe(false);
+      app.onLibraryEvent({ kind: "scan_finished", cause: "files_changed", report: report() });
+      vi.advanceTimersByTime(1_000);
+      expect(app.scanShown).toBe(false);
+
+      // A bulk copy: shown once it has run a moment, hidden when done.
+      app.onLibraryEvent({ kind: "scan_started", cause: "files_changed", folders: ["/music"] });
+      vi.advanceTimersByTime(700);
+      expect(app.scanShown).toBe(true);
+      app.onLibraryEvent({ kind: "scan_finished", cause: "files_changed", report: report() });
+      expect(app.scanShown).toBe(false);
+
+      // Rescan: at once.
+      app.onLibraryEvent({ kind: "scan_started", cause: "requested", folders: ["/music"] });
+      expect(app.scanShown).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("follows each folder's watch state: gone, then back", async () => {
     mockBackend({ watched_folders: () => [{ folder: "/music", state: "watching", message: null }, { folder: "/usb", state: "watching", message: null }] });
     await app.start();

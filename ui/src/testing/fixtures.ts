@@ -123,6 +123,7 @@ export function resetApp() {
   app.analysis = { running: false, paused: false, total: 0, done: 0, failed: 0, provider: null, message: null };
   app.scan = null;
   app.scanCause = null;
+  app.scanShown = false;
   app.lastScan = null;
   app.folderWatch = [];
 }
