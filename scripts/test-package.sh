@@ -24,6 +24,16 @@ apt-get install --simulate --no-install-recommends "$DEB" >/dev/null
 # whose socket is outside the checkout (the test hides the checkout from the package's programs).
 export SEGUE_PULSE_RUNTIME
 SEGUE_PULSE_RUNTIME="$(mktemp -d /tmp/segue-package-test.XXXXXX)"
-trap 'XDG_RUNTIME_DIR="$SEGUE_PULSE_RUNTIME" pulseaudio --kill 2>/dev/null; rm -rf "$SEGUE_PULSE_RUNTIME"' EXIT
+# A display of its own: other end-to-end runs on this machine may come and go on :99.
+XVFB_PID=
+trap 'XDG_RUNTIME_DIR="$SEGUE_PULSE_RUNTIME" pulseaudio --kill 2>/dev/null; rm -rf "$SEGUE_PULSE_RUNTIME"; [ -z "$XVFB_PID" ] || kill "$XVFB_PID"' EXIT
 source scripts/pulse-test-sink.sh
+for n in $(seq 120 199); do
+  [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ] && continue
+  Xvfb ":$n" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+  XVFB_PID=$!
+  export DISPLAY=":$n"
+  for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$n" ] && break; sleep 0.1; done
+  break
+done
 SEGUE_PACKAGE_DEB="$DEB" .local/venv/bin/pytest -q -s -rs tests/e2e/test_package.py
