@@ -1,7 +1,8 @@
 """The queue in the real window: tracks queued with Play next and Add to queue from a row's
 menu, reordered by Alt+arrow and by dragging, one removed; the queue, the playing track and its
 position come back after quitting the app, and after `kill -9` with at most a second of
-position lost; `segue queue` reads the same queue. Screenshots: target/e2e/queue-*.png."""
+position lost; `segue queue` reads and edits the same queue, and the running window follows
+its edits. Screenshots: target/e2e/queue-*.png."""
 
 import json
 import os
@@ -128,6 +129,15 @@ def test_the_queue_is_edited_and_survives_a_restart_and_kill_9(tauri_driver, tmp
         ActionChains(app).move_to_element(row).perform()
         row.find_element("css selector", "[data-testid=queued-remove]").click()
         wait_for(app, lambda d: queued(d) == [b, c], timeout=10, message=f"remove: {queued(app)}")
+
+        # The command line edits the same queue: the window shows it within a second or two,
+        # the track playing on.
+        subprocess.check_call([str(CLI), "--db", str(db), "queue", "add", str(a)], stdout=subprocess.DEVNULL)
+        wait_for(app, lambda d: queued(d) == [b, c, a], timeout=5, message=f"segue queue add: {queued(app)}")
+        at = [e["track_id"] for e in cli_queue(db)["queue"]].index(a) + 1
+        subprocess.check_call([str(CLI), "--db", str(db), "queue", "remove", str(at)], stdout=subprocess.DEVNULL)
+        wait_for(app, lambda d: queued(d) == [b, c], timeout=5, message=f"segue queue remove: {queued(app)}")
+        assert now_title(app) == title[playing] and play_pause_label(app) == "Pause", "playback was disturbed"
 
         # The saved queue is what the window shows: the playing track, then b and c, before
         # anything autoplay added.

@@ -632,7 +632,7 @@ fn record(
         let event = match events.recv_timeout(SESSION_EVERY) {
             Ok(event) => event,
             Err(RecvTimeoutError::Timeout) => {
-                session.tick(&store, &autoplay, &mut service);
+                session.tick(&store, &autoplay, &mut service, &forward);
                 continue;
             }
             Err(RecvTimeoutError::Disconnected) => break,
@@ -684,7 +684,7 @@ fn record(
             _ => {}
         }
         if session.last_save.elapsed() >= SESSION_EVERY {
-            session.tick(&store, &autoplay, &mut service);
+            session.tick(&store, &autoplay, &mut service, &forward);
         }
         let _ = forward.send(event);
     }
@@ -735,8 +735,16 @@ impl SessionKeeper {
         }
     }
 
-    /// Saves the position, after playing a queue `segue queue` saved meanwhile.
-    fn tick(&mut self, store: &Store, autoplay: &Autoplay, service: &mut Option<Service>) {
+    /// Saves the position, after playing a queue `segue queue` saved meanwhile; then tells
+    /// whoever drives the UI that the queue changed (`QueueEdited`, which the engine does not
+    /// send when the saved queue was cued in place of the old one).
+    fn tick(
+        &mut self,
+        store: &Store,
+        autoplay: &Autoplay,
+        service: &mut Option<Service>,
+        forward: &Sender<PlayerEvent>,
+    ) {
         self.last_save = Instant::now();
         let mut live = lock(&autoplay.queue_mirror);
         if !live.keep {
@@ -744,8 +752,13 @@ impl SessionKeeper {
         }
         match store.session_revision() {
             Ok(revision) if revision != live.revision => {
-                if let Err(e) = adopt_saved_queue(store, autoplay, service, &mut live) {
-                    tracing::warn!("cannot play the queue saved by another program: {e}");
+                match adopt_saved_queue(store, autoplay, service, &mut live) {
+                    Ok(()) => {
+                        let _ = forward.send(PlayerEvent::QueueEdited {
+                            current: live.queue.current,
+                        });
+                    }
+                    Err(e) => tracing::warn!("cannot play the queue saved by another program: {e}"),
                 }
             }
             Ok(_) => {}
