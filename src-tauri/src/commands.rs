@@ -8,10 +8,10 @@ use std::path::PathBuf;
 
 use segue_core::FolderWatch;
 use segue_core::{
-    AnalysisStatus, AppSettings, EntryId, ExportReport, FeedbackKind, FileIssue, HistoryEntry,
-    ImportReport, LibraryStats, ListeningStats, PlayerState, Playlist, PlaylistEntry, PlaylistId,
-    RadioSeed, ReasonPart, RepeatMode, Suggestion, TagFacet, TrackAnalysis, TrackId, TrackRow,
-    UiError,
+    AnalysisStatus, AppSettings, AudioOutput, EntryId, ExportReport, FeedbackKind, FileIssue,
+    HistoryEntry, ImportReport, LibraryStats, ListeningStats, PlayerState, Playlist, PlaylistEntry,
+    PlaylistId, RadioSeed, ReasonPart, RepeatMode, Suggestion, TagFacet, TrackAnalysis, TrackId,
+    TrackRow, UiError,
 };
 use segue_service::suggest::SuggestRequest;
 use segue_service::{QueueChange, Seed, ServiceError};
@@ -444,6 +444,25 @@ pub fn set_settings(state: State<'_, AppState>, settings: AppSettings) -> Reply<
         p.set_normalization(segue_service::normalization_for(settings.normalization));
         Ok(())
     });
+    Ok(())
+}
+
+/// The audio outputs there are, the chosen one marked.
+#[tauri::command(async)]
+pub fn output_devices(state: State<'_, AppState>) -> Reply<Vec<AudioOutput>> {
+    state.service.output_devices().map_err(ui)
+}
+
+/// Plays on output `id` (`None`: the system default) from now on, carrying on where it is,
+/// and keeps the choice for the next start.
+#[tauri::command(async)]
+pub fn set_output_device(state: State<'_, AppState>, id: Option<String>) -> Reply<()> {
+    state
+        .service
+        .set_output_device_choice(id.as_deref())
+        .map_err(ui)?;
+    // No player (no device at start): the choice applies when playback can start.
+    let _ = state.player.with(|p| p.set_output_device(id));
     Ok(())
 }
 

@@ -270,6 +270,8 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::library_stats,
+            commands::output_devices,
+            commands::set_output_device,
             commands::track_rows,
             commands::tag_facets,
             commands::track_analysis,

@@ -4,6 +4,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { AnalysisStatus } from "./bindings/AnalysisStatus";
 import type { AppSettings } from "./bindings/AppSettings";
+import type { AudioOutput } from "./bindings/AudioOutput";
 import type { EntryStatus } from "./bindings/EntryStatus";
 import type { ExportReport } from "./bindings/ExportReport";
 import type { FacetKind } from "./bindings/FacetKind";
@@ -37,6 +38,7 @@ import type { WatchState } from "./bindings/WatchState";
 export type {
   AnalysisStatus,
   AppSettings,
+  AudioOutput,
   EntryStatus,
   ExportReport,
   FacetKind,
@@ -175,6 +177,10 @@ export const exportPlaylist = (playlist: number) =>
 // Settings
 export const getSettings = () => invoke<AppSettings>("get_settings");
 export const setSettings = (settings: AppSettings) => invoke<void>("set_settings", { settings });
+/** The audio outputs there are, the chosen one marked. */
+export const outputDevices = () => invoke<AudioOutput[]>("output_devices");
+/** Plays on output `id` (`null`: the system default) from now on, where it was. */
+export const setOutputDevice = (id: string | null) => invoke<void>("set_output_device", { id });
 
 /** The URL of a stored cover image (served by the app's `cover:` protocol). */
 export function coverUrl(coverId: number): string {

@@ -150,6 +150,18 @@ enum Command {
         #[command(subcommand)]
         command: queue::QueueCommand,
     },
+    /// List the audio outputs (the one this library plays on marked *), or choose one: the
+    /// app and `segue play` use it from their next start (a running app: Settings).
+    Devices {
+        /// Play on this output (an id from the list).
+        #[arg(long = "use", value_name = "ID", conflicts_with = "default")]
+        use_id: Option<String>,
+        /// Play on the system's default output.
+        #[arg(long)]
+        default: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Forget the learned taste (ratings stay, and count again when changed).
     ResetTaste,
     /// Show or change how suggestions behave.
@@ -419,6 +431,38 @@ fn run(cli: Cli) -> Result<i32> {
         Command::History { command } => history::history(&service, command),
         Command::Playlist { command } => playlist::playlist(&service, command),
         Command::Queue { command } => queue::queue(&service, command),
+        Command::Devices {
+            use_id,
+            default,
+            json,
+        } => {
+            if use_id.is_some() || default {
+                service.set_output_device_choice(use_id.as_deref())?;
+            }
+            let outputs = service.output_devices()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&outputs)?);
+            } else {
+                for o in &outputs {
+                    println!(
+                        "{} {}{}{}\n    {}",
+                        if o.chosen { "*" } else { " " },
+                        o.name,
+                        if o.is_default {
+                            " (system default)"
+                        } else {
+                            ""
+                        },
+                        if o.connected { "" } else { " (not connected)" },
+                        o.id
+                    );
+                }
+                if !outputs.iter().any(|o| o.chosen) {
+                    println!("Playing on the system default.");
+                }
+            }
+            Ok(0)
+        }
         Command::ResetTaste => {
             service.reset_taste()?;
             println!("Taste reset: suggestions start afresh.");

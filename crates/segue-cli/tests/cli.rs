@@ -557,3 +557,51 @@ fn suggest_after_a_track_with_a_queue_is_the_apps_up_next_list() {
         "queued tracks are not suggested: {up_next:#?}"
     );
 }
+
+/// `segue devices` lists the outputs there are (the test's PulseAudio null sink among them),
+/// keeps the one chosen for this library, refuses one that is not there and loses nothing.
+#[test]
+fn devices_lists_outputs_and_keeps_the_one_chosen() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let db = tmp.path().join("lib.sqlite");
+    let music = tmp.path().join("music");
+    std::fs::create_dir_all(&music).expect("mkdir");
+    ok(segue(&db).arg("scan").arg(&music).output().expect("run"));
+    let list = |args: &[&str]| -> Vec<serde_json::Value> {
+        let out = ok(segue(&db)
+            .args(["devices", "--json"])
+            .args(args)
+            .output()
+            .expect("run"));
+        serde_json::from_str(&out).expect("json")
+    };
+    let outputs = list(&[]);
+    assert!(
+        !outputs.is_empty(),
+        "no audio output: run under scripts/pulse-test-sink.sh"
+    );
+    assert!(outputs.iter().all(|o| o["chosen"] == false));
+    let id = outputs[0]["id"].as_str().expect("id").to_owned();
+
+    let chosen = list(&["--use", &id]);
+    let marked: Vec<&str> = chosen
+        .iter()
+        .filter(|o| o["chosen"] == true)
+        .filter_map(|o| o["id"].as_str())
+        .collect();
+    assert_eq!(marked, [id.as_str()]);
+
+    let refused = segue(&db)
+        .args(["devices", "--use", "alsa:no-such-card"])
+        .output()
+        .expect("run");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no audio output"));
+    assert!(
+        list(&[])
+            .iter()
+            .any(|o| o["id"] == id.as_str() && o["chosen"] == true)
+    );
+
+    assert!(list(&["--default"]).iter().all(|o| o["chosen"] == false));
+}

@@ -191,6 +191,21 @@ pub struct PlayerState {
     pub dropouts: u32,
 }
 
+/// An audio output the player can send music to, as the device settings list it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AudioOutput {
+    /// Stable id, kept in the library's settings.
+    pub id: String,
+    pub name: String,
+    /// The system's default output.
+    pub is_default: bool,
+    /// The one the listener chose (none chosen: the system default plays).
+    pub chosen: bool,
+    /// Present now. A chosen device that is unplugged stays listed, not connected.
+    pub connected: bool,
+}
+
 /// Loudness normalisation as a person chooses it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]

@@ -21,7 +21,7 @@ pub use analysis::{
     DspFeatures, KeyMode, LoudnessMeasure, PITCH_CLASSES, TrackAnalysis, camelot, camelot_number,
 };
 pub use app::{
-    AnalysisStatus, AppSettings, DayListening, DeviceChoice, FacetKind, HistoryEntry,
+    AnalysisStatus, AppSettings, AudioOutput, DayListening, DeviceChoice, FacetKind, HistoryEntry,
     ListeningStats, NormalizationChoice, PlayCount, PlayOutcome, PlayerState, QueueEntry,
     RadioSeed, RepeatMode, TagFacet, TrackRow,
 };

@@ -316,6 +316,9 @@ impl Engine {
             Command::SetOutputDevice(id) => match open_output(id.as_deref()) {
                 Ok(output) => {
                     self.chosen_device = id;
+                    // Chosen while the old device was lost: this one replaces it, and playback
+                    // stays paused until the listener plays on.
+                    self.lost = None;
                     self.install_output(output);
                 }
                 Err(e) => self.emit(PlayerEvent::Error {

@@ -9,6 +9,7 @@ pub mod analysis;
 mod browse;
 pub mod jobs;
 mod listen;
+mod output;
 mod playback;
 mod playlist;
 pub mod queue;

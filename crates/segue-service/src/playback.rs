@@ -127,7 +127,7 @@ impl Service {
     /// Opens the audio device and starts the engine. Without a device this is an error and
     /// everything else in the service keeps working.
     pub fn start_playback(&self) -> Result<Playback> {
-        let player = Player::start().map_err(ServiceError::Playback)?;
+        let player = self.start_player()?;
         let store = Store::open(self.db_path())?;
         let (tx, events) = crossbeam_channel::unbounded();
         let engine_events = player.events().clone();

@@ -2,7 +2,7 @@ import { emit } from "@tauri-apps/api/event";
 import { clearMocks } from "@tauri-apps/api/mocks";
 import { cleanup, fireEvent, render, waitFor } from "@testing-library/svelte";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { EVENTS, type LibraryStats } from "../api";
+import { EVENTS, type AppSettings, type LibraryStats } from "../api";
 import { setLocale } from "../lib/i18n.svelte";
 import { app } from "../lib/store.svelte";
 import { commands, mockBackend, resetApp, stubResizeObserver } from "../testing/fixtures";
@@ -84,5 +84,59 @@ describe("Activity", () => {
     await emit(EVENTS.library, { kind: "folder", watch: { folder: "/media/usb/Music", state: "unavailable", message: null } });
     const gone = await findByTestId("folder-unavailable");
     expect(gone.textContent).toContain("/media/usb/Music is unavailable: its tracks are kept");
+  });
+});
+
+describe("Settings: output device", () => {
+  const settings = {
+    autoplay: true,
+    normalization: "auto",
+    analysis_device: "auto",
+    exploration: 0.3,
+    track_gap_hours: 24,
+    artist_gap: 15,
+    album_gap: 25,
+    strict_gaps: false,
+    welcomed: true,
+  };
+  const outputs = [
+    { id: "alsa:pulse", name: "PulseAudio Sound Server", is_default: false, chosen: false, connected: true },
+    { id: "alsa:hw:CARD=USB,DEV=0", name: "USB DAC", is_default: false, chosen: true, connected: false },
+  ];
+
+  it("lists the outputs, shows the chosen one even when unplugged, and switches to another", async () => {
+    const calls = mockBackend({ get_settings: () => settings, output_devices: () => outputs, library_stats: () => stats([]), import_issues: () => [] });
+    app.settings = settings as AppSettings;
+    const { getByTestId } = render(Settings);
+    const select = getByTestId("output-device") as HTMLSelectElement;
+    await waitFor(() => expect(select.options).toHaveLength(3));
+    expect([...select.options].map((o) => o.textContent)).toEqual(["System default", "PulseAudio Sound Server", "USB DAC (not connected)"]);
+    expect(select.value).toBe("alsa:hw:CARD=USB,DEV=0");
+
+    select.value = "alsa:pulse";
+    await fireEvent.change(select);
+    await waitFor(() => expect(calls.find((c) => c.cmd === "set_output_device")?.args).toEqual({ id: "alsa:pulse" }));
+    select.value = "";
+    await fireEvent.change(select);
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "set_output_device").map((c) => c.args)).toEqual([{ id: "alsa:pulse" }, { id: null }]));
+  });
+
+  it("says why an output cannot be chosen", async () => {
+    mockBackend({
+      get_settings: () => settings,
+      output_devices: () => outputs,
+      set_output_device: () => {
+        throw { kind: "invalid_input", message: "no audio output \"x\" is connected" };
+      },
+      library_stats: () => stats([]),
+      import_issues: () => [],
+    });
+    app.settings = settings as AppSettings;
+    const { getByTestId } = render(Settings);
+    const select = getByTestId("output-device") as HTMLSelectElement;
+    await waitFor(() => expect(select.options).toHaveLength(3));
+    select.value = "alsa:pulse";
+    await fireEvent.change(select);
+    await waitFor(() => expect(getByTestId("output-problem").textContent).toContain("is connected"));
   });
 });
