@@ -128,7 +128,7 @@ const en = {
   "settings.playback": "Playback",
   "settings.autoplay": "Autoplay suggestions when the queue ends",
   "settings.normalization": "Loudness normalisation",
-  "settings.norm.auto": "Auto (album gain for an album in order, else track)",
+  "settings.norm.auto": "Auto (album gain when an album plays in order)",
   "settings.output": "Output device",
   "settings.output.default": "System default",
   "settings.output.missing": "{name} (not connected)",
