@@ -80,6 +80,7 @@ fn main() {
                     track_id: n as i64,
                     path: file.clone(),
                     gain: 1.0,
+                    known_length_ms: None,
                 }],
                 0,
             )

@@ -995,7 +995,16 @@ impl Engine {
                     // say so, and record that play as failed rather than completed.
                     let decoded = d.decoder.position();
                     let index = d.index;
-                    if let Some(total) = info.total_frames
+                    let known = self
+                        .queue
+                        .get(index)
+                        .and_then(|q| q.known_length_ms)
+                        .map(|ms| ms * u64::from(info.sample_rate) / 1000);
+                    let expected = match (info.total_frames, known) {
+                        (Some(total), Some(known)) => Some(total.min(known)),
+                        (total, known) => total.or(known),
+                    };
+                    if let Some(total) = expected
                         && decoded + u64::from(info.sample_rate) < total
                     {
                         let rate = u64::from(info.sample_rate);

@@ -53,6 +53,10 @@ pub struct QueueItem {
     pub path: PathBuf,
     /// Linear gain applied to this track (loudness normalisation); 1.0 leaves it as is.
     pub gain: f32,
+    /// The length the caller knows the file to have, where it knows better than the file's
+    /// header: a file imported as truncated plays what is there, and ending there is its end,
+    /// not a file cut short while playing. `None`: the header's length.
+    pub known_length_ms: Option<u64>,
 }
 
 /// Why a track stopped playing.

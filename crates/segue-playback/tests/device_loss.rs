@@ -129,6 +129,7 @@ fn a_lost_device_pauses_and_playback_carries_on_when_it_is_back() {
                 track_id: 7,
                 path: track,
                 gain: 1.0,
+                known_length_ms: None,
             }],
             0,
         )

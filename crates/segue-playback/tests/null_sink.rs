@@ -217,6 +217,7 @@ fn playback_reaches_the_device_intact_and_gapless() {
             track_id: 7,
             path: fixture("source-48k.flac"),
             gain: 1.0,
+            known_length_ms: None,
         }],
     );
     assert!(
@@ -256,11 +257,13 @@ fn playback_reaches_the_device_intact_and_gapless() {
                 track_id: 1,
                 path: fixture("part1.opus"),
                 gain: 1.0,
+                known_length_ms: None,
             },
             QueueItem {
                 track_id: 2,
                 path: fixture("part2.opus"),
                 gain: 1.0,
+                known_length_ms: None,
             },
         ],
     );
@@ -325,6 +328,7 @@ fn seek_lands_on_its_target() {
                 track_id: 3,
                 path: fixture("source-48k.flac"),
                 gain: 1.0,
+                known_length_ms: None,
             }],
             0,
         )
@@ -406,6 +410,7 @@ fn volume_and_track_gain_change_the_level_by_the_expected_db() {
                     track_id: 4,
                     path: fixture("source-48k.flac"),
                     gain,
+                    known_length_ms: None,
                 }],
                 0,
             )
@@ -458,16 +463,19 @@ fn damaged_and_unplayable_files_do_not_stop_the_queue() {
                 track_id: 1,
                 path: text_path,
                 gain: 1.0,
+                known_length_ms: None,
             },
             QueueItem {
                 track_id: 2,
                 path: damaged_path,
                 gain: 1.0,
+                known_length_ms: None,
             },
             QueueItem {
                 track_id: 3,
                 path: fixture("part2.opus"),
                 gain: 1.0,
+                known_length_ms: None,
             },
         ],
     );
@@ -518,6 +526,7 @@ fn choosing_another_output_device_carries_on_where_it_was() {
                 track_id: 5,
                 path: fixture("source-48k.flac"),
                 gain: 1.0,
+                known_length_ms: None,
             }],
             0,
         )
@@ -584,6 +593,7 @@ fn a_file_deleted_or_truncated_while_playing_does_not_stop_the_queue() {
         track_id,
         path: path.to_path_buf(),
         gain: 1.0,
+        known_length_ms: None,
     };
     player
         .play_queue(
@@ -640,6 +650,7 @@ fn repeat_one_plays_the_track_again_and_repeat_all_wraps_around() {
         track_id,
         path: fixture(name),
         gain: 1.0,
+        known_length_ms: None,
     };
     let started = |events: &[PlayerEvent]| -> Vec<(usize, i64)> {
         events
@@ -718,6 +729,7 @@ fn the_queue_finishes_only_once_its_last_samples_are_heard() {
                     track_id: 3,
                     path: fixture("source-48k.flac"),
                     gain: 1.0,
+                    known_length_ms: None,
                 }],
                 0,
             )
@@ -763,6 +775,7 @@ fn item(track_id: i64, name: &str) -> QueueItem {
         track_id,
         path: fixture(name),
         gain: 1.0,
+        known_length_ms: None,
     }
 }
 

@@ -438,6 +438,8 @@ fn queue_items(
                 track_id: id,
                 path: service.track_file(id)?,
                 gain,
+                // What the library found there (a truncated file's is shorter than its header's).
+                known_length_ms: Some(service.track(id)?.audio.duration_ms),
             })
         })
         .collect()

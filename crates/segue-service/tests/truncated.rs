@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use segue_service::Service;
 use segue_service::analysis::{AnalysisOptions, Device};
+use segue_service::{EndReason, PlayerEvent, Service};
 
 /// One demo file per format.
 fn demo_per_format() -> Vec<PathBuf> {
@@ -119,4 +119,59 @@ fn truncated_files_import_play_what_is_there_and_say_so() {
             a.dsp.duration_s
         );
     }
+}
+
+/// A file imported as truncated plays to the end of what is there and that play counts as a
+/// full listen: its header's longer length does not make it "a file cut short while playing".
+/// Real playback into the PulseAudio null sink (scripts/pulse-test-sink.sh).
+#[test]
+fn a_truncated_file_played_to_its_end_is_a_full_listen() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let music = tmp.path().join("music");
+    std::fs::create_dir(&music).expect("dir");
+    let flac = demo_per_format()
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "flac"))
+        .expect("a demo FLAC");
+    let data = std::fs::read(&flac).expect("read");
+    std::fs::write(music.join("cut.flac"), &data[..data.len() * 9 / 10]).expect("write");
+    let service = Service::open(&tmp.path().join("library.sqlite")).expect("open");
+    let never = AtomicBool::new(false);
+    service
+        .scan(std::slice::from_ref(&music), &never, &mut |_| {})
+        .expect("scan");
+    let track = service.tracks(None, None).expect("tracks")[0].clone();
+    let playback = service.start_playback().expect("a null sink to play into");
+    playback
+        .play_tracks(&service, &[track.id], 0)
+        .expect("play");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut seeked = false;
+    let mut seen = Vec::new();
+    let ended = loop {
+        let left = deadline
+            .checked_duration_since(std::time::Instant::now())
+            .unwrap_or_else(|| panic!("the track never ended; saw {seen:?}"));
+        let Ok(event) = playback.events().recv_timeout(left) else {
+            panic!("the track never ended; saw {seen:?}");
+        };
+        match &event {
+            PlayerEvent::TrackStarted { .. } if !seeked => {
+                seeked = true;
+                let near_end = track.audio.duration_ms.saturating_sub(1_500);
+                playback
+                    .player()
+                    .seek(std::time::Duration::from_millis(near_end))
+                    .expect("seek");
+            }
+            PlayerEvent::TrackEnded { reason, .. } => break *reason,
+            _ => {}
+        }
+        seen.push(event);
+    };
+    assert_eq!(ended, EndReason::Completed, "{seen:?}");
+    assert!(
+        !seen.iter().any(|e| matches!(e, PlayerEvent::Error { .. })),
+        "{seen:?}"
+    );
 }
