@@ -5,6 +5,7 @@ mod history;
 mod play;
 mod playlist;
 mod queue;
+mod smart;
 mod suggest;
 
 use std::io::Write;
@@ -161,6 +162,12 @@ enum Command {
         default: bool,
         #[arg(long)]
         json: bool,
+    },
+    /// Smart playlists: saved rules over analysis, tags and history (tempo, key, energy,
+    /// rating, plays, last played, …); their tracks are worked out when shown, each with why.
+    Smart {
+        #[command(subcommand)]
+        command: smart::SmartCommand,
     },
     /// Forget the learned taste (ratings stay, and count again when changed).
     ResetTaste,
@@ -463,6 +470,7 @@ fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
+        Command::Smart { command } => smart::smart(&service, command),
         Command::ResetTaste => {
             service.reset_taste()?;
             println!("Taste reset: suggestions start afresh.");

@@ -605,3 +605,76 @@ fn devices_lists_outputs_and_keeps_the_one_chosen() {
 
     assert!(list(&["--default"]).iter().all(|o| o["chosen"] == false));
 }
+
+/// `segue smart`: a smart playlist saved from rules written on the command line, its tracks
+/// worked out when shown (each with why), refused rules named, deleted.
+#[test]
+fn smart_playlists_from_the_command_line() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let db = tmp.path().join("lib.sqlite");
+    ok(segue(&db)
+        .args(["scan", "--no-analyze"])
+        .arg(demo_dir())
+        .output()
+        .expect("run"));
+    let saved = ok(segue(&db)
+        .args(["smart", "create", "Short ones", "--rule", "duration:..30"])
+        .args(["--rule", "format:flac", "--any", "--order", "title"])
+        .output()
+        .expect("run"));
+    assert!(saved.starts_with("Saved \"Short ones\": "), "{saved}");
+
+    let shown = ok(segue(&db)
+        .args(["smart", "show", "short ONES", "--json"])
+        .output()
+        .expect("run"));
+    let members: Vec<serde_json::Value> = serde_json::from_str(&shown).expect("json");
+    assert!(!members.is_empty());
+    let tracks: Vec<serde_json::Value> = serde_json::from_str(&ok(segue(&db)
+        .args(["tracks", "--json"])
+        .output()
+        .expect("run")))
+    .expect("json");
+    let expected: Vec<i64> = tracks
+        .iter()
+        .filter(|t| {
+            t["duration_ms"].as_u64().expect("duration") <= 30_999
+                || t["codec"].as_str() == Some("flac")
+        })
+        .map(|t| t["id"].as_i64().expect("id"))
+        .collect();
+    let mut got: Vec<i64> = members
+        .iter()
+        .map(|m| m["track_id"].as_i64().expect("id"))
+        .collect();
+    got.sort_unstable();
+    let mut expected_sorted = expected.clone();
+    expected_sorted.sort_unstable();
+    assert_eq!(got, expected_sorted);
+    assert!(members.iter().all(|m| {
+        let why = m["why"].as_str().expect("why");
+        why.contains("long") || why.contains("FLAC")
+    }));
+
+    let listed = ok(segue(&db).args(["smart", "list"]).output().expect("run"));
+    assert!(
+        listed.contains("Short ones") && listed.contains("any of: duration:0..30  format:flac"),
+        "{listed}"
+    );
+
+    let refused = segue(&db)
+        .args(["smart", "create", "Bad", "--rule", "tempo:fast"])
+        .output()
+        .expect("run");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("\"tempo:fast\""));
+
+    ok(segue(&db)
+        .args(["smart", "delete", "Short ones"])
+        .output()
+        .expect("run"));
+    assert!(
+        ok(segue(&db).args(["smart", "list"]).output().expect("run"))
+            .contains("No smart playlists")
+    );
+}

@@ -14,6 +14,7 @@ pub mod isolate;
 mod jobs;
 mod playlist;
 mod scan;
+pub mod smart;
 mod suggest;
 mod track;
 

@@ -12,6 +12,7 @@ mod listen;
 mod output;
 mod playback;
 mod playlist;
+mod smart;
 pub mod queue;
 pub mod suggest;
 mod watch;

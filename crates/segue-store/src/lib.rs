@@ -12,6 +12,7 @@ mod playlist;
 mod private;
 mod query;
 mod session;
+mod smart;
 mod taste;
 mod write;
 
@@ -26,6 +27,7 @@ pub use paths::{bytes_to_path, path_to_bytes};
 pub use playlist::{ExportRow, NewEntry, PlaylistError};
 pub use query::{TrackIdentity, TrackQuery};
 pub use session::SavedSession;
+pub use smart::ListeningFacts;
 pub use taste::{FeedbackLog, PlayFact, ProfileRow};
 pub use write::{CoverImage, FileChange, FileStat, ImportedTrack};
 
@@ -81,6 +83,8 @@ pub enum StoreError {
     CorruptAnalysis { track: TrackId, reason: String },
     #[error(transparent)]
     Playlist(#[from] PlaylistError),
+    #[error("cannot write a smart playlist's rules: {0}")]
+    SmartRules(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -179,7 +183,7 @@ pub struct PlayRecord {
 }
 
 /// Number of migrations (the schema version of an up-to-date database).
-const LATEST_SCHEMA: usize = 8;
+const LATEST_SCHEMA: usize = 9;
 
 /// A play as stored, with whether it counts as a full listen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,6 +207,7 @@ fn migrations() -> Migrations<'static> {
         M::up_with_hook(include_str!("schema_v6.sql"), reread_placeholder_artists),
         M::up(include_str!("schema_v7.sql")),
         M::up(include_str!("schema_v8.sql")),
+        M::up(include_str!("schema_v9.sql")),
     ])
 }
 

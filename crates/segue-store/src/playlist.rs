@@ -71,7 +71,7 @@ pub struct ExportRow {
 }
 
 /// The name as stored: trimmed, non-empty, one line.
-fn checked_name(name: &str) -> Result<&str, PlaylistError> {
+pub(crate) fn checked_name(name: &str) -> Result<&str, PlaylistError> {
     let name = name.trim();
     if name.is_empty() {
         return Err(PlaylistError::EmptyName);

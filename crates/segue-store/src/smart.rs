@@ -1,0 +1,132 @@
+//! Smart playlists as stored (a name and its rules), and the listening facts their rules read.
+
+use std::collections::HashMap;
+
+use rusqlite::OptionalExtension;
+use segue_core::TrackId;
+use segue_core::smart::{SmartPlaylist, SmartQuery};
+
+use crate::playlist::checked_name;
+use crate::{PlaylistError, Result, Store, StoreError, search_key};
+
+/// What history knows of a track, for smart playlist rules.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ListeningFacts {
+    /// Unix seconds.
+    pub added_at_s: i64,
+    /// 1 liked, -1 disliked.
+    pub liked: Option<i8>,
+    pub plays: u32,
+    pub skips: u32,
+    /// Unix milliseconds.
+    pub last_played_ms: Option<i64>,
+}
+
+impl Store {
+    /// Every smart playlist, by name.
+    pub fn smart_playlists(&self) -> Result<Vec<SmartPlaylist>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, name, query FROM smart_playlists ORDER BY name_key")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, name, query) = row?;
+            match serde_json::from_str::<SmartQuery>(&query) {
+                Ok(query) => out.push(SmartPlaylist { id, name, query }),
+                // A newer Segue's rule this one does not know: listed by the newer one only.
+                Err(e) => {
+                    tracing::warn!("smart playlist {name:?} has rules this Segue cannot read: {e}")
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Saves a new smart playlist. Names are unique among smart playlists whatever their case.
+    pub fn create_smart_playlist(&self, name: &str, query: &SmartQuery) -> Result<SmartPlaylist> {
+        let name = checked_name(name)?;
+        let json =
+            serde_json::to_string(query).map_err(|e| StoreError::SmartRules(e.to_string()))?;
+        let taken: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT id FROM smart_playlists WHERE name_key = ?1",
+                [search_key(name)],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if taken.is_some() {
+            return Err(PlaylistError::NameTaken(name.to_owned()).into());
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        self.conn.execute(
+            "INSERT INTO smart_playlists (name, name_key, query, created_at) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![name, search_key(name), json, now],
+        )?;
+        Ok(SmartPlaylist {
+            id: self.conn.last_insert_rowid(),
+            name: name.to_owned(),
+            query: query.clone(),
+        })
+    }
+
+    /// Deletes the smart playlist called `name` (any case).
+    pub fn delete_smart_playlist(&self, name: &str) -> Result<()> {
+        let deleted = self.conn.execute(
+            "DELETE FROM smart_playlists WHERE name_key = ?1",
+            [search_key(name.trim())],
+        )?;
+        if deleted == 0 {
+            return Err(PlaylistError::NameNotFound(name.trim().to_owned()).into());
+        }
+        Ok(())
+    }
+
+    /// Listening facts of every track that has any (tracks never played nor rated have only
+    /// their date added).
+    pub fn listening_facts(&self) -> Result<HashMap<TrackId, ListeningFacts>> {
+        let mut facts: HashMap<TrackId, ListeningFacts> = HashMap::new();
+        let mut added = self
+            .conn
+            .prepare_cached("SELECT t.id, f.added_at FROM tracks t JOIN files f ON f.id = t.id")?;
+        for row in added.query_map([], |r| Ok((r.get::<_, TrackId>(0)?, r.get::<_, i64>(1)?)))? {
+            let (id, at) = row?;
+            facts.entry(id).or_default().added_at_s = at;
+        }
+        let mut plays = self.conn.prepare_cached(
+            "SELECT track_id, COUNT(*), SUM(end_reason = 'skipped'), MAX(started_at)
+             FROM plays GROUP BY track_id",
+        )?;
+        for row in plays.query_map([], |r| {
+            Ok((
+                r.get::<_, TrackId>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, Option<i64>>(3)?,
+            ))
+        })? {
+            let (id, count, skips, last) = row?;
+            let f = facts.entry(id).or_default();
+            f.plays = u32::try_from(count).unwrap_or(u32::MAX);
+            f.skips = u32::try_from(skips).unwrap_or(u32::MAX);
+            f.last_played_ms = last;
+        }
+        let mut liked = self
+            .conn
+            .prepare_cached("SELECT track_id, liked FROM ratings WHERE liked IN (-1, 1)")?;
+        for row in liked.query_map([], |r| Ok((r.get::<_, TrackId>(0)?, r.get::<_, i8>(1)?)))? {
+            let (id, l) = row?;
+            facts.entry(id).or_default().liked = Some(l);
+        }
+        Ok(facts)
+    }
+}
