@@ -28,14 +28,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Why there is no player, for commands that need one.
+/// Why there is no player, for commands that need one: no audio device (the reason it could
+/// not start), or one still starting. Neither is the caller's input.
 fn unavailable(state: &PlayerState) -> ServiceError {
-    ServiceError::InvalidInput(
-        state
-            .unavailable
-            .clone()
-            .unwrap_or_else(|| "playback is still starting".into()),
-    )
+    match state.unavailable.clone() {
+        Some(why) => ServiceError::PlaybackUnavailable(why),
+        None => ServiceError::Internal("playback is still starting".into()),
+    }
 }
 
 impl PlayerHub {

@@ -12,8 +12,8 @@ mod listen;
 mod output;
 mod playback;
 mod playlist;
-mod smart;
 pub mod queue;
+mod smart;
 pub mod suggest;
 mod watch;
 
@@ -64,6 +64,9 @@ pub enum ServiceError {
     Internal(String),
     #[error(transparent)]
     Playback(segue_playback::PlaybackError),
+    /// The player could not start (the reason it gave): nothing plays until it can.
+    #[error("{0}")]
+    PlaybackUnavailable(String),
     #[error(transparent)]
     Analysis(segue_analysis::AnalysisError),
     #[error(transparent)]
@@ -94,7 +97,8 @@ impl ServiceError {
             ServiceError::NoDataDir => "no_data_dir",
             ServiceError::EmptyDbPath => "invalid_input",
             ServiceError::InvalidInput(_) | ServiceError::Listen(_) => "invalid_input",
-            ServiceError::Playback(segue_playback::PlaybackError::NoDevice(_)) => "no_audio_device",
+            ServiceError::Playback(segue_playback::PlaybackError::NoDevice(_))
+            | ServiceError::PlaybackUnavailable(_) => "no_audio_device",
             ServiceError::Playback(_) => "playback",
             ServiceError::Analysis(e) => e.kind(),
             ServiceError::PlaylistFile(e) => match e {

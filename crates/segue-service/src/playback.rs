@@ -149,7 +149,7 @@ impl Service {
             .name("segue-history".into())
             .spawn(move || record(store, engine_events, tx, autoplay))
             .map_err(|e| {
-                ServiceError::InvalidInput(format!("cannot start the history recorder: {e}"))
+                ServiceError::Internal(format!("cannot start the history recorder: {e}"))
             })?;
         Ok(Playback {
             player: Some(player),
