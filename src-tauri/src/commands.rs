@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 
 use segue_core::FolderWatch;
+use segue_core::smart::{SmartMember, SmartOrder, SmartPlaylist, SmartQuery, SmartRule};
 use segue_core::{
     AnalysisStatus, AppSettings, AudioOutput, EntryId, ExportReport, FeedbackKind, FileIssue,
     HistoryEntry, ImportReport, LibraryStats, ListeningStats, PlayerState, Playlist, PlaylistEntry,
@@ -637,6 +638,79 @@ pub async fn export_playlist(
     })?
 }
 
+/// Every smart playlist, by name.
+#[tauri::command(async)]
+pub fn smart_playlists(state: State<'_, AppState>) -> Reply<Vec<SmartPlaylist>> {
+    state.service.smart_playlists().map_err(ui)
+}
+
+/// The tracks smart playlist `id` selects now, each with why it is in. Worked out on each
+/// call, so the window asks again when the library, a rating or the history changes.
+#[tauri::command(async)]
+pub fn smart_playlist_members(state: State<'_, AppState>, id: i64) -> Reply<Vec<SmartMember>> {
+    let playlist = state
+        .service
+        .smart_playlists()
+        .map_err(ui)?
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or_else(|| UiError {
+            kind: "not_found".into(),
+            message: "this smart playlist no longer exists".into(),
+        })?;
+    state.service.smart_members(&playlist.query).map_err(ui)
+}
+
+/// Saves a smart playlist from rules written as text (`tempo:110..130`, `rating:4`): the
+/// window sends what the person typed and `SmartRule::from_str`, the one reader of that
+/// syntax, judges it.
+#[tauri::command(async)]
+pub fn create_smart_playlist(
+    state: State<'_, AppState>,
+    name: String,
+    rules: Vec<String>,
+    match_all: bool,
+    limit: Option<u32>,
+    order: SmartOrder,
+) -> Reply<SmartPlaylist> {
+    let query = smart_query(&rules, match_all, limit, order)?;
+    state
+        .service
+        .create_smart_playlist(&name, &query)
+        .map_err(ui)
+}
+
+#[tauri::command(async)]
+pub fn delete_smart_playlist(state: State<'_, AppState>, name: String) -> Reply<()> {
+    state.service.delete_smart_playlist(&name).map_err(ui)
+}
+
+/// Reads each rule's text; the first that cannot be read is refused with its number, so the
+/// window can say which row to mend.
+fn smart_query(
+    rules: &[String],
+    match_all: bool,
+    limit: Option<u32>,
+    order: SmartOrder,
+) -> Reply<SmartQuery> {
+    let rules = rules
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            text.parse::<SmartRule>().map_err(|e| UiError {
+                kind: "invalid_input".into(),
+                message: format!("rule {}: {e}", i + 1),
+            })
+        })
+        .collect::<Reply<Vec<SmartRule>>>()?;
+    Ok(SmartQuery {
+        match_all,
+        rules,
+        limit,
+        order,
+    })
+}
+
 /// A playlist name as a file name: characters that no desktop allows in one become `_`.
 fn file_name_safe(name: &str) -> String {
     let safe: String = name
@@ -657,7 +731,7 @@ fn file_name_safe(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{add_chosen_folder, file_name_safe};
+    use super::{SmartOrder, SmartRule, add_chosen_folder, file_name_safe, smart_query};
     use std::path::PathBuf;
 
     #[test]
@@ -702,5 +776,42 @@ mod tests {
         assert_eq!(file_name_safe("Zoë – café"), "Zoë – café");
         assert_eq!(file_name_safe(".."), "playlist");
         assert_eq!(file_name_safe(" \t"), "_");
+    }
+
+    #[test]
+    fn smart_rules_are_read_by_the_core_parser_and_a_bad_one_is_named() {
+        let query = smart_query(
+            &["tempo:110..130".into(), "rating:4".into()],
+            false,
+            Some(50),
+            SmartOrder::Rating,
+        )
+        .expect("valid rules");
+        assert_eq!(
+            query.rules,
+            vec![
+                SmartRule::Tempo {
+                    min: 110.0,
+                    max: 130.0
+                },
+                SmartRule::Rating { min: 4 }
+            ]
+        );
+        assert!(!query.match_all);
+        assert_eq!(query.limit, Some(50));
+
+        let refused = smart_query(
+            &["rating:4".into(), "tempo:fast".into()],
+            true,
+            None,
+            SmartOrder::Library,
+        )
+        .expect_err("tempo:fast is no range");
+        assert_eq!(refused.kind, "invalid_input");
+        assert!(
+            refused.message.starts_with("rule 2: \"tempo:fast\""),
+            "{}",
+            refused.message
+        );
     }
 }

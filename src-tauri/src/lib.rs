@@ -321,6 +321,10 @@ pub fn run() {
             commands::choose_playlist_file,
             commands::import_playlist,
             commands::export_playlist,
+            commands::smart_playlists,
+            commands::smart_playlist_members,
+            commands::create_smart_playlist,
+            commands::delete_smart_playlist,
         ]);
     // GTK panics when it cannot reach the display it was given: say so in one line, without
     // the panic's own message and backtrace.
