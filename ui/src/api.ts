@@ -27,6 +27,10 @@ import type { RepeatMode } from "./bindings/RepeatMode";
 import type { ScanCause } from "./bindings/ScanCause";
 import type { ScanProgress } from "./bindings/ScanProgress";
 import type { ScanReport } from "./bindings/ScanReport";
+import type { SmartMember } from "./bindings/SmartMember";
+import type { SmartOrder } from "./bindings/SmartOrder";
+import type { SmartPlaylist } from "./bindings/SmartPlaylist";
+import type { SmartRule } from "./bindings/SmartRule";
 import type { Suggestion } from "./bindings/Suggestion";
 import type { TagFacet } from "./bindings/TagFacet";
 import type { TrackAnalysis } from "./bindings/TrackAnalysis";
@@ -61,6 +65,10 @@ export type {
   ScanCause,
   ScanProgress,
   ScanReport,
+  SmartMember,
+  SmartOrder,
+  SmartPlaylist,
+  SmartRule,
   Suggestion,
   TagFacet,
   TrackAnalysis,
@@ -173,6 +181,24 @@ export const importPlaylist = (path: string, name: string | null = null) =>
 /** Writes a playlist as M3U8 where the person chooses in the save dialog; `null` when cancelled. */
 export const exportPlaylist = (playlist: number) =>
   invoke<ExportReport | null>("export_playlist", { playlist });
+
+// Smart playlists
+/** Every smart playlist with its rules, by name. */
+export const smartPlaylists = () => invoke<SmartPlaylist[]>("smart_playlists");
+/** The tracks smart playlist `id` selects now, each with why it is in. */
+export const smartPlaylistMembers = (id: number) => invoke<SmartMember[]>("smart_playlist_members", { id });
+/**
+ * Saves a smart playlist. `rules` are texts as people write them (`tempo:110..130`); the Rust
+ * side reads them and refuses the first bad one by its number ("rule 2: …").
+ */
+export const createSmartPlaylist = (
+  name: string,
+  rules: string[],
+  matchAll: boolean,
+  limit: number | null,
+  order: SmartOrder,
+) => invoke<SmartPlaylist>("create_smart_playlist", { name, rules, matchAll, limit, order });
+export const deleteSmartPlaylist = (name: string) => invoke<void>("delete_smart_playlist", { name });
 
 // Settings
 export const getSettings = () => invoke<AppSettings>("get_settings");

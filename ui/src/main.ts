@@ -2,6 +2,7 @@ import { mount } from "svelte";
 import App from "./components/App.svelte";
 import { setLocale, type Locale } from "./lib/i18n.svelte";
 import { playlists } from "./lib/playlist-store.svelte";
+import { smart } from "./lib/smart-store.svelte";
 import { app } from "./lib/store.svelte";
 import { applyTheme } from "./lib/theme";
 import "./style.css";
@@ -17,6 +18,12 @@ if (target) {
   performance.mark("segue-mounted");
   void app.start().then(() => performance.mark("segue-library-shown"));
   void playlists.load();
+  void smart.load();
+  void smart.listen();
   // The `segue playlist` commands may have changed a playlist while the window was away.
-  window.addEventListener("focus", () => void playlists.refresh());
+  window.addEventListener("focus", () => {
+    void playlists.refresh();
+    // `segue smart create|delete` too.
+    void smart.load();
+  });
 }

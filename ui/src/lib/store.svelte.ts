@@ -39,7 +39,8 @@ export type View =
   | { kind: "album"; key: string }
   | { kind: "artist"; name: string | null }
   | { kind: "facet"; label: string }
-  | { kind: "playlist"; id: number };
+  | { kind: "playlist"; id: number }
+  | { kind: "smart"; id: number };
 
 const UP_NEXT_COUNT = 8;
 /** A watched folder's import is shown once it has run this long (most take milliseconds). */

@@ -5,6 +5,7 @@ import type { PlayerState, Playlist, PlaylistEntry, Suggestion, TrackRow } from 
 import type { Detail } from "../bindings/Detail";
 import type { ScoreTerm } from "../bindings/ScoreTerm";
 import { playlists } from "../lib/playlist-store.svelte";
+import { smart } from "../lib/smart-store.svelte";
 import { app, idlePlayer } from "../lib/store.svelte";
 
 export function trackRow(id: number, fields: Partial<TrackRow> = {}): TrackRow {
@@ -120,6 +121,9 @@ export function resetApp() {
   playlists.renaming = null;
   playlists.menu = null;
   playlists.importOpen = false;
+  smart.list = [];
+  smart.close();
+  smart.editorOpen = false;
   app.analysis = { running: false, paused: false, total: 0, done: 0, failed: 0, provider: null, message: null };
   app.scan = null;
   app.scanCause = null;

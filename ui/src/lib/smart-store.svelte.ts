@@ -1,0 +1,183 @@
+// The window's smart playlists: the list in the sidebar, the editor, and the open one's
+// members. Members are worked out by the Rust side each time they are asked for, so the open
+// page asks again whenever what they depend on changes: the library (a rescan, a play that
+// updates counts), a rating or like (taste-changed), the history, or analysis finishing.
+import * as api from "../api";
+import type { SmartMember, SmartOrder, SmartPlaylist, TrackRow } from "../api";
+import { t } from "./i18n.svelte";
+import { shuffled } from "./library";
+import { playlists } from "./playlist-store.svelte";
+import { uniqueName } from "./playlists";
+import { app } from "./store.svelte";
+
+/** A member with its library row (a member the window has not loaded yet is left out). */
+export interface SmartRow {
+  track: TrackRow;
+  why: string;
+}
+
+/** The orders the editor offers, the library's own first. */
+export const SMART_ORDERS: readonly SmartOrder[] = [
+  "library",
+  "title",
+  "added",
+  "least_recently_played",
+  "most_played",
+  "rating",
+  "tempo",
+];
+
+/** What the editor sends: rule texts as typed (blank rows dropped), read by the Rust side. */
+export interface SmartDraft {
+  name: string;
+  rules: readonly string[];
+  matchAll: boolean;
+  limit: number | null;
+  order: SmartOrder;
+}
+
+class SmartStore {
+  list = $state.raw<SmartPlaylist[]>([]);
+  /** The open page's smart playlist id and its members (as the Rust side last said). */
+  openId = $state<number | null>(null);
+  members = $state.raw<SmartMember[]>([]);
+  /** Whether the open page's members have come at least once. */
+  loaded = $state(false);
+  editorOpen = $state(false);
+  #listening = false;
+  /** Reloads asked for while one runs collapse into one more. */
+  #loading: Promise<void> | null = null;
+  #again = false;
+
+  names = $derived(this.list.map((p) => p.name));
+  current = $derived(this.list.find((p) => p.id === this.openId) ?? null);
+
+  async load() {
+    try {
+      this.list = await api.smartPlaylists();
+    } catch (e) {
+      app.fail(e);
+    }
+  }
+
+  open(id: number) {
+    app.go({ kind: "smart", id });
+  }
+
+  /** The open page's members with their rows, in the playlist's order. */
+  rows(): SmartRow[] {
+    return this.members.flatMap((m) => {
+      const track = app.byId.get(m.track_id);
+      return track ? [{ track, why: m.why }] : [];
+    });
+  }
+
+  /** Loads the members of `id` (the page that opens calls this); a smart playlist deleted
+   * meanwhile (by the CLI) leaves the page. */
+  async loadMembers(id: number) {
+    if (this.openId !== id) {
+      this.openId = id;
+      this.members = [];
+      this.loaded = false;
+    }
+    if (this.#loading) {
+      this.#again = true;
+      return this.#loading;
+    }
+    this.#loading = (async () => {
+      do {
+        this.#again = false;
+        const asked = this.openId;
+        if (asked === null) break;
+        try {
+          const members = await api.smartPlaylistMembers(asked);
+          if (this.openId !== asked) continue;
+          this.members = members;
+          this.loaded = true;
+        } catch (e) {
+          if (api.asUiError(e).kind === "not_found") {
+            this.close();
+            app.go({ kind: "tracks" });
+            await this.load();
+          } else app.fail(e);
+        }
+      } while (this.#again);
+    })();
+    try {
+      await this.#loading;
+    } finally {
+      this.#loading = null;
+    }
+  }
+
+  /** The page left: its members stop following changes. */
+  close() {
+    this.openId = null;
+    this.members = [];
+    this.loaded = false;
+  }
+
+  /** Reloads the open page's members, if one is open. */
+  refresh() {
+    if (this.openId !== null) void this.loadMembers(this.openId);
+  }
+
+  /** Follows what members depend on that the library reload does not cover: ratings and likes
+   * (taste-changed) and analysis finishing. The history and rescans reload the library, and
+   * the page follows the library. */
+  async listen() {
+    if (this.#listening) return;
+    this.#listening = true;
+    await Promise.all([
+      api.onTasteChanged(() => this.refresh()),
+      api.onHistoryChanged(() => this.refresh()),
+      api.onLibrary((e) => {
+        if (e.kind === "analysis_finished" || e.kind === "scan_finished") this.refresh();
+      }),
+    ]);
+  }
+
+  /** A name no smart playlist has yet. */
+  freeName(base: string = t("smart.newName")): string {
+    return uniqueName(base, this.names);
+  }
+
+  /** Saves a smart playlist and opens it; returns the reason when refused (a bad rule, a
+   * name taken), else null. */
+  async create(draft: SmartDraft): Promise<string | null> {
+    const rules = draft.rules.map((r) => r.trim()).filter((r) => r !== "");
+    if (rules.length === 0) return t("smart.needsRule");
+    try {
+      const created = await api.createSmartPlaylist(draft.name.trim(), rules, draft.matchAll, draft.limit, draft.order);
+      await this.load();
+      this.editorOpen = false;
+      this.open(created.id);
+      return null;
+    } catch (e) {
+      return api.asUiError(e).message;
+    }
+  }
+
+  async delete(playlist: SmartPlaylist) {
+    try {
+      await api.deleteSmartPlaylist(playlist.name);
+      if (app.view.kind === "smart" && app.view.id === playlist.id) app.go({ kind: "tracks" });
+      this.close();
+      await this.load();
+    } catch (e) {
+      app.fail(e);
+    }
+  }
+
+  async play(shuffle = false) {
+    const rows = this.rows().map((r) => r.track);
+    if (rows.length === 0) return;
+    await app.play(shuffle ? shuffled(rows) : rows, 0);
+  }
+
+  async enqueue() {
+    await playlists.enqueue(this.rows().map((r) => r.track.id));
+  }
+}
+
+export const smart = new SmartStore();
