@@ -9,13 +9,23 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use segue_decode::Decoder;
 
 use crate::convert::{StreamResampler, map_channels};
-use crate::output::{DeviceInfo, NO_CUT, Output, Shared, open_output};
+use crate::output::{
+    DEVICE_BUFFER_FIRST, DEVICE_BUFFER_MAX, DeviceInfo, NO_CUT, Output, Shared, open_output,
+};
 use crate::{Command, EndReason, LOOKAHEAD, PlaybackError, PlayerEvent, QueueItem, RepeatMode};
 
 const POSITION_EVERY: Duration = Duration::from_millis(250);
 /// How long the device may hold audio after taking it: its buffer (2048 frames, 43 ms at
-/// 48 kHz) and the sound server's behind it. The null-sink test lost 47-85 ms without it.
+/// 48 kHz) and the sound server's behind it. The null-sink test lost 47-85 ms without it. A
+/// device opened with a larger buffer after dropouts adds the difference.
 const DRAIN: Duration = Duration::from_millis(150);
+/// How far ahead of the device the engine decodes at first. The device starts on the first
+/// decoded chunk whatever this is, so it costs no start time; it is what the engine can be
+/// kept off the CPU for before the music drops out.
+const DECODE_AHEAD_FIRST: Duration = Duration::from_millis(1500);
+/// The most it grows to after dropouts (the ring has room for it). A queue edit or a seek
+/// discards what is decoded, so this is memory, not latency.
+const DECODE_AHEAD_MAX: Duration = Duration::from_secs(4);
 /// A device that takes no audio for this long is treated as lost.
 const DEVICE_STALL: Duration = Duration::from_secs(2);
 /// How often a lost device is looked for again.
@@ -83,6 +93,15 @@ struct Engine {
     /// the current output's count were already added there.
     dropouts: Arc<AtomicU64>,
     dropouts_told: u64,
+    /// How far ahead of the device `fill` decodes, in time; doubled after each dropout up to
+    /// [`DECODE_AHEAD_MAX`].
+    decode_ahead: Duration,
+    /// The device buffer (frames) the next open asks for; doubled after each dropout up to
+    /// [`DEVICE_BUFFER_MAX`], and used once the device is opened again (a device change, or
+    /// back after a loss): reopening now would itself be a hole.
+    device_buffer: u32,
+    /// The buffer the open device was asked for (frames).
+    open_buffer: u32,
     lost: Option<Lost>,
     /// Device progress seen last, to notice a device that stopped taking audio.
     watch_frames: u64,
@@ -131,7 +150,8 @@ pub(crate) fn run(
         ring,
         device,
         errors: device_errors,
-    } = match open_output(device_id.as_deref()) {
+        buffer_frames,
+    } = match open_output(device_id.as_deref(), DEVICE_BUFFER_FIRST) {
         Ok(o) => o,
         Err(e) => {
             let _ = ready.send(Err(e));
@@ -151,6 +171,9 @@ pub(crate) fn run(
         published_device,
         dropouts,
         dropouts_told: 0,
+        decode_ahead: DECODE_AHEAD_FIRST,
+        device_buffer: DEVICE_BUFFER_FIRST,
+        open_buffer: buffer_frames,
         lost: None,
         watch_frames: 0,
         watch_since: Instant::now(),
@@ -313,7 +336,7 @@ impl Engine {
                 self.apply_volume();
             }
             Command::SetRepeat(r) => self.repeat = r,
-            Command::SetOutputDevice(id) => match open_output(id.as_deref()) {
+            Command::SetOutputDevice(id) => match open_output(id.as_deref(), self.device_buffer) {
                 Ok(output) => {
                     self.chosen_device = id;
                     // Chosen while the old device was lost: this one replaces it, and playback
@@ -355,7 +378,8 @@ impl Engine {
     fn drained(&mut self) -> bool {
         let now = self.shared.device_frames.load(Ordering::Relaxed);
         let reached = *self.end_reached.get_or_insert(now);
-        let drain = (f64::from(self.device.sample_rate) * DRAIN.as_secs_f64()) as u64;
+        let drain = (f64::from(self.device.sample_rate) * DRAIN.as_secs_f64()) as u64
+            + u64::from(self.open_buffer.saturating_sub(DEVICE_BUFFER_FIRST));
         now.saturating_sub(reached) >= drain
     }
 
@@ -516,11 +540,13 @@ impl Engine {
         }
         lost.last_try = Instant::now();
         // The chosen device first; failing that, whatever is the default now.
-        let output =
-            open_output(self.chosen_device.as_deref()).or_else(|e| match self.chosen_device {
-                Some(_) => open_output(None),
+        let buffer = self.device_buffer;
+        let output = open_output(self.chosen_device.as_deref(), buffer).or_else(|e| {
+            match self.chosen_device {
+                Some(_) => open_output(None, buffer),
                 None => Err(e),
-            });
+            }
+        });
         match output {
             Ok(output) => {
                 let resume = self.lost.take().is_some_and(|l| l.resume);
@@ -557,7 +583,9 @@ impl Engine {
             ring,
             device,
             errors,
+            buffer_frames,
         } = output;
+        self.open_buffer = buffer_frames;
         self.sink = Some(sink);
         self.device_errors = errors;
         self.shared = shared;
@@ -982,11 +1010,19 @@ impl Engine {
         self.pushed_frames += (n / usize::from(self.device.channels)) as u64;
     }
 
-    /// Decodes ahead while the ring has room. Returns whether work was done.
+    /// Frames in the ring the device has not taken yet.
+    fn buffered_frames(&self) -> u64 {
+        let queued = self.ring.buffer().capacity() - self.ring.slots();
+        (queued / usize::from(self.device.channels).max(1)) as u64
+    }
+
+    /// Decodes ahead until [`Engine::decode_ahead`] is buffered (or the ring is full). Returns
+    /// whether work was done.
     fn fill(&mut self) -> bool {
         let room_needed = 16 * 1024 * usize::from(self.device.channels);
+        let ahead = (f64::from(self.device.sample_rate) * self.decode_ahead.as_secs_f64()) as u64;
         let mut worked = false;
-        while self.ring.slots() >= room_needed {
+        while self.ring.slots() >= room_needed && self.buffered_frames() < ahead {
             if self.redecide_at.is_some() && self.try_cut() {
                 worked = true;
                 continue;
@@ -1098,7 +1134,27 @@ impl Engine {
                 "playback dropped out {new} time(s) ({total} since the player started): audio was not decoded in time for the {} device",
                 self.device.name
             );
+            self.grow_buffering();
         }
+    }
+
+    /// After a dropout: decode further ahead at once, and ask for a larger device buffer the
+    /// next time the device opens, each doubled up to its cap; the log says by how much.
+    fn grow_buffering(&mut self) {
+        let ahead = (self.decode_ahead * 2).min(DECODE_AHEAD_MAX);
+        let buffer = (self.device_buffer * 2).min(DEVICE_BUFFER_MAX);
+        if ahead == self.decode_ahead && buffer == self.device_buffer {
+            return;
+        }
+        self.decode_ahead = ahead;
+        self.device_buffer = buffer;
+        let rate = u64::from(self.device.sample_rate.max(1));
+        tracing::warn!(
+            "grew the output buffer to {} ms after a dropout: decoding {} ms ahead now, and a device buffer of {} ms from the next time the device opens",
+            ahead.as_millis() as u64 + u64::from(buffer) * 1000 / rate,
+            ahead.as_millis(),
+            u64::from(buffer) * 1000 / rate
+        );
     }
 
     fn report(&mut self) {

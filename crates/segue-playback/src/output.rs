@@ -66,13 +66,27 @@ pub(crate) struct Output {
     /// This stream's errors (a lost device, underruns). Each stream has its own channel, so
     /// a dead stream's late errors never count against its replacement.
     pub errors: crossbeam_channel::Receiver<rodio::cpal::Error>,
+    /// The device buffer asked for, in frames.
+    pub buffer_frames: u32,
 }
 
-/// Ring capacity: about a second of audio, enough to ride out scheduling hiccups.
-const RING_SECONDS: f64 = 1.0;
+/// Ring capacity: room for the largest decode-ahead the engine grows to after dropouts
+/// ([`crate::engine`]'s `DECODE_AHEAD_MAX`), plus a chunk.
+const RING_SECONDS: f64 = 4.5;
 
-/// Opens `device_id` (or the default device) and starts it pulling silence from a new ring.
-pub(crate) fn open_output(device_id: Option<&str>) -> Result<Output, PlaybackError> {
+/// The device buffer a first open asks for: 2048 frames (43 ms at 48 kHz) keeps the start
+/// fast and rode out ordinary load on the test machines, where smaller buffers underran.
+pub(crate) const DEVICE_BUFFER_FIRST: u32 = 2048;
+/// The largest device buffer the engine grows to after dropouts (171 ms at 48 kHz): more
+/// adds latency to pause and volume without saving anything the ring does not.
+pub(crate) const DEVICE_BUFFER_MAX: u32 = 8192;
+
+/// Opens `device_id` (or the default device) with a buffer of `buffer_frames` frames and
+/// starts it pulling silence from a new ring.
+pub(crate) fn open_output(
+    device_id: Option<&str>,
+    buffer_frames: u32,
+) -> Result<Output, PlaybackError> {
     let (errors_tx, errors) = crossbeam_channel::unbounded();
     let host = rodio::cpal::default_host();
     let device = match device_id {
@@ -105,9 +119,8 @@ pub(crate) fn open_output(device_id: Option<&str>) -> Result<Output, PlaybackErr
             })
             .open_stream()
     };
-    // 2048 frames rode out load on the test machines where smaller buffers underran; fall
-    // back to the device's own choice where that size is refused.
-    let mut sink = open(Some(2048))
+    // Fall back to the device's own choice where that size is refused.
+    let mut sink = open(Some(buffer_frames))
         .or_else(|_| open(None))
         .map_err(|e| PlaybackError::NoDevice(format!("{name}: {e}")))?;
     sink.log_on_drop(false);
@@ -144,7 +157,7 @@ pub(crate) fn open_output(device_id: Option<&str>) -> Result<Output, PlaybackErr
         )));
     }
     tracing::info!(
-        "audio output {} ({}): {} Hz, {} channels, running after {:?}",
+        "audio output {} ({}): {} Hz, {} channels, buffer of {buffer_frames} frames asked, running after {:?}",
         device.name,
         device.id,
         device.sample_rate,
@@ -157,6 +170,7 @@ pub(crate) fn open_output(device_id: Option<&str>) -> Result<Output, PlaybackErr
         ring,
         device,
         errors,
+        buffer_frames,
     })
 }
 
