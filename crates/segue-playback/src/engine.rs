@@ -144,6 +144,10 @@ pub(crate) fn run(
     device_id: Option<String>,
     dropouts: Arc<AtomicU64>,
 ) {
+    // Decoding ahead is what keeps the device fed: it must not wait behind analysis or the UI.
+    if crate::priority::raise_current_thread_for_audio() {
+        tracing::info!("playback engine runs at a raised priority");
+    }
     let Output {
         sink,
         shared,

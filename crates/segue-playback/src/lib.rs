@@ -7,6 +7,10 @@
 //!
 //! - The audio callback never waits: it only reads the ring buffer and a few atomics. The
 //!   engine thread never touches a database or the UI; callers record history from events.
+//! - A busy machine does not interrupt the music: the engine decodes well ahead of the device
+//!   (further after each dropout, which is counted and logged), and it and the audio callback
+//!   run at a raised priority where the OS allows it; background work lowers its own
+//!   ([`lower_current_thread_for_background`]).
 //! - Consecutive tracks play gaplessly: the next track is decoded into the same ring right
 //!   after the last sample of the current one, through the same resampler when the formats
 //!   match, so the device sees one continuous stream.
@@ -30,6 +34,7 @@ mod convert;
 mod engine;
 mod normalize;
 mod output;
+mod priority;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -39,6 +44,7 @@ pub use normalize::{
     Loudness, Normalization, NormalizationMode, REPLAYGAIN_REFERENCE_LUFS, normalization_gain,
 };
 pub use output::{DeviceInfo, OutputDevice, output_devices};
+pub use priority::lower_current_thread_for_background;
 pub use segue_core::RepeatMode;
 
 /// How far past the end of the current track the engine decodes ahead. A queue edit that

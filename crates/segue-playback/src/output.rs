@@ -244,6 +244,9 @@ pub(crate) struct RingSource {
     primed: bool,
     /// The ring is dry in the middle of the stream (a dropout is under way).
     starved: bool,
+    /// The callback's thread has been asked for a raised priority (once, on the first call:
+    /// the thread is the audio backend's, and this is the first code of ours it runs).
+    prioritised: bool,
 }
 
 /// How long pausing fades out and resuming fades in.
@@ -263,6 +266,7 @@ impl RingSource {
             pause_step: 1.0 / (rate.max(1) as f32 * PAUSE_FADE.as_secs_f32()).max(1.0),
             primed: false,
             starved: false,
+            prioritised: false,
         }
     }
 }
@@ -271,6 +275,11 @@ impl Iterator for RingSource {
     type Item = f32;
 
     fn next(&mut self) -> Option<f32> {
+        if !self.prioritised {
+            // One system call, at the stream's start while it plays silence; never again.
+            self.prioritised = true;
+            crate::priority::raise_current_thread_for_audio();
+        }
         // Decide once per frame, at its start, whether it carries audio or silence.
         if self.in_frame == 0 {
             self.shared.device_frames.fetch_add(1, Ordering::Relaxed);

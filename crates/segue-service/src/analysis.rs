@@ -142,6 +142,9 @@ impl Service {
                 std::thread::Builder::new()
                     .name(format!("segue-analysis-{i}"))
                     .spawn_scoped(scope, move || {
+                        // Analysis must never take the decoder's core while music plays; the
+                        // thread ends with the run, so its lowered priority goes with it.
+                        segue_playback::lower_current_thread_for_background();
                         worker(analyzer, &todo_rx, &done_tx, cancel, pause)
                     })
                     .map_err(|e| ServiceError::Internal(format!("cannot start a worker: {e}")))?;
