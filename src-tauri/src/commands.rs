@@ -648,7 +648,24 @@ pub fn smart_playlists(state: State<'_, AppState>) -> Reply<Vec<SmartPlaylist>> 
 /// call, so the window asks again when the library, a rating or the history changes.
 #[tauri::command(async)]
 pub fn smart_playlist_members(state: State<'_, AppState>, id: i64) -> Reply<Vec<SmartMember>> {
-    let playlist = state
+    let playlist = smart_playlist_by_id(&state, id)?;
+    state.service.smart_members(&playlist.query).map_err(ui)
+}
+
+/// Smart playlist `id`'s rules written as people type them (`tempo:110..130`), by the same
+/// `Display` that `segue smart list` uses, so the window shows the syntax it is given.
+#[tauri::command(async)]
+pub fn smart_rule_texts(state: State<'_, AppState>, id: i64) -> Reply<Vec<String>> {
+    Ok(smart_playlist_by_id(&state, id)?
+        .query
+        .rules
+        .iter()
+        .map(ToString::to_string)
+        .collect())
+}
+
+fn smart_playlist_by_id(state: &AppState, id: i64) -> Reply<SmartPlaylist> {
+    state
         .service
         .smart_playlists()
         .map_err(ui)?
@@ -657,8 +674,7 @@ pub fn smart_playlist_members(state: State<'_, AppState>, id: i64) -> Reply<Vec<
         .ok_or_else(|| UiError {
             kind: "not_found".into(),
             message: "this smart playlist no longer exists".into(),
-        })?;
-    state.service.smart_members(&playlist.query).map_err(ui)
+        })
 }
 
 /// Saves a smart playlist from rules written as text (`tempo:110..130`, `rating:4`): the

@@ -323,6 +323,7 @@ pub fn run() {
             commands::export_playlist,
             commands::smart_playlists,
             commands::smart_playlist_members,
+            commands::smart_rule_texts,
             commands::create_smart_playlist,
             commands::delete_smart_playlist,
         ]);

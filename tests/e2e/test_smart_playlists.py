@@ -106,6 +106,8 @@ def test_a_smart_playlist_made_in_the_window_follows_ratings_live(app):
     open_smart(app, NAME)
     wait_for(app, lambda d: member_ids(d) == [ids[1], ids[0]], timeout=10, message=f"unexpected members: {member_ids(app)}")
     assert "2 tracks" in text(css(app, "[data-testid=smart-meta]")[0])
+    assert text(css(app, "[data-testid=smart-rules]")[0]) == "All of: rating:4 · Highest rated", \
+        text(css(app, "[data-testid=smart-rules]")[0])
 
     # Play starts the first member.
     click(app, "[data-testid=play-smart]")

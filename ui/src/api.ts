@@ -187,6 +187,8 @@ export const exportPlaylist = (playlist: number) =>
 export const smartPlaylists = () => invoke<SmartPlaylist[]>("smart_playlists");
 /** The tracks smart playlist `id` selects now, each with why it is in. */
 export const smartPlaylistMembers = (id: number) => invoke<SmartMember[]>("smart_playlist_members", { id });
+/** Smart playlist `id`'s rules as people write them (`tempo:110..130`), written by the Rust side. */
+export const smartRuleTexts = (id: number) => invoke<string[]>("smart_rule_texts", { id });
 /**
  * Saves a smart playlist. `rules` are texts as people write them (`tempo:110..130`); the Rust
  * side reads them and refuses the first bad one by its number ("rule 2: …").

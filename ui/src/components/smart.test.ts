@@ -93,11 +93,12 @@ describe("SmartEditor", () => {
 });
 
 describe("SmartPage", () => {
-  it("lists the members with why they are in, their count and playing time", async () => {
+  it("lists the members with why they are in, their count and playing time, under its rules", async () => {
     app.tracks = [trackRow(1, { title: "Slow one", duration_ms: 120_000 }), trackRow(2, { title: "Loved", duration_ms: 240_000 }), trackRow(3)];
-    smart.list = [smartPlaylist(7, "Loved")];
+    smart.list = [{ ...smartPlaylist(7, "Loved"), query: { match_all: false, rules: [], limit: 50, order: "rating" } }];
     app.view = { kind: "smart", id: 7 };
     mockBackend({
+      smart_rule_texts: () => ["rating:4", "tempo:110..130"],
       smart_playlist_members: (args) => {
         expect(args).toEqual({ id: 7 });
         return [
@@ -114,6 +115,9 @@ describe("SmartPage", () => {
     expect(byTestId(container, "track-why").map((w) => w.textContent)).toEqual(["rated 5 stars", "rated 4 stars, tempo 122"]);
     expect(byTestId(container, "smart-meta")[0].textContent).toContain("2 tracks");
     expect(byTestId(container, "smart-meta")[0].textContent).toContain("6 min");
+    await waitFor(() =>
+      expect(byTestId(container, "smart-rules")[0]?.textContent?.trim()).toBe("Any of: rating:4 · tempo:110..130 · at most 50 · Highest rated"),
+    );
   });
 
   it("asks for the members again when a rating changes taste", async () => {
@@ -121,7 +125,7 @@ describe("SmartPage", () => {
     smart.list = [smartPlaylist(7, "Loved")];
     app.view = { kind: "smart", id: 7 };
     let members = [{ track_id: 1, why: "rated 4 stars" }];
-    const calls = mockBackend({ smart_playlist_members: () => members });
+    const calls = mockBackend({ smart_playlist_members: () => members, smart_rule_texts: () => ["rating:4"] });
     await smart.listen();
     const { container } = render(SmartPage, { id: 7 });
     await waitFor(() => expect(byTestId(container, "track-row")).toHaveLength(1));
@@ -135,7 +139,7 @@ describe("SmartPage", () => {
   it("says so when no track meets the rules", async () => {
     app.tracks = [trackRow(1)];
     smart.list = [smartPlaylist(7, "Loved")];
-    mockBackend({ smart_playlist_members: () => [] });
+    mockBackend({ smart_playlist_members: () => [], smart_rule_texts: () => ["rating:4"] });
     const { container } = render(SmartPage, { id: 7 });
     await waitFor(() => expect(byTestId(container, "smart-empty")).toHaveLength(1));
     expect(byTestId(container, "smart-meta")[0].textContent).toContain("0 tracks");

@@ -41,6 +41,8 @@ class SmartStore {
   /** The open page's smart playlist id and its members (as the Rust side last said). */
   openId = $state<number | null>(null);
   members = $state.raw<SmartMember[]>([]);
+  /** The open page's rules as text, as the Rust side writes them. */
+  ruleTexts = $state.raw<string[]>([]);
   /** Whether the open page's members have come at least once. */
   loaded = $state(false);
   editorOpen = $state(false);
@@ -78,7 +80,9 @@ class SmartStore {
     if (this.openId !== id) {
       this.openId = id;
       this.members = [];
+      this.ruleTexts = [];
       this.loaded = false;
+      void this.#loadRuleTexts(id);
     }
     if (this.#loading) {
       this.#again = true;
@@ -110,10 +114,22 @@ class SmartStore {
     }
   }
 
+  /** The rules do not change once saved: asked for once per page opened. A failure leaves the
+   * summary out; the members' own load reports errors. */
+  async #loadRuleTexts(id: number) {
+    try {
+      const texts = await api.smartRuleTexts(id);
+      if (this.openId === id) this.ruleTexts = texts;
+    } catch {
+      // Shown by loadMembers (a deleted playlist leaves the page).
+    }
+  }
+
   /** The page left: its members stop following changes. */
   close() {
     this.openId = null;
     this.members = [];
+    this.ruleTexts = [];
     this.loaded = false;
   }
 
