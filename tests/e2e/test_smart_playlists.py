@@ -116,6 +116,16 @@ def test_a_smart_playlist_made_in_the_window_follows_ratings_live(app):
         == str(ids[1]), timeout=20, message="Play did not start at the first member")
     shot(app, "smart-page-playing")
 
+    # In Simplified Chinese.
+    nav(app, "settings")
+    Select(css(app, "[data-testid=language]")[0]).select_by_value("zh-CN")
+    open_smart(app, NAME)
+    wait_for(app, lambda d: "智能播放列表" in text(css(d, "[data-testid=smart-page]")[0]), message="no zh-CN text")
+    assert text(css(app, "[data-testid=smart-rules]")[0]) == "满足全部：rating:4 · 评分最高", text(css(app, "[data-testid=smart-rules]")[0])
+    shot(app, "smart-page-zh-CN")
+    nav(app, "settings")
+    Select(css(app, "[data-testid=language]")[0]).select_by_value("en")
+
     # The same page and the editor in the dark theme.
     nav(app, "settings")
     Select(css(app, "[data-testid=theme]")[0]).select_by_value("dark")
