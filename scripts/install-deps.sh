@@ -18,6 +18,8 @@ APT_PACKAGES=(
   libasound2-dev pulseaudio pulseaudio-utils libasound2-plugins
   # tests: a virtual display, the WebKit WebDriver, screenshots
   xvfb webkit2gtk-driver imagemagick x11-utils dbus libdbus-1-dev
+  # the zh-CN screenshots: a CJK font, or every character is a box
+  fonts-wqy-zenhei
   # e2e: answering the desktop's own file chooser as a person would (keys into the X display)
   xdotool
 )
