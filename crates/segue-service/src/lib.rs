@@ -159,6 +159,7 @@ pub struct Service {
     db_path: PathBuf,
     reader: Mutex<Store>,
     library_cache: suggest::LibraryCache,
+    smart_facts: smart::FactsCache,
     ranker: suggest::RankerSlot,
 }
 
@@ -170,6 +171,7 @@ impl Service {
             db_path: db_path.to_path_buf(),
             reader: Mutex::new(reader),
             library_cache: Default::default(),
+            smart_facts: Default::default(),
             ranker: Default::default(),
         })
     }
@@ -183,6 +185,7 @@ impl Service {
             db_path: db_path.to_path_buf(),
             reader: Mutex::new(reader),
             library_cache: Default::default(),
+            smart_facts: Default::default(),
             ranker: Default::default(),
         })
     }

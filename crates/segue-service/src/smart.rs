@@ -1,9 +1,16 @@
 //! Smart playlists: saved rules, and their members worked out from what the library, analysis
 //! and history say now (so a rating or a new file changes them at once).
 
+use std::sync::Arc;
+
 use segue_core::smart::{AnalysisFacts, SmartMember, SmartPlaylist, SmartQuery, TrackFacts};
 
 use crate::{Result, Service, ServiceError};
+
+/// The facts smart playlist rules read, kept until the library, history or analysis changes
+/// (see [`segue_store::Store::smart_stamp`]): reading them is most of the time at 100k tracks.
+pub(crate) type FactsCache = std::sync::Mutex<Option<(FactsStamp, Arc<Vec<TrackFacts>>)>>;
+type FactsStamp = ([i64; 7], (i64, i64));
 
 impl Service {
     /// Every smart playlist, by name.
@@ -40,12 +47,34 @@ impl Service {
 
     /// The tracks `query` selects now, ordered and limited, each with why it is in.
     pub fn smart_members(&self, query: &SmartQuery) -> Result<Vec<SmartMember>> {
-        let rows = self.track_rows()?;
-        let listening = self.with_store(|s| s.listening_facts())?;
         let library = self.recommend_library()?;
+        let facts = self.smart_facts()?;
         let now_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
+        Ok(segue_core::smart::evaluate(
+            query,
+            &facts,
+            library.tag_names(),
+            now_ms,
+        ))
+    }
+
+    /// Every track's facts, from the cache while nothing they come from has changed.
+    fn smart_facts(&self) -> Result<Arc<Vec<TrackFacts>>> {
+        let stamp = (
+            self.with_store(|s| s.smart_stamp())?,
+            self.with_store(|s| s.analysis_stamp())?,
+        );
+        let mut cache = self.smart_facts.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((kept, facts)) = cache.as_ref()
+            && *kept == stamp
+        {
+            return Ok(facts.clone());
+        }
+        let rows = self.track_rows()?;
+        let listening = self.with_store(|s| s.listening_facts())?;
+        let library = self.recommend_library()?;
         let facts: Vec<TrackFacts> = rows
             .into_iter()
             .enumerate()
@@ -78,11 +107,8 @@ impl Service {
                 }
             })
             .collect();
-        Ok(segue_core::smart::evaluate(
-            query,
-            &facts,
-            library.tag_names(),
-            now_ms,
-        ))
+        let facts = Arc::new(facts);
+        *cache = Some((stamp, facts.clone()));
+        Ok(facts)
     }
 }

@@ -91,6 +91,34 @@ impl Store {
         Ok(())
     }
 
+    /// Changes whenever what smart playlist rules read changes (tracks, files, plays, ratings,
+    /// likes; analysis has [`Store::analysis_stamp`]), so their facts can be kept between
+    /// evaluations: loading them is most of the cost at 100k tracks.
+    pub fn smart_stamp(&self) -> Result<[i64; 7]> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT COUNT(*) FROM tracks),
+                    (SELECT COUNT(*) FROM files WHERE status = 'ok'),
+                    (SELECT COALESCE(MAX(updated_at), 0) FROM files),
+                    (SELECT COALESCE(MAX(id), 0) FROM plays),
+                    (SELECT COUNT(*) FROM plays),
+                    (SELECT COALESCE(MAX(updated_at), 0) FROM ratings),
+                    (SELECT COALESCE(SUM(track_id * (COALESCE(stars, 0) * 3 + COALESCE(liked, 0) + 2)), 0)
+                     FROM ratings)",
+            [],
+            |r| {
+                Ok([
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ])
+            },
+        )?)
+    }
+
     /// Listening facts of every track that has any (tracks never played nor rated have only
     /// their date added).
     pub fn listening_facts(&self) -> Result<HashMap<TrackId, ListeningFacts>> {
