@@ -41,6 +41,7 @@ fn ensure_sink() {
     }
     if !String::from_utf8_lossy(&sinks.stdout).contains(SINK) {
         let loaded = Command::new("pactl")
+            .stdout(Stdio::null())
             .args([
                 "load-module",
                 "module-null-sink",
@@ -85,6 +86,15 @@ fn zero_runs(samples: &[f32], from: usize, to: usize) -> Vec<(usize, usize)> {
 }
 
 fn main() {
+    // The engine's own warnings (each dropout, each growth of the buffering) on stderr;
+    // RUST_LOG=debug adds the device's own underrun reports.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let mut args = std::env::args().skip(1);
     let seconds: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(60);
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());

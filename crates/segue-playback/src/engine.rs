@@ -482,6 +482,9 @@ impl Engine {
         while let Ok(e) = self.device_errors.try_recv() {
             match e.kind() {
                 rodio::cpal::ErrorKind::Xrun => {
+                    // The device ran dry though the ring may hold plenty: its own thread was
+                    // late (the ring running dry is counted by the callback).
+                    tracing::debug!("the {} device reported an xrun: {e}", self.device.name);
                     self.shared.underruns.fetch_add(1, Ordering::Relaxed);
                 }
                 rodio::cpal::ErrorKind::DeviceNotAvailable
