@@ -1138,7 +1138,7 @@ impl Engine {
             self.dropouts_told = counted;
             let total = self.dropouts.fetch_add(new, Ordering::Relaxed) + new;
             tracing::warn!(
-                "playback dropped out {new} time(s) ({total} since the player started): audio was not decoded in time for the {} device",
+                "playback dropped out {new} time(s) ({total} since the player started): the {} device ran dry (decoding or the device's own thread fell behind)",
                 self.device.name
             );
             self.grow_buffering();
