@@ -198,7 +198,7 @@ impl PlayerHub {
                 // The history changed: the window refreshes play counts and Up Next.
                 let _ = app.emit(events::HISTORY_CHANGED, ());
             }
-            PlayerEvent::QueueEdited { current, .. } => {
+            PlayerEvent::QueueEdited { current } => {
                 // The queue changed around the playing track: its index may have moved.
                 self.refresh(app, |s| s.index = current.map(|c| c as u32));
             }

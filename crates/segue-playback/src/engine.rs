@@ -642,9 +642,6 @@ impl Engine {
         indices.sort_unstable();
         indices.dedup();
         if indices.is_empty() {
-            // Nothing removed (the entry became the current track meanwhile): say so, so a
-            // copy that took the removal as done can put the entry back.
-            self.emit_queue_edited();
             return;
         }
         for &i in indices.iter().rev() {
@@ -653,13 +650,6 @@ impl Engine {
         self.apply_edit(|i| match indices.binary_search(&i) {
             Ok(_) => None,
             Err(below) => Some(i - below),
-        });
-    }
-
-    fn emit_queue_edited(&self) {
-        self.emit(PlayerEvent::QueueEdited {
-            current: self.current_index(),
-            track_ids: self.queue.iter().map(|q| q.track_id).collect(),
         });
     }
 
@@ -731,8 +721,8 @@ impl Engine {
                 self.open(next, 0, false);
             }
         }
-        self.emit_queue_edited();
         let current = self.current_index();
+        self.emit(PlayerEvent::QueueEdited { current });
         if let Some(c) = current
             && c + 1 == self.queue.len()
             && self.repeat == RepeatMode::Off

@@ -99,10 +99,6 @@ pub enum PlayerEvent {
     /// the one cued to play).
     QueueEdited {
         current: Option<usize>,
-        /// The queue's tracks in the engine's order after the edit, so a copy kept elsewhere
-        /// can see whether it still matches (an edit that crossed a track change, such as
-        /// removing the next track as it starts, is refused for that entry).
-        track_ids: Vec<i64>,
     },
     QueueFinished,
     /// The last queued track has started: nothing is up next. (Autoplay answers with

@@ -858,13 +858,7 @@ fn a_track_inserted_after_the_playing_one_is_heard_next_gaplessly() {
         |p| p.insert(1, vec![item(2, "part2.opus")]).expect("insert"),
     );
     assert!(
-        events.iter().any(|e| matches!(
-            e,
-            PlayerEvent::QueueEdited {
-                current: Some(0),
-                ..
-            }
-        )),
+        events.contains(&PlayerEvent::QueueEdited { current: Some(0) }),
         "{events:?}"
     );
     assert_eq!(started(&events), vec![(0, 1), (1, 2)], "{events:?}");
@@ -888,13 +882,7 @@ fn removing_the_next_track_after_it_was_decoded_plays_the_one_after_it_gaplessly
         |p| p.remove(vec![1]).expect("remove"),
     );
     assert!(
-        events.iter().any(|e| matches!(
-            e,
-            PlayerEvent::QueueEdited {
-                current: Some(0),
-                ..
-            }
-        )),
+        events.contains(&PlayerEvent::QueueEdited { current: Some(0) }),
         "{events:?}"
     );
     // Track 2 is entry 1 once track 3 is gone.
@@ -944,13 +932,7 @@ fn moving_a_track_to_play_next_after_the_next_was_decoded_is_gapless_and_keeps_t
         matches!(e, PlayerEvent::QueueEdited { .. })
     }));
     assert!(
-        events.iter().any(|e| matches!(
-            e,
-            PlayerEvent::QueueEdited {
-                current: Some(2),
-                ..
-            }
-        )),
+        events.contains(&PlayerEvent::QueueEdited { current: Some(2) }),
         "{events:?}"
     );
     // Nothing follows the last entry: the queue ends after it, as it would have at the end.
@@ -1045,34 +1027,4 @@ fn a_restored_queue_is_cued_paused_at_its_position_and_plays_from_there_on_resum
         error_ms <= 20.0,
         "resumed {error_ms:.1} ms from the position"
     );
-}
-
-/// Removing the entry that is current (it became current as the listener asked to remove it,
-/// as the next track) is refused, and the refusal is visible: `QueueEdited` carries the queue
-/// unchanged, so a copy that took the removal as done can put it back.
-#[test]
-fn removing_the_current_track_is_refused_and_says_so() {
-    let _sink = exclusive();
-    let player = Player::start().expect("an output device (the PulseAudio null sink)");
-    player
-        .play_queue(vec![item(1, "part1.opus"), item(2, "part2.opus")], 0)
-        .expect("play");
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let mut removed = false;
-    let mut seen = Vec::new();
-    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
-        let Ok(e) = player.events().recv_timeout(left) else {
-            break;
-        };
-        if matches!(e, PlayerEvent::TrackStarted { index: 0, .. }) && !removed {
-            removed = true;
-            player.remove(vec![0]).expect("remove");
-        }
-        if let PlayerEvent::QueueEdited { current, track_ids } = &e {
-            assert_eq!((*current, track_ids.as_slice()), (Some(0), &[1, 2][..]));
-            return;
-        }
-        seen.push(e);
-    }
-    panic!("no QueueEdited after the refused removal: {seen:?}");
 }

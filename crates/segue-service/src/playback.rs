@@ -715,16 +715,7 @@ impl SessionKeeper {
                 live.position_ms = position_ms;
                 true
             }
-            PlayerEvent::QueueEdited {
-                current,
-                ref track_ids,
-            } => {
-                if live.queue.adopt_order(track_ids) {
-                    tracing::warn!(
-                        "an edit crossed a track change and was not applied to every entry: the queue is shown as it plays"
-                    );
-                    live.save_queue(store);
-                }
+            PlayerEvent::QueueEdited { current } => {
                 live.queue.current = current;
                 true
             }
@@ -767,7 +758,6 @@ impl SessionKeeper {
                     Ok(()) => {
                         let _ = forward.send(PlayerEvent::QueueEdited {
                             current: live.queue.current,
-                            track_ids: live.queue.entries.iter().map(|e| e.track_id).collect(),
                         });
                     }
                     Err(e) => tracing::warn!("cannot play the queue saved by another program: {e}"),
