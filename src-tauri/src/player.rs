@@ -198,6 +198,8 @@ impl PlayerHub {
                 // The history changed: the window refreshes play counts and Up Next.
                 let _ = app.emit(events::HISTORY_CHANGED, ());
             }
+            // The service's copy of the queue has taken the engine's back: show it.
+            PlayerEvent::EditRefused { .. } => self.refresh(app, |_| {}),
             PlayerEvent::QueueEdited { current } => {
                 // The queue changed around the playing track: its index may have moved.
                 self.refresh(app, |s| s.index = current.map(|c| c as u32));

@@ -638,19 +638,24 @@ impl Engine {
 
     fn remove(&mut self, mut indices: Vec<usize>) {
         let current = self.current_index();
+        let refused = indices.iter().any(|&i| Some(i) == current);
         indices.retain(|&i| i < self.queue.len() && Some(i) != current);
         indices.sort_unstable();
         indices.dedup();
-        if indices.is_empty() {
-            return;
+        if !indices.is_empty() {
+            for &i in indices.iter().rev() {
+                self.queue.remove(i);
+            }
+            self.apply_edit(|i| match indices.binary_search(&i) {
+                Ok(_) => None,
+                Err(below) => Some(i - below),
+            });
         }
-        for &i in indices.iter().rev() {
-            self.queue.remove(i);
+        if refused {
+            self.emit(PlayerEvent::EditRefused {
+                track_ids: self.queue.iter().map(|q| q.track_id).collect(),
+            });
         }
-        self.apply_edit(|i| match indices.binary_search(&i) {
-            Ok(_) => None,
-            Err(below) => Some(i - below),
-        });
     }
 
     fn move_entry(&mut self, from: usize, to: usize) {

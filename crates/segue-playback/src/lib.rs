@@ -100,6 +100,12 @@ pub enum PlayerEvent {
     QueueEdited {
         current: Option<usize>,
     },
+    /// A removal was refused for an entry that had become the current track meanwhile (the
+    /// listener removed the next track as it started). The engine's queue, in order, so a
+    /// copy that took the removal as done can put the entry back.
+    EditRefused {
+        track_ids: Vec<i64>,
+    },
     QueueFinished,
     /// The last queued track has started: nothing is up next. (Autoplay answers with
     /// [`QueueHandle::append`]; appended tracks follow gaplessly.)

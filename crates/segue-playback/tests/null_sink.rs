@@ -1028,3 +1028,33 @@ fn a_restored_queue_is_cued_paused_at_its_position_and_plays_from_there_on_resum
         "resumed {error_ms:.1} ms from the position"
     );
 }
+
+/// Removing the entry that is current (it became current as the listener asked to remove it,
+/// as the next track) is refused, and the refusal is told with the queue as it is, so a copy
+/// that took the removal as done can put the entry back.
+#[test]
+fn removing_the_current_track_is_refused_and_says_so() {
+    let _sink = exclusive();
+    let player = Player::start().expect("an output device (the PulseAudio null sink)");
+    player
+        .play_queue(vec![item(1, "part1.opus"), item(2, "part2.opus")], 0)
+        .expect("play");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut removed = false;
+    let mut seen = Vec::new();
+    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+        let Ok(e) = player.events().recv_timeout(left) else {
+            break;
+        };
+        if matches!(e, PlayerEvent::TrackStarted { index: 0, .. }) && !removed {
+            removed = true;
+            player.remove(vec![0]).expect("remove");
+        }
+        if let PlayerEvent::EditRefused { track_ids } = &e {
+            assert_eq!(track_ids.as_slice(), &[1, 2][..]);
+            return;
+        }
+        seen.push(e);
+    }
+    panic!("no EditRefused after the refused removal: {seen:?}");
+}

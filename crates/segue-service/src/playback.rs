@@ -719,6 +719,12 @@ impl SessionKeeper {
                 live.queue.current = current;
                 true
             }
+            PlayerEvent::EditRefused { ref track_ids } => {
+                if live.queue.adopt_order(track_ids) {
+                    live.save_queue(store);
+                }
+                false
+            }
             PlayerEvent::Position { position_ms, .. } => {
                 live.position_ms = position_ms;
                 false

@@ -44,6 +44,36 @@ pub fn chosen(ids: &[TrackId]) -> Vec<QueueEntry> {
 }
 
 impl QueueState {
+    /// Takes the engine's order of tracks back after it refused an edit this copy had already
+    /// made ([`crate::PlayerEvent::EditRefused`]). Each track keeps its entry (reason,
+    /// autoplay) where this copy has one. Returns whether anything changed.
+    pub fn adopt_order(&mut self, track_ids: &[i64]) -> bool {
+        if self
+            .entries
+            .iter()
+            .map(|e| e.track_id)
+            .eq(track_ids.iter().copied())
+        {
+            return false;
+        }
+        let mut spare: Vec<Option<QueueEntry>> = self.entries.drain(..).map(Some).collect();
+        self.entries = track_ids
+            .iter()
+            .map(|&id| {
+                spare
+                    .iter_mut()
+                    .find(|e| e.as_ref().is_some_and(|e| e.track_id == id))
+                    .and_then(Option::take)
+                    .unwrap_or(QueueEntry {
+                        track_id: id,
+                        why: Vec::new(),
+                        autoplay: false,
+                    })
+            })
+            .collect();
+        true
+    }
+
     /// Where "Play next" inserts: right after the current track (at the start when none is).
     pub fn play_next_at(&self) -> usize {
         self.current.map_or(0, |c| c + 1).min(self.entries.len())
@@ -257,6 +287,25 @@ mod tests {
 
     fn ids(q: &QueueState) -> Vec<TrackId> {
         q.entries.iter().map(|e| e.track_id).collect()
+    }
+
+    /// A removal the engine refused (the entry had just become the current track) is put
+    /// back in this copy, in the engine's place, keeping every entry's own reason and origin.
+    #[test]
+    fn a_copy_takes_back_the_order_of_a_refused_edit() {
+        let mut q = queue();
+        q.apply_chosen(Edit::Remove(vec![2]));
+        assert_eq!(ids(&q), [1, 2, 4, 5, 6]);
+        assert!(q.adopt_order(&[1, 2, 3, 4, 5, 6]));
+        assert_eq!(ids(&q), [1, 2, 3, 4, 5, 6]);
+        assert_eq!(
+            q.entries.iter().map(|e| e.autoplay).collect::<Vec<_>>(),
+            [false, false, false, false, true, true]
+        );
+        assert!(
+            !q.adopt_order(&[1, 2, 3, 4, 5, 6]),
+            "nothing to do when they match"
+        );
     }
 
     /// Played 1, playing 2, queued 3 and 4, then autoplay's 5 and 6.
