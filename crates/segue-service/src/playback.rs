@@ -430,16 +430,18 @@ fn queue_items(
     ids: &[TrackId],
     normalization: &Normalization,
 ) -> Result<Vec<QueueItem>> {
-    let gains = service.normalization_gains(ids, normalization)?;
-    ids.iter()
+    let tracks = service.tracks_by_id(ids)?;
+    let gains = service.gains_for(&tracks, normalization)?;
+    tracks
+        .iter()
         .zip(gains)
-        .map(|(&id, gain)| {
+        .map(|(t, gain)| {
             Ok(QueueItem {
-                track_id: id,
-                path: service.track_file(id)?,
+                track_id: t.id,
+                path: service.track_file(t.id)?,
                 gain,
                 // What the library found there (a truncated file's is shorter than its header's).
-                known_length_ms: Some(service.track(id)?.audio.duration_ms),
+                known_length_ms: Some(t.audio.duration_ms),
             })
         })
         .collect()
@@ -454,10 +456,19 @@ impl Service {
         ids: &[TrackId],
         normalization: &Normalization,
     ) -> Result<Vec<f32>> {
-        let tracks = ids
-            .iter()
-            .map(|&id| self.track(id))
-            .collect::<Result<Vec<_>>>()?;
+        self.gains_for(&self.tracks_by_id(ids)?, normalization)
+    }
+
+    fn tracks_by_id(&self, ids: &[TrackId]) -> Result<Vec<segue_core::Track>> {
+        ids.iter().map(|&id| self.track(id)).collect()
+    }
+
+    /// [`Service::normalization_gains`] for tracks already read.
+    fn gains_for(
+        &self,
+        tracks: &[segue_core::Track],
+        normalization: &Normalization,
+    ) -> Result<Vec<f32>> {
         let in_order: Vec<bool> = (0..tracks.len())
             .map(|i| {
                 let after = |a: usize, b: usize| follows_on_album(&tracks[a], &tracks[b]);
