@@ -1,13 +1,15 @@
 //! How long a smart playlist takes to open through the service over a made-up library
 //! (100,000 tracks by default, 5,000 of them rated): the first time, which loads every
-//! track's facts, and again, from the facts kept until something they come from changes.
+//! track's facts; after a rating and after a play, which read only the listening facts
+//! again; and again with nothing changed, from the facts kept.
 //!
 //! `cargo run --release -p segue-service --example smart_members -- [TRACKS]`. Target: ≤ 50 ms.
 
 use std::time::Instant;
 
 use made_up::timed;
-use segue_service::Service;
+use segue_playback::EndReason;
+use segue_service::{Listen, Service};
 
 mod made_up;
 
@@ -25,6 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for id in ids.iter().step_by(7).take(5000) {
         service.rate(*id, Some(4))?;
     }
+    let mut stars = 1;
     for rules in [
         vec!["rating:4"],
         vec!["rating:4", "year:1995..2000", "duration:..250"],
@@ -39,15 +42,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             limit: None,
             order: segue_core::smart::SmartOrder::Rating,
         };
-        // A rating changes the facts: the next opening loads them again.
-        service.rate(ids[0], Some(3))?;
         let start = Instant::now();
         let n = service.smart_members(&query)?.len();
         let first = start.elapsed();
+        // A rating, then a play, change the listening facts: the next opening reads them again.
+        stars = stars % 5 + 1;
+        service.rate(ids[0], Some(stars))?;
+        let start = Instant::now();
+        service.smart_members(&query)?;
+        let after_rating = start.elapsed();
+        service.record_listen(&Listen {
+            track: ids[1],
+            listened_ms: 1_000,
+            ended: EndReason::Skipped,
+            started_at_ms: now_ms(),
+        })?;
+        let start = Instant::now();
+        service.smart_members(&query)?;
+        let after_play = start.elapsed();
         let (median, slowest) = timed(10, || service.smart_members(&query).map(|m| m.len()));
         println!(
-            "{rules:?} over {count} tracks: {n} members; after a change {first:.1?}, then median {median:.1?}, slowest {slowest:.1?}"
+            "{rules:?} over {count} tracks: {n} members; first {first:.1?}, after a rating {after_rating:.1?}, after a play {after_play:.1?}, unchanged median {median:.1?}, slowest {slowest:.1?}"
         );
     }
     Ok(())
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }

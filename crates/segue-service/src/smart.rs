@@ -7,10 +7,18 @@ use segue_core::smart::{AnalysisFacts, SmartMember, SmartPlaylist, SmartQuery, T
 
 use crate::{Result, Service, ServiceError};
 
-/// The facts smart playlist rules read, kept until the library, history or analysis changes
-/// (see [`segue_store::Store::smart_stamp`]): reading them is most of the time at 100k tracks.
-pub(crate) type FactsCache = std::sync::Mutex<Option<(FactsStamp, Arc<Vec<TrackFacts>>)>>;
-type FactsStamp = ([i64; 7], (i64, i64));
+/// The facts smart playlist rules read, kept until what they come from changes (see
+/// [`segue_store::Store::smart_stamp`]): reading the library's is most of the time at 100k
+/// tracks, so a play or a rating reads only the listening facts again.
+pub(crate) type FactsCache = std::sync::Mutex<Option<KeptFacts>>;
+
+pub(crate) struct KeptFacts {
+    /// The library and analysis the facts were read from.
+    library: ([i64; 3], (i64, i64)),
+    /// The plays and ratings their listening facts were read from.
+    listening: [i64; 4],
+    facts: Arc<Vec<TrackFacts>>,
+}
 
 impl Service {
     /// Every smart playlist, by name.
@@ -62,53 +70,76 @@ impl Service {
 
     /// Every track's facts, from the cache while nothing they come from has changed.
     fn smart_facts(&self) -> Result<Arc<Vec<TrackFacts>>> {
-        let stamp = (
-            self.with_store(|s| s.smart_stamp())?,
-            self.with_store(|s| s.analysis_stamp())?,
-        );
+        let stamp = self.with_store(|s| s.smart_stamp())?;
+        let library_stamp = (stamp.library, self.with_store(|s| s.analysis_stamp())?);
         let mut cache = self.smart_facts.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((kept, facts)) = cache.as_ref()
-            && *kept == stamp
-        {
-            return Ok(facts.clone());
-        }
+        let kept = match cache.take() {
+            Some(kept) if kept.library == library_stamp => kept,
+            _ => KeptFacts {
+                library: library_stamp,
+                // Never the stamp of real plays and ratings: they are read below.
+                listening: [-1; 4],
+                facts: Arc::new(self.library_facts()?),
+            },
+        };
+        let kept = if kept.listening == stamp.listening {
+            kept
+        } else {
+            let listening = self.with_store(|s| s.listening_facts())?;
+            let mut facts = kept.facts;
+            // Clones only while an evaluation elsewhere still reads the old facts.
+            for fact in Arc::make_mut(&mut facts) {
+                let heard = listening.get(&fact.id).copied().unwrap_or_default();
+                fact.rating = heard.rating;
+                fact.liked = heard.liked;
+                fact.plays = heard.plays;
+                fact.skips = heard.skips;
+                fact.last_played_ms = heard.last_played_ms;
+            }
+            KeptFacts {
+                listening: stamp.listening,
+                facts,
+                ..kept
+            }
+        };
+        let facts = kept.facts.clone();
+        *cache = Some(kept);
+        Ok(facts)
+    }
+
+    /// Every track's facts from the library and analysis, with no listening facts yet.
+    fn library_facts(&self) -> Result<Vec<TrackFacts>> {
         let rows = self.track_rows()?;
-        let listening = self.with_store(|s| s.listening_facts())?;
+        let added = self.with_store(|s| s.added_dates())?;
         let library = self.recommend_library()?;
-        let facts: Vec<TrackFacts> = rows
+        Ok(rows
             .into_iter()
             .enumerate()
-            .map(|(rank, row)| {
-                let heard = listening.get(&row.id).copied().unwrap_or_default();
-                TrackFacts {
-                    analysis: library.get(row.id).map(|p| AnalysisFacts {
-                        bpm: p.bpm,
-                        key: p.key,
-                        mode: p.mode,
-                        energy: p.energy,
-                        loudness_lufs: p.loudness_lufs.map(|l| l as f32),
-                        tags: p.tags.clone(),
-                    }),
-                    id: row.id,
-                    title: row.title,
-                    artist: row.artist.or(row.album_artist),
-                    album: row.album,
-                    genre: row.genre,
-                    year: row.year,
-                    duration_ms: row.duration_ms,
-                    format: row.format,
-                    added_at_s: heard.added_at_s,
-                    rating: row.rating,
-                    liked: heard.liked,
-                    plays: heard.plays,
-                    skips: heard.skips,
-                    last_played_ms: heard.last_played_ms,
-                    library_rank: rank,
-                }
+            .map(|(rank, row)| TrackFacts {
+                analysis: library.get(row.id).map(|p| AnalysisFacts {
+                    bpm: p.bpm,
+                    key: p.key,
+                    mode: p.mode,
+                    energy: p.energy,
+                    loudness_lufs: p.loudness_lufs.map(|l| l as f32),
+                    tags: p.tags.clone(),
+                }),
+                added_at_s: added.get(&row.id).copied().unwrap_or_default(),
+                id: row.id,
+                title: row.title,
+                artist: row.artist.or(row.album_artist),
+                album: row.album,
+                genre: row.genre,
+                year: row.year,
+                duration_ms: row.duration_ms,
+                format: row.format,
+                rating: None,
+                liked: None,
+                plays: 0,
+                skips: 0,
+                last_played_ms: None,
+                library_rank: rank,
             })
-            .collect();
-        let facts = Arc::new(facts);
-        *cache = Some((stamp, facts.clone()));
-        Ok(facts)
+            .collect())
     }
 }

@@ -5,7 +5,8 @@
 mod common;
 
 use segue_core::smart::{SmartOrder, SmartQuery, SmartRule};
-use segue_service::Service;
+use segue_playback::EndReason;
+use segue_service::{Listen, Service};
 
 fn rules(text: &[&str]) -> Vec<SmartRule> {
     text.iter().map(|t| t.parse().expect("a rule")).collect()
@@ -41,6 +42,15 @@ fn a_smart_playlist_follows_ratings_and_analysis_and_says_why() {
         [all[3].id]
     );
     assert_eq!(members[0].why, "rated 5 stars");
+    // Taking the rating back takes it out again (only the listening facts are read again).
+    service.rate(all[3].id, None).expect("unrate");
+    assert!(
+        service
+            .smart_members(&favourites)
+            .expect("members")
+            .is_empty()
+    );
+    service.rate(all[3].id, Some(5)).expect("rate again");
 
     // Analysis rules: a tempo range, ordered by tempo, each member saying its tempo; every
     // member's measured tempo is in the range.
@@ -65,6 +75,18 @@ fn a_smart_playlist_follows_ratings_and_analysis_and_says_why() {
         last = bpm;
         assert_eq!(m.why, format!("tempo {bpm:.0}, never played"), "{m:?}");
     }
+    // A play takes the played track out of "not played for 30 days" at once.
+    let played = members[0].track_id;
+    service
+        .record_listen(&Listen {
+            track: played,
+            listened_ms: 1_000,
+            ended: EndReason::Skipped,
+            started_at_ms: now_ms(),
+        })
+        .expect("listen");
+    let members = service.smart_members(&steady).expect("members");
+    assert!(members.iter().all(|m| m.track_id != played), "{members:?}");
 
     // Kept across a reopen; names are unique whatever their case; a playlist needs a rule.
     drop(service);
@@ -88,4 +110,10 @@ fn a_smart_playlist_follows_ratings_and_analysis_and_says_why() {
     );
     service.delete_smart_playlist("Favourites").expect("delete");
     assert!(service.smart_playlists().expect("list").is_empty());
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }

@@ -27,7 +27,7 @@ pub use paths::{bytes_to_path, path_to_bytes};
 pub use playlist::{ExportRow, NewEntry, PlaylistError};
 pub use query::{TrackIdentity, TrackQuery};
 pub use session::SavedSession;
-pub use smart::ListeningFacts;
+pub use smart::{FactsStamp, ListeningFacts};
 pub use taste::{FeedbackLog, PlayFact, ProfileRow};
 pub use write::{CoverImage, FileChange, FileStat, ImportedTrack};
 

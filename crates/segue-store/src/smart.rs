@@ -9,17 +9,28 @@ use segue_core::smart::{SmartPlaylist, SmartQuery};
 use crate::playlist::checked_name;
 use crate::{PlaylistError, Result, Store, StoreError, search_key};
 
-/// What history knows of a track, for smart playlist rules.
+/// What history and the listener's ratings say of a track, for smart playlist rules.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ListeningFacts {
-    /// Unix seconds.
-    pub added_at_s: i64,
+    /// Stars, 1-5.
+    pub rating: Option<u8>,
     /// 1 liked, -1 disliked.
     pub liked: Option<i8>,
     pub plays: u32,
     pub skips: u32,
     /// Unix milliseconds.
     pub last_played_ms: Option<i64>,
+}
+
+/// Changes whenever what smart playlist rules read changes, in two halves: a play or a rating
+/// changes only `listening`, so the library's facts (most of the cost at 100k tracks) are
+/// kept and only the listening ones read again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FactsStamp {
+    /// Tracks, files and their tags.
+    pub library: [i64; 3],
+    /// Plays, ratings and likes.
+    pub listening: [i64; 4],
 }
 
 impl Store {
@@ -91,10 +102,9 @@ impl Store {
         Ok(())
     }
 
-    /// Changes whenever what smart playlist rules read changes (tracks, files, plays, ratings,
-    /// likes; analysis has [`Store::analysis_stamp`]), so their facts can be kept between
-    /// evaluations: loading them is most of the cost at 100k tracks.
-    pub fn smart_stamp(&self) -> Result<[i64; 7]> {
+    /// When the facts smart playlist rules read last changed (analysis has
+    /// [`Store::analysis_stamp`]), so they can be kept between evaluations.
+    pub fn smart_stamp(&self) -> Result<FactsStamp> {
         Ok(self.conn.query_row(
             "SELECT (SELECT COUNT(*) FROM tracks),
                     (SELECT COUNT(*) FROM files WHERE status = 'ok'),
@@ -106,30 +116,26 @@ impl Store {
                      FROM ratings)",
             [],
             |r| {
-                Ok([
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                ])
+                Ok(FactsStamp {
+                    library: [r.get(0)?, r.get(1)?, r.get(2)?],
+                    listening: [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?],
+                })
             },
         )?)
     }
 
-    /// Listening facts of every track that has any (tracks never played nor rated have only
-    /// their date added).
-    pub fn listening_facts(&self) -> Result<HashMap<TrackId, ListeningFacts>> {
-        let mut facts: HashMap<TrackId, ListeningFacts> = HashMap::new();
-        let mut added = self
+    /// When each track was added (Unix seconds).
+    pub fn added_dates(&self) -> Result<HashMap<TrackId, i64>> {
+        let mut stmt = self
             .conn
             .prepare_cached("SELECT t.id, f.added_at FROM tracks t JOIN files f ON f.id = t.id")?;
-        for row in added.query_map([], |r| Ok((r.get::<_, TrackId>(0)?, r.get::<_, i64>(1)?)))? {
-            let (id, at) = row?;
-            facts.entry(id).or_default().added_at_s = at;
-        }
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, TrackId>(0)?, r.get::<_, i64>(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Listening facts of every track that has any (tracks never played nor rated have none).
+    pub fn listening_facts(&self) -> Result<HashMap<TrackId, ListeningFacts>> {
+        let mut facts: HashMap<TrackId, ListeningFacts> = HashMap::new();
         let mut plays = self.conn.prepare_cached(
             "SELECT track_id, COUNT(*), SUM(end_reason = 'skipped'), MAX(started_at)
              FROM plays GROUP BY track_id",
@@ -148,12 +154,20 @@ impl Store {
             f.skips = u32::try_from(skips).unwrap_or(u32::MAX);
             f.last_played_ms = last;
         }
-        let mut liked = self
+        let mut ratings = self
             .conn
-            .prepare_cached("SELECT track_id, liked FROM ratings WHERE liked IN (-1, 1)")?;
-        for row in liked.query_map([], |r| Ok((r.get::<_, TrackId>(0)?, r.get::<_, i8>(1)?)))? {
-            let (id, l) = row?;
-            facts.entry(id).or_default().liked = Some(l);
+            .prepare_cached("SELECT track_id, stars, liked FROM ratings")?;
+        for row in ratings.query_map([], |r| {
+            Ok((
+                r.get::<_, TrackId>(0)?,
+                r.get::<_, Option<u8>>(1)?,
+                r.get::<_, Option<i8>>(2)?,
+            ))
+        })? {
+            let (id, stars, liked) = row?;
+            let f = facts.entry(id).or_default();
+            f.rating = stars;
+            f.liked = liked.filter(|l| matches!(l, -1 | 1));
         }
         Ok(facts)
     }
