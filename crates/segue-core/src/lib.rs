@@ -33,8 +33,8 @@ pub use playlist::{
 };
 pub use scan::{FileIssue, IssueKind, ScanPhase, ScanProgress, ScanReport};
 pub use suggest::{
-    Daypart, Detail, Facet, FeedbackKind, KeyJoin, RANKED_TERMS, Ranked, RankingModel, ReasonPart,
-    ScoreTerm, Suggestion, TERM_COUNT, TermKind, english_reason,
+    Daypart, Detail, Facet, FeedbackKind, KeyJoin, PathStep, RANKED_TERMS, Ranked, RankingModel,
+    ReasonPart, ScoreTerm, SonicPath, Suggestion, TERM_COUNT, TermKind, english_reason,
 };
 pub use track::{
     AudioProperties, Codec, Container, LibraryStats, ReplayGain, Track, TrackId, TrackTags,

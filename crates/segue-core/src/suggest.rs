@@ -185,6 +185,32 @@ pub enum Detail {
     AtThisTime {
         daypart: Daypart,
     },
+    /// A sonic path's first track, on the way to the track `to`.
+    PathStart {
+        to: String,
+    },
+    /// A sonic path's first track, on the way towards the tag `tag`.
+    PathStartTowardsTag {
+        tag: String,
+    },
+    /// A step of a sonic path between the track before it (`from`) and the one after (`to`):
+    /// from `from` to `to` the tag `leaving` fades most and `towards` grows most (each when it
+    /// changes by at least 0.05).
+    Bridges {
+        from: String,
+        to: String,
+        leaving: Option<String>,
+        towards: Option<String>,
+    },
+    /// A sonic path's last track: the end the listener chose, reached from the track `from`.
+    PathEnd {
+        from: String,
+    },
+    /// A sonic path's last track, where the tag `tag` is strong, reached from the track `from`.
+    PathEndAtTag {
+        tag: String,
+        from: String,
+    },
 }
 
 impl Detail {
@@ -248,6 +274,24 @@ impl Detail {
                     Daypart::Night => "at night",
                 }
             ),
+            Detail::PathStart { to } => format!("sets out towards {to}"),
+            Detail::PathStartTowardsTag { tag } => format!("sets out towards {tag}"),
+            Detail::Bridges {
+                from,
+                to,
+                leaving,
+                towards,
+            } => {
+                let movement = match (leaving, towards) {
+                    (Some(l), Some(t)) => format!(": {l} towards {t}"),
+                    (Some(l), None) => format!(": less {l}"),
+                    (None, Some(t)) => format!(": towards {t}"),
+                    (None, None) => String::new(),
+                };
+                format!("bridges {from} → {to}{movement}")
+            }
+            Detail::PathEnd { from } => format!("arrives from {from}"),
+            Detail::PathEndAtTag { tag, from } => format!("arrives at {tag} from {from}"),
         }
     }
 }
@@ -315,6 +359,34 @@ impl Suggestion {
                 .map_or(0.0, |t| t.value)
         })
     }
+}
+
+/// One track of a sonic path ("Segue from A to B"), with why it is there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PathStep {
+    #[ts(type = "number")]
+    pub track_id: TrackId,
+    /// How far it is from the step before in sound and style (0 for the first): the chord
+    /// between the two tracks' unit rows, 0 (the same) to 2 (opposite).
+    pub distance: f32,
+    /// Why it is there, in English (`why` in parts).
+    pub reason: String,
+    /// Why it is there, in parts, for the UI to say in the user's language.
+    pub why: Vec<ReasonPart>,
+}
+
+/// A sonic path: tracks that travel evenly from a start to an end (a track or a tag), each
+/// joining the one before as well as the way allows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SonicPath {
+    pub steps: Vec<PathStep>,
+    /// The artist gap the path keeps (tracks between two by the same artist): the listener's
+    /// setting, or less where the library left no way that keeps it.
+    pub artist_gap: u32,
+    /// The album gap the path keeps.
+    pub album_gap: u32,
 }
 
 /// Explicit feedback on a track, besides star ratings.

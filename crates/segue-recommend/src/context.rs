@@ -160,29 +160,10 @@ pub(crate) fn anchor(library: &Library, context: &Context) -> Anchor {
                 .collect(),
             Detail::InTheVeinOf { name: name.clone() },
         ),
-        Some(Seed::Tag(tag)) => {
-            let columns: Vec<usize> = library
-                .tag_names
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| n.eq_ignore_ascii_case(tag))
-                .map(|(i, _)| i)
-                .collect();
-            if columns.is_empty() {
-                return none;
-            }
-            // Tracks where the tag is strong: the top tenth of the library by that tag.
-            let strength = |i: usize| -> f32 {
-                columns
-                    .iter()
-                    .map(|&c| library.tracks[i].tags.get(c).copied().unwrap_or(0.0))
-                    .fold(0.0, f32::max)
-            };
-            let mut order: Vec<usize> = (0..library.len()).collect();
-            order.sort_by(|&a, &b| strength(b).total_cmp(&strength(a)));
-            order.truncate((library.len() / 10).max(3));
-            centroid(order, Detail::TagRadio { tag: tag.clone() })
-        }
+        Some(Seed::Tag(tag)) => match tag_members(library, tag) {
+            Some(members) => centroid(members, Detail::TagRadio { tag: tag.clone() }),
+            None => none,
+        },
         None => {
             // After an early skip, follow the last track the user listened to instead: the
             // skipped one is what they did not want more of. If they skipped everything
@@ -205,6 +186,32 @@ pub(crate) fn anchor(library: &Library, context: &Context) -> Anchor {
             Anchor { index, ..none }
         }
     }
+}
+
+/// The tracks where the tag `tag` (any of [`Library::tag_names`], ignoring case) is strong:
+/// the top tenth of the library by that tag (at least 3), strongest first. None when no tag
+/// has that name. What tag radio follows and a path towards a tag ends among.
+pub(crate) fn tag_members(library: &Library, tag: &str) -> Option<Vec<usize>> {
+    let columns: Vec<usize> = library
+        .tag_names
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.eq_ignore_ascii_case(tag))
+        .map(|(i, _)| i)
+        .collect();
+    if columns.is_empty() {
+        return None;
+    }
+    let strength = |i: usize| -> f32 {
+        columns
+            .iter()
+            .map(|&c| library.tracks[i].tags.get(c).copied().unwrap_or(0.0))
+            .fold(0.0, f32::max)
+    };
+    let mut order: Vec<usize> = (0..library.len()).collect();
+    order.sort_by(|&a, &b| strength(b).total_cmp(&strength(a)));
+    order.truncate((library.len() / 10).max(3));
+    Some(order)
 }
 
 /// The session's direction in sound: its full listens pull, skips push, newest count most.

@@ -23,6 +23,7 @@ mod context;
 pub mod history;
 mod library;
 mod listener;
+pub mod path;
 mod pick;
 mod reason;
 pub mod rules;
@@ -39,6 +40,7 @@ pub use context::{
     Context, EarlierPlay, Play, SESSION_BREAK_MS, Seed, TIME_OF_DAY_HOURS, TimeOfDay,
 };
 pub use library::{FACETS, Library, TrackProfile, timbre_of};
+pub use path::{MAX_PATH_TRACKS, PathError, PathGoal, sonic_path};
 pub use rules::Settings;
 pub use taste::{Signal, SignalSource, Taste};
 pub use weights::{Outcome, WEIGHT_BASE, WEIGHT_SLOPE, learn_offsets};

@@ -31,3 +31,29 @@ describe("time-of-day reasons", () => {
     );
   });
 });
+
+describe("sonic path reasons", () => {
+  afterEach(() => setLocale("en"));
+
+  it("say what a step bridges and how it joins, as the command line does", () => {
+    // The command line's line for the same parts (Detail::english, english_reason).
+    expect(
+      reasonLine([
+        {
+          smooth_join: false,
+          details: [{ id: "bridges", from: "Nebula", to: "Dawn", leaving: "ambient", towards: "orchestral" }],
+        },
+        { smooth_join: false, details: [{ id: "tempo", from_bpm: 92, to_bpm: 96 }, { id: "key", join: "neighbouring" }] },
+      ]),
+    ).toBe("Bridges Nebula → Dawn: ambient towards orchestral; 92 → 96 BPM, neighbouring key");
+    expect(say({ id: "bridges", from: "A", to: "B", leaving: null, towards: "piano" })).toBe("bridges A → B: towards piano");
+    expect(say({ id: "bridges", from: "A", to: "B", leaving: "rock", towards: null })).toBe("bridges A → B: less rock");
+    expect(say({ id: "bridges", from: "A", to: "B", leaving: null, towards: null })).toBe("bridges A → B");
+    expect(say({ id: "path_start", to: "Dawn" })).toBe("sets out towards Dawn");
+    expect(say({ id: "path_start_towards_tag", tag: "ambient" })).toBe("sets out towards ambient");
+    expect(say({ id: "path_end", from: "Nebula" })).toBe("arrives from Nebula");
+    expect(say({ id: "path_end_at_tag", tag: "ambient", from: "Nebula" })).toBe("arrives at ambient from Nebula");
+    setLocale("zh-CN");
+    expect(say({ id: "path_end", from: "Nebula" })).toBe("从《Nebula》抵达");
+  });
+});

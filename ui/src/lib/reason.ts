@@ -12,6 +12,17 @@ function tags(list: string[]): string {
   return list.map(tagLabel).join(t("reason.and"));
 }
 
+/** A path step between two tracks, with the tags that fade and grow across it. */
+function bridges(from: string, to: string, leaving: string | null, towards: string | null): string {
+  const ends = { from: track(from), to: track(to) };
+  if (leaving !== null && towards !== null) {
+    return t("detail.bridges_moving", { ...ends, leaving: tagLabel(leaving), towards: tagLabel(towards) });
+  }
+  if (leaving !== null) return t("detail.bridges_leaving", { ...ends, leaving: tagLabel(leaving) });
+  if (towards !== null) return t("detail.bridges_towards", { ...ends, towards: tagLabel(towards) });
+  return t("detail.bridges", ends);
+}
+
 /** One term's message. */
 export function describe(d: Detail): string {
   switch (d.id) {
@@ -67,6 +78,16 @@ export function describe(d: Detail): string {
       return t(`detail.you_like.${d.facet}`, { name: d.name });
     case "at_this_time":
       return t(`detail.at_this_time.${d.daypart}`);
+    case "path_start":
+      return t("detail.path_start", { to: track(d.to) });
+    case "path_start_towards_tag":
+      return t("detail.path_start", { to: tagLabel(d.tag) });
+    case "bridges":
+      return bridges(d.from, d.to, d.leaving, d.towards);
+    case "path_end":
+      return t("detail.path_end", { from: track(d.from) });
+    case "path_end_at_tag":
+      return t("detail.path_end_at_tag", { tag: tagLabel(d.tag), from: track(d.from) });
   }
 }
 

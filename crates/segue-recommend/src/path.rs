@@ -1,0 +1,823 @@
+//! Sonic paths ("Segue from A to B"): tracks that travel evenly from a start track to an end
+//! (a track, or a tag such as "ambient"), each joining the one before as well as the way allows.
+//!
+//! The way is drawn in the joint space of sound and style that suggestions compare tracks in
+//! (each track a unit vector: its centred musicnn embedding and its tags, equally weighted).
+//! 1. Targets: `n` points evenly spaced on the straight line from the start to the end.
+//! 2. Candidates: for each target, the [`LAYER_WIDTH`] tracks nearest it. Nearness to every
+//!    target comes from two similarities per track (to the start and to the end), so the whole
+//!    library costs one pass.
+//! 3. Beam search, step by step, over the candidates of the step's target and its two
+//!    neighbours': a way's cost adds, per step, its length squared (measured in even steps, so
+//!    one long step costs more than two short ones: the way moves evenly), how far the track
+//!    lies from its target (the way keeps moving), and how badly it joins the track before
+//!    (the suggestions' tempo, key and energy terms). The repetition rules hold inside the
+//!    search: no track twice, and the artist and album gaps ([`rules::clashes`]); where no way
+//!    keeps the listener's gaps they relax as a suggestion's do ([`Settings::gap_steps`]).
+//! 4. Reasons: each step says what it bridges and how it joins the track before, from the same
+//!    facts the bench checks them against.
+//!
+//! Contract: pure and deterministic; the start is the first step and a track end the last;
+//! the start's and end's own tracks are allowed even when the rules would block them (the
+//! listener chose them); no other blocked track (disliked, turned down, played within the track
+//! gap) is used.
+
+use segue_core::{Detail, KeyJoin, PathStep, ReasonPart, SonicPath, TrackId};
+
+use crate::context::tag_members;
+use crate::library::Library;
+use crate::rules::{self, Settings};
+use crate::terms::{energy_match, key_match, tempo_match_log};
+use crate::vector::{dot, normalise};
+use crate::{Context, Taste};
+
+/// The most tracks a path may have.
+pub const MAX_PATH_TRACKS: usize = 200;
+
+/// How many candidates each target keeps.
+pub const LAYER_WIDTH: usize = 16;
+
+/// Libraries with at most this many open tracks are searched over all of them when the
+/// targets' candidates leave no way.
+const WIDE_SEARCH_UP_TO: usize = 2_000;
+
+/// How many ways the search keeps at each step.
+const BEAM: usize = 48;
+
+/// Weight of a track's distance from its target (in even steps, squared) against its step's
+/// length (in even steps, squared).
+const TARGET_WEIGHT: f32 = 0.5;
+
+/// Weight of a poor join (1 minus the mean of the tempo, key and energy matches).
+const JOIN_WEIGHT: f32 = 0.5;
+
+/// A tag counts as leaving or growing across a step when it changes by at least this.
+const TAG_CHANGE: f32 = 0.05;
+
+/// Where a path ends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PathGoal {
+    Track(TrackId),
+    /// A tag (any of [`Library::tag_names`]): the path ends on a track where it is strong.
+    Tag(String),
+}
+
+/// Why no path could be drawn.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PathError {
+    #[error("track {0} has not been analysed yet: a path needs its sound (run `segue analyze`)")]
+    NotAnalysed(TrackId),
+    #[error("no tag is called {tag:?}; tags include {examples}")]
+    UnknownTag { tag: String, examples: String },
+    #[error("the path starts and ends at the same track")]
+    SameTrack,
+    #[error("a path has at least 2 tracks (its start and its end), not {0}")]
+    TooShort(usize),
+    #[error("a path has at most {MAX_PATH_TRACKS} tracks, not {0}")]
+    TooLong(usize),
+    #[error(
+        "a path of {asked} tracks needs more tracks than the library can give it: {open} \
+         besides its ends may be used (the others are disliked, turned down or played lately)"
+    )]
+    NotEnoughTracks { asked: usize, open: usize },
+    #[error("no way of {0} tracks keeps the rules here: ask for fewer tracks")]
+    NoWay(usize),
+}
+
+/// A point in the joint space: a sound part and a style part, each unit length (or zero).
+struct Point {
+    sound: Vec<f32>,
+    style: Vec<f32>,
+}
+
+impl Point {
+    fn of(library: &Library, i: usize) -> Point {
+        Point {
+            sound: library.sound_row(i).to_vec(),
+            style: library.style_row(i).to_vec(),
+        }
+    }
+
+    /// The direction of the members' mean.
+    fn centre(library: &Library, members: &[usize]) -> Point {
+        let mut sound = vec![0.0f32; library.sound_dim()];
+        let mut style = vec![0.0f32; library.style_dim()];
+        for &m in members {
+            sound
+                .iter_mut()
+                .zip(library.sound_row(m))
+                .for_each(|(x, y)| *x += y);
+            style
+                .iter_mut()
+                .zip(library.style_row(m))
+                .for_each(|(x, y)| *x += y);
+        }
+        normalise(&mut sound);
+        normalise(&mut style);
+        Point { sound, style }
+    }
+
+    /// Similarity of track `i` to this point, as [`Library::similarity_at`] measures two tracks.
+    fn similarity(&self, library: &Library, i: usize) -> f32 {
+        0.5 * (dot(library.sound_row(i), &self.sound) + dot(library.style_row(i), &self.style))
+    }
+}
+
+/// The distance between two tracks in the joint space: the chord between their unit vectors,
+/// 0 (the same) to 2 (opposite). Straight-line distances add up along a line, so `n` even steps
+/// from A to B are each about a `n`-th of A to B.
+pub fn step_distance(library: &Library, i: usize, j: usize) -> f32 {
+    chord(library.similarity_at(i, j))
+}
+
+fn chord(similarity: f32) -> f32 {
+    (2.0 - 2.0 * similarity).max(0.0).sqrt()
+}
+
+/// The start, the end and where each track lies between them.
+struct Line {
+    start: usize,
+    /// The end's track, when it is one.
+    end_track: Option<usize>,
+    /// Similarity of every track to the start and to the end.
+    to_start: Vec<f32>,
+    to_end: Vec<f32>,
+    /// Similarity of the start to the end.
+    start_end: f32,
+    /// For a tag end: the tracks where the tag is strong (the last step is one of them).
+    end_members: Vec<usize>,
+}
+
+impl Line {
+    /// Similarity of track `i` to the target a share `t` of the way from start to end.
+    fn to_target(&self, i: usize, t: f32) -> f32 {
+        let norm = ((1.0 - t).powi(2) + t * t + 2.0 * t * (1.0 - t) * self.start_end)
+            .max(1e-9)
+            .sqrt();
+        ((1.0 - t) * self.to_start[i] + t * self.to_end[i]) / norm
+    }
+}
+
+fn line(library: &Library, start: TrackId, goal: &PathGoal) -> Result<Line, PathError> {
+    let a = library.index(start).ok_or(PathError::NotAnalysed(start))?;
+    let (end, end_track, end_members) = match goal {
+        PathGoal::Track(id) => {
+            let b = library.index(*id).ok_or(PathError::NotAnalysed(*id))?;
+            if b == a {
+                return Err(PathError::SameTrack);
+            }
+            (Point::of(library, b), Some(b), Vec::new())
+        }
+        PathGoal::Tag(tag) => {
+            let members: Vec<usize> = tag_members(library, tag)
+                .ok_or_else(|| PathError::UnknownTag {
+                    tag: tag.clone(),
+                    examples: tag_examples(library),
+                })?
+                .into_iter()
+                .filter(|&m| m != a)
+                .collect();
+            (Point::centre(library, &members), None, members)
+        }
+    };
+    let start = Point::of(library, a);
+    let similarities = |p: &Point| -> Vec<f32> {
+        if library.len() >= crate::PARALLEL_FROM {
+            use rayon::prelude::*;
+            (0..library.len())
+                .into_par_iter()
+                .map(|i| p.similarity(library, i))
+                .collect()
+        } else {
+            (0..library.len())
+                .map(|i| p.similarity(library, i))
+                .collect()
+        }
+    };
+    let to_start = similarities(&start);
+    let to_end = similarities(&end);
+    Ok(Line {
+        start: a,
+        end_track,
+        start_end: to_end[a],
+        to_start,
+        to_end,
+        end_members,
+    })
+}
+
+/// A few of the library's tag names, for an error message.
+fn tag_examples(library: &Library) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for n in library.tag_names() {
+        if !names.contains(&n.as_str()) {
+            names.push(n);
+        }
+        if names.len() == 8 {
+            break;
+        }
+    }
+    names.join(", ")
+}
+
+/// Which tracks a path may pass through: not blocked by the rules, and not its ends.
+fn open_tracks(
+    library: &Library,
+    taste: &Taste,
+    context: &Context,
+    settings: &Settings,
+    line: &Line,
+) -> Vec<bool> {
+    let blocked = rules::blocked(library, taste, context, settings);
+    let mut open: Vec<bool> = blocked.iter().map(|b| !b).collect();
+    open[line.start] = false;
+    if let Some(b) = line.end_track {
+        open[b] = false;
+    }
+    open
+}
+
+fn check_length(n: usize, open: usize, goal: &PathGoal) -> Result<(), PathError> {
+    if n < 2 {
+        return Err(PathError::TooShort(n));
+    }
+    if n > MAX_PATH_TRACKS {
+        return Err(PathError::TooLong(n));
+    }
+    // A track end is not among the open tracks; a tag end's last step is.
+    let ends = if matches!(goal, PathGoal::Track(_)) {
+        2
+    } else {
+        1
+    };
+    if n > open + ends {
+        return Err(PathError::NotEnoughTracks { asked: n, open });
+    }
+    Ok(())
+}
+
+/// The `width` open tracks with the highest `score`, best first (library order on ties).
+fn best(open: &[usize], width: usize, score: impl Fn(usize) -> f32) -> Vec<usize> {
+    let mut scored: Vec<(f32, usize)> = open.iter().map(|&i| (score(i), i)).collect();
+    let by = |a: &(f32, usize), b: &(f32, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+    if scored.len() > width {
+        scored.select_nth_unstable_by(width, by);
+        scored.truncate(width);
+    }
+    scored.sort_by(by);
+    scored.into_iter().map(|(_, i)| i).collect()
+}
+
+/// A way being searched: its tracks so far (library positions) and its cost.
+#[derive(Clone)]
+struct Way {
+    tracks: Vec<usize>,
+    cost: f32,
+}
+
+/// How well track `j` follows track `i`, 0-1: the mean of the suggestions' tempo, key and
+/// energy matches.
+fn join(library: &Library, i: usize, j: usize) -> f32 {
+    let (from, to) = (&library.joins[i], &library.joins[j]);
+    (tempo_match_log(from.tempo_log, to.tempo_log) + key_match(from, to).0 + energy_match(from, to))
+        / 3.0
+}
+
+/// A path from `start` to `goal` of `n` tracks (both ends included), under the repetition
+/// rules of `settings` and what `taste` and `context` block, each step with its reason.
+pub fn sonic_path(
+    library: &Library,
+    taste: &Taste,
+    context: &Context,
+    settings: &Settings,
+    start: TrackId,
+    goal: &PathGoal,
+    n: usize,
+) -> Result<SonicPath, PathError> {
+    let line = line(library, start, goal)?;
+    let open_mask = open_tracks(library, taste, context, settings, &line);
+    let open: Vec<usize> = (0..library.len()).filter(|&i| open_mask[i]).collect();
+    check_length(n, open.len(), goal)?;
+    let even = (chord(line.start_end) / (n - 1) as f32).max(1e-3);
+    // 2. Each interior target's candidates, and a tag end's.
+    let layers: Vec<Vec<usize>> = (1..n - 1)
+        .map(|k| {
+            let t = k as f32 / (n - 1) as f32;
+            best(&open, LAYER_WIDTH, |i| line.to_target(i, t))
+        })
+        .collect();
+    let end_candidates: Vec<usize> = match line.end_track {
+        Some(b) => vec![b],
+        None => {
+            let members: Vec<usize> = line
+                .end_members
+                .iter()
+                .copied()
+                .filter(|&m| open_mask[m])
+                .collect();
+            best(&members, LAYER_WIDTH, |i| line.to_end[i])
+        }
+    };
+    // 3. The search, keeping the listener's gaps if any way does, else relaxing them in turn.
+    // A path that needs most of a small library may find its targets' candidates used up:
+    // there every open track is a candidate for every step.
+    let everything = vec![open.clone(); layers.len()];
+    let wide = [
+        Some(&layers),
+        (open.len() <= WIDE_SEARCH_UP_TO).then_some(&everything),
+    ];
+    for layers in wide.into_iter().flatten() {
+        for (artist_gap, album_gap) in settings.gap_steps() {
+            if let Some(way) = search(
+                library,
+                &line,
+                layers,
+                &end_candidates,
+                (artist_gap, album_gap),
+                even,
+                n,
+            ) {
+                return Ok(SonicPath {
+                    steps: describe(library, &way, goal),
+                    artist_gap: artist_gap as u32,
+                    album_gap: album_gap as u32,
+                });
+            }
+        }
+    }
+    Err(PathError::NoWay(n))
+}
+
+/// Beam search over the layers; the cheapest way that keeps the gaps, if any.
+fn search(
+    library: &Library,
+    line: &Line,
+    layers: &[Vec<usize>],
+    end_candidates: &[usize],
+    (artist_gap, album_gap): (usize, usize),
+    even: f32,
+    n: usize,
+) -> Option<Vec<usize>> {
+    let keeps_gaps = |way: &[usize], c: usize| {
+        !way.contains(&c) && rules::gaps_ok(library, way, c, artist_gap, album_gap)
+    };
+    // A track end comes last whatever is chosen: a step within the gaps of it must keep them.
+    let keeps_end_gaps = |c: usize, position: usize| match line.end_track {
+        Some(b) => {
+            let apart = n - 1 - position;
+            rules::gaps_ok(
+                library,
+                &[c],
+                b,
+                usize::from(apart <= artist_gap),
+                usize::from(apart <= album_gap),
+            )
+        }
+        None => true,
+    };
+    let step_cost = |from: usize, to: usize, target: Option<f32>| -> f32 {
+        let length = step_distance(library, from, to) / even;
+        let off = target.map_or(0.0, |t| chord(line.to_target(to, t)) / even);
+        length * length + TARGET_WEIGHT * off * off + JOIN_WEIGHT * (1.0 - join(library, from, to))
+    };
+    let mut beam = vec![Way {
+        tracks: vec![line.start],
+        cost: 0.0,
+    }];
+    for k in 1..n - 1 {
+        let t = k as f32 / (n - 1) as f32;
+        // The candidates of this step's target and its neighbours'.
+        let mut candidates: Vec<usize> = Vec::new();
+        for layer in &layers[k.saturating_sub(2)..(k + 1).min(layers.len())] {
+            for &c in layer {
+                if !candidates.contains(&c) {
+                    candidates.push(c);
+                }
+            }
+        }
+        candidates.retain(|&c| keeps_end_gaps(c, k));
+        let mut next: Vec<Way> = Vec::with_capacity(beam.len() * candidates.len());
+        for way in &beam {
+            let last = *way.tracks.last().unwrap_or(&line.start);
+            for &c in &candidates {
+                if !keeps_gaps(&way.tracks, c) {
+                    continue;
+                }
+                let mut tracks = way.tracks.clone();
+                tracks.push(c);
+                next.push(Way {
+                    cost: way.cost + step_cost(last, c, Some(t)),
+                    tracks,
+                });
+            }
+        }
+        beam = prune(next);
+        if beam.is_empty() {
+            return None;
+        }
+    }
+    // The last step: the end track, or the best of the tag's tracks for each way.
+    let mut finished: Vec<Way> = Vec::new();
+    for way in &beam {
+        let last = *way.tracks.last().unwrap_or(&line.start);
+        for &c in end_candidates {
+            if !keeps_gaps(&way.tracks, c) {
+                continue;
+            }
+            let mut tracks = way.tracks.clone();
+            tracks.push(c);
+            // A tag end is not a fixed point: among its tracks, nearer its centre is better.
+            let target = line.end_track.is_none().then_some(1.0);
+            finished.push(Way {
+                cost: way.cost + step_cost(last, c, target),
+                tracks,
+            });
+        }
+    }
+    prune(finished).into_iter().next().map(|w| w.tracks)
+}
+
+/// The [`BEAM`] cheapest ways (the earlier way first on equal cost).
+fn prune(mut ways: Vec<Way>) -> Vec<Way> {
+    ways.sort_by(|a, b| a.cost.total_cmp(&b.cost).then(a.tracks.cmp(&b.tracks)));
+    ways.truncate(BEAM);
+    ways
+}
+
+/// The tag that falls most and the tag that grows most from track `i` to track `j` (each when
+/// it changes by at least [`TAG_CHANGE`]).
+pub fn tag_movement(library: &Library, i: usize, j: usize) -> (Option<String>, Option<String>) {
+    let (a, b) = (&library.tracks[i].tags, &library.tracks[j].tags);
+    let change = |c: usize| b.get(c).copied().unwrap_or(0.0) - a.get(c).copied().unwrap_or(0.0);
+    let leaving = library
+        .strongest_names(|c| -change(c), TAG_CHANGE - 1e-6, 1)
+        .first()
+        .map(|s| (*s).to_owned());
+    let towards = library
+        .strongest_names(change, TAG_CHANGE - 1e-6, 1)
+        .first()
+        .map(|s| (*s).to_owned());
+    (leaving, towards)
+}
+
+/// How track `j` joins track `i`: its tempo (when both are known), its key when it mixes (the
+/// same or a neighbour on the Camelot wheel), and similar energy when the energy match is at
+/// least 0.75.
+pub fn join_details(library: &Library, i: usize, j: usize) -> Vec<Detail> {
+    let (from, to) = (&library.tracks[i], &library.tracks[j]);
+    let mut details = Vec::new();
+    if from.bpm > 0.0 && to.bpm > 0.0 {
+        details.push(Detail::Tempo {
+            from_bpm: from.bpm.round() as u32,
+            to_bpm: to.bpm.round() as u32,
+        });
+    }
+    let key = key_match(&library.joins[i], &library.joins[j]).1;
+    if key != KeyJoin::Other {
+        details.push(Detail::Key { join: key });
+    }
+    if energy_match(&library.joins[i], &library.joins[j]) >= 0.75 {
+        details.push(Detail::SimilarEnergy);
+    }
+    details
+}
+
+/// 4. Each step of `way` with its distance and reason.
+fn describe(library: &Library, way: &[usize], goal: &PathGoal) -> Vec<PathStep> {
+    let last = way.len() - 1;
+    way.iter()
+        .enumerate()
+        .map(|(k, &i)| {
+            let place = if k == 0 {
+                match goal {
+                    PathGoal::Track(_) => Detail::PathStart {
+                        to: library.name(way[last]),
+                    },
+                    PathGoal::Tag(tag) => Detail::PathStartTowardsTag { tag: tag.clone() },
+                }
+            } else if k == last {
+                match goal {
+                    PathGoal::Track(_) => Detail::PathEnd {
+                        from: library.name(way[k - 1]),
+                    },
+                    PathGoal::Tag(tag) => Detail::PathEndAtTag {
+                        tag: tag.clone(),
+                        from: library.name(way[k - 1]),
+                    },
+                }
+            } else {
+                let (leaving, towards) = tag_movement(library, way[k - 1], way[k + 1]);
+                Detail::Bridges {
+                    from: library.name(way[k - 1]),
+                    to: library.name(way[k + 1]),
+                    leaving,
+                    towards,
+                }
+            };
+            let mut why = vec![ReasonPart {
+                smooth_join: false,
+                details: vec![place],
+            }];
+            if k > 0 {
+                let joins = join_details(library, way[k - 1], i);
+                if !joins.is_empty() {
+                    why.push(ReasonPart {
+                        smooth_join: false,
+                        details: joins,
+                    });
+                }
+            }
+            PathStep {
+                track_id: library.tracks[i].id,
+                distance: if k == 0 {
+                    0.0
+                } else {
+                    step_distance(library, way[k - 1], i)
+                },
+                reason: segue_core::english_reason(&why),
+                why,
+            }
+        })
+        .collect()
+}
+
+/// The yardstick a path is measured against: `n` points evenly spaced on the straight line
+/// from the start to the end, and for each the nearest track not used yet (no rules beyond
+/// that; a tag end's last track is the nearest of the tag's tracks to its centre).
+pub fn straight_line_path(
+    library: &Library,
+    taste: &Taste,
+    context: &Context,
+    settings: &Settings,
+    start: TrackId,
+    goal: &PathGoal,
+    n: usize,
+) -> Result<Vec<TrackId>, PathError> {
+    let line = line(library, start, goal)?;
+    let open_mask = open_tracks(library, taste, context, settings, &line);
+    let mut open_mask = open_mask;
+    let mut open: Vec<usize> = (0..library.len()).filter(|&i| open_mask[i]).collect();
+    check_length(n, open.len(), goal)?;
+    let mut way = vec![line.start];
+    for k in 1..n - 1 {
+        let t = k as f32 / (n - 1) as f32;
+        let nearest = best(&open, 1, |i| line.to_target(i, t));
+        let Some(&c) = nearest.first() else { break };
+        way.push(c);
+        open_mask[c] = false;
+        open.retain(|&i| i != c);
+    }
+    let end = match line.end_track {
+        Some(b) => Some(b),
+        None => {
+            let members: Vec<usize> = line
+                .end_members
+                .iter()
+                .copied()
+                .filter(|&m| open_mask[m])
+                .collect();
+            best(&members, 1, |i| line.to_end[i]).first().copied()
+        }
+    };
+    way.extend(end);
+    Ok(way.into_iter().map(|i| library.tracks[i].id).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use segue_core::KeyMode;
+
+    use super::*;
+    use crate::TrackProfile;
+    use crate::vector::unit_hash;
+
+    /// 80 tracks round a circle of sound, every 4.5 degrees: track 1000 is "ambient", track 1020
+    /// (a quarter of the way round) "orchestral"; the tags mix the two by the angle, with a
+    /// little noise of each track's own; ten artists in turn.
+    fn continuum() -> Library {
+        let tracks = (0..80)
+            .map(|i| {
+                let angle = std::f32::consts::TAU * i as f32 / 80.0;
+                let noise = |k: u64| 0.05 * (unit_hash(i as u64 * 31 + k) - 0.5);
+                let mut embedding = vec![angle.cos(), angle.sin()];
+                embedding.extend((0..5).map(noise));
+                TrackProfile {
+                    id: 1000 + i as TrackId,
+                    title: format!("track {i}"),
+                    artist: Some(format!("artist {}", i % 10)),
+                    album: Some(format!("album {}", i % 20)),
+                    embedding,
+                    tags: vec![angle.cos().max(0.0), angle.sin().max(0.0), 0.3 + noise(9)],
+                    bpm: 80.0 + i as f32,
+                    key: (i % 12) as u8,
+                    mode: KeyMode::Major,
+                    energy: 0.1 + 0.001 * i as f32,
+                    ..Default::default()
+                }
+            })
+            .collect();
+        Library::new(
+            tracks,
+            vec!["ambient".into(), "orchestral".into(), "guitar".into()],
+        )
+    }
+
+    fn now() -> Context {
+        Context {
+            now_ms: 1_000_000_000_000,
+            ..Context::default()
+        }
+    }
+
+    fn path_of(library: &Library, goal: &PathGoal, n: usize) -> SonicPath {
+        sonic_path(
+            library,
+            &Taste::default(),
+            &now(),
+            &Settings::default(),
+            1000,
+            goal,
+            n,
+        )
+        .expect("a path")
+    }
+
+    #[test]
+    fn a_path_runs_from_its_start_to_its_end_without_repeating_itself() {
+        let lib = continuum();
+        let path = path_of(&lib, &PathGoal::Track(1020), 12);
+        let ids: Vec<TrackId> = path.steps.iter().map(|s| s.track_id).collect();
+        assert_eq!(ids.len(), 12);
+        assert_eq!((ids[0], ids[11]), (1000, 1020));
+        let mut unique = ids.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), 12, "{ids:?}");
+        // The artist gap (15) is more than the ten artists allow: it relaxed, and what it
+        // kept holds.
+        assert!(path.artist_gap < 15);
+        let positions: Vec<usize> = ids
+            .iter()
+            .map(|&id| lib.index(id).expect("on the way"))
+            .collect();
+        for k in 1..positions.len() {
+            assert!(
+                rules::gaps_ok(
+                    &lib,
+                    &positions[..k],
+                    positions[k],
+                    path.artist_gap as usize,
+                    path.album_gap as usize
+                ),
+                "step {k} of {ids:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_path_moves_evenly_where_the_straight_line_jumps() {
+        let lib = continuum();
+        let path = path_of(&lib, &PathGoal::Track(1020), 12);
+        // Along the continuum the way keeps moving forward: each step closer to the end.
+        let places: Vec<i64> = path.steps.iter().map(|s| s.track_id - 1000).collect();
+        assert!(places.windows(2).all(|w| w[1] > w[0]), "{places:?}");
+        let largest = path.steps.iter().map(|s| s.distance).fold(0.0, f32::max);
+        let whole = step_distance(&lib, 0, 20);
+        assert!(largest < 0.3 * whole, "{largest} of {whole}");
+    }
+
+    #[test]
+    fn a_path_to_a_tag_ends_where_the_tag_is_strong() {
+        let lib = continuum();
+        let path = path_of(&lib, &PathGoal::Tag("Orchestral".into()), 8);
+        let last = path.steps.last().expect("a last step");
+        // Among the top tenth by the tag.
+        let strength = lib.get(last.track_id).expect("in the library").tags[1];
+        assert!(strength > 0.9, "{:?}: {strength}", last.track_id);
+        assert_eq!(
+            last.why[0].details[0],
+            Detail::PathEndAtTag {
+                tag: "Orchestral".into(),
+                from: lib.name(lib.index(path.steps[6].track_id).expect("on the way")),
+            }
+        );
+        assert!(
+            path.steps[0]
+                .reason
+                .starts_with("Sets out towards Orchestral")
+        );
+    }
+
+    #[test]
+    fn each_step_says_what_it_bridges_and_how_it_joins() {
+        let lib = continuum();
+        let path = path_of(&lib, &PathGoal::Track(1020), 6);
+        let at = |k: usize| lib.index(path.steps[k].track_id).expect("on the way");
+        let Detail::Bridges {
+            from,
+            to,
+            leaving,
+            towards,
+        } = &path.steps[2].why[0].details[0]
+        else {
+            panic!("{:?}", path.steps[2].why);
+        };
+        assert_eq!((from, to), (&lib.name(at(1)), &lib.name(at(3))));
+        assert_eq!(
+            (leaving.as_deref(), towards.as_deref()),
+            (Some("ambient"), Some("orchestral"))
+        );
+        let (a, b) = (&lib.tracks[at(1)], &lib.tracks[at(2)]);
+        assert!(path.steps[2].why[1].details.contains(&Detail::Tempo {
+            from_bpm: a.bpm.round() as u32,
+            to_bpm: b.bpm.round() as u32,
+        }));
+        assert!(
+            path.steps[2].reason.starts_with(&format!(
+                "Bridges {} → {}: ambient towards orchestral; ",
+                lib.name(at(1)),
+                lib.name(at(3))
+            )),
+            "{}",
+            path.steps[2].reason
+        );
+        assert_eq!(path.steps[0].distance, 0.0);
+        assert!(path.steps[5].reason.starts_with("Arrives from"));
+    }
+
+    #[test]
+    fn disliked_tracks_stay_off_the_way_and_bad_requests_say_why() {
+        let lib = continuum();
+        let taste = Taste::from_signals((1040..1060).map(|track| crate::Signal {
+            track,
+            source: crate::SignalSource::Dislike,
+            at_ms: 0,
+        }));
+        let path = sonic_path(
+            &lib,
+            &taste,
+            &now(),
+            &Settings::default(),
+            1000,
+            &PathGoal::Track(1020),
+            10,
+        )
+        .expect("a path around them");
+        assert!(
+            path.steps
+                .iter()
+                .all(|s| !(1040..1060).contains(&s.track_id))
+        );
+        let ask = |goal: PathGoal, n: usize| {
+            sonic_path(&lib, &taste, &now(), &Settings::default(), 1000, &goal, n)
+        };
+        assert_eq!(
+            ask(PathGoal::Track(7), 5).err(),
+            Some(PathError::NotAnalysed(7))
+        );
+        assert_eq!(
+            ask(PathGoal::Track(1000), 5).err(),
+            Some(PathError::SameTrack)
+        );
+        assert!(matches!(
+            ask(PathGoal::Tag("polka".into()), 5).err(),
+            Some(PathError::UnknownTag { .. })
+        ));
+        assert_eq!(
+            ask(PathGoal::Track(1020), 1).err(),
+            Some(PathError::TooShort(1))
+        );
+        assert_eq!(
+            ask(PathGoal::Track(1020), 61).err(),
+            Some(PathError::NotEnoughTracks {
+                asked: 61,
+                open: 58
+            })
+        );
+        assert_eq!(
+            ask(PathGoal::Track(1020), 60).map(|p| p.steps.len()),
+            Ok(60)
+        );
+        assert_eq!(
+            ask(PathGoal::Track(1020), MAX_PATH_TRACKS + 1).err(),
+            Some(PathError::TooLong(MAX_PATH_TRACKS + 1))
+        );
+    }
+
+    #[test]
+    fn the_straight_line_yardstick_takes_the_nearest_unused_track_per_point() {
+        let lib = continuum();
+        let way = straight_line_path(
+            &lib,
+            &Taste::default(),
+            &now(),
+            &Settings::default(),
+            1000,
+            &PathGoal::Track(1020),
+            12,
+        )
+        .expect("a way");
+        assert_eq!(way.len(), 12);
+        assert_eq!((way[0], way[11]), (1000, 1020));
+    }
+}
