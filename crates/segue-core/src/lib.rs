@@ -7,6 +7,7 @@
 
 mod analysis;
 mod app;
+mod equaliser;
 pub mod files;
 pub mod image;
 pub mod install;
@@ -25,6 +26,10 @@ pub use app::{
     AnalysisStatus, AppSettings, AudioOutput, DayListening, DeviceChoice, FacetKind, HistoryEntry,
     ListeningStats, NormalizationChoice, PlayCount, PlayOutcome, PlayerState, QueueEntry,
     RadioSeed, RepeatMode, TagFacet, TrackRow,
+};
+pub use equaliser::{
+    EQ_BAND_CENTRES_HZ, EQ_MAX_GAIN_DB, EQ_MAX_PARAMETRIC, EqualiserPreset, EqualiserResponse,
+    EqualiserSettings, ParametricBand,
 };
 pub use jobs::{FolderWatch, LibraryEvent, ScanCause, WatchState};
 pub use playlist::{

@@ -9,6 +9,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use segue_decode::Decoder;
 
 use crate::convert::{StreamResampler, map_channels};
+use crate::equaliser::EqualiserControl;
 use crate::output::{
     DEVICE_BUFFER_FIRST, DEVICE_BUFFER_MAX, DeviceInfo, NO_CUT, Output, Shared, open_output,
 };
@@ -135,6 +136,7 @@ struct Engine {
     decoded: Vec<f32>,
     mapped: Vec<f32>,
     converted: Vec<f32>,
+    equaliser: EqualiserControl,
 }
 
 pub(crate) fn run(
@@ -155,6 +157,7 @@ pub(crate) fn run(
         device,
         errors: device_errors,
         buffer_frames,
+        equaliser,
     } = match open_output(device_id.as_deref(), DEVICE_BUFFER_FIRST) {
         Ok(o) => o,
         Err(e) => {
@@ -202,7 +205,11 @@ pub(crate) fn run(
         decoded: Vec::new(),
         mapped: Vec::new(),
         converted: Vec::new(),
+        equaliser: EqualiserControl::new(),
     };
+    engine
+        .equaliser
+        .attach(equaliser, engine.device.sample_rate);
     loop {
         let busy = if engine.sink.is_some() {
             let busy = engine.fill();
@@ -213,6 +220,7 @@ pub(crate) fn run(
             engine.report();
             engine.report_dropouts();
             engine.watch_device();
+            engine.equaliser.send_pending();
             busy
         } else {
             engine.try_reopen();
@@ -353,6 +361,9 @@ impl Engine {
                     message: e.to_string(),
                 }),
             },
+            Command::SetEqualiser(settings) => {
+                self.equaliser.set(settings, self.device.sample_rate)
+            }
             Command::Shutdown => {}
         }
     }
@@ -591,6 +602,7 @@ impl Engine {
             device,
             errors,
             buffer_frames,
+            equaliser,
         } = output;
         self.open_buffer = buffer_frames;
         self.sink = Some(sink);
@@ -599,6 +611,7 @@ impl Engine {
         self.dropouts_told = 0;
         self.ring = ring;
         self.device = device.clone();
+        self.equaliser.attach(equaliser, device.sample_rate);
         self.pushed_frames = 0;
         self.watch_frames = 0;
         self.watch_since = Instant::now();

@@ -32,6 +32,7 @@
 
 mod convert;
 mod engine;
+mod equaliser;
 mod normalize;
 mod output;
 mod priority;
@@ -40,6 +41,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub use equaliser::{
+    CHANGE_FADE, EqualiserError, GRAPHIC_Q, LIMIT_FROM, apply_preset, band_label,
+    check as check_equaliser, presets as equaliser_presets, response as equaliser_response,
+};
 pub use normalize::{
     Loudness, Normalization, NormalizationMode, REPLAYGAIN_REFERENCE_LUFS, normalization_gain,
 };
@@ -129,6 +134,8 @@ pub enum PlaybackError {
     NoDevice(String),
     #[error("the playback engine stopped")]
     EngineGone,
+    #[error(transparent)]
+    Equaliser(EqualiserError),
 }
 
 pub(crate) enum Command {
@@ -158,6 +165,7 @@ pub(crate) enum Command {
     SetMuted(bool),
     SetRepeat(RepeatMode),
     SetOutputDevice(Option<String>),
+    SetEqualiser(segue_core::EqualiserSettings),
     Shutdown,
 }
 
@@ -360,6 +368,16 @@ impl Player {
     /// device that cannot be opened leaves the current one playing and reports an `Error`.
     pub fn set_output_device(&self, device_id: Option<String>) -> Result<(), PlaybackError> {
         self.send(Command::SetOutputDevice(device_id))
+    }
+    /// Equalises what plays from now on (heard within a few milliseconds, crossfaded over
+    /// [`CHANGE_FADE`]), and on any device playback moves to, designed for its rate. Settings
+    /// that fail [`check_equaliser`] are refused.
+    pub fn set_equaliser(
+        &self,
+        settings: segue_core::EqualiserSettings,
+    ) -> Result<(), PlaybackError> {
+        equaliser::check(&settings).map_err(PlaybackError::Equaliser)?;
+        self.send(Command::SetEqualiser(settings))
     }
 }
 

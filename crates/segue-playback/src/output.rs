@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use rodio::cpal::traits::{DeviceTrait, HostTrait};
 
 use crate::PlaybackError;
+use crate::equaliser::{Equaliser, FilterBank};
 
 /// The output format everything is converted to, and the device it goes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +69,8 @@ pub(crate) struct Output {
     pub errors: crossbeam_channel::Receiver<rodio::cpal::Error>,
     /// The device buffer asked for, in frames.
     pub buffer_frames: u32,
+    /// Where new equaliser designs go to this stream's callback.
+    pub equaliser: rtrb::Producer<FilterBank>,
 }
 
 /// Ring capacity: room for the largest decode-ahead the engine grows to after dropouts
@@ -134,12 +137,16 @@ pub(crate) fn open_output(
         (f64::from(device.sample_rate) * RING_SECONDS) as usize * usize::from(device.channels);
     let (ring, consumer) = rtrb::RingBuffer::new(capacity);
     let shared = Arc::new(Shared::new());
-    sink.mixer().add(RingSource::new(
-        consumer,
-        shared.clone(),
-        device.channels,
-        device.sample_rate,
-    ));
+    let (equaliser, callback_equaliser) = crate::equaliser::for_output(device.channels);
+    sink.mixer().add(
+        RingSource::new(
+            consumer,
+            shared.clone(),
+            device.channels,
+            device.sample_rate,
+        )
+        .with_equaliser(callback_equaliser),
+    );
     // Opening a stream can take a while before the device pulls frames in real time
     // (PulseAudio prebuffering), and the first callbacks arrive as one burst that fills the
     // device buffer. Wait for half a second of output, which only real progress gives, so a
@@ -171,6 +178,7 @@ pub(crate) fn open_output(
         device,
         errors,
         buffer_frames,
+        equaliser,
     })
 }
 
@@ -247,6 +255,8 @@ pub(crate) struct RingSource {
     /// The callback's thread has been asked for a raised priority (once, on the first call:
     /// the thread is the audio backend's, and this is the first code of ours it runs).
     prioritised: bool,
+    /// Runs on what leaves the ring (after pausing's fade, before the volume).
+    equaliser: Option<Equaliser>,
 }
 
 /// How long pausing fades out and resuming fades in.
@@ -267,6 +277,14 @@ impl RingSource {
             primed: false,
             starved: false,
             prioritised: false,
+            equaliser: None,
+        }
+    }
+
+    pub fn with_equaliser(self, equaliser: Equaliser) -> Self {
+        RingSource {
+            equaliser: Some(equaliser),
+            ..self
         }
     }
 }
@@ -283,6 +301,9 @@ impl Iterator for RingSource {
         // Decide once per frame, at its start, whether it carries audio or silence.
         if self.in_frame == 0 {
             self.shared.device_frames.fetch_add(1, Ordering::Relaxed);
+            if let Some(eq) = self.equaliser.as_mut() {
+                eq.next_frame();
+            }
             if self.shared.flush.load(Ordering::Acquire) {
                 let n = self.ring.slots();
                 if let Ok(chunk) = self.ring.read_chunk(n) {
@@ -343,11 +364,15 @@ impl Iterator for RingSource {
             self.primed |= available && !silenced;
             self.silent_frame = silenced || !available;
         }
-        let sample = if self.silent_frame {
+        let mut sample = if self.silent_frame {
             0.0
         } else {
             self.ring.pop().unwrap_or(0.0) * self.pause_gain
         };
+        if let Some(eq) = self.equaliser.as_mut() {
+            // Silence runs through too: a filter's tail dies away rather than stops.
+            sample = eq.process(usize::from(self.in_frame), sample);
+        }
         // ~5 ms ramp to the target volume: changes are smooth, never a step.
         let target = f32::from_bits(self.shared.volume_bits.load(Ordering::Relaxed));
         self.volume += (target - self.volume) * 0.005;
