@@ -56,8 +56,8 @@ pub use segue_core::RepeatMode;
 /// changes the next track discards at most this much decoded audio.
 pub const LOOKAHEAD: Duration = Duration::from_millis(400);
 
-/// One entry of the play queue.
-#[derive(Debug, Clone, PartialEq)]
+/// One entry of the play queue. (`Default` is for struct update syntax: its gain is 0.)
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueueItem {
     /// The caller's id for the track (the library's track id), echoed in events.
     pub track_id: i64,
