@@ -9,6 +9,7 @@ mod analysis;
 mod app;
 mod equaliser;
 pub mod files;
+mod history_file;
 pub mod image;
 pub mod install;
 pub mod isolate;
@@ -30,6 +31,11 @@ pub use app::{
 pub use equaliser::{
     EQ_BAND_CENTRES_HZ, EQ_MAX_GAIN_DB, EQ_MAX_PARAMETRIC, EqualiserPreset, EqualiserResponse,
     EqualiserSettings, ParametricBand,
+};
+pub use history_file::{
+    BadListen, BadRecord, HistoryExportFormat, HistoryExportReport, HistoryFormat,
+    HistoryImportPhase, HistoryImportProgress, HistoryImportReport, ListenUnmatched,
+    UnmatchedListen,
 };
 pub use jobs::{FolderWatch, LibraryEvent, ScanCause, WatchState};
 pub use playlist::{

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use proptest::prelude::*;
 
 use crate::cover::{CoverCache, sniff_mime};
+use crate::history_file::parse_history;
 use crate::m3u::{Encoding, parse_m3u};
 use crate::read::read_file;
 use crate::walk::WalkedFile;
@@ -210,5 +211,46 @@ proptest! {
             prop_assert!(file.entries.len() <= lines.len());
         }
         let _ = parse_m3u(&raw, encoding, Path::new("/music/lists"));
+    }
+
+    #[test]
+    fn fuzz_history_exports(
+        name in prop::sample::select(vec![
+            "listenbrainz-export.json",
+            "listenbrainz-listens.jsonl",
+            "listenbrainz-cut.json",
+            "lastfm-to-csv.csv",
+            "lastfm-export.csv",
+            "lastfm-recenttracks.json",
+            "lastfm-recenttracks-cut.json",
+        ]),
+        d in damage(),
+        raw in prop::collection::vec(any::<u8>(), 0..1024),
+        format in prop::sample::select(vec![
+            None,
+            Some(segue_core::HistoryFormat::ListenBrainz),
+            Some(segue_core::HistoryFormat::LastfmCsv),
+            Some(segue_core::HistoryFormat::LastfmJson),
+        ]),
+    ) {
+        let real = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../tests/fixtures/history")
+                .join(name),
+        )
+        .expect("fixture");
+        const NOW_S: i64 = 1_800_000_000;
+        for bytes in [apply(real, &d), raw] {
+            if let Some(file) = parse_history(&bytes, format, NOW_S) {
+                // Whatever was accepted is a listen: names and a plausible time.
+                for listen in &file.listens {
+                    prop_assert!(!listen.artist.is_empty() && !listen.title.is_empty());
+                    prop_assert!(listen.listened_at_s <= NOW_S + 86_400);
+                    prop_assert!(listen.line >= 1);
+                }
+                // A record is read at most once: never more records than bytes.
+                prop_assert!(file.records() <= bytes.len());
+            }
+        }
     }
 }

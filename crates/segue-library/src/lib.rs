@@ -12,6 +12,8 @@ mod cover;
 mod fingerprint;
 #[cfg(test)]
 mod fuzz;
+pub mod history_file;
+pub mod history_match;
 mod integrity;
 pub mod m3u;
 mod ogg_flac;
