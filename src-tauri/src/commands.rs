@@ -696,6 +696,25 @@ pub fn create_smart_playlist(
         .map_err(ui)
 }
 
+/// Replaces smart playlist `id`'s name and rules, written as text like
+/// [`create_smart_playlist`]'s.
+#[tauri::command(async)]
+pub fn update_smart_playlist(
+    state: State<'_, AppState>,
+    id: i64,
+    name: String,
+    rules: Vec<String>,
+    match_all: bool,
+    limit: Option<u32>,
+    order: SmartOrder,
+) -> Reply<SmartPlaylist> {
+    let query = smart_query(&rules, match_all, limit, order)?;
+    state
+        .service
+        .update_smart_playlist(id, &name, &query)
+        .map_err(ui)
+}
+
 #[tauri::command(async)]
 pub fn delete_smart_playlist(state: State<'_, AppState>, name: String) -> Reply<()> {
     state.service.delete_smart_playlist(&name).map_err(ui)

@@ -325,6 +325,7 @@ pub fn run() {
             commands::smart_playlist_members,
             commands::smart_rule_texts,
             commands::create_smart_playlist,
+            commands::update_smart_playlist,
             commands::delete_smart_playlist,
         ]);
     // GTK panics when it cannot reach the display it was given: say so in one line, without

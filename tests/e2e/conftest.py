@@ -60,7 +60,17 @@ def session_bus():
 
 
 @pytest.fixture(scope="session")
-def tauri_driver(display, session_bus):
+def private_dirs(tmp_path_factory):
+    """The app's WebKit storage (the language and theme chosen) and config in this run's own
+    folders: a run that stopped midway, or the person's own Segue, cannot leave them behind."""
+    root = tmp_path_factory.mktemp("xdg")
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        os.environ[name] = str(root / name.lower())
+    return root
+
+
+@pytest.fixture(scope="session")
+def tauri_driver(display, session_bus, private_dirs):
     assert APP.exists(), f"build the app first: {APP}"
     cargo_home = pathlib.Path(os.environ.get("CARGO_HOME", pathlib.Path.home() / ".cargo"))
     exe = shutil.which("tauri-driver") or str(cargo_home / "bin" / "tauri-driver")

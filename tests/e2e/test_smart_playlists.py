@@ -1,7 +1,7 @@
 """Smart playlists in the real window: one made in the editor (a bad rule refused inline, then
 "rating:4"), a track rated 4 stars from its row joins it, and the open page follows ratings live
-(the reason changes, a track rated down leaves) without a reload. The database agrees, through
-`segue smart show`. Screenshots in the light and dark themes go to target/e2e/smart-*.png."""
+(the reason changes, a track rated down leaves) without a reload, and editing its name and rules
+changes the open page. The database agrees, through `segue smart show`. Screenshots in the light and dark themes go to target/e2e/smart-*.png."""
 
 import json
 import subprocess
@@ -141,6 +141,27 @@ def test_a_smart_playlist_made_in_the_window_follows_ratings_live(app):
     shot(app, "smart-editor-dark")
     app.find_element(By.CSS_SELECTOR, "[data-testid=smart-rule]").send_keys(Keys.ESCAPE)
     wait_for(app, lambda d: not css(d, "[data-testid=smart-editor]"), message="Escape did not close the editor")
+
+    # Editing it: the editor opens filled in; a new name and a stricter rule, saved, change the
+    # open page at once, and the database agrees.
+    click(app, "[data-testid=edit-smart]")
+    wait_for(app, lambda d: css(d, "[data-testid=smart-editor]"), message="no editor for editing")
+    assert css(app, "[data-testid=smart-name]")[0].get_attribute("value") == NAME
+    rule = css(app, "[data-testid=smart-rule]")[0]
+    assert rule.get_attribute("value") == "rating:4", rule.get_attribute("value")
+    shot(app, "smart-editor-edit-dark")
+    name = css(app, "[data-testid=smart-name]")[0]
+    name.send_keys(Keys.CONTROL, "a")
+    name.send_keys("Five stars")
+    rule.send_keys(Keys.CONTROL, "a")
+    rule.send_keys("rating:5")
+    click(app, "[data-testid=smart-create]")
+    wait_for(app, lambda d: not css(d, "[data-testid=smart-editor]"), message="the editor stayed open after saving")
+    wait_for(app, lambda d: text(css(d, "[data-testid=smart-title]")[0]) == "Five stars", message="the title did not follow")
+    wait_for(app, lambda d: member_ids(d) == [ids[1]], timeout=10, message=f"the members did not follow: {member_ids(app)}")
+    wait_for(app, lambda d: text(css(d, "[data-testid=smart-rules]")[0]) == "All of: rating:5 · Highest rated",
+             message=f"the rules shown did not follow: {text(css(app, '[data-testid=smart-rules]')[0])}")
+    assert in_store(db, "Five stars") == [ids[1]]
 
     # Deleting it after confirming.
     click(app, "[data-testid=delete-smart]")

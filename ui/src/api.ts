@@ -200,6 +200,15 @@ export const createSmartPlaylist = (
   limit: number | null,
   order: SmartOrder,
 ) => invoke<SmartPlaylist>("create_smart_playlist", { name, rules, matchAll, limit, order });
+/** Replaces smart playlist `id`'s name and rules (texts, read as for `createSmartPlaylist`). */
+export const updateSmartPlaylist = (
+  id: number,
+  name: string,
+  rules: string[],
+  matchAll: boolean,
+  limit: number | null,
+  order: SmartOrder,
+) => invoke<SmartPlaylist>("update_smart_playlist", { id, name, rules, matchAll, limit, order });
 export const deleteSmartPlaylist = (name: string) => invoke<void>("delete_smart_playlist", { name });
 
 // Settings

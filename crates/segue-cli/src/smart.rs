@@ -37,9 +37,38 @@ pub enum SmartCommand {
         #[arg(long, default_value = "library")]
         order: String,
     },
+    /// Changes a smart playlist: each option given replaces what it has (--rule, given once or
+    /// more, replaces all its rules); the rest is kept.
+    Edit {
+        name: String,
+        /// A new name.
+        #[arg(long, value_name = "NEW_NAME")]
+        rename: Option<String>,
+        #[arg(long = "rule", value_name = "RULE")]
+        rules: Vec<String>,
+        /// One rule is enough.
+        #[arg(long, conflicts_with = "all")]
+        any: bool,
+        /// Every rule must hold.
+        #[arg(long)]
+        all: bool,
+        #[arg(long, conflicts_with = "no_limit")]
+        limit: Option<u32>,
+        #[arg(long)]
+        no_limit: bool,
+        #[arg(long)]
+        order: Option<String>,
+    },
     Delete {
         name: String,
     },
+}
+
+fn parse_rules(texts: &[String]) -> Result<Vec<SmartRule>> {
+    texts
+        .iter()
+        .map(|r| r.parse::<SmartRule>().map_err(anyhow::Error::msg))
+        .collect()
 }
 
 fn order(name: &str) -> Result<SmartOrder> {
@@ -109,19 +138,49 @@ pub fn smart(service: &Service, command: SmartCommand) -> Result<i32> {
             limit,
             order: by,
         } => {
-            let rules = rules
-                .iter()
-                .map(|r| r.parse::<SmartRule>().map_err(anyhow::Error::msg))
-                .collect::<Result<Vec<_>>>()?;
             let query = SmartQuery {
                 match_all: !any,
-                rules,
+                rules: parse_rules(&rules)?,
                 limit,
                 order: order(&by)?,
             };
             let saved = service.create_smart_playlist(&name, &query)?;
             let count = service.smart_members(&saved.query)?.len();
             println!("Saved {:?}: {count} tracks now.", saved.name);
+        }
+        SmartCommand::Edit {
+            name,
+            rename,
+            rules,
+            any,
+            all,
+            limit,
+            no_limit,
+            order: by,
+        } => {
+            let playlist = service.smart_playlist_named(&name)?;
+            let kept = playlist.query;
+            let query = SmartQuery {
+                match_all: if any || all { all } else { kept.match_all },
+                rules: if rules.is_empty() {
+                    kept.rules
+                } else {
+                    parse_rules(&rules)?
+                },
+                limit: if no_limit { None } else { limit.or(kept.limit) },
+                order: by.as_deref().map(order).transpose()?.unwrap_or(kept.order),
+            };
+            let saved = service.update_smart_playlist(
+                playlist.id,
+                rename.as_deref().unwrap_or(&playlist.name),
+                &query,
+            )?;
+            let count = service.smart_members(&saved.query)?.len();
+            println!(
+                "Saved {:?}: {count} tracks now.\n    {}",
+                saved.name,
+                describe(&saved)
+            );
         }
         SmartCommand::Delete { name } => {
             service.delete_smart_playlist(&name)?;

@@ -669,8 +669,41 @@ fn smart_playlists_from_the_command_line() {
     assert_eq!(refused.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("\"tempo:fast\""));
 
+    // Edited: only FLAC now (all of one rule), renamed, limited to one; the rest kept.
+    let edited = ok(segue(&db)
+        .args(["smart", "edit", "short ones", "--rename", "One FLAC"])
+        .args(["--rule", "format:flac", "--all", "--limit", "1"])
+        .output()
+        .expect("run"));
+    assert!(
+        edited.starts_with("Saved \"One FLAC\": 1 tracks now.")
+            && edited.contains("all of: format:flac"),
+        "{edited}"
+    );
+    let shown: Vec<serde_json::Value> = serde_json::from_str(&ok(segue(&db)
+        .args(["smart", "show", "one flac", "--json"])
+        .output()
+        .expect("run")))
+    .expect("json");
+    let first_flac = tracks
+        .iter()
+        .filter(|t| t["codec"].as_str() == Some("flac"))
+        .min_by_key(|t| t["title"].as_str().map(str::to_lowercase))
+        .expect("a FLAC track in the demo library");
+    assert_eq!(shown.len(), 1);
+    assert_eq!(
+        shown[0]["track_id"], first_flac["id"],
+        "ordered by title, kept"
+    );
+    let unknown = segue(&db)
+        .args(["smart", "edit", "Short ones", "--no-limit"])
+        .output()
+        .expect("run");
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("Short ones"));
+
     ok(segue(&db)
-        .args(["smart", "delete", "Short ones"])
+        .args(["smart", "delete", "One FLAC"])
         .output()
         .expect("run"));
     assert!(

@@ -20,6 +20,15 @@ pub(crate) struct KeptFacts {
     facts: Arc<Vec<TrackFacts>>,
 }
 
+fn needs_a_rule(query: &SmartQuery) -> Result<()> {
+    if query.rules.is_empty() {
+        return Err(ServiceError::InvalidInput(
+            "a smart playlist needs at least one rule".into(),
+        ));
+    }
+    Ok(())
+}
+
 impl Service {
     /// Every smart playlist, by name.
     pub fn smart_playlists(&self) -> Result<Vec<SmartPlaylist>> {
@@ -41,12 +50,19 @@ impl Service {
 
     /// Saves a smart playlist. It needs at least one rule.
     pub fn create_smart_playlist(&self, name: &str, query: &SmartQuery) -> Result<SmartPlaylist> {
-        if query.rules.is_empty() {
-            return Err(ServiceError::InvalidInput(
-                "a smart playlist needs at least one rule".into(),
-            ));
-        }
+        needs_a_rule(query)?;
         self.with_store(|s| s.create_smart_playlist(name, query))
+    }
+
+    /// Replaces smart playlist `id`'s name and rules (at least one).
+    pub fn update_smart_playlist(
+        &self,
+        id: i64,
+        name: &str,
+        query: &SmartQuery,
+    ) -> Result<SmartPlaylist> {
+        needs_a_rule(query)?;
+        self.with_store(|s| s.update_smart_playlist(id, name, query))
     }
 
     pub fn delete_smart_playlist(&self, name: &str) -> Result<()> {

@@ -108,7 +108,47 @@ fn a_smart_playlist_follows_ratings_and_analysis_and_says_why() {
             .kind(),
         "invalid_input"
     );
-    service.delete_smart_playlist("Favourites").expect("delete");
+    // Edited in place: renamed (its own name in another case is fine), new rules; another
+    // smart playlist's name and an unknown id are refused.
+    let edited = service
+        .update_smart_playlist(
+            saved.id,
+            "Five stars",
+            &SmartQuery {
+                rules: rules(&["rating:5"]),
+                ..favourites.clone()
+            },
+        )
+        .expect("edit");
+    assert_eq!(
+        service.smart_playlist_named("five STARS").expect("renamed"),
+        edited
+    );
+    assert_eq!(
+        service
+            .smart_members(&edited.query)
+            .expect("members")
+            .iter()
+            .map(|m| m.track_id)
+            .collect::<Vec<_>>(),
+        [all[3].id]
+    );
+    service
+        .create_smart_playlist("Steady", &steady)
+        .expect("create");
+    let taken = service
+        .update_smart_playlist(edited.id, "steady", &edited.query)
+        .expect_err("taken");
+    assert_eq!(taken.kind(), "name_taken");
+    service
+        .update_smart_playlist(edited.id, "FIVE stars", &edited.query)
+        .expect("its own name in another case");
+    let gone = service
+        .update_smart_playlist(edited.id + 100, "Gone", &edited.query)
+        .expect_err("unknown");
+    assert_eq!(gone.kind(), "not_found");
+    service.delete_smart_playlist("Steady").expect("delete");
+    service.delete_smart_playlist("Five stars").expect("delete");
     assert!(service.smart_playlists().expect("list").is_empty());
 }
 

@@ -90,6 +90,42 @@ impl Store {
         })
     }
 
+    /// Replaces smart playlist `id`'s name and rules. The name stays unique among smart
+    /// playlists whatever its case (keeping its own name in another case is a rename).
+    pub fn update_smart_playlist(
+        &self,
+        id: i64,
+        name: &str,
+        query: &SmartQuery,
+    ) -> Result<SmartPlaylist> {
+        let name = checked_name(name)?;
+        let json =
+            serde_json::to_string(query).map_err(|e| StoreError::SmartRules(e.to_string()))?;
+        let taken: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT id FROM smart_playlists WHERE name_key = ?1 AND id != ?2",
+                rusqlite::params![search_key(name), id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if taken.is_some() {
+            return Err(PlaylistError::NameTaken(name.to_owned()).into());
+        }
+        let updated = self.conn.execute(
+            "UPDATE smart_playlists SET name = ?2, name_key = ?3, query = ?4 WHERE id = ?1",
+            rusqlite::params![id, name, search_key(name), json],
+        )?;
+        if updated == 0 {
+            return Err(PlaylistError::NotFound(id).into());
+        }
+        Ok(SmartPlaylist {
+            id,
+            name: name.to_owned(),
+            query: query.clone(),
+        })
+    }
+
     /// Deletes the smart playlist called `name` (any case).
     pub fn delete_smart_playlist(&self, name: &str) -> Result<()> {
         let deleted = self.conn.execute(

@@ -136,6 +136,60 @@ describe("SmartPage", () => {
     expect(calls.filter((c) => c.cmd === "smart_playlist_members").length).toBeGreaterThanOrEqual(2);
   });
 
+  it("edits the open playlist's rules in the editor, filled in, and shows the saved rules", async () => {
+    app.tracks = [trackRow(1), trackRow(2)];
+    const before = { ...smartPlaylist(7, "Loved"), query: { ...smartPlaylist(7, "Loved").query, limit: 20 } };
+    const after: SmartPlaylist = {
+      id: 7,
+      name: "Loved and fast",
+      query: { match_all: true, rules: [{ kind: "rating", min: 4 }], limit: null, order: "tempo" },
+    };
+    smart.list = [before];
+    app.view = { kind: "smart", id: 7 };
+    let texts = ["rating:4"];
+    const calls = mockBackend({
+      smart_playlist_members: () => [{ track_id: 1, why: "rated 4 stars" }],
+      smart_rule_texts: () => texts,
+      update_smart_playlist: () => {
+        texts = ["rating:4", "tempo:120..140"];
+        return after;
+      },
+      smart_playlists: () => [after],
+    });
+    const page = render(SmartPage, { id: 7 });
+    await waitFor(() => expect(byTestId(page.container, "edit-smart")[0]?.hasAttribute("disabled")).toBe(false));
+    await fireEvent.click(byTestId(page.container, "edit-smart")[0]);
+    expect(smart.editorOpen).toBe(true);
+
+    const editor = render(SmartEditor);
+    expect(editor.container.querySelector("h2")?.textContent).toBe("Edit smart playlist");
+    expect((byTestId(editor.container, "smart-name")[0] as HTMLInputElement).value).toBe("Loved");
+    expect(byTestId(editor.container, "smart-rule").map((r) => (r as HTMLInputElement).value)).toEqual(["rating:4"]);
+    expect((byTestId(editor.container, "smart-limit")[0] as HTMLInputElement).value).toBe("20");
+    await fireEvent.input(byTestId(editor.container, "smart-name")[0], { target: { value: "Loved and fast" } });
+    await fireEvent.click(byTestId(editor.container, "smart-add-rule")[0]);
+    await fireEvent.input(byTestId(editor.container, "smart-rule")[1], { target: { value: "tempo:120..140" } });
+    await fireEvent.input(byTestId(editor.container, "smart-limit")[0], { target: { value: "" } });
+    await fireEvent.change(byTestId(editor.container, "smart-order")[0], { target: { value: "tempo" } });
+    await fireEvent.click(byTestId(editor.container, "smart-create")[0]);
+
+    await waitFor(() => expect(smart.editorOpen).toBe(false));
+    expect(calls.find((c) => c.cmd === "update_smart_playlist")?.args).toEqual({
+      id: 7,
+      name: "Loved and fast",
+      rules: ["rating:4", "tempo:120..140"],
+      matchAll: true,
+      limit: null,
+      order: "tempo",
+    });
+    expect(calls.map((c) => c.cmd)).not.toContain("create_smart_playlist");
+    await waitFor(() => expect(byTestId(page.container, "smart-title")[0].textContent).toBe("Loved and fast"));
+    await waitFor(() =>
+      expect(byTestId(page.container, "smart-rules")[0]?.textContent?.trim()).toBe("All of: rating:4 · tempo:120..140 · Slowest first"),
+    );
+    expect(app.view).toEqual({ kind: "smart", id: 7 });
+  });
+
   it("says so when no track meets the rules", async () => {
     app.tracks = [trackRow(1)];
     smart.list = [smartPlaylist(7, "Loved")];

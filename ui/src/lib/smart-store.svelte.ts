@@ -46,6 +46,8 @@ class SmartStore {
   /** Whether the open page's members have come at least once. */
   loaded = $state(false);
   editorOpen = $state(false);
+  /** The smart playlist the editor changes, with its rules as text; null: it makes a new one. */
+  editing = $state.raw<{ playlist: SmartPlaylist; ruleTexts: string[] } | null>(null);
   #listening = false;
   /** Reloads asked for while one runs collapse into one more. */
   #loading: Promise<void> | null = null;
@@ -114,8 +116,8 @@ class SmartStore {
     }
   }
 
-  /** The rules do not change once saved: asked for once per page opened. A failure leaves the
-   * summary out; the members' own load reports errors. */
+  /** Asked for when a page opens and after its rules are edited. A failure leaves the summary
+   * out; the members' own load reports errors. */
   async #loadRuleTexts(id: number) {
     try {
       const texts = await api.smartRuleTexts(id);
@@ -158,16 +160,42 @@ class SmartStore {
     return uniqueName(base, this.names);
   }
 
-  /** Saves a smart playlist and opens it; returns the reason when refused (a bad rule, a
-   * name taken), else null. */
-  async create(draft: SmartDraft): Promise<string | null> {
+  /** Opens the editor on a new smart playlist. */
+  startNew() {
+    this.editing = null;
+    this.editorOpen = true;
+  }
+
+  /** Opens the editor on the open page's smart playlist, its rules as the page shows them. */
+  startEdit() {
+    const playlist = this.current;
+    if (!playlist) return;
+    this.editing = { playlist, ruleTexts: this.ruleTexts };
+    this.editorOpen = true;
+  }
+
+  closeEditor() {
+    this.editorOpen = false;
+    this.editing = null;
+  }
+
+  /** Saves the editor's draft (a new smart playlist, or the one being edited) and opens it;
+   * returns the reason when refused (a bad rule, a name taken), else null. */
+  async save(draft: SmartDraft): Promise<string | null> {
     const rules = draft.rules.map((r) => r.trim()).filter((r) => r !== "");
     if (rules.length === 0) return t("smart.needsRule");
+    const edited = this.editing?.playlist.id ?? null;
     try {
-      const created = await api.createSmartPlaylist(draft.name.trim(), rules, draft.matchAll, draft.limit, draft.order);
+      const saved =
+        edited === null
+          ? await api.createSmartPlaylist(draft.name.trim(), rules, draft.matchAll, draft.limit, draft.order)
+          : await api.updateSmartPlaylist(edited, draft.name.trim(), rules, draft.matchAll, draft.limit, draft.order);
       await this.load();
-      this.editorOpen = false;
-      this.open(created.id);
+      this.closeEditor();
+      if (edited !== null && this.openId === edited) {
+        void this.#loadRuleTexts(edited);
+        this.refresh();
+      } else this.open(saved.id);
       return null;
     } catch (e) {
       return api.asUiError(e).message;

@@ -124,6 +124,7 @@ export function resetApp() {
   smart.list = [];
   smart.close();
   smart.editorOpen = false;
+  smart.editing = null;
   app.analysis = { running: false, paused: false, total: 0, done: 0, failed: 0, provider: null, message: null };
   app.scan = null;
   app.scanCause = null;
