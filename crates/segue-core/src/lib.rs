@@ -48,8 +48,8 @@ pub use suggest::{
     ReasonPart, ScoreTerm, SonicPath, Suggestion, TERM_COUNT, TermKind, english_reason,
 };
 pub use track::{
-    AudioProperties, Codec, Container, LibraryStats, ReplayGain, Track, TrackId, TrackTags,
-    is_placeholder_artist,
+    AlbumPlace, AudioProperties, Codec, Container, LibraryStats, ReplayGain, Track, TrackId,
+    TrackTags, is_placeholder_artist,
 };
 
 /// A skip before this share of a track is an early skip: the listener did not want it. Later

@@ -259,9 +259,55 @@ pub struct LibraryStats {
     pub roots: Vec<String>,
 }
 
+/// Where a track sits in its album: what the rule "one album, played in order" needs. Such
+/// tracks join gaplessly whatever the crossfade (a live album's or a mix's joins stay whole),
+/// and take album gain under automatic normalisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlbumPlace {
+    /// The album name and its album artist (else the track artist), compared without case.
+    album: String,
+    disc: u32,
+    track: u32,
+}
+
+impl AlbumPlace {
+    /// The track's place, or `None` when its tags name no album or no track number.
+    pub fn of(tags: &TrackTags) -> Option<AlbumPlace> {
+        let album = tags.album.as_deref()?.trim();
+        let track = tags.track_number.filter(|&n| n > 0)?;
+        if album.is_empty() {
+            return None;
+        }
+        let album_artist = tags
+            .album_artist
+            .as_deref()
+            .or(tags.artist.as_deref())
+            .unwrap_or("")
+            .trim();
+        Some(AlbumPlace {
+            album: format!(
+                "{}\u{1f}{}",
+                album.to_lowercase(),
+                album_artist.to_lowercase()
+            ),
+            disc: tags.disc_number.unwrap_or(1).max(1),
+            track,
+        })
+    }
+
+    /// Whether `next` is the track right after this one on the same album (the next number
+    /// on the same disc, or the first of the next disc): played in that order, the two join
+    /// gaplessly whatever the crossfade setting.
+    pub fn is_followed_by(&self, next: &AlbumPlace) -> bool {
+        self.album == next.album
+            && ((next.disc == self.disc && next.track == self.track + 1)
+                || (next.disc == self.disc + 1 && next.track == 1))
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::is_placeholder_artist;
+    use super::{AlbumPlace, TrackTags, is_placeholder_artist};
 
     #[test]
     fn placeholder_credits_name_no_artist_and_real_names_stay() {
@@ -294,5 +340,45 @@ mod tests {
         ] {
             assert!(!is_placeholder_artist(artist), "{artist:?}");
         }
+    }
+
+    fn place(album: &str, album_artist: Option<&str>, disc: Option<u32>, track: u32) -> AlbumPlace {
+        AlbumPlace::of(&TrackTags {
+            title: "t".into(),
+            album: Some(album.into()),
+            album_artist: album_artist.map(String::from),
+            disc_number: disc,
+            track_number: Some(track),
+            ..TrackTags::default()
+        })
+        .expect("a place")
+    }
+
+    #[test]
+    fn only_the_next_track_of_the_same_album_continues_it() {
+        let third = place("Kind of Blue", Some("Miles Davis"), None, 3);
+        assert!(third.is_followed_by(&place("kind of blue", Some("MILES DAVIS"), Some(1), 4)));
+        assert!(!third.is_followed_by(&place("Kind of Blue", Some("Miles Davis"), None, 5)));
+        assert!(!third.is_followed_by(&place("Kind of Blue", Some("Miles Davis"), None, 2)));
+        assert!(!third.is_followed_by(&place("Kind of Blue", Some("Miles Davis"), None, 3)));
+        assert!(!third.is_followed_by(&place("Kind of Blue", None, None, 4)));
+        assert!(!third.is_followed_by(&place("Blue Train", Some("Miles Davis"), None, 4)));
+        // A disc ends, the next begins.
+        assert!(third.is_followed_by(&place("Kind of Blue", Some("Miles Davis"), Some(2), 1)));
+        assert!(!third.is_followed_by(&place("Kind of Blue", Some("Miles Davis"), Some(2), 4)));
+    }
+
+    #[test]
+    fn a_track_without_album_or_number_has_no_place() {
+        let mut tags = TrackTags {
+            title: "t".into(),
+            album: Some("A".into()),
+            ..TrackTags::default()
+        };
+        assert_eq!(AlbumPlace::of(&tags), None);
+        tags.track_number = Some(1);
+        assert!(AlbumPlace::of(&tags).is_some());
+        tags.album = Some("  ".into());
+        assert_eq!(AlbumPlace::of(&tags), None);
     }
 }

@@ -186,6 +186,7 @@ fn main() {
                 path: file.clone(),
                 gain: 1.0,
                 known_length_ms: None,
+                album: None,
             }],
             0,
         )

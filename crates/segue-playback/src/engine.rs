@@ -71,6 +71,14 @@ struct Audible {
     heard_before_seek: u64,
 }
 
+/// The outgoing track's last frames (device format), faded out under the incoming track's
+/// first ones.
+struct FadeTail {
+    samples: Vec<f32>,
+    /// Samples already mixed.
+    mixed: usize,
+}
+
 /// The device went away: playback is paused until it (or another) can be opened.
 struct Lost {
     last_try: Instant,
@@ -133,6 +141,14 @@ struct Engine {
     volume: f32,
     muted: bool,
     last_position: Instant,
+    /// The crossfade set; zero: off.
+    crossfade: Duration,
+    /// The stream's newest samples, not yet pushed into the ring: near the end of a track, its
+    /// last [`Engine::crossfade`] waits here, so the next track can be mixed into it.
+    held: VecDeque<f32>,
+    /// A crossfade in progress: the outgoing track's tail, mixed into the incoming audio.
+    fading: Option<FadeTail>,
+    spill: Vec<f32>,
     decoded: Vec<f32>,
     mapped: Vec<f32>,
     converted: Vec<f32>,
@@ -202,6 +218,10 @@ pub(crate) fn run(
         volume: 1.0,
         muted: false,
         last_position: Instant::now(),
+        crossfade: Duration::ZERO,
+        held: VecDeque::new(),
+        fading: None,
+        spill: Vec::new(),
         decoded: Vec::new(),
         mapped: Vec::new(),
         converted: Vec::new(),
@@ -214,7 +234,7 @@ pub(crate) fn run(
         let busy = if engine.sink.is_some() {
             let busy = engine.fill();
             engine.shared.more_coming.store(
-                engine.decoding.is_some() && !engine.paused,
+                (engine.decoding.is_some() || !engine.held.is_empty()) && !engine.paused,
                 Ordering::Relaxed,
             );
             engine.report();
@@ -348,6 +368,7 @@ impl Engine {
                 self.apply_volume();
             }
             Command::SetRepeat(r) => self.repeat = r,
+            Command::SetCrossfade(length) => self.crossfade = length,
             Command::SetOutputDevice(id) => match open_output(id.as_deref(), self.device_buffer) {
                 Ok(output) => {
                     self.chosen_device = id;
@@ -440,6 +461,7 @@ impl Engine {
 
     fn reset_stream_keep_audible(&mut self) {
         self.withdraw_cuts();
+        self.drop_held();
         self.flush_ring();
         self.decoding = None;
         self.resampler = None;
@@ -528,6 +550,7 @@ impl Engine {
         self.settle_cuts();
         self.cuts.clear();
         self.redecide_at = None;
+        self.drop_held();
         self.decoding = None;
         self.resampler = None;
         self.markers.clear();
@@ -590,6 +613,7 @@ impl Engine {
         self.sink = None;
         self.cuts.clear();
         self.redecide_at = None;
+        self.drop_held();
         self.decoding = None;
         self.resampler = None;
         self.markers.clear();
@@ -780,7 +804,7 @@ impl Engine {
         let Some(at) = self.redecide_at else {
             return false;
         };
-        if self.pushed_frames < at {
+        if self.stream_frames() < at {
             // The end of the track before it is still in the resampler: it comes out as the
             // (unwanted) next track is decoded, or when the resampler is flushed.
             if self.decoding.is_some() {
@@ -788,6 +812,12 @@ impl Engine {
             }
             self.finish_resampler();
         }
+        // What is held back past the cut is the unwanted track's: it goes. A crossfade into
+        // that track mixed the end of the track before it, which goes with it (at most the
+        // crossfade's length).
+        self.fading = None;
+        let keep = at.saturating_sub(self.pushed_frames) * u64::from(self.device.channels);
+        self.held.truncate(keep as usize);
         self.redecide_at = None;
         self.decoding = None;
         // Its state holds the unwanted track's start; the next track starts a fresh one.
@@ -954,7 +984,7 @@ impl Engine {
                                 continue;
                             }
                         }
-                        self.resampler_base = self.pushed_frames;
+                        self.resampler_base = self.stream_frames();
                         self.resampler_in = 0;
                     }
                     let at_frame = self.resampler_base
@@ -990,9 +1020,16 @@ impl Engine {
                 }
             }
         }
-        // Nothing (more) to play: the stream ends after what is queued.
+        // Nothing (more) to play: the stream ends after what is queued (a tail waiting for a
+        // crossfade plays out as it is).
         self.finish_resampler();
-        self.end_marker = Some((self.pushed_frames, std::mem::take(&mut self.decoded_short)));
+        if let Some(tail) = self.fading.take() {
+            self.emit_audio(&tail.samples[tail.mixed..]);
+        }
+        self.end_marker = Some((
+            self.stream_frames(),
+            std::mem::take(&mut self.decoded_short),
+        ));
         self.end_reached = None;
     }
 
@@ -1004,8 +1041,145 @@ impl Engine {
                 tracing::warn!("resampler flush failed: {e}");
             }
             let out = std::mem::take(&mut self.converted);
-            self.push(&out);
+            self.emit_audio(&out);
             self.converted = out;
+        }
+    }
+
+    /// Frames emitted into the stream so far: pushed into the ring, or held back for a
+    /// crossfade. Markers and cuts count in these.
+    fn stream_frames(&self) -> u64 {
+        self.pushed_frames + (self.held.len() / usize::from(self.device.channels).max(1)) as u64
+    }
+
+    /// Adds converted audio to the stream: mixed into the fading tail while a crossfade is
+    /// on, then into the ring as far as it has room, less what is held back while the track
+    /// may be nearing its end ([`Engine::hold_samples`]).
+    fn emit_audio(&mut self, samples: &[f32]) {
+        self.hold_back(samples);
+        self.drain_held();
+    }
+
+    /// Appends `samples` to what is held back, mixed into the fading tail if there is one.
+    fn hold_back(&mut self, samples: &[f32]) {
+        let Some(tail) = self.fading.as_mut() else {
+            self.held.extend(samples);
+            return;
+        };
+        let channels = usize::from(self.device.channels).max(1);
+        let frames = (tail.samples.len() / channels).max(1) as f32;
+        let n = samples.len().min(tail.samples.len() - tail.mixed);
+        for (i, &s) in samples[..n].iter().enumerate() {
+            let at = tail.mixed + i;
+            let (fade_in, fade_out) = equal_power((at / channels) as f32 + 0.5, frames);
+            self.held
+                .push_back(s * fade_in + tail.samples[at] * fade_out);
+        }
+        tail.mixed += n;
+        if tail.mixed >= tail.samples.len() {
+            self.fading = None;
+        }
+        self.held.extend(&samples[n..]);
+    }
+
+    /// Pushes what is held back beyond [`Engine::hold_samples`] into the ring, as far as it
+    /// has room; the rest goes on the next call.
+    fn drain_held(&mut self) {
+        let channels = usize::from(self.device.channels).max(1);
+        let excess = self.held.len().saturating_sub(self.hold_samples());
+        let room = self.ring.slots() / channels * channels;
+        let n = excess.min(room);
+        if n > 0 {
+            let mut spill = std::mem::take(&mut self.spill);
+            spill.clear();
+            spill.extend(self.held.drain(..n));
+            self.push(&spill);
+            self.spill = spill;
+        }
+    }
+
+    /// How much of the stream's end is held back: the crossfade's length once the track being
+    /// decoded may be within it of its end (its length unknown: always), else nothing, so a
+    /// track's start reaches the device as fast as without a crossfade. With nothing being
+    /// decoded there is nothing to fade into.
+    fn hold_samples(&self) -> usize {
+        let Some(d) = self.decoding.as_ref() else {
+            return 0;
+        };
+        if self.crossfade.is_zero() {
+            return 0;
+        }
+        let rate = u64::from(d.decoder.info().sample_rate);
+        let fade_source_frames = (self.crossfade.as_secs_f64() * rate as f64) as u64;
+        // A second of margin: the resampler's delay, and a header a little off.
+        if self
+            .expected_frames(d)
+            .is_some_and(|total| d.decoder.position() + fade_source_frames + rate < total)
+        {
+            return 0;
+        }
+        self.crossfade_samples()
+    }
+
+    fn crossfade_samples(&self) -> usize {
+        let frames = (f64::from(self.device.sample_rate) * self.crossfade.as_secs_f64()) as usize;
+        frames * usize::from(self.device.channels)
+    }
+
+    /// The frames the track being decoded should have (source rate): the header's count or
+    /// the length the caller knows, the shorter of the two.
+    fn expected_frames(&self, d: &Decoding) -> Option<u64> {
+        let info = d.decoder.info();
+        let known = self
+            .queue
+            .get(d.index)
+            .and_then(|q| q.known_length_ms)
+            .map(|ms| ms * u64::from(info.sample_rate) / 1000);
+        match (info.total_frames, known) {
+            (Some(total), Some(known)) => Some(total.min(known)),
+            (total, known) => total.or(known),
+        }
+    }
+
+    /// Forgets what is held back and any fade in progress (the stream is being replaced).
+    fn drop_held(&mut self) {
+        self.held.clear();
+        self.fading = None;
+    }
+
+    /// Whether the track at `index`, ending by itself, fades into entry `next`: a crossfade is
+    /// set, and `next` is not the following track of the same album.
+    fn crossfades_into(&self, index: usize, next: usize) -> bool {
+        if self.crossfade.is_zero() {
+            return false;
+        }
+        let (Some(ending), Some(coming)) = (self.queue.get(index), self.queue.get(next)) else {
+            return false;
+        };
+        !matches!((&ending.album, &coming.album), (Some(a), Some(b)) if a.is_followed_by(b))
+    }
+
+    /// At the end of a track that fades into the next: the last [`Engine::crossfade`] held
+    /// back (what was still in the resampler included, and the rest of a fade still going on
+    /// when the track was shorter than it) becomes the fading tail, and the next track gets a
+    /// fresh resampler that starts where the tail does.
+    fn start_crossfade(&mut self) {
+        if let Some(mut r) = self.resampler.take() {
+            let mut out = std::mem::take(&mut self.converted);
+            out.clear();
+            if let Err(e) = r.flush(&mut out) {
+                tracing::warn!("resampler flush failed: {e}");
+            }
+            self.hold_back(&out);
+            self.converted = out;
+        }
+        if let Some(rest) = self.fading.as_ref().map(|t| t.samples.len() - t.mixed) {
+            self.hold_back(&vec![0.0; rest]);
+        }
+        let from = self.held.len().saturating_sub(self.crossfade_samples());
+        let samples: Vec<f32> = self.held.drain(from..).collect();
+        if !samples.is_empty() {
+            self.fading = Some(FadeTail { samples, mixed: 0 });
         }
     }
 
@@ -1038,6 +1212,7 @@ impl Engine {
         let ahead = (f64::from(self.device.sample_rate) * self.decode_ahead.as_secs_f64()) as u64;
         let mut worked = false;
         while self.ring.slots() >= room_needed && self.buffered_frames() < ahead {
+            self.drain_held();
             if self.redecide_at.is_some() && self.try_cut() {
                 worked = true;
                 continue;
@@ -1056,15 +1231,7 @@ impl Engine {
                     // say so, and record that play as failed rather than completed.
                     let decoded = d.decoder.position();
                     let index = d.index;
-                    let known = self
-                        .queue
-                        .get(index)
-                        .and_then(|q| q.known_length_ms)
-                        .map(|ms| ms * u64::from(info.sample_rate) / 1000);
-                    let expected = match (info.total_frames, known) {
-                        (Some(total), Some(known)) => Some(total.min(known)),
-                        (total, known) => total.or(known),
-                    };
+                    let expected = self.decoding.as_ref().and_then(|d| self.expected_frames(d));
                     if let Some(total) = expected
                         && decoded + u64::from(info.sample_rate) < total
                     {
@@ -1090,6 +1257,16 @@ impl Engine {
                         // An unwanted track ended before the cut could be made: make it now.
                         self.try_cut();
                     } else {
+                        if self.crossfades_into(index, next) {
+                            self.start_crossfade();
+                        } else if let Some(rest) =
+                            self.fading.as_ref().map(|t| t.samples.len() - t.mixed)
+                        {
+                            // A track shorter than the fade into it, followed gaplessly: the
+                            // fade ends here, then the next track joins.
+                            self.finish_resampler();
+                            self.emit_audio(&vec![0.0; rest]);
+                        }
                         self.open(next, 0, false);
                     }
                 }
@@ -1113,7 +1290,7 @@ impl Engine {
                         tracing::warn!("resampling failed: {e}");
                     }
                     let out = std::mem::take(&mut self.converted);
-                    self.push(&out);
+                    self.emit_audio(&out);
                     self.converted = out;
                 }
                 Err(e) => {
@@ -1251,5 +1428,33 @@ impl Engine {
             });
             self.last_position = Instant::now();
         }
+    }
+}
+
+/// Equal-power crossfade gains (incoming, outgoing) at `frame` of a `frames`-long fade: sine
+/// and cosine of a quarter turn, so the two powers always sum to one.
+fn equal_power(frame: f32, frames: f32) -> (f32, f32) {
+    let angle = (frame / frames).clamp(0.0, 1.0) * std::f32::consts::FRAC_PI_2;
+    (angle.sin(), angle.cos())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::equal_power;
+
+    #[test]
+    fn equal_power_gains_keep_the_summed_power_and_run_from_one_track_to_the_other() {
+        for i in 0..=100 {
+            let (fade_in, fade_out) = equal_power(i as f32, 100.0);
+            assert!((fade_in * fade_in + fade_out * fade_out - 1.0).abs() < 1e-5);
+        }
+        assert_eq!(equal_power(0.0, 100.0), (0.0, 1.0));
+        let (fade_in, fade_out) = equal_power(100.0, 100.0);
+        assert!((fade_in - 1.0).abs() < 1e-6 && fade_out.abs() < 1e-6);
+        let (fade_in, fade_out) = equal_power(50.0, 100.0);
+        assert!(
+            (fade_in - fade_out).abs() < 1e-6,
+            "-3 dB each at the midpoint"
+        );
     }
 }

@@ -24,6 +24,11 @@
 //! - Events follow the device, not the decoder: `TrackStarted` fires when the track's first
 //!   sample reaches the device, `Position` a few times a second while it plays.
 //! - A track that cannot be opened or decoded produces an `Error` event and playback moves on.
+//! - With a crossfade set ([`Player::set_crossfade`]) a track that ends by itself fades into
+//!   the next with equal-power curves (cos/sin, so the summed power stays constant), except
+//!   that the next track of the same album, in order, joins gaplessly. Skips, seeks and a new
+//!   queue start at once. The outgoing track's last seconds are held back from the ring until
+//!   the next track is decoded into them, so the start of a track is as fast as without.
 //! - Volume changes ramp over a few milliseconds, and pausing and resuming fade over 12 ms,
 //!   so none of them clicks.
 //! - A device that fails or stops taking audio pauses playback with an `Error` event; the
@@ -50,11 +55,16 @@ pub use normalize::{
 };
 pub use output::{DeviceInfo, OutputDevice, output_devices};
 pub use priority::lower_current_thread_for_background;
-pub use segue_core::RepeatMode;
+pub use segue_core::{AlbumPlace, RepeatMode};
 
 /// How far past the end of the current track the engine decodes ahead. A queue edit that
 /// changes the next track discards at most this much decoded audio.
 pub const LOOKAHEAD: Duration = Duration::from_millis(400);
+
+/// The longest crossfade [`Player::set_crossfade`] takes (longer ones are shortened to it): the
+/// outgoing track's last seconds wait in memory for the next one, and a queue edit that
+/// changes the next track after they were mixed loses them.
+pub const MAX_CROSSFADE: Duration = Duration::from_secs(12);
 
 /// One entry of the play queue. (`Default` is for struct update syntax: its gain is 0.)
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -68,6 +78,9 @@ pub struct QueueItem {
     /// header: a file imported as truncated plays what is there, and ending there is its end,
     /// not a file cut short while playing. `None`: the header's length.
     pub known_length_ms: Option<u64>,
+    /// Where the track sits in its album, if known: the next track of the same album, in
+    /// order, joins it gaplessly even with a crossfade set ([`AlbumPlace::is_followed_by`]).
+    pub album: Option<AlbumPlace>,
 }
 
 /// Why a track stopped playing.
@@ -166,6 +179,7 @@ pub(crate) enum Command {
     SetRepeat(RepeatMode),
     SetOutputDevice(Option<String>),
     SetEqualiser(segue_core::EqualiserSettings),
+    SetCrossfade(Duration),
     Shutdown,
 }
 
@@ -363,6 +377,14 @@ impl Player {
 
     pub fn set_muted(&self, muted: bool) -> Result<(), PlaybackError> {
         self.send(Command::SetMuted(muted))
+    }
+    /// Crossfades each track into the next over `length` when it ends by itself
+    /// (`Duration::ZERO`, the default: off), with equal-power curves. The next track of the
+    /// same album, in order, still joins gaplessly; a skip or a new queue starts at once. A
+    /// track shorter than `length` fades over its whole length. Applies from the next
+    /// transition that is not yet decoded.
+    pub fn set_crossfade(&self, length: Duration) -> Result<(), PlaybackError> {
+        self.send(Command::SetCrossfade(length.min(MAX_CROSSFADE)))
     }
     /// Moves playback to another device (`None`: the default), carrying on where it is. A
     /// device that cannot be opened leaves the current one playing and reports an `Error`.

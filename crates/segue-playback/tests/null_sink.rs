@@ -218,6 +218,7 @@ fn playback_reaches_the_device_intact_and_gapless() {
             path: fixture("source-48k.flac"),
             gain: 1.0,
             known_length_ms: None,
+            album: None,
         }],
     );
     assert!(
@@ -258,12 +259,14 @@ fn playback_reaches_the_device_intact_and_gapless() {
                 path: fixture("part1.opus"),
                 gain: 1.0,
                 known_length_ms: None,
+                album: None,
             },
             QueueItem {
                 track_id: 2,
                 path: fixture("part2.opus"),
                 gain: 1.0,
                 known_length_ms: None,
+                album: None,
             },
         ],
     );
@@ -329,6 +332,7 @@ fn seek_lands_on_its_target() {
                 path: fixture("source-48k.flac"),
                 gain: 1.0,
                 known_length_ms: None,
+                album: None,
             }],
             0,
         )
@@ -411,6 +415,7 @@ fn volume_and_track_gain_change_the_level_by_the_expected_db() {
                     path: fixture("source-48k.flac"),
                     gain,
                     known_length_ms: None,
+                    album: None,
                 }],
                 0,
             )
@@ -464,18 +469,21 @@ fn damaged_and_unplayable_files_do_not_stop_the_queue() {
                 path: text_path,
                 gain: 1.0,
                 known_length_ms: None,
+                album: None,
             },
             QueueItem {
                 track_id: 2,
                 path: damaged_path,
                 gain: 1.0,
                 known_length_ms: None,
+                album: None,
             },
             QueueItem {
                 track_id: 3,
                 path: fixture("part2.opus"),
                 gain: 1.0,
                 known_length_ms: None,
+                album: None,
             },
         ],
     );
@@ -527,6 +535,7 @@ fn choosing_another_output_device_carries_on_where_it_was() {
                 path: fixture("source-48k.flac"),
                 gain: 1.0,
                 known_length_ms: None,
+                album: None,
             }],
             0,
         )
@@ -594,6 +603,7 @@ fn a_file_deleted_or_truncated_while_playing_does_not_stop_the_queue() {
         path: path.to_path_buf(),
         gain: 1.0,
         known_length_ms: None,
+        album: None,
     };
     player
         .play_queue(
@@ -651,6 +661,7 @@ fn repeat_one_plays_the_track_again_and_repeat_all_wraps_around() {
         path: fixture(name),
         gain: 1.0,
         known_length_ms: None,
+        album: None,
     };
     let started = |events: &[PlayerEvent]| -> Vec<(usize, i64)> {
         events
@@ -730,6 +741,7 @@ fn the_queue_finishes_only_once_its_last_samples_are_heard() {
                     path: fixture("source-48k.flac"),
                     gain: 1.0,
                     known_length_ms: None,
+                    album: None,
                 }],
                 0,
             )
@@ -776,6 +788,7 @@ fn item(track_id: i64, name: &str) -> QueueItem {
         path: fixture(name),
         gain: 1.0,
         known_length_ms: None,
+        album: None,
     }
 }
 

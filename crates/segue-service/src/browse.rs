@@ -2,6 +2,7 @@
 //! the settings page.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use segue_analysis::AnalyzerConfig;
 use segue_analysis::musicnn::facet_of;
@@ -19,6 +20,7 @@ const FACET_MIN_PROBABILITY: f32 = 0.1;
 
 const AUTOPLAY_KEY: &str = "playback.autoplay";
 const NORMALIZATION_KEY: &str = "playback.normalization";
+const CROSSFADE_KEY: &str = "playback.crossfade_ms";
 const DEVICE_KEY: &str = "analysis.device";
 const WELCOMED_KEY: &str = "app.welcomed";
 
@@ -184,6 +186,41 @@ impl Service {
             s.set_setting(DEVICE_KEY, device)
         })
     }
+}
+
+impl Service {
+    /// The crossfade chosen for this library (zero: off, the default). The app and
+    /// `segue play` start the player with it.
+    pub fn crossfade(&self) -> Result<Duration> {
+        let saved = self.with_store(|s| s.setting(CROSSFADE_KEY))?;
+        // A value this version cannot read (or no longer allows) counts as off.
+        Ok(saved
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(Duration::from_millis)
+            .and_then(|d| check_crossfade(d).ok())
+            .unwrap_or(Duration::ZERO))
+    }
+
+    /// Saves the crossfade for the next start (see [`check_crossfade`]); a running player
+    /// takes it with [`crate::Playback::set_crossfade`].
+    pub fn set_crossfade(&self, length: Duration) -> Result<()> {
+        let length = check_crossfade(length)?;
+        self.with_store(|s| s.set_setting(CROSSFADE_KEY, &length.as_millis().to_string()))
+    }
+}
+
+/// A crossfade a person may choose: zero (off) up to the engine's longest,
+/// [`segue_playback::MAX_CROSSFADE`].
+pub fn check_crossfade(length: Duration) -> Result<Duration> {
+    let max = segue_playback::MAX_CROSSFADE;
+    if length > max {
+        return Err(crate::ServiceError::InvalidInput(format!(
+            "a crossfade of {:.1} s is longer than the longest there is, {} s",
+            length.as_secs_f64(),
+            max.as_secs()
+        )));
+    }
+    Ok(length)
 }
 
 /// The engine's normalisation for a choice on the settings page.

@@ -26,7 +26,7 @@ use segue_library::m3u::PlaylistFileError;
 use segue_library::{ScanError, ScanOptions};
 use segue_store::{PlaylistError, Store, TrackQuery};
 
-pub use browse::{device_for, normalization_for};
+pub use browse::{check_crossfade, device_for, normalization_for};
 pub use jobs::{EventSink, JobOptions, LibraryJobs};
 pub use listen::{Listen, ListenError};
 pub use playback::{Playback, SESSION_EVERY};

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crossbeam_channel::RecvTimeoutError;
 use crossbeam_channel::{Receiver, Sender};
-use segue_core::{QueueEntry, ReasonPart, Suggestion, TrackId};
+use segue_core::{AlbumPlace, QueueEntry, ReasonPart, Suggestion, TrackId};
 use segue_playback::{
     EndReason, Loudness, Normalization, Player, PlayerEvent, QueueHandle, QueueItem,
     normalization_gain,
@@ -128,6 +128,10 @@ impl Service {
     /// everything else in the service keeps working.
     pub fn start_playback(&self) -> Result<Playback> {
         let player = self.start_player()?;
+        // Sent before anything is queued, so the first transition already fades.
+        player
+            .set_crossfade(self.crossfade()?)
+            .map_err(ServiceError::Playback)?;
         let store = Store::open(self.db_path())?;
         let (tx, events) = crossbeam_channel::unbounded();
         let engine_events = player.events().clone();
@@ -413,6 +417,16 @@ impl Playback {
         *lock(&self.shared_normalization) = normalization;
     }
 
+    /// Crossfades from the next transition on (zero: off), for this player only; save it for
+    /// the next start with [`Service::set_crossfade`]. Longer than the engine allows: refused.
+    pub fn set_crossfade(&self, length: Duration) -> Result<()> {
+        let length = crate::check_crossfade(length)?;
+        self.player()
+            .set_crossfade(length)
+            .map_err(ServiceError::Playback)?;
+        Ok(())
+    }
+
     /// Whether suggestions are appended when the queue runs out (on by default).
     pub fn set_autoplay(&self, on: bool) {
         self.autoplay.store(on, Ordering::Relaxed);
@@ -442,6 +456,7 @@ fn queue_items(
                 gain,
                 // What the library found there (a truncated file's is shorter than its header's).
                 known_length_ms: Some(t.audio.duration_ms),
+                album: AlbumPlace::of(&t.tags),
             })
         })
         .collect()
@@ -498,19 +513,12 @@ impl Service {
     }
 }
 
-/// Whether `next` comes right after `track` on one album: the same album and album artist,
-/// and the next track number (or the first track of the next disc).
+/// Whether `next` comes right after `track` on one album ([`AlbumPlace::is_followed_by`]).
 fn follows_on_album(track: &segue_core::Track, next: &segue_core::Track) -> bool {
-    let (a, b) = (&track.tags, &next.tags);
-    let same_album = a.album.is_some()
-        && a.album == b.album
-        && a.album_artist.as_ref().or(a.artist.as_ref())
-            == b.album_artist.as_ref().or(b.artist.as_ref());
-    let (Some(n), Some(m)) = (a.track_number, b.track_number) else {
-        return false;
-    };
-    let (disc_a, disc_b) = (a.disc_number.unwrap_or(1), b.disc_number.unwrap_or(1));
-    same_album && ((disc_a == disc_b && m == n + 1) || (disc_b == disc_a + 1 && m == 1))
+    match (AlbumPlace::of(&track.tags), AlbumPlace::of(&next.tags)) {
+        (Some(a), Some(b)) => a.is_followed_by(&b),
+        _ => false,
+    }
 }
 
 impl Autoplay {

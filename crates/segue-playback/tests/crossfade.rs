@@ -1,0 +1,349 @@
+//! Crossfades through the real engine into the PulseAudio null sink, captured from its monitor
+//! and compared with the decoded sources. Needs the sink from `scripts/pulse-test-sink.sh`.
+//!
+//! The two tracks are steady noise of equal power from different seeds (so they do not
+//! correlate): in the capture each one's offset is found by correlation where it plays alone,
+//! which gives the overlap to the sample, and the power of their sum shows the curve.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use segue_decode::Decoder;
+use segue_playback::{AlbumPlace, EndReason, Player, PlayerEvent, QueueItem};
+
+const RATE: usize = 48_000;
+
+fn decode(path: &Path) -> Vec<f32> {
+    let mut d = Decoder::open(path).expect("open");
+    let mut out = Vec::new();
+    while d.read(&mut out).expect("decode") > 0 {}
+    out
+}
+
+/// Writes `seconds` of stereo white noise (16-bit WAV, 48 kHz) at about -12 dBFS RMS.
+fn noise_wav(path: &Path, seconds: f64, seed: u64) {
+    let frames = (seconds * RATE as f64) as usize;
+    let mut state = seed.max(1);
+    let mut data = Vec::with_capacity(frames * 4);
+    for _ in 0..frames * 2 {
+        // xorshift64: reproducible noise without a dependency.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let uniform = (state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0;
+        let sample = (uniform * 0.43 * f64::from(i16::MAX)) as i16;
+        data.extend_from_slice(&sample.to_le_bytes());
+    }
+    let mut wav = Vec::with_capacity(44 + data.len());
+    wav.extend_from_slice(b"RIFF");
+    wav.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    wav.extend_from_slice(&16u32.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    wav.extend_from_slice(&2u16.to_le_bytes()); // channels
+    wav.extend_from_slice(&(RATE as u32).to_le_bytes());
+    wav.extend_from_slice(&(RATE as u32 * 4).to_le_bytes());
+    wav.extend_from_slice(&4u16.to_le_bytes());
+    wav.extend_from_slice(&16u16.to_le_bytes());
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    wav.extend_from_slice(&data);
+    std::fs::write(path, wav).expect("write wav");
+}
+
+/// Records the null sink's monitor as 48 kHz stereo f32 until stopped.
+struct Capture {
+    child: Child,
+    file: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Capture {
+    fn start() -> Capture {
+        let sink_ok = Command::new("pactl")
+            .arg("info")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(
+            sink_ok,
+            "no PulseAudio server: run `source scripts/pulse-test-sink.sh` first (the test command does)"
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("capture.raw");
+        let child = Command::new("parecord")
+            .args([
+                "--raw",
+                "--format=float32le",
+                "--rate=48000",
+                "--channels=2",
+                "--latency-msec=20",
+            ])
+            .arg("--device=segue_test_sink.monitor")
+            .arg(&file)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("parecord");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0) < 48_000 * 8 * 3 / 10 {
+            assert!(
+                Instant::now() < deadline,
+                "parecord never started recording"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Capture {
+            child,
+            file,
+            _dir: dir,
+        }
+    }
+
+    fn stop(mut self) -> Vec<f32> {
+        let _ = Command::new("kill")
+            .arg("-INT")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+        let bytes = std::fs::read(&self.file).expect("capture file");
+        bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect()
+    }
+}
+
+/// Plays `items` to the end of the queue while capturing the sink; returns events and audio.
+fn play_through(player: &Player, items: Vec<QueueItem>) -> (Vec<PlayerEvent>, Vec<f32>) {
+    let capture = Capture::start();
+    player.play_queue(items, 0).expect("play");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut events = Vec::new();
+    loop {
+        let left = deadline
+            .checked_duration_since(Instant::now())
+            .unwrap_or_else(|| panic!("timed out; events so far: {events:?}"));
+        let e = player.events().recv_timeout(left).expect("an event");
+        let finished = e == PlayerEvent::QueueFinished;
+        events.push(e);
+        if finished {
+            break;
+        }
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    (events, capture.stop())
+}
+
+/// Normalised correlation of `reference[from..from+len]` (left channel) with `captured`
+/// shifted by `off` frames.
+fn correlation(captured: &[f32], reference: &[f32], from: usize, len: usize, off: i64) -> f64 {
+    let start = from as i64 + off;
+    if start < 0 || (start as usize + len) * 2 > captured.len() {
+        return f64::MIN;
+    }
+    let (mut dot, mut ce, mut re) = (0.0f64, 0.0f64, 0.0f64);
+    for i in 0..len {
+        let c = f64::from(captured[(start as usize + i) * 2]);
+        let r = f64::from(reference[(from + i) * 2]);
+        dot += c * r;
+        ce += c * c;
+        re += r * r;
+    }
+    dot / (ce * re).sqrt().max(1e-12)
+}
+
+/// The offset (capture frame minus source frame) at which `reference[from..from+len]` is in
+/// `captured`, searched over `guess ± range` (noise peaks sharply, so the best match is
+/// exact), with its correlation.
+fn locate(
+    captured: &[f32],
+    reference: &[f32],
+    from: usize,
+    len: usize,
+    guess: i64,
+    range: i64,
+) -> (i64, f64) {
+    // Coarse: a short stretch over every offset; then the whole stretch around the best.
+    let short = len.min(1_000);
+    let coarse = (guess - range..=guess + range)
+        .map(|off| (off, correlation(captured, reference, from, short, off)))
+        .fold((guess, f64::MIN), |a, b| if b.1 > a.1 { b } else { a })
+        .0;
+    (coarse - 2..=coarse + 2)
+        .map(|off| (off, correlation(captured, reference, from, len, off)))
+        .fold((coarse, f64::MIN), |a, b| if b.1 > a.1 { b } else { a })
+}
+
+/// Frame index of the first clearly audible sample.
+fn onset(x: &[f32]) -> i64 {
+    x.chunks_exact(2)
+        .position(|f| f[0].abs() > 0.01 || f[1].abs() > 0.01)
+        .expect("the capture is silent") as i64
+}
+
+fn power(x: &[f32]) -> f64 {
+    x.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / x.len().max(1) as f64
+}
+
+fn db(ratio: f64) -> f64 {
+    10.0 * ratio.log10()
+}
+
+fn item(track_id: i64, path: &Path, album: Option<AlbumPlace>) -> QueueItem {
+    QueueItem {
+        track_id,
+        path: path.to_path_buf(),
+        gain: 1.0,
+        known_length_ms: None,
+        album,
+    }
+}
+
+fn place(track: u32) -> Option<AlbumPlace> {
+    AlbumPlace::of(&segue_core::TrackTags {
+        title: format!("part {track}"),
+        album: Some("One Recording".into()),
+        track_number: Some(track),
+        ..Default::default()
+    })
+}
+
+/// The tests share one sink: run them one at a time.
+static SINK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn exclusive() -> std::sync::MutexGuard<'static, ()> {
+    SINK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[test]
+fn a_crossfade_overlaps_the_tracks_for_its_length_with_constant_power() {
+    let _sink = exclusive();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (a_path, b_path) = (dir.path().join("a.wav"), dir.path().join("b.wav"));
+    noise_wav(&a_path, 6.0, 0x5e_6e_01);
+    noise_wav(&b_path, 6.0, 0x5e_6e_02);
+    let (a, b) = (decode(&a_path), decode(&b_path));
+    let player = Player::start().expect("an output device (the PulseAudio null sink)");
+    assert_eq!(player.device().sample_rate, RATE as u32);
+    let setting = Duration::from_millis(2_000);
+    player.set_crossfade(setting).expect("crossfade");
+    let (events, captured) = play_through(
+        &player,
+        vec![item(1, &a_path, None), item(2, &b_path, None)],
+    );
+
+    // Where each track is in the capture: A where it plays alone (its first seconds), B where
+    // it does (its last seconds).
+    let guess = onset(&captured) - onset(&a);
+    let (a_off, a_corr) = locate(&captured, &a, RATE, RATE / 2, guess, 2_000);
+    let b_guess = a_off + (a.len() / 2) as i64 - (setting.as_millis() as i64 * 48);
+    let (b_off, b_corr) = locate(&captured, &b, 4 * RATE, RATE / 2, b_guess, RATE as i64 / 2);
+    assert!(a_corr > 0.99 && b_corr > 0.99, "{a_corr:.4} / {b_corr:.4}");
+    let a_end = a_off + (a.len() / 2) as i64;
+    let overlap = a_end - b_off;
+    let overlap_ms = overlap as f64 * 1000.0 / RATE as f64;
+    eprintln!(
+        "crossfade set to {} ms: A ends at capture frame {a_end}, B starts at {b_off}: overlap {overlap} frames = {overlap_ms:.2} ms",
+        setting.as_millis()
+    );
+    assert!(
+        (overlap_ms - setting.as_millis() as f64).abs() <= 5.0,
+        "overlap {overlap_ms:.2} ms for a {} ms setting",
+        setting.as_millis()
+    );
+
+    // Equal power: the level across the fade stays that of either track alone. Each track's
+    // gain in the mix, from projecting the capture on it, follows cos and sin.
+    let steady = power(&captured[(a_off as usize + RATE) * 2..(a_off as usize + 2 * RATE) * 2]);
+    let window = RATE / 20;
+    let mut worst_dip: f64 = 0.0;
+    let fade = overlap as usize;
+    for w in 0..fade / window {
+        let at = b_off as usize + w * window;
+        let level = db(power(&captured[at * 2..(at + window) * 2]) / steady);
+        worst_dip = worst_dip.min(level);
+    }
+    let mid = b_off as usize + fade / 2 - window / 2;
+    let mid_level = db(power(&captured[mid * 2..(mid + window) * 2]) / steady);
+    let gain_of = |source: &[f32], off: i64| {
+        let (mut dot, mut energy) = (0.0f64, 0.0f64);
+        for i in mid..mid + window {
+            let s = f64::from(source[(i as i64 - off) as usize * 2]);
+            dot += f64::from(captured[i * 2]) * s;
+            energy += s * s;
+        }
+        dot / energy
+    };
+    let (a_gain, b_gain) = (gain_of(&a, a_off), gain_of(&b, b_off));
+    eprintln!(
+        "equal power: {mid_level:+.2} dB at the midpoint, {worst_dip:+.2} dB at the lowest 50 ms across the fade; gains at the midpoint A {a_gain:.3}, B {b_gain:.3}"
+    );
+    assert!(mid_level > -1.0, "dip of {mid_level:.2} dB at the midpoint");
+    assert!(worst_dip > -1.0, "dip of {worst_dip:.2} dB in the fade");
+    let half = std::f64::consts::FRAC_1_SQRT_2;
+    assert!(
+        (a_gain - half).abs() < 0.03 && (b_gain - half).abs() < 0.03,
+        "gains at the midpoint {a_gain:.3} / {b_gain:.3}, not {half:.3} each"
+    );
+
+    // B is heard from the fade's start, and A ended there as a full listen.
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            PlayerEvent::TrackEnded {
+                track_id: 1,
+                reason: EndReason::Completed,
+                ..
+            }
+        )),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, PlayerEvent::TrackStarted { track_id: 2, .. })),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn an_album_played_in_order_stays_gapless_with_a_crossfade_set() {
+    let _sink = exclusive();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/gapless");
+    let (p1, p2) = (fixtures.join("part1.opus"), fixtures.join("part2.opus"));
+    let joined: Vec<f32> = decode(&p1).into_iter().chain(decode(&p2)).collect();
+    let join = decode(&p1).len() / 2;
+    let player = Player::start().expect("an output device (the PulseAudio null sink)");
+    player
+        .set_crossfade(Duration::from_secs(2))
+        .expect("crossfade");
+    let (_, captured) = play_through(
+        &player,
+        vec![item(1, &p1, place(1)), item(2, &p2, place(2))],
+    );
+    let window = RATE / 2;
+    let guess = onset(&captured) - onset(&joined);
+    let (before, c1) = locate(
+        &captured,
+        &joined,
+        join - window - RATE / 10,
+        window,
+        guess,
+        4_000,
+    );
+    let (after, c2) = locate(&captured, &joined, join + RATE / 10, window, before, 2_000);
+    eprintln!(
+        "album join with a 2 s crossfade set: offset before {before}, after {after}: gap {} samples (corr {c1:.4} / {c2:.4})",
+        after - before
+    );
+    assert!(c1 > 0.99 && c2 > 0.99, "correlations {c1:.4} / {c2:.4}");
+    assert!(
+        (after - before).abs() <= 1,
+        "the join moved by {} samples",
+        after - before
+    );
+    // And the whole join, not just both sides of it, is the recording itself.
+    let across = correlation(&captured, &joined, join - RATE, 2 * RATE, before);
+    assert!(across > 0.99, "correlation across the join {across:.4}");
+}
