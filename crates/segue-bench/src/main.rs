@@ -14,6 +14,7 @@
 
 mod curation;
 mod latency;
+mod map_eval;
 mod suggest_eval;
 mod synth_library;
 
@@ -126,6 +127,16 @@ enum Command {
         /// how many liked tracks are left.
         #[arg(long)]
         diagnose: bool,
+    },
+    /// The library map's layouts (PCA, neighbour embedding, autoencoder) compared on every
+    /// analysed track: neighbour recall, trustworthiness, same album and artist, what 10 % new
+    /// tracks do to the map, and layout time on synthetic libraries.
+    Map {
+        #[arg(long, default_value = ".cache/bench-taste.sqlite")]
+        db: PathBuf,
+        /// Synthetic library sizes to time (0: none).
+        #[arg(long, value_delimiter = ',', default_value = "10000,100000")]
+        sizes: Vec<usize>,
     },
     /// One mode, in this process (what `analysis` runs in its children).
     #[command(hide = true)]
@@ -278,6 +289,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::SynthLibrary { db, tracks } => synth_library::run(&db, tracks),
+        Command::Map { db, sizes } => map_eval::run(&db, &sizes),
         Command::Suggest {
             dirs,
             db,
