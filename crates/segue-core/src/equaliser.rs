@@ -82,3 +82,14 @@ pub struct EqualiserResponse {
     /// The sample rate the filters were designed for.
     pub sample_rate: u32,
 }
+
+/// One output device's equaliser as the settings panel and `segue eq show` present it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct EqualiserView {
+    /// The device these settings are for (an [`crate::AudioOutput::id`]).
+    pub device_id: String,
+    pub device_name: String,
+    pub settings: EqualiserSettings,
+    pub response: EqualiserResponse,
+}

@@ -30,7 +30,7 @@ pub use app::{
 };
 pub use equaliser::{
     EQ_BAND_CENTRES_HZ, EQ_MAX_GAIN_DB, EQ_MAX_PARAMETRIC, EqualiserPreset, EqualiserResponse,
-    EqualiserSettings, ParametricBand,
+    EqualiserSettings, EqualiserView, ParametricBand,
 };
 pub use history_file::{
     BadListen, BadRecord, HistoryExportFormat, HistoryExportReport, HistoryFormat,

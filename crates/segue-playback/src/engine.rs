@@ -227,9 +227,7 @@ pub(crate) fn run(
         converted: Vec::new(),
         equaliser: EqualiserControl::new(),
     };
-    engine
-        .equaliser
-        .attach(equaliser, engine.device.sample_rate);
+    engine.equaliser.attach(equaliser, &engine.device);
     loop {
         let busy = if engine.sink.is_some() {
             let busy = engine.fill();
@@ -382,9 +380,7 @@ impl Engine {
                     message: e.to_string(),
                 }),
             },
-            Command::SetEqualiser(settings) => {
-                self.equaliser.set(settings, self.device.sample_rate)
-            }
+            Command::SetEqualiser { device, settings } => self.equaliser.set(device, settings),
             Command::Shutdown => {}
         }
     }
@@ -635,7 +631,7 @@ impl Engine {
         self.dropouts_told = 0;
         self.ring = ring;
         self.device = device.clone();
-        self.equaliser.attach(equaliser, device.sample_rate);
+        self.equaliser.attach(equaliser, &device);
         self.pushed_frames = 0;
         self.watch_frames = 0;
         self.watch_since = Instant::now();

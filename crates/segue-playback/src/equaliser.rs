@@ -15,9 +15,11 @@
 //!   and a soft limiter above -1 dBFS catches the overshoot of transients that the steady-state
 //!   response does not show. Off, the equaliser leaves samples bit for bit as they were.
 
+use std::collections::HashMap;
 use std::f64::consts::PI;
 use std::time::Duration;
 
+use crate::output::DeviceInfo;
 use segue_core::{
     EQ_BAND_CENTRES_HZ, EQ_MAX_GAIN_DB, EQ_MAX_PARAMETRIC, EqualiserPreset, EqualiserResponse,
     EqualiserSettings,
@@ -411,10 +413,14 @@ pub(crate) struct Equaliser {
     fade_frames: u32,
 }
 
-/// The engine's side: keeps the settings, designs them for the open device and hands them
-/// to its callback.
+/// The engine's side: keeps each device's settings, designs the open device's for its rate
+/// and hands them to its callback. Per device, so moving to another output (chosen, or the
+/// default after a loss) equalises it as set for it at once, with no round trip to the caller.
 pub(crate) struct EqualiserControl {
-    settings: EqualiserSettings,
+    by_device: HashMap<String, EqualiserSettings>,
+    /// The open device's id and rate.
+    device: String,
+    rate: u32,
     updates: Option<rtrb::Producer<FilterBank>>,
     /// A design the callback had no room for yet (it takes one per crossfade).
     pending: Option<FilterBank>,
@@ -445,23 +451,38 @@ pub(crate) fn for_output(channels: u16) -> (rtrb::Producer<FilterBank>, Equalise
 impl EqualiserControl {
     pub(crate) fn new() -> EqualiserControl {
         EqualiserControl {
-            settings: EqualiserSettings::default(),
+            by_device: HashMap::new(),
+            device: String::new(),
+            rate: 48_000,
             updates: None,
             pending: None,
         }
     }
 
-    /// A new output opened: its callback starts off; send it the current settings.
-    pub(crate) fn attach(&mut self, updates: rtrb::Producer<FilterBank>, rate: u32) {
+    /// A new output opened: its callback starts off; send it the device's settings.
+    pub(crate) fn attach(&mut self, updates: rtrb::Producer<FilterBank>, device: &DeviceInfo) {
         self.updates = Some(updates);
-        self.pending = Some(FilterBank::design(&self.settings, rate));
+        self.device = device.id.clone();
+        self.rate = device.sample_rate;
+        self.pending = Some(self.design());
         self.send_pending();
     }
 
-    pub(crate) fn set(&mut self, settings: EqualiserSettings, rate: u32) {
-        self.pending = Some(FilterBank::design(&settings, rate));
-        self.settings = settings;
-        self.send_pending();
+    /// Keeps `settings` for `device`, and plays them now if it is the open one.
+    pub(crate) fn set(&mut self, device: String, settings: EqualiserSettings) {
+        let open = device == self.device;
+        self.by_device.insert(device, settings);
+        if open {
+            self.pending = Some(self.design());
+            self.send_pending();
+        }
+    }
+
+    fn design(&self) -> FilterBank {
+        match self.by_device.get(&self.device) {
+            Some(settings) => FilterBank::design(settings, self.rate),
+            None => FilterBank::OFF,
+        }
     }
 
     /// Hands a pending design to the callback if it has room (called on every engine turn).
@@ -692,6 +713,43 @@ mod tests {
                 "{hz} Hz: a kink of {around} at the change, {steady} at most before and after"
             );
         }
+    }
+
+    /// Each device keeps its own settings: setting another device's changes nothing heard,
+    /// and moving to it plays its settings.
+    #[test]
+    fn settings_follow_the_device_they_were_set_for() {
+        let device = |id: &str, sample_rate| DeviceInfo {
+            id: id.into(),
+            name: id.into(),
+            sample_rate,
+            channels: 2,
+        };
+        let boost = on([0.0, 0.0, 0.0, 0.0, 0.0, 12.0, 0.0, 0.0, 0.0, 0.0]);
+        let mut control = EqualiserControl::new();
+        let (producer, mut speakers) = for_output(2);
+        control.attach(producer, &device("speakers", 48_000));
+        control.set("headphones".into(), boost.clone());
+        let gain_at_1k = |eq: &mut Equaliser| {
+            while eq.updates.pop().map(|b| eq.current.bank = b).is_ok() {}
+            eq.current.bank.response_db(1000.0)
+        };
+        assert_eq!(gain_at_1k(&mut speakers), 0.0, "the speakers stay flat");
+        let (producer, mut headphones) = for_output(2);
+        control.attach(producer, &device("headphones", 44_100));
+        let heard = gain_at_1k(&mut headphones);
+        assert!((heard - 0.0).abs() < 0.01 && headphones.current.bank.active);
+        assert_eq!(headphones.current.bank.rate, 44_100.0);
+        assert!(headphones.current.bank.headroom_db < -11.9);
+        control.set("headphones".into(), EqualiserSettings::default());
+        assert!(!active_after_updates(&mut headphones));
+    }
+
+    fn active_after_updates(eq: &mut Equaliser) -> bool {
+        while let Ok(b) = eq.updates.pop() {
+            eq.current.bank = b;
+        }
+        eq.current.bank.active
     }
 
     /// The limiter never passes full scale and leaves quiet samples alone.

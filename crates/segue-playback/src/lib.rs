@@ -178,7 +178,10 @@ pub(crate) enum Command {
     SetMuted(bool),
     SetRepeat(RepeatMode),
     SetOutputDevice(Option<String>),
-    SetEqualiser(segue_core::EqualiserSettings),
+    SetEqualiser {
+        device: String,
+        settings: segue_core::EqualiserSettings,
+    },
     SetCrossfade(Duration),
     Shutdown,
 }
@@ -391,15 +394,20 @@ impl Player {
     pub fn set_output_device(&self, device_id: Option<String>) -> Result<(), PlaybackError> {
         self.send(Command::SetOutputDevice(device_id))
     }
-    /// Equalises what plays from now on (heard within a few milliseconds, crossfaded over
-    /// [`CHANGE_FADE`]), and on any device playback moves to, designed for its rate. Settings
-    /// that fail [`check_equaliser`] are refused.
+    /// Equalises output device `device` (a [`DeviceInfo::id`]) with `settings`: at once if it
+    /// is the one playing (heard within a few milliseconds, crossfaded over [`CHANGE_FADE`]),
+    /// else whenever playback moves to it. Designed for each device's rate; a device with no
+    /// settings plays unequalised. Settings that fail [`check_equaliser`] are refused.
     pub fn set_equaliser(
         &self,
+        device: &str,
         settings: segue_core::EqualiserSettings,
     ) -> Result<(), PlaybackError> {
         equaliser::check(&settings).map_err(PlaybackError::Equaliser)?;
-        self.send(Command::SetEqualiser(settings))
+        self.send(Command::SetEqualiser {
+            device: device.to_owned(),
+            settings,
+        })
     }
 }
 

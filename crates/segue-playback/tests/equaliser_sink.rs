@@ -174,8 +174,9 @@ fn tones_at_the_band_centres_change_by_the_set_response() {
         })
         .collect();
     let player = Player::start().expect("an output device (the PulseAudio null sink)");
+    let device = player.device().id;
     player
-        .set_equaliser(EqualiserSettings::default())
+        .set_equaliser(&device, EqualiserSettings::default())
         .expect("off");
     let reference = tone_levels(&play_through(&player, items.clone()));
     let settings = EqualiserSettings {
@@ -185,7 +186,7 @@ fn tones_at_the_band_centres_change_by_the_set_response() {
         parametric: Vec::new(),
         preset: None,
     };
-    player.set_equaliser(settings.clone()).expect("on");
+    player.set_equaliser(&device, settings.clone()).expect("on");
     let equalised = tone_levels(&play_through(&player, items));
     let expected = equaliser_response(&settings, player.device().sample_rate);
     let mut worst = 0.0f64;
@@ -253,7 +254,9 @@ fn plus_twelve_db_on_a_full_scale_track_does_not_clip() {
             },
         ),
     ] {
-        player.set_equaliser(settings).expect("equaliser");
+        player
+            .set_equaliser(&player.device().id, settings)
+            .expect("equaliser");
         let captured = play_through(&player, vec![item(1, path.clone())]);
         let loudest = captured.iter().fold(0.0f32, |a, &b| a.max(b.abs()));
         let flattened = captured

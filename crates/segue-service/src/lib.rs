@@ -7,6 +7,7 @@
 
 pub mod analysis;
 mod browse;
+mod equaliser;
 pub mod jobs;
 mod listen;
 mod output;
@@ -27,6 +28,7 @@ use segue_library::{ScanError, ScanOptions};
 use segue_store::{PlaylistError, Store, TrackQuery};
 
 pub use browse::{check_crossfade, device_for, normalization_for};
+pub use equaliser::equaliser_response;
 pub use jobs::{EventSink, JobOptions, LibraryJobs};
 pub use listen::{Listen, ListenError};
 pub use playback::{Playback, SESSION_EVERY};

@@ -80,6 +80,7 @@ impl Service {
             }),
             None => Player::start(),
         }
+        .inspect(|player| self.load_equalisers(player))
         .map_err(ServiceError::Playback)
     }
 }
