@@ -125,7 +125,7 @@ pub fn smart(service: &Service, command: SmartCommand) -> Result<i32> {
                         t.id,
                         t.display_artist(),
                         t.tags.title,
-                        m.why
+                        m.why_in_english()
                     );
                 }
                 println!("{} tracks", members.len());

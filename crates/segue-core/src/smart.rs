@@ -107,8 +107,115 @@ pub struct SmartPlaylist {
 pub struct SmartMember {
     #[ts(type = "number")]
     pub track_id: TrackId,
-    /// The rules it meets, in words: "tempo 122, ambient 64 %, not played for 40 days".
-    pub why: String,
+    /// The rules it meets, each as what it found: the window words them in the listener's
+    /// language, [`SmartMember::why_in_english`] for the command line.
+    pub why: Vec<SmartWhy>,
+}
+
+impl SmartMember {
+    /// "tempo 122, ambient 64 %, not played for 40 days".
+    pub fn why_in_english(&self) -> String {
+        self.why
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// What a track showed that met one rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "id", rename_all = "snake_case")]
+#[ts(export)]
+pub enum SmartWhy {
+    /// A tag's probability, in whole per cent.
+    Tag {
+        label: String,
+        percent: u32,
+    },
+    Tempo {
+        bpm: u32,
+    },
+    Key {
+        camelot: String,
+    },
+    Energy {
+        energy: f32,
+    },
+    Loudness {
+        lufs: f32,
+    },
+    Rated {
+        stars: u8,
+    },
+    Liked,
+    Disliked,
+    Played {
+        times: u32,
+    },
+    NeverPlayed,
+    NotPlayedFor {
+        days: u32,
+    },
+    PlayedToday,
+    PlayedDaysAgo {
+        days: u32,
+    },
+    NeverSkipped,
+    /// Share of plays skipped, in whole per cent.
+    Skipped {
+        percent: u32,
+    },
+    AddedDaysAgo {
+        days: u32,
+    },
+    Lasts {
+        seconds: u32,
+    },
+    /// The file format, as the library names it.
+    Format {
+        format: String,
+    },
+    /// The title, artist, album or genre that contains the words asked for.
+    Text {
+        value: String,
+    },
+    Year {
+        year: i32,
+    },
+}
+
+impl std::fmt::Display for SmartWhy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SmartWhy::Tag { label, percent } => write!(f, "{label} {percent} %"),
+            SmartWhy::Tempo { bpm } => write!(f, "tempo {bpm}"),
+            SmartWhy::Key { camelot } => write!(f, "key {camelot}"),
+            SmartWhy::Energy { energy } => write!(f, "energy {energy:.2}"),
+            SmartWhy::Loudness { lufs } => write!(f, "{lufs:.1} LUFS"),
+            SmartWhy::Rated { stars: 1 } => f.write_str("rated 1 star"),
+            SmartWhy::Rated { stars } => write!(f, "rated {stars} stars"),
+            SmartWhy::Liked => f.write_str("liked"),
+            SmartWhy::Disliked => f.write_str("disliked"),
+            SmartWhy::Played { times: 1 } => f.write_str("played 1 time"),
+            SmartWhy::Played { times } => write!(f, "played {times} times"),
+            SmartWhy::NeverPlayed => f.write_str("never played"),
+            SmartWhy::NotPlayedFor { days: 1 } => f.write_str("not played for 1 day"),
+            SmartWhy::NotPlayedFor { days } => write!(f, "not played for {days} days"),
+            SmartWhy::PlayedToday => f.write_str("played today"),
+            SmartWhy::PlayedDaysAgo { days: 1 } => f.write_str("played 1 day ago"),
+            SmartWhy::PlayedDaysAgo { days } => write!(f, "played {days} days ago"),
+            SmartWhy::NeverSkipped => f.write_str("never skipped"),
+            SmartWhy::Skipped { percent } => write!(f, "skipped {percent} % of plays"),
+            SmartWhy::AddedDaysAgo { days: 0 } => f.write_str("added today"),
+            SmartWhy::AddedDaysAgo { days: 1 } => f.write_str("added 1 day ago"),
+            SmartWhy::AddedDaysAgo { days } => write!(f, "added {days} days ago"),
+            SmartWhy::Lasts { seconds } => write!(f, "{}:{:02} long", seconds / 60, seconds % 60),
+            SmartWhy::Format { format } => f.write_str(format),
+            SmartWhy::Text { value } => f.write_str(value),
+            SmartWhy::Year { year } => write!(f, "from {year}"),
+        }
+    }
 }
 
 /// What the rules are judged on, one per track.
@@ -350,7 +457,7 @@ pub fn evaluate(
             _ => None,
         })
         .collect();
-    let mut members: Vec<(&TrackFacts, String)> = facts
+    let mut members: Vec<(&TrackFacts, Vec<SmartWhy>)> = facts
         .iter()
         .filter_map(|f| {
             let mut why = Vec::new();
@@ -373,7 +480,7 @@ pub fn evaluate(
             } else {
                 !why.is_empty()
             };
-            (member && !query.rules.is_empty()).then(|| (f, why.join(", ")))
+            (member && !query.rules.is_empty()).then_some((f, why))
         })
         .collect();
     order(&mut members, query.order);
@@ -387,6 +494,14 @@ pub fn evaluate(
         .collect()
 }
 
+fn per_cent(share: f32) -> u32 {
+    (share * 100.0).round().clamp(0.0, 100.0) as u32
+}
+
+fn whole_days(days: i64) -> u32 {
+    u32::try_from(days).unwrap_or(u32::MAX)
+}
+
 struct Context<'a> {
     tag: Option<usize>,
     text: Option<&'a str>,
@@ -395,78 +510,93 @@ struct Context<'a> {
 }
 
 /// The reason `f` meets `rule`, or `None` when it does not.
-fn check(rule: &SmartRule, f: &TrackFacts, c: &Context<'_>) -> Option<String> {
+fn check(rule: &SmartRule, f: &TrackFacts, c: &Context<'_>) -> Option<SmartWhy> {
     let analysis = f.analysis.as_ref();
     let days_since = |ms: i64| (c.now_ms - ms).max(0) / DAY_MS;
     match rule {
         SmartRule::Tag { min, .. } => {
             let i = c.tag?;
             let p = *analysis?.tags.get(i)?;
-            (p >= *min).then(|| format!("{} {:.0} %", c.labels[i], p * 100.0))
+            (p >= *min).then(|| SmartWhy::Tag {
+                label: c.labels[i].clone(),
+                percent: per_cent(p),
+            })
         }
         SmartRule::Tempo { min, max } => {
             let bpm = analysis?.bpm;
-            (bpm >= *min && bpm <= *max).then(|| format!("tempo {bpm:.0}"))
+            (bpm >= *min && bpm <= *max).then(|| SmartWhy::Tempo {
+                bpm: bpm.round() as u32,
+            })
         }
         SmartRule::Key { .. } => {
             let a = analysis?;
             let key = camelot(a.key, a.mode);
-            (Some(key.as_str()) == c.text).then(|| format!("key {key}"))
+            (Some(key.as_str()) == c.text).then_some(SmartWhy::Key { camelot: key })
         }
         SmartRule::Energy { min, max } => {
             let e = analysis?.energy;
-            (e >= *min && e <= *max).then(|| format!("energy {e:.2}"))
+            (e >= *min && e <= *max).then_some(SmartWhy::Energy { energy: e })
         }
         SmartRule::Loudness { min, max } => {
             let l = analysis?.loudness_lufs?;
-            (l >= *min && l <= *max).then(|| format!("{l:.1} LUFS"))
+            (l >= *min && l <= *max).then_some(SmartWhy::Loudness { lufs: l })
         }
         SmartRule::Rating { min } => {
             let r = f.rating?;
-            (r >= *min).then(|| format!("rated {r} stars"))
+            (r >= *min).then_some(SmartWhy::Rated { stars: r })
         }
         SmartRule::Liked { liked } => {
             let want = if *liked { 1 } else { -1 };
-            (f.liked == Some(want)).then(|| if *liked { "liked" } else { "disliked" }.to_owned())
+            (f.liked == Some(want)).then_some(if *liked {
+                SmartWhy::Liked
+            } else {
+                SmartWhy::Disliked
+            })
         }
-        SmartRule::PlayCount { min, max } => (f.plays >= *min && f.plays <= *max).then(|| {
-            format!(
-                "played {} time{}",
-                f.plays,
-                if f.plays == 1 { "" } else { "s" }
-            )
-        }),
+        SmartRule::PlayCount { min, max } => {
+            (f.plays >= *min && f.plays <= *max).then_some(SmartWhy::Played { times: f.plays })
+        }
         SmartRule::NotPlayedFor { days } => match f.last_played_ms {
-            None => Some("never played".to_owned()),
+            None => Some(SmartWhy::NeverPlayed),
             Some(ms) => {
                 let d = days_since(ms);
-                (d >= i64::from(*days)).then(|| format!("not played for {d} days"))
+                (d >= i64::from(*days)).then(|| SmartWhy::NotPlayedFor {
+                    days: whole_days(d),
+                })
             }
         },
         SmartRule::PlayedWithin { days } => {
             let d = days_since(f.last_played_ms?);
             (d < i64::from(*days)).then(|| match d {
-                0 => "played today".to_owned(),
-                d => format!("played {d} days ago"),
+                0 => SmartWhy::PlayedToday,
+                d => SmartWhy::PlayedDaysAgo {
+                    days: whole_days(d),
+                },
             })
         }
         SmartRule::SkipRate { max } => {
             if f.plays == 0 {
-                return Some("never skipped".to_owned());
+                return Some(SmartWhy::NeverSkipped);
             }
             let rate = f.skips as f32 / f.plays as f32;
-            (rate <= *max).then(|| format!("skipped {:.0} % of plays", rate * 100.0))
+            (rate <= *max).then(|| SmartWhy::Skipped {
+                percent: per_cent(rate),
+            })
         }
         SmartRule::AddedWithin { days } => {
             let d = days_since(f.added_at_s.saturating_mul(1000));
-            (d < i64::from(*days)).then(|| format!("added {d} days ago"))
+            (d < i64::from(*days)).then(|| SmartWhy::AddedDaysAgo {
+                days: whole_days(d),
+            })
         }
         SmartRule::Duration { min, max } => {
             let s = (f.duration_ms / 1000) as u32;
-            (s >= *min && s <= *max).then(|| format!("{}:{:02} long", s / 60, s % 60))
+            (s >= *min && s <= *max).then_some(SmartWhy::Lasts { seconds: s })
         }
         SmartRule::Format { .. } => {
-            (Some(f.format.to_lowercase().as_str()) == c.text).then(|| f.format.clone())
+            (Some(f.format.to_lowercase().as_str()) == c.text).then(|| SmartWhy::Format {
+                format: f.format.clone(),
+            })
         }
         SmartRule::Text { field, .. } => {
             let value = match field {
@@ -478,16 +608,18 @@ fn check(rule: &SmartRule, f: &TrackFacts, c: &Context<'_>) -> Option<String> {
             value
                 .to_lowercase()
                 .contains(c.text?)
-                .then(|| value.to_owned())
+                .then(|| SmartWhy::Text {
+                    value: value.to_owned(),
+                })
         }
         SmartRule::Year { min, max } => {
             let y = f.year?;
-            (y >= *min && y <= *max).then(|| format!("from {y}"))
+            (y >= *min && y <= *max).then_some(SmartWhy::Year { year: y })
         }
     }
 }
 
-fn order(members: &mut [(&TrackFacts, String)], by: SmartOrder) {
+fn order(members: &mut [(&TrackFacts, Vec<SmartWhy>)], by: SmartOrder) {
     match by {
         SmartOrder::Library => members.sort_by_key(|(f, _)| f.library_rank),
         SmartOrder::Title => {
@@ -589,8 +721,63 @@ mod tests {
         let members = evaluate(&q, &[old, recent, fast, unanalysed], &labels(), NOW);
         assert_eq!(ids(&members), [1]);
         assert_eq!(
-            members[0].why,
+            members[0].why_in_english(),
             "tempo 122, ambient 64 %, not played for 40 days"
+        );
+    }
+
+    /// The window words the same findings in `ui/src/lib/smart-why.test.ts`: both must read
+    /// the same in English.
+    #[test]
+    fn every_finding_reads_in_english_as_the_window_writes_it() {
+        let findings = [
+            SmartWhy::Tag {
+                label: "ambient".into(),
+                percent: 64,
+            },
+            SmartWhy::Tempo { bpm: 122 },
+            SmartWhy::Key {
+                camelot: "8A".into(),
+            },
+            SmartWhy::Energy { energy: 0.4 },
+            SmartWhy::Loudness { lufs: -12.34 },
+            SmartWhy::Rated { stars: 1 },
+            SmartWhy::Rated { stars: 4 },
+            SmartWhy::Liked,
+            SmartWhy::Disliked,
+            SmartWhy::Played { times: 1 },
+            SmartWhy::Played { times: 3 },
+            SmartWhy::NeverPlayed,
+            SmartWhy::NotPlayedFor { days: 1 },
+            SmartWhy::NotPlayedFor { days: 40 },
+            SmartWhy::PlayedToday,
+            SmartWhy::PlayedDaysAgo { days: 1 },
+            SmartWhy::PlayedDaysAgo { days: 2 },
+            SmartWhy::NeverSkipped,
+            SmartWhy::Skipped { percent: 25 },
+            SmartWhy::AddedDaysAgo { days: 0 },
+            SmartWhy::AddedDaysAgo { days: 1 },
+            SmartWhy::AddedDaysAgo { days: 14 },
+            SmartWhy::Lasts { seconds: 185 },
+            SmartWhy::Format {
+                format: "FLAC".into(),
+            },
+            SmartWhy::Text {
+                value: "Nocturnes".into(),
+            },
+            SmartWhy::Year { year: 1995 },
+        ];
+        let member = SmartMember {
+            track_id: 1,
+            why: findings.to_vec(),
+        };
+        assert_eq!(
+            member.why_in_english(),
+            "ambient 64 %, tempo 122, key 8A, energy 0.40, -12.3 LUFS, rated 1 star, rated 4 stars, \
+             liked, disliked, played 1 time, played 3 times, never played, not played for 1 day, \
+             not played for 40 days, played today, played 1 day ago, played 2 days ago, never \
+             skipped, skipped 25 % of plays, added today, added 1 day ago, added 14 days ago, \
+             3:05 long, FLAC, Nocturnes, from 1995"
         );
     }
 
@@ -610,8 +797,8 @@ mod tests {
         );
         let members = evaluate(&q, &[rated, liked, plain], &labels(), NOW);
         assert_eq!(ids(&members), [1, 2]);
-        assert_eq!(members[0].why, "rated 5 stars");
-        assert_eq!(members[1].why, "liked");
+        assert_eq!(members[0].why_in_english(), "rated 5 stars");
+        assert_eq!(members[1].why_in_english(), "liked");
     }
 
     #[test]
@@ -663,7 +850,7 @@ mod tests {
         );
         let members = evaluate(&q, &[t], &labels(), NOW);
         assert_eq!(
-            members[0].why,
+            members[0].why_in_english(),
             "Battle for Wesnoth, key 8A, from 2009, skipped 25 % of plays, added 3 days ago"
         );
     }

@@ -41,7 +41,7 @@ fn a_smart_playlist_follows_ratings_and_analysis_and_says_why() {
         members.iter().map(|m| m.track_id).collect::<Vec<_>>(),
         [all[3].id]
     );
-    assert_eq!(members[0].why, "rated 5 stars");
+    assert_eq!(members[0].why_in_english(), "rated 5 stars");
     // Taking the rating back takes it out again (only the listening facts are read again).
     service.rate(all[3].id, None).expect("unrate");
     assert!(
@@ -73,7 +73,11 @@ fn a_smart_playlist_follows_ratings_and_analysis_and_says_why() {
         assert!((90.0..=140.0).contains(&bpm), "{bpm}");
         assert!(bpm >= last, "ordered by tempo");
         last = bpm;
-        assert_eq!(m.why, format!("tempo {bpm:.0}, never played"), "{m:?}");
+        assert_eq!(
+            m.why_in_english(),
+            format!("tempo {bpm:.0}, never played"),
+            "{m:?}"
+        );
     }
     // A play takes the played track out of "not played for 30 days" at once.
     let played = members[0].track_id;

@@ -102,8 +102,8 @@ describe("SmartPage", () => {
       smart_playlist_members: (args) => {
         expect(args).toEqual({ id: 7 });
         return [
-          { track_id: 2, why: "rated 5 stars" },
-          { track_id: 1, why: "rated 4 stars, tempo 122" },
+          { track_id: 2, why: [{ id: "rated", stars: 5 }] },
+          { track_id: 1, why: [{ id: "rated", stars: 4 }, { id: "tempo", bpm: 122 }] },
         ];
       },
     });
@@ -124,13 +124,13 @@ describe("SmartPage", () => {
     app.tracks = [trackRow(1), trackRow(2)];
     smart.list = [smartPlaylist(7, "Loved")];
     app.view = { kind: "smart", id: 7 };
-    let members = [{ track_id: 1, why: "rated 4 stars" }];
+    let members = [{ track_id: 1, why: [{ id: "rated", stars: 4 }] }];
     const calls = mockBackend({ smart_playlist_members: () => members, smart_rule_texts: () => ["rating:4"] });
     await smart.listen();
     const { container } = render(SmartPage, { id: 7 });
     await waitFor(() => expect(byTestId(container, "track-row")).toHaveLength(1));
 
-    members = [...members, { track_id: 2, why: "rated 4 stars" }];
+    members = [...members, { track_id: 2, why: [{ id: "rated", stars: 4 }] }];
     await emit("taste-changed", 2);
     await waitFor(() => expect(byTestId(container, "track-row")).toHaveLength(2));
     expect(calls.filter((c) => c.cmd === "smart_playlist_members").length).toBeGreaterThanOrEqual(2);
@@ -148,7 +148,7 @@ describe("SmartPage", () => {
     app.view = { kind: "smart", id: 7 };
     let texts = ["rating:4"];
     const calls = mockBackend({
-      smart_playlist_members: () => [{ track_id: 1, why: "rated 4 stars" }],
+      smart_playlist_members: () => [{ track_id: 1, why: [{ id: "rated", stars: 4 }] }],
       smart_rule_texts: () => texts,
       update_smart_playlist: () => {
         texts = ["rating:4", "tempo:120..140"];

@@ -8,11 +8,13 @@ import { t } from "./i18n.svelte";
 import { shuffled } from "./library";
 import { playlists } from "./playlist-store.svelte";
 import { uniqueName } from "./playlists";
+import { whyLine } from "./smart-why";
 import { app } from "./store.svelte";
 
 /** A member with its library row (a member the window has not loaded yet is left out). */
 export interface SmartRow {
   track: TrackRow;
+  /** Why it is in, in the user's language. */
   why: string;
 }
 
@@ -72,7 +74,7 @@ class SmartStore {
   rows(): SmartRow[] {
     return this.members.flatMap((m) => {
       const track = app.byId.get(m.track_id);
-      return track ? [{ track, why: m.why }] : [];
+      return track ? [{ track, why: whyLine(m.why) }] : [];
     });
   }
 
