@@ -213,6 +213,22 @@ describe("PlaylistEntries", () => {
     await waitFor(() => expect(moves(calls)).toEqual([{ playlist: 5, entries: [14], to: 1 }]));
   });
 
+  it("drops on the row under the pointer when no move over a row was seen before the release", async () => {
+    const calls = mockBackend({ playlist: () => playlists.current, playlist_entries: () => playlists.entries });
+    const { container } = renderEntries();
+    const rows = byTestId(container, "entry-row");
+    await fireEvent.mouseDown(rows[3], { button: 0, clientY: 100 });
+    await fireEvent.mouseMove(window, { clientY: 60 });
+    // jsdom has no layout (rows measure 0 px: the drop lands after the row) nor elementFromPoint.
+    document.elementFromPoint = () => rows[0];
+    try {
+      await fireEvent.mouseUp(window, { clientY: 60 });
+    } finally {
+      delete (document as { elementFromPoint?: unknown }).elementFromPoint;
+    }
+    await waitFor(() => expect(moves(calls)).toEqual([{ playlist: 5, entries: [14], to: 1 }]));
+  });
+
   it("does not move a row pressed without moving, and selects it on click", async () => {
     const calls = mockBackend();
     const { container } = renderEntries();
