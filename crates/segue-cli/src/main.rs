@@ -1,6 +1,7 @@
 //! `segue`: the command line over the Segue service.
 
 mod analyze;
+mod eq;
 mod history;
 mod play;
 mod playlist;
@@ -168,6 +169,13 @@ enum Command {
     Smart {
         #[command(subcommand)]
         command: smart::SmartCommand,
+    },
+    /// The equaliser of an output device: show, set bands and preamp, a preset, or off. Kept
+    /// per device in the library; the app and `segue play` use it from their next start (a
+    /// running app: Settings).
+    Eq {
+        #[command(subcommand)]
+        command: eq::EqCommand,
     },
     /// Forget the learned taste (ratings stay, and count again when changed).
     ResetTaste,
@@ -471,6 +479,7 @@ fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Smart { command } => smart::smart(&service, command),
+        Command::Eq { command } => eq::eq(&service, command),
         Command::ResetTaste => {
             service.reset_taste()?;
             println!("Taste reset: suggestions start afresh.");

@@ -9,6 +9,8 @@ use segue_playback::{DeviceInfo, Player};
 
 use crate::{Playback, Result, Service, ServiceError};
 
+pub use segue_playback::{apply_preset as apply_equaliser_preset, band_label};
+
 const EQUALISER_KEY: &str = "playback.equaliser";
 
 /// The rate a curve is drawn for when no device is open (the filters differ only near the top

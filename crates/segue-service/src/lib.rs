@@ -28,7 +28,7 @@ use segue_library::{ScanError, ScanOptions};
 use segue_store::{PlaylistError, Store, TrackQuery};
 
 pub use browse::{check_crossfade, device_for, normalization_for};
-pub use equaliser::equaliser_response;
+pub use equaliser::{apply_equaliser_preset, band_label, equaliser_response};
 pub use jobs::{EventSink, JobOptions, LibraryJobs};
 pub use listen::{Listen, ListenError};
 pub use playback::{Playback, SESSION_EVERY};
