@@ -1,6 +1,14 @@
 //! `segue history add`: records a listen without playing, for scripts and imports.
+//! `segue history import` / `export`: other services' history files (ListenBrainz, Last.fm).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 
 use anyhow::Result;
+use segue_service::segue_core::{
+    HistoryExportFormat, HistoryFormat, HistoryImportPhase, HistoryImportReport,
+};
 use segue_service::{EndReason, Listen, Service};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -23,6 +31,30 @@ pub enum HistoryCommand {
         /// (default: now).
         #[arg(long, value_parser = parse_at, allow_hyphen_values = true)]
         at: Option<i64>,
+    },
+    /// Import a ListenBrainz or Last.fm export: each listen is matched to a library track by
+    /// artist, title and album; listens already in the history are not added again. Prints
+    /// what was imported, what was already there, and what did not match and why.
+    Import {
+        file: PathBuf,
+        /// listenbrainz, lastfm-csv or lastfm-json (default: told from the file's content).
+        #[arg(long)]
+        format: Option<HistoryFormat>,
+        /// The whole report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export the history's full listens (half the track or four minutes), oldest first.
+    Export {
+        /// listenbrainz (a JSON array of listens) or csv.
+        #[arg(long)]
+        format: HistoryExportFormat,
+        /// The file to write (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        overwrite: bool,
     },
 }
 
@@ -73,6 +105,104 @@ pub fn history(service: &Service, command: HistoryCommand) -> Result<i32> {
                 rfc3339(started_at_ms)
             );
             Ok(0)
+        }
+        HistoryCommand::Import { file, format, json } => import(service, &file, format, json),
+        HistoryCommand::Export {
+            format,
+            output,
+            overwrite,
+        } => {
+            match output {
+                Some(path) => {
+                    let report = service.export_history(&path, format, overwrite)?;
+                    eprintln!("Wrote {} listens to {}.", report.listens, report.path);
+                }
+                None => {
+                    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                    service.export_history_to(&mut out, format)?;
+                    out.flush()?;
+                }
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn import(
+    service: &Service,
+    file: &std::path::Path,
+    format: Option<HistoryFormat>,
+    json: bool,
+) -> Result<i32> {
+    let cancel = crate::cancel_on_ctrl_c("Stopping after the current batch...")?;
+    let mut last_phase = None;
+    let report = service.import_history(file, format, &cancel, &mut |p| {
+        if !json && last_phase != Some(p.phase) {
+            last_phase = Some(p.phase);
+            eprintln!(
+                "{}",
+                match p.phase {
+                    HistoryImportPhase::Reading => "Reading the file...".to_owned(),
+                    HistoryImportPhase::Matching =>
+                        format!("Matching {} listens to the library...", p.total),
+                    HistoryImportPhase::Writing =>
+                        format!("Adding {} matched listens to the history...", p.total),
+                }
+            );
+        }
+    })?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_import(&report);
+    }
+    Ok(if cancel.load(Ordering::SeqCst) || report.cancelled {
+        130
+    } else {
+        0
+    })
+}
+
+fn print_import(r: &HistoryImportReport) {
+    println!("{} records read as {}.", r.records, r.format);
+    println!("  imported     {}", r.imported);
+    println!("  duplicate    {} (already in the history)", r.duplicates);
+    println!("  unmatched    {}", r.unmatched_listens());
+    println!("    no track by the artist        {}", r.unknown_artist);
+    println!("    the artist, not the title     {}", r.unknown_title);
+    println!("    several tracks fit            {}", r.ambiguous);
+    println!("  unreadable   {}", r.bad_records);
+    if r.read_as_windows_1252 > 0 {
+        println!(
+            "  (lines not UTF-8, read as Windows-1252: {})",
+            r.read_as_windows_1252
+        );
+    }
+    if r.cancelled {
+        println!("Stopped before the end: the listens added so far stay.");
+    }
+    if !r.unmatched.is_empty() {
+        println!("Did not match (listens, artist — title: why):");
+        for u in r.unmatched.iter().take(20) {
+            println!(
+                "  {:>5}  {} — {}: {}",
+                u.listens, u.artist, u.title, u.reason
+            );
+        }
+        if r.unmatched.len() > 20 {
+            println!(
+                "  ... and {} more (--json lists them)",
+                r.unmatched.len() - 20
+            );
+        }
+    }
+    if !r.bad.is_empty() {
+        println!("Could not read (line: why):");
+        for b in r.bad.iter().take(20) {
+            println!("  {:>6}: {}", b.line, b.problem);
+        }
+        if r.bad_records > 20 {
+            println!("  ... and {} more (--json lists them)", r.bad_records - 20);
         }
     }
 }

@@ -322,7 +322,7 @@ impl JsonReader<'_> {
                 if rest < self.bytes.len() {
                     self.json_lines(start);
                 } else {
-                    self.value(start, value);
+                    self.page_or_value(start, end, value);
                 }
             }
             // A page cut off or damaged: its records up to the damage are read.
@@ -366,7 +366,11 @@ impl JsonReader<'_> {
         loop {
             at = skip_ws(self.bytes, at);
             match self.bytes.get(at) {
-                None => return,
+                // The file ends before the array closes: cut between two records.
+                None => {
+                    self.bad(self.bytes.len().saturating_sub(1), BadListen::Cut);
+                    return;
+                }
                 Some(b']') => return,
                 Some(b',') => {
                     at += 1;
@@ -376,7 +380,7 @@ impl JsonReader<'_> {
             }
             match parse_value_at(self.bytes, at) {
                 Parsed::Value(value, end) => {
-                    self.value(at, value);
+                    self.page_or_value(at, end, value);
                     at = end;
                 }
                 Parsed::Cut => {
@@ -430,15 +434,20 @@ impl JsonReader<'_> {
             }
             at = skip_ws(self.bytes, at + 1);
             if self.bytes.get(at) == Some(&b'[') {
-                let before = self.file.records();
                 self.array(at);
-                if self.file.records() == before {
-                    self.bad(start, BadListen::Cut);
-                }
                 return true;
             }
         }
         false
+    }
+
+    /// A value read whole from `at` to `end`. A page's records are read again one by one from
+    /// the text, so each bad one is named by its own line, not the page's.
+    fn page_or_value(&mut self, at: usize, end: usize, value: Value) {
+        let is_page = value.get("recenttracks").is_some() || value.get("payload").is_some();
+        if !(is_page && self.salvage_records_array(at, end)) {
+            self.value(at, value);
+        }
     }
 
     /// A value of the document: a listen, a Last.fm track, a page or an array of them.
@@ -989,7 +998,7 @@ pub struct ExportListen {
 
 /// Writes `listens` as `format` to `out`.
 pub fn write_listens(
-    out: &mut impl Write,
+    out: &mut dyn Write,
     listens: &[ExportListen],
     format: HistoryExportFormat,
 ) -> std::io::Result<()> {

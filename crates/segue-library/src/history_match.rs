@@ -12,20 +12,10 @@
 use std::collections::{HashMap, HashSet};
 
 use segue_core::{ListenUnmatched, TrackId};
+use segue_store::TrackIdentity;
 
 /// Tracks with the same names but lengths further apart are different recordings.
 pub const DURATION_TOLERANCE_MS: u64 = 3_000;
-
-/// A library track as matching sees it.
-#[derive(Debug, Clone)]
-pub struct MatchTrack {
-    pub id: TrackId,
-    pub title: String,
-    pub artist: Option<String>,
-    pub album_artist: Option<String>,
-    pub album: Option<String>,
-    pub duration_ms: u64,
-}
 
 /// How a listen was matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +41,7 @@ pub struct ListenIndex {
 }
 
 impl ListenIndex {
-    pub fn new(tracks: &[MatchTrack]) -> ListenIndex {
+    pub fn new(tracks: &[TrackIdentity]) -> ListenIndex {
         let mut index = ListenIndex {
             tracks: Vec::with_capacity(tracks.len()),
             exact: HashMap::with_capacity(tracks.len()),
@@ -370,9 +360,16 @@ fn transliterate(c: char) -> Option<&'static str> {
 mod tests {
     use super::*;
 
-    fn track(id: TrackId, artist: &str, title: &str, album: &str, duration_ms: u64) -> MatchTrack {
-        MatchTrack {
+    fn track(
+        id: TrackId,
+        artist: &str,
+        title: &str,
+        album: &str,
+        duration_ms: u64,
+    ) -> TrackIdentity {
+        TrackIdentity {
             id,
+            path: format!("/music/{id}.flac").into(),
             title: title.into(),
             artist: Some(artist.into()),
             album_artist: None,

@@ -8,6 +8,7 @@
 pub mod analysis;
 mod browse;
 mod equaliser;
+mod history_file;
 pub mod jobs;
 mod listen;
 mod output;
@@ -23,6 +24,7 @@ use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 
 use segue_core::{FileIssue, LibraryStats, ScanProgress, ScanReport, Track, UiError};
+use segue_library::history_file::HistoryFileError;
 use segue_library::m3u::PlaylistFileError;
 use segue_library::{ScanError, ScanOptions};
 use segue_store::{PlaylistError, Store, TrackQuery};
@@ -75,6 +77,8 @@ pub enum ServiceError {
     Listen(#[from] ListenError),
     #[error(transparent)]
     PlaylistFile(#[from] PlaylistFileError),
+    #[error(transparent)]
+    HistoryFile(#[from] HistoryFileError),
 }
 
 impl ServiceError {
@@ -113,6 +117,15 @@ impl ServiceError {
                 | PlaylistFileError::NotText { .. }
                 | PlaylistFileError::NotUtf8 { .. }
                 | PlaylistFileError::NoEntries { .. } => "bad_playlist_file",
+            },
+            ServiceError::HistoryFile(e) => match e {
+                HistoryFileError::NotFound { .. } => "not_found",
+                HistoryFileError::Exists { .. } => "file_exists",
+                HistoryFileError::Read { .. } | HistoryFileError::Write { .. } => "io",
+                HistoryFileError::NotAFile { .. }
+                | HistoryFileError::TooLarge { .. }
+                | HistoryFileError::Unrecognised { .. }
+                | HistoryFileError::NoListens { .. } => "bad_history_file",
             },
         }
     }

@@ -7,6 +7,7 @@
 //! database as it was after the last committed batch.
 
 mod analysis;
+mod listens;
 mod paths;
 mod playlist;
 mod private;
@@ -23,6 +24,7 @@ use rusqlite_migration::{M, Migrations};
 use segue_core::{DayListening, ListeningStats, PlayCount, TrackId};
 
 pub use analysis::{AnalysisCounts, AnalysisTodo};
+pub use listens::{HistoryListen, ImportedListen, ListenCounts};
 pub use paths::{bytes_to_path, path_to_bytes};
 pub use playlist::{ExportRow, NewEntry, PlaylistError};
 pub use query::{TrackIdentity, TrackQuery};
@@ -183,7 +185,7 @@ pub struct PlayRecord {
 }
 
 /// Number of migrations (the schema version of an up-to-date database).
-const LATEST_SCHEMA: usize = 9;
+const LATEST_SCHEMA: usize = 10;
 
 /// A play as stored, with whether it counts as a full listen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,6 +210,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("schema_v7.sql")),
         M::up(include_str!("schema_v8.sql")),
         M::up(include_str!("schema_v9.sql")),
+        M::up_with_hook(include_str!("schema_v10.sql"), listens::add_imported_from),
     ])
 }
 

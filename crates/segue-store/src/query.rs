@@ -83,6 +83,7 @@ pub struct TrackIdentity {
     pub artist: Option<String>,
     pub album_artist: Option<String>,
     pub title: String,
+    pub album: Option<String>,
     pub duration_ms: u64,
 }
 
@@ -183,11 +184,12 @@ impl Store {
     /// Every track (missing ones too) as a playlist file may name it.
     pub fn track_identities(&self) -> Result<Vec<TrackIdentity>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT t.id, f.path, a.name, aa.name, t.title, t.duration_ms
+            "SELECT t.id, f.path, a.name, aa.name, t.title, t.duration_ms, al.title
              FROM tracks t
              JOIN files f ON f.id = t.id
              LEFT JOIN artists a ON a.id = t.artist_id
-             LEFT JOIN artists aa ON aa.id = t.album_artist_id",
+             LEFT JOIN artists aa ON aa.id = t.album_artist_id
+             LEFT JOIN albums al ON al.id = t.album_id",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(TrackIdentity {
@@ -197,6 +199,7 @@ impl Store {
                 album_artist: r.get(3)?,
                 title: r.get(4)?,
                 duration_ms: r.get::<_, i64>(5)?.max(0) as u64,
+                album: r.get(6)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -192,6 +192,9 @@ fn lastfm_recent_tracks_pages_skip_now_playing_and_read_a_one_track_page() {
     );
     let bad: Vec<BadListen> = file.bad.iter().map(|b| b.problem.clone()).collect();
     assert_eq!(bad, [BadListen::NowPlaying, BadListen::NoTimestamp]);
+    // Each named by the line its track starts on, not its page's.
+    assert!(file.bad[0].line > 2 && file.bad[0].line < file.listens[0].line);
+    assert!(file.listens[1].line < file.bad[1].line);
 }
 
 #[test]
