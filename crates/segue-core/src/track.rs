@@ -198,10 +198,10 @@ impl Track {
 }
 
 /// Whether a credit (artist, album artist or composer) names no one: blank, or a tagger's
-/// placeholder such as "Unknown Artist", "<Unknown>", "[unknown]", "N/A", "-" or "?". Such a
-/// track has an unknown artist (`None`), not an artist called "Unknown Artist": otherwise
-/// every such track would count as the work of one artist (in the artist gap, the artist
-/// list, the stats). "Various Artists" names a compilation, a real album artist, and is kept.
+/// placeholder such as `"Unknown Artist"`, `"<Unknown>"`, `"[unknown]"`, `"N/A"`, `"-"` or
+/// `"?"`. Such a track has an unknown artist (`None`), not an artist called "Unknown Artist":
+/// otherwise every such track would count as the work of one artist (in the artist gap, the
+/// artist list, the stats). "Various Artists" names a compilation, a real album artist, and is kept.
 pub fn is_placeholder_artist(name: &str) -> bool {
     const PLACEHOLDERS: &[&str] = &[
         "",

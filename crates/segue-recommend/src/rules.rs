@@ -10,7 +10,7 @@
 //!   when no track that keeps them is within [`YIELD_MARGIN`] of the best chance of pleasing
 //!   the listener ([`gaps_for_pick`]), or when no track keeps them at all. With
 //!   [`Settings::strict_gaps`] only the second reason counts.
-//! - What the listener has just asked for comes first ([`asked_now`]), within the gaps.
+//! - What the listener has just asked for comes first (`asked_now`), within the gaps.
 
 use segue_core::TrackId;
 

@@ -24,7 +24,7 @@ pub(crate) struct Weights {
 /// the learned ranker's log-odds units (a quarter of the sound join's weight at the default).
 pub const VARIETY: f32 = 0.14;
 
-/// The first stage's term weights as `base + slope * exploration`, in [`RANKED_TERMS`] order:
+/// The first stage's term weights as `base + slope * exploration`, in [`segue_core::RANKED_TERMS`] order:
 /// the learned ranker's shapes as straight lines (`first_stage_base` and `first_stage_slope` in
 /// `models/ranker/ranker.json`; `crates/segue-analysis/tests/ranker.rs` checks they agree). The
 /// ONNX ranker scores the short list exactly; without it these weights rank alone.
@@ -58,7 +58,7 @@ impl Weights {
     }
 }
 
-/// One suggestion the user acted on: its term values (in [`RANKED_TERMS`] order) and whether
+/// One suggestion the user acted on: its term values (in [`segue_core::RANKED_TERMS`] order) and whether
 /// they played it through (true) or skipped it early (false).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Outcome {
