@@ -665,7 +665,10 @@ impl ScanBars {
                 }
             }
             LibraryEvent::AnalysisFinished { .. } => self.clear(),
-            LibraryEvent::AnalysisProgress { .. } | LibraryEvent::Folder { .. } => {}
+            LibraryEvent::AnalysisProgress { .. }
+            | LibraryEvent::Folder { .. }
+            | LibraryEvent::MapProgress { .. }
+            | LibraryEvent::MapFinished { .. } => {}
         }
     }
 

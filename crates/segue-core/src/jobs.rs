@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{AnalysisStatus, ScanProgress, ScanReport, UiError};
+use crate::{AnalysisStatus, MapStatus, ScanProgress, ScanReport, UiError};
 
 /// Why an import runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -78,6 +78,15 @@ pub enum LibraryEvent {
     /// Analysis finished, was stopped or failed (`status.message` says which).
     AnalysisFinished {
         status: AnalysisStatus,
+    },
+    /// The library map is being laid out (after analysis, or asked for).
+    MapProgress {
+        status: MapStatus,
+    },
+    /// The map's layout finished, was stopped or failed (`status.message` says which); the
+    /// map's points are stored.
+    MapFinished {
+        status: MapStatus,
     },
     /// A library folder's watch state changed.
     Folder {

@@ -14,6 +14,7 @@ pub mod image;
 pub mod install;
 pub mod isolate;
 mod jobs;
+mod map;
 mod playlist;
 mod scan;
 pub mod smart;
@@ -38,6 +39,9 @@ pub use history_file::{
     UnmatchedListen,
 };
 pub use jobs::{FolderWatch, LibraryEvent, ScanCause, WatchState};
+pub use map::{
+    ListeningMark, MapColouring, MapColours, MapLabel, MapNeighbour, MapStatus, MapTrack, MapView,
+};
 pub use playlist::{
     EntryId, EntrySource, EntryStatus, ExportReport, ImportNote, ImportReport, Playlist,
     PlaylistEntry, PlaylistId, UnmatchedLine, UnmatchedReason,

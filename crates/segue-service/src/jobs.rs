@@ -16,6 +16,10 @@
 //!   ([`JobOptions::device`], `segue scan --device`).
 //! - **Stopping is safe.** Cancelling keeps everything imported or analysed so far; the next run
 //!   picks up the rest. Pausing holds analysis between tracks.
+//! - **The map follows analysis.** Every analysis run that was not cancelled is followed by
+//!   the map's layout job when tracks lack a point: new tracks are placed among the others,
+//!   which keep theirs ([`Service::update_map`]). One layout at a time; one asked for while it
+//!   runs runs after it.
 //! - **Progress is smooth and cheap**: at most about ten progress events a second per job.
 //!
 //! The sink is called on the worker threads, sometimes while an internal lock is held (so that
@@ -28,7 +32,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use segue_core::{AnalysisStatus, LibraryEvent, ScanCause, ScanPhase, ScanReport, UiError};
+use segue_core::{
+    AnalysisStatus, LibraryEvent, MapStatus, ScanCause, ScanPhase, ScanReport, UiError,
+};
 
 use crate::analysis::{AnalysisOptions, AnalysisReport, Device};
 use crate::{Result, Service, ServiceError, normalize_folder};
@@ -103,11 +109,14 @@ struct JobState {
     analysing: bool,
     /// Analysis asked for while it ran: it runs again after this pass.
     analyse_again: bool,
+    mapping: bool,
+    /// A layout asked for while one ran (true: afresh): it runs after this one.
+    map_again: Option<bool>,
 }
 
 impl JobState {
     fn busy(&self) -> bool {
-        self.scanning || self.analysing || self.pending_scan.is_some()
+        self.scanning || self.analysing || self.pending_scan.is_some() || self.mapping
     }
 }
 
@@ -130,6 +139,8 @@ pub struct LibraryJobs {
     analysis_cancel: AtomicBool,
     analysis_pause: AtomicBool,
     analysis_status: Mutex<AnalysisStatus>,
+    map_cancel: AtomicBool,
+    map_status: Mutex<MapStatus>,
     outcomes: Mutex<Outcomes>,
     pub(crate) watcher: Mutex<Option<crate::watch::FolderWatcher>>,
 }
@@ -152,6 +163,8 @@ impl LibraryJobs {
             analysis_cancel: AtomicBool::new(false),
             analysis_pause: AtomicBool::new(false),
             analysis_status: Mutex::default(),
+            map_cancel: AtomicBool::new(false),
+            map_status: Mutex::default(),
             outcomes: Mutex::default(),
             watcher: Mutex::new(None),
         })
@@ -338,10 +351,12 @@ impl LibraryJobs {
         self.analysis_pause.store(false, Ordering::SeqCst);
     }
 
-    /// Stops both jobs (see [`Self::cancel_scan`], [`Self::cancel_analysis`]).
+    /// Stops every job (see [`Self::cancel_scan`], [`Self::cancel_analysis`],
+    /// [`Self::cancel_map`]).
     pub fn cancel(&self) {
         self.cancel_scan();
         self.cancel_analysis();
+        self.cancel_map();
     }
 
     /// Analyses every track whose analysis is missing or stale, in the background; when it is
@@ -423,6 +438,8 @@ impl LibraryJobs {
                     (_, now) => now,
                 });
             }
+            // Asked before the state lock is taken: the map follows when a track lacks a point.
+            let map_next = !cancelled && self.map_wanted();
             let mut state = lock(&self.state);
             // Again while an import finished during the pass (its tracks are new), unless the
             // person stopped it.
@@ -437,9 +454,132 @@ impl LibraryJobs {
             self.emit(LibraryEvent::AnalysisFinished {
                 status: final_status,
             });
+            // Marked under the same lock, so a wait for idle never falls between the two jobs.
+            let start_map = map_next && self.claim_map(&mut state, false);
+            drop(state);
+            if start_map {
+                self.spawn_map(false);
+            }
             self.idle.notify_all();
             return;
         }
+    }
+
+    /// Whether analysed tracks lack a point on the map (an error counts as no: logged).
+    fn map_wanted(&self) -> bool {
+        match self.service.with_store(segue_store::Store::map_unplaced) {
+            Ok(unplaced) => unplaced > 0,
+            Err(e) => {
+                tracing::warn!("cannot tell whether the map needs updating: {e}");
+                false
+            }
+        }
+    }
+
+    /// Lays out the library map in the background: new tracks placed among the others, or
+    /// the whole map afresh with `relayout`. One already running: this one runs after it.
+    pub fn update_map(self: &Arc<Self>, relayout: bool) {
+        let mut state = lock(&self.state);
+        let start = self.claim_map(&mut state, relayout);
+        drop(state);
+        if start {
+            self.spawn_map(relayout);
+        }
+    }
+
+    /// True when the caller must start the layout thread; else it is queued behind the one
+    /// running.
+    fn claim_map(&self, state: &mut JobState, relayout: bool) -> bool {
+        if state.mapping {
+            state.map_again = Some(state.map_again.unwrap_or(false) || relayout);
+            return false;
+        }
+        state.mapping = true;
+        true
+    }
+
+    fn spawn_map(self: &Arc<Self>, relayout: bool) {
+        self.map_cancel.store(false, Ordering::SeqCst);
+        let jobs = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("segue-map".into())
+            .spawn(move || jobs.map_thread(relayout));
+        if let Err(e) = spawned {
+            tracing::error!("cannot start the map's layout thread: {e}");
+            lock(&self.state).mapping = false;
+            self.idle.notify_all();
+        }
+    }
+
+    fn map_thread(self: Arc<Self>, mut relayout: bool) {
+        loop {
+            let status = self.set_map_status(|s| {
+                *s = MapStatus {
+                    running: true,
+                    ..Default::default()
+                }
+            });
+            self.emit(LibraryEvent::MapProgress { status });
+            let last = Mutex::new(Instant::now());
+            let result = self
+                .service
+                .update_map(relayout, &self.map_cancel, &|progress| {
+                    let mut last = lock(&last);
+                    if last.elapsed() >= PROGRESS_EVERY {
+                        *last = Instant::now();
+                        let status = self.set_map_status(|s| s.progress = progress);
+                        self.emit(LibraryEvent::MapProgress { status });
+                    }
+                });
+            let message = match &result {
+                Ok(report) => report.message(),
+                Err(e) => {
+                    tracing::error!("the map's layout failed: {e}");
+                    format!("The map could not be laid out: {e}")
+                }
+            };
+            let cancelled = matches!(&result, Ok(r) if r.cancelled);
+            let mut state = lock(&self.state);
+            match state.map_again.take() {
+                Some(again) if !cancelled => {
+                    relayout = again;
+                    continue;
+                }
+                _ => {}
+            }
+            state.mapping = false;
+            let status = self.set_map_status(|s| {
+                *s = MapStatus {
+                    running: false,
+                    progress: if result.is_ok() && !cancelled {
+                        1.0
+                    } else {
+                        s.progress
+                    },
+                    message: Some(message),
+                }
+            });
+            self.emit(LibraryEvent::MapFinished { status });
+            self.idle.notify_all();
+            return;
+        }
+    }
+
+    fn set_map_status(&self, f: impl FnOnce(&mut MapStatus)) -> MapStatus {
+        let mut status = lock(&self.map_status);
+        f(&mut status);
+        status.clone()
+    }
+
+    /// The map's layout job as the app shows it.
+    pub fn map_status(&self) -> MapStatus {
+        lock(&self.map_status).clone()
+    }
+
+    /// Stops the map's layout soon; the stored map stays as it was.
+    pub fn cancel_map(&self) {
+        lock(&self.state).map_again = None;
+        self.map_cancel.store(true, Ordering::SeqCst);
     }
 
     /// Waits until no import or analysis runs or waits to run, at most `timeout`; true when

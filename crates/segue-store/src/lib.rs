@@ -8,6 +8,7 @@
 
 mod analysis;
 mod listens;
+mod map;
 mod paths;
 mod playlist;
 mod private;
@@ -25,6 +26,7 @@ use segue_core::{DayListening, ListeningStats, PlayCount, TrackId};
 
 pub use analysis::{AnalysisCounts, AnalysisTodo};
 pub use listens::{HistoryListen, ImportedListen, ListenCounts};
+pub use map::MapPoint;
 pub use paths::{bytes_to_path, path_to_bytes};
 pub use playlist::{ExportRow, NewEntry, PlaylistError};
 pub use query::{TrackIdentity, TrackQuery};
