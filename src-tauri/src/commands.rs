@@ -746,6 +746,56 @@ fn smart_query(
     })
 }
 
+/// `year` of the listening history in review (the latest year with plays when `None`).
+#[tauri::command(async)]
+pub fn year_in_review(
+    state: State<'_, AppState>,
+    year: Option<i32>,
+) -> Reply<segue_core::review::YearInReview> {
+    state.service.year_in_review(year).map_err(ui)
+}
+
+/// Saves the year-in-review picture the window drew (PNG bytes) where the person chooses in
+/// the desktop's save dialog; `None` when they cancel. As for playlists, the dialog runs
+/// here so the window never names a file, and only a PNG is written.
+#[tauri::command(async)]
+pub async fn save_review_image(app: AppHandle, year: i32, png: Vec<u8>) -> Reply<Option<String>> {
+    use tauri_plugin_dialog::DialogExt;
+    const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+    if !png.starts_with(PNG_SIGNATURE) {
+        return Err(UiError {
+            kind: "invalid_input".into(),
+            message: "the picture to save is not a PNG image".into(),
+        });
+    }
+    tauri::async_runtime::spawn_blocking(move || {
+        let Some(chosen) = app
+            .dialog()
+            .file()
+            .set_title("Save the year in review")
+            .set_file_name(format!("Segue {year} in review.png"))
+            .add_filter("PNG image", &["png"])
+            .blocking_save_file()
+        else {
+            return Ok(None);
+        };
+        let path = chosen.into_path().map_err(|e| UiError {
+            kind: "invalid_input".into(),
+            message: format!("the chosen file cannot be written to: {e}"),
+        })?;
+        std::fs::write(&path, &png).map_err(|e| UiError {
+            kind: "io".into(),
+            message: format!("cannot write {}: {e}", path.display()),
+        })?;
+        Ok(Some(path.display().to_string()))
+    })
+    .await
+    .map_err(|e| UiError {
+        kind: "internal".into(),
+        message: e.to_string(),
+    })?
+}
+
 /// A playlist name as a file name: characters that no desktop allows in one become `_`.
 fn file_name_safe(name: &str) -> String {
     let safe: String = name

@@ -326,6 +326,8 @@ pub fn run() {
             commands::smart_rule_texts,
             commands::create_smart_playlist,
             commands::update_smart_playlist,
+            commands::year_in_review,
+            commands::save_review_image,
             commands::delete_smart_playlist,
         ]);
     // GTK panics when it cannot reach the display it was given: say so in one line, without

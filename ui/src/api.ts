@@ -38,6 +38,7 @@ import type { TrackRow } from "./bindings/TrackRow";
 import type { UiError } from "./bindings/UiError";
 import type { UnmatchedReason } from "./bindings/UnmatchedReason";
 import type { WatchState } from "./bindings/WatchState";
+import type { YearInReview } from "./bindings/YearInReview";
 
 export type {
   AnalysisStatus,
@@ -76,6 +77,7 @@ export type {
   UiError,
   UnmatchedReason,
   WatchState,
+  YearInReview,
 };
 
 /** Event names, mirrored from `src-tauri/src/lib.rs`. */
@@ -245,3 +247,10 @@ export function asUiError(e: unknown): UiError {
   if (e && typeof e === "object" && "kind" in e && "message" in e) return e as UiError;
   return { kind: "internal", message: String(e) };
 }
+
+/** A year of the listening history in review; `null`: the latest year with plays. */
+export const yearInReview = (year: number | null) => invoke<YearInReview>("year_in_review", { year });
+/** Saves the year-in-review picture (PNG bytes) where the person chooses; the path, or `null`
+ * when they cancel. */
+export const saveReviewImage = (year: number, png: Uint8Array) =>
+  invoke<string | null>("save_review_image", { year, png: Array.from(png) });

@@ -6,6 +6,7 @@ mod history;
 mod play;
 mod playlist;
 mod queue;
+mod review;
 mod smart;
 mod suggest;
 
@@ -176,6 +177,13 @@ enum Command {
     Eq {
         #[command(subcommand)]
         command: eq::EqCommand,
+    },
+    /// A year of listening at a glance: plays, hours, favourites, the hours of the day and the
+    /// months, artists first heard. With no YEAR, the latest year with plays.
+    Review {
+        year: Option<i32>,
+        #[arg(long)]
+        json: bool,
     },
     /// Forget the learned taste (ratings stay, and count again when changed).
     ResetTaste,
@@ -480,6 +488,7 @@ fn run(cli: Cli) -> Result<i32> {
         }
         Command::Smart { command } => smart::smart(&service, command),
         Command::Eq { command } => eq::eq(&service, command),
+        Command::Review { year, json } => review::review(&service, year, json),
         Command::ResetTaste => {
             service.reset_taste()?;
             println!("Taste reset: suggestions start afresh.");

@@ -712,3 +712,73 @@ fn smart_playlists_from_the_command_line() {
             .contains("No smart playlists")
     );
 }
+
+/// `segue review`: a year of listens recorded with `segue history add`, in words and as JSON;
+/// a year without plays says so and names the others; an impossible year is refused.
+#[test]
+fn a_year_in_review_from_the_command_line() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let db = tmp.path().join("lib.sqlite");
+    ok(segue(&db)
+        .args(["scan", "--no-analyze"])
+        .arg(demo_dir())
+        .output()
+        .expect("run"));
+    // Noon and one o'clock UTC on 1 July 2024: 2024 and July in any time zone within ±11 h.
+    for (track, ended, at) in [
+        ("1", "completed", "2024-07-01T12:00:00Z"),
+        ("2", "skipped", "2024-07-01T13:00:00Z"),
+        ("1", "completed", "2024-07-01T13:05:00Z"),
+    ] {
+        let listened = if ended == "skipped" { "5s" } else { "100%" };
+        ok(segue(&db)
+            .args([
+                "history",
+                "add",
+                track,
+                "--listened",
+                listened,
+                "--ended",
+                ended,
+            ])
+            .args(["--at", at])
+            .output()
+            .expect("run"));
+    }
+    let json: serde_json::Value = serde_json::from_str(&ok(segue(&db)
+        .args(["review", "--json"])
+        .output()
+        .expect("run")))
+    .expect("json");
+    assert_eq!(json["year"], 2024);
+    assert_eq!(
+        (json["plays"].as_u64(), json["skipped"].as_u64()),
+        (Some(3), Some(1))
+    );
+    assert_eq!(json["distinct_tracks"], 2);
+    assert_eq!(json["top_tracks"][0]["track_id"], 1);
+    assert_eq!(json["top_tracks"][0]["plays"], 2);
+    assert_eq!(json["months"][6], 3);
+    assert_eq!(json["hours"].as_array().map(Vec::len), Some(24));
+
+    let text = ok(segue(&db).args(["review", "2024"]).output().expect("run"));
+    assert!(
+        text.starts_with("2024 in review: 3 plays of 2 tracks, ") && text.contains("33 % skipped"),
+        "{text}"
+    );
+    assert!(text.contains("Top tracks:  "), "{text}");
+
+    let empty = ok(segue(&db).args(["review", "2019"]).output().expect("run"));
+    assert_eq!(
+        empty,
+        "Nothing was played in 2019.\n\nOther years: 2024 (segue review YEAR)\n"
+    );
+
+    let refused = segue(&db).args(["review", "0"]).output().expect("run");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("0 is not a year"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+}

@@ -16,6 +16,7 @@ pub mod isolate;
 mod jobs;
 mod map;
 mod playlist;
+pub mod review;
 mod scan;
 pub mod smart;
 mod suggest;

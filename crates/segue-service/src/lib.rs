@@ -16,6 +16,7 @@ mod output;
 mod playback;
 mod playlist;
 pub mod queue;
+mod review;
 mod smart;
 pub mod suggest;
 mod watch;

@@ -13,6 +13,7 @@ mod paths;
 mod playlist;
 mod private;
 mod query;
+mod review;
 mod session;
 mod smart;
 mod taste;

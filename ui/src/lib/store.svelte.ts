@@ -40,7 +40,9 @@ export type View =
   | { kind: "artist"; name: string | null }
   | { kind: "facet"; label: string }
   | { kind: "playlist"; id: number }
-  | { kind: "smart"; id: number };
+  | { kind: "smart"; id: number }
+  /** `year` null: the latest year with plays. */
+  | { kind: "review"; year: number | null };
 
 const UP_NEXT_COUNT = 8;
 /** A watched folder's import is shown once it has run this long (most take milliseconds). */

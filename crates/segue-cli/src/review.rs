@@ -1,0 +1,126 @@
+//! `segue review`: a year of listening at a glance, from the same service as the app's Year in
+//! review page.
+
+use anyhow::Result;
+use segue_core::PlayCount;
+use segue_core::review::YearInReview;
+use segue_service::Service;
+
+pub fn review(service: &Service, year: Option<i32>, json: bool) -> Result<i32> {
+    let review = service.year_in_review(year)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&review)?);
+        return Ok(0);
+    }
+    print!("{}", written(&review));
+    Ok(0)
+}
+
+/// The review as the terminal shows it.
+fn written(r: &YearInReview) -> String {
+    let mut out = String::new();
+    if r.plays == 0 {
+        out += &format!("Nothing was played in {}.\n", r.year);
+    } else {
+        out += &format!(
+            "{} in review: {} plays of {} tracks, {} of listening over {} days; {:.0} % skipped.\n",
+            r.year,
+            r.plays,
+            r.distinct_tracks,
+            hours_and_minutes(r.listened_ms),
+            r.days_listened,
+            r.skip_rate() * 100.0
+        );
+        if let Some(day) = &r.busiest_day {
+            out += &format!(
+                "Busiest day: {} ({} plays, {}).\n",
+                day.day,
+                day.plays,
+                hours_and_minutes(day.listened_ms)
+            );
+        }
+        out += &format!("\nTop artists: {}\n", counts(&r.top_artists));
+        out += &format!("Top albums:  {}\n", counts(&r.top_albums));
+        out += &format!("Top tracks:  {}\n", counts(&r.top_tracks));
+        out += &format!(
+            "First heard this year: {} artist{}{}\n",
+            r.new_artists,
+            if r.new_artists == 1 { "" } else { "s" },
+            if r.discoveries.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", counts(&r.discoveries))
+            }
+        );
+        out += &format!(
+            "\nBy hour   0h {} 23h\nBy month  Jan {} Dec\n",
+            bars(&r.hours),
+            bars(&r.months)
+        );
+    }
+    let others: Vec<String> = r
+        .years
+        .iter()
+        .filter(|y| **y != r.year)
+        .map(ToString::to_string)
+        .collect();
+    if !others.is_empty() {
+        out += &format!("\nOther years: {} (segue review YEAR)\n", others.join(", "));
+    }
+    out
+}
+
+fn counts(list: &[PlayCount]) -> String {
+    if list.is_empty() {
+        return "none".into();
+    }
+    list.iter()
+        .map(|c| format!("{} ({})", c.name, c.plays))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn hours_and_minutes(ms: i64) -> String {
+    let minutes = ms.max(0) / 60_000;
+    match minutes / 60 {
+        0 => format!("{minutes} min"),
+        h => format!("{h} h {} min", minutes % 60),
+    }
+}
+
+/// One block per value, as tall as its share of the largest.
+fn bars(values: &[u32]) -> String {
+    const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let top = values.iter().copied().max().unwrap_or(0);
+    values
+        .iter()
+        .map(|&v| match v {
+            0 => ' ',
+            v => BLOCKS[((v as usize * BLOCKS.len()).div_ceil(top as usize)).clamp(1, 8) - 1],
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_scale_to_the_largest_and_leave_empty_slots_blank() {
+        assert_eq!(bars(&[0, 1, 4, 8]), " ▁▄█");
+        assert_eq!(bars(&[0, 0]), "  ");
+    }
+
+    #[test]
+    fn an_empty_year_says_so_and_names_the_others() {
+        let r = YearInReview {
+            year: 2019,
+            years: vec![2024, 2023],
+            ..Default::default()
+        };
+        assert_eq!(
+            written(&r),
+            "Nothing was played in 2019.\n\nOther years: 2024, 2023 (segue review YEAR)\n"
+        );
+    }
+}
