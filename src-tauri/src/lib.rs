@@ -5,6 +5,7 @@
 //! events arrive on a thread of their own, so the UI thread never waits.
 
 mod commands;
+mod equaliser;
 mod jobs;
 mod media_keys;
 mod open;
@@ -272,6 +273,9 @@ pub fn run() {
             commands::library_stats,
             commands::output_devices,
             commands::set_output_device,
+            equaliser::equaliser,
+            equaliser::set_equaliser,
+            equaliser::equaliser_presets,
             commands::track_rows,
             commands::tag_facets,
             commands::track_analysis,

@@ -6,6 +6,10 @@ import type { AnalysisStatus } from "./bindings/AnalysisStatus";
 import type { AppSettings } from "./bindings/AppSettings";
 import type { AudioOutput } from "./bindings/AudioOutput";
 import type { EntryStatus } from "./bindings/EntryStatus";
+import type { EqualiserPreset } from "./bindings/EqualiserPreset";
+import type { EqualiserResponse } from "./bindings/EqualiserResponse";
+import type { EqualiserSettings } from "./bindings/EqualiserSettings";
+import type { EqualiserView } from "./bindings/EqualiserView";
 import type { ExportReport } from "./bindings/ExportReport";
 import type { FacetKind } from "./bindings/FacetKind";
 import type { FeedbackKind } from "./bindings/FeedbackKind";
@@ -17,6 +21,7 @@ import type { ImportReport } from "./bindings/ImportReport";
 import type { LibraryEvent } from "./bindings/LibraryEvent";
 import type { LibraryStats } from "./bindings/LibraryStats";
 import type { ListeningStats } from "./bindings/ListeningStats";
+import type { ParametricBand } from "./bindings/ParametricBand";
 import type { PlayerState } from "./bindings/PlayerState";
 import type { Playlist } from "./bindings/Playlist";
 import type { PlaylistEntry } from "./bindings/PlaylistEntry";
@@ -45,6 +50,10 @@ export type {
   AppSettings,
   AudioOutput,
   EntryStatus,
+  EqualiserPreset,
+  EqualiserResponse,
+  EqualiserSettings,
+  EqualiserView,
   ExportReport,
   FacetKind,
   FeedbackKind,
@@ -56,6 +65,7 @@ export type {
   LibraryEvent,
   LibraryStats,
   ListeningStats,
+  ParametricBand,
   PlayerState,
   Playlist,
   PlaylistEntry,
@@ -220,6 +230,12 @@ export const setSettings = (settings: AppSettings) => invoke<void>("set_settings
 export const outputDevices = () => invoke<AudioOutput[]>("output_devices");
 /** Plays on output `id` (`null`: the system default) from now on, where it was. */
 export const setOutputDevice = (id: string | null) => invoke<void>("set_output_device", { id });
+/** Output `device`'s equaliser (`null`: the one playing, else the chosen or default one). */
+export const equaliser = (device: string | null) => invoke<EqualiserView>("equaliser", { device });
+/** Keeps `settings` for output `device`, heard at once if it plays; returns the new response. */
+export const setEqualiser = (device: string, settings: EqualiserSettings) =>
+  invoke<EqualiserView>("set_equaliser", { device, settings });
+export const equaliserPresets = () => invoke<EqualiserPreset[]>("equaliser_presets");
 
 /** The URL of a stored cover image (served by the app's `cover:` protocol). */
 export function coverUrl(coverId: number): string {

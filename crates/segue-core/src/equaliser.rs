@@ -74,6 +74,8 @@ pub struct EqualiserResponse {
     /// The gain at each of `frequencies_hz`, in dB, preamp and headroom included: what is
     /// heard. All zeros when the equaliser is off.
     pub gains_db: Vec<f32>,
+    /// The band centres ([`EQ_BAND_CENTRES_HZ`]), for labels.
+    pub band_centres_hz: Vec<f32>,
     /// The gain at each band centre, in dB, the same way.
     pub band_gains_db: Vec<f32>,
     /// How far the engine lowered the preamp by itself so the loudest frequency stays at or

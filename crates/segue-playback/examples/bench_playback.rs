@@ -1,13 +1,16 @@
 //! Playback benchmark (run by scripts/bench-playback.sh, on the PulseAudio null sink):
 //! for each file, the time from the play command to the first audible sample at the sink
 //! (captured with parecord, whose own latency is at most 20 ms and is included), the CPU the
-//! whole process uses while playing, and peak memory.
+//! whole process uses while playing, and peak memory. Each file plays twice: as it is, then
+//! with the equaliser on (the bass boost preset, a -3 dB preamp and two parametric bands: 12
+//! filters) and a 4 s crossfade set, so the two can be compared on the same warm machine.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use segue_playback::{Player, PlayerEvent, QueueItem};
+use segue_core::{EqualiserSettings, ParametricBand};
+use segue_playback::{Player, PlayerEvent, QueueItem, apply_preset};
 
 fn cpu_seconds() -> f64 {
     // utime + stime from /proc/self/stat (fields 14 and 15, in clock ticks).
@@ -52,7 +55,34 @@ fn main() {
         player.device().sample_rate,
         player.device().channels
     );
-    for (n, file) in files.iter().enumerate() {
+    let device = player.device().id;
+    let mut equalised = apply_preset(&EqualiserSettings::default(), "bass_boost").expect("preset");
+    equalised.preamp_db = -3.0;
+    equalised.parametric = vec![
+        ParametricBand {
+            frequency_hz: 3150.0,
+            gain_db: -4.0,
+            q: 2.0,
+        },
+        ParametricBand {
+            frequency_hz: 11_000.0,
+            gain_db: 2.0,
+            q: 0.7,
+        },
+    ];
+    let modes = [
+        ("plain", EqualiserSettings::default(), Duration::ZERO),
+        ("equaliser + crossfade", equalised, Duration::from_secs(4)),
+    ];
+    for (n, (file, (mode, settings, crossfade))) in files
+        .iter()
+        .flat_map(|f| modes.iter().map(move |m| (f, m)))
+        .enumerate()
+    {
+        player
+            .set_equaliser(&device, settings.clone())
+            .expect("equaliser");
+        player.set_crossfade(*crossfade).expect("crossfade");
         let dir = std::env::temp_dir().join(format!("segue-bench-{}-{n}", std::process::id()));
         let _ = std::fs::create_dir_all(&dir);
         let capture = dir.join("capture.raw");
@@ -110,7 +140,7 @@ fn main() {
         let latency_ms = first.map(|f| (f as f64 - frame_at_command as f64) / 48.0);
         let _ = std::fs::remove_dir_all(&dir);
         println!(
-            "{}: first audible sample {} after the play command; CPU {cpu:.2} % of one core over {seconds} s",
+            "{} ({mode}): first audible sample {} after the play command; CPU {cpu:.2} % of one core over {seconds} s",
             file.file_name()
                 .map(|f| f.to_string_lossy().into_owned())
                 .unwrap_or_default(),

@@ -356,6 +356,7 @@ pub fn response(settings: &EqualiserSettings, rate: u32) -> EqualiserResponse {
             .iter()
             .map(|&hz| bank.response_db(hz) as f32)
             .collect(),
+        band_centres_hz: EQ_BAND_CENTRES_HZ.to_vec(),
         band_gains_db: EQ_BAND_CENTRES_HZ
             .iter()
             .map(|&hz| bank.response_db(f64::from(hz).min(0.499 * bank.rate)) as f32)

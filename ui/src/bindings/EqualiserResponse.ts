@@ -14,6 +14,10 @@ frequencies_hz: Array<number>,
  */
 gains_db: Array<number>, 
 /**
+ * The band centres ([`EQ_BAND_CENTRES_HZ`]), for labels.
+ */
+band_centres_hz: Array<number>, 
+/**
  * The gain at each band centre, in dB, the same way.
  */
 band_gains_db: Array<number>, 
