@@ -248,7 +248,12 @@ pub fn artist_variants(artist: &str) -> Vec<String> {
             push(&mut variants, first.to_owned());
         }
     }
-    if let Some(at) = main.find([',', '/', ';']) {
+    // Separators with a space after them: "AC/DC" and "http://..." are one name.
+    if let Some(at) = [", ", " / ", "; "]
+        .iter()
+        .filter_map(|sep| main.find(sep))
+        .min()
+    {
         push(&mut variants, fold(&main[..at]));
     }
     let without_the: Vec<String> = variants
@@ -535,6 +540,19 @@ mod tests {
             "坂本 龍一 merry christmas mr lawrence"
         );
         assert_eq!(fold("  AC/DC  "), "ac dc");
+        assert_eq!(artist_variants("AC/DC"), ["ac dc"]);
+        assert_eq!(artist_variants("http://example.com/"), ["http examplecom"]);
+        assert_eq!(
+            artist_variants("The Crosby, Stills & Nash"),
+            [
+                "the crosby stills and nash",
+                "the crosby stills",
+                "the crosby",
+                "crosby stills and nash",
+                "crosby stills",
+                "crosby"
+            ]
+        );
         assert_eq!(
             base_title("Song (feat. X) [Remastered 2011] - Live"),
             "song"
