@@ -755,6 +755,12 @@ pub fn year_in_review(
     state.service.year_in_review(year).map_err(ui)
 }
 
+/// The artists rising in the listening and the favourites fading from it.
+#[tauri::command(async)]
+pub fn rotation(state: State<'_, AppState>) -> Reply<segue_core::rotation::Rotation> {
+    state.service.rotation().map_err(ui)
+}
+
 /// Saves the year-in-review picture the window drew (PNG bytes) where the person chooses in
 /// the desktop's save dialog; `None` when they cancel. As for playlists, the dialog runs
 /// here so the window never names a file, and only a PNG is written.

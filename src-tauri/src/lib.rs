@@ -332,6 +332,7 @@ pub fn run() {
             commands::update_smart_playlist,
             commands::year_in_review,
             commands::save_review_image,
+            commands::rotation,
             commands::delete_smart_playlist,
         ]);
     // GTK panics when it cannot reach the display it was given: say so in one line, without

@@ -1,7 +1,8 @@
 """The year in review in the real window: listens recorded through the CLI show on the poster
 (plays, top tracks, the hour of the day), another year can be picked, and "Save as picture" writes
-a PNG of the poster where the desktop's save dialog says. Screenshots: target/e2e/review*.png, and
-the saved picture itself as target/e2e/review-saved.png."""
+a PNG of the poster where the desktop's save dialog says. Back on History, listens of this
+week make their artist rise in the rotation card. Screenshots: target/e2e/review*.png,
+history-rotation.png, and the saved picture itself as target/e2e/review-saved.png."""
 
 import shutil
 import struct
@@ -80,3 +81,14 @@ def test_the_year_in_review_shows_the_listening_and_saves_a_picture(app, tmp_pat
              and css(d, "[data-testid=review-poster]")[0].get_attribute("aria-label") == "2023 in review",
              message="2023 did not open")
     assert [text(t) for t in css(app, "[data-testid=review-tile]")][1] == "1"
+
+    # Three listens this week: their artist rises in the rotation card on History.
+    now_ms = int(time.time() * 1000)
+    for hours_ago in (30, 20, 2):
+        add_listen(db, ids[1], "completed", str(now_ms - hours_ago * 3_600_000))
+    nav(app, "history")
+    card = wait_for(app, lambda d: css(d, "[data-testid=rotation]"), timeout=20, message="no rotation card")[0]
+    rising = [text(r) for r in css(app, "[data-testid=rising-artist]")]
+    assert len(rising) == 1 and "3 plays in 4 weeks" in rising[0], rising
+    assert card.is_displayed()
+    shot(app, "history-rotation")

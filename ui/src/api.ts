@@ -28,6 +28,7 @@ import type { PlaylistEntry } from "./bindings/PlaylistEntry";
 import type { QueueEntry } from "./bindings/QueueEntry";
 import type { RadioSeed } from "./bindings/RadioSeed";
 import type { ReasonPart } from "./bindings/ReasonPart";
+import type { Rotation } from "./bindings/Rotation";
 import type { RepeatMode } from "./bindings/RepeatMode";
 import type { ScanCause } from "./bindings/ScanCause";
 import type { ScanProgress } from "./bindings/ScanProgress";
@@ -73,6 +74,7 @@ export type {
   RadioSeed,
   ReasonPart,
   RepeatMode,
+  Rotation,
   ScanCause,
   ScanProgress,
   ScanReport,
@@ -264,6 +266,8 @@ export function asUiError(e: unknown): UiError {
   return { kind: "internal", message: String(e) };
 }
 
+/** The artists rising in the listening and the favourites fading from it. */
+export const rotation = () => invoke<Rotation>("rotation");
 /** A year of the listening history in review; `null`: the latest year with plays. */
 export const yearInReview = (year: number | null) => invoke<YearInReview>("year_in_review", { year });
 /** Saves the year-in-review picture (PNG bytes) where the person chooses; the path, or `null`

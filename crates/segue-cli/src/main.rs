@@ -185,6 +185,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The artists rising in your listening and the favourites fading from it (the last 4
+    /// weeks against each artist's usual rate).
+    Rotation {
+        #[arg(long)]
+        json: bool,
+    },
     /// Forget the learned taste (ratings stay, and count again when changed).
     ResetTaste,
     /// Show or change how suggestions behave.
@@ -489,6 +495,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Smart { command } => smart::smart(&service, command),
         Command::Eq { command } => eq::eq(&service, command),
         Command::Review { year, json } => review::review(&service, year, json),
+        Command::Rotation { json } => review::rotation(&service, json),
         Command::ResetTaste => {
             service.reset_taste()?;
             println!("Taste reset: suggestions start afresh.");

@@ -1,9 +1,10 @@
-//! `segue review`: a year of listening at a glance, from the same service as the app's Year in
-//! review page.
+//! `segue review`: a year of listening at a glance, and `segue rotation`: the artists rising and
+//! fading in it now; from the same service as the app's Year in review page and History card.
 
 use anyhow::Result;
 use segue_core::PlayCount;
 use segue_core::review::YearInReview;
+use segue_core::rotation::{Rotation, RotationArtist};
 use segue_service::Service;
 
 pub fn review(service: &Service, year: Option<i32>, json: bool) -> Result<i32> {
@@ -70,6 +71,41 @@ fn written(r: &YearInReview) -> String {
     out
 }
 
+pub fn rotation(service: &Service, json: bool) -> Result<i32> {
+    let rotation = service.rotation()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rotation)?);
+    } else {
+        print!("{}", rotation_written(&rotation));
+    }
+    Ok(0)
+}
+
+fn rotation_written(r: &Rotation) -> String {
+    let line = |a: &RotationArtist| {
+        format!(
+            "  {:<28} {}  {} plays in {} weeks (usually {:.0})\n",
+            a.name,
+            bars(&a.weekly),
+            a.recent,
+            r.recent_weeks,
+            a.usual
+        )
+    };
+    let mut out = String::new();
+    out += "Rising:\n";
+    if r.rising.is_empty() {
+        out += "  no artist is clearly rising\n";
+    }
+    out.extend(r.rising.iter().map(line));
+    out += "Fading favourites:\n";
+    if r.fading.is_empty() {
+        out += "  no favourite is clearly fading\n";
+    }
+    out.extend(r.fading.iter().map(line));
+    out
+}
+
 fn counts(list: &[PlayCount]) -> String {
     if list.is_empty() {
         return "none".into();
@@ -109,6 +145,24 @@ mod tests {
     fn bars_scale_to_the_largest_and_leave_empty_slots_blank() {
         assert_eq!(bars(&[0, 1, 4, 8]), " ▁▄█");
         assert_eq!(bars(&[0, 0]), "  ");
+    }
+
+    #[test]
+    fn the_rotation_lists_each_artist_with_their_weeks_and_usual_rate() {
+        let r = Rotation {
+            rising: vec![RotationArtist {
+                name: "Ann".into(),
+                weekly: vec![0, 0, 1, 4],
+                recent: 5,
+                usual: 0.4,
+            }],
+            fading: Vec::new(),
+            recent_weeks: 2,
+        };
+        assert_eq!(
+            rotation_written(&r),
+            "Rising:\n  Ann                            ▂█  5 plays in 2 weeks (usually 0)\nFading favourites:\n  no favourite is clearly fading\n"
+        );
     }
 
     #[test]

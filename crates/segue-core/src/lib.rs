@@ -17,6 +17,7 @@ mod jobs;
 mod map;
 mod playlist;
 pub mod review;
+pub mod rotation;
 mod scan;
 pub mod smart;
 mod suggest;

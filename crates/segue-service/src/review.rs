@@ -26,3 +26,18 @@ impl Service {
         self.with_store(|s| s.year_in_review(year, TOP))
     }
 }
+
+/// Weeks of plays the rotation shows per artist (the sparkline); plays before count towards
+/// each artist's usual rate.
+const ROTATION_WEEKS: usize = 12;
+
+impl Service {
+    /// The artists rising in the listening and the favourites fading from it, now.
+    pub fn rotation(&self) -> Result<segue_core::rotation::Rotation> {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        let weeks = self.with_store(|s| s.artist_weeks(now_ms, ROTATION_WEEKS))?;
+        Ok(segue_core::rotation::rotation(&weeks))
+    }
+}

@@ -1,7 +1,11 @@
-//! A year of the listening history in review (see [`segue_core::review::YearInReview`]).
+//! A year of the listening history in review (see [`segue_core::review::YearInReview`]), and
+//! the weekly plays per artist that the rotation reads (see [`segue_core::rotation`]).
+
+use std::collections::BTreeMap;
 
 use rusqlite::params;
 use segue_core::review::YearInReview;
+use segue_core::rotation::ArtistWeeks;
 use segue_core::{DayListening, PlayCount};
 
 use crate::{Result, Store};
@@ -9,7 +13,54 @@ use crate::{Result, Store};
 /// The artist a play counts for: the track's artist, else its album artist.
 const ARTIST: &str = "COALESCE(a.name, aa.name)";
 
+const WEEK_MS: i64 = 7 * 24 * 3_600_000;
+
 impl Store {
+    /// Each artist's plays in each of the `weeks` weeks up to `now_ms` (oldest first; the last
+    /// is the seven days before `now_ms`), with their plays before those weeks.
+    pub fn artist_weeks(&self, now_ms: i64, weeks: usize) -> Result<Vec<ArtistWeeks>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ARTIST} AS artist, (?1 - p.started_at) / {WEEK_MS} AS ago, COUNT(*),
+                    MIN(p.started_at)
+             FROM plays p
+             JOIN tracks t ON t.id = p.track_id
+             LEFT JOIN artists a ON a.id = t.artist_id
+             LEFT JOIN artists aa ON aa.id = t.album_artist_id
+             WHERE {ARTIST} IS NOT NULL AND p.started_at <= ?1
+             GROUP BY artist, ago"
+        ))?;
+        let window_start = now_ms - weeks as i64 * WEEK_MS;
+        let mut by_artist: BTreeMap<String, ArtistWeeks> = BTreeMap::new();
+        let rows = stmt.query_map([now_ms], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, u32>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })?;
+        for row in rows {
+            let (artist, ago, plays, first) = row?;
+            let entry = by_artist
+                .entry(artist.clone())
+                .or_insert_with(|| ArtistWeeks {
+                    artist,
+                    weeks: vec![0; weeks],
+                    earlier: 0,
+                    earlier_weeks: 0,
+                });
+            match usize::try_from(ago) {
+                Ok(ago) if ago < weeks => entry.weeks[weeks - 1 - ago] += plays,
+                _ => {
+                    entry.earlier += plays;
+                    let span = ((window_start - first).max(0) / WEEK_MS) as u32;
+                    entry.earlier_weeks = entry.earlier_weeks.max(span);
+                }
+            }
+        }
+        Ok(by_artist.into_values().collect())
+    }
+
     /// Every year with plays (local time), newest first.
     pub fn years_with_plays(&self) -> Result<Vec<i32>> {
         let mut stmt = self.conn.prepare_cached(
@@ -178,6 +229,50 @@ mod tests {
     const JULY_1_2024_NOON: i64 = 1_719_835_200_000;
     const JULY_2_2024_NOON: i64 = 1_719_921_600_000;
     const JULY_1_2023_NOON: i64 = 1_688_212_800_000;
+
+    #[test]
+    fn artist_weeks_count_each_week_back_from_now_and_what_came_before() {
+        let (_dir, mut s) = file_store();
+        s.apply(&[
+            imported("/m/a.flac", "Alpha", "Ann", "One", 1),
+            imported("/m/b.flac", "Beta", "Bob", "Two", 2),
+        ])
+        .expect("apply");
+        let ids: Vec<TrackId> = s
+            .tracks(&TrackQuery::default())
+            .expect("tracks")
+            .iter()
+            .map(|t| t.id)
+            .collect();
+        let now = JULY_2_2024_NOON;
+        let day = 86_400_000;
+        let at = |track, when| PlayRecord {
+            track_id: track,
+            started_at_ms: when,
+            ms_listened: 60_000,
+            end: PlayEnd::Completed,
+            position_ms: None,
+        };
+        for p in [
+            at(ids[0], now - day),       // this week
+            at(ids[0], now - 2 * day),   // this week
+            at(ids[0], now - 8 * day),   // last week
+            at(ids[0], now - 30 * day),  // before the 4 weeks counted
+            at(ids[0], now - 100 * day), // before, too: 10 weeks before the window
+            at(ids[1], now - 20 * day),  // three weeks ago
+            at(ids[1], now + day),       // after now: not counted
+        ] {
+            s.record_play(&p).expect("play");
+        }
+        let weeks = s.artist_weeks(now, 4).expect("weeks");
+        assert_eq!(weeks.len(), 2);
+        assert_eq!(weeks[0].artist, "Ann");
+        assert_eq!(weeks[0].weeks, [0, 0, 1, 2]);
+        assert_eq!((weeks[0].earlier, weeks[0].earlier_weeks), (2, 10));
+        assert_eq!(weeks[1].artist, "Bob");
+        assert_eq!(weeks[1].weeks, [0, 1, 0, 0]);
+        assert_eq!(weeks[1].earlier, 0);
+    }
 
     #[test]
     fn a_year_in_review_counts_its_plays_favourites_hours_and_first_heard_artists() {

@@ -40,7 +40,7 @@ const stats: ListeningStats = {
 function backend() {
   return mockBackend({ history: () => history, listening_stats: () => stats });
 }
-const sent = (calls: { cmd: string }[]) => calls.filter((c) => !["history", "listening_stats"].includes(c.cmd));
+const sent = (calls: { cmd: string }[]) => calls.filter((c) => !["history", "listening_stats", "rotation"].includes(c.cmd));
 
 beforeAll(stubResizeObserver);
 beforeEach(() => {
@@ -114,5 +114,36 @@ describe("History", () => {
     expect(nobody.disabled).toBe(true);
     await fireEvent.click(ann);
     await waitFor(() => expect(sent(calls)[1]).toEqual({ cmd: "play_tracks", args: { tracks: [1, 3], start: 0 } }));
+  });
+});
+
+describe("the rotation card", () => {
+  it("lists rising artists and fading favourites with their weeks, and starts a fading favourite's radio", async () => {
+    const calls = mockBackend({
+      history: () => history,
+      listening_stats: () => stats,
+      rotation: () => ({
+        rising: [{ name: "Ann", weekly: [0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 5], recent: 11, usual: 0 }],
+        fading: [{ name: "Bob", weekly: [3, 3, 2, 3, 2, 2, 3, 1, 0, 0, 0, 0], recent: 0, usual: 9.6 }],
+        recent_weeks: 4,
+      }),
+    });
+    const { container } = render(History);
+    await waitFor(() => expect(byTestId(container, "rotation")).toHaveLength(1));
+    const rising = byTestId(container, "rising-artist");
+    expect(rising.map((r) => r.textContent?.replace(/\s+/g, " ").trim())).toEqual(["Ann 11 plays in 4 weeks"]);
+    const fading = byTestId(container, "fading-artist");
+    expect(fading[0].textContent?.replace(/\s+/g, " ").trim()).toBe("Bob usually 10 in 4 weeks");
+    expect(container.querySelectorAll(".spark polyline")).toHaveLength(2);
+    await fireEvent.click(byTestId(container, "fading-radio")[0]);
+    await waitFor(() => expect(calls.some((c) => c.cmd === "start_radio")).toBe(true));
+    expect(calls.find((c) => c.cmd === "start_radio")?.args).toEqual({ seed: { kind: "artist", value: "Bob" } });
+  });
+
+  it("is left out while nothing moves", async () => {
+    mockBackend({ history: () => history, listening_stats: () => stats, rotation: () => ({ rising: [], fading: [], recent_weeks: 4 }) });
+    const { container } = render(History);
+    await waitFor(() => expect(byTestId(container, "top-artist").length).toBeGreaterThan(0));
+    expect(byTestId(container, "rotation")).toHaveLength(0);
   });
 });

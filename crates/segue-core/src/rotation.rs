@@ -1,0 +1,185 @@
+//! Your rotation: which artists are rising in the listening and which favourites are fading,
+//! from weekly play counts. Plain facts, judged against each artist's own usual rate, so one
+//! busy evening does not make a trend and a long-loved artist is missed only when the gap is
+//! clear.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// One artist's plays, week by week, as the history gives them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArtistWeeks {
+    pub artist: String,
+    /// Plays in each of the last weeks, oldest first; the last is the latest seven days.
+    pub weeks: Vec<u32>,
+    /// Plays before those weeks.
+    pub earlier: u32,
+    /// Whole weeks from the first of those earlier plays to the first week counted (0 when
+    /// there were none).
+    pub earlier_weeks: u32,
+}
+
+/// An artist whose listening moved, with what shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RotationArtist {
+    pub name: String,
+    /// Plays per week, oldest first (the last is the latest seven days), for a sparkline.
+    pub weekly: Vec<u32>,
+    /// Plays in the recent weeks ([`Rotation::recent_weeks`]).
+    pub recent: u32,
+    /// What the recent weeks would hold at the artist's usual rate before them.
+    pub usual: f32,
+}
+
+/// Rising artists and fading favourites, strongest change first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Rotation {
+    pub rising: Vec<RotationArtist>,
+    pub fading: Vec<RotationArtist>,
+    /// How many of the latest weeks count as recent.
+    pub recent_weeks: u32,
+}
+
+/// Weeks counted as recent.
+pub const RECENT_WEEKS: usize = 4;
+
+/// A change counts when it lies this many standard deviations from the usual (Poisson plays).
+const CLEAR_CHANGE: f32 = 2.0;
+
+/// Rising: at least this many recent plays, and at least twice the usual.
+const RISING_MIN_PLAYS: u32 = 3;
+const RISING_FACTOR: f32 = 2.0;
+
+/// A favourite: this many plays before the recent weeks, at least this many a week; fading
+/// once the recent weeks hold at most this share of the usual.
+const FAVOURITE_MIN_PLAYS: u32 = 8;
+const FAVOURITE_MIN_RATE: f32 = 0.5;
+const FADING_SHARE: f32 = 1.0 / 3.0;
+
+/// Each list holds at most this many.
+const LISTED: usize = 5;
+
+/// The rising artists and fading favourites among `artists`.
+pub fn rotation(artists: &[ArtistWeeks]) -> Rotation {
+    let mut rising = Vec::new();
+    let mut fading = Vec::new();
+    for a in artists {
+        let split = a.weeks.len().saturating_sub(RECENT_WEEKS);
+        let (before, recent) = a.weeks.split_at(split);
+        let recent_plays: u32 = recent.iter().sum();
+        let before_plays = before.iter().sum::<u32>() + a.earlier;
+        // Weeks the artist could have been played in before the recent ones: from the first
+        // play on (an artist first heard last month has no usual rate from the year before).
+        let first_week = before.iter().position(|&n| n > 0);
+        let before_weeks = if a.earlier > 0 {
+            before.len() as u32 + a.earlier_weeks.max(1)
+        } else {
+            first_week.map_or(0, |i| (before.len() - i) as u32)
+        };
+        let rate = if before_weeks == 0 {
+            0.0
+        } else {
+            before_plays as f32 / before_weeks as f32
+        };
+        let usual = rate * recent.len() as f32;
+        let spread = (usual + 1.0).sqrt();
+        let change = (recent_plays as f32 - usual) / spread;
+        let artist = RotationArtist {
+            name: a.artist.clone(),
+            weekly: a.weeks.clone(),
+            recent: recent_plays,
+            usual,
+        };
+        if recent_plays >= RISING_MIN_PLAYS
+            && recent_plays as f32 >= RISING_FACTOR * usual
+            && change >= CLEAR_CHANGE
+        {
+            rising.push((change, artist));
+        } else if before_plays >= FAVOURITE_MIN_PLAYS
+            && rate >= FAVOURITE_MIN_RATE
+            && recent_plays as f32 <= FADING_SHARE * usual
+            && -change >= CLEAR_CHANGE
+        {
+            fading.push((-change, artist));
+        }
+    }
+    let strongest = |mut list: Vec<(f32, RotationArtist)>| -> Vec<RotationArtist> {
+        list.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
+        list.into_iter().take(LISTED).map(|(_, a)| a).collect()
+    };
+    Rotation {
+        rising: strongest(rising),
+        fading: strongest(fading),
+        recent_weeks: RECENT_WEEKS as u32,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn artist(name: &str, weeks: &[u32], earlier: u32, earlier_weeks: u32) -> ArtistWeeks {
+        ArtistWeeks {
+            artist: name.into(),
+            weeks: weeks.to_vec(),
+            earlier,
+            earlier_weeks,
+        }
+    }
+
+    fn names(list: &[RotationArtist]) -> Vec<&str> {
+        list.iter().map(|a| a.name.as_str()).collect()
+    }
+
+    #[test]
+    fn a_new_obsession_rises_and_a_long_loved_artist_gone_quiet_fades() {
+        let r = rotation(&[
+            // Two plays a week for a year, then nothing for four weeks.
+            artist("Faded", &[2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0], 80, 40),
+            // Heard now and then, now every day.
+            artist("Rising", &[0, 1, 0, 0, 1, 0, 0, 0, 3, 5, 6, 7], 2, 20),
+            // Steady: no trend either way.
+            artist("Steady", &[3, 2, 3, 3, 2, 3, 3, 2, 3, 2, 3, 3], 100, 40),
+            // One busy evening is not a trend.
+            artist("Once", &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2], 0, 0),
+            // A handful of plays long ago is not a favourite.
+            artist("Rare", &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 3, 30),
+        ]);
+        assert_eq!(names(&r.rising), ["Rising"]);
+        assert_eq!(names(&r.fading), ["Faded"]);
+        assert_eq!(r.recent_weeks, 4);
+        assert_eq!(r.rising[0].recent, 21);
+        assert!(r.rising[0].usual < 1.0, "{}", r.rising[0].usual);
+        assert_eq!(r.fading[0].recent, 0);
+        assert!(
+            (r.fading[0].usual - 8.0).abs() < 0.5,
+            "{}",
+            r.fading[0].usual
+        );
+    }
+
+    #[test]
+    fn an_artist_first_heard_this_month_rises_from_nothing() {
+        let r = rotation(&[artist("New", &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 4], 0, 0)]);
+        assert_eq!(names(&r.rising), ["New"]);
+        assert_eq!(r.rising[0].usual, 0.0);
+    }
+
+    #[test]
+    fn the_strongest_change_comes_first_and_lists_stay_short() {
+        let artists: Vec<ArtistWeeks> = (0..8)
+            .map(|i| {
+                artist(
+                    &format!("A{i}"),
+                    &[0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1 + i],
+                    0,
+                    0,
+                )
+            })
+            .collect();
+        let r = rotation(&artists);
+        assert_eq!(names(&r.rising), ["A7", "A6", "A5", "A4", "A3"]);
+    }
+}
