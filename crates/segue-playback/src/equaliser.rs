@@ -753,6 +753,95 @@ mod tests {
         eq.current.bank.active
     }
 
+    /// Figures, not a check: how loud real music gets through boosting settings with the
+    /// automatic headroom alone (no limiter), and so how often the soft limiter acts. Run with
+    /// `cargo test --release -p segue-playback --lib headroom_on_real_music -- --ignored
+    /// --nocapture` after scripts/fetch-test-music.sh.
+    #[test]
+    #[ignore = "a measurement over .cache/test-music that prints figures"]
+    fn headroom_on_real_music() {
+        fn music(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+            paths.sort();
+            for p in paths {
+                if p.is_dir() {
+                    music(&p, out);
+                } else if p.extension().is_some_and(|e| e == "ogg" || e == "flac") {
+                    out.push(p);
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.cache/test-music");
+        let mut files = Vec::new();
+        music(&root, &mut files);
+        let files: Vec<_> = files.into_iter().step_by(8).take(24).collect();
+        assert!(!files.is_empty(), "no music under {}", root.display());
+        let mut all_up = on([12.0; 10]);
+        all_up.preamp_db = 12.0;
+        let settings = [
+            (
+                "bass_boost",
+                apply_preset(&on([0.0; 10]), "bass_boost").expect("preset"),
+            ),
+            (
+                "loudness",
+                apply_preset(&on([0.0; 10]), "loudness").expect("preset"),
+            ),
+            (
+                "rock",
+                apply_preset(&on([0.0; 10]), "rock").expect("preset"),
+            ),
+            (
+                "63 Hz +12",
+                on([0.0, 12.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]),
+            ),
+            ("all and preamp +12", all_up),
+        ];
+        for (name, s) in &settings {
+            let (mut peak_in, mut peak_out, mut over_knee, mut over_full, mut samples) =
+                (0.0f64, 0.0f64, 0u64, 0u64, 0u64);
+            let mut tracks_over_full = 0;
+            for file in &files {
+                let Ok(mut decoder) = segue_decode::Decoder::open(file) else {
+                    continue;
+                };
+                let info = decoder.info().clone();
+                let channels = usize::from(info.channels);
+                let mut running = Running {
+                    bank: FilterBank::design(s, info.sample_rate),
+                    history: vec![History::default(); channels * MAX_FILTERS],
+                };
+                let mut buffer = Vec::new();
+                let mut track_over = false;
+                let limit = u64::from(info.sample_rate) * 60 * channels as u64;
+                let mut done = 0u64;
+                while done < limit && decoder.read(&mut buffer).unwrap_or(0) > 0 {
+                    for (i, &x) in buffer.iter().enumerate() {
+                        let y = running.process(i % channels, f64::from(x));
+                        peak_in = peak_in.max(f64::from(x).abs());
+                        peak_out = peak_out.max(y.abs());
+                        over_knee += u64::from(y.abs() > f64::from(LIMIT_FROM));
+                        over_full += u64::from(y.abs() > 1.0);
+                        track_over |= y.abs() > 1.0;
+                    }
+                    samples += buffer.len() as u64;
+                    done += buffer.len() as u64;
+                    buffer.clear();
+                }
+                tracks_over_full += usize::from(track_over);
+            }
+            eprintln!(
+                "{name:>18}: {} tracks, first minute each; peak in {peak_in:.3}, out {peak_out:.3} without the limiter; above -1 dBFS {:.4} % of samples, above full scale {:.4} % ({tracks_over_full} tracks)",
+                files.len(),
+                100.0 * over_knee as f64 / samples.max(1) as f64,
+                100.0 * over_full as f64 / samples.max(1) as f64,
+            );
+        }
+    }
+
     /// The limiter never passes full scale and leaves quiet samples alone.
     #[test]
     fn the_soft_limiter_never_passes_full_scale() {
