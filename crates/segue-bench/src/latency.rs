@@ -15,7 +15,7 @@ use crate::suggest_eval::Rng;
 
 /// `n` tracks around 50 sounds, by 1000 artists on 5000 albums, each album in its artist's
 /// folder, with genres, years, composers and DSP timbre: every view the listener model reads.
-fn synthetic(n: usize, rng: &mut Rng) -> Library {
+pub(crate) fn synthetic(n: usize, rng: &mut Rng) -> Library {
     let normal = |rng: &mut Rng| {
         let (u, v) = (rng.unit().max(1e-7), rng.unit());
         (-2.0 * u.ln()).sqrt() * (2.0 * std::f32::consts::PI * v).cos()

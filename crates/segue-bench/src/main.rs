@@ -15,6 +15,7 @@
 mod curation;
 mod latency;
 mod map_eval;
+mod path_eval;
 mod suggest_eval;
 mod synth_library;
 
@@ -137,6 +138,28 @@ enum Command {
         /// Synthetic library sizes to time (0: none).
         #[arg(long, value_delimiter = ',', default_value = "10000,100000")]
         sizes: Vec<usize>,
+    },
+    /// Sonic paths against the straight-line yardstick on the analysed test music (steps,
+    /// coherence by the curator's labels, repetition breaches, true reasons) and `path`
+    /// latency on synthetic libraries.
+    Path {
+        #[arg(long, default_value = ".cache/bench-taste.sqlite")]
+        db: PathBuf,
+        /// Which sets: tuning, held, tuning-a, tuning-b (as `suggest`).
+        #[arg(long, value_delimiter = ',', default_value = "tuning,held")]
+        sets: Vec<String>,
+        /// Tracks per path, both ends included.
+        #[arg(long, value_delimiter = ',', default_value = "8,12,20")]
+        lengths: Vec<usize>,
+        /// Start/end pairs per set and length.
+        #[arg(long, default_value_t = 100)]
+        pairs: usize,
+        /// Synthetic library sizes for the latency figures (0: none).
+        #[arg(long, value_delimiter = ',', default_value = "1000,10000,100000")]
+        sizes: Vec<usize>,
+        /// Timed calls per size.
+        #[arg(long, default_value_t = 200)]
+        calls: usize,
     },
     /// One mode, in this process (what `analysis` runs in its children).
     #[command(hide = true)]
@@ -290,6 +313,21 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::SynthLibrary { db, tracks } => synth_library::run(&db, tracks),
         Command::Map { db, sizes } => map_eval::run(&db, &sizes),
+        Command::Path {
+            db,
+            sets,
+            lengths,
+            pairs,
+            sizes,
+            calls,
+        } => path_eval::run(path_eval::Options {
+            db,
+            sets,
+            lengths,
+            pairs,
+            sizes,
+            calls,
+        }),
         Command::Suggest {
             dirs,
             db,

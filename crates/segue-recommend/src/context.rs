@@ -202,15 +202,25 @@ pub(crate) fn tag_members(library: &Library, tag: &str) -> Option<Vec<usize>> {
     if columns.is_empty() {
         return None;
     }
-    let strength = |i: usize| -> f32 {
-        columns
-            .iter()
-            .map(|&c| library.tracks[i].tags.get(c).copied().unwrap_or(0.0))
-            .fold(0.0, f32::max)
-    };
+    let strength: Vec<f32> = library
+        .tracks
+        .iter()
+        .map(|t| {
+            columns
+                .iter()
+                .map(|&c| t.tags.get(c).copied().unwrap_or(0.0))
+                .fold(0.0, f32::max)
+        })
+        .collect();
+    // Strongest first; ties in library order.
+    let by = |a: &usize, b: &usize| strength[*b].total_cmp(&strength[*a]).then(a.cmp(b));
     let mut order: Vec<usize> = (0..library.len()).collect();
-    order.sort_by(|&a, &b| strength(b).total_cmp(&strength(a)));
-    order.truncate((library.len() / 10).max(3));
+    let keep = (library.len() / 10).max(3).min(order.len());
+    if keep < order.len() {
+        order.select_nth_unstable_by(keep, by);
+        order.truncate(keep);
+    }
+    order.sort_by(by);
     Some(order)
 }
 

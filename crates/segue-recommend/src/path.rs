@@ -4,16 +4,18 @@
 //! The way is drawn in the joint space of sound and style that suggestions compare tracks in
 //! (each track a unit vector: its centred musicnn embedding and its tags, equally weighted).
 //! 1. Targets: `n` points evenly spaced on the straight line from the start to the end.
-//! 2. Candidates: for each target, the [`LAYER_WIDTH`] tracks nearest it. Nearness to every
-//!    target comes from two similarities per track (to the start and to the end), so the whole
-//!    library costs one pass.
-//! 3. Beam search, step by step, over the candidates of the step's target and its two
-//!    neighbours': a way's cost adds, per step, its length squared (measured in even steps, so
-//!    one long step costs more than two short ones: the way moves evenly), how far the track
-//!    lies from its target (the way keeps moving), and how badly it joins the track before
-//!    (the suggestions' tempo, key and energy terms). The repetition rules hold inside the
-//!    search: no track twice, and the artist and album gaps ([`rules::clashes`]); where no way
-//!    keeps the listener's gaps they relax as a suggestion's do ([`Settings::gap_steps`]).
+//! 2. Candidates: every open track in a small library (up to `WHOLE_LIBRARY_UP_TO`, 600),
+//!    else each target's [`LAYER_WIDTH`] nearest. Nearness to every target comes from two
+//!    similarities per track (to the start and to the end): a large library costs one pass.
+//! 3. The longest step no way can avoid: the least longest step of any way from the start to
+//!    the end through the candidates (a minimax tree). A beam search then looks for `n`-track
+//!    ways whose steps all stay within it (stretched in turn where none does), cheapest first:
+//!    a way's cost adds, per step, its length squared in even steps (one long step costs more
+//!    than two short ones), how far the track lies from its target (the way keeps moving) and
+//!    how badly it joins the track before (the suggestions' tempo, key and energy terms).
+//!    The repetition rules hold inside the search: no track twice, and the artist and album
+//!    gaps ([`rules::clashes`]); only where no way keeps the listener's gaps do they relax, as
+//!    a suggestion's do ([`Settings::gap_steps`]).
 //! 4. Reasons: each step says what it bridges and how it joins the track before, from the same
 //!    facts the bench checks them against.
 //!
@@ -37,9 +39,9 @@ pub const MAX_PATH_TRACKS: usize = 200;
 /// How many candidates each target keeps.
 pub const LAYER_WIDTH: usize = 16;
 
-/// Libraries with at most this many open tracks are searched over all of them when the
-/// targets' candidates leave no way.
-const WIDE_SEARCH_UP_TO: usize = 2_000;
+/// Libraries with at most this many open tracks are searched over all of them (a larger one
+/// over its targets' nearest tracks).
+const WHOLE_LIBRARY_UP_TO: usize = 600;
 
 /// How many ways the search keeps at each step.
 const BEAM: usize = 48;
@@ -268,13 +270,6 @@ fn best(open: &[usize], width: usize, score: impl Fn(usize) -> f32) -> Vec<usize
     scored.into_iter().map(|(_, i)| i).collect()
 }
 
-/// A way being searched: its tracks so far (library positions) and its cost.
-#[derive(Clone)]
-struct Way {
-    tracks: Vec<usize>,
-    cost: f32,
-}
-
 /// How well track `j` follows track `i`, 0-1: the mean of the suggestions' tempo, key and
 /// energy matches.
 fn join(library: &Library, i: usize, j: usize) -> f32 {
@@ -298,15 +293,21 @@ pub fn sonic_path(
     let open_mask = open_tracks(library, taste, context, settings, &line);
     let open: Vec<usize> = (0..library.len()).filter(|&i| open_mask[i]).collect();
     check_length(n, open.len(), goal)?;
-    let even = (chord(line.start_end) / (n - 1) as f32).max(1e-3);
-    // 2. Each interior target's candidates, and a tag end's.
-    let layers: Vec<Vec<usize>> = (1..n - 1)
-        .map(|k| {
+    // 2. The candidates: each interior target's nearest tracks (every open track in a small
+    // library), and a tag end's strongest.
+    let mut pool: Vec<usize> = if open.len() <= WHOLE_LIBRARY_UP_TO {
+        open.clone()
+    } else {
+        let mut pool = Vec::new();
+        for k in 1..n - 1 {
             let t = k as f32 / (n - 1) as f32;
-            best(&open, LAYER_WIDTH, |i| line.to_target(i, t))
-        })
-        .collect();
-    let end_candidates: Vec<usize> = match line.end_track {
+            pool.extend(best(&open, LAYER_WIDTH, |i| line.to_target(i, t)));
+        }
+        pool.sort_unstable();
+        pool.dedup();
+        pool
+    };
+    let ends: Vec<usize> = match line.end_track {
         Some(b) => vec![b],
         None => {
             let members: Vec<usize> = line
@@ -318,27 +319,21 @@ pub fn sonic_path(
             best(&members, LAYER_WIDTH, |i| line.to_end[i])
         }
     };
-    // 3. The search, keeping the listener's gaps if any way does, else relaxing them in turn.
-    // A path that needs most of a small library may find its targets' candidates used up:
-    // there every open track is a candidate for every step.
-    let everything = vec![open.clone(); layers.len()];
-    let wide = [
-        Some(&layers),
-        (open.len() <= WIDE_SEARCH_UP_TO).then_some(&everything),
-    ];
-    for layers in wide.into_iter().flatten() {
-        for (artist_gap, album_gap) in settings.gap_steps() {
-            if let Some(way) = search(
-                library,
-                &line,
-                layers,
-                &end_candidates,
-                (artist_gap, album_gap),
-                even,
-                n,
-            ) {
+    // A tag end's tracks may pass as steps too; a track end may not.
+    if line.end_track.is_none() {
+        pool.extend(&ends);
+        pool.sort_unstable();
+        pool.dedup();
+    }
+    let way = Way::between(library, &line, pool, ends, n);
+    // 3. The search, keeping the listener's gaps if any way does, else relaxing them in turn;
+    // within them, the shortest longest step the candidates allow, else longer ones in turn.
+    let shortest = way.shortest_longest_step();
+    for (artist_gap, album_gap) in settings.gap_steps() {
+        for stretch in STRETCHES {
+            if let Some(found) = way.search((artist_gap, album_gap), shortest * stretch) {
                 return Ok(SonicPath {
-                    steps: describe(library, &way, goal),
+                    steps: describe(library, &found, goal),
                     artist_gap: artist_gap as u32,
                     album_gap: album_gap as u32,
                 });
@@ -348,116 +343,241 @@ pub fn sonic_path(
     Err(PathError::NoWay(n))
 }
 
-/// Beam search over the layers; the cheapest way that keeps the gaps, if any.
-fn search(
-    library: &Library,
-    line: &Line,
-    layers: &[Vec<usize>],
-    end_candidates: &[usize],
-    (artist_gap, album_gap): (usize, usize),
+/// How far beyond the shortest possible longest step a way's steps may go, tried in turn.
+const STRETCHES: [f32; 5] = [1.0001, 1.1, 1.35, 2.0, f32::INFINITY];
+
+/// The search's world: the candidates, their distances to each other, and the targets.
+struct Way<'a> {
+    library: &'a Library,
+    line: &'a Line,
+    /// Candidates (library positions): the start first, then every other.
+    pool: Vec<usize>,
+    /// Which of `pool` (by place in it) may end the way.
+    ends: Vec<usize>,
+    /// Step lengths between candidates (by place in `pool`), row by row.
+    distance: Vec<f32>,
+    /// Each candidate's distance from each interior target, target by target.
+    off: Vec<f32>,
+    /// The length of an even step.
     even: f32,
     n: usize,
-) -> Option<Vec<usize>> {
-    let keeps_gaps = |way: &[usize], c: usize| {
-        !way.contains(&c) && rules::gaps_ok(library, way, c, artist_gap, album_gap)
-    };
-    // A track end comes last whatever is chosen: a step within the gaps of it must keep them.
-    let keeps_end_gaps = |c: usize, position: usize| match line.end_track {
-        Some(b) => {
-            let apart = n - 1 - position;
-            rules::gaps_ok(
-                library,
-                &[c],
-                b,
-                usize::from(apart <= artist_gap),
-                usize::from(apart <= album_gap),
-            )
-        }
-        None => true,
-    };
-    let step_cost = |from: usize, to: usize, target: Option<f32>| -> f32 {
-        let length = step_distance(library, from, to) / even;
-        let off = target.map_or(0.0, |t| chord(line.to_target(to, t)) / even);
-        length * length + TARGET_WEIGHT * off * off + JOIN_WEIGHT * (1.0 - join(library, from, to))
-    };
-    let mut beam = vec![Way {
-        tracks: vec![line.start],
-        cost: 0.0,
-    }];
-    for k in 1..n - 1 {
-        let t = k as f32 / (n - 1) as f32;
-        // The candidates of this step's target and its neighbours'.
-        let mut candidates: Vec<usize> = Vec::new();
-        for layer in &layers[k.saturating_sub(2)..(k + 1).min(layers.len())] {
-            for &c in layer {
-                if !candidates.contains(&c) {
-                    candidates.push(c);
-                }
-            }
-        }
-        candidates.retain(|&c| keeps_end_gaps(c, k));
-        let mut next: Vec<Way> = Vec::with_capacity(beam.len() * candidates.len());
-        for way in &beam {
-            let last = *way.tracks.last().unwrap_or(&line.start);
-            for &c in &candidates {
-                if !keeps_gaps(&way.tracks, c) {
-                    continue;
-                }
-                let mut tracks = way.tracks.clone();
-                tracks.push(c);
-                next.push(Way {
-                    cost: way.cost + step_cost(last, c, Some(t)),
-                    tracks,
-                });
-            }
-        }
-        beam = prune(next);
-        if beam.is_empty() {
-            return None;
-        }
-    }
-    // The last step: the end track, or the best of the tag's tracks for each way.
-    let mut finished: Vec<Way> = Vec::new();
-    for way in &beam {
-        let last = *way.tracks.last().unwrap_or(&line.start);
-        for &c in end_candidates {
-            if !keeps_gaps(&way.tracks, c) {
-                continue;
-            }
-            let mut tracks = way.tracks.clone();
-            tracks.push(c);
-            // A tag end is not a fixed point: among its tracks, nearer its centre is better.
-            let target = line.end_track.is_none().then_some(1.0);
-            finished.push(Way {
-                cost: way.cost + step_cost(last, c, target),
-                tracks,
-            });
-        }
-    }
-    prune(finished).into_iter().next().map(|w| w.tracks)
 }
 
-/// The [`BEAM`] cheapest ways (the earlier way first on equal cost).
-fn prune(mut ways: Vec<Way>) -> Vec<Way> {
-    ways.sort_by(|a, b| a.cost.total_cmp(&b.cost).then(a.tracks.cmp(&b.tracks)));
-    ways.truncate(BEAM);
-    ways
+/// A way being searched: its candidates so far (places in the pool) and its cost.
+#[derive(Clone)]
+struct Partial {
+    places: Vec<usize>,
+    /// The same as library positions (what the rules read).
+    tracks: Vec<usize>,
+    cost: f32,
+}
+
+impl<'a> Way<'a> {
+    fn between(
+        library: &'a Library,
+        line: &'a Line,
+        mut pool: Vec<usize>,
+        ends: Vec<usize>,
+        n: usize,
+    ) -> Way<'a> {
+        pool.retain(|&i| i != line.start && line.end_track != Some(i));
+        pool.insert(0, line.start);
+        if let Some(b) = line.end_track {
+            pool.push(b);
+        }
+        let ends = ends
+            .iter()
+            .filter_map(|e| pool.iter().position(|p| p == e))
+            .collect();
+        let size = pool.len();
+        let row = |r: usize| -> Vec<f32> {
+            (0..size)
+                .map(|c| step_distance(library, pool[r], pool[c]))
+                .collect()
+        };
+        let distance: Vec<f32> = if size >= 300 {
+            use rayon::prelude::*;
+            (0..size).into_par_iter().flat_map_iter(row).collect()
+        } else {
+            (0..size).flat_map(row).collect()
+        };
+        let off = (1..n - 1)
+            .flat_map(|k| {
+                let t = k as f32 / (n - 1) as f32;
+                pool.iter()
+                    .map(move |&i| chord(line.to_target(i, t)))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        Way {
+            library,
+            line,
+            even: (chord(line.start_end) / (n - 1) as f32).max(1e-3),
+            pool,
+            ends,
+            distance,
+            off,
+            n,
+        }
+    }
+
+    fn step(&self, a: usize, b: usize) -> f32 {
+        self.distance[a * self.pool.len() + b]
+    }
+
+    /// The least longest step of any way from the start to an end through the candidates,
+    /// whatever its number of steps (a minimax tree grown from the start).
+    fn shortest_longest_step(&self) -> f32 {
+        let size = self.pool.len();
+        let mut reach = vec![f32::INFINITY; size];
+        let mut done = vec![false; size];
+        reach[0] = 0.0;
+        for _ in 0..size {
+            let Some(u) = (0..size)
+                .filter(|&i| !done[i])
+                .min_by(|&x, &y| reach[x].total_cmp(&reach[y]))
+            else {
+                break;
+            };
+            done[u] = true;
+            for v in 0..size {
+                if !done[v] {
+                    reach[v] = reach[v].min(reach[u].max(self.step(u, v)));
+                }
+            }
+        }
+        self.ends
+            .iter()
+            .map(|&e| reach[e])
+            .fold(f32::INFINITY, f32::min)
+    }
+
+    /// Beam search: the cheapest way of `n` tracks with no step longer than `longest` that keeps
+    /// the gaps, if any. A way's cost adds, per step, its length squared in even steps, how far
+    /// the track lies from its target, and a poor join.
+    fn search(&self, (artist_gap, album_gap): (usize, usize), longest: f32) -> Option<Vec<usize>> {
+        let (library, line, pool, n) = (self.library, self.line, &self.pool, self.n);
+        // A track end comes last whatever is chosen: a step within the gaps of it keeps them.
+        let keeps_end_gaps = |c: usize, position: usize| match line.end_track {
+            Some(b) => {
+                let apart = n - 1 - position;
+                rules::gaps_ok(
+                    library,
+                    &[pool[c]],
+                    b,
+                    usize::from(apart <= artist_gap),
+                    usize::from(apart <= album_gap),
+                )
+            }
+            None => true,
+        };
+        let cost = |from: usize, to: usize, target: Option<usize>| -> f32 {
+            let length = self.step(from, to) / self.even;
+            let off = target.map_or(0.0, |k| self.off[k * pool.len() + to] / self.even);
+            length * length
+                + TARGET_WEIGHT * off * off
+                + JOIN_WEIGHT * (1.0 - join(library, pool[from], pool[to]))
+        };
+        // A tag end's candidates are kept for the end, so that every way can still reach it.
+        let interior: Vec<usize> = (1..pool.len()).filter(|c| !self.ends.contains(c)).collect();
+        let mut beam = vec![Partial {
+            places: vec![0],
+            tracks: vec![line.start],
+            cost: 0.0,
+        }];
+        for k in 1..n {
+            let last_step = k == n - 1;
+            let choices: Vec<usize> = if last_step {
+                self.ends.clone()
+            } else {
+                interior
+                    .iter()
+                    .copied()
+                    .filter(|&c| keeps_end_gaps(c, k))
+                    .collect()
+            };
+            // Extensions as (cost, way, candidate): only the survivors are copied.
+            let mut next: Vec<(f32, usize, usize)> = Vec::new();
+            for (w, way) in beam.iter().enumerate() {
+                let last = *way.places.last().unwrap_or(&0);
+                for &c in &choices {
+                    if self.step(last, c) > longest || way.places.contains(&c) {
+                        continue;
+                    }
+                    // A track end is a fixed point: its step has no target to miss; a tag
+                    // end's is measured against the tag's centre.
+                    let target = (!last_step).then_some(k - 1);
+                    let off_end = if last_step && line.end_track.is_none() {
+                        let off = chord(line.to_end[pool[c]]) / self.even;
+                        TARGET_WEIGHT * off * off
+                    } else {
+                        0.0
+                    };
+                    next.push((way.cost + cost(last, c, target) + off_end, w, c));
+                }
+            }
+            next.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+            // The rules are read for the cheapest first, until the beam is full.
+            let mut kept = Vec::with_capacity(BEAM);
+            for e in next {
+                if kept.len() == BEAM {
+                    break;
+                }
+                if rules::gaps_ok(library, &beam[e.1].tracks, pool[e.2], artist_gap, album_gap) {
+                    kept.push(e);
+                }
+            }
+            let next = kept;
+            if next.is_empty() {
+                return None;
+            }
+            beam = next
+                .into_iter()
+                .map(|(cost, w, c)| {
+                    let mut way = beam[w].clone();
+                    way.places.push(c);
+                    way.tracks.push(pool[c]);
+                    way.cost = cost;
+                    way
+                })
+                .collect();
+        }
+        beam.into_iter().next().map(|w| w.tracks)
+    }
 }
 
 /// The tag that falls most and the tag that grows most from track `i` to track `j` (each when
-/// it changes by at least [`TAG_CHANGE`]).
+/// it changes by at least `TAG_CHANGE`, 0.05). A tag's strength in a track is its strongest column
+/// of that name (the two label sets share some names), as for tag radio.
 pub fn tag_movement(library: &Library, i: usize, j: usize) -> (Option<String>, Option<String>) {
     let (a, b) = (&library.tracks[i].tags, &library.tracks[j].tags);
-    let change = |c: usize| b.get(c).copied().unwrap_or(0.0) - a.get(c).copied().unwrap_or(0.0);
-    let leaving = library
-        .strongest_names(|c| -change(c), TAG_CHANGE - 1e-6, 1)
-        .first()
-        .map(|s| (*s).to_owned());
-    let towards = library
-        .strongest_names(change, TAG_CHANGE - 1e-6, 1)
-        .first()
-        .map(|s| (*s).to_owned());
-    (leaving, towards)
+    let mut names: Vec<&str> = Vec::new();
+    for n in library.tag_names() {
+        if !names.contains(&n.as_str()) {
+            names.push(n);
+        }
+    }
+    let strength = |tags: &[f32], name: &str| {
+        library
+            .tag_names()
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.as_str() == name)
+            .map(|(c, _)| tags.get(c).copied().unwrap_or(0.0))
+            .fold(0.0f32, f32::max)
+    };
+    let changes: Vec<(f32, &str)> = names
+        .iter()
+        .map(|&n| (strength(b, n) - strength(a, n), n))
+        .collect();
+    let most = |sign: f32| {
+        changes
+            .iter()
+            .filter(|(c, _)| sign * c >= TAG_CHANGE)
+            .max_by(|x, y| (sign * x.0).total_cmp(&(sign * y.0)))
+            .map(|(_, n)| (*n).to_owned())
+    };
+    (most(-1.0), most(1.0))
 }
 
 /// How track `j` joins track `i`: its tempo (when both are known), its key when it mixes (the
@@ -542,16 +662,17 @@ fn describe(library: &Library, way: &[usize], goal: &PathGoal) -> Vec<PathStep> 
 }
 
 /// The yardstick a path is measured against: `n` points evenly spaced on the straight line
-/// from the start to the end, and for each the nearest track not used yet (no rules beyond
-/// that; a tag end's last track is the nearest of the tag's tracks to its centre).
+/// from the start to the end, and for each the nearest track not used yet (a tag end's last
+/// track is the nearest of the tag's tracks to its centre). With `keep_gaps`, the nearest that
+/// keeps the artist and album gaps (relaxed in [`Settings::gap_steps`] order where none does);
+/// without, no rules beyond "not used yet".
 pub fn straight_line_path(
     library: &Library,
     taste: &Taste,
     context: &Context,
     settings: &Settings,
-    start: TrackId,
-    goal: &PathGoal,
-    n: usize,
+    (start, goal, n): (TrackId, &PathGoal, usize),
+    keep_gaps: bool,
 ) -> Result<Vec<TrackId>, PathError> {
     let line = line(library, start, goal)?;
     let open_mask = open_tracks(library, taste, context, settings, &line);
@@ -559,10 +680,21 @@ pub fn straight_line_path(
     let mut open: Vec<usize> = (0..library.len()).filter(|&i| open_mask[i]).collect();
     check_length(n, open.len(), goal)?;
     let mut way = vec![line.start];
+    let keeps = |way: &[usize], i: usize, (artist_gap, album_gap): (usize, usize)| {
+        !keep_gaps || rules::gaps_ok(library, way, i, artist_gap, album_gap)
+    };
     for k in 1..n - 1 {
         let t = k as f32 / (n - 1) as f32;
-        let nearest = best(&open, 1, |i| line.to_target(i, t));
-        let Some(&c) = nearest.first() else { break };
+        let Some(c) = settings.gap_steps().into_iter().find_map(|gaps| {
+            let keeping: Vec<usize> = open
+                .iter()
+                .copied()
+                .filter(|&i| keeps(&way, i, gaps))
+                .collect();
+            best(&keeping, 1, |i| line.to_target(i, t)).first().copied()
+        }) else {
+            break;
+        };
         way.push(c);
         open_mask[c] = false;
         open.retain(|&i| i != c);
@@ -576,7 +708,14 @@ pub fn straight_line_path(
                 .copied()
                 .filter(|&m| open_mask[m])
                 .collect();
-            best(&members, 1, |i| line.to_end[i]).first().copied()
+            settings.gap_steps().into_iter().find_map(|gaps| {
+                let keeping: Vec<usize> = members
+                    .iter()
+                    .copied()
+                    .filter(|&i| keeps(&way, i, gaps))
+                    .collect();
+                best(&keeping, 1, |i| line.to_end[i]).first().copied()
+            })
         }
     };
     way.extend(end);
@@ -807,17 +946,18 @@ mod tests {
     #[test]
     fn the_straight_line_yardstick_takes_the_nearest_unused_track_per_point() {
         let lib = continuum();
-        let way = straight_line_path(
-            &lib,
-            &Taste::default(),
-            &now(),
-            &Settings::default(),
-            1000,
-            &PathGoal::Track(1020),
-            12,
-        )
-        .expect("a way");
-        assert_eq!(way.len(), 12);
-        assert_eq!((way[0], way[11]), (1000, 1020));
+        for keep_gaps in [false, true] {
+            let way = straight_line_path(
+                &lib,
+                &Taste::default(),
+                &now(),
+                &Settings::default(),
+                (1000, &PathGoal::Track(1020), 12),
+                keep_gaps,
+            )
+            .expect("a way");
+            assert_eq!(way.len(), 12);
+            assert_eq!((way[0], way[11]), (1000, 1020));
+        }
     }
 }
