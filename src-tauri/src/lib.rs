@@ -7,6 +7,7 @@
 mod commands;
 mod equaliser;
 mod jobs;
+mod map;
 mod media_keys;
 mod open;
 mod player;
@@ -276,6 +277,14 @@ pub fn run() {
             equaliser::equaliser,
             equaliser::set_equaliser,
             equaliser::equaliser_presets,
+            map::map_view,
+            map::map_colours,
+            map::map_tags,
+            map::map_track,
+            map::map_neighbours,
+            map::map_status,
+            map::update_map,
+            map::cancel_map,
             commands::track_rows,
             commands::tag_facets,
             commands::track_analysis,

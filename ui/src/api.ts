@@ -20,6 +20,12 @@ import type { ImportNote } from "./bindings/ImportNote";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { LibraryEvent } from "./bindings/LibraryEvent";
 import type { LibraryStats } from "./bindings/LibraryStats";
+import type { MapColouring } from "./bindings/MapColouring";
+import type { MapColours } from "./bindings/MapColours";
+import type { MapNeighbour } from "./bindings/MapNeighbour";
+import type { MapStatus } from "./bindings/MapStatus";
+import type { MapTrack } from "./bindings/MapTrack";
+import type { MapView } from "./bindings/MapView";
 import type { ListeningStats } from "./bindings/ListeningStats";
 import type { ParametricBand } from "./bindings/ParametricBand";
 import type { PlayerState } from "./bindings/PlayerState";
@@ -65,6 +71,12 @@ export type {
   ImportReport,
   LibraryEvent,
   LibraryStats,
+  MapColouring,
+  MapColours,
+  MapNeighbour,
+  MapStatus,
+  MapTrack,
+  MapView,
   ListeningStats,
   ParametricBand,
   PlayerState,
@@ -224,6 +236,22 @@ export const updateSmartPlaylist = (
   order: SmartOrder,
 ) => invoke<SmartPlaylist>("update_smart_playlist", { id, name, rules, matchAll, limit, order });
 export const deleteSmartPlaylist = (name: string) => invoke<void>("delete_smart_playlist", { name });
+
+// The library map
+/** Every laid-out track's point (as columns) and the regions' names. */
+export const mapView = () => invoke<MapView>("map_view");
+/** A colour value per point of `mapView`, in its order. */
+export const mapColours = (by: MapColouring) => invoke<MapColours>("map_colours", { by });
+/** The tags the map can be coloured by. */
+export const mapTags = () => invoke<string[]>("map_tags");
+/** What hovering a point shows: title, artist, top tags. */
+export const mapTrack = (track: number) => invoke<MapTrack>("map_track", { track });
+/** A track's true nearest neighbours in sound and style (not on the squeezed map). */
+export const mapNeighbours = (track: number) => invoke<MapNeighbour[]>("map_neighbours", { track });
+export const mapStatus = () => invoke<MapStatus>("map_status");
+/** Places tracks without a point, or lays the whole map out again with `relayout`. */
+export const updateMap = (relayout: boolean) => invoke<void>("update_map", { relayout });
+export const cancelMap = () => invoke<void>("cancel_map");
 
 // Settings
 export const getSettings = () => invoke<AppSettings>("get_settings");

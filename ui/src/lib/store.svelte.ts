@@ -34,6 +34,7 @@ export type View =
   | { kind: "albums" }
   | { kind: "artists" }
   | { kind: "facets" }
+  | { kind: "map" }
   | { kind: "history" }
   | { kind: "settings" }
   | { kind: "album"; key: string }
