@@ -1,15 +1,17 @@
 """The equaliser panel in Settings, in the real window: presets and sliders change the curve Rust
-computes, the settings are kept for the device (the CLI reads the same), and the panel is
-photographed light, dark and in Chinese (target/e2e/equaliser-*.png)."""
+computes, the settings are kept for the device (the CLI reads the same), what is set is heard
+at once in the null sink while a track plays, and the panel is photographed light, dark and in
+Chinese (target/e2e/equaliser-*.png)."""
 
 import json
 import subprocess
+import time
 
-from selenium.webdriver.common.by import By
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.support.ui import Select
 
 from conftest import CLI
-from test_app import css, nav, shot, text, wait_for, wait_imported
+from test_app import Capture, css, nav, rms_dbfs, shot, text, wait_for, wait_imported
 
 
 def eq_show(app):
@@ -90,3 +92,44 @@ def test_the_equaliser_panel_sets_presets_and_bands_kept_for_the_device(app):
     wait_for(app, lambda d: not eq_show(d)["settings"]["enabled"], timeout=10, message="off was not kept")
     assert eq_show(app)["settings"]["bands_db"][5] == -6
     assert "off" in css(app, "[data-testid=eq-curve]")[0].get_attribute("class")
+
+
+def test_the_equaliser_set_in_the_window_is_heard_while_playing(app):
+    wait_imported(app)
+    css(app, "[data-testid=keep-demo]")[0].click()
+    search = css(app, "[data-testid=search]")[0]
+    search.send_keys("boss attack")
+    wait_for(app, lambda d: 1 <= len(css(d, "[data-testid=track-row]")) <= 3,
+             message="search did not narrow the list")
+    ActionChains(app).double_click(css(app, "[data-testid=track-row]")[0]).perform()
+    wait_for(app, lambda d: text(css(d, "[data-testid=position]")[0]) not in ("0:00", ""),
+             timeout=20, message="the position never moved")
+    nav(app, "settings")
+    wait_for(app, lambda d: css(d, "[data-testid=eq-curve-path]"), message="no equaliser panel")
+    show_panel(app)
+
+    def level(seconds=1.5):
+        capture = Capture()
+        time.sleep(seconds)
+        return rms_dbfs(capture.stop())
+
+    def switch(on):
+        css(app, "[data-testid=eq-enabled]")[0].click()
+        wait_for(app, lambda d: eq_show(d)["settings"]["enabled"] == on, timeout=10,
+                 message=f"the equaliser did not turn {'on' if on else 'off'}")
+        time.sleep(0.3)  # what the device already holds plays out
+
+    before = level()
+    # The preamp alone at -12 dB: the music must drop by about that much while it plays.
+    move_slider(app, css(app, "[data-testid=eq-preamp]")[0], -12)
+    wait_for(app, lambda d: eq_show(d)["settings"]["preamp_db"] == -12, timeout=10,
+             message="the preamp was not kept")
+    switch(True)
+    during = level()
+    switch(False)
+    after = level()
+    assert before > -50 and after > -50, f"the music was not heard ({before:.1f}, {after:.1f} dBFS)"
+    drop = min(before, after) - during
+    print(f"level {before:.1f} dBFS off, {during:.1f} with a -12 dB preamp, {after:.1f} off again")
+    assert 8 < drop < 16, f"the equaliser's -12 dB preamp changed the level by {-drop:+.1f} dB " \
+                          f"({before:.1f} → {during:.1f} → {after:.1f} dBFS)"
