@@ -31,6 +31,10 @@
 //!   the next track is decoded into them, so the start of a track is as fast as without.
 //! - Volume changes ramp over a few milliseconds, and pausing and resuming fade over 12 ms,
 //!   so none of them clicks.
+//! - The equaliser ([`Player::set_equaliser`], kept per output device) runs in the audio
+//!   callback on what leaves the ring, after decoding, loudness gain and any crossfade: a
+//!   change is heard within milliseconds, crossfaded so it never clicks, and its automatic
+//!   headroom and soft limiter keep any boost from clipping.
 //! - A device that fails or stops taking audio pauses playback with an `Error` event; the
 //!   engine looks for a device every second and, once one opens, carries on from what was
 //!   heard (`OutputChanged`, then `Resumed` unless the user paused meanwhile).
