@@ -59,6 +59,8 @@ struct Decoding {
     index: usize,
     decoder: Decoder,
     gain: f32,
+    /// The stream frame its audio starts at.
+    from_frame: u64,
 }
 
 /// The track the device is playing.
@@ -999,6 +1001,7 @@ impl Engine {
                         index,
                         decoder,
                         gain: item.gain,
+                        from_frame: at_frame,
                     });
                     return;
                 }
@@ -1155,11 +1158,11 @@ impl Engine {
         !matches!((&ending.album, &coming.album), (Some(a), Some(b)) if a.is_followed_by(b))
     }
 
-    /// At the end of a track that fades into the next: the last [`Engine::crossfade`] held
-    /// back (what was still in the resampler included, and the rest of a fade still going on
+    /// At the end of a track that fades into the next (its audio started at stream frame
+    /// `track_from`): the last [`Engine::crossfade`] held back (what was still in the resampler included, and the rest of a fade still going on
     /// when the track was shorter than it) becomes the fading tail, and the next track gets a
     /// fresh resampler that starts where the tail does.
-    fn start_crossfade(&mut self) {
+    fn start_crossfade(&mut self, track_from: u64) {
         if let Some(mut r) = self.resampler.take() {
             let mut out = std::mem::take(&mut self.converted);
             out.clear();
@@ -1172,7 +1175,12 @@ impl Engine {
         if let Some(rest) = self.fading.as_ref().map(|t| t.samples.len() - t.mixed) {
             self.hold_back(&vec![0.0; rest]);
         }
-        let from = self.held.len().saturating_sub(self.crossfade_samples());
+        // At most half the ending track (as it was heard: from where it started or was
+        // sought to), so a short track is still heard on its own between two fades.
+        let channels = usize::from(self.device.channels);
+        let half_track = (self.stream_frames().saturating_sub(track_from) / 2) as usize * channels;
+        let tail = self.crossfade_samples().min(half_track);
+        let from = self.held.len().saturating_sub(tail);
         let samples: Vec<f32> = self.held.drain(from..).collect();
         if !samples.is_empty() {
             self.fading = Some(FadeTail { samples, mixed: 0 });
@@ -1227,6 +1235,7 @@ impl Engine {
                     // say so, and record that play as failed rather than completed.
                     let decoded = d.decoder.position();
                     let index = d.index;
+                    let track_from = d.from_frame;
                     let expected = self.decoding.as_ref().and_then(|d| self.expected_frames(d));
                     if let Some(total) = expected
                         && decoded + u64::from(info.sample_rate) < total
@@ -1254,7 +1263,7 @@ impl Engine {
                         self.try_cut();
                     } else {
                         if self.crossfades_into(index, next) {
-                            self.start_crossfade();
+                            self.start_crossfade(track_from);
                         } else if let Some(rest) =
                             self.fading.as_ref().map(|t| t.samples.len() - t.mixed)
                         {

@@ -388,8 +388,8 @@ impl Player {
     /// Crossfades each track into the next over `length` when it ends by itself
     /// (`Duration::ZERO`, the default: off), with equal-power curves. The next track of the
     /// same album, in order, still joins gaplessly; a skip or a new queue starts at once. A
-    /// track shorter than `length` fades over its whole length. Applies from the next
-    /// transition that is not yet decoded.
+    /// fade takes at most half the ending track, so a short one is still heard on its own.
+    /// Applies from the next transition that is not yet decoded.
     pub fn set_crossfade(&self, length: Duration) -> Result<(), PlaybackError> {
         self.send(Command::SetCrossfade(length.min(MAX_CROSSFADE)))
     }

@@ -347,3 +347,52 @@ fn an_album_played_in_order_stays_gapless_with_a_crossfade_set() {
     let across = correlation(&captured, &joined, join - RATE, 2 * RATE, before);
     assert!(across > 0.99, "correlation across the join {across:.4}");
 }
+
+#[test]
+fn a_track_shorter_than_the_crossfade_is_faded_in_and_out_and_the_queue_goes_on() {
+    let _sink = exclusive();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let paths: Vec<PathBuf> = ["a", "short", "c"]
+        .iter()
+        .map(|n| dir.path().join(format!("{n}.wav")))
+        .collect();
+    noise_wav(&paths[0], 5.0, 11);
+    noise_wav(&paths[1], 1.0, 12);
+    noise_wav(&paths[2], 5.0, 13);
+    let c = decode(&paths[2]);
+    let player = Player::start().expect("an output device (the PulseAudio null sink)");
+    player
+        .set_crossfade(Duration::from_secs(3))
+        .expect("crossfade");
+    let items = paths
+        .iter()
+        .enumerate()
+        .map(|(i, p)| item(i as i64 + 1, p, None))
+        .collect();
+    let (events, captured) = play_through(&player, items);
+    let started: Vec<i64> = events
+        .iter()
+        .filter_map(|e| match e {
+            PlayerEvent::TrackStarted { track_id, .. } => Some(*track_id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(started, [1, 2, 3], "{events:?}");
+    let completed = events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                PlayerEvent::TrackEnded {
+                    reason: EndReason::Completed,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(completed, 3, "{events:?}");
+    // The last track's end plays out whole after the fades.
+    let guess = onset(&captured) + (5.0 * RATE as f64) as i64;
+    let (_, corr) = locate(&captured, &c, 4 * RATE, RATE / 2, guess, 2 * RATE as i64);
+    assert!(corr > 0.99, "the last track's end: correlation {corr:.4}");
+}
