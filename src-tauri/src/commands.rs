@@ -443,7 +443,9 @@ pub fn set_settings(state: State<'_, AppState>, settings: AppSettings) -> Reply<
     let _ = state.player.with(|p| {
         p.set_autoplay(settings.autoplay);
         p.set_normalization(segue_service::normalization_for(settings.normalization));
-        Ok(())
+        p.set_crossfade(std::time::Duration::from_millis(u64::from(
+            settings.crossfade_ms,
+        )))
     });
     Ok(())
 }

@@ -79,6 +79,17 @@ enum Command {
         /// Stop when the list ends instead of going on with suggestions.
         #[arg(long)]
         no_autoplay: bool,
+        /// Crossfade tracks that end by themselves for this run: 4s, 2.5s, 1500ms or off
+        /// (default: the library's setting, see `segue crossfade`). An album played in order
+        /// stays gapless.
+        #[arg(long, value_name = "LENGTH", value_parser = play::parse_crossfade)]
+        crossfade: Option<Duration>,
+    },
+    /// Show the crossfade the app and `segue play` use, or set it: 4s, 2.5s, 1500ms or off
+    /// (up to 12 s; off by default). A running app: Settings.
+    Crossfade {
+        #[arg(value_name = "LENGTH", value_parser = play::parse_crossfade)]
+        length: Option<Duration>,
     },
     /// Files that could not be imported, and why.
     Report {
@@ -380,7 +391,12 @@ fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
-        Command::Play { query, no_autoplay } => play::play(&service, &query, !no_autoplay),
+        Command::Play {
+            query,
+            no_autoplay,
+            crossfade,
+        } => play::play(&service, &query, !no_autoplay, crossfade),
+        Command::Crossfade { length } => play::crossfade(&service, length),
         Command::Analyze {
             device,
             workers,

@@ -60,12 +60,58 @@ fn clock(ms: u64) -> String {
     format!("{}:{:02}", ms / 60_000, ms / 1000 % 60)
 }
 
-pub fn play(service: &Service, args: &[String], autoplay: bool) -> Result<i32> {
+/// A crossfade length as typed: `4s`, `2.5s`, `1500ms`, a bare number of seconds, or `off`.
+/// (Its upper bound is the service's: [`segue_service::check_crossfade`].)
+pub(crate) fn parse_crossfade(text: &str) -> std::result::Result<Duration, String> {
+    let text = text.trim().to_ascii_lowercase();
+    if text == "off" || text == "none" {
+        return Ok(Duration::ZERO);
+    }
+    let (number, scale) = if let Some(ms) = text.strip_suffix("ms") {
+        (ms, 0.001)
+    } else {
+        (text.strip_suffix('s').unwrap_or(&text), 1.0)
+    };
+    match number.trim().parse::<f64>() {
+        Ok(n) if n.is_finite() && n >= 0.0 => Ok(Duration::from_secs_f64(n * scale)),
+        _ => Err(format!(
+            "\"{text}\" is not a crossfade length: write it as 4s, 2.5s, 1500ms or off"
+        )),
+    }
+}
+
+/// `segue crossfade [LENGTH]`: sets the library's crossfade if given, then says what it is.
+pub fn crossfade(service: &Service, length: Option<Duration>) -> Result<i32> {
+    if let Some(length) = length {
+        service.set_crossfade(length)?;
+    }
+    let now = service.crossfade()?;
+    if now.is_zero() {
+        println!("Crossfade: off (tracks join gaplessly).");
+    } else {
+        println!(
+            "Crossfade: {} s between tracks that end by themselves (an album played in order stays gapless; skips change track at once).",
+            now.as_secs_f64()
+        );
+    }
+    Ok(0)
+}
+
+pub fn play(
+    service: &Service,
+    args: &[String],
+    autoplay: bool,
+    crossfade: Option<Duration>,
+) -> Result<i32> {
     let tracks = resolve(service, args)?;
     let playback = service
         .start_playback()
         .context("cannot play (browsing, import and analysis still work)")?;
     playback.set_autoplay(autoplay);
+    if let Some(length) = crossfade {
+        // For this run only; `segue crossfade` keeps one.
+        playback.set_crossfade(length)?;
+    }
     let ids: Vec<i64> = tracks.iter().map(|t| t.id).collect();
     playback.play_tracks(service, &ids, 0)?;
     eprintln!(

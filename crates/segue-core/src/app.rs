@@ -236,6 +236,10 @@ pub enum DeviceChoice {
 pub struct AppSettings {
     pub autoplay: bool,
     pub normalization: NormalizationChoice,
+    /// How long a track that ends by itself fades into the next, in milliseconds; 0 (the
+    /// default): no crossfade. The next track of the same album, in order, always joins
+    /// gaplessly, and skips change track at once.
+    pub crossfade_ms: u32,
     pub analysis_device: DeviceChoice,
     /// 0 = stay close to what plays, 1 = explore.
     pub exploration: f32,

@@ -141,6 +141,7 @@ impl Service {
                 Some("track") => NormalizationChoice::Track,
                 _ => NormalizationChoice::Auto,
             },
+            crossfade_ms: self.crossfade()?.as_millis() as u32,
             analysis_device: match get(DEVICE_KEY)?.as_deref() {
                 Some("cpu") => DeviceChoice::Cpu,
                 Some("cuda") => DeviceChoice::Cuda,
@@ -157,6 +158,7 @@ impl Service {
 
     /// Saves the settings page. The caller applies playback settings to a running player.
     pub fn set_app_settings(&self, settings: &AppSettings) -> Result<()> {
+        let crossfade = check_crossfade(Duration::from_millis(u64::from(settings.crossfade_ms)))?;
         let mut suggest = self.suggest_settings()?;
         suggest.exploration = settings.exploration;
         suggest.track_gap_hours = settings.track_gap_hours.max(0.0);
@@ -176,6 +178,7 @@ impl Service {
             DeviceChoice::Cuda => "cuda",
         };
         let autoplay = if settings.autoplay { "true" } else { "false" };
+        self.set_crossfade(crossfade)?;
         self.with_store(|s| {
             s.set_setting(AUTOPLAY_KEY, autoplay)?;
             s.set_setting(NORMALIZATION_KEY, normalization)?;

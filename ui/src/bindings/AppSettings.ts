@@ -5,7 +5,13 @@ import type { NormalizationChoice } from "./NormalizationChoice";
 /**
  * The settings page: playback, analysis and suggestions.
  */
-export type AppSettings = { autoplay: boolean, normalization: NormalizationChoice, analysis_device: DeviceChoice, 
+export type AppSettings = { autoplay: boolean, normalization: NormalizationChoice, 
+/**
+ * How long a track that ends by itself fades into the next, in milliseconds; 0 (the
+ * default): no crossfade. The next track of the same album, in order, always joins
+ * gaplessly, and skips change track at once.
+ */
+crossfade_ms: number, analysis_device: DeviceChoice, 
 /**
  * 0 = stay close to what plays, 1 = explore.
  */

@@ -91,6 +91,7 @@ describe("Settings: output device", () => {
   const settings = {
     autoplay: true,
     normalization: "auto",
+    crossfade_ms: 0,
     analysis_device: "auto",
     exploration: 0.3,
     track_gap_hours: 24,
@@ -119,6 +120,31 @@ describe("Settings: output device", () => {
     select.value = "";
     await fireEvent.change(select);
     await waitFor(() => expect(calls.filter((c) => c.cmd === "set_output_device").map((c) => c.args)).toEqual([{ id: "alsa:pulse" }, { id: null }]));
+  });
+
+  it("offers a crossfade, off by default, and saves the length chosen", async () => {
+    const calls = mockBackend({ get_settings: () => settings, output_devices: () => outputs, library_stats: () => stats([]), import_issues: () => [], refresh_up_next: () => null, up_next: () => [] });
+    app.settings = settings as AppSettings;
+    const { getByTestId } = render(Settings);
+    const select = getByTestId("crossfade") as HTMLSelectElement;
+    expect(select.value).toBe("0");
+    expect(select.options[0].textContent?.trim()).toBe("Off (gapless)");
+    expect([...select.options].map((o) => o.textContent?.trim())).toContain("4 s");
+    select.value = "4000";
+    await fireEvent.change(select);
+    await waitFor(() =>
+      expect((calls.find((c) => c.cmd === "set_settings")?.args as { settings: AppSettings }).settings.crossfade_ms).toBe(4000),
+    );
+    expect(app.settings?.crossfade_ms).toBe(4000);
+  });
+
+  it("shows a crossfade length saved from the command line among the choices", async () => {
+    mockBackend({ get_settings: () => settings, output_devices: () => outputs, library_stats: () => stats([]), import_issues: () => [] });
+    app.settings = { ...settings, crossfade_ms: 4500 } as AppSettings;
+    const { getByTestId } = render(Settings);
+    const select = getByTestId("crossfade") as HTMLSelectElement;
+    expect(select.value).toBe("4500");
+    expect(select.selectedOptions[0].textContent?.trim()).toBe("4.5 s");
   });
 
   it("says why an output cannot be chosen", async () => {

@@ -1,0 +1,79 @@
+//! `segue crossfade` and `segue play --crossfade`: the real binary on a real database file.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn segue(db: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_segue"));
+    c.arg("--db").arg(db).env_remove("SEGUE_DB");
+    c
+}
+
+fn run(db: &Path, args: &[&str]) -> Output {
+    segue(db).args(args).output().expect("run segue")
+}
+
+fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// The demo library imported (not analysed) into `dir/lib.sqlite`.
+fn demo_library(dir: &Path) -> PathBuf {
+    let db = dir.join("lib.sqlite");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/demo");
+    ok(segue(&db)
+        .args(["scan", "--no-analyze"])
+        .arg(demo)
+        .output()
+        .expect("scan"));
+    db
+}
+
+#[test]
+fn the_crossfade_is_off_until_set_and_kept_once_set() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_library(dir.path());
+    assert!(ok(run(&db, &["crossfade"])).contains("Crossfade: off"));
+    assert!(ok(run(&db, &["crossfade", "4s"])).contains("Crossfade: 4 s"));
+    assert!(ok(run(&db, &["crossfade"])).contains("Crossfade: 4 s"));
+    assert!(ok(run(&db, &["crossfade", "2500ms"])).contains("Crossfade: 2.5 s"));
+    assert!(ok(run(&db, &["crossfade", "off"])).contains("Crossfade: off"));
+}
+
+#[test]
+fn a_crossfade_that_cannot_be_is_refused_and_the_saved_one_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_library(dir.path());
+    ok(run(&db, &["crossfade", "3s"]));
+
+    let too_long = run(&db, &["crossfade", "20s"]);
+    assert!(!too_long.status.success());
+    let said = String::from_utf8_lossy(&too_long.stderr);
+    assert!(
+        said.contains("longer than the longest there is, 12 s"),
+        "{said}"
+    );
+
+    for typo in ["fast", "-2s", "4 minutes", "s"] {
+        let out = run(&db, &["crossfade", "--", typo]);
+        assert_eq!(out.status.code(), Some(2), "{typo}");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            said.contains("write it as 4s, 2.5s, 1500ms or off"),
+            "{said}"
+        );
+    }
+    // `segue play` takes the same lengths, and refuses the same way before playing anything.
+    let out = run(&db, &["play", "--crossfade", "fast", "anything"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a crossfade length"));
+
+    assert!(ok(run(&db, &["crossfade"])).contains("Crossfade: 3 s"));
+}
