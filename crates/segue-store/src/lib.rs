@@ -563,22 +563,7 @@ impl Store {
 
     /// Stats and trends of the plays since `since_ms`: per local day, top artists and tracks.
     pub fn listening_stats(&self, since_ms: i64, top: u32) -> Result<ListeningStats> {
-        let mut days = self.conn.prepare_cached(
-            "SELECT date(started_at / 1000, 'unixepoch', 'localtime') AS day, COUNT(*),
-                    SUM(end_reason = 'completed'), SUM(end_reason = 'skipped'), SUM(ms_listened)
-             FROM plays WHERE started_at >= ?1 GROUP BY day ORDER BY day",
-        )?;
-        let days = days
-            .query_map([since_ms], |r| {
-                Ok(DayListening {
-                    day: r.get(0)?,
-                    plays: r.get(1)?,
-                    completed: r.get(2)?,
-                    skipped: r.get(3)?,
-                    listened_ms: r.get(4)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let days = self.days_listening(since_ms, i64::MAX)?;
         let mut artists = self.conn.prepare_cached(
             "SELECT COALESCE(a.name, aa.name), COUNT(*) AS n FROM plays p
              JOIN tracks t ON t.id = p.track_id
@@ -619,6 +604,26 @@ impl Store {
             top_artists,
             top_tracks,
         })
+    }
+
+    /// The local days with plays started from `from_ms` up to (not including) `to_ms`, oldest
+    /// first.
+    pub(crate) fn days_listening(&self, from_ms: i64, to_ms: i64) -> Result<Vec<DayListening>> {
+        let mut days = self.conn.prepare_cached(
+            "SELECT date(started_at / 1000, 'unixepoch', 'localtime') AS day, COUNT(*),
+                    SUM(end_reason = 'completed'), SUM(end_reason = 'skipped'), SUM(ms_listened)
+             FROM plays WHERE started_at >= ?1 AND started_at < ?2 GROUP BY day ORDER BY day",
+        )?;
+        let days = days.query_map([from_ms, to_ms], |r| {
+            Ok(DayListening {
+                day: r.get(0)?,
+                plays: r.get(1)?,
+                completed: r.get(2)?,
+                skipped: r.get(3)?,
+                listened_ms: r.get(4)?,
+            })
+        })?;
+        Ok(days.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Number of plays recorded for a track.

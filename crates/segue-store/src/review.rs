@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use rusqlite::params;
+use segue_core::PlayCount;
 use segue_core::review::YearInReview;
 use segue_core::rotation::ArtistWeeks;
-use segue_core::{DayListening, PlayCount};
 
 use crate::{Result, Store};
 
@@ -100,22 +100,7 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )?;
 
-        let mut days = self.conn.prepare_cached(
-            "SELECT date(started_at / 1000, 'unixepoch', 'localtime') AS day, COUNT(*),
-                    SUM(end_reason = 'completed'), SUM(end_reason = 'skipped'), SUM(ms_listened)
-             FROM plays WHERE started_at >= ?1 AND started_at < ?2 GROUP BY day",
-        )?;
-        let days = days
-            .query_map(span, |r| {
-                Ok(DayListening {
-                    day: r.get(0)?,
-                    plays: r.get(1)?,
-                    completed: r.get(2)?,
-                    skipped: r.get(3)?,
-                    listened_ms: r.get(4)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let days = self.days_listening(from, to)?;
         let days_listened = days.len() as u32;
         let busiest_day = days
             .into_iter()
@@ -220,8 +205,8 @@ impl Store {
 mod tests {
     use segue_core::TrackId;
 
-    use crate::tests::{file_store, imported};
-    use crate::{PlayEnd, PlayRecord, TrackQuery};
+    use crate::tests::{file_store, imported, play_record};
+    use crate::{PlayEnd, TrackQuery};
 
     /// Noon UTC in early July keeps every play in the same local year, month and day in any
     /// time zone within ±11 h; the hour of the day is the local one, so only its total is
@@ -246,13 +231,7 @@ mod tests {
             .collect();
         let now = JULY_2_2024_NOON;
         let day = 86_400_000;
-        let at = |track, when| PlayRecord {
-            track_id: track,
-            started_at_ms: when,
-            ms_listened: 60_000,
-            end: PlayEnd::Completed,
-            position_ms: None,
-        };
+        let at = |track, when| play_record(track, when, 60_000, PlayEnd::Completed);
         for p in [
             at(ids[0], now - day),       // this week
             at(ids[0], now - 2 * day),   // this week
@@ -293,13 +272,7 @@ mod tests {
         };
         let (alpha, beta, gamma) = (id("Alpha"), id("Beta"), id("Gamma"));
         let minute = 60_000;
-        let play = |track, at, listened, end| PlayRecord {
-            track_id: track,
-            started_at_ms: at,
-            ms_listened: listened,
-            end,
-            position_ms: None,
-        };
+        let play = play_record;
         for p in [
             // 2023: Bob is heard first.
             play(beta, JULY_1_2023_NOON, 3 * minute, PlayEnd::Completed),

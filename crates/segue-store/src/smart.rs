@@ -65,17 +65,7 @@ impl Store {
         let name = checked_name(name)?;
         let json =
             serde_json::to_string(query).map_err(|e| StoreError::SmartRules(e.to_string()))?;
-        let taken: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT id FROM smart_playlists WHERE name_key = ?1",
-                [search_key(name)],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if taken.is_some() {
-            return Err(PlaylistError::NameTaken(name.to_owned()).into());
-        }
+        self.refuse_taken_smart_name(name, None)?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
@@ -101,17 +91,7 @@ impl Store {
         let name = checked_name(name)?;
         let json =
             serde_json::to_string(query).map_err(|e| StoreError::SmartRules(e.to_string()))?;
-        let taken: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT id FROM smart_playlists WHERE name_key = ?1 AND id != ?2",
-                rusqlite::params![search_key(name), id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if taken.is_some() {
-            return Err(PlaylistError::NameTaken(name.to_owned()).into());
-        }
+        self.refuse_taken_smart_name(name, Some(id))?;
         let updated = self.conn.execute(
             "UPDATE smart_playlists SET name = ?2, name_key = ?3, query = ?4 WHERE id = ?1",
             rusqlite::params![id, name, search_key(name), json],
@@ -124,6 +104,22 @@ impl Store {
             name: name.to_owned(),
             query: query.clone(),
         })
+    }
+
+    /// Refuses `name` when another smart playlist than `own` has it, whatever its case.
+    fn refuse_taken_smart_name(&self, name: &str, own: Option<i64>) -> Result<()> {
+        let taken: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT id FROM smart_playlists WHERE name_key = ?1 AND id IS NOT ?2",
+                rusqlite::params![search_key(name), own],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match taken {
+            Some(_) => Err(PlaylistError::NameTaken(name.to_owned()).into()),
+            None => Ok(()),
+        }
     }
 
     /// Deletes the smart playlist called `name` (any case).

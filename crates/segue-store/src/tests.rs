@@ -55,6 +55,22 @@ fn retagged(mut change: FileChange, edit: impl FnOnce(&mut TrackTags)) -> FileCh
     change
 }
 
+/// A play of `track` started at `at_ms`, heard for `listened_ms`.
+pub(crate) fn play_record(
+    track: TrackId,
+    at_ms: i64,
+    listened_ms: i64,
+    end: PlayEnd,
+) -> PlayRecord {
+    PlayRecord {
+        track_id: track,
+        started_at_ms: at_ms,
+        ms_listened: listened_ms,
+        end,
+        position_ms: None,
+    }
+}
+
 pub(crate) fn file_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(&dir.path().join("nested/segue.sqlite")).expect("open");
@@ -362,13 +378,7 @@ fn listening_stats_count_days_artists_and_tracks_since_a_time() {
     let day = 86_400_000;
     // Noon UTC keeps each play on its own local day in any time zone within ±11 h.
     let noon = 20_000 * day + day / 2;
-    let play = |track, at, end| PlayRecord {
-        track_id: track,
-        started_at_ms: at,
-        ms_listened: 60_000,
-        end,
-        position_ms: None,
-    };
+    let play = |track, at, end| play_record(track, at, 60_000, end);
     for p in [
         play(beta, noon - 10 * day, PlayEnd::Completed), // before the window
         play(alpha, noon - day, PlayEnd::Completed),
