@@ -71,8 +71,30 @@ def test_the_equaliser_panel_sets_presets_and_bands_kept_for_the_device(app):
     wait_for(app, lambda d: eq_show(d)["settings"]["preamp_db"] == -3, timeout=10,
              message="the preamp was not kept")
     wait_for(app, lambda d: text(css(d, "[data-testid=eq-preamp-value]")[0]) == "-3.0", timeout=5)
+    # A parametric band: one out of range is refused with Rust's reason, then a good one kept.
+    css(app, "[data-testid=equaliser] details summary")[0].click()
+    for field, value in (("eq-new-hz", "30000"), ("eq-new-db", "-4"), ("eq-new-q", "2")):
+        box = css(app, f"[data-testid={field}]")[0]
+        box.clear()
+        box.send_keys(value)
+    css(app, "[data-testid=eq-add]")[0].click()
+    wait_for(app, lambda d: css(d, "[data-testid=eq-problem]")
+             and "30000 Hz" in text(css(d, "[data-testid=eq-problem]")[0]), timeout=10,
+             message="an out-of-range band was not refused with the reason")
+    assert eq_show(app)["settings"]["parametric"] == []
+    box = css(app, "[data-testid=eq-new-hz]")[0]
+    box.clear()
+    box.send_keys("3150")
+    css(app, "[data-testid=eq-add]")[0].click()
+    wait_for(app, lambda d: eq_show(d)["settings"]["parametric"] == [{"frequency_hz": 3150.0, "gain_db": -4.0, "q": 2.0}],
+             timeout=10, message="the parametric band was not kept")
+    assert len(css(app, "[data-testid=eq-parametric-band]")) == 1
+    assert not css(app, "[data-testid=eq-problem]")
     show_panel(app)
     shot(app, "equaliser")
+    app.execute_script("document.querySelector('[data-testid=equaliser] details')"
+                       ".scrollIntoView({block: 'end'})")
+    shot(app, "equaliser-parametric")
 
     # Dark, and Simplified Chinese.
     Select(css(app, "[data-testid=theme]")[0]).select_by_value("dark")

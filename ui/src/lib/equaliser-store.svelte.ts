@@ -4,7 +4,7 @@
 // a queue of stale values), and the response curve drawn is the one Rust computed from the
 // filters the engine runs.
 import * as api from "../api";
-import type { EqualiserPreset, EqualiserSettings, EqualiserView } from "../api";
+import type { EqualiserPreset, EqualiserSettings, EqualiserView, ParametricBand } from "../api";
 import { messages, t, type MessageKey } from "./i18n.svelte";
 
 /** A band centre as a slider's label: "31.5", "500", "1k", "16k". */
@@ -83,6 +83,17 @@ class EqualiserStore {
   choosePreset(id: string) {
     const preset = this.presets.find((p) => p.id === id);
     if (preset) this.change({ bands_db: [...preset.bands_db], preset: preset.id, enabled: true });
+  }
+
+  /** Adds a parametric band (Rust refuses one out of range, and says why). */
+  addParametric(band: ParametricBand) {
+    if (!this.view) return;
+    this.change({ parametric: [...this.view.settings.parametric, band], enabled: true });
+  }
+
+  removeParametric(index: number) {
+    if (!this.view) return;
+    this.change({ parametric: this.view.settings.parametric.filter((_, i) => i !== index) });
   }
 
   reset() {

@@ -130,6 +130,25 @@ describe("changing the equaliser", () => {
   });
 });
 
+describe("parametric bands", () => {
+  it("adds one (switching the equaliser on) and removes it", async () => {
+    const calls = mockBackend({
+      equaliser: () => view(settings()),
+      equaliser_presets: () => presets,
+      set_equaliser: (a) => view(a.settings as EqualiserSettings),
+    });
+    await equaliser.load();
+    equaliser.addParametric({ frequency_hz: 3150, gain_db: -4, q: 2 });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(equaliser.view?.settings.parametric).toEqual([{ frequency_hz: 3150, gain_db: -4, q: 2 }]);
+    expect(equaliser.view?.settings.enabled).toBe(true);
+    equaliser.removeParametric(0);
+    await new Promise((r) => setTimeout(r, 0));
+    const sent = calls.filter((c) => c.cmd === "set_equaliser").map((c) => (c.args.settings as EqualiserSettings).parametric.length);
+    expect(sent).toEqual([1, 0]);
+  });
+});
+
 describe("the panel", () => {
   it("shows ten band sliders, the preamp, the presets, the curve and the headroom", async () => {
     mockBackend({
