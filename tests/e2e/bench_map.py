@@ -34,6 +34,7 @@ TABLES = """
 CREATE TABLE IF NOT EXISTS map_points (track_id INTEGER PRIMARY KEY, x REAL NOT NULL, y REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS map_labels (x REAL NOT NULL, y REAL NOT NULL, tag TEXT NOT NULL, tracks INTEGER NOT NULL);
 """
+PORT = 4460
 TAGS = ["rock", "pop", "electronic", "jazz", "ambient", "classical", "metal", "folk", "hip-hop", "chillout",
         "dance", "piano", "guitar", "strings", "slow", "fast", "beautiful", "techno", "soul", "blues"]
 
@@ -114,13 +115,15 @@ def main():
         os.environ["DISPLAY"] = ":98"
         time.sleep(1)
         exe = shutil.which("tauri-driver") or str(pathlib.Path.home() / ".cargo" / "bin" / "tauri-driver")
-        driver_proc = subprocess.Popen([exe, "--native-driver", shutil.which("WebKitWebDriver") or "/usr/bin/WebKitWebDriver"],
+        # Ports of its own: an e2e run (port 4444) may share the machine.
+        driver_proc = subprocess.Popen([exe, "--port", str(PORT), "--native-port", str(PORT + 1),
+                                        "--native-driver", shutil.which("WebKitWebDriver") or "/usr/bin/WebKitWebDriver"],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _wait_port(4444, 30)
+        _wait_port(PORT, 30)
         options = ArgOptions()
         options.set_capability("browserName", "wry")
         options.set_capability("tauri:options", {"application": str(app), "args": ["--db", str(db), "--no-scan"]})
-        driver = webdriver.Remote(command_executor="http://127.0.0.1:4444", options=options)
+        driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{PORT}", options=options)
         driver.set_script_timeout(120)
         try:
             deadline = time.time() + 120
@@ -145,6 +148,10 @@ def main():
             probe = driver.execute_async_script(FRAMES, "probe", 240)
             pan = driver.execute_async_script(FRAMES, "pan", 240)
             zoom = driver.execute_async_script(FRAMES, "zoom", 240)
+            # Back to the whole map, drawn again once the motion has stopped.
+            driver.execute_script("document.querySelector('[data-testid=map-canvas]')"
+                                  ".dispatchEvent(new KeyboardEvent('keydown', {key: '0', bubbles: true}))")
+            time.sleep(1)
             driver.save_screenshot(str(work / "map-100k.png"))
             print(f"app {app}")
             print(f"{points} dots; open: {wall_ms:.0f} ms from the click until drawn "
