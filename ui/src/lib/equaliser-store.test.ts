@@ -1,11 +1,12 @@
 import { clearMocks } from "@tauri-apps/api/mocks";
-import { render, screen } from "@testing-library/svelte";
+import { cleanup, render, screen } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { EqualiserSettings, EqualiserView } from "../api";
 import Equaliser from "../components/Equaliser.svelte";
-import { mockBackend } from "../testing/fixtures";
+import { mockBackend, resetApp } from "../testing/fixtures";
 import { bandLabel, curvePath, curveX, curveY, equaliser, presetName } from "./equaliser-store.svelte";
 import { setLocale } from "./i18n.svelte";
+import { app } from "./store.svelte";
 
 const CENTRES = [31.5, 63, 125, 250, 500, 1000, 2000, 4000, 8000, 16000];
 
@@ -38,12 +39,16 @@ const presets = [
 ];
 
 beforeEach(() => {
+  resetApp();
   setLocale("en");
   equaliser.view = null;
   equaliser.presets = [];
   equaliser.problem = null;
 });
-afterEach(() => clearMocks());
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
 
 describe("the curve's geometry", () => {
   it("puts 20 Hz left, 20 kHz right, +15 dB on top and -15 dB at the bottom", () => {
@@ -163,5 +168,17 @@ describe("the panel", () => {
     expect(screen.getByTestId("eq-headroom").textContent).toContain("Lowered 6.2 dB");
     expect(screen.getByTestId("eq-device").textContent).toContain("Speakers");
     expect(screen.getByTestId("eq-curve-path").getAttribute("d")).toMatch(/^M0\.0,/);
+  });
+
+  it("shows the new device's equaliser when the music moves to another output", async () => {
+    const calls = mockBackend({
+      equaliser: () => view(settings()),
+      equaliser_presets: () => presets,
+    });
+    render(Equaliser);
+    await screen.findByTestId("eq-curve");
+    app.player = { ...app.player, device: "USB headphones" };
+    await new Promise((r) => setTimeout(r, 0));
+    expect(calls.filter((c) => c.cmd === "equaliser")).toHaveLength(2);
   });
 });
