@@ -6,6 +6,7 @@
 
 mod commands;
 mod equaliser;
+mod history_files;
 mod jobs;
 mod map;
 mod media_keys;
@@ -27,6 +28,8 @@ pub mod events {
     pub const PLAYER_POSITION: &str = "player-position";
     pub const HISTORY_CHANGED: &str = "history-changed";
     pub const TASTE_CHANGED: &str = "taste-changed";
+    /// How far a history import is: `segue_core::HistoryImportProgress`.
+    pub const HISTORY_IMPORT: &str = "history-import";
 }
 
 /// Environment variable naming the demo library folder (overrides the built-in lookup).
@@ -277,6 +280,9 @@ pub fn run() {
             equaliser::equaliser,
             equaliser::set_equaliser,
             equaliser::equaliser_presets,
+            history_files::import_history,
+            history_files::cancel_history_import,
+            history_files::export_history,
             map::map_view,
             map::map_colours,
             map::map_tags,

@@ -16,6 +16,13 @@ import type { FeedbackKind } from "./bindings/FeedbackKind";
 import type { FileIssue } from "./bindings/FileIssue";
 import type { FolderWatch } from "./bindings/FolderWatch";
 import type { HistoryEntry } from "./bindings/HistoryEntry";
+import type { HistoryExportFormat } from "./bindings/HistoryExportFormat";
+import type { HistoryExportReport } from "./bindings/HistoryExportReport";
+import type { HistoryFormat } from "./bindings/HistoryFormat";
+import type { HistoryImportProgress } from "./bindings/HistoryImportProgress";
+import type { HistoryImportReport } from "./bindings/HistoryImportReport";
+import type { ListenUnmatched } from "./bindings/ListenUnmatched";
+import type { BadListen } from "./bindings/BadListen";
 import type { ImportNote } from "./bindings/ImportNote";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { LibraryEvent } from "./bindings/LibraryEvent";
@@ -66,7 +73,14 @@ export type {
   FeedbackKind,
   FileIssue,
   FolderWatch,
+  BadListen,
   HistoryEntry,
+  HistoryExportFormat,
+  HistoryExportReport,
+  HistoryFormat,
+  HistoryImportProgress,
+  HistoryImportReport,
+  ListenUnmatched,
   ImportNote,
   ImportReport,
   LibraryEvent,
@@ -112,6 +126,8 @@ export const EVENTS = {
   playerPosition: "player-position",
   historyChanged: "history-changed",
   tasteChanged: "taste-changed",
+  /** How far a history import is (Settings → History). */
+  historyImport: "history-import",
 } as const;
 
 // Library
@@ -287,6 +303,17 @@ export const onPlayerState = on<PlayerState>(EVENTS.playerState);
 export const onPlayerPosition = on<[number, number]>(EVENTS.playerPosition);
 export const onHistoryChanged = on<null>(EVENTS.historyChanged);
 export const onTasteChanged = on<number>(EVENTS.tasteChanged);
+
+// History files (Settings → History): the choosers run in Rust, so the window names no file.
+/** Asks for a ListenBrainz or Last.fm export and imports it; `null` when the person cancels. */
+export const importHistory = (format: HistoryFormat | null = null) =>
+  invoke<HistoryImportReport | null>("import_history", { format });
+/** Stops the running import at its next batch; what was added stays. */
+export const cancelHistoryImport = () => invoke<void>("cancel_history_import");
+/** Writes the history's full listens where the person chooses; `null` when they cancel. */
+export const exportHistory = (format: HistoryExportFormat) =>
+  invoke<HistoryExportReport | null>("export_history", { format });
+export const onHistoryImport = on<HistoryImportProgress>(EVENTS.historyImport);
 
 /** Commands reject with a `UiError`; anything else is turned into one. */
 export function asUiError(e: unknown): UiError {
