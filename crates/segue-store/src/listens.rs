@@ -207,6 +207,11 @@ mod tests {
         );
         let facts = s.plays_since(0, 100).expect("taste reads them");
         assert_eq!(facts.len(), 3);
+        // Time of day reads them too: the three started within a minute of one another.
+        let (_, near) = s
+            .plays_near_time_of_day(1_607_191_470_000, 0, i64::MAX, 1.0, 100)
+            .expect("time of day");
+        assert_eq!(near.len(), 3);
     }
 
     #[test]
