@@ -238,6 +238,8 @@ impl LibraryJobs {
                 None => {
                     state.scanning = false;
                     self.idle.notify_all();
+                    drop(state);
+                    self.service.warm_smart_facts();
                     return;
                 }
             }
@@ -461,6 +463,7 @@ impl LibraryJobs {
                 self.spawn_map(false);
             }
             self.idle.notify_all();
+            self.service.warm_smart_facts();
             return;
         }
     }

@@ -84,6 +84,21 @@ impl Service {
         ))
     }
 
+    /// Reads the facts smart playlists need now, when there are smart playlists, so the next
+    /// one opened after an import or analysis does not wait for them (165 ms at 100k tracks).
+    pub fn warm_smart_facts(&self) {
+        let warmed = self.smart_playlists().and_then(|list| {
+            if list.is_empty() {
+                Ok(())
+            } else {
+                self.smart_facts().map(drop)
+            }
+        });
+        if let Err(e) = warmed {
+            tracing::warn!("cannot read ahead the facts smart playlists use: {e}");
+        }
+    }
+
     /// Every track's facts, from the cache while nothing they come from has changed.
     fn smart_facts(&self) -> Result<Arc<Vec<TrackFacts>>> {
         let stamp = self.with_store(|s| s.smart_stamp())?;
