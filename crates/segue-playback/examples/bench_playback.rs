@@ -4,6 +4,9 @@
 //! whole process uses while playing, and peak memory. Each file plays twice: as it is, then
 //! with the equaliser on (the bass boost preset, a -3 dB preamp and two parametric bands: 12
 //! filters) and a 4 s crossfade set, so the two can be compared on the same warm machine.
+//! Then, with both still on, each file plays into the next, cued so the 4 s fade starts 5 s
+//! after it resumes: the CPU over those 12 s is that of a crossfade (two decoders, two
+//! resamplers where the rates differ, the mix and the equaliser).
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -147,8 +150,72 @@ fn main() {
             latency_ms.map_or("never".into(), |ms| format!("{ms:.0} ms")),
         );
     }
+    // Both still set from the last file's second play.
+    for pair in files.windows(2) {
+        crossfade_cpu(&player, &pair[0], &pair[1], Duration::from_secs(4));
+    }
     println!(
         "peak memory (RSS) of the whole process: {:.1} MB",
         peak_rss_mb()
+    );
+}
+
+/// Plays `from` into `to`, cued so that the fade starts 5 s after resuming, and prints the CPU
+/// over the 5 s before, the fade, and 3 s after it. (A fade takes at most half of what was
+/// heard of the ending track, here since the cue: 5 s before it leave room for 4 s.)
+fn crossfade_cpu(player: &Player, from: &PathBuf, to: &PathBuf, crossfade: Duration) {
+    let length = match segue_decode::Decoder::open(from) {
+        Ok(d) => {
+            let info = d.info();
+            Duration::from_secs_f64(
+                info.total_frames.unwrap_or(0) as f64 / f64::from(info.sample_rate.max(1)),
+            )
+        }
+        Err(e) => {
+            eprintln!("bench: {}: {e}", from.display());
+            return;
+        }
+    };
+    let (before, after) = (Duration::from_secs(5), Duration::from_secs(3));
+    let Some(offset) = length.checked_sub(crossfade + before) else {
+        eprintln!("bench: {} is shorter than the crossfade", from.display());
+        return;
+    };
+    let item = |track_id: i64, path: &PathBuf| QueueItem {
+        track_id,
+        path: path.clone(),
+        gain: 1.0,
+        ..QueueItem::default()
+    };
+    player
+        .cue_queue(vec![item(1, from), item(2, to)], 0, offset)
+        .expect("cue");
+    std::thread::sleep(Duration::from_millis(300));
+    while player.events().try_recv().is_ok() {}
+    let (cpu0, wall0) = (cpu_seconds(), Instant::now());
+    player.resume().expect("resume");
+    let window = before + crossfade + after;
+    let mut next_started = None;
+    while wall0.elapsed() < window {
+        if let Ok(PlayerEvent::TrackStarted { track_id: 2, .. }) =
+            player.events().recv_timeout(Duration::from_millis(50))
+        {
+            next_started = Some(wall0.elapsed());
+        }
+    }
+    let cpu = (cpu_seconds() - cpu0) / wall0.elapsed().as_secs_f64() * 100.0;
+    player.stop().expect("stop");
+    let name = |p: &PathBuf| {
+        p.file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    println!(
+        "{} into {}: CPU {cpu:.2} % of one core over {:.0} s holding a {} s crossfade, equaliser on (the next track started {} after resuming)",
+        name(from),
+        name(to),
+        window.as_secs_f64(),
+        crossfade.as_secs(),
+        next_started.map_or("never".into(), |t| format!("{:.2} s", t.as_secs_f64())),
     );
 }
