@@ -3,6 +3,7 @@
 mod analyze;
 mod eq;
 mod history;
+mod path;
 mod play;
 mod playlist;
 mod queue;
@@ -121,6 +122,10 @@ enum Command {
     },
     /// What to play next, each with its reason. Follows the last played track by default.
     Suggest(suggest::SuggestArgs),
+    /// A sonic path: N tracks that travel evenly from one track to another track or a tag
+    /// (`segue path 12 "Dawn" -n 12`, `segue path 12 tag:ambient`), each with why it is there;
+    /// --save NAME keeps it as a playlist, --queue adds it to the app's queue, --play plays it.
+    Path(path::PathArgs),
     /// Rate a track: `segue rate TRACK STARS`, 1-5 stars (0 clears). TRACK: an id, a file,
     /// or search words.
     Rate {
@@ -413,6 +418,7 @@ fn run(cli: Cli) -> Result<i32> {
         ),
         Command::Show { track, json } => analyze::show(&service, &track, json),
         Command::Suggest(args) => suggest::suggest(&service, args),
+        Command::Path(args) => path::path(&service, args),
         Command::Rate { args } => {
             let (stars, track) = args.split_last().context("segue rate TRACK STARS")?;
             let stars: u8 = stars

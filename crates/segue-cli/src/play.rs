@@ -104,6 +104,21 @@ pub fn play(
     crossfade: Option<Duration>,
 ) -> Result<i32> {
     let tracks = resolve(service, args)?;
+    play_in_terminal(service, &tracks, autoplay, crossfade)
+}
+
+/// Plays `tracks` in order in the terminal until they end (then autoplay, if on) or `q`.
+pub fn play_tracks(service: &Service, tracks: &[Track], autoplay: bool) -> Result<i32> {
+    play_in_terminal(service, tracks, autoplay, None)
+}
+
+/// [`play_tracks`], with the crossfade for this run (`None`: the library's).
+fn play_in_terminal(
+    service: &Service,
+    tracks: &[Track],
+    autoplay: bool,
+    crossfade: Option<Duration>,
+) -> Result<i32> {
     let playback = service
         .start_playback()
         .context("cannot play (browsing, import and analysis still work)")?;

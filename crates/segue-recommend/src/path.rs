@@ -43,6 +43,9 @@ pub const LAYER_WIDTH: usize = 16;
 /// over its targets' nearest tracks).
 const WHOLE_LIBRARY_UP_TO: usize = 600;
 
+/// Two tracks this close (a chord in the joint space) are the same recording.
+const SAME_RECORDING: f32 = 1e-3;
+
 /// How many ways the search keeps at each step.
 const BEAM: usize = 48;
 
@@ -479,7 +482,14 @@ impl<'a> Way<'a> {
                 + JOIN_WEIGHT * (1.0 - join(library, pool[from], pool[to]))
         };
         // A tag end's candidates are kept for the end, so that every way can still reach it.
-        let interior: Vec<usize> = (1..pool.len()).filter(|c| !self.ends.contains(c)).collect();
+        // A track that sounds exactly like one before it in the pool or like an end (the same
+        // recording under two names or in two packages) would be a repeat: only one may be a
+        // step.
+        let interior: Vec<usize> = (1..pool.len())
+            .filter(|c| !self.ends.contains(c))
+            .filter(|&c| (0..c).all(|p| self.step(p, c) > SAME_RECORDING))
+            .filter(|&c| self.ends.iter().all(|&e| self.step(e, c) > SAME_RECORDING))
+            .collect();
         let mut beam = vec![Partial {
             places: vec![0],
             tracks: vec![line.start],

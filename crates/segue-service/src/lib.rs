@@ -13,6 +13,7 @@ pub mod jobs;
 mod listen;
 mod map;
 mod output;
+mod path;
 mod playback;
 mod playlist;
 pub mod queue;
@@ -36,11 +37,12 @@ pub use equaliser::{apply_equaliser_preset, band_label, equaliser_response};
 pub use jobs::{EventSink, JobOptions, LibraryJobs};
 pub use listen::{Listen, ListenError};
 pub use map::{MapReport, listening_mark};
+pub use path::PathRequest;
 pub use playback::{Playback, SESSION_EVERY};
 pub use queue::{QueueChange, QueueState};
 pub use segue_core;
 pub use segue_playback::{EndReason, Normalization, NormalizationMode, PlayerEvent};
-pub use segue_recommend::{Seed, Settings as SuggestSettings};
+pub use segue_recommend::{PathError, PathGoal, Seed, Settings as SuggestSettings};
 pub use segue_store::{SavedSession, StoreError};
 
 /// Environment variable that overrides the default database location.
@@ -82,6 +84,9 @@ pub enum ServiceError {
     PlaylistFile(#[from] PlaylistFileError),
     #[error(transparent)]
     HistoryFile(#[from] HistoryFileError),
+    /// A sonic path that cannot be drawn as asked.
+    #[error(transparent)]
+    Path(segue_recommend::PathError),
 }
 
 impl ServiceError {
@@ -110,6 +115,8 @@ impl ServiceError {
             | ServiceError::PlaybackUnavailable(_) => "no_audio_device",
             ServiceError::Playback(_) => "playback",
             ServiceError::Analysis(e) => e.kind(),
+            ServiceError::Path(segue_recommend::PathError::NotAnalysed(_)) => "not_analysed",
+            ServiceError::Path(_) => "invalid_input",
             ServiceError::PlaylistFile(e) => match e {
                 PlaylistFileError::NotFound { .. } => "not_found",
                 PlaylistFileError::Exists { .. } => "file_exists",

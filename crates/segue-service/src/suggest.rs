@@ -75,7 +75,7 @@ pub fn check_suggest_settings(settings: &Settings) -> Result<()> {
     Ok(())
 }
 
-const RESET_KEY: &str = "taste.reset_at_ms";
+pub(crate) const RESET_KEY: &str = "taste.reset_at_ms";
 const SETTINGS_KEYS: [&str; 5] = [
     "suggest.exploration",
     "suggest.track_gap_hours",
@@ -94,7 +94,7 @@ pub(crate) type LibraryCache = std::sync::Mutex<Option<((i64, i64), Arc<Library>
 /// How many days back plays count for the time of day.
 const TIME_OF_DAY_DAYS: i64 = 90;
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
@@ -396,7 +396,7 @@ fn term_name(kind: segue_core::TermKind) -> &'static str {
 }
 
 /// A stored play as the recommender reads it.
-fn listen(p: &segue_store::PlayFact) -> Listen {
+pub(crate) fn listen(p: &segue_store::PlayFact) -> Listen {
     Listen {
         track: p.track_id,
         started_at_ms: p.started_at_ms,
