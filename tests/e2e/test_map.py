@@ -107,8 +107,24 @@ def test_the_map_shows_every_analysed_track_and_a_click_plays_it(app):
     select.select_by_value(tag)
     wait_for(app, lambda d: "Less" in text(css(d, "[data-testid=map-legend]")[0]), timeout=10,
              message="colouring by a tag did not change the legend")
-    # Keyboard: zoom in and back (the map keeps its keys from the player's shortcuts).
-    canvas.send_keys("+")
+    # Mouse and keyboard move the view; the map keeps its keys from the player's shortcuts
+    # (the arrows would seek, + and - are nothing there).
+    def view(d):
+        c = css(d, "[data-testid=map-canvas]")[0]
+        return c.get_attribute("data-zoom"), c.get_attribute("data-pan")
+    assert view(app) == ("1.00", "0,0"), view(app)
+    ActionChains(app).move_to_element_with_offset(canvas, 0, 0).click_and_hold() \
+        .move_by_offset(40, 0).move_by_offset(40, 25).release().perform()
+    wait_for(app, lambda d: view(d)[1] == "80,25", timeout=5, message=f"a drag did not pan: {view(app)}")
     canvas.send_keys("0")
+    canvas.send_keys("+")
+    canvas.send_keys("+")
+    wait_for(app, lambda d: view(d)[0] == "1.56", timeout=5, message=f"+ did not zoom in: {view(app)}")
+    shot(app, "map-zoomed")
+    canvas.send_keys("\ue014")  # the right arrow
+    wait_for(app, lambda d: view(d)[1] == "-60,0", timeout=5, message=f"→ did not pan: {view(app)}")
+    canvas.send_keys("0")
+    wait_for(app, lambda d: view(d) == ("1.00", "0,0"), timeout=5, message=f"0 did not reset: {view(app)}")
     assert text(css(app, "[data-testid=now-title]")[0]) == title
+    assert css(app, "[data-testid=play-pause]")[0].get_attribute("aria-label") == "Pause", "a map key paused the music"
     shot(app, "map-tag")
