@@ -518,7 +518,9 @@ impl Equaliser {
     /// sample as it came.
     pub(crate) fn process(&mut self, channel: usize, sample: f32) -> f32 {
         let fading = self.fade_left > 0;
-        if !fading && !self.current.bank.active {
+        // Off, or fading between two offs (a new device's first design): untouched, limiter
+        // included.
+        if !self.current.bank.active && !(fading && self.previous.bank.active) {
             return sample;
         }
         let mut out = self.current.process(channel, f64::from(sample));
@@ -656,9 +658,17 @@ mod tests {
         assert!(off.gains_db.iter().all(|&g| g == 0.0));
     }
 
-    /// Off, samples come out bit for bit; on and flat, within rounding.
+    /// Off, samples come out bit for bit (loud ones too, and while a new output's first
+    /// design fades in); on and flat, within rounding.
     #[test]
     fn off_is_bit_exact_and_flat_is_transparent() {
+        let (mut producer, mut fresh) = for_output(2);
+        producer.push(FilterBank::OFF).expect("room");
+        for n in 0..4000 {
+            let x = ((n as f32) * 0.37).sin() * 1.2;
+            fresh.next_frame();
+            assert_eq!(fresh.process(n % 2, x).to_bits(), x.to_bits(), "sample {n}");
+        }
         let mut off = running(&EqualiserSettings::default(), 48_000, 2);
         let mut flat = running(&on([0.0; 10]), 48_000, 2);
         for n in 0..1000 {
