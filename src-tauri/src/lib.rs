@@ -11,6 +11,7 @@ mod jobs;
 mod map;
 mod media_keys;
 mod open;
+mod path;
 mod player;
 
 use std::path::{Path, PathBuf};
@@ -288,6 +289,7 @@ pub fn run() {
             map::map_tags,
             map::map_track,
             map::map_neighbours,
+            path::sonic_path,
             map::map_status,
             map::update_map,
             map::cancel_map,

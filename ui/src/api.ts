@@ -50,6 +50,7 @@ import type { SmartMember } from "./bindings/SmartMember";
 import type { SmartOrder } from "./bindings/SmartOrder";
 import type { SmartPlaylist } from "./bindings/SmartPlaylist";
 import type { SmartRule } from "./bindings/SmartRule";
+import type { SonicPath } from "./bindings/SonicPath";
 import type { Suggestion } from "./bindings/Suggestion";
 import type { TagFacet } from "./bindings/TagFacet";
 import type { TrackAnalysis } from "./bindings/TrackAnalysis";
@@ -264,6 +265,16 @@ export const mapTags = () => invoke<string[]>("map_tags");
 export const mapTrack = (track: number) => invoke<MapTrack>("map_track", { track });
 /** A track's true nearest neighbours in sound and style (not on the squeezed map). */
 export const mapNeighbours = (track: number) => invoke<MapNeighbour[]>("map_neighbours", { track });
+
+// Sonic paths ("Segue from A to B"): `count` tracks from `from` to a track or a tag.
+export type PathEnd = { track: number } | { tag: string };
+export const sonicPath = (from: number, to: PathEnd, count: number) =>
+  invoke<SonicPath>("sonic_path", {
+    from,
+    toTrack: "track" in to ? to.track : null,
+    toTag: "tag" in to ? to.tag : null,
+    count,
+  });
 export const mapStatus = () => invoke<MapStatus>("map_status");
 /** Places tracks without a point, or lays the whole map out again with `relayout`. */
 export const updateMap = (relayout: boolean) => invoke<void>("update_map", { relayout });

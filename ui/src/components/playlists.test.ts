@@ -157,11 +157,20 @@ describe("TrackMenu", () => {
     playlists.menu = open([7], true);
     const { container } = render(TrackMenu, { menu: playlists.menu });
     const items = [...container.querySelectorAll<HTMLElement>('[role="menuitem"]')];
-    expect(items.map((i) => i.dataset.testid)).toEqual(["menu-play", "menu-play-next", "menu-enqueue", "menu-playlist", "menu-playlist", "menu-new-playlist"]);
+    // One track: "Segue to…" (a sonic path from it) follows the queue's items.
+    expect(items.map((i) => i.dataset.testid)).toEqual([
+      "menu-play",
+      "menu-play-next",
+      "menu-enqueue",
+      "menu-path",
+      "menu-playlist",
+      "menu-playlist",
+      "menu-new-playlist",
+    ]);
     await waitFor(() => expect(document.activeElement).toBe(items[0]));
     await fireEvent.keyDown(items[0], { key: "ArrowUp" });
-    expect(document.activeElement).toBe(items[5]);
-    await fireEvent.keyDown(items[5], { key: "ArrowDown" });
+    expect(document.activeElement).toBe(items[6]);
+    await fireEvent.keyDown(items[6], { key: "ArrowDown" });
     expect(document.activeElement).toBe(items[0]);
     await fireEvent.keyDown(items[0], { key: "Escape" });
     expect(playlists.menu).toBeNull();
