@@ -520,7 +520,7 @@ impl Equaliser {
         let fading = self.fade_left > 0;
         // Off, or fading between two offs (a new device's first design): untouched, limiter
         // included.
-        if !self.current.bank.active && !(fading && self.previous.bank.active) {
+        if !self.current.bank.active && (!fading || !self.previous.bank.active) {
             return sample;
         }
         let mut out = self.current.process(channel, f64::from(sample));
