@@ -128,3 +128,20 @@ def test_the_map_shows_every_analysed_track_and_a_click_plays_it(app):
     assert text(css(app, "[data-testid=now-title]")[0]) == title
     assert css(app, "[data-testid=play-pause]")[0].get_attribute("aria-label") == "Pause", "a map key paused the music"
     shot(app, "map-tag")
+
+    # The same map in the dark theme and in Chinese (then back as it was).
+    nav(app, "settings")
+    theme = Select(css(app, "[data-testid=theme]")[0])
+    language = Select(css(app, "[data-testid=language]")[0])
+    was = (theme.first_selected_option.get_attribute("value"), language.first_selected_option.get_attribute("value"))
+    theme.select_by_value("dark")
+    Select(css(app, "[data-testid=language]")[0]).select_by_value("zh-CN")
+    nav(app, "map")
+    wait_for(app, lambda d: css(d, "[data-testid=map-canvas]")
+             and css(d, "[data-testid=map-canvas]")[0].get_attribute("data-points") == str(expected),
+             timeout=20, message="the map did not open again")
+    assert "音乐地图" in text(css(app, "h1")[0]), text(css(app, "h1")[0])
+    shot(app, "map-dark-zh-CN")
+    nav(app, "settings")
+    Select(css(app, "[data-testid=theme]")[0]).select_by_value(was[0])
+    Select(css(app, "[data-testid=language]")[0]).select_by_value(was[1])
