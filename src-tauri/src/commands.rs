@@ -18,9 +18,10 @@ use segue_service::suggest::SuggestRequest;
 use segue_service::{QueueChange, Seed, ServiceError};
 use tauri::{AppHandle, Emitter, State};
 
+use crate::dialogs::{SaveAs, ask_where_to_save};
 use crate::{AppState, events};
 
-type Reply<T> = Result<T, UiError>;
+pub(crate) type Reply<T> = Result<T, UiError>;
 
 fn ui(e: ServiceError) -> UiError {
     UiError::from(&e)
@@ -610,24 +611,18 @@ pub async fn export_playlist(
     state: State<'_, AppState>,
     playlist: PlaylistId,
 ) -> Reply<Option<ExportReport>> {
-    use tauri_plugin_dialog::DialogExt;
     let service = state.service.clone();
     let name = service.playlist(playlist).map_err(ui)?.name;
     tauri::async_runtime::spawn_blocking(move || {
-        let Some(chosen) = app
-            .dialog()
-            .file()
-            .set_title("Export the playlist")
-            .set_file_name(format!("{}.m3u8", file_name_safe(&name)))
-            .add_filter("M3U8 playlist", &["m3u8"])
-            .blocking_save_file()
-        else {
+        let ask = SaveAs {
+            title: "Export the playlist",
+            file_name: format!("{}.m3u8", file_name_safe(&name)),
+            filter: "M3U8 playlist",
+            extensions: &["m3u8"],
+        };
+        let Some(path) = ask_where_to_save(&app, ask)? else {
             return Ok(None);
         };
-        let path = chosen.into_path().map_err(|e| UiError {
-            kind: "invalid_input".into(),
-            message: format!("the chosen file cannot be written to: {e}"),
-        })?;
         service
             .export_playlist(playlist, &path, true)
             .map(Some)
@@ -768,7 +763,6 @@ pub fn rotation(state: State<'_, AppState>) -> Reply<segue_core::rotation::Rotat
 /// here so the window never names a file, and only a PNG is written.
 #[tauri::command(async)]
 pub async fn save_review_image(app: AppHandle, year: i32, png: Vec<u8>) -> Reply<Option<String>> {
-    use tauri_plugin_dialog::DialogExt;
     const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
     if !png.starts_with(PNG_SIGNATURE) {
         return Err(UiError {
@@ -777,20 +771,15 @@ pub async fn save_review_image(app: AppHandle, year: i32, png: Vec<u8>) -> Reply
         });
     }
     tauri::async_runtime::spawn_blocking(move || {
-        let Some(chosen) = app
-            .dialog()
-            .file()
-            .set_title("Save the year in review")
-            .set_file_name(format!("Segue {year} in review.png"))
-            .add_filter("PNG image", &["png"])
-            .blocking_save_file()
-        else {
+        let ask = SaveAs {
+            title: "Save the year in review",
+            file_name: format!("Segue {year} in review.png"),
+            filter: "PNG image",
+            extensions: &["png"],
+        };
+        let Some(path) = ask_where_to_save(&app, ask)? else {
             return Ok(None);
         };
-        let path = chosen.into_path().map_err(|e| UiError {
-            kind: "invalid_input".into(),
-            message: format!("the chosen file cannot be written to: {e}"),
-        })?;
         std::fs::write(&path, &png).map_err(|e| UiError {
             kind: "io".into(),
             message: format!("cannot write {}: {e}", path.display()),

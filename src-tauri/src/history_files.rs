@@ -14,6 +14,7 @@ use segue_core::{
 };
 use tauri::{AppHandle, Emitter, State};
 
+use crate::dialogs::{SaveAs, ask_where_to_save};
 use crate::{AppState, events};
 
 type Reply<T> = Result<T, UiError>;
@@ -111,27 +112,21 @@ pub async fn export_history(
     state: State<'_, AppState>,
     format: HistoryExportFormat,
 ) -> Reply<Option<HistoryExportReport>> {
-    use tauri_plugin_dialog::DialogExt;
     let service = state.service.clone();
-    let (name, filter, extension) = match format {
-        HistoryExportFormat::ListenBrainz => ("segue-listens.json", "ListenBrainz JSON", "json"),
-        HistoryExportFormat::Csv => ("segue-listens.csv", "CSV", "csv"),
+    let (name, filter, extensions): (&str, &str, &[&str]) = match format {
+        HistoryExportFormat::ListenBrainz => ("segue-listens.json", "ListenBrainz JSON", &["json"]),
+        HistoryExportFormat::Csv => ("segue-listens.csv", "CSV", &["csv"]),
     };
     tauri::async_runtime::spawn_blocking(move || {
-        let Some(chosen) = app
-            .dialog()
-            .file()
-            .set_title("Export listening history")
-            .set_file_name(name)
-            .add_filter(filter, &[extension])
-            .blocking_save_file()
-        else {
+        let ask = SaveAs {
+            title: "Export listening history",
+            file_name: name.into(),
+            filter,
+            extensions,
+        };
+        let Some(path) = ask_where_to_save(&app, ask)? else {
             return Ok(None);
         };
-        let path = chosen.into_path().map_err(|e| UiError {
-            kind: "invalid_input".into(),
-            message: format!("the chosen file cannot be written to: {e}"),
-        })?;
         service
             .export_history(&path, format, true)
             .map(Some)

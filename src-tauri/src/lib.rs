@@ -5,6 +5,7 @@
 //! events arrive on a thread of their own, so the UI thread never waits.
 
 mod commands;
+mod dialogs;
 mod equaliser;
 mod history_files;
 mod jobs;

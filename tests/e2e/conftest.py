@@ -34,16 +34,28 @@ def _wait_port(port: int, timeout: float) -> None:
     raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.fixture(scope="session")
 def display():
+    """A virtual display of this run's own: Xvfb picks a free display number (-displayfd), so
+    runs side by side on one machine never share a screen."""
     if os.environ.get("DISPLAY"):
         yield os.environ["DISPLAY"]
         return
-    xvfb = subprocess.Popen(["Xvfb", ":99", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.environ["DISPLAY"] = ":99"
-    time.sleep(1)
-    yield ":99"
+    read_end, write_end = os.pipe()
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write_end,))
+    os.close(write_end)
+    with os.fdopen(read_end) as answer:
+        number = answer.readline().strip()
+    assert number, "Xvfb did not start"
+    os.environ["DISPLAY"] = f":{number}"
+    yield f":{number}"
     xvfb.terminate()
     xvfb.wait(10)
 
@@ -75,10 +87,12 @@ def tauri_driver(display, session_bus, private_dirs):
     cargo_home = pathlib.Path(os.environ.get("CARGO_HOME", pathlib.Path.home() / ".cargo"))
     exe = shutil.which("tauri-driver") or str(cargo_home / "bin" / "tauri-driver")
     native = shutil.which("WebKitWebDriver") or "/usr/bin/WebKitWebDriver"
-    proc = subprocess.Popen([exe, "--native-driver", native],
+    # Ports of this run's own, for the same reason.
+    port, native_port = _free_port(), _free_port()
+    proc = subprocess.Popen([exe, "--native-driver", native, "--port", str(port), "--native-port", str(native_port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _wait_port(4444, 30)
-    yield "http://127.0.0.1:4444"
+    _wait_port(port, 30)
+    yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(10)
 
