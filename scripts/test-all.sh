@@ -23,6 +23,9 @@ step "UI: type check and build (needed by the app crate), unit tests with mocked
 step "lints (cargo clippy -D warnings)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "API docs (cargo doc: broken links and unreadable doc comments are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
+
 step "Rust tests (real files, real SQLite, real playback into a PulseAudio null sink; regenerates the TypeScript bindings)"
 source scripts/pulse-test-sink.sh
 cargo test --workspace --locked
