@@ -120,7 +120,7 @@ def test_the_equaliser_set_in_the_window_is_heard_while_playing(app):
     wait_imported(app)
     css(app, "[data-testid=keep-demo]")[0].click()
     search = css(app, "[data-testid=search]")[0]
-    search.send_keys("boss attack")
+    search.send_keys("forest dance")  # 45 s of steady music: room for a few tries
     wait_for(app, lambda d: 1 <= len(css(d, "[data-testid=track-row]")) <= 3,
              message="search did not narrow the list")
     ActionChains(app).double_click(css(app, "[data-testid=track-row]")[0]).perform()
@@ -141,17 +141,24 @@ def test_the_equaliser_set_in_the_window_is_heard_while_playing(app):
                  message=f"the equaliser did not turn {'on' if on else 'off'}")
         time.sleep(0.3)  # what the device already holds plays out
 
-    before = level()
     # The preamp alone at -12 dB: the music must drop by about that much while it plays.
     move_slider(app, css(app, "[data-testid=eq-preamp]")[0], -12)
     wait_for(app, lambda d: eq_show(d)["settings"]["preamp_db"] == -12, timeout=10,
              message="the preamp was not kept")
-    switch(True)
-    during = level()
-    switch(False)
-    after = level()
-    assert before > -50 and after > -50, f"the music was not heard ({before:.1f}, {after:.1f} dBFS)"
-    drop = min(before, after) - during
-    print(f"level {before:.1f} dBFS off, {during:.1f} with a -12 dB preamp, {after:.1f} off again")
-    assert 8 < drop < 16, f"the equaliser's -12 dB preamp changed the level by {-drop:+.1f} dB " \
-                          f"({before:.1f} → {during:.1f} → {after:.1f} dBFS)"
+    # Music gets louder and quieter by itself: a try counts when the level heard before and
+    # after (equaliser off) agree within 4 dB.
+    tries = []
+    for _ in range(4):
+        before = level()
+        switch(True)
+        during = level()
+        switch(False)
+        after = level()
+        tries.append((before, during, after))
+        if before > -50 and after > -50 and abs(before - after) < 4:
+            break
+    print("levels off / with a -12 dB preamp / off, dBFS:", tries)
+    before, during, after = tries[-1]
+    assert abs(before - after) < 4, f"the music's own level kept changing: {tries}"
+    drop = (before + after) / 2 - during
+    assert 8 < drop < 16, f"the equaliser's -12 dB preamp changed the level by {-drop:+.1f} dB: {tries}"
