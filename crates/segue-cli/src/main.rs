@@ -240,6 +240,13 @@ fn main() {
     let (name, value) = segue_service::analysis::TELEMETRY_OPT_OUT;
     // SAFETY: the first statement of `main`: no other thread exists to read the environment.
     unsafe { std::env::set_var(name, value) };
+    // A reader that stops early (`segue tracks | head`) ends the output quietly, as for any
+    // Unix tool; Rust's runtime ignores SIGPIPE, so each print would panic instead.
+    // SAFETY: before any other thread exists; restores the signal's default disposition.
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SEGUE_LOG").unwrap_or_else(|_| {

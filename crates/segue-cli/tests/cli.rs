@@ -782,3 +782,41 @@ fn a_year_in_review_from_the_command_line() {
         String::from_utf8_lossy(&refused.stderr)
     );
 }
+
+/// `segue tracks | head`: a reader that stops early ends the output quietly (the default for
+/// a Unix tool), with no panic about a broken pipe.
+#[cfg(unix)]
+#[test]
+fn a_reader_that_stops_early_ends_the_output_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let db = tmp.path().join("lib.sqlite");
+    ok(segue(&db)
+        .args(["scan", "--no-analyze"])
+        .arg(demo_dir())
+        .output()
+        .expect("run"));
+    let mut child = segue(&db)
+        .arg("tracks")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run");
+    // The reader goes away before anything is written.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(
+        out.status.signal(),
+        Some(libc_sigpipe()),
+        "{:?}",
+        out.status
+    );
+}
+
+/// SIGPIPE's number on the Unix systems Segue runs on.
+#[cfg(unix)]
+fn libc_sigpipe() -> i32 {
+    13
+}
