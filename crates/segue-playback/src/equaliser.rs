@@ -179,13 +179,15 @@ pub fn presets() -> Vec<EqualiserPreset> {
 }
 
 /// `settings` with preset `id`'s bands (and the preset named), switched on; the preamp and
-/// parametric bands stay.
+/// parametric bands stay. The preset's English name, in any case and with spaces or hyphens
+/// for underscores, names it too ("Bass boost", "bass-boost").
 pub fn apply_preset(
     settings: &EqualiserSettings,
     id: &str,
 ) -> Result<EqualiserSettings, EqualiserError> {
     let all = presets();
-    let Some(preset) = all.iter().find(|p| p.id == id) else {
+    let wanted = id.trim().to_lowercase().replace([' ', '-'], "_");
+    let Some(preset) = all.iter().find(|p| p.id == wanted) else {
         let ids: Vec<&str> = all.iter().map(|p| p.id.as_str()).collect();
         return Err(EqualiserError::UnknownPreset(id.into(), ids.join(", ")));
     };
@@ -896,6 +898,16 @@ mod tests {
         for preset in presets() {
             let s = apply_preset(&EqualiserSettings::default(), &preset.id).expect("preset");
             check(&s).expect("every preset is valid");
+            // As `segue eq preset` and the list show it, too.
+            let by_name = apply_preset(&EqualiserSettings::default(), &preset.name);
+            assert_eq!(by_name.as_ref(), Ok(&s), "{}", preset.name);
+        }
+        for name in ["Bass boost", "BASS-BOOST", " bass boost "] {
+            assert_eq!(
+                apply_preset(&EqualiserSettings::default(), name).as_ref(),
+                Ok(&p),
+                "{name}"
+            );
         }
     }
 }
