@@ -954,6 +954,45 @@ mod tests {
     }
 
     #[test]
+    fn one_recording_under_two_names_is_never_two_steps() {
+        let lib = continuum();
+        // Every track of the way again, as a copy with its own id, title and artist: the
+        // same analysis, as when one file sits in two packages.
+        let mut tracks = lib.tracks().to_vec();
+        for i in 1..20 {
+            let mut twin = tracks[i].clone();
+            twin.id = 2000 + i as TrackId;
+            twin.title = format!("copy of track {i}");
+            twin.artist = Some(format!("someone else {i}"));
+            tracks.push(twin);
+        }
+        let lib = Library::new(tracks, lib.tag_names().to_vec());
+        // More steps than the arc has tracks: the twins would fill the way.
+        let path = path_of(&lib, &PathGoal::Track(1020), 30);
+        let originals: Vec<TrackId> = path
+            .steps
+            .iter()
+            .map(|s| {
+                if s.track_id >= 2000 {
+                    s.track_id - 1000
+                } else {
+                    s.track_id
+                }
+            })
+            .collect();
+        let mut unique = originals.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), 30, "{originals:?}");
+        assert!(
+            path.steps
+                .iter()
+                .skip(1)
+                .all(|s| s.distance > SAME_RECORDING)
+        );
+    }
+
+    #[test]
     fn the_straight_line_yardstick_takes_the_nearest_unused_track_per_point() {
         let lib = continuum();
         for keep_gaps in [false, true] {
