@@ -1,12 +1,14 @@
 """Settings → History in the real window: a ListenBrainz export picked in the desktop's own
 chooser is imported (the summary says what came in, what did not match and why, and which
 lines could not be read), a second import adds nothing, and the history is exported as CSV
-through the save dialog; the CLI reads the same library. Screenshots:
-target/e2e/settings-history-import.png (light) and settings-history-import-dark.png."""
+through the save dialog; the CLI reads the same library, and the History page marks the
+imported listens. Screenshots: target/e2e/settings-history-import.png (light),
+settings-history-import-dark.png and history-imported.png."""
 
 import subprocess
 import time
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import Select
 
 from conftest import CLI, ROOT
@@ -39,6 +41,14 @@ def show_card(app):
         "const box = document.querySelector('[data-testid=settings]');"
         "const card = document.querySelector('[data-testid=history-files]');"
         "box.scrollTop += card.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;")
+
+
+def summary_text(driver):
+    """The summary's words, or none while an import runs (the summary is gone or going)."""
+    try:
+        return text(css(driver, "[data-testid=history-summary]")[0])
+    except (IndexError, StaleElementReferenceException):
+        return ""
 
 
 def summary(app):
@@ -83,7 +93,7 @@ def test_a_listenbrainz_export_is_imported_and_the_history_exported_from_setting
     # A second import of the same file adds nothing.
     css(app, "[data-testid=import-history]")[0].click()
     answer_chooser("Import listening history", FIXTURE)
-    wait_for(app, lambda d: "0 imported, 4 already in your history" in text(summary(d)), timeout=30,
+    wait_for(app, lambda d: "0 imported, 4 already in your history" in summary_text(d), timeout=30,
              message="the second import did not say it added nothing")
 
     # Export as CSV where the person chooses.
@@ -100,3 +110,9 @@ def test_a_listenbrainz_export_is_imported_and_the_history_exported_from_setting
     show_card(app)
     shot(app, "settings-history-import-dark")
     Select(css(app, "[data-testid=theme]")[0]).select_by_value("system")
+
+    # The History page lists them among the plays, each marked as imported.
+    nav(app, "history")
+    wait_for(app, lambda d: len(css(d, "[data-testid=imported]")) == 3, timeout=15,
+             message="the History page does not mark the three imported listens")
+    shot(app, "history-imported")

@@ -84,6 +84,8 @@ pub struct HistoryEntry {
     pub outcome: PlayOutcome,
     /// At least half the track (or four minutes) was heard.
     pub full_listen: bool,
+    /// Imported from another service's history (ListenBrainz, Last.fm), not played in Segue.
+    pub imported: bool,
 }
 
 /// Listening on one (local) day.

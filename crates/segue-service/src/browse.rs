@@ -100,6 +100,7 @@ impl Service {
                     PlayEnd::Stopped => PlayOutcome::Stopped,
                 },
                 full_listen: r.full_listen,
+                imported: r.imported,
             })
             .collect())
     }

@@ -85,10 +85,10 @@ fn a_listenbrainz_export_is_imported_once_with_what_did_not_match_and_why() {
     assert_eq!(again.duplicates, 4);
     assert_eq!(listens(&db).len(), 3);
 
-    // The history shows them as full listens, as plays in Segue.
+    // The history shows them as full listens, as plays in Segue, marked as imported.
     let history = service.history(10).expect("history");
     assert_eq!(history.len(), 3);
-    assert!(history.iter().all(|h| h.full_listen));
+    assert!(history.iter().all(|h| h.full_listen && h.imported));
 }
 
 #[test]

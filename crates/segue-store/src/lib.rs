@@ -200,6 +200,8 @@ pub struct PlayRow {
     pub end: PlayEnd,
     pub position_ms: Option<i64>,
     pub full_listen: bool,
+    /// Imported from another service's history (`plays.imported_from`), not played in Segue.
+    pub imported: bool,
 }
 
 fn migrations() -> Migrations<'static> {
@@ -541,7 +543,8 @@ impl Store {
     /// The most recent plays, newest first.
     pub fn recent_plays(&self, limit: u32) -> Result<Vec<PlayRow>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT p.id, p.track_id, p.started_at, p.ms_listened, p.end_reason, p.position_ms, t.duration_ms
+            "SELECT p.id, p.track_id, p.started_at, p.ms_listened, p.end_reason, p.position_ms, t.duration_ms,
+                    p.imported_from IS NOT NULL
              FROM plays p JOIN tracks t ON t.id = p.track_id
              ORDER BY p.started_at DESC, p.id DESC LIMIT ?1",
         )?;
@@ -556,6 +559,7 @@ impl Store {
                 end: PlayEnd::parse(&r.get::<_, String>(4)?),
                 position_ms: r.get(5)?,
                 full_listen: segue_core::is_full_listen(ms_listened, duration_ms),
+                imported: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

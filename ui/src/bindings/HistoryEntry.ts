@@ -12,4 +12,8 @@ started_at_ms: number, listened_ms: number, outcome: PlayOutcome,
 /**
  * At least half the track (or four minutes) was heard.
  */
-full_listen: boolean, };
+full_listen: boolean, 
+/**
+ * Imported from another service's history (ListenBrainz, Last.fm), not played in Segue.
+ */
+imported: boolean, };

@@ -18,10 +18,11 @@ const play = (play_id: number, track_id: number): HistoryEntry => ({
   listened_ms: 120_000,
   outcome: "completed",
   full_listen: true,
+  imported: false,
 });
 
 // Track 9 was played but has left the library since.
-const history = [play(1, 2), play(2, 9), play(3, 3)];
+const history = [play(1, 2), play(2, 9), { ...play(3, 3), imported: true }];
 const stats: ListeningStats = {
   days: [],
   top_artists: [
@@ -65,6 +66,13 @@ async function shown() {
 }
 
 describe("History", () => {
+  it("marks a listen imported from another service's history", async () => {
+    const { container } = await shown();
+    const rows = byTestId(container, "play");
+    expect(rows.map((r) => byTestId(r, "imported").map((m) => m.textContent))).toEqual([[], [], ["imported"]]);
+    expect(byTestId(rows[2], "imported")[0].title).toBe("Imported from another service's history (ListenBrainz, Last.fm)");
+  });
+
   it("plays a row's track again, by button or double click", async () => {
     const { calls, container } = await shown();
     const rows = byTestId(container, "play");
