@@ -24,6 +24,7 @@
 //!   best value (sum of phi), so 1 is perfect;
 //! - precision@5 of next week's top five artists.
 
+use segue_core::forecast::Forecaster;
 use std::collections::HashMap;
 
 /// A small deterministic generator (xorshift64*), so a seed always gives the same histories.
@@ -187,15 +188,12 @@ const MODELS: [&str; 6] = [
 ];
 
 /// Next week's plays from the weekly totals before the origin (and the daily plays, for the
-/// median of the last ten days).
+/// median of the last ten days). The weekly forecasters are the app's own
+/// ([`segue_core::forecast::Forecaster`]); the daily median is measured here only.
 fn forecast(model: usize, weekly: &[f64], daily: &[u32]) -> f64 {
-    let last = *weekly.last().unwrap_or(&0.0);
     match model {
-        0 => last,
-        1 => {
-            let recent = &weekly[weekly.len().saturating_sub(4)..];
-            recent.iter().sum::<f64>() / recent.len().max(1) as f64
-        }
+        0 => Forecaster::Naive.next(weekly),
+        1 => Forecaster::MeanOfFourWeeks.next(weekly),
         2 => {
             let mut recent: Vec<u32> = daily[daily.len().saturating_sub(10)..].to_vec();
             recent.sort_unstable();
@@ -209,60 +207,10 @@ fn forecast(model: usize, weekly: &[f64], daily: &[u32]) -> f64 {
             };
             median * 7.0
         }
-        3 => {
-            let mut level = weekly[0];
-            for &w in &weekly[1..] {
-                level = 0.3 * w + 0.7 * level;
-            }
-            level
-        }
-        4 => croston(weekly, 0.1, true),
-        _ => tsb(weekly, 0.1, 0.1),
+        3 => Forecaster::Ewma.next(weekly),
+        4 => Forecaster::Croston.next(weekly),
+        _ => Forecaster::Tsb.next(weekly),
     }
-}
-
-/// Croston's method, with the Syntetos-Boylan bias correction when `sba`.
-fn croston(weekly: &[f64], alpha: f64, sba: bool) -> f64 {
-    let mut size: Option<f64> = None;
-    let mut interval = 1.0;
-    let mut since = 1.0;
-    for &w in weekly {
-        if w > 0.0 {
-            size = Some(match size {
-                None => w,
-                Some(s) => s + alpha * (w - s),
-            });
-            interval += alpha * (since - interval);
-            since = 1.0;
-        } else {
-            since += 1.0;
-        }
-    }
-    let Some(size) = size else { return 0.0 };
-    let correction = if sba { 1.0 - alpha / 2.0 } else { 1.0 };
-    correction * size / interval
-}
-
-/// Teunter-Syntetos-Babai: the probability of any plays is updated every week, so a series
-/// that stops decays towards nothing (Croston's would stay up).
-fn tsb(weekly: &[f64], alpha: f64, beta: f64) -> f64 {
-    let mut probability = if weekly.iter().any(|&w| w > 0.0) {
-        0.5
-    } else {
-        0.0
-    };
-    let mut size: Option<f64> = None;
-    for &w in weekly {
-        let occurred = if w > 0.0 { 1.0 } else { 0.0 };
-        probability += beta * (occurred - probability);
-        if w > 0.0 {
-            size = Some(match size {
-                None => w,
-                Some(s) => s + alpha * (w - s),
-            });
-        }
-    }
-    probability * size.unwrap_or(0.0)
 }
 
 /// The seed metric's parts per artist, for one model and user: the sum of squared relative

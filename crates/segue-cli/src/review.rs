@@ -3,6 +3,7 @@
 
 use anyhow::Result;
 use segue_core::PlayCount;
+use segue_core::forecast::Forecaster;
 use segue_core::review::YearInReview;
 use segue_core::rotation::{Rotation, RotationArtist};
 use segue_service::Service;
@@ -103,7 +104,33 @@ fn rotation_written(r: &Rotation) -> String {
         out += "  no favourite is clearly fading\n";
     }
     out.extend(r.fading.iter().map(line));
+    match &r.forecast {
+        Some(f) => {
+            out += &format!(
+                "This week you'll probably want ({}, {:.0} % closer than last week's plays on your history):\n",
+                forecaster_name(f.backtest.chosen),
+                (1.0 - f.backtest.chosen_mase / f.backtest.naive_mase) * 100.0
+            );
+            for a in &f.next_week {
+                out += &format!(
+                    "  {:<28} about {:.0} plays ({:.0}-{:.0})\n",
+                    a.name, a.plays, a.low, a.high
+                );
+            }
+        }
+        None => out += "No forecast: nothing beat \"same as last week\" on your history yet.\n",
+    }
     out
+}
+
+fn forecaster_name(f: Option<Forecaster>) -> &'static str {
+    match f {
+        None | Some(Forecaster::Naive) => "last week",
+        Some(Forecaster::MeanOfFourWeeks) => "mean of four weeks",
+        Some(Forecaster::Ewma) => "weighted mean",
+        Some(Forecaster::Croston) => "Croston",
+        Some(Forecaster::Tsb) => "TSB",
+    }
 }
 
 fn counts(list: &[PlayCount]) -> String {
@@ -158,10 +185,11 @@ mod tests {
             }],
             fading: Vec::new(),
             recent_weeks: 2,
+            forecast: None,
         };
         assert_eq!(
             rotation_written(&r),
-            "Rising:\n  Ann                            ▂█  5 plays in 2 weeks (usually 0)\nFading favourites:\n  no favourite is clearly fading\n"
+            "Rising:\n  Ann                            ▂█  5 plays in 2 weeks (usually 0)\nFading favourites:\n  no favourite is clearly fading\nNo forecast: nothing beat \"same as last week\" on your history yet.\n"
         );
     }
 

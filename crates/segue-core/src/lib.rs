@@ -9,6 +9,7 @@ mod analysis;
 mod app;
 mod equaliser;
 pub mod files;
+pub mod forecast;
 mod history_file;
 pub mod image;
 pub mod install;

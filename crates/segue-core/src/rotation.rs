@@ -1,10 +1,13 @@
 //! Your rotation: which artists are rising in the listening and which favourites are fading,
 //! from weekly play counts. Plain facts, judged against each artist's own usual rate, so one
 //! busy evening does not make a trend and a long-loved artist is missed only when the gap is
-//! clear.
+//! clear. And what next week probably holds, but only where a forecaster beat "same as last
+//! week" on this listener's own history ([`crate::forecast`]).
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+
+use crate::forecast::{Backtest, backtest};
 
 /// One artist's plays, week by week, as the history gives them.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,7 +27,8 @@ pub struct ArtistWeeks {
 #[ts(export)]
 pub struct RotationArtist {
     pub name: String,
-    /// Plays per week, oldest first (the last is the latest seven days), for a sparkline.
+    /// Plays in the last [`SPARKLINE_WEEKS`] weeks, oldest first (the last is the latest seven
+    /// days), for a sparkline.
     pub weekly: Vec<u32>,
     /// Plays in the recent weeks ([`Rotation::recent_weeks`]).
     pub recent: u32,
@@ -32,7 +36,7 @@ pub struct RotationArtist {
     pub usual: f32,
 }
 
-/// Rising artists and fading favourites, strongest change first.
+/// Rising artists and fading favourites, strongest change first, and next week's forecast.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct Rotation {
@@ -40,7 +44,34 @@ pub struct Rotation {
     pub fading: Vec<RotationArtist>,
     /// How many of the latest weeks count as recent.
     pub recent_weeks: u32,
+    /// Present only where a forecaster beat "same as last week" on this history.
+    pub forecast: Option<RotationForecast>,
 }
+
+/// What next week probably holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RotationForecast {
+    pub backtest: Backtest,
+    /// The artists most likely to be played, most first.
+    pub next_week: Vec<ArtistForecast>,
+}
+
+/// One artist's plays expected next week, with an 80 % band.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ArtistForecast {
+    pub name: String,
+    pub plays: f32,
+    pub low: f32,
+    pub high: f32,
+}
+
+/// Weeks a sparkline shows.
+pub const SPARKLINE_WEEKS: usize = 12;
+
+/// An artist expected fewer plays than this next week is not listed.
+const FORECAST_MIN_PLAYS: f64 = 0.5;
 
 /// Weeks counted as recent.
 pub const RECENT_WEEKS: usize = 4;
@@ -88,7 +119,7 @@ pub fn rotation(artists: &[ArtistWeeks]) -> Rotation {
         let change = (recent_plays as f32 - usual) / spread;
         let artist = RotationArtist {
             name: a.artist.clone(),
-            weekly: a.weeks.clone(),
+            weekly: a.weeks[a.weeks.len().saturating_sub(SPARKLINE_WEEKS)..].to_vec(),
             recent: recent_plays,
             usual,
         };
@@ -113,7 +144,44 @@ pub fn rotation(artists: &[ArtistWeeks]) -> Rotation {
         rising: strongest(rising),
         fading: strongest(fading),
         recent_weeks: RECENT_WEEKS as u32,
+        forecast: forecast(artists),
     }
+}
+
+/// Next week's likeliest artists by the forecaster that beat naive on these series, if any.
+fn forecast(artists: &[ArtistWeeks]) -> Option<RotationForecast> {
+    let series: Vec<Vec<f64>> = artists
+        .iter()
+        .map(|a| a.weeks.iter().map(|&n| f64::from(n)).collect())
+        .collect();
+    let backtest = backtest(&series);
+    let model = backtest.chosen?;
+    let mut next_week: Vec<ArtistForecast> = artists
+        .iter()
+        .zip(&series)
+        .map(|(a, s)| (a, model.next(s)))
+        .filter(|(_, plays)| *plays >= FORECAST_MIN_PLAYS)
+        .map(|(a, plays)| {
+            // Plays are counts: a Poisson spread (±1.28 σ, 80 %) is the plainest honest band.
+            let spread = 1.28 * plays.sqrt();
+            ArtistForecast {
+                name: a.artist.clone(),
+                plays: plays as f32,
+                low: (plays - spread).max(0.0) as f32,
+                high: (plays + spread) as f32,
+            }
+        })
+        .collect();
+    next_week.sort_by(|a, b| {
+        b.plays
+            .total_cmp(&a.plays)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    next_week.truncate(LISTED);
+    Some(RotationForecast {
+        backtest,
+        next_week,
+    })
 }
 
 #[cfg(test)]
@@ -158,6 +226,38 @@ mod tests {
             "{}",
             r.fading[0].usual
         );
+    }
+
+    #[test]
+    fn next_week_is_forecast_only_where_a_forecaster_beat_last_week() {
+        // Half a year of plays that swing from week to week round a steady level: a mean beats
+        // "same as last week", so next week is forecast, the busiest artist first.
+        let swinging = |name: &str, high: u32| {
+            let weeks: Vec<u32> = (0..26).map(|i| if i % 2 == 0 { 1 } else { high }).collect();
+            artist(name, &weeks, 0, 0)
+        };
+        let r = rotation(&[swinging("A", 5), swinging("B", 9), swinging("C", 3)]);
+        let f = r.forecast.expect("a forecast");
+        assert!(f.backtest.chosen_mase < f.backtest.naive_mase);
+        assert_eq!(
+            f.next_week
+                .iter()
+                .map(|a| a.name.as_str())
+                .collect::<Vec<_>>(),
+            ["B", "A", "C"]
+        );
+        let b = &f.next_week[0];
+        assert!(
+            b.low < b.plays && b.plays < b.high && b.plays > 3.0,
+            "{b:?}"
+        );
+        assert_eq!(r.rising.iter().map(|a| a.weekly.len()).max(), None);
+
+        // A steady climb: last week is the best guess, so nothing is forecast.
+        let climbing = |name: &str| artist(name, &(0..26).collect::<Vec<u32>>(), 0, 0);
+        let r = rotation(&[climbing("A"), climbing("B"), climbing("C")]);
+        assert!(r.forecast.is_none());
+        assert!(r.rising.iter().all(|a| a.weekly.len() == SPARKLINE_WEEKS));
     }
 
     #[test]

@@ -27,12 +27,14 @@ impl Service {
     }
 }
 
-/// Weeks of plays the rotation shows per artist (the sparkline); plays before count towards
-/// each artist's usual rate.
-const ROTATION_WEEKS: usize = 12;
+/// Weeks of plays the rotation reads per artist: the first 8 give each series its scale and the
+/// rest test the forecasters week by week; the sparkline shows the last 12, and plays before
+/// all of them count towards each artist's usual rate.
+const ROTATION_WEEKS: usize = 26;
 
 impl Service {
-    /// The artists rising in the listening and the favourites fading from it, now.
+    /// The artists rising in the listening and the favourites fading from it, now, and next
+    /// week's forecast where one beat "same as last week" on this history.
     pub fn rotation(&self) -> Result<segue_core::rotation::Rotation> {
         let now_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -5,7 +5,8 @@
  */
 export type RotationArtist = { name: string, 
 /**
- * Plays per week, oldest first (the last is the latest seven days), for a sparkline.
+ * Plays in the last [`SPARKLINE_WEEKS`] weeks, oldest first (the last is the latest seven
+ * days), for a sparkline.
  */
 weekly: Array<number>, 
 /**

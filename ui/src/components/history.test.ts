@@ -134,6 +134,7 @@ describe("the rotation card", () => {
         rising: [{ name: "Ann", weekly: [0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 5], recent: 11, usual: 0 }],
         fading: [{ name: "Bob", weekly: [3, 3, 2, 3, 2, 2, 3, 1, 0, 0, 0, 0], recent: 0, usual: 9.6 }],
         recent_weeks: 4,
+        forecast: null,
       }),
     });
     const { container } = render(History);
@@ -148,8 +149,38 @@ describe("the rotation card", () => {
     expect(calls.find((c) => c.cmd === "start_radio")?.args).toEqual({ seed: { kind: "artist", value: "Bob" } });
   });
 
+  it("shows next week's forecast with its band and how much it beat last week", async () => {
+    mockBackend({
+      history: () => history,
+      listening_stats: () => stats,
+      rotation: () => ({
+        rising: [],
+        fading: [],
+        recent_weeks: 4,
+        forecast: {
+          backtest: { chosen: "ewma", chosen_mase: 0.75, naive_mase: 1.0, series: 6 },
+          next_week: [
+            { name: "Ann", plays: 6.2, low: 3.0, high: 9.4 },
+            { name: "Bob", plays: 1.1, low: 0, high: 2.4 },
+          ],
+        },
+      }),
+    });
+    const { container } = render(History);
+    await waitFor(() => expect(byTestId(container, "forecast-artist")).toHaveLength(2));
+    expect(byTestId(container, "forecast-artist").map((r) => r.textContent?.replace(/\s+/g, " ").trim())).toEqual([
+      "Ann about 6 plays (3–9)",
+      "Bob about 1 play (0–2)",
+    ]);
+    expect(byTestId(container, "forecast-note")[0].textContent?.trim()).toBe(
+      "Forecast by a weighted mean: 25 % closer than last week's plays on your own history.",
+    );
+    setLocale("zh-CN");
+    await waitFor(() => expect(byTestId(container, "forecast-note")[0].textContent).toContain("加权平均"));
+  });
+
   it("is left out while nothing moves", async () => {
-    mockBackend({ history: () => history, listening_stats: () => stats, rotation: () => ({ rising: [], fading: [], recent_weeks: 4 }) });
+    mockBackend({ history: () => history, listening_stats: () => stats, rotation: () => ({ rising: [], fading: [], recent_weeks: 4, forecast: null }) });
     const { container } = render(History);
     await waitFor(() => expect(byTestId(container, "top-artist").length).toBeGreaterThan(0));
     expect(byTestId(container, "rotation")).toHaveLength(0);
