@@ -257,6 +257,41 @@ pub struct Library {
     /// Per track, what the join terms and the exploration draw read: compact, since the first
     /// stage reads it for every track (the profiles are large and scattered).
     pub(crate) joins: Vec<JoinFacts>,
+    /// Per track that has them, the other tracks that are the same recording (the same file in
+    /// two folders, or one recording in two packages or encodings): the repetition rules hold
+    /// for the recording, not the file.
+    pub(crate) twins: HashMap<usize, Vec<usize>>,
+}
+
+/// Two tracks whose sound rows (centred, unit length) have at least this dot product, and the
+/// same tempo, key and energy, are one recording: different pieces never come this close.
+const SAME_RECORDING: f32 = 0.999;
+
+/// The twins of every track that has some (see [`Library::twins`]). Only tracks with the same
+/// tempo, key and energy (to a hair) are compared, so this stays linear in practice.
+fn twins(tracks: &[TrackProfile], sound: &Rows) -> HashMap<usize, Vec<usize>> {
+    let mut alike: HashMap<(i64, u8, bool, i64), Vec<usize>> = HashMap::new();
+    for (i, t) in tracks.iter().enumerate() {
+        let key = (
+            (t.bpm * 4.0).round() as i64,
+            t.key,
+            t.mode == KeyMode::Major,
+            (t.energy * 1000.0).round() as i64,
+        );
+        alike.entry(key).or_default().push(i);
+    }
+    let mut twins: HashMap<usize, Vec<usize>> = HashMap::new();
+    for group in alike.values().filter(|g| g.len() > 1) {
+        for (n, &a) in group.iter().enumerate() {
+            for &b in &group[n + 1..] {
+                if dot(sound.row(a), sound.row(b)) >= SAME_RECORDING {
+                    twins.entry(a).or_default().push(b);
+                    twins.entry(b).or_default().push(a);
+                }
+            }
+        }
+    }
+    twins
 }
 
 /// A track's tempo, key, energy and loudness, ready for the join terms.
@@ -384,7 +419,9 @@ impl Library {
                 }
             }
         }
+        let twins = twins(&tracks, &rows[Space::Sound as usize]);
         Library {
+            twins,
             quantised,
             quantised_scale,
             keys,

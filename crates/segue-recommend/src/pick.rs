@@ -85,7 +85,10 @@ pub(crate) fn pick(
         };
         let mut choice: Option<(usize, f32)> = None;
         for (k, s) in scored.iter().enumerate() {
-            if taken[k] || !gaps_ok(library, &sequence, s.index, artist_gap, album_gap) {
+            if taken[k]
+                || !gaps_ok(library, &sequence, s.index, artist_gap, album_gap)
+                || crate::rules::twin_of_any(library, s.index, &picked_index)
+            {
                 continue;
             }
             let similar = picked_index

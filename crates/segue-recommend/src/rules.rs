@@ -3,7 +3,8 @@
 //! One home for them: [`crate::suggest`] keeps them, and so do the yardsticks a benchmark
 //! compares it with ([`pick_keeping_rules`]), so that a figure never depends on a copy.
 //! - Never suggested: the playing track, what is queued, what the user disliked or turned
-//!   down, and anything played within [`Settings::track_gap_hours`].
+//!   down, and anything played within [`Settings::track_gap_hours`]; nor the same recording
+//!   under another name, and never two of one recording in a list.
 //! - The artist and album gaps hold over this session's plays, the playing track, the queue
 //!   and the list so far ([`sequence`]). They keep variety among what the listener is likely
 //!   to enjoy, not at its cost: a pick relaxes them, in [`Settings::gap_steps`] order, only
@@ -172,9 +173,21 @@ pub fn blocked(
     for id in ids {
         if let Some(i) = library.index(id) {
             blocked[i] = true;
+            // The same recording under another name is the same music.
+            for &twin in library.twins.get(&i).into_iter().flatten() {
+                blocked[twin] = true;
+            }
         }
     }
     blocked
+}
+
+/// Whether `candidate` is the same recording as one of `picked` (library indices).
+pub(crate) fn twin_of_any(library: &Library, candidate: usize, picked: &[usize]) -> bool {
+    library
+        .twins
+        .get(&candidate)
+        .is_some_and(|twins| twins.iter().any(|t| picked.contains(t)))
 }
 
 /// `n` tracks, best by `prefer` (a library index to a preference; first found on ties), under
@@ -211,9 +224,11 @@ pub fn pick_keeping_rules(
         else {
             break;
         };
-        let Some(k) = (0..open.len())
-            .find(|&k| !taken[k] && gaps_ok(library, &sequence, open[k].1, artist_gap, album_gap))
-        else {
+        let Some(k) = (0..open.len()).find(|&k| {
+            !taken[k]
+                && gaps_ok(library, &sequence, open[k].1, artist_gap, album_gap)
+                && !twin_of_any(library, open[k].1, &sequence)
+        }) else {
             break;
         };
         taken[k] = true;

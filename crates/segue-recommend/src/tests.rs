@@ -149,6 +149,51 @@ fn disliked_and_recent_tracks_are_not_suggested() {
     assert!(ids.contains(&1));
 }
 
+/// The library with one more track: track 101's recording again, as another package would
+/// hold it (another id, title, artist and album; the same analysis).
+fn library_with_a_twin_of_101() -> Library {
+    let lib = library();
+    let mut tracks = lib.tracks().to_vec();
+    let mut twin = lib.get(101).expect("track 101").clone();
+    twin.id = 999;
+    twin.title = "Track 08".into();
+    twin.artist = Some("Another package".into());
+    twin.album = Some("Another soundtrack".into());
+    tracks.push(twin);
+    Library::new(tracks, lib.tag_names().to_vec())
+}
+
+#[test]
+fn one_recording_under_two_names_is_one_track_to_the_rules() {
+    let lib = library_with_a_twin_of_101();
+    let taste = Taste::default();
+    // Playing one, the other is not suggested.
+    for (playing, twin) in [(101, 999), (999, 101)] {
+        let ids: Vec<TrackId> = suggest(&lib, &taste, &context(playing), &close(), 40)
+            .iter()
+            .map(|s| s.track_id)
+            .collect();
+        assert!(
+            !ids.contains(&twin),
+            "{twin} while {playing} plays: {ids:?}"
+        );
+    }
+    // A list never holds both, though both are open; the yardsticks keep the rule too.
+    let ctx = context(100);
+    let ids: Vec<TrackId> = suggest(&lib, &taste, &ctx, &close(), 45)
+        .iter()
+        .map(|s| s.track_id)
+        .collect();
+    assert!(
+        ids.contains(&101) != ids.contains(&999),
+        "both or neither: {ids:?}"
+    );
+    let kept = crate::rules::pick_keeping_rules(&lib, &taste, &ctx, &close(), 45, |_| 0.0, |_| 0.5);
+    assert!(kept.contains(&101) != kept.contains(&999), "{kept:?}");
+    // Tracks that only sound alike are not twins.
+    assert!(library().twins.is_empty());
+}
+
 #[test]
 fn artists_and_albums_keep_their_distance_where_the_library_allows() {
     let lib = library();
