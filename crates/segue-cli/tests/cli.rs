@@ -1,12 +1,10 @@
 //! The `segue` binary end to end: real files, a real database file, a real process.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+mod common;
 
-fn demo_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/demo")
-}
+use common::{demo_dir, ok, segue};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 fn demo_files() -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -40,23 +38,6 @@ fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
-}
-
-fn segue(db: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_segue"));
-    c.arg("--db").arg(db).env_remove("SEGUE_DB");
-    c
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
 #[test]

@@ -1,28 +1,9 @@
 //! `segue crossfade` and `segue play --crossfade`: the real binary on a real database file.
 
+mod common;
+
+use common::{ok, run, segue};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn segue(db: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_segue"));
-    c.arg("--db").arg(db).env_remove("SEGUE_DB");
-    c
-}
-
-fn run(db: &Path, args: &[&str]) -> Output {
-    segue(db).args(args).output().expect("run segue")
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
 
 /// The demo library imported (not analysed) into `dir/lib.sqlite`.
 fn demo_library(dir: &Path) -> PathBuf {

@@ -1,13 +1,10 @@
 //! `segue eq` end to end: a real library file, the real binary.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn segue(db: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_segue"));
-    c.arg("--db").arg(db).env_remove("SEGUE_DB");
-    c
-}
+use common::{refused, segue};
+use std::path::Path;
+use std::process::Output;
 
 fn json(out: Output) -> serde_json::Value {
     assert!(
@@ -18,11 +15,6 @@ fn json(out: Output) -> serde_json::Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("json")
-}
-
-fn refused(out: Output) -> String {
-    assert_eq!(out.status.code(), Some(1), "{out:?}");
-    String::from_utf8(out.stderr).expect("utf-8")
 }
 
 fn eq(db: &Path, args: &[&str]) -> Output {

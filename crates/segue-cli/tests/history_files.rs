@@ -1,33 +1,10 @@
 //! `segue history import` and `export` end to end: the real binary, the demo library's real
 //! files, a real database file, and export files written by hand in the services' formats.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn run(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_segue"))
-        .arg("--db")
-        .arg(db)
-        .env_remove("SEGUE_DB")
-        .args(args)
-        .output()
-        .expect("run segue")
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
+use common::{ok, root, run};
+use std::path::Path;
 
 fn demo(db: &Path) {
     let demo = root().join("assets/demo");

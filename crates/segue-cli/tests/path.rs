@@ -1,22 +1,15 @@
 //! `segue path` end to end: the real binary on a real library file, the demo library analysed
 //! (CPU, 4 patches a track, through the service as `segue analyze` would), and its refusals.
 
+mod common;
+
+use common::run;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::atomic::AtomicBool;
 
 use segue_service::Service;
 use segue_service::analysis::{AnalysisOptions, Device};
-
-fn segue(db: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_segue"));
-    c.arg("--db").arg(db).env_remove("SEGUE_DB");
-    c
-}
-
-fn run(db: &Path, args: &[&str]) -> Output {
-    segue(db).args(args).output().expect("run segue")
-}
 
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()

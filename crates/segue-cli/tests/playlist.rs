@@ -1,43 +1,9 @@
 //! `segue playlist` end to end: the real binary, real music files, a real database file.
 
+mod common;
+
+use common::{ok, refused, root, run, segue};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn segue(db: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_segue"));
-    c.arg("--db").arg(db).env_remove("SEGUE_DB");
-    c
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
-
-/// The error a refused command prints (it must exit 1).
-fn refused(out: Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "stdout: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8(out.stderr).expect("utf-8 output")
-}
-
-fn run(db: &Path, args: &[&str]) -> Output {
-    segue(db).args(args).output().expect("run segue")
-}
 
 /// Four demo tracks copied into `dir/music` and imported (not analysed).
 fn library(dir: &Path) -> (PathBuf, PathBuf) {

@@ -3,46 +3,11 @@
 //! Each test here is a fault found from outside (issue 16): a command that did something the
 //! user could not have meant, or said its error badly.
 
+mod common;
+
+use common::{ok, refused, refused_with, root, segue};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// `segue` with the library at `db` and nothing from the environment choosing another.
-fn segue(db: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_segue"));
-    c.arg("--db").arg(db).env_remove("SEGUE_DB");
-    c
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
-
-/// The error a refused command prints; it must exit with `code`.
-fn refused_with(code: i32, out: Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stderr).expect("utf-8 output")
-}
-
-fn refused(out: Output) -> String {
-    refused_with(1, out)
-}
+use std::process::Command;
 
 /// The demo library imported (not analysed) into `dir/lib.sqlite`.
 fn demo_library(dir: &Path) -> PathBuf {
