@@ -313,6 +313,10 @@ fn the_cli_edits_a_playlist_another_writer_is_editing_without_corrupting_it() {
         app.remove_from_playlist(shared.id, &added[..1])
             .expect("app removes its own");
         rounds += 1;
+        // A person edits between pauses: back to back, this loop could hold the write lock
+        // for the 10 s a waiting process allows on a loaded machine (CI once saw "database is
+        // locked").
+        std::thread::sleep(std::time::Duration::from_millis(5));
     }
     for mut child in children {
         assert!(child.wait().expect("wait").success());
