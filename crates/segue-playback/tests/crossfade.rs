@@ -5,21 +5,15 @@
 //! correlate): in the capture each one's offset is found by correlation where it plays alone,
 //! which gives the overlap to the sample, and the power of their sum shows the curve.
 
+mod common;
+
+use common::{Capture, decode, exclusive};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use segue_decode::Decoder;
 use segue_playback::{AlbumPlace, EndReason, Player, PlayerEvent, QueueItem};
 
 const RATE: usize = 48_000;
-
-fn decode(path: &Path) -> Vec<f32> {
-    let mut d = Decoder::open(path).expect("open");
-    let mut out = Vec::new();
-    while d.read(&mut out).expect("decode") > 0 {}
-    out
-}
 
 /// Writes `seconds` of stereo white noise (16-bit WAV, 48 kHz) at about -12 dBFS RMS.
 fn noise_wav(path: &Path, seconds: f64, seed: u64) {
@@ -50,68 +44,6 @@ fn noise_wav(path: &Path, seconds: f64, seed: u64) {
     wav.extend_from_slice(&(data.len() as u32).to_le_bytes());
     wav.extend_from_slice(&data);
     std::fs::write(path, wav).expect("write wav");
-}
-
-/// Records the null sink's monitor as 48 kHz stereo f32 until stopped.
-struct Capture {
-    child: Child,
-    file: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Capture {
-    fn start() -> Capture {
-        let sink_ok = Command::new("pactl")
-            .arg("info")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        assert!(
-            sink_ok,
-            "no PulseAudio server: run `source scripts/pulse-test-sink.sh` first (the test command does)"
-        );
-        let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join("capture.raw");
-        let child = Command::new("parecord")
-            .args([
-                "--raw",
-                "--format=float32le",
-                "--rate=48000",
-                "--channels=2",
-                "--latency-msec=20",
-            ])
-            .arg("--device=segue_test_sink.monitor")
-            .arg(&file)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("parecord");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0) < 48_000 * 8 * 3 / 10 {
-            assert!(
-                Instant::now() < deadline,
-                "parecord never started recording"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Capture {
-            child,
-            file,
-            _dir: dir,
-        }
-    }
-
-    fn stop(mut self) -> Vec<f32> {
-        let _ = Command::new("kill")
-            .arg("-INT")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
-        let bytes = std::fs::read(&self.file).expect("capture file");
-        bytes
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect()
-    }
 }
 
 /// Plays `items` to the end of the queue while capturing the sink; returns events and audio.
@@ -207,13 +139,6 @@ fn place(track: u32) -> Option<AlbumPlace> {
         track_number: Some(track),
         ..Default::default()
     })
-}
-
-/// The tests share one sink: run them one at a time.
-static SINK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn exclusive() -> std::sync::MutexGuard<'static, ()> {
-    SINK.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 #[test]

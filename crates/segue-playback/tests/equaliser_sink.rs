@@ -1,9 +1,11 @@
 //! The equaliser heard through the real engine: tones played into the PulseAudio null sink
 //! (`source scripts/pulse-test-sink.sh` first), captured from its monitor and measured.
 
+mod common;
+
+use common::{Capture, exclusive, left};
 use std::f64::consts::PI;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use segue_core::{EQ_BAND_CENTRES_HZ, EqualiserSettings};
@@ -52,69 +54,6 @@ fn item(track_id: i64, path: PathBuf) -> QueueItem {
     }
 }
 
-/// Records the null sink's monitor as 48 kHz stereo f32 until stopped.
-struct Capture {
-    child: Child,
-    file: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Capture {
-    fn start() -> Capture {
-        let sink_ok = Command::new("pactl")
-            .arg("info")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        assert!(
-            sink_ok,
-            "no PulseAudio server: run `source scripts/pulse-test-sink.sh` first (the test command does)"
-        );
-        let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join("capture.raw");
-        let child = Command::new("parecord")
-            .args([
-                "--raw",
-                "--format=float32le",
-                "--rate=48000",
-                "--channels=2",
-                "--latency-msec=20",
-                "--device=segue_test_sink.monitor",
-            ])
-            .arg(&file)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("parecord");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0) < 48_000 * 8 * 3 / 10 {
-            assert!(
-                Instant::now() < deadline,
-                "parecord never started recording"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Capture {
-            child,
-            file,
-            _dir: dir,
-        }
-    }
-
-    /// The left channel.
-    fn stop(mut self) -> Vec<f32> {
-        let _ = Command::new("kill")
-            .arg("-INT")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
-        let bytes = std::fs::read(&self.file).expect("capture file");
-        bytes
-            .chunks_exact(8)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect()
-    }
-}
-
 /// Plays `items` to the end while capturing; the left channel.
 fn play_through(player: &Player, items: Vec<QueueItem>) -> Vec<f32> {
     let capture = Capture::start();
@@ -129,14 +68,7 @@ fn play_through(player: &Player, items: Vec<QueueItem>) -> Vec<f32> {
         }
     }
     std::thread::sleep(Duration::from_millis(300));
-    capture.stop()
-}
-
-/// The tests share one sink (and with the other null-sink tests, one at a time per binary).
-static SINK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn exclusive() -> std::sync::MutexGuard<'static, ()> {
-    SINK.lock().unwrap_or_else(|p| p.into_inner())
+    left(&capture.stop())
 }
 
 /// The level of each tone of a capture of the ten band tones played in a row, in dBFS: the

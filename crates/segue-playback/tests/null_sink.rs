@@ -2,88 +2,18 @@
 //! decoded source. Needs the sink from `scripts/pulse-test-sink.sh` (the test command starts
 //! it); ALSA's default device routes there, which is what the engine opens.
 
+mod common;
+
+use common::{Capture, decode, exclusive};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use segue_decode::Decoder;
 use segue_playback::{EndReason, Player, PlayerEvent, QueueItem};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/fixtures/gapless")
         .join(name)
-}
-
-fn decode(path: &Path) -> Vec<f32> {
-    let mut d = Decoder::open(path).expect("open");
-    let mut out = Vec::new();
-    while d.read(&mut out).expect("decode") > 0 {}
-    out
-}
-
-/// Records the null sink's monitor as 48 kHz stereo f32 until stopped.
-struct Capture {
-    child: Child,
-    file: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Capture {
-    fn start() -> Capture {
-        let sink_ok = Command::new("pactl")
-            .arg("info")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        assert!(
-            sink_ok,
-            "no PulseAudio server: run `source scripts/pulse-test-sink.sh` first (the test command does)"
-        );
-        let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join("capture.raw");
-        let child = Command::new("parecord")
-            .args([
-                "--raw",
-                "--format=float32le",
-                "--rate=48000",
-                "--channels=2",
-                "--latency-msec=20",
-            ])
-            .arg("--device=segue_test_sink.monitor")
-            .arg(&file)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("parecord");
-        // Wait until the recorder is really writing (0.3 s of the idle sink's silence), so
-        // nothing played afterwards is missed.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0) < 48_000 * 8 * 3 / 10 {
-            assert!(
-                Instant::now() < deadline,
-                "parecord never started recording"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Capture {
-            child,
-            file,
-            _dir: dir,
-        }
-    }
-
-    fn stop(mut self) -> Vec<f32> {
-        let _ = Command::new("kill")
-            .arg("-INT")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
-        let bytes = std::fs::read(&self.file).expect("capture file");
-        bytes
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect()
-    }
 }
 
 /// Plays `items` to the end of the queue while capturing the sink; returns events and audio.
@@ -187,13 +117,6 @@ fn onset(x: &[f32]) -> usize {
     x.chunks_exact(2)
         .position(|f| f[0].abs() > 0.01 || f[1].abs() > 0.01)
         .expect("the capture is silent")
-}
-
-/// The tests share one sink: run them one at a time.
-static SINK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn exclusive() -> std::sync::MutexGuard<'static, ()> {
-    SINK.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn rms(x: &[f32]) -> f64 {
