@@ -29,25 +29,8 @@ use segue_service::analysis::AnalysisOptions;
 
 use crate::curation::{self, Soundtrack};
 
-/// A small deterministic random source (SplitMix64).
-#[derive(Clone)]
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    pub fn unit(&mut self) -> f32 {
-        (self.next() >> 40) as f32 / (1u64 << 24) as f32
-    }
-}
+/// A small deterministic random source (SplitMix64), the one the map lays out with.
+pub use segue_map::Rng;
 
 /// One evaluation library and what the curator knows about each of its tracks (by position).
 pub struct World {
