@@ -267,7 +267,13 @@ pub fn run() {
             );
             std::thread::Builder::new()
                 .name("segue-player-start".into())
-                .spawn(move || hub.start(&handle, &service))?;
+                .spawn(move || {
+                    hub.start(&handle, &service);
+                    // Media keys drive the engine, so they are offered only when it runs.
+                    if hub.has_playback() {
+                        media_keys::attach(&hub, &handle);
+                    }
+                })?;
             app.manage(state);
             open::open_files(app.handle(), opened);
             Ok(())

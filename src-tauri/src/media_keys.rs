@@ -13,14 +13,32 @@ use souvlaki::{
 };
 use tauri::{AppHandle, Manager};
 
-use crate::player::PlayerHub;
+use crate::player::{PlayerHub, PlayerNews};
 
 /// The seek step for media keys that do not say how far.
 const SEEK_STEP: Duration = Duration::from_secs(5);
 
-/// Registers Segue with the desktop's media controls; `None` (with a log line) where there
-/// are none.
-pub fn attach(hub: &Arc<PlayerHub>, app: &AppHandle) -> Option<MediaControls> {
+/// Registers Segue with the desktop's media controls and keeps them told what plays, as one
+/// more listener of the hub; where there are none it logs why and does nothing.
+pub fn attach(hub: &Arc<PlayerHub>, app: &AppHandle) {
+    if let Some(mut controls) = register(hub, app) {
+        hub.listen(move |news| match news {
+            PlayerNews::TrackStarted { track, position_ms } => {
+                if let Some(track) = track {
+                    show_track(&mut controls, track);
+                }
+                show_playback(&mut controls, Some(true), *position_ms);
+            }
+            PlayerNews::PlayingChanged {
+                playing,
+                position_ms,
+            } => show_playback(&mut controls, Some(*playing), *position_ms),
+            PlayerNews::Stopped => show_playback(&mut controls, None, 0),
+        });
+    }
+}
+
+fn register(hub: &Arc<PlayerHub>, app: &AppHandle) -> Option<MediaControls> {
     let config = PlatformConfig {
         display_name: "Segue",
         dbus_name: "segue",
@@ -117,7 +135,7 @@ fn offset(state: &segue_core::PlayerState, direction: SeekDirection, by: Duratio
 }
 
 /// Tells the desktop what plays now.
-pub fn show_track(controls: &mut MediaControls, track: &Track) {
+fn show_track(controls: &mut MediaControls, track: &Track) {
     let artist = track.display_artist().to_owned();
     let _ = controls.set_metadata(MediaMetadata {
         title: Some(&track.tags.title),
@@ -129,7 +147,7 @@ pub fn show_track(controls: &mut MediaControls, track: &Track) {
 }
 
 /// Tells the desktop whether it plays, and where.
-pub fn show_playback(controls: &mut MediaControls, playing: Option<bool>, position_ms: u64) {
+fn show_playback(controls: &mut MediaControls, playing: Option<bool>, position_ms: u64) {
     let progress = Some(MediaPosition(Duration::from_millis(position_ms)));
     let _ = controls.set_playback(match playing {
         None => MediaPlayback::Stopped,

@@ -9,7 +9,7 @@ use segue_core::{PlayerState, Track};
 use segue_service::{Playback, PlayerEvent, Service, ServiceError};
 use tauri::{AppHandle, Emitter, Manager};
 
-use crate::{events, media_keys};
+use crate::events;
 
 #[derive(Default)]
 pub struct PlayerHub {
@@ -17,9 +17,24 @@ pub struct PlayerHub {
     state: Mutex<PlayerState>,
     /// Set once opening the device has succeeded or failed.
     started: (Mutex<bool>, Condvar),
-    /// The desktop's media controls (MPRIS), where there are any.
-    media: Mutex<Option<souvlaki::MediaControls>>,
+    /// Who else follows what plays (the desktop's media controls), told on the event thread.
+    listeners: Mutex<Vec<Listener>>,
 }
+
+/// What the hub tells its listeners: the news a desktop integration shows.
+pub enum PlayerNews<'a> {
+    /// A track began (`None` if its row could not be read), at this position.
+    TrackStarted {
+        track: Option<&'a Track>,
+        position_ms: u64,
+    },
+    /// Playback paused or resumed.
+    PlayingChanged { playing: bool, position_ms: u64 },
+    /// The queue ran out.
+    Stopped,
+}
+
+type Listener = Box<dyn FnMut(&PlayerNews<'_>) + Send>;
 
 /// How long a command waits for the audio device to open at start-up.
 const START_WAIT: Duration = Duration::from_secs(10);
@@ -71,7 +86,6 @@ impl PlayerHub {
                     }
                 }
                 *lock(&self.playback) = Some(playback);
-                *lock(&self.media) = media_keys::attach(self, app);
                 let (hub, app, service) = (self.clone(), app.clone(), service.clone());
                 let spawned = std::thread::Builder::new()
                     .name("segue-player-events".into())
@@ -92,6 +106,23 @@ impl PlayerHub {
         *lock(&self.started.0) = true;
         self.started.1.notify_all();
         let _ = app.emit(events::PLAYER_STATE, self.state());
+    }
+
+    /// Whether an audio device was opened (the engine runs).
+    pub fn has_playback(&self) -> bool {
+        lock(&self.playback).is_some()
+    }
+
+    /// Adds a listener told about each track start, pause, resume and end (on the engine's
+    /// event thread: it must not wait long).
+    pub fn listen(&self, listener: impl FnMut(&PlayerNews<'_>) + Send + 'static) {
+        lock(&self.listeners).push(Box::new(listener));
+    }
+
+    fn tell(&self, news: PlayerNews<'_>) {
+        for listener in lock(&self.listeners).iter_mut() {
+            listener(&news);
+        }
     }
 
     pub fn state(&self) -> PlayerState {
@@ -169,26 +200,23 @@ impl PlayerHub {
                 });
                 let track = service.track(track_id).ok();
                 set_title(app, track.as_ref());
-                if let Some(media) = lock(&self.media).as_mut() {
-                    if let Some(track) = &track {
-                        media_keys::show_track(media, track);
-                    }
-                    media_keys::show_playback(media, Some(true), position_ms);
-                }
+                self.tell(PlayerNews::TrackStarted {
+                    track: track.as_ref(),
+                    position_ms,
+                });
             }
             PlayerEvent::Paused | PlayerEvent::Resumed => {
                 let playing = event == PlayerEvent::Resumed;
                 self.refresh(app, |s| s.playing = playing);
-                if let Some(media) = lock(&self.media).as_mut() {
-                    media_keys::show_playback(media, Some(playing), self.state().position_ms);
-                }
+                self.tell(PlayerNews::PlayingChanged {
+                    playing,
+                    position_ms: self.state().position_ms,
+                });
             }
             PlayerEvent::QueueFinished => {
                 self.refresh(app, |s| s.playing = false);
                 set_title(app, None);
-                if let Some(media) = lock(&self.media).as_mut() {
-                    media_keys::show_playback(media, None, 0);
-                }
+                self.tell(PlayerNews::Stopped);
             }
             PlayerEvent::OutputChanged { device } => {
                 self.refresh(app, |s| s.device = Some(device.name))
