@@ -360,8 +360,9 @@ pub fn sample_patches<E>(
 }
 
 /// musicnn input for the patches starting at frames `starts`, `[patch][frame][band]`. A track
-/// shorter than one patch is zero-padded to one (the models need 3 s).
-fn model_input(mel: &[f32], starts: &[usize]) -> Vec<f32> {
+/// shorter than one patch is zero-padded to one (the models need 3 s). Public for the
+/// distillation data (`examples/distill_data.rs`), which must see exactly what the models see.
+pub fn model_input(mel: &[f32], starts: &[usize]) -> Vec<f32> {
     let bands = spectrum::MEL_BANDS;
     let patch_len = musicnn::PATCH_FRAMES * bands;
     let mut input = vec![0.0f32; starts.len() * patch_len];
