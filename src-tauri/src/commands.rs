@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use segue_core::AppEvent;
 use segue_core::FolderWatch;
 use segue_core::smart::{SmartMember, SmartOrder, SmartPlaylist, SmartQuery, SmartRule};
 use segue_core::{
@@ -18,8 +19,8 @@ use segue_service::suggest::SuggestRequest;
 use segue_service::{QueueChange, Seed, ServiceError};
 use tauri::{AppHandle, Emitter, State};
 
+use crate::AppState;
 use crate::dialogs::{SaveAs, ask_where_to_save};
-use crate::{AppState, events};
 
 pub(crate) type Reply<T> = Result<T, UiError>;
 
@@ -416,7 +417,7 @@ pub fn rate(
     stars: Option<u8>,
 ) -> Reply<()> {
     state.service.rate(track, stars).map_err(ui)?;
-    let _ = app.emit(events::TASTE_CHANGED, track);
+    let _ = app.emit(AppEvent::TasteChanged.name(), track);
     Ok(())
 }
 
@@ -428,7 +429,7 @@ pub fn feedback(
     kind: FeedbackKind,
 ) -> Reply<()> {
     state.service.feedback(track, kind).map_err(ui)?;
-    let _ = app.emit(events::TASTE_CHANGED, track);
+    let _ = app.emit(AppEvent::TasteChanged.name(), track);
     Ok(())
 }
 

@@ -3,19 +3,20 @@
 //!
 //! The choosers run here and the commands take no path, so the window cannot make Segue read or
 //! write a file the person did not pick. An import runs on a blocking worker (never the UI
-//! thread), tells its progress as `events::HISTORY_IMPORT`, and stops at the next batch when
+//! thread), tells its progress as `AppEvent::HistoryImport`, and stops at the next batch when
 //! `cancel_history_import` is called; one import runs at a time.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use segue_core::AppEvent;
 use segue_core::{
     HistoryExportFormat, HistoryExportReport, HistoryFormat, HistoryImportReport, UiError,
 };
 use tauri::{AppHandle, Emitter, State};
 
+use crate::AppState;
 use crate::dialogs::{SaveAs, ask_where_to_save};
-use crate::{AppState, events};
 
 type Reply<T> = Result<T, UiError>;
 
@@ -86,14 +87,14 @@ pub async fn import_history(
     let report = tauri::async_runtime::spawn_blocking(move || {
         let _running = running;
         service.import_history(&file, format, &CANCEL, &mut |p| {
-            let _ = progress_app.emit(events::HISTORY_IMPORT, p);
+            let _ = progress_app.emit(AppEvent::HistoryImport.name(), p);
         })
     })
     .await
     .map_err(internal)?
     .map_err(|e| UiError::from(&e))?;
     if report.imported > 0 {
-        let _ = app.emit(events::HISTORY_CHANGED, ());
+        let _ = app.emit(AppEvent::HistoryChanged.name(), ());
     }
     Ok(Some(report))
 }

@@ -22,18 +22,6 @@ use segue_service::Service;
 use tauri::http::{Response, StatusCode, header};
 use tauri::{AppHandle, Manager};
 
-/// Event names; mirrored in `ui/src/api.ts`.
-pub mod events {
-    /// Import, analysis and live folders: one stream of `segue_core::LibraryEvent`s.
-    pub const LIBRARY: &str = "library";
-    pub const PLAYER_STATE: &str = "player-state";
-    pub const PLAYER_POSITION: &str = "player-position";
-    pub const HISTORY_CHANGED: &str = "history-changed";
-    pub const TASTE_CHANGED: &str = "taste-changed";
-    /// How far a history import is: `segue_core::HistoryImportProgress`.
-    pub const HISTORY_IMPORT: &str = "history-import";
-}
-
 /// Environment variable naming the demo library folder (overrides the built-in lookup).
 pub const DEMO_ENV: &str = "SEGUE_DEMO_LIBRARY";
 

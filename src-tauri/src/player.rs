@@ -5,11 +5,9 @@
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
-use segue_core::{PlayerState, Track};
+use segue_core::{AppEvent, PlayerState, Track};
 use segue_service::{Playback, PlayerEvent, Service, ServiceError};
 use tauri::{AppHandle, Emitter, Manager};
-
-use crate::events;
 
 #[derive(Default)]
 pub struct PlayerHub {
@@ -105,7 +103,7 @@ impl PlayerHub {
         }
         *lock(&self.started.0) = true;
         self.started.1.notify_all();
-        let _ = app.emit(events::PLAYER_STATE, self.state());
+        let _ = app.emit(AppEvent::PlayerState.name(), self.state());
     }
 
     /// Whether an audio device was opened (the engine runs).
@@ -166,7 +164,7 @@ impl PlayerHub {
             update(&mut state);
             state.clone()
         };
-        let _ = app.emit(events::PLAYER_STATE, state);
+        let _ = app.emit(AppEvent::PlayerState.name(), state);
     }
 
     fn on_event(&self, app: &AppHandle, service: &Service, event: PlayerEvent) {
@@ -177,7 +175,7 @@ impl PlayerHub {
                 position_ms,
             } => {
                 lock(&self.state).position_ms = position_ms;
-                let _ = app.emit(events::PLAYER_POSITION, (track_id, position_ms));
+                let _ = app.emit(AppEvent::PlayerPosition.name(), (track_id, position_ms));
                 // Dropouts show in the player bar as they happen (the engine logs each).
                 let dropouts = lock(&self.playback).as_ref().map_or(0, |p| {
                     u32::try_from(p.player().dropouts()).unwrap_or(u32::MAX)
@@ -224,7 +222,7 @@ impl PlayerHub {
             PlayerEvent::Error { message, .. } => self.refresh(app, |s| s.error = Some(message)),
             PlayerEvent::TrackEnded { .. } => {
                 // The history changed: the window refreshes play counts and Up Next.
-                let _ = app.emit(events::HISTORY_CHANGED, ());
+                let _ = app.emit(AppEvent::HistoryChanged.name(), ());
             }
             // The service's copy of the queue has taken the engine's back: show it.
             PlayerEvent::EditRefused { .. } => self.refresh(app, |_| {}),

@@ -3,6 +3,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { AnalysisStatus } from "./bindings/AnalysisStatus";
+import type { AppEvent } from "./bindings/AppEvent";
 import type { AppSettings } from "./bindings/AppSettings";
 import type { AudioOutput } from "./bindings/AudioOutput";
 import type { EntryStatus } from "./bindings/EntryStatus";
@@ -119,7 +120,7 @@ export type {
   YearInReview,
 };
 
-/** Event names, mirrored from `src-tauri/src/lib.rs`. */
+/** Event names: each one of the generated `AppEvent`s (Rust's `segue_core::AppEvent`). */
 export const EVENTS = {
   /** Import, analysis and live folders: one stream of `LibraryEvent`s. */
   library: "library",
@@ -129,7 +130,12 @@ export const EVENTS = {
   tasteChanged: "taste-changed",
   /** How far a history import is (Settings → History). */
   historyImport: "history-import",
-} as const;
+} as const satisfies Record<string, AppEvent>;
+
+// Every event the app sends has a name here: a new `AppEvent` fails this check until it does.
+type UnlistenedEvent = Exclude<AppEvent, (typeof EVENTS)[keyof typeof EVENTS]>;
+const everyEventHasAName: [UnlistenedEvent] extends [never] ? true : UnlistenedEvent = true;
+void everyEventHasAName;
 
 // Library
 export const libraryStats = () => invoke<LibraryStats>("library_stats");
@@ -304,7 +310,7 @@ export function coverUrl(coverId: number): string {
 
 type Handler<T> = (payload: T) => void;
 const on =
-  <T>(name: string) =>
+  <T>(name: AppEvent) =>
   (cb: Handler<T>): Promise<UnlistenFn> =>
     listen<T>(name, (e) => cb(e.payload));
 

@@ -7,6 +7,7 @@
 
 mod analysis;
 mod app;
+mod app_event;
 mod equaliser;
 pub mod files;
 pub mod forecast;
@@ -32,6 +33,7 @@ pub use app::{
     ListeningStats, NormalizationChoice, PlayCount, PlayOutcome, PlayerState, QueueEntry,
     RadioSeed, RepeatMode, TagFacet, TrackRow,
 };
+pub use app_event::AppEvent;
 pub use equaliser::{
     EQ_BAND_CENTRES_HZ, EQ_MAX_GAIN_DB, EQ_MAX_PARAMETRIC, EqualiserPreset, EqualiserResponse,
     EqualiserSettings, EqualiserView, ParametricBand,
