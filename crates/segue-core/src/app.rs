@@ -208,15 +208,19 @@ pub struct AudioOutput {
     pub connected: bool,
 }
 
-/// Loudness normalisation as a person chooses it.
+/// Loudness normalisation as a person chooses it, and as the engine applies it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum NormalizationChoice {
     Off,
+    /// Every track at the target level.
     Track,
+    /// Albums at the target level, keeping loudness differences within an album.
     Album,
-    /// Album gain when an album plays in order, track gain otherwise.
+    /// Album gain for a track that plays in its album's order (after or before its neighbour
+    /// on the album), track gain otherwise: an album heard whole keeps its dynamics and its
+    /// gapless joins level, a shuffle is even. The engine resolves it per track.
     #[default]
     Auto,
 }

@@ -54,9 +54,7 @@ pub use equaliser::{
     CHANGE_FADE, EqualiserError, GRAPHIC_Q, LIMIT_FROM, apply_preset, band_label,
     check as check_equaliser, presets as equaliser_presets, response as equaliser_response,
 };
-pub use normalize::{
-    Loudness, Normalization, NormalizationMode, REPLAYGAIN_REFERENCE_LUFS, normalization_gain,
-};
+pub use normalize::{Loudness, Normalization, REPLAYGAIN_REFERENCE_LUFS, normalization_gain};
 pub use output::{DeviceInfo, OutputDevice, output_devices};
 pub use priority::lower_current_thread_for_background;
 pub use segue_core::{AlbumPlace, RepeatMode};

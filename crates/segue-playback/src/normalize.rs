@@ -1,30 +1,15 @@
 //! Loudness normalisation: the gain a track gets from its ReplayGain tags (or Segue's own
 //! EBU R128 measurement), a target level, and clipping prevention.
 
-use segue_core::ReplayGain;
+use segue_core::{NormalizationChoice, ReplayGain};
 
 /// ReplayGain 2.0's reference level: its gains bring a track to -18 LUFS.
 pub const REPLAYGAIN_REFERENCE_LUFS: f32 = -18.0;
 
-/// Which gain normalisation uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum NormalizationMode {
-    Off,
-    /// Every track at the target level.
-    Track,
-    /// Albums at the target level, keeping loudness differences within an album.
-    Album,
-    /// Album gain for a track that plays in its album's order (after or before its neighbour
-    /// on the album), track gain otherwise: an album heard whole keeps its dynamics and its
-    /// gapless joins level, a shuffle is even. Resolved per track by [`Normalization::for_track`].
-    #[default]
-    Auto,
-}
-
 /// Settings for [`normalization_gain`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Normalization {
-    pub mode: NormalizationMode,
+    pub mode: NormalizationChoice,
     /// Target loudness in LUFS (-18 is ReplayGain's; streaming services use about -14).
     pub target_lufs: f32,
     /// Lower the gain so the track's peak stays at or below full scale.
@@ -32,12 +17,12 @@ pub struct Normalization {
 }
 
 impl Normalization {
-    /// The settings for one track: [`NormalizationMode::Auto`] becomes album gain when the
+    /// The settings for one track: [`NormalizationChoice::Auto`] becomes album gain when the
     /// track plays in its album's order, track gain otherwise.
     pub fn for_track(&self, in_album_order: bool) -> Normalization {
         let mode = match self.mode {
-            NormalizationMode::Auto if in_album_order => NormalizationMode::Album,
-            NormalizationMode::Auto => NormalizationMode::Track,
+            NormalizationChoice::Auto if in_album_order => NormalizationChoice::Album,
+            NormalizationChoice::Auto => NormalizationChoice::Track,
             other => other,
         };
         Normalization { mode, ..*self }
@@ -47,7 +32,7 @@ impl Normalization {
 impl Default for Normalization {
     fn default() -> Self {
         Normalization {
-            mode: NormalizationMode::Auto,
+            mode: NormalizationChoice::Auto,
             target_lufs: REPLAYGAIN_REFERENCE_LUFS,
             prevent_clipping: true,
         }
@@ -71,10 +56,10 @@ pub struct Loudness {
 
 /// The linear gain to apply. Album mode uses the album's tags, else the album's measurement,
 /// else the track's; track mode the track's tags, else its measurement, else the album's tags;
-/// with none of them, the track plays unchanged. ([`NormalizationMode::Auto`] unresolved
+/// with none of them, the track plays unchanged. ([`NormalizationChoice::Auto`] unresolved
 /// counts as track.)
 pub fn normalization_gain(settings: &Normalization, loudness: &Loudness) -> f32 {
-    if settings.mode == NormalizationMode::Off {
+    if settings.mode == NormalizationChoice::Off {
         return 1.0;
     }
     let rg = &loudness.replay_gain;
@@ -90,7 +75,7 @@ pub fn normalization_gain(settings: &Normalization, loudness: &Loudness) -> f32 
     let track_measured = || measured(loudness.measured_lufs, loudness.measured_peak);
     let album_measured = || measured(loudness.album_measured_lufs, loudness.album_measured_peak);
     let chosen = match settings.mode {
-        NormalizationMode::Album => album_tag()
+        NormalizationChoice::Album => album_tag()
             .or_else(album_measured)
             .or_else(track_tag)
             .or_else(track_measured),
@@ -134,7 +119,7 @@ mod tests {
         let l = tagged(-6.0, 0.5, -4.0, 0.6);
         assert!((db(normalization_gain(&s, &l)) - -6.0).abs() < 1e-4);
         let album = Normalization {
-            mode: NormalizationMode::Album,
+            mode: NormalizationChoice::Album,
             ..s
         };
         assert!((db(normalization_gain(&album, &l)) - -4.0).abs() < 1e-4);
@@ -144,7 +129,7 @@ mod tests {
         };
         assert!((db(normalization_gain(&loud, &l)) - -2.0).abs() < 1e-4);
         let off = Normalization {
-            mode: NormalizationMode::Off,
+            mode: NormalizationChoice::Off,
             ..s
         };
         assert_eq!(normalization_gain(&off, &l), 1.0);
@@ -160,14 +145,14 @@ mod tests {
     #[test]
     fn auto_is_album_gain_in_album_order_and_track_gain_otherwise() {
         let auto = Normalization::default();
-        assert_eq!(auto.mode, NormalizationMode::Auto);
-        assert_eq!(auto.for_track(true).mode, NormalizationMode::Album);
-        assert_eq!(auto.for_track(false).mode, NormalizationMode::Track);
+        assert_eq!(auto.mode, NormalizationChoice::Auto);
+        assert_eq!(auto.for_track(true).mode, NormalizationChoice::Album);
+        assert_eq!(auto.for_track(false).mode, NormalizationChoice::Track);
         let track = Normalization {
-            mode: NormalizationMode::Track,
+            mode: NormalizationChoice::Track,
             ..auto
         };
-        assert_eq!(track.for_track(true).mode, NormalizationMode::Track);
+        assert_eq!(track.for_track(true).mode, NormalizationChoice::Track);
         // Untagged halves of one album, measured 2 dB apart: album gain from the album's
         // measurement levels them; track gain does not.
         let half = |lufs: f32| Loudness {

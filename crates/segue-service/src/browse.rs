@@ -229,14 +229,8 @@ pub fn check_crossfade(length: Duration) -> Result<Duration> {
 
 /// The engine's normalisation for a choice on the settings page.
 pub fn normalization_for(choice: NormalizationChoice) -> segue_playback::Normalization {
-    let mode = match choice {
-        NormalizationChoice::Off => segue_playback::NormalizationMode::Off,
-        NormalizationChoice::Track => segue_playback::NormalizationMode::Track,
-        NormalizationChoice::Album => segue_playback::NormalizationMode::Album,
-        NormalizationChoice::Auto => segue_playback::NormalizationMode::Auto,
-    };
     segue_playback::Normalization {
-        mode,
+        mode: choice,
         ..Default::default()
     }
 }

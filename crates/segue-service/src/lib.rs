@@ -41,7 +41,7 @@ pub use path::PathRequest;
 pub use playback::{Playback, SESSION_EVERY};
 pub use queue::{QueueChange, QueueState};
 pub use segue_core;
-pub use segue_playback::{EndReason, Normalization, NormalizationMode, PlayerEvent};
+pub use segue_playback::{EndReason, Normalization, PlayerEvent};
 pub use segue_recommend::{PathError, PathGoal, Seed, Settings as SuggestSettings};
 pub use segue_store::{SavedSession, StoreError};
 

@@ -6,8 +6,9 @@
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
+use segue_core::NormalizationChoice;
 use segue_service::analysis::{AnalysisOptions, Device};
-use segue_service::{Normalization, NormalizationMode, Service};
+use segue_service::{Normalization, Service};
 
 fn db(gain: f32) -> f32 {
     20.0 * gain.log10()
@@ -46,9 +47,9 @@ fn an_album_in_order_plays_at_one_gain_and_a_shuffle_at_track_gains() {
     let (first, second) = (tracks[0].id, tracks[1].id);
 
     let auto = Normalization::default();
-    assert_eq!(auto.mode, NormalizationMode::Auto);
+    assert_eq!(auto.mode, NormalizationChoice::Auto);
     let track_mode = Normalization {
-        mode: NormalizationMode::Track,
+        mode: NormalizationChoice::Track,
         ..auto
     };
     let by_track = service
