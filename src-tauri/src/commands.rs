@@ -16,7 +16,7 @@ use segue_core::{
     TrackRow, UiError,
 };
 use segue_service::suggest::SuggestRequest;
-use segue_service::{QueueChange, Seed, ServiceError};
+use segue_service::{QueueChange, ServiceError};
 use tauri::{AppHandle, Emitter, State};
 
 use crate::AppState;
@@ -335,10 +335,9 @@ pub fn set_volume(app: AppHandle, state: State<'_, AppState>, volume: f32) -> Re
 #[tauri::command(async)]
 pub fn start_radio(app: AppHandle, state: State<'_, AppState>, seed: RadioSeed) -> Reply<()> {
     let (lead, seed) = match seed {
+        // A track leads and what suits it follows; the others steer the whole list.
         RadioSeed::Track(id) => (Some(id), None),
-        RadioSeed::Artist(name) => (None, Some(Seed::Artist(name))),
-        RadioSeed::Album(name) => (None, Some(Seed::Album(name))),
-        RadioSeed::Tag(tag) => (None, Some(Seed::Tag(tag))),
+        other => (None, Some(other)),
     };
     let service = &state.service;
     let list = service

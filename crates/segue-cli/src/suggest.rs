@@ -1,9 +1,10 @@
 //! `segue suggest`, `segue rate`, `segue like`, `segue dislike`, `segue taste`.
 
 use anyhow::{Result, bail};
+use segue_core::RadioSeed;
 use segue_core::{FeedbackKind, Track, TrackId};
+use segue_service::Service;
 use segue_service::suggest::SuggestRequest;
-use segue_service::{Seed, Service};
 
 /// The most tracks an ambiguous TRACK lists.
 const CANDIDATES_SHOWN: usize = 10;
@@ -100,9 +101,9 @@ pub fn suggest(service: &Service, args: SuggestArgs) -> Result<i32> {
         Some(track(service, &args.after)?)
     };
     let seed = match (args.tag, args.artist, args.album) {
-        (Some(t), _, _) => Some(Seed::Tag(t)),
-        (_, Some(a), _) => Some(Seed::Artist(a)),
-        (_, _, Some(a)) => Some(Seed::Album(a)),
+        (Some(t), _, _) => Some(RadioSeed::Tag(t)),
+        (_, Some(a), _) => Some(RadioSeed::Artist(a)),
+        (_, _, Some(a)) => Some(RadioSeed::Album(a)),
         _ => None,
     };
     let mut queue = Vec::new();

@@ -1,7 +1,7 @@
 //! What is happening now: the playing track, this session's plays, the queue, radio seeds,
 //! and the time of day; and what the list follows (its anchor) and steers by.
 
-use segue_core::{Detail, TrackId};
+use segue_core::{Detail, RadioSeed, TrackId};
 
 use crate::library::{Library, Linear, Space};
 use crate::vector::{add_scaled, normalise};
@@ -51,16 +51,6 @@ impl Context {
     }
 }
 
-/// Where the list starts from, besides the playing track.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Seed {
-    Track(TrackId),
-    Artist(String),
-    Album(String),
-    /// A tag name (any of [`Library::tag_names`]).
-    Tag(String),
-}
-
 /// What is happening now.
 #[derive(Debug, Clone, Default)]
 pub struct Context {
@@ -73,7 +63,7 @@ pub struct Context {
     pub queued: Vec<TrackId>,
     pub now_ms: i64,
     /// Radio: the list follows this instead of the playing track.
-    pub seed: Option<Seed>,
+    pub seed: Option<RadioSeed>,
     /// Varies the exploration draws between calls.
     pub draw: u64,
     /// The time of day, and what the user played around it on earlier days.
@@ -134,11 +124,11 @@ pub(crate) fn anchor(library: &Library, context: &Context) -> Anchor {
         }
     };
     match &context.seed {
-        Some(Seed::Track(id)) => Anchor {
+        Some(RadioSeed::Track(id)) => Anchor {
             index: library.index(*id),
             ..none
         },
-        Some(Seed::Artist(name)) => centroid(
+        Some(RadioSeed::Artist(name)) => centroid(
             (0..library.len())
                 .filter(|&i| {
                     library.tracks[i]
@@ -149,7 +139,7 @@ pub(crate) fn anchor(library: &Library, context: &Context) -> Anchor {
                 .collect(),
             Detail::InTheVeinOf { name: name.clone() },
         ),
-        Some(Seed::Album(name)) => centroid(
+        Some(RadioSeed::Album(name)) => centroid(
             (0..library.len())
                 .filter(|&i| {
                     library.tracks[i]
@@ -160,7 +150,7 @@ pub(crate) fn anchor(library: &Library, context: &Context) -> Anchor {
                 .collect(),
             Detail::InTheVeinOf { name: name.clone() },
         ),
-        Some(Seed::Tag(tag)) => match tag_members(library, tag) {
+        Some(RadioSeed::Tag(tag)) => match tag_members(library, tag) {
             Some(members) => centroid(members, Detail::TagRadio { tag: tag.clone() }),
             None => none,
         },

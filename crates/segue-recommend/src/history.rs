@@ -6,9 +6,9 @@
 
 use std::collections::HashMap;
 
-use segue_core::{FeedbackKind, TERM_COUNT, TrackId};
+use segue_core::{FeedbackKind, RadioSeed, TERM_COUNT, TrackId};
 
-use crate::{Context, EarlierPlay, Outcome, Play, Seed, Signal, SignalSource, Taste, TimeOfDay};
+use crate::{Context, EarlierPlay, Outcome, Play, Signal, SignalSource, Taste, TimeOfDay};
 
 /// A play as the listening history keeps it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -152,7 +152,7 @@ pub struct Moment {
     pub after: Option<TrackId>,
     pub queued: Vec<TrackId>,
     /// Radio: follow this instead of a track.
-    pub seed: Option<Seed>,
+    pub seed: Option<RadioSeed>,
     pub draw: u64,
     /// The local clock hour now, and plays on earlier days near this time of day with how
     /// far their clock time was from now's (hours).
@@ -251,7 +251,7 @@ mod tests {
         };
         assert_eq!(context(&recent, now.clone()).current, Some(2));
         let radio = Moment {
-            seed: Some(Seed::Tag("ambient".into())),
+            seed: Some(RadioSeed::Tag("ambient".into())),
             ..now
         };
         assert_eq!(context(&recent, radio).current, None);

@@ -36,9 +36,7 @@ use std::collections::HashMap;
 
 use segue_core::{RANKED_TERMS, RankingModel, Suggestion, TERM_COUNT, TermKind};
 
-pub use context::{
-    Context, EarlierPlay, Play, SESSION_BREAK_MS, Seed, TIME_OF_DAY_HOURS, TimeOfDay,
-};
+pub use context::{Context, EarlierPlay, Play, SESSION_BREAK_MS, TIME_OF_DAY_HOURS, TimeOfDay};
 pub use library::{FACETS, Library, TrackProfile, timbre_of};
 pub use path::{MAX_PATH_TRACKS, PathError, PathGoal, sonic_path};
 pub use rules::Settings;

@@ -3,7 +3,7 @@ use crate::library::JoinFacts;
 use crate::terms::{key_match, tempo_match};
 use crate::vector::unit_hash;
 use segue_core::Daypart;
-use segue_core::{Detail, KeyMode, ScoreTerm, TrackId};
+use segue_core::{Detail, KeyMode, RadioSeed, ScoreTerm, TrackId};
 
 /// Four styles of 12 tracks each; each style has its own direction in sound and its own tags.
 /// Artists: style s, track k is by "artist s-(k % 4)", so each style has four artists.
@@ -404,7 +404,7 @@ fn each_reason_comes_from_the_term_that_ranked_it_highest() {
 fn radio_from_a_tag_follows_the_tag() {
     let lib = library();
     let ctx = Context {
-        seed: Some(Seed::Tag("folk".into())),
+        seed: Some(RadioSeed::Tag("folk".into())),
         now_ms: 1,
         ..Context::default()
     };
@@ -570,8 +570,8 @@ fn varied_situation(k: i64, n: i64) -> (Taste, Context) {
         now_ms,
         seed: match k % 3 {
             0 => None,
-            1 => Some(Seed::Tag("tag 2".into())),
-            _ => Some(Seed::Artist("artist 4".into())),
+            1 => Some(RadioSeed::Tag("tag 2".into())),
+            _ => Some(RadioSeed::Artist("artist 4".into())),
         },
         draw: k as u64,
         time_of_day: (k % 2 == 0).then(|| TimeOfDay {

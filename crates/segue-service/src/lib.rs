@@ -42,7 +42,7 @@ pub use playback::{Playback, SESSION_EVERY};
 pub use queue::{QueueChange, QueueState};
 pub use segue_core;
 pub use segue_playback::{EndReason, Normalization, PlayerEvent};
-pub use segue_recommend::{PathError, PathGoal, Seed, Settings as SuggestSettings};
+pub use segue_recommend::{PathError, PathGoal, Settings as SuggestSettings};
 pub use segue_store::{SavedSession, StoreError};
 
 /// Environment variable that overrides the default database location.

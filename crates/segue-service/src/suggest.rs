@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use segue_core::{FeedbackKind, Suggestion, TrackId};
+use segue_core::{FeedbackKind, RadioSeed, Suggestion, TrackId};
 use segue_recommend::history::{self, Listen, Moment, Shown};
-use segue_recommend::{Library, Seed, Settings, Signal, SignalSource, TrackProfile};
+use segue_recommend::{Library, Settings, Signal, SignalSource, TrackProfile};
 use segue_store::{PlayEnd, Store};
 
 use crate::{Result, Service, ServiceError};
@@ -17,7 +17,7 @@ pub struct SuggestRequest {
     /// The track the suggestions follow; default: the last one played.
     pub after: Option<TrackId>,
     /// Radio: follow a track, artist, album or tag instead.
-    pub seed: Option<Seed>,
+    pub seed: Option<RadioSeed>,
     /// Tracks already queued (not suggested again; they count for the repetition rules).
     pub queued: Vec<TrackId>,
     pub count: usize,
