@@ -3,7 +3,8 @@
 //! [`Analyzer::analyze`] takes one file through: decode → EBU R128 loudness on the original
 //! channels → mono → 16 kHz (band-limited sinc resampling) → one STFT (512/256) and 96 mel
 //! bands shared by the DSP features ([`features`]) and musicnn's log-mel input ([`musicnn`])
-//! → both musicnn models on representative 3 s patches ([`patches`]) → a [`TrackAnalysis`].
+//! → the tagger ([`Model`]: Segue's distilled student, or the two musicnn models it learned
+//! from) on representative 3 s patches ([`patches`]) → a [`TrackAnalysis`].
 //!
 //! Contract:
 //! - The result depends only on the file and on [`AnalysisVersion`]; a change of either
@@ -23,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use segue_core::{LoudnessMeasure, TrackAnalysis, TrackId};
 
-pub use musicnn::{Device, ModelKind, Runtime, Tagger};
+pub use musicnn::{Device, Model, ModelKind, Runtime, Tagger};
 
 /// Bump when any DSP feature's definition changes.
 pub const DSP_VERSION: u32 = 2;
@@ -84,16 +85,22 @@ impl AnalysisVersion {
     /// checksums without loading ONNX Runtime: callers can tell whether anything is stale
     /// before paying for the models.
     pub fn with_models(config: &AnalyzerConfig) -> Result<AnalysisVersion, AnalysisError> {
-        let models = model_info(&config.models_dir)?;
+        let models = model_info(&config.models_dir, config.model)?;
+        let sums = models
+            .iter()
+            .map(|m| &m.sha256[..12])
+            .collect::<Vec<_>>()
+            .join("+");
+        // The reference's version is what it was before the student existed, so choosing it
+        // does not re-analyse a library it analysed.
+        let model = match config.model {
+            Model::Reference => sums,
+            Model::Student => format!("student-{sums}"),
+        };
         Ok(AnalysisVersion(format!(
-            "dsp{DSP_VERSION}/p{}~{}/{}",
+            "dsp{DSP_VERSION}/p{}~{}/{model}",
             config.max_patches,
             patches::SETTLED_WITHIN,
-            models
-                .iter()
-                .map(|m| &m.sha256[..12])
-                .collect::<Vec<_>>()
-                .join("+")
         )))
     }
 }
@@ -103,6 +110,8 @@ impl AnalysisVersion {
 pub struct AnalyzerConfig {
     pub runtime_library: PathBuf,
     pub models_dir: PathBuf,
+    /// Which tagger runs.
+    pub model: Model,
     pub device: Device,
     /// ONNX Runtime intra-op threads per analyzer.
     pub threads: usize,
@@ -114,6 +123,7 @@ impl Default for AnalyzerConfig {
         AnalyzerConfig {
             runtime_library: musicnn::default_runtime_library(),
             models_dir: musicnn::default_models_dir(),
+            model: Model::Reference,
             device: Device::Auto,
             threads: 1,
             max_patches: DEFAULT_MAX_PATCHES,
@@ -121,22 +131,23 @@ impl Default for AnalyzerConfig {
     }
 }
 
-/// Facts about the models, for `segue doctor` and the analysis version.
+/// Facts about a model file, for `segue doctor` and the analysis version.
 #[derive(Debug, Clone)]
 pub struct ModelInfo {
-    pub kind: ModelKind,
+    pub model: Model,
     pub path: PathBuf,
     pub sha256: String,
 }
 
-/// Checksums of both model files.
-pub fn model_info(models_dir: &Path) -> Result<Vec<ModelInfo>, AnalysisError> {
-    [ModelKind::Msd, ModelKind::Mtt]
-        .into_iter()
-        .map(|kind| {
-            let path = models_dir.join(kind.file_name());
+/// Checksums of `model`'s files.
+pub fn model_info(models_dir: &Path, model: Model) -> Result<Vec<ModelInfo>, AnalysisError> {
+    model
+        .files()
+        .iter()
+        .map(|file| {
+            let path = models_dir.join(file);
             Ok(ModelInfo {
-                kind,
+                model,
                 sha256: musicnn::sha256_file(&path)?,
                 path,
             })
@@ -207,7 +218,13 @@ pub struct Analyzer {
 impl Analyzer {
     pub fn new(config: &AnalyzerConfig) -> Result<Analyzer, AnalysisError> {
         let runtime = Runtime::get(&config.runtime_library)?;
-        let tagger = Tagger::load(runtime, &config.models_dir, config.device, config.threads)?;
+        let tagger = Tagger::load(
+            runtime,
+            &config.models_dir,
+            config.model,
+            config.device,
+            config.threads,
+        )?;
         let version = AnalysisVersion::with_models(config)?;
         Ok(Analyzer {
             tagger: Some(tagger),

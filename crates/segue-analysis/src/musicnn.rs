@@ -1,5 +1,7 @@
-//! The musicnn taggers (MSD and MagnaTagATune) through ONNX Runtime, and their log-mel input
-//! computed exactly as the original Python package does (see `models/musicnn-msd.md`).
+//! The taggers through ONNX Runtime: Segue's student (`models/segue-student.md`, one small
+//! network giving both label sets and the embedding) or the two musicnn models it learned from
+//! (MSD and MagnaTagATune, the reference), and their log-mel input computed exactly as the
+//! original Python package does (see `models/musicnn-msd.md`).
 
 use std::path::{Path, PathBuf};
 
@@ -15,8 +17,15 @@ use crate::spectrum::MEL_BANDS;
 pub const PATCH_FRAMES: usize = 187;
 pub const TAGS: usize = 50;
 pub const EMBEDDING: usize = 200;
-/// Patches per model run on CPU (see [`Tagger::score`]).
-const BATCH: usize = 1;
+/// Patches per model run on CPU (see [`Tagger::score`]): one for the reference, whose
+/// activations are about 40 MB per patch; the student's are under 1 MB, and batching saves
+/// its per-run overhead.
+fn batch(model: Model) -> usize {
+    match model {
+        Model::Reference => 1,
+        Model::Student => 32,
+    }
+}
 
 /// musicnn's log compression of one mel power value: through IEEE half precision (the package
 /// casts its spectrogram to float16), then `log10(10000 x + 1)` in f32.
@@ -170,7 +179,50 @@ impl Runtime {
     }
 }
 
-/// The two musicnn models.
+/// Which tagger analysis runs. Both give the same outputs (MSD tags, MTT tags, the MSD
+/// embedding) from the same log-mel patches, so analyses of either are read alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Model {
+    /// `segue-student.onnx`: distilled from the reference, about 1 % of its work per patch.
+    Student,
+    /// The two musicnn models (`musicnn-msd.onnx`, `musicnn-mtt.onnx`).
+    Reference,
+}
+
+/// The student's file; its outputs are named as the MSD model's, plus `tags_mtt`.
+pub const STUDENT_FILE: &str = "segue-student.onnx";
+
+impl Model {
+    /// The model files, in the order the tagger runs them.
+    pub fn files(self) -> &'static [&'static str] {
+        match self {
+            Model::Student => &[STUDENT_FILE],
+            Model::Reference => &["musicnn-msd.onnx", "musicnn-mtt.onnx"],
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Model::Student => "student",
+            Model::Reference => "reference",
+        }
+    }
+}
+
+impl std::str::FromStr for Model {
+    type Err = AnalysisError;
+    fn from_str(s: &str) -> Result<Model, AnalysisError> {
+        match s.to_ascii_lowercase().as_str() {
+            "student" => Ok(Model::Student),
+            "reference" | "musicnn" => Ok(Model::Reference),
+            other => Err(AnalysisError::Config(format!(
+                "unknown analysis model {other:?} (student, reference)"
+            ))),
+        }
+    }
+}
+
+/// The two musicnn label sets (and the reference's two models).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModelKind {
     Msd,
@@ -244,10 +296,10 @@ pub fn sha256_file(path: &Path) -> Result<String, AnalysisError> {
         .collect())
 }
 
-/// Both taggers in sessions on one execution provider.
+/// The model's sessions ([`Model::files`] order) on one execution provider.
 pub struct Tagger {
-    msd: Session,
-    mtt: Session,
+    model: Model,
+    sessions: Vec<Session>,
     /// The provider running the models ("cpu", "cuda", …).
     pub provider: &'static str,
     /// Why that provider (e.g. why CUDA was not used).
@@ -265,22 +317,37 @@ pub struct Scores {
 }
 
 impl Tagger {
-    /// Loads both models from `models_dir`. `threads` is ONNX Runtime's intra-op thread count
-    /// (1 when several workers each hold a tagger).
+    /// Loads `model`'s files from `models_dir`. `threads` is ONNX Runtime's intra-op thread
+    /// count (1 when several workers each hold a tagger).
     pub fn load(
         runtime: &Runtime,
         models_dir: &Path,
+        model: Model,
         device: Device,
         threads: usize,
     ) -> Result<Tagger, AnalysisError> {
-        let model = |kind: ModelKind| -> Result<Vec<u8>, AnalysisError> {
-            let path = models_dir.join(kind.file_name());
-            std::fs::read(&path).map_err(|e| {
-                AnalysisError::Model(format!("cannot read model {}: {e}", path.display()))
+        let bytes = model
+            .files()
+            .iter()
+            .map(|file| {
+                let path = models_dir.join(file);
+                std::fs::read(&path).map_err(|e| {
+                    AnalysisError::Model(format!("cannot read model {}: {e}", path.display()))
+                })
             })
+            .collect::<Result<Vec<Vec<u8>>, AnalysisError>>()?;
+        let on = |ep: Option<&ort::ep::ExecutionProviderDispatch>| {
+            bytes
+                .iter()
+                .map(|b| session(runtime, b, threads, ep.cloned()))
+                .collect::<Result<Vec<Session>, AnalysisError>>()
         };
-        let (msd_bytes, mtt_bytes) = (model(ModelKind::Msd)?, model(ModelKind::Mtt)?);
-        let cpu = |bytes: &[u8]| session(runtime, bytes, threads, None);
+        let tagger = |sessions, provider, provider_note| Tagger {
+            model,
+            sessions,
+            provider,
+            provider_note,
+        };
         let attempt = match device {
             Device::Cpu => None,
             Device::Auto | Device::Cuda => Some(("cuda", ort::ep::CUDA::default().build())),
@@ -288,38 +355,33 @@ impl Tagger {
             Device::DirectMl => Some(("directml", ort::ep::DirectML::default().build())),
         };
         if let Some((name, ep)) = attempt {
-            let tried = session(runtime, &msd_bytes, threads, Some(ep.clone()))
-                .and_then(|msd| Ok((msd, session(runtime, &mtt_bytes, threads, Some(ep))?)));
-            match tried {
-                Ok((msd, mtt)) => {
-                    return Ok(Tagger {
-                        msd,
-                        mtt,
-                        provider: name,
-                        provider_note: format!("{name} requested and working"),
-                    });
+            match on(Some(&ep)) {
+                Ok(sessions) => {
+                    return Ok(tagger(
+                        sessions,
+                        name,
+                        format!("{name} requested and working"),
+                    ));
                 }
                 Err(e) if device == Device::Auto => {
                     let why = e.to_string();
-                    return Ok(Tagger {
-                        msd: cpu(&msd_bytes)?,
-                        mtt: cpu(&mtt_bytes)?,
-                        provider: "cpu",
-                        provider_note: format!(
+                    return Ok(tagger(
+                        on(None)?,
+                        "cpu",
+                        format!(
                             "auto: {name} unavailable ({}), using CPU",
                             why.lines().next().unwrap_or("no reason given")
                         ),
-                    });
+                    ));
                 }
                 Err(e) => return Err(e),
             }
         }
-        Ok(Tagger {
-            msd: cpu(&msd_bytes)?,
-            mtt: cpu(&mtt_bytes)?,
-            provider: "cpu",
-            provider_note: "cpu requested".into(),
-        })
+        Ok(tagger(on(None)?, "cpu", "cpu requested".into()))
+    }
+
+    pub fn model(&self) -> Model {
+        self.model
     }
 
     /// Runs both models on `patches` log-mel patches laid out `[patch][frame][band]`.
@@ -333,38 +395,58 @@ impl Tagger {
                 embedding: Vec::new(),
             });
         }
+        // `names` of one session's outputs for `input`, in that order.
         let run = |session: &mut Session,
-                   input: &[f32]|
-         -> Result<(Vec<f32>, Vec<f32>), AnalysisError> {
+                   input: &[f32],
+                   names: &[&str]|
+         -> Result<Vec<Vec<f32>>, AnalysisError> {
             let patches = input.len() / (PATCH_FRAMES * MEL_BANDS);
             let tensor = Tensor::from_array(([patches, PATCH_FRAMES, MEL_BANDS], input.to_vec()))
                 .map_err(|e| AnalysisError::Inference(e.to_string()))?;
             let outputs = session
                 .run(ort::inputs!["melspec" => tensor])
                 .map_err(|e| AnalysisError::Inference(e.to_string()))?;
-            let extract = |name: &str| -> Result<Vec<f32>, AnalysisError> {
-                let value = outputs.get(name).ok_or_else(|| {
-                    AnalysisError::Inference(format!("the model has no output {name:?}"))
-                })?;
-                let (_, data) = value
-                    .try_extract_tensor::<f32>()
-                    .map_err(|e| AnalysisError::Inference(e.to_string()))?;
-                Ok(data.to_vec())
-            };
-            Ok((extract("tags")?, extract("embedding")?))
+            names
+                .iter()
+                .map(|name| {
+                    let value = outputs.get(name).ok_or_else(|| {
+                        AnalysisError::Inference(format!("the model has no output {name:?}"))
+                    })?;
+                    let (_, data) = value
+                        .try_extract_tensor::<f32>()
+                        .map_err(|e| AnalysisError::Inference(e.to_string()))?;
+                    Ok(data.to_vec())
+                })
+                .collect()
         };
-        // One patch per run: the convolutions' activations grow with the batch (about 40 MB
-        // per patch, kept by ONNX Runtime's arena), and batching runs no faster on CPU
-        // (measured with segue-bench: 8 patches per run took 1.7 GB with 2 workers, 1 takes
-        // under 0.5 GB at the same speed).
+        // The reference runs one patch per run: its convolutions' activations grow with the
+        // batch (about 40 MB per patch, kept by ONNX Runtime's arena), and batching runs no
+        // faster on CPU (measured with segue-bench: 8 patches per run took 1.7 GB with 2
+        // workers, 1 takes under 0.5 GB at the same speed).
         let (mut msd, mut embedding, mut mtt) = (Vec::new(), Vec::new(), Vec::new());
-        for batch in
-            input[..patches * PATCH_FRAMES * MEL_BANDS].chunks(BATCH * PATCH_FRAMES * MEL_BANDS)
-        {
-            let (tags, emb) = run(&mut self.msd, batch)?;
-            msd.extend(tags);
-            embedding.extend(emb);
-            mtt.extend(run(&mut self.mtt, batch)?.0);
+        let patch = PATCH_FRAMES * MEL_BANDS;
+        for batch in input[..patches * patch].chunks(batch(self.model) * patch) {
+            match (self.model, self.sessions.as_mut_slice()) {
+                (Model::Student, [student]) => {
+                    let mut out = run(student, batch, &["tags", "tags_mtt", "embedding"])?;
+                    embedding.append(&mut out[2]);
+                    mtt.append(&mut out[1]);
+                    msd.append(&mut out[0]);
+                }
+                (Model::Reference, [msd_model, mtt_model]) => {
+                    let mut out = run(msd_model, batch, &["tags", "embedding"])?;
+                    embedding.append(&mut out[1]);
+                    msd.append(&mut out[0]);
+                    mtt.append(&mut run(mtt_model, batch, &["tags"])?[0]);
+                }
+                (model, sessions) => {
+                    return Err(AnalysisError::Model(format!(
+                        "the {} model has {} sessions",
+                        model.name(),
+                        sessions.len()
+                    )));
+                }
+            }
         }
         if msd.len() != patches * TAGS
             || mtt.len() != patches * TAGS

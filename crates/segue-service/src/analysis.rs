@@ -263,10 +263,16 @@ pub fn doctor(config: &AnalyzerConfig) -> AnalysisDoctor {
     let runtime = segue_analysis::Runtime::get(&config.runtime_library);
     let expected =
         std::fs::read_to_string(config.models_dir.join("SHA256SUMS")).unwrap_or_default();
-    // Both taggers, then the suggestion ranker, each checked against SHA256SUMS.
-    let mut files: Vec<(PathBuf, String)> = segue_analysis::model_info(&config.models_dir)
-        .map(|models| models.into_iter().map(|m| (m.path, m.sha256)).collect())
-        .unwrap_or_default();
+    // Both taggers (the student, then the reference's two models), then the suggestion
+    // ranker, each checked against SHA256SUMS.
+    let mut files: Vec<(PathBuf, String)> = [
+        segue_analysis::Model::Student,
+        segue_analysis::Model::Reference,
+    ]
+    .into_iter()
+    .flat_map(|model| segue_analysis::model_info(&config.models_dir, model).unwrap_or_default())
+    .map(|m| (m.path, m.sha256))
+    .collect();
     let ranker = config.models_dir.join(segue_analysis::ranker::RANKER_FILE);
     if let Ok(sum) = segue_analysis::musicnn::sha256_file(&ranker) {
         files.push((ranker, sum));
