@@ -43,6 +43,18 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// Why there is no player, for commands that need one: no audio device (the reason it could
 /// not start), or one still starting. Neither is the caller's input.
+/// [`PlayerState::buffer_ms`] and [`PlayerState::buffer_grown_after`] for `playback`.
+fn buffering_fields(playback: &Playback) -> (u32, u32) {
+    let kept = playback.buffering();
+    let rate = playback.player().device().sample_rate;
+    let ms = kept.buffering.decode_ahead.as_millis() as u64 + kept.buffering.device_buffer_ms(rate);
+    let grown_after = if kept.grown() { kept.dropouts } else { 0 };
+    (
+        u32::try_from(ms).unwrap_or(u32::MAX),
+        u32::try_from(grown_after).unwrap_or(u32::MAX),
+    )
+}
+
 fn unavailable(state: &PlayerState) -> ServiceError {
     match state.unavailable.clone() {
         Some(why) => ServiceError::PlaybackUnavailable(why),
@@ -72,6 +84,7 @@ impl PlayerHub {
                     let mut state = lock(&self.state);
                     state.device = Some(playback.player().device().name);
                     state.unavailable = None;
+                    (state.buffer_ms, state.buffer_grown_after) = buffering_fields(&playback);
                     if let Some(saved) = restored {
                         state.track_id = saved
                             .current
@@ -176,12 +189,23 @@ impl PlayerHub {
             } => {
                 lock(&self.state).position_ms = position_ms;
                 let _ = app.emit(AppEvent::PlayerPosition.name(), (track_id, position_ms));
-                // Dropouts show in the player bar as they happen (the engine logs each).
-                let dropouts = lock(&self.playback).as_ref().map_or(0, |p| {
-                    u32::try_from(p.player().dropouts()).unwrap_or(u32::MAX)
+                // Dropouts show in the player bar as they happen (the engine logs each), with
+                // the buffering they grew.
+                let counts = lock(&self.playback).as_ref().map(|p| {
+                    let dropouts = u32::try_from(p.player().dropouts()).unwrap_or(u32::MAX);
+                    (dropouts, buffering_fields(p))
                 });
-                if dropouts != lock(&self.state).dropouts {
-                    self.refresh(app, |s| s.dropouts = dropouts);
+                if let Some((dropouts, (buffer_ms, grown_after))) = counts {
+                    let state = lock(&self.state).clone();
+                    if (state.dropouts, state.buffer_ms, state.buffer_grown_after)
+                        != (dropouts, buffer_ms, grown_after)
+                    {
+                        self.refresh(app, |s| {
+                            s.dropouts = dropouts;
+                            s.buffer_ms = buffer_ms;
+                            s.buffer_grown_after = grown_after;
+                        });
+                    }
                 }
             }
             PlayerEvent::TrackStarted {
@@ -233,6 +257,15 @@ impl PlayerHub {
             PlayerEvent::UpNextEmpty { .. } => {
                 // Autoplay (on the recorder thread) has appended its suggestions by now.
                 self.refresh(app, |_| {});
+            }
+            PlayerEvent::BufferingGrew { .. } => {
+                let fields = lock(&self.playback).as_ref().map(buffering_fields);
+                if let Some((buffer_ms, grown_after)) = fields {
+                    self.refresh(app, |s| {
+                        s.buffer_ms = buffer_ms;
+                        s.buffer_grown_after = grown_after;
+                    });
+                }
             }
         }
     }

@@ -318,7 +318,9 @@ fn error_text(e: &anyhow::Error) -> String {
 fn run(cli: Cli) -> Result<i32> {
     // Checking the analysis set-up needs no library, and must not create one.
     if let Command::Doctor { device } = &cli.command {
-        return analyze::doctor(&analyze::options(analyze::device(device)?, 0, None));
+        let code = analyze::doctor(&analyze::options(analyze::device(device)?, 0, None))?;
+        play::doctor_buffering(cli.db.as_deref());
+        return Ok(code);
     }
     let db = match cli.db {
         Some(p) => p,

@@ -207,12 +207,78 @@ fn play_in_terminal(
     }
     drop(raw);
     let _ = writeln!(out);
-    let dropouts = player.dropouts();
-    if dropouts > 0 {
+    let status = player.buffering();
+    if status.dropouts > 0 {
         let _ = writeln!(
             out,
-            "Playback dropped out {dropouts} time(s): the machine did not decode in time (see the log)."
+            "Playback dropped out {} time(s): the machine did not decode in time (see the log). The buffer grew to {}; the next play starts there.",
+            status.dropouts,
+            buffering_words(
+                status.buffering.decode_ahead.as_millis() as u64,
+                status.buffering.device_buffer_frames,
+                status.sample_rate
+            )
         );
     }
     Ok(0)
+}
+
+/// "1500 ms decoded ahead and a device buffer of 2048 frames (43 ms at 48 kHz)".
+fn buffering_words(decode_ahead_ms: u64, device_frames: u32, rate: u32) -> String {
+    format!(
+        "{decode_ahead_ms} ms decoded ahead and a device buffer of {device_frames} frames ({} ms at {} kHz)",
+        u64::from(device_frames) * 1000 / u64::from(rate.max(1)),
+        f64::from(rate) / 1000.0
+    )
+}
+
+/// `segue doctor`'s playback lines. Doctor runs no player, so they say what the next play
+/// starts with: the buffering the library keeps after dropouts (none yet: a new player's).
+/// `db`: the library asked for; one that does not exist is not created.
+pub(crate) fn doctor_buffering(db: Option<&Path>) {
+    let db = match db.map(Path::to_path_buf) {
+        Some(p) => Ok(p),
+        None => segue_service::default_db_path(),
+    };
+    let kept = db
+        .map_err(anyhow::Error::from)
+        .and_then(|db| Ok(Service::open_existing(&db)?.kept_buffering()?));
+    // The engine's rate is the device's, unknown without opening it: said at 48 kHz.
+    let rate = 48_000;
+    match kept {
+        Ok(kept) => {
+            let b = kept.buffering;
+            println!(
+                "playback buffering    the next play starts with {}",
+                buffering_words(
+                    b.decode_ahead.as_millis() as u64,
+                    b.device_buffer_frames,
+                    rate
+                )
+            );
+            if kept.grown() {
+                println!(
+                    "  grown               after {} dropout(s); kept in the library's settings ({}), so every start begins there",
+                    kept.dropouts,
+                    segue_service::BUFFERING_KEY
+                );
+            } else {
+                println!(
+                    "  grown               not yet (no dropouts); after one it doubles, up to 4000 ms and 8192 frames, and the library keeps it ({})",
+                    segue_service::BUFFERING_KEY
+                );
+            }
+        }
+        Err(e) => {
+            let first = segue_service::KeptBuffering::default().buffering;
+            println!(
+                "playback buffering    the next play starts with {} (no library to read a grown one from: {e})",
+                buffering_words(
+                    first.decode_ahead.as_millis() as u64,
+                    first.device_buffer_frames,
+                    rate
+                )
+            );
+        }
+    }
 }

@@ -191,6 +191,11 @@ pub struct PlayerState {
     pub repeat: RepeatMode,
     /// Times playback dropped out since the player started (the device ran dry mid-music).
     pub dropouts: u32,
+    /// The buffering in use, in milliseconds: what is decoded ahead plus the device buffer.
+    /// It grows after dropouts, and the library keeps it for the next start.
+    pub buffer_ms: u32,
+    /// The dropouts, over every start, that grew it; 0: never grown.
+    pub buffer_grown_after: u32,
 }
 
 /// An audio output the player can send music to, as the device settings list it.

@@ -9,7 +9,7 @@
 //! ```text
 //! source scripts/pulse-test-sink.sh
 //! cargo run --release -p segue-playback --example dropouts_under_load -- \
-//!     [SECONDS] [BUSY_THREADS] [FILE] [--analysis[=WORKERS]] [--album]
+//!     [SECONDS] [BUSY_THREADS] [FILE] [--analysis[=WORKERS]] [--album] [--grown]
 //! ```
 //! Defaults: 60 s, two busy threads per core, `tests/fixtures/gapless/source-48k.flac` (48 kHz
 //! like the sink, so a hole is exact zeros and the capture can equal the source bit for bit).
@@ -23,6 +23,8 @@
 //! - `--album` splits the track in two at an odd frame (two 16-bit WAVs of the decoded
 //!   source) and queues the halves as tracks 1 and 2 of one album, repeated: every join, the
 //!   album's and the loop's, must be gapless, and the comparison says whether each was exact.
+//! - `--grown` starts the player with the most buffering it grows to ([`Buffering::MAX`]), as
+//!   a library that dropped out before starts its next player.
 //!
 //! The sink is `segue_bench_sink`, loaded on first use, so other playback tests on the shared
 //! daemon neither disturb the capture nor hear it.
@@ -35,7 +37,7 @@ use std::time::{Duration, Instant};
 
 use segue_core::{AlbumPlace, TrackTags};
 use segue_decode::Decoder;
-use segue_playback::{Player, PlayerEvent, QueueItem, RepeatMode};
+use segue_playback::{Buffering, Player, PlayerEvent, QueueItem, RepeatMode};
 
 const SINK: &str = "segue_bench_sink";
 const RATE: usize = 48_000;
@@ -364,10 +366,13 @@ fn main() {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let mut analysis_workers = None;
     let mut album = false;
+    let mut buffering = Buffering::FIRST;
     let mut positional = Vec::new();
     for arg in std::env::args().skip(1) {
         if arg == "--album" {
             album = true;
+        } else if arg == "--grown" {
+            buffering = Buffering::MAX;
         } else if arg == "--analysis" {
             analysis_workers = Some(cores);
         } else if let Some(n) = arg.strip_prefix("--analysis=") {
@@ -452,9 +457,9 @@ fn main() {
         }]
     };
 
-    let player = Player::start().unwrap_or_else(|e| fail(&e.to_string()));
+    let player = Player::start_with(None, buffering).unwrap_or_else(|e| fail(&e.to_string()));
     println!(
-        "{}{}: {} s, {busy} busy threads on {cores} cores, into {SINK} ({} Hz)",
+        "{}{}: {} s, {busy} busy threads on {cores} cores, into {SINK} ({} Hz), starting with {} ms decoded ahead and a device buffer of {} frames",
         file.display(),
         if album {
             format!(" split at frame {split} into an album of two tracks")
@@ -462,7 +467,9 @@ fn main() {
             String::new()
         },
         seconds,
-        player.device().sample_rate
+        player.device().sample_rate,
+        buffering.decode_ahead.as_millis(),
+        buffering.device_buffer_frames
     );
     let capture = dir.path().join("capture.raw");
     let mut recorder = Command::new("parecord")
@@ -529,6 +536,7 @@ fn main() {
         }
     }
     let counted = player.dropouts();
+    let ended_with = player.buffering();
     let load_cpu = cpu_seconds();
     stop.store(true, Ordering::Relaxed);
     for b in burners {
@@ -577,6 +585,12 @@ fn main() {
         .filter(|r| r.1 > allowed)
         .collect();
     let ms = |f: usize| f as f64 * 1000.0 / RATE as f64;
+    println!(
+        "buffering at the end: {} ms decoded ahead, device buffer {} frames open ({} frames from its next open)",
+        ended_with.buffering.decode_ahead.as_millis(),
+        ended_with.open_device_buffer_frames,
+        ended_with.buffering.device_buffer_frames
+    );
     println!(
         "first sound {:.0} ms after the play command (capture latency included)",
         ms(first - command_at)

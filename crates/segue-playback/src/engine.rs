@@ -10,23 +10,16 @@ use segue_decode::Decoder;
 
 use crate::convert::{StreamResampler, map_channels};
 use crate::equaliser::EqualiserControl;
-use crate::output::{
-    DEVICE_BUFFER_FIRST, DEVICE_BUFFER_MAX, DeviceInfo, NO_CUT, Output, Shared, open_output,
+use crate::output::{DeviceInfo, NO_CUT, Output, Shared, open_output};
+use crate::{
+    Buffering, Command, EndReason, LOOKAHEAD, PlaybackError, PlayerEvent, QueueItem, RepeatMode,
 };
-use crate::{Command, EndReason, LOOKAHEAD, PlaybackError, PlayerEvent, QueueItem, RepeatMode};
 
 const POSITION_EVERY: Duration = Duration::from_millis(250);
 /// How long the device may hold audio after taking it: its buffer (2048 frames, 43 ms at
 /// 48 kHz) and the sound server's behind it. The null-sink test lost 47-85 ms without it. A
 /// device opened with a larger buffer after dropouts adds the difference.
 const DRAIN: Duration = Duration::from_millis(150);
-/// How far ahead of the device the engine decodes at first. The device starts on the first
-/// decoded chunk whatever this is, so it costs no start time; it is what the engine can be
-/// kept off the CPU for before the music drops out.
-const DECODE_AHEAD_FIRST: Duration = Duration::from_millis(1500);
-/// The most it grows to after dropouts (the ring has room for it). A queue edit or a seek
-/// discards what is decoded, so this is memory, not latency.
-const DECODE_AHEAD_MAX: Duration = Duration::from_secs(4);
 /// A device that takes no audio for this long is treated as lost.
 const DEVICE_STALL: Duration = Duration::from_secs(2);
 /// How often a lost device is looked for again.
@@ -104,15 +97,15 @@ struct Engine {
     /// the current output's count were already added there.
     dropouts: Arc<AtomicU64>,
     dropouts_told: u64,
-    /// How far ahead of the device `fill` decodes, in time; doubled after each dropout up to
-    /// [`DECODE_AHEAD_MAX`].
-    decode_ahead: Duration,
-    /// The device buffer (frames) the next open asks for; doubled after each dropout up to
-    /// [`DEVICE_BUFFER_MAX`], and used once the device is opened again (a device change, or
-    /// back after a loss): reopening now would itself be a hole.
-    device_buffer: u32,
+    /// How far ahead of the device `fill` decodes, and the device buffer (frames) the next
+    /// open asks for; grown after each dropout ([`Buffering::grown`]). The device buffer is
+    /// used once the device is opened again (a device change, or back after a loss):
+    /// reopening now would itself be a hole.
+    buffering: Buffering,
     /// The buffer the open device was asked for (frames).
     open_buffer: u32,
+    /// Where [`crate::Player::buffering`] reads both.
+    published_buffering: Arc<std::sync::Mutex<(Buffering, u32)>>,
     lost: Option<Lost>,
     /// Device progress seen last, to notice a device that stopped taking audio.
     watch_frames: u64,
@@ -163,7 +156,12 @@ pub(crate) fn run(
     ready: Sender<Result<Arc<std::sync::Mutex<DeviceInfo>>, PlaybackError>>,
     device_id: Option<String>,
     dropouts: Arc<AtomicU64>,
+    published_buffering: Arc<std::sync::Mutex<(Buffering, u32)>>,
 ) {
+    let buffering = match published_buffering.lock() {
+        Ok(b) => b.0,
+        Err(poisoned) => poisoned.into_inner().0,
+    };
     // Decoding ahead is what keeps the device fed: it must not wait behind analysis or the UI.
     if crate::priority::raise_current_thread_for_audio() {
         tracing::info!("playback engine runs at a raised priority");
@@ -176,7 +174,7 @@ pub(crate) fn run(
         errors: device_errors,
         buffer_frames,
         equaliser,
-    } = match open_output(device_id.as_deref(), DEVICE_BUFFER_FIRST) {
+    } = match open_output(device_id.as_deref(), buffering.device_buffer_frames) {
         Ok(o) => o,
         Err(e) => {
             let _ = ready.send(Err(e));
@@ -196,9 +194,9 @@ pub(crate) fn run(
         published_device,
         dropouts,
         dropouts_told: 0,
-        decode_ahead: DECODE_AHEAD_FIRST,
-        device_buffer: DEVICE_BUFFER_FIRST,
+        buffering,
         open_buffer: buffer_frames,
+        published_buffering,
         lost: None,
         watch_frames: 0,
         watch_since: Instant::now(),
@@ -230,6 +228,7 @@ pub(crate) fn run(
         equaliser: EqualiserControl::new(),
     };
     engine.equaliser.attach(equaliser, &engine.device);
+    engine.publish_buffering();
     loop {
         let busy = if engine.sink.is_some() {
             let busy = engine.fill();
@@ -369,19 +368,21 @@ impl Engine {
             }
             Command::SetRepeat(r) => self.repeat = r,
             Command::SetCrossfade(length) => self.crossfade = length,
-            Command::SetOutputDevice(id) => match open_output(id.as_deref(), self.device_buffer) {
-                Ok(output) => {
-                    self.chosen_device = id;
-                    // Chosen while the old device was lost: this one replaces it, and playback
-                    // stays paused until the listener plays on.
-                    self.lost = None;
-                    self.install_output(output);
+            Command::SetOutputDevice(id) => {
+                match open_output(id.as_deref(), self.buffering.device_buffer_frames) {
+                    Ok(output) => {
+                        self.chosen_device = id;
+                        // Chosen while the old device was lost: this one replaces it, and playback
+                        // stays paused until the listener plays on.
+                        self.lost = None;
+                        self.install_output(output);
+                    }
+                    Err(e) => self.emit(PlayerEvent::Error {
+                        track_id: None,
+                        message: e.to_string(),
+                    }),
                 }
-                Err(e) => self.emit(PlayerEvent::Error {
-                    track_id: None,
-                    message: e.to_string(),
-                }),
-            },
+            }
             Command::SetEqualiser { device, settings } => self.equaliser.set(device, settings),
             Command::Shutdown => {}
         }
@@ -413,7 +414,10 @@ impl Engine {
         let now = self.shared.device_frames.load(Ordering::Relaxed);
         let reached = *self.end_reached.get_or_insert(now);
         let drain = (f64::from(self.device.sample_rate) * DRAIN.as_secs_f64()) as u64
-            + u64::from(self.open_buffer.saturating_sub(DEVICE_BUFFER_FIRST));
+            + u64::from(
+                self.open_buffer
+                    .saturating_sub(Buffering::FIRST.device_buffer_frames),
+            );
         now.saturating_sub(reached) >= drain
     }
 
@@ -579,7 +583,7 @@ impl Engine {
         }
         lost.last_try = Instant::now();
         // The chosen device first; failing that, whatever is the default now.
-        let buffer = self.device_buffer;
+        let buffer = self.buffering.device_buffer_frames;
         let output = open_output(self.chosen_device.as_deref(), buffer).or_else(|e| {
             match self.chosen_device {
                 Some(_) => open_output(None, buffer),
@@ -627,6 +631,7 @@ impl Engine {
             equaliser,
         } = output;
         self.open_buffer = buffer_frames;
+        self.publish_buffering();
         self.sink = Some(sink);
         self.device_errors = errors;
         self.shared = shared;
@@ -1209,11 +1214,12 @@ impl Engine {
         (queued / usize::from(self.device.channels).max(1)) as u64
     }
 
-    /// Decodes ahead until [`Engine::decode_ahead`] is buffered (or the ring is full). Returns
+    /// Decodes ahead until [`Buffering::decode_ahead`] is buffered (or the ring is full). Returns
     /// whether work was done.
     fn fill(&mut self) -> bool {
         let room_needed = 16 * 1024 * usize::from(self.device.channels);
-        let ahead = (f64::from(self.device.sample_rate) * self.decode_ahead.as_secs_f64()) as u64;
+        let ahead =
+            (f64::from(self.device.sample_rate) * self.buffering.decode_ahead.as_secs_f64()) as u64;
         let mut worked = false;
         while self.ring.slots() >= room_needed && self.buffered_frames() < ahead {
             self.drain_held();
@@ -1336,22 +1342,34 @@ impl Engine {
     }
 
     /// After a dropout: decode further ahead at once, and ask for a larger device buffer the
-    /// next time the device opens, each doubled up to its cap; the log says by how much.
+    /// next time the device opens ([`Buffering::grown`]); the log and an event say by how much.
     fn grow_buffering(&mut self) {
-        let ahead = (self.decode_ahead * 2).min(DECODE_AHEAD_MAX);
-        let buffer = (self.device_buffer * 2).min(DEVICE_BUFFER_MAX);
-        if ahead == self.decode_ahead && buffer == self.device_buffer {
+        let grown = self.buffering.grown();
+        if grown == self.buffering {
             return;
         }
-        self.decode_ahead = ahead;
-        self.device_buffer = buffer;
-        let rate = u64::from(self.device.sample_rate.max(1));
+        self.buffering = grown;
+        self.publish_buffering();
+        let rate = self.device.sample_rate;
         tracing::warn!(
             "grew the output buffer to {} ms after a dropout: decoding {} ms ahead now, and a device buffer of {} ms from the next time the device opens",
-            ahead.as_millis() as u64 + u64::from(buffer) * 1000 / rate,
-            ahead.as_millis(),
-            u64::from(buffer) * 1000 / rate
+            grown.decode_ahead.as_millis() as u64 + grown.device_buffer_ms(rate),
+            grown.decode_ahead.as_millis(),
+            grown.device_buffer_ms(rate)
         );
+        self.emit(PlayerEvent::BufferingGrew {
+            buffering: grown,
+            dropouts: self.dropouts.load(Ordering::Relaxed),
+        });
+    }
+
+    /// Shows the buffering and the open device's buffer to [`crate::Player::buffering`].
+    fn publish_buffering(&self) {
+        let mut published = match self.published_buffering.lock() {
+            Ok(p) => p,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *published = (self.buffering, self.open_buffer);
     }
 
     fn report(&mut self) {

@@ -68,6 +68,83 @@ pub const LOOKAHEAD: Duration = Duration::from_millis(400);
 /// changes the next track after they were mixed loses them.
 pub const MAX_CROSSFADE: Duration = Duration::from_secs(12);
 
+/// How much audio the engine keeps between the decoder and the speaker. A player starts with
+/// [`Buffering::default`] (or what [`Player::start_with`] is given, as a library that dropped
+/// out before keeps it) and grows it after each dropout ([`Buffering::grown`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Buffering {
+    /// How far ahead of the device the engine decodes. Memory, not latency: the device starts
+    /// on the first decoded chunk whatever this is.
+    pub decode_ahead: Duration,
+    /// The device buffer asked for when the device opens, in frames. Latency: pause, volume
+    /// and the first sound wait for it.
+    pub device_buffer_frames: u32,
+}
+
+impl Buffering {
+    /// What a player starts with: 1.5 s decoded ahead and a 2048-frame device buffer (43 ms
+    /// at 48 kHz), which keeps the start fast and rode out ordinary load on the test machines.
+    pub const FIRST: Buffering = Buffering {
+        decode_ahead: Duration::from_millis(1500),
+        device_buffer_frames: 2048,
+    };
+    /// The most it grows to: the ring has room for 4 s decoded ahead, and a device buffer
+    /// over 8192 frames (171 ms at 48 kHz) adds latency without saving anything the ring
+    /// does not.
+    pub const MAX: Buffering = Buffering {
+        decode_ahead: Duration::from_secs(4),
+        device_buffer_frames: 8192,
+    };
+
+    /// After a dropout: each doubled, up to [`Buffering::MAX`].
+    pub fn grown(self) -> Buffering {
+        Buffering {
+            decode_ahead: (self.decode_ahead * 2).min(Self::MAX.decode_ahead),
+            device_buffer_frames: (self.device_buffer_frames.saturating_mul(2))
+                .min(Self::MAX.device_buffer_frames),
+        }
+        .clamped()
+    }
+
+    /// Within [`Buffering::FIRST`]..=[`Buffering::MAX`] (a value kept by another version, or
+    /// typed by hand, is brought into range).
+    pub fn clamped(self) -> Buffering {
+        Buffering {
+            decode_ahead: self
+                .decode_ahead
+                .clamp(Self::FIRST.decode_ahead, Self::MAX.decode_ahead),
+            device_buffer_frames: self.device_buffer_frames.clamp(
+                Self::FIRST.device_buffer_frames,
+                Self::MAX.device_buffer_frames,
+            ),
+        }
+    }
+
+    /// The device buffer in milliseconds at `sample_rate`.
+    pub fn device_buffer_ms(&self, sample_rate: u32) -> u64 {
+        u64::from(self.device_buffer_frames) * 1000 / u64::from(sample_rate.max(1))
+    }
+}
+
+impl Default for Buffering {
+    fn default() -> Self {
+        Buffering::FIRST
+    }
+}
+
+/// What [`Player::buffering`] reports: the buffering in use and the dropouts that grew it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BufferingStatus {
+    /// Decode-ahead in use now, and the device buffer the next open asks for.
+    pub buffering: Buffering,
+    /// The device buffer the open device was asked for (frames); it changes at the next open.
+    pub open_device_buffer_frames: u32,
+    /// The open device's rate, to say the buffers in milliseconds.
+    pub sample_rate: u32,
+    /// Dropouts since the player started ([`Player::dropouts`]).
+    pub dropouts: u64,
+}
+
 /// One entry of the play queue. (`Default` is for struct update syntax: its gain is 0.)
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueueItem {
@@ -131,6 +208,12 @@ pub enum PlayerEvent {
     /// [`QueueHandle::append`]; appended tracks follow gaplessly.)
     UpNextEmpty {
         track_id: i64,
+    },
+    /// The engine grew its buffering after a dropout (`dropouts`: since the player started). A
+    /// library keeps it so the next start begins there ([`Player::start_with`]).
+    BufferingGrew {
+        buffering: Buffering,
+        dropouts: u64,
     },
     /// Audio now goes to `device` (chosen by the user, or back after a loss).
     OutputChanged {
@@ -236,6 +319,7 @@ pub struct Player {
     events: crossbeam_channel::Receiver<PlayerEvent>,
     device: Arc<Mutex<DeviceInfo>>,
     dropouts: Arc<std::sync::atomic::AtomicU64>,
+    buffering: Arc<Mutex<(Buffering, u32)>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -248,14 +332,36 @@ impl Player {
     /// Opens output device `device_id` (an [`OutputDevice::id`]; `None`: the default device)
     /// and starts the engine.
     pub fn start_on(device_id: Option<String>) -> Result<Player, PlaybackError> {
+        Player::start_with(device_id, Buffering::FIRST)
+    }
+
+    /// [`Player::start_on`], beginning with `buffering` (clamped to what the engine allows)
+    /// instead of [`Buffering::FIRST`]: a machine that dropped out before starts with the
+    /// buffering it grew to.
+    pub fn start_with(
+        device_id: Option<String>,
+        buffering: Buffering,
+    ) -> Result<Player, PlaybackError> {
+        let buffering = buffering.clamped();
         let (commands, command_rx) = crossbeam_channel::unbounded();
         let (event_tx, events) = crossbeam_channel::unbounded();
         let (ready_tx, ready_rx) = crossbeam_channel::bounded(1);
         let dropouts = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let engine_dropouts = dropouts.clone();
+        let published = Arc::new(Mutex::new((buffering, buffering.device_buffer_frames)));
+        let engine_buffering = published.clone();
         let thread = std::thread::Builder::new()
             .name("segue-playback".into())
-            .spawn(move || engine::run(command_rx, event_tx, ready_tx, device_id, engine_dropouts))
+            .spawn(move || {
+                engine::run(
+                    command_rx,
+                    event_tx,
+                    ready_tx,
+                    device_id,
+                    engine_dropouts,
+                    engine_buffering,
+                )
+            })
             .map_err(|e| PlaybackError::NoDevice(e.to_string()))?;
         match ready_rx.recv() {
             Ok(Ok(device)) => Ok(Player {
@@ -263,6 +369,7 @@ impl Player {
                 events,
                 device,
                 dropouts,
+                buffering: published,
                 thread: Some(thread),
             }),
             Ok(Err(e)) => {
@@ -286,6 +393,20 @@ impl Player {
     /// Each is also logged as a warning.
     pub fn dropouts(&self) -> u64 {
         self.dropouts.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The buffering in use, the device buffer of the open device, and the dropouts so far.
+    pub fn buffering(&self) -> BufferingStatus {
+        let (buffering, open) = match self.buffering.lock() {
+            Ok(b) => *b,
+            Err(poisoned) => *poisoned.into_inner(),
+        };
+        BufferingStatus {
+            buffering,
+            open_device_buffer_frames: open,
+            sample_rate: self.device().sample_rate,
+            dropouts: self.dropouts(),
+        }
     }
 
     /// Events, in order. Receive them on any thread.
@@ -419,5 +540,34 @@ impl Drop for Player {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buffering_doubles_after_each_dropout_up_to_its_caps() {
+        let first = Buffering::default();
+        assert_eq!(first, Buffering::FIRST);
+        let once = first.grown();
+        assert_eq!(once.decode_ahead, Duration::from_secs(3));
+        assert_eq!(once.device_buffer_frames, 4096);
+        let twice = once.grown();
+        assert_eq!(twice, Buffering::MAX);
+        assert_eq!(twice.grown(), Buffering::MAX, "no further than the caps");
+        assert_eq!(Buffering::MAX.device_buffer_ms(48_000), 170);
+        let wild = Buffering {
+            decode_ahead: Duration::ZERO,
+            device_buffer_frames: u32::MAX,
+        };
+        assert_eq!(
+            wild.clamped(),
+            Buffering {
+                decode_ahead: Buffering::FIRST.decode_ahead,
+                device_buffer_frames: Buffering::MAX.device_buffer_frames,
+            }
+        );
     }
 }

@@ -74,15 +74,8 @@ pub(crate) struct Output {
 }
 
 /// Ring capacity: room for the largest decode-ahead the engine grows to after dropouts
-/// ([`crate::engine`]'s `DECODE_AHEAD_MAX`), plus a chunk.
+/// ([`crate::Buffering::MAX`]), plus a chunk.
 const RING_SECONDS: f64 = 4.5;
-
-/// The device buffer a first open asks for: 2048 frames (43 ms at 48 kHz) keeps the start
-/// fast and rode out ordinary load on the test machines, where smaller buffers underran.
-pub(crate) const DEVICE_BUFFER_FIRST: u32 = 2048;
-/// The largest device buffer the engine grows to after dropouts (171 ms at 48 kHz): more
-/// adds latency to pause and volume without saving anything the ring does not.
-pub(crate) const DEVICE_BUFFER_MAX: u32 = 8192;
 
 /// Opens `device_id` (or the default device) with a buffer of `buffer_frames` frames and
 /// starts it pulling silence from a new ring.

@@ -37,6 +37,7 @@ pub use equaliser::{apply_equaliser_preset, band_label, equaliser_response};
 pub use jobs::{EventSink, JobOptions, LibraryJobs};
 pub use listen::{Listen, ListenError};
 pub use map::{MapReport, listening_mark};
+pub use output::{BUFFERING_KEY, KeptBuffering};
 pub use path::PathRequest;
 pub use playback::{Playback, SESSION_EVERY};
 pub use queue::{QueueChange, QueueState};

@@ -57,6 +57,8 @@ pub struct Playback {
     session_store: Mutex<Store>,
     /// The Up Next list restored with the session, until the window first asks for one.
     restored_up_next: Mutex<Option<(TrackId, Vec<Suggestion>)>>,
+    /// The buffering the library kept when this player started (see [`Playback::buffering`]).
+    kept_at_start: crate::KeptBuffering,
 }
 
 /// A mirror of the engine's queue (same order, same indices), with the reason for each track
@@ -149,9 +151,10 @@ impl Service {
             top_up_draw: AtomicU64::new(crate::suggest::fresh_draw()),
         };
         let session_store = Store::open(self.db_path())?;
+        let kept = crate::output::kept_buffering(&store);
         let recorder = std::thread::Builder::new()
             .name("segue-history".into())
-            .spawn(move || record(store, engine_events, tx, autoplay))
+            .spawn(move || record(store, engine_events, tx, autoplay, kept))
             .map_err(|e| {
                 ServiceError::Internal(format!("cannot start the history recorder: {e}"))
             })?;
@@ -166,6 +169,7 @@ impl Service {
             plan,
             session_store: Mutex::new(session_store),
             restored_up_next: Mutex::new(None),
+            kept_at_start: kept,
         })
     }
 }
@@ -427,6 +431,16 @@ impl Playback {
         Ok(())
     }
 
+    /// The buffering in use (grown after dropouts) and the dropouts, over every start, that
+    /// grew it: the library's kept value and this player's dropouts since.
+    pub fn buffering(&self) -> crate::KeptBuffering {
+        let status = self.player().buffering();
+        crate::KeptBuffering {
+            buffering: status.buffering,
+            dropouts: self.kept_at_start.dropouts + status.dropouts,
+        }
+    }
+
     /// Whether suggestions are appended when the queue runs out (on by default).
     pub fn set_autoplay(&self, on: bool) {
         self.autoplay.store(on, Ordering::Relaxed);
@@ -638,6 +652,7 @@ fn record(
     events: Receiver<PlayerEvent>,
     forward: Sender<PlayerEvent>,
     autoplay: Autoplay,
+    kept: crate::output::KeptBuffering,
 ) {
     let mut current: Option<Current> = None;
     let mut service: Option<Service> = None;
@@ -676,6 +691,17 @@ fn record(
                 Err(e) => tracing::warn!("cannot record listening history: {e}"),
             },
             PlayerEvent::UpNextEmpty { track_id } => autoplay.top_up(&mut service, *track_id),
+            // The next start begins with what the engine grew to (see KeptBuffering).
+            PlayerEvent::BufferingGrew {
+                buffering,
+                dropouts,
+            } => crate::output::keep_buffering(
+                &store,
+                crate::output::KeptBuffering {
+                    buffering: *buffering,
+                    dropouts: kept.dropouts + dropouts,
+                },
+            ),
             PlayerEvent::Position { position_ms, .. } => {
                 if let Some(c) = current.as_mut() {
                     let delta = *position_ms as i64 - c.last_position_ms;

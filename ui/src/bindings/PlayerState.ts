@@ -33,4 +33,13 @@ device: string | null, repeat: RepeatMode,
 /**
  * Times playback dropped out since the player started (the device ran dry mid-music).
  */
-dropouts: number, };
+dropouts: number, 
+/**
+ * The buffering in use, in milliseconds: what is decoded ahead plus the device buffer.
+ * It grows after dropouts, and the library keeps it for the next start.
+ */
+buffer_ms: number, 
+/**
+ * The dropouts, over every start, that grew it; 0: never grown.
+ */
+buffer_grown_after: number, };

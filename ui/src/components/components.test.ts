@@ -327,6 +327,16 @@ describe("NowPlaying", () => {
     );
   });
 
+  it("says in the dropout badge what the buffering grew to, and after how many dropouts", () => {
+    mockBackend();
+    app.player = playerState({ dropouts: 1, buffer_ms: 4170, buffer_grown_after: 2 });
+    const { container } = render(NowPlaying);
+    expect(byTestId(container, "dropouts")[0].getAttribute("title")).toBe(
+      "1 dropout since the player started: the machine was too busy to decode in time. " +
+        "The buffer grew to 4,170 ms after 2 dropouts; the next start begins there.",
+    );
+  });
+
   it("says why playback is unavailable", () => {
     mockBackend();
     app.player = playerState({ unavailable: "no audio device" });

@@ -165,4 +165,18 @@ describe("Settings: output device", () => {
     await fireEvent.change(select);
     await waitFor(() => expect(getByTestId("output-problem").textContent).toContain("is connected"));
   });
+
+  it("says how much music playback keeps ahead, and what dropouts grew it to", () => {
+    mockBackend({ get_settings: () => settings, output_devices: () => outputs, library_stats: () => stats([]), import_issues: () => [] });
+    app.settings = settings as AppSettings;
+    app.player = { ...app.player, buffer_ms: 1542, buffer_grown_after: 0 };
+    const fresh = render(Settings);
+    expect(fresh.getByTestId("buffering").textContent?.trim()).toBe(
+      "Playback keeps 1,542 ms of music ahead of the speaker; after a dropout it grows, and the library keeps it for the next start.",
+    );
+    fresh.unmount();
+    app.player = { ...app.player, buffer_ms: 4170, buffer_grown_after: 3 };
+    const { getByTestId } = render(Settings);
+    expect(getByTestId("buffering").textContent?.trim()).toBe("The buffer grew to 4,170 ms after 3 dropouts; the next start begins there.");
+  });
 });

@@ -67,6 +67,8 @@ export function idlePlayer(): PlayerState {
     device: null,
     repeat: "off",
     dropouts: 0,
+    buffer_ms: 0,
+    buffer_grown_after: 0,
   };
 }
 
