@@ -446,7 +446,8 @@ pub fn set_settings(state: State<'_, AppState>, settings: AppSettings) -> Reply<
         p.set_normalization(segue_service::normalization_for(settings.normalization));
         p.set_crossfade(std::time::Duration::from_millis(u64::from(
             settings.crossfade_ms,
-        )))
+        )))?;
+        p.set_crossfade_smart(settings.crossfade_smart)
     });
     Ok(())
 }

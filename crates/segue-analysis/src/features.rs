@@ -44,7 +44,20 @@ pub fn dsp_features(
         chroma,
         onset_rate: onset_count(&onset) as f32 / duration.max(1e-9) as f32,
         waveform: waveform(mono),
+        // From every sample of the original audio: see `apply_edges`.
+        music_start_s: None,
+        music_end_s: None,
+        fade_out_s: None,
     }
+}
+
+/// Records where the music starts, ends and begins its final fall ([`crate::signal::Edges`],
+/// measured on every sample of the original audio, so a long track analysed from excerpts
+/// gets them right too).
+pub fn apply_edges(dsp: &mut DspFeatures, edges: &crate::signal::Edges) {
+    dsp.music_start_s = Some(edges.music_start_s);
+    dsp.music_end_s = Some(edges.music_end_s);
+    dsp.fade_out_s = Some(edges.fade_out_s);
 }
 
 /// Mean centroid (Hz), 85% roll-off (Hz) and flatness (0-1) over frames with sound in them.

@@ -27,7 +27,7 @@ use segue_core::{LoudnessMeasure, TrackAnalysis, TrackId};
 pub use musicnn::{Device, Model, ModelKind, Runtime, Tagger};
 
 /// Bump when any DSP feature's definition changes.
-pub const DSP_VERSION: u32 = 2;
+pub const DSP_VERSION: u32 = 3;
 /// Patches (3 s each) scored first per track, before more where they disagree
 /// ([`patches::SETTLED_WITHIN`], which gives the figures). Alone, without refining, 16 patches
 /// left 59 of 60 real tracks with every track-level tag within 0.05 of scoring every patch
@@ -193,6 +193,7 @@ impl FeatureExtractor {
         if let Some(waveform) = prepared.whole_waveform {
             dsp.waveform = waveform;
         }
+        features::apply_edges(&mut dsp, &prepared.edges);
         let loudness = match (prepared.loudness_lufs, prepared.true_peak_dbtp) {
             (Some(integrated_lufs), Some(true_peak_dbtp)) => Some(LoudnessMeasure {
                 integrated_lufs,

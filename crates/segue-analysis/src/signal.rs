@@ -35,6 +35,153 @@ pub struct Prepared {
     pub loudness_lufs: Option<f64>,
     /// EBU R128 true peak over all channels, dBTP.
     pub true_peak_dbtp: Option<f64>,
+    /// Where the music starts, ends and begins its final fall, from every sample.
+    pub edges: Edges,
+}
+
+/// Below this peak a sample is silence (-60 dBFS): a recording's noise floor and dither stay
+/// under it, the quietest music played does not.
+const SILENCE: f32 = 0.001;
+/// The energy envelope's block: 100 ms.
+const ENVELOPE_BLOCK: Duration = Duration::from_millis(100);
+/// How much of a track's end the envelope keeps to find the final fall in: a fade-out longer
+/// than this counts from here.
+const FALL_WITHIN: Duration = Duration::from_secs(30);
+/// The final fall begins where the level was last within this of the end's loud level.
+const FALL_DB: f64 = 3.0;
+
+/// Where a track's music is within its file, in seconds from its start: what a smart
+/// crossfade trims and where it starts the fade.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Edges {
+    /// The end of the leading silence: the first sample at or above -60 dBFS.
+    pub music_start_s: f64,
+    /// The start of the trailing silence: just after the last sample at or above -60 dBFS.
+    pub music_end_s: f64,
+    /// Where the final fall of energy begins (a fade-out, a last chord ringing away): the last
+    /// moment the level (1 s RMS) was within 3 dB of the loud level of the end (the 90th
+    /// percentile over its last 30 s). `music_end_s` for a track that ends at full level.
+    pub fade_out_s: f64,
+}
+
+/// Finds a track's [`Edges`] as its samples stream by, in constant memory.
+pub struct EdgeMeter {
+    rate: f64,
+    frames: u64,
+    first_loud: Option<u64>,
+    last_loud: Option<u64>,
+    block: usize,
+    in_block: usize,
+    block_power: f64,
+    /// Mean power of the latest blocks ([`FALL_WITHIN`] of them at most), and the index of the
+    /// first one kept.
+    blocks: std::collections::VecDeque<f64>,
+    first_block: u64,
+}
+
+impl EdgeMeter {
+    pub fn new(sample_rate: u32) -> EdgeMeter {
+        let block = (f64::from(sample_rate) * ENVELOPE_BLOCK.as_secs_f64()).max(1.0) as usize;
+        EdgeMeter {
+            rate: f64::from(sample_rate.max(1)),
+            frames: 0,
+            first_loud: None,
+            last_loud: None,
+            block,
+            in_block: 0,
+            block_power: 0.0,
+            blocks: std::collections::VecDeque::new(),
+            first_block: 0,
+        }
+    }
+
+    /// Adds one frame (its channels).
+    pub fn push(&mut self, frame: &[f32]) {
+        let peak = frame.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+        if peak >= SILENCE {
+            self.first_loud.get_or_insert(self.frames);
+            self.last_loud = Some(self.frames);
+        }
+        let power = frame
+            .iter()
+            .map(|&x| f64::from(x) * f64::from(x))
+            .sum::<f64>()
+            / frame.len().max(1) as f64;
+        self.block_power += power;
+        self.in_block += 1;
+        if self.in_block == self.block {
+            self.blocks.push_back(self.block_power / self.block as f64);
+            self.block_power = 0.0;
+            self.in_block = 0;
+            let keep = (FALL_WITHIN.as_secs_f64() / ENVELOPE_BLOCK.as_secs_f64()) as usize + 20;
+            if self.blocks.len() > keep {
+                self.blocks.pop_front();
+                self.first_block += 1;
+            }
+        }
+        self.frames += 1;
+    }
+
+    /// The edges; a silent track's are its start (nothing to trim into).
+    pub fn finish(mut self) -> Edges {
+        if self.in_block > 0 {
+            self.blocks
+                .push_back(self.block_power / self.in_block.max(1) as f64);
+        }
+        let (Some(first), Some(last)) = (self.first_loud, self.last_loud) else {
+            return Edges {
+                music_start_s: 0.0,
+                music_end_s: 0.0,
+                fade_out_s: 0.0,
+            };
+        };
+        let music_start_s = first as f64 / self.rate;
+        let music_end_s = (last + 1) as f64 / self.rate;
+        let block_s = ENVELOPE_BLOCK.as_secs_f64();
+        // The blocks up to the music's end, in dB, smoothed over 1 s (10 blocks).
+        let end_block = ((last / self.block as u64) + 1).saturating_sub(self.first_block) as usize;
+        let levels: Vec<f64> = self
+            .blocks
+            .iter()
+            .take(end_block.min(self.blocks.len()))
+            .map(|&p| 10.0 * (p + 1e-12).log10())
+            .collect();
+        let smooth: Vec<f64> = (0..levels.len())
+            .map(|i| {
+                let from = i.saturating_sub(9);
+                // Power mean, so a quiet block does not pull the level down as much as in dB.
+                let mean = levels[from..=i]
+                    .iter()
+                    .map(|db| 10f64.powf(db / 10.0))
+                    .sum::<f64>()
+                    / (i + 1 - from) as f64;
+                10.0 * (mean + 1e-12).log10()
+            })
+            .collect();
+        let within = (FALL_WITHIN.as_secs_f64() / block_s) as usize;
+        let tail = &smooth[smooth.len().saturating_sub(within)..];
+        let fade_out_s = if tail.is_empty() {
+            music_end_s
+        } else {
+            let mut sorted = tail.to_vec();
+            sorted.sort_by(f64::total_cmp);
+            let loud = sorted[(sorted.len() * 9 / 10).min(sorted.len() - 1)];
+            // The last block still within FALL_DB of the loud level; the fall begins after it.
+            // A smoothed block stands for the second ending with it.
+            match smooth.iter().rposition(|&l| l >= loud - FALL_DB) {
+                Some(i) => {
+                    let at = (self.first_block as usize + i + 1) as f64 * block_s;
+                    at.clamp(music_start_s, music_end_s)
+                }
+                None => music_end_s,
+            }
+        };
+        Edges {
+            music_start_s,
+            music_end_s,
+            fade_out_s,
+        }
+    }
 }
 
 /// Decodes `path` and prepares its analysis signal.
@@ -55,6 +202,7 @@ pub fn prepare(path: &Path) -> Result<Prepared, AnalysisError> {
         (WHOLE_UP_TO.as_secs() / EXCERPT.as_secs()) as usize,
     );
     let mut waveform = PeakLog::new(crate::features::WAVEFORM_BINS * 16);
+    let mut edges = EdgeMeter::new(info.sample_rate);
     let mut buf = Vec::new();
     let mut frames = 0u64;
     loop {
@@ -68,6 +216,7 @@ pub fn prepare(path: &Path) -> Result<Prepared, AnalysisError> {
         peak.add(&buf);
         let scale = 1.0 / channels as f32;
         for frame in buf.chunks_exact(channels) {
+            edges.push(frame);
             let sample = frame.iter().sum::<f32>() * scale;
             kept.push(sample);
             waveform.push(sample);
@@ -93,6 +242,7 @@ pub fn prepare(path: &Path) -> Result<Prepared, AnalysisError> {
         whole_waveform,
         loudness_lufs,
         true_peak_dbtp,
+        edges: edges.finish(),
     })
 }
 
@@ -567,5 +717,55 @@ mod tests {
             (got - expected).abs() < 1e-5 * expected,
             "{got} vs {expected}"
         );
+    }
+
+    /// A stereo 440 Hz tone at 48 kHz: `lead` s of digital silence, `body` s at amplitude 0.25,
+    /// `fade` s falling linearly to nothing, then `tail` s of silence.
+    fn tone_edges(lead: f64, body: f64, fade: f64, tail: f64) -> Edges {
+        let rate = 48_000.0;
+        let mut meter = EdgeMeter::new(48_000);
+        let total = ((lead + body + fade + tail) * rate) as usize;
+        for i in 0..total {
+            let t = i as f64 / rate;
+            let amplitude = if t < lead {
+                0.0
+            } else if t < lead + body {
+                0.25
+            } else if t < lead + body + fade {
+                0.25 * (1.0 - (t - lead - body) / fade)
+            } else {
+                0.0
+            };
+            let x = (amplitude * (2.0 * std::f64::consts::PI * 440.0 * t).sin()) as f32;
+            meter.push(&[x, x]);
+        }
+        meter.finish()
+    }
+
+    #[test]
+    fn the_edges_of_a_track_that_stops_at_full_level_are_where_its_music_is() {
+        let e = tone_edges(0.5, 6.0, 0.0, 3.0);
+        // The first sample of a sine from zero at or above -60 dBFS comes within a few samples.
+        assert!(
+            (e.music_start_s - 0.5).abs() < 0.0002,
+            "{}",
+            e.music_start_s
+        );
+        assert!((e.music_end_s - 6.5).abs() < 0.0002, "{}", e.music_end_s);
+        assert_eq!(e.fade_out_s, e.music_end_s, "no fall before the end");
+    }
+
+    #[test]
+    fn a_fade_out_is_found_where_the_level_starts_to_fall() {
+        let e = tone_edges(0.0, 20.0, 8.0, 2.0);
+        // The fade reaches -60 dBFS (0.001 of full scale) at 0.996 of its length.
+        assert!((e.music_end_s - 27.97).abs() < 0.02, "{}", e.music_end_s);
+        // 3 dB down (0.707 of the amplitude) 2.3 s into the fade, found with the 1 s level's lag.
+        assert!(
+            (22.0..=23.5).contains(&e.fade_out_s),
+            "fall found at {:.2} s",
+            e.fade_out_s
+        );
+        assert_eq!(tone_edges(0.0, 0.0, 0.0, 1.0).music_end_s, 0.0, "silence");
     }
 }

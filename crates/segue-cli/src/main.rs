@@ -91,6 +91,13 @@ enum Command {
     Crossfade {
         #[arg(value_name = "LENGTH", value_parser = play::parse_crossfade)]
         length: Option<Duration>,
+        /// Smart: trim the silence at the ends and start the fade where the outgoing track's
+        /// energy falls (from analysis). Kept until --plain.
+        #[arg(long, conflicts_with = "plain")]
+        smart: bool,
+        /// A plain crossfade: from where the file ends, as it is.
+        #[arg(long)]
+        plain: bool,
     },
     /// Files that could not be imported, and why.
     Report {
@@ -410,7 +417,11 @@ fn run(cli: Cli) -> Result<i32> {
             no_autoplay,
             crossfade,
         } => play::play(&service, &query, !no_autoplay, crossfade),
-        Command::Crossfade { length } => play::crossfade(&service, length),
+        Command::Crossfade {
+            length,
+            smart,
+            plain,
+        } => play::crossfade(&service, length, (smart || plain).then_some(smart)),
         Command::Analyze {
             device,
             workers,

@@ -81,17 +81,30 @@ pub(crate) fn parse_crossfade(text: &str) -> std::result::Result<Duration, Strin
 }
 
 /// `segue crossfade [LENGTH]`: sets the library's crossfade if given, then says what it is.
-pub fn crossfade(service: &Service, length: Option<Duration>) -> Result<i32> {
+/// `segue crossfade [LENGTH] [--smart | --plain]`: `smart` `None` leaves it as it is.
+pub fn crossfade(service: &Service, length: Option<Duration>, smart: Option<bool>) -> Result<i32> {
     if let Some(length) = length {
         service.set_crossfade(length)?;
     }
+    if let Some(smart) = smart {
+        service.set_crossfade_smart(smart)?;
+    }
     let now = service.crossfade()?;
+    let smart = service.crossfade_smart()?;
     if now.is_zero() {
-        println!("Crossfade: off (tracks join gaplessly).");
+        println!(
+            "Crossfade: off (tracks join gaplessly){}.",
+            if smart { "; smart once it is on" } else { "" }
+        );
     } else {
         println!(
-            "Crossfade: {} s between tracks that end by themselves (an album played in order stays gapless; skips change track at once).",
-            now.as_secs_f64()
+            "Crossfade: {} s between tracks that end by themselves{} (an album played in order stays gapless; skips change track at once).",
+            now.as_secs_f64(),
+            if smart {
+                ", smart: the silence at the ends trimmed, the fade started where the outgoing track's energy falls"
+            } else {
+                ""
+            }
         );
     }
     Ok(0)

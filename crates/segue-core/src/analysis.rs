@@ -74,6 +74,17 @@ pub struct DspFeatures {
     pub onset_rate: f32,
     /// Peak level of 256 equal slices of the track, 0-255 linear: the seek bar's waveform.
     pub waveform: Vec<u8>,
+    /// Where the music starts (the leading silence, below -60 dBFS, ends), seconds. `None`:
+    /// analysed before this was measured. A smart crossfade trims what comes before.
+    #[serde(default)]
+    pub music_start_s: Option<f64>,
+    /// Where the music ends (the trailing silence begins), seconds.
+    #[serde(default)]
+    pub music_end_s: Option<f64>,
+    /// Where the final fall of energy begins (a fade-out, a last chord ringing away), seconds;
+    /// `music_end_s` for a track that ends at full level. A smart crossfade starts there.
+    #[serde(default)]
+    pub fade_out_s: Option<f64>,
 }
 
 /// Loudness as EBU R128 measures it on the original audio.

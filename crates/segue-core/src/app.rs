@@ -251,6 +251,10 @@ pub struct AppSettings {
     /// default): no crossfade. The next track of the same album, in order, always joins
     /// gaplessly, and skips change track at once.
     pub crossfade_ms: u32,
+    /// A smart crossfade: the silence at the ends trimmed and the fade started where the
+    /// outgoing track's energy falls, from what analysis found. Off by default.
+    #[serde(default)]
+    pub crossfade_smart: bool,
     pub analysis_device: DeviceChoice,
     /// 0 = stay close to what plays, 1 = explore.
     pub exploration: f32,

@@ -115,6 +115,7 @@ fn main() {
                     gain: 1.0,
                     known_length_ms: None,
                     album: None,
+                    edges: None,
                 }],
                 0,
             )

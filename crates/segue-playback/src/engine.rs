@@ -13,6 +13,7 @@ use crate::equaliser::EqualiserControl;
 use crate::output::{DeviceInfo, NO_CUT, Output, Shared, open_output};
 use crate::{
     Buffering, Command, EndReason, LOOKAHEAD, PlaybackError, PlayerEvent, QueueItem, RepeatMode,
+    SMART_EARLIEST,
 };
 
 const POSITION_EVERY: Duration = Duration::from_millis(250);
@@ -138,6 +139,9 @@ struct Engine {
     last_position: Instant,
     /// The crossfade set; zero: off.
     crossfade: Duration,
+    /// Whether it is smart (trims silence, starts at the energy's fall): see
+    /// [`crate::Player::set_smart_crossfade`].
+    smart: bool,
     /// The stream's newest samples, not yet pushed into the ring: near the end of a track, its
     /// last [`Engine::crossfade`] waits here, so the next track can be mixed into it.
     held: VecDeque<f32>,
@@ -219,6 +223,7 @@ pub(crate) fn run(
         muted: false,
         last_position: Instant::now(),
         crossfade: Duration::ZERO,
+        smart: false,
         held: VecDeque::new(),
         fading: None,
         spill: Vec::new(),
@@ -368,6 +373,7 @@ impl Engine {
             }
             Command::SetRepeat(r) => self.repeat = r,
             Command::SetCrossfade(length) => self.crossfade = length,
+            Command::SetSmartCrossfade(smart) => self.smart = smart,
             Command::SetOutputDevice(id) => {
                 match open_output(id.as_deref(), self.buffering.device_buffer_frames) {
                     Ok(output) => {
@@ -1117,7 +1123,8 @@ impl Engine {
         let fade_source_frames = (self.crossfade.as_secs_f64() * rate as f64) as u64;
         // A second of margin: the resampler's delay, and a header a little off.
         if self
-            .expected_frames(d)
+            .smart_end_frame(d)
+            .or_else(|| self.expected_frames(d))
             .is_some_and(|total| d.decoder.position() + fade_source_frames + rate < total)
         {
             return 0;
@@ -1143,6 +1150,40 @@ impl Engine {
             (Some(total), Some(known)) => Some(total.min(known)),
             (total, known) => total.or(known),
         }
+    }
+
+    /// Where a smart crossfade ends the track being decoded (source frames): the end of its
+    /// fade out, which starts at its energy's fall (no earlier than [`SMART_EARLIEST`] before
+    /// the latest start that ends with its music, no later than that start), so the overlap
+    /// is the crossfade's length and the trailing silence is never heard. `None`: it plays to
+    /// the end of its file (no smart crossfade into what follows, or no edges known).
+    fn smart_end_frame(&self, d: &Decoding) -> Option<u64> {
+        if !self.smart || !self.crossfades_into(d.index, self.following(d.index)) {
+            return None;
+        }
+        let edges = self.queue.get(d.index)?.edges?;
+        if edges.music_end <= edges.music_start {
+            return None;
+        }
+        let latest = edges.music_end.saturating_sub(self.crossfade);
+        let start = edges
+            .fade_out
+            .clamp(latest.saturating_sub(SMART_EARLIEST), latest);
+        let end = (start + self.crossfade).min(edges.music_end);
+        Some((end.as_secs_f64() * f64::from(d.decoder.info().sample_rate)) as u64)
+    }
+
+    /// Where a track faded into by a smart crossfade starts: where its music does (its
+    /// leading silence trimmed), in milliseconds; 0 without a smart crossfade or edges.
+    fn smart_start_ms(&self, index: usize) -> u64 {
+        if !self.smart {
+            return 0;
+        }
+        self.queue
+            .get(index)
+            .and_then(|q| q.edges)
+            .filter(|e| e.music_start < e.music_end)
+            .map_or(0, |e| e.music_start.as_millis() as u64)
     }
 
     /// Forgets what is held back and any fade in progress (the stream is being replaced).
@@ -1230,12 +1271,27 @@ impl Engine {
             if self.redecide_at.is_none() && self.looked_ahead() {
                 break;
             }
+            // A smart crossfade ends the track where its fade out ends, before its file does.
+            let end_at = self.decoding.as_ref().and_then(|d| self.smart_end_frame(d));
             let Some(d) = self.decoding.as_mut() else {
                 break;
             };
             self.decoded.clear();
             let info = d.decoder.info().clone();
-            match d.decoder.read(&mut self.decoded) {
+            let cut_short = end_at.is_some_and(|e| d.decoder.position() >= e);
+            let read = if cut_short {
+                Ok(0)
+            } else {
+                d.decoder.read(&mut self.decoded).map(|frames| {
+                    let past = end_at.map_or(0, |e| d.decoder.position().saturating_sub(e));
+                    let keep = frames.saturating_sub(past as usize);
+                    self.decoded.truncate(keep * usize::from(info.channels));
+                    keep
+                })
+            };
+            match read {
+                // Cut at the smart end exactly: what is left is the fade's, or nothing.
+                Ok(0) if !cut_short && end_at.is_some_and(|e| d.decoder.position() > e) => {}
                 Ok(0) => {
                     // A file cut short while playing (or lying about its length) ends early:
                     // say so, and record that play as failed rather than completed.
@@ -1244,6 +1300,7 @@ impl Engine {
                     let track_from = d.from_frame;
                     let expected = self.decoding.as_ref().and_then(|d| self.expected_frames(d));
                     if let Some(total) = expected
+                        && !cut_short
                         && decoded + u64::from(info.sample_rate) < total
                     {
                         let rate = u64::from(info.sample_rate);
@@ -1268,8 +1325,10 @@ impl Engine {
                         // An unwanted track ended before the cut could be made: make it now.
                         self.try_cut();
                     } else {
+                        let mut lead_in_ms = 0;
                         if self.crossfades_into(index, next) {
                             self.start_crossfade(track_from);
+                            lead_in_ms = self.smart_start_ms(next);
                         } else if let Some(rest) =
                             self.fading.as_ref().map(|t| t.samples.len() - t.mixed)
                         {
@@ -1278,7 +1337,7 @@ impl Engine {
                             self.finish_resampler();
                             self.emit_audio(&vec![0.0; rest]);
                         }
-                        self.open(next, 0, false);
+                        self.open(next, lead_in_ms, false);
                     }
                 }
                 Ok(frames) => {

@@ -29,6 +29,9 @@
 //!   that the next track of the same album, in order, joins gaplessly. Skips, seeks and a new
 //!   queue start at once. The outgoing track's last seconds are held back from the ring until
 //!   the next track is decoded into them, so the start of a track is as fast as without.
+//! - A smart crossfade ([`Player::set_smart_crossfade`]) trims the silence at the ends and
+//!   starts the fade where the outgoing track's energy falls, from what analysis found
+//!   ([`QueueItem::edges`]); the engine itself never reads the library.
 //! - Volume changes ramp over a few milliseconds, and pausing and resuming fade over 12 ms,
 //!   so none of them clicks.
 //! - The equaliser ([`Player::set_equaliser`], kept per output device) runs in the audio
@@ -160,7 +163,27 @@ pub struct QueueItem {
     /// Where the track sits in its album, if known: the next track of the same album, in
     /// order, joins it gaplessly even with a crossfade set ([`AlbumPlace::is_followed_by`]).
     pub album: Option<AlbumPlace>,
+    /// Where its music is within the file, from analysis; a smart crossfade
+    /// ([`Player::set_smart_crossfade`]) uses it. `None`: not analysed (it fades as a plain
+    /// crossfade does).
+    pub edges: Option<TrackEdges>,
 }
+
+/// Where a track's music is within its file, from the start of the file: what a smart
+/// crossfade trims and where it starts the fade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TrackEdges {
+    /// The end of the leading silence.
+    pub music_start: Duration,
+    /// The start of the trailing silence.
+    pub music_end: Duration,
+    /// Where the final fall of energy begins (`music_end` for a track that ends at full level).
+    pub fade_out: Duration,
+}
+
+/// The most of a track's own fall a smart crossfade cuts: the fade starts at the fall, but no
+/// earlier than this before the latest start that still ends with the music.
+pub const SMART_EARLIEST: Duration = Duration::from_secs(6);
 
 /// Why a track stopped playing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -268,6 +291,7 @@ pub(crate) enum Command {
         settings: segue_core::EqualiserSettings,
     },
     SetCrossfade(Duration),
+    SetSmartCrossfade(bool),
     Shutdown,
 }
 
@@ -511,6 +535,14 @@ impl Player {
     /// Applies from the next transition that is not yet decoded.
     pub fn set_crossfade(&self, length: Duration) -> Result<(), PlaybackError> {
         self.send(Command::SetCrossfade(length.min(MAX_CROSSFADE)))
+    }
+    /// Makes the crossfade smart (off by default): a track that fades into the next (and has
+    /// [`QueueItem::edges`]) has its trailing silence trimmed and starts the fade where its
+    /// energy falls ([`TrackEdges::fade_out`], at most [`SMART_EARLIEST`] before the latest
+    /// start that still ends with its music), and the next track starts where its music does.
+    /// The overlap is still the crossfade's length; albums in order still join gaplessly.
+    pub fn set_smart_crossfade(&self, smart: bool) -> Result<(), PlaybackError> {
+        self.send(Command::SetSmartCrossfade(smart))
     }
     /// Moves playback to another device (`None`: the default), carrying on where it is. A
     /// device that cannot be opened leaves the current one playing and reports an `Error`.

@@ -3,7 +3,8 @@
 //!
 //! The two tracks are steady noise of equal power from different seeds (so they do not
 //! correlate): in the capture each one's offset is found by correlation where it plays alone,
-//! which gives the overlap to the sample, and the power of their sum shows the curve.
+//! which gives the overlap to the sample, and the power of their sum shows the curve. The
+//! smart crossfade's test plays a real recording with digital silence added after it.
 
 mod common;
 
@@ -11,7 +12,9 @@ use common::{Capture, decode, exclusive};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use segue_playback::{AlbumPlace, EndReason, Player, PlayerEvent, QueueItem};
+use segue_playback::{
+    AlbumPlace, EndReason, Player, PlayerEvent, QueueItem, SMART_EARLIEST, TrackEdges,
+};
 
 const RATE: usize = 48_000;
 
@@ -129,7 +132,157 @@ fn item(track_id: i64, path: &Path, album: Option<AlbumPlace>) -> QueueItem {
         gain: 1.0,
         known_length_ms: None,
         album,
+        edges: None,
     }
+}
+
+/// Where the music of `path` is, as analysis finds it (segue-analysis, every sample).
+fn analysed_edges(path: &Path) -> TrackEdges {
+    let e = segue_analysis::signal::prepare(path)
+        .expect("analysable")
+        .edges;
+    TrackEdges {
+        music_start: Duration::from_secs_f64(e.music_start_s),
+        music_end: Duration::from_secs_f64(e.music_end_s),
+        fade_out: Duration::from_secs_f64(e.fade_out_s),
+    }
+}
+
+/// Writes interleaved stereo samples (multiples of 1/32768, as a 16-bit source decodes) as a
+/// 16-bit 48 kHz WAV, unchanged.
+fn write_wav(path: &Path, samples: &[f32]) {
+    let mut data = Vec::with_capacity(samples.len() * 2);
+    for s in samples {
+        let v = (s * 32768.0).round().clamp(-32768.0, 32767.0) as i16;
+        data.extend_from_slice(&v.to_le_bytes());
+    }
+    let mut wav = Vec::with_capacity(44 + data.len());
+    wav.extend_from_slice(b"RIFF");
+    wav.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    wav.extend_from_slice(&16u32.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes());
+    wav.extend_from_slice(&2u16.to_le_bytes());
+    wav.extend_from_slice(&(RATE as u32).to_le_bytes());
+    wav.extend_from_slice(&(RATE as u32 * 4).to_le_bytes());
+    wav.extend_from_slice(&4u16.to_le_bytes());
+    wav.extend_from_slice(&16u16.to_le_bytes());
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    wav.extend_from_slice(&data);
+    std::fs::write(path, wav).expect("write wav");
+}
+
+/// A smart crossfade out of a track that ends in 3 s of digital silence starts where its music
+/// ends (or falls), not where its file ends: the next track is heard from the fade's start in
+/// A's music, found in the capture. A plain crossfade of the same tracks, for contrast, starts
+/// the next track in the silence.
+#[test]
+fn a_smart_crossfade_fades_from_where_the_music_ends_not_the_file() {
+    let _sink = exclusive();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let source = decode(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/gapless/source-48k.flac"),
+    );
+    // A: the recording's first 4 s, then 3 s of digital silence; B: its next 4 s.
+    let split = 4 * RATE;
+    let mut a: Vec<f32> = source[..2 * split].to_vec();
+    a.extend(std::iter::repeat_n(0.0, 2 * 3 * RATE));
+    let b: Vec<f32> = source[2 * split..2 * (split + 4 * RATE)].to_vec();
+    let (a_path, b_path) = (dir.path().join("a.wav"), dir.path().join("b.wav"));
+    write_wav(&a_path, &a);
+    write_wav(&b_path, &b);
+    let (a_edges, b_edges) = (analysed_edges(&a_path), analysed_edges(&b_path));
+    eprintln!("analysis: A {a_edges:?}, B {b_edges:?}");
+    let music_end = a_edges.music_end.as_secs_f64();
+    assert!(
+        (music_end - 4.0).abs() < 0.01,
+        "A's music ends at {music_end:.3} s"
+    );
+
+    let setting = Duration::from_secs(2);
+    // Where the fade starts in A, by the rule Player::set_smart_crossfade states.
+    let latest = a_edges.music_end - setting;
+    let fade_from = a_edges
+        .fade_out
+        .clamp(latest.saturating_sub(SMART_EARLIEST), latest);
+    let items = |a_edges, b_edges| {
+        vec![
+            QueueItem {
+                edges: a_edges,
+                ..item(1, &a_path, None)
+            },
+            QueueItem {
+                edges: b_edges,
+                ..item(2, &b_path, None)
+            },
+        ]
+    };
+    let player = Player::start().expect("an output device (the PulseAudio null sink)");
+    player.set_crossfade(setting).expect("crossfade");
+    player.set_smart_crossfade(true).expect("smart");
+    let (events, captured) = play_through(&player, items(Some(a_edges), Some(b_edges)));
+
+    // A found in its second second (alone: the fade starts 2 s in), B 2.2 s into itself.
+    let guess = onset(&captured) - onset(&a);
+    let (a_off, a_corr) = locate(&captured, &a, RATE, RATE / 2, guess, RATE as i64);
+    let expected_b = a_off + (fade_from.as_secs_f64() * RATE as f64) as i64;
+    let b_from = (setting.as_millis() as usize + 200) * 48;
+    let (b_off, b_corr) = locate(&captured, &b, b_from, RATE / 2, expected_b, RATE as i64);
+    assert!(
+        a_corr > 0.99 && b_corr > 0.99,
+        "{a_corr:.4} / {b_corr:.4} ({} dropouts counted)",
+        player.dropouts()
+    );
+    let b_starts_in_a_ms = (b_off - a_off) as f64 * 1000.0 / RATE as f64;
+    let overlap_ms = music_end * 1000.0 - b_starts_in_a_ms;
+    eprintln!(
+        "smart, {} ms set: B starts {b_starts_in_a_ms:.2} ms into A (the fade from {} ms), {overlap_ms:.2} ms before A's music ends at {:.2} ms; A's file ends at 7000 ms",
+        setting.as_millis(),
+        fade_from.as_millis(),
+        music_end * 1000.0
+    );
+    assert!(
+        (b_starts_in_a_ms - fade_from.as_secs_f64() * 1000.0).abs() <= 5.0,
+        "B started {b_starts_in_a_ms:.2} ms into A, not at the fade's start {} ms ({} dropouts counted)",
+        fade_from.as_millis(),
+        player.dropouts()
+    );
+    assert!(
+        overlap_ms >= setting.as_millis() as f64 - 5.0,
+        "B must overlap A's music by the whole fade: {overlap_ms:.2} ms"
+    );
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            PlayerEvent::TrackEnded {
+                track_id: 1,
+                reason: EndReason::Completed,
+                ..
+            }
+        )),
+        "A cut at its fade's end is a full listen: {events:?}"
+    );
+
+    // The same tracks with a plain crossfade: B starts 2 s before the file ends, in the silence.
+    player.set_smart_crossfade(false).expect("plain");
+    let (_, captured) = play_through(&player, items(Some(a_edges), Some(b_edges)));
+    let guess = onset(&captured) - onset(&a);
+    let (a_off, _) = locate(&captured, &a, 2 * RATE, RATE / 2, guess, RATE as i64);
+    let (b_off, b_corr) = locate(
+        &captured,
+        &b,
+        b_from,
+        RATE / 2,
+        a_off + 5 * RATE as i64,
+        RATE as i64,
+    );
+    let plain_ms = (b_off - a_off) as f64 * 1000.0 / RATE as f64;
+    eprintln!("plain: B starts {plain_ms:.2} ms into A (corr {b_corr:.4})");
+    assert!(
+        b_corr > 0.99 && (plain_ms - 5000.0).abs() <= 5.0,
+        "plain crossfade: B at {plain_ms:.2} ms (corr {b_corr:.4})"
+    );
 }
 
 fn place(track: u32) -> Option<AlbumPlace> {
@@ -252,9 +405,20 @@ fn an_album_played_in_order_stays_gapless_with_a_crossfade_set() {
     player
         .set_crossfade(Duration::from_secs(2))
         .expect("crossfade");
+    // Smart too, with what analysis knows of each half: an album in order is never trimmed.
+    player.set_smart_crossfade(true).expect("smart");
     let (_, captured) = play_through(
         &player,
-        vec![item(1, &p1, place(1)), item(2, &p2, place(2))],
+        vec![
+            QueueItem {
+                edges: Some(analysed_edges(&p1)),
+                ..item(1, &p1, place(1))
+            },
+            QueueItem {
+                edges: Some(analysed_edges(&p2)),
+                ..item(2, &p2, place(2))
+            },
+        ],
     );
     let window = RATE / 2;
     let guess = onset(&captured) - onset(&joined);

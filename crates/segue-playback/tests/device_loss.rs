@@ -131,6 +131,7 @@ fn a_lost_device_pauses_and_playback_carries_on_when_it_is_back() {
                 gain: 1.0,
                 known_length_ms: None,
                 album: None,
+                edges: None,
             }],
             0,
         )

@@ -142,6 +142,7 @@ fn playback_reaches_the_device_intact_and_gapless() {
             gain: 1.0,
             known_length_ms: None,
             album: None,
+            edges: None,
         }],
     );
     assert!(
@@ -183,6 +184,7 @@ fn playback_reaches_the_device_intact_and_gapless() {
                 gain: 1.0,
                 known_length_ms: None,
                 album: None,
+                edges: None,
             },
             QueueItem {
                 track_id: 2,
@@ -190,6 +192,7 @@ fn playback_reaches_the_device_intact_and_gapless() {
                 gain: 1.0,
                 known_length_ms: None,
                 album: None,
+                edges: None,
             },
         ],
     );
@@ -256,6 +259,7 @@ fn seek_lands_on_its_target() {
                 gain: 1.0,
                 known_length_ms: None,
                 album: None,
+                edges: None,
             }],
             0,
         )
@@ -339,6 +343,7 @@ fn volume_and_track_gain_change_the_level_by_the_expected_db() {
                     gain,
                     known_length_ms: None,
                     album: None,
+                    edges: None,
                 }],
                 0,
             )
@@ -393,6 +398,7 @@ fn damaged_and_unplayable_files_do_not_stop_the_queue() {
                 gain: 1.0,
                 known_length_ms: None,
                 album: None,
+                edges: None,
             },
             QueueItem {
                 track_id: 2,
@@ -400,6 +406,7 @@ fn damaged_and_unplayable_files_do_not_stop_the_queue() {
                 gain: 1.0,
                 known_length_ms: None,
                 album: None,
+                edges: None,
             },
             QueueItem {
                 track_id: 3,
@@ -407,6 +414,7 @@ fn damaged_and_unplayable_files_do_not_stop_the_queue() {
                 gain: 1.0,
                 known_length_ms: None,
                 album: None,
+                edges: None,
             },
         ],
     );
@@ -459,6 +467,7 @@ fn choosing_another_output_device_carries_on_where_it_was() {
                 gain: 1.0,
                 known_length_ms: None,
                 album: None,
+                edges: None,
             }],
             0,
         )
@@ -527,6 +536,7 @@ fn a_file_deleted_or_truncated_while_playing_does_not_stop_the_queue() {
         gain: 1.0,
         known_length_ms: None,
         album: None,
+        edges: None,
     };
     player
         .play_queue(
@@ -585,6 +595,7 @@ fn repeat_one_plays_the_track_again_and_repeat_all_wraps_around() {
         gain: 1.0,
         known_length_ms: None,
         album: None,
+        edges: None,
     };
     let started = |events: &[PlayerEvent]| -> Vec<(usize, i64)> {
         events
@@ -665,6 +676,7 @@ fn the_queue_finishes_only_once_its_last_samples_are_heard() {
                     gain: 1.0,
                     known_length_ms: None,
                     album: None,
+                    edges: None,
                 }],
                 0,
             )
@@ -712,6 +724,7 @@ fn item(track_id: i64, name: &str) -> QueueItem {
         gain: 1.0,
         known_length_ms: None,
         album: None,
+        edges: None,
     }
 }
 

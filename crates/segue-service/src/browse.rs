@@ -21,6 +21,7 @@ const FACET_MIN_PROBABILITY: f32 = 0.1;
 const AUTOPLAY_KEY: &str = "playback.autoplay";
 const NORMALIZATION_KEY: &str = "playback.normalization";
 const CROSSFADE_KEY: &str = "playback.crossfade_ms";
+const CROSSFADE_SMART_KEY: &str = "playback.crossfade_smart";
 const DEVICE_KEY: &str = "analysis.device";
 const WELCOMED_KEY: &str = "app.welcomed";
 
@@ -143,6 +144,7 @@ impl Service {
                 _ => NormalizationChoice::Auto,
             },
             crossfade_ms: self.crossfade()?.as_millis() as u32,
+            crossfade_smart: self.crossfade_smart()?,
             analysis_device: match get(DEVICE_KEY)?.as_deref() {
                 Some("cpu") => DeviceChoice::Cpu,
                 Some("cuda") => DeviceChoice::Cuda,
@@ -180,6 +182,7 @@ impl Service {
         };
         let autoplay = if settings.autoplay { "true" } else { "false" };
         self.set_crossfade(crossfade)?;
+        self.set_crossfade_smart(settings.crossfade_smart)?;
         self.with_store(|s| {
             s.set_setting(AUTOPLAY_KEY, autoplay)?;
             s.set_setting(NORMALIZATION_KEY, normalization)?;
@@ -203,6 +206,22 @@ impl Service {
             .map(Duration::from_millis)
             .and_then(|d| check_crossfade(d).ok())
             .unwrap_or(Duration::ZERO))
+    }
+
+    /// Whether the crossfade is smart (off by default): see
+    /// [`segue_playback::Player::set_smart_crossfade`].
+    pub fn crossfade_smart(&self) -> Result<bool> {
+        Ok(self
+            .with_store(|s| s.setting(CROSSFADE_SMART_KEY))?
+            .is_some_and(|v| v == "true"))
+    }
+
+    /// Saves whether the crossfade is smart for the next start; a running player takes it with
+    /// [`crate::Playback::set_crossfade_smart`].
+    pub fn set_crossfade_smart(&self, smart: bool) -> Result<()> {
+        self.with_store(|s| {
+            s.set_setting(CROSSFADE_SMART_KEY, if smart { "true" } else { "false" })
+        })
     }
 
     /// Saves the crossfade for the next start (see [`check_crossfade`]); a running player

@@ -134,6 +134,9 @@ impl Service {
         player
             .set_crossfade(self.crossfade()?)
             .map_err(ServiceError::Playback)?;
+        player
+            .set_smart_crossfade(self.crossfade_smart()?)
+            .map_err(ServiceError::Playback)?;
         let store = Store::open(self.db_path())?;
         let (tx, events) = crossbeam_channel::unbounded();
         let engine_events = player.events().clone();
@@ -431,6 +434,14 @@ impl Playback {
         Ok(())
     }
 
+    /// Makes the crossfade smart or plain from the next transition on, for this player only;
+    /// save it for the next start with [`Service::set_crossfade_smart`].
+    pub fn set_crossfade_smart(&self, smart: bool) -> Result<()> {
+        self.player()
+            .set_smart_crossfade(smart)
+            .map_err(ServiceError::Playback)
+    }
+
     /// The buffering in use (grown after dropouts) and the dropouts, over every start, that
     /// grew it: the library's kept value and this player's dropouts since.
     pub fn buffering(&self) -> crate::KeptBuffering {
@@ -471,9 +482,27 @@ fn queue_items(
                 // What the library found there (a truncated file's is shorter than its header's).
                 known_length_ms: Some(t.audio.duration_ms),
                 album: AlbumPlace::of(&t.tags),
+                edges: track_edges(service, t.id),
             })
         })
         .collect()
+}
+
+/// Where a track's music is within its file, from its analysis, for a smart crossfade (the
+/// engine never reads the library: it gets them with the track). `None`: not analysed, or
+/// analysed before they were measured.
+fn track_edges(service: &Service, id: TrackId) -> Option<segue_playback::TrackEdges> {
+    let analysis = service
+        .analysis(id)
+        .inspect_err(|e| tracing::warn!("cannot read the analysis of track {id}: {e}"))
+        .ok()??;
+    let dsp = &analysis.dsp;
+    let seconds = |s: f64| Duration::try_from_secs_f64(s.max(0.0)).ok();
+    Some(segue_playback::TrackEdges {
+        music_start: seconds(dsp.music_start_s?)?,
+        music_end: seconds(dsp.music_end_s?)?,
+        fade_out: seconds(dsp.fade_out_s?)?,
+    })
 }
 
 impl Service {

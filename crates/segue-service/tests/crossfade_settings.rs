@@ -74,3 +74,32 @@ fn a_stored_crossfade_this_version_cannot_use_reads_as_off() {
         );
     }
 }
+
+#[test]
+fn the_smart_crossfade_is_off_by_default_and_kept_from_the_settings_page_and_the_cli() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let service = service(dir.path());
+    assert!(!service.crossfade_smart().expect("smart"));
+    let mut page = service.app_settings().expect("app settings");
+    assert!(!page.crossfade_smart);
+    page.crossfade_ms = 4_000;
+    page.crossfade_smart = true;
+    service.set_app_settings(&page).expect("save");
+    drop(service);
+    let service = self::service(dir.path());
+    assert!(service.crossfade_smart().expect("smart"));
+    assert!(
+        service
+            .app_settings()
+            .expect("app settings")
+            .crossfade_smart
+    );
+    // As `segue crossfade --plain` keeps it.
+    service.set_crossfade_smart(false).expect("plain");
+    assert!(
+        !service
+            .app_settings()
+            .expect("app settings")
+            .crossfade_smart
+    );
+}

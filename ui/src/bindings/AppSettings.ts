@@ -11,7 +11,12 @@ export type AppSettings = { autoplay: boolean, normalization: NormalizationChoic
  * default): no crossfade. The next track of the same album, in order, always joins
  * gaplessly, and skips change track at once.
  */
-crossfade_ms: number, analysis_device: DeviceChoice, 
+crossfade_ms: number, 
+/**
+ * A smart crossfade: the silence at the ends trimmed and the fade started where the
+ * outgoing track's energy falls, from what analysis found. Off by default.
+ */
+crossfade_smart: boolean, analysis_device: DeviceChoice, 
 /**
  * 0 = stay close to what plays, 1 = explore.
  */

@@ -65,4 +65,18 @@ onset_rate: number,
 /**
  * Peak level of 256 equal slices of the track, 0-255 linear: the seek bar's waveform.
  */
-waveform: Array<number>, };
+waveform: Array<number>, 
+/**
+ * Where the music starts (the leading silence, below -60 dBFS, ends), seconds. `None`:
+ * analysed before this was measured. A smart crossfade trims what comes before.
+ */
+music_start_s: number | null, 
+/**
+ * Where the music ends (the trailing silence begins), seconds.
+ */
+music_end_s: number | null, 
+/**
+ * Where the final fall of energy begins (a fade-out, a last chord ringing away), seconds;
+ * `music_end_s` for a track that ends at full level. A smart crossfade starts there.
+ */
+fade_out_s: number | null, };

@@ -92,6 +92,7 @@ describe("Settings: output device", () => {
     autoplay: true,
     normalization: "auto",
     crossfade_ms: 0,
+    crossfade_smart: false,
     analysis_device: "auto",
     exploration: 0.3,
     track_gap_hours: 24,
@@ -136,6 +137,23 @@ describe("Settings: output device", () => {
       expect((calls.find((c) => c.cmd === "set_settings")?.args as { settings: AppSettings }).settings.crossfade_ms).toBe(4000),
     );
     expect(app.settings?.crossfade_ms).toBe(4000);
+  });
+
+  it("offers a smart crossfade once a crossfade is on, and saves it", async () => {
+    const calls = mockBackend({ get_settings: () => settings, output_devices: () => outputs, library_stats: () => stats([]), import_issues: () => [], refresh_up_next: () => null, up_next: () => [] });
+    app.settings = { ...settings, crossfade_ms: 4000 } as AppSettings;
+    const { getByTestId } = render(Settings);
+    const smart = getByTestId("crossfade-smart") as HTMLInputElement;
+    expect(smart.checked).toBe(false);
+    expect(smart.disabled).toBe(false);
+    await fireEvent.click(smart);
+    await waitFor(() =>
+      expect((calls.find((c) => c.cmd === "set_settings")?.args as { settings: AppSettings }).settings.crossfade_smart).toBe(true),
+    );
+    cleanup();
+    app.settings = settings as AppSettings;
+    const off = render(Settings);
+    expect((off.getByTestId("crossfade-smart") as HTMLInputElement).disabled).toBe(true);
   });
 
   it("shows a crossfade length saved from the command line among the choices", async () => {
