@@ -14,6 +14,7 @@
 //! - Errors are per track ([`AnalysisError`]): a file that fails does not affect the next.
 
 pub mod features;
+pub mod forecast_model;
 pub mod musicnn;
 pub mod patches;
 pub mod ranker;

@@ -1,20 +1,23 @@
 //! Per-artist weekly play forecasts in a rolling-origin backtest on simulated listening
-//! histories (issue 18 item 2, the benchmark only: the LSTM is not in it yet).
+//! histories (issue 18 item 2), the seed's LSTM among them.
 //!
 //! ```sh
 //! cargo run --release -p segue-bench --example forecast_backtest [USERS] [SEED]
+//! cargo run --release -p segue-bench --example forecast_backtest -- --dump FILE USERS SEED...
 //! ```
 //!
 //! Every figure is synthetic. Each simulated user listens for 60 to 104 weeks to 8 to 30
 //! artists, with known structure: a weekly rhythm (weekends heavier), steady favourites, bursts
 //! that decay, favourites that fade, new artists who arrive and grow, rare artists played now
 //! and then, and long gaps (two to four weeks away, nothing played). Daily plays are Poisson
-//! draws of that rate.
+//! draws of that rate. `--dump` writes the weekly series of some seeds for training the LSTM
+//! (`models/forecast/train_lstm.py`; it trains on seeds other than 2016 and 7, reported here).
 //!
 //! From week 12 on, each week is an origin: every model forecasts each artist's plays in the
 //! next week from the history before it. Models: naive (last week), the mean of the last four
-//! weeks, the median of the last ten days (times seven), EWMA (alpha 0.3), Croston (SBA) and
-//! TSB for intermittent series. Figures:
+//! weeks, the median of the last ten days (times seven), EWMA (alpha 0.3), Croston (SBA), TSB
+//! for intermittent series, and the seed's LSTM (`models/segue-forecast.onnx` on the analysis
+//! crate's ONNX Runtime, as the app runs it). Figures:
 //! - MASE per model (mean absolute error over the series' in-sample naive error, per user and
 //!   artist, averaged over the series with any naive error);
 //! - the share of users for whom the model's MASE beats naive's;
@@ -22,9 +25,11 @@
 //!   F = sum over artists of (1 - sigma) * phi, sigma the root mean squared relative error over
 //!   the weeks with plays, phi the square root of the artist's plays), given as F over its
 //!   best value (sum of phi), so 1 is perfect;
-//! - precision@5 of next week's top five artists.
+//! - precision@5 of next week's top five artists;
+//! - what the app itself would choose for each user (its backtest on the last 26 weeks, the
+//!   rotation's window): the LSTM only where it beats naive there.
 
-use segue_core::forecast::Forecaster;
+use segue_core::forecast::{Forecaster, SeriesForecaster, backtest_with, next_weeks};
 use std::collections::HashMap;
 
 /// A small deterministic generator (xorshift64*), so a seed always gives the same histories.
@@ -178,22 +183,28 @@ fn simulate(rng: &mut Rng) -> User {
     User { days, plays }
 }
 
-const MODELS: [&str; 6] = [
+const MODELS: [&str; 7] = [
     "naive (last week)",
     "mean of 4 weeks",
     "median of 10 days",
     "EWMA 0.3",
     "Croston (SBA)",
     "TSB",
+    "LSTM (the seed)",
 ];
+
+/// The row of the LSTM in [`MODELS`].
+const LSTM: usize = 6;
 
 /// Next week's plays from the weekly totals before the origin (and the daily plays, for the
 /// median of the last ten days). The weekly forecasters are the app's own
-/// ([`segue_core::forecast::Forecaster`]); the daily median is measured here only.
+/// ([`segue_core::forecast::Forecaster`]); the daily median is measured here only. The LSTM
+/// runs in batches ([`lstm_forecasts`]).
 fn forecast(model: usize, weekly: &[f64], daily: &[u32]) -> f64 {
+    let app = |f: Forecaster| f.next(weekly).unwrap_or(0.0);
     match model {
-        0 => Forecaster::Naive.next(weekly),
-        1 => Forecaster::MeanOfFourWeeks.next(weekly),
+        0 => app(Forecaster::Naive),
+        1 => app(Forecaster::MeanOfFourWeeks),
         2 => {
             let mut recent: Vec<u32> = daily[daily.len().saturating_sub(10)..].to_vec();
             recent.sort_unstable();
@@ -207,10 +218,28 @@ fn forecast(model: usize, weekly: &[f64], daily: &[u32]) -> f64 {
             };
             median * 7.0
         }
-        3 => Forecaster::Ewma.next(weekly),
-        4 => Forecaster::Croston.next(weekly),
-        _ => Forecaster::Tsb.next(weekly),
+        3 => app(Forecaster::Ewma),
+        4 => app(Forecaster::Croston),
+        _ => app(Forecaster::Tsb),
     }
+}
+
+/// The LSTM's forecasts for every artist and origin of one user, in one batch, through the
+/// app's own path ([`next_weeks`] and the ONNX model in segue-analysis).
+fn lstm_forecasts(
+    model: &mut dyn SeriesForecaster,
+    weekly: &[Vec<f64>],
+    first_origin: usize,
+) -> Result<Vec<Vec<f64>>, String> {
+    let histories: Vec<&[f64]> = weekly
+        .iter()
+        .flat_map(|s| (first_origin..s.len()).map(move |t| &s[..t]))
+        .collect();
+    let mut all = next_weeks(Forecaster::Lstm, &histories, Some(model))?.into_iter();
+    Ok(weekly
+        .iter()
+        .map(|s| all.by_ref().take(s.len() - first_origin).collect())
+        .collect())
 }
 
 /// The seed metric's parts per artist, for one model and user: the sum of squared relative
@@ -220,12 +249,69 @@ struct Scores {
     sq_rel: HashMap<usize, (f64, u32, f64)>,
 }
 
+/// Writes the weekly series of `users` simulated users per seed to `path`, one artist a line:
+/// `seed user artist: plays plays ...` (oldest week first). The LSTM's training data
+/// (`models/forecast/train_lstm.py`) comes from here, so it learns exactly this structure.
+fn dump(path: &str, users: usize, seeds: &[u64]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut lines = 0usize;
+    for &seed in seeds {
+        let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+        for user in 0..users {
+            let simulated = simulate(&mut rng);
+            for (artist, daily) in simulated.plays.iter().enumerate() {
+                let weeks: Vec<String> = daily
+                    .chunks(7)
+                    .map(|w| w.iter().sum::<u32>().to_string())
+                    .collect();
+                writeln!(out, "{seed} {user} {artist}: {}", weeks.join(" "))?;
+                lines += 1;
+            }
+        }
+    }
+    out.flush()?;
+    eprintln!(
+        "{lines} artist series from {} seeds written to {path}",
+        seeds.len()
+    );
+    Ok(())
+}
+
 fn main() {
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    if args.peek().map(String::as_str) == Some("--dump") {
+        args.next();
+        let usage = "usage: forecast_backtest --dump FILE USERS SEED...";
+        let (Some(path), Some(users)) = (args.next(), args.next().and_then(|a| a.parse().ok()))
+        else {
+            eprintln!("{usage}");
+            std::process::exit(2);
+        };
+        let seeds: Vec<u64> = args.filter_map(|a| a.parse().ok()).collect();
+        if seeds.is_empty() {
+            eprintln!("{usage}");
+            std::process::exit(2);
+        }
+        if let Err(e) = dump(&path, users, &seeds) {
+            eprintln!("cannot write {path}: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     let users: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(200);
     let seed: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(2016);
     let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     const FIRST_ORIGIN: usize = 12;
+    // The committed LSTM through the app's runtime; without it its row says why.
+    let config = segue_analysis::AnalyzerConfig::default();
+    let mut lstm = segue_analysis::Runtime::get(&config.runtime_library)
+        .and_then(|rt| segue_analysis::forecast_model::OnnxForecaster::load(rt, &config.models_dir))
+        .map_err(|e| e.to_string());
+    let mut lstm_error: Option<String> = lstm.as_ref().err().cloned();
+    // The app's own choice (segue_core::forecast::backtest_with on the last 26 weeks, as the
+    // rotation reads them), per user: how often each forecaster is chosen, and nothing.
+    let mut app_chose: HashMap<Option<Forecaster>, u32> = HashMap::new();
 
     // Per model: MASE per series, users beating naive, seed metric sums, precision@5.
     let mut mase: Vec<Vec<f64>> = vec![Vec::new(); MODELS.len()];
@@ -249,6 +335,39 @@ fn main() {
                     .collect()
             })
             .collect();
+        // Every model's forecast for every artist and origin: predicted[m][artist][origin - 12].
+        let mut predicted: Vec<Vec<Vec<f64>>> = (0..LSTM)
+            .map(|m| {
+                weekly
+                    .iter()
+                    .zip(&user.plays)
+                    .map(|(s, daily)| {
+                        (FIRST_ORIGIN..weeks)
+                            .map(|t| forecast(m, &s[..t], &daily[..t * 7]))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        let learned = lstm.as_mut().ok().filter(|_| lstm_error.is_none());
+        if let Some(model) = learned {
+            match lstm_forecasts(model, &weekly, FIRST_ORIGIN) {
+                Ok(values) => predicted.push(values),
+                Err(e) => lstm_error = Some(e),
+            }
+        }
+        let recent: Vec<Vec<f64>> = weekly
+            .iter()
+            .map(|s| s[s.len().saturating_sub(26)..].to_vec())
+            .collect();
+        let learned = lstm.as_mut().ok().filter(|_| lstm_error.is_none());
+        let (choice, error) =
+            backtest_with(&recent, learned.map(|m| m as &mut dyn SeriesForecaster));
+        if let Some(e) = error {
+            lstm_error = Some(e);
+        }
+        *app_chose.entry(choice.chosen).or_default() += 1;
+        let models = predicted.len();
         let mut user_scores: Vec<Scores> = vec![Scores::default(); MODELS.len()];
         let mut user_mase: Vec<Vec<f64>> = vec![Vec::new(); MODELS.len()];
         for (artist, series) in weekly.iter().enumerate() {
@@ -263,9 +382,8 @@ fn main() {
             let mut count = 0u32;
             for origin in FIRST_ORIGIN..weeks {
                 let actual = series[origin];
-                for (m, scores) in user_scores.iter_mut().enumerate() {
-                    let predicted =
-                        forecast(m, &series[..origin], &user.plays[artist][..origin * 7]);
+                for (m, scores) in user_scores.iter_mut().enumerate().take(models) {
+                    let predicted = predicted[m][artist][origin - FIRST_ORIGIN];
                     errors[m] += (predicted - actual).abs();
                     if actual > 0.0 {
                         let entry = scores.sq_rel.entry(artist).or_insert((0.0, 0, 0.0));
@@ -277,7 +395,7 @@ fn main() {
                 count += 1;
             }
             if scale > 0.0 && count > 0 {
-                for m in 0..MODELS.len() {
+                for m in 0..models {
                     let value = errors[m] / f64::from(count) / scale;
                     mase[m].push(value);
                     user_mase[m].push(value);
@@ -302,11 +420,9 @@ fn main() {
             }
             origins_total += 1;
             slots += actual.len() as u32;
-            for (m, hit) in hits.iter_mut().enumerate() {
-                let predicted = top(weekly
-                    .iter()
-                    .enumerate()
-                    .map(|(a, s)| (a, forecast(m, &s[..origin], &user.plays[a][..origin * 7])))
+            for (m, hit) in hits.iter_mut().enumerate().take(models) {
+                let predicted = top((0..weekly.len())
+                    .map(|a| (a, predicted[m][a][origin - FIRST_ORIGIN]))
                     .collect());
                 *hit += predicted.iter().filter(|a| actual.contains(a)).count() as u32;
             }
@@ -344,6 +460,12 @@ fn main() {
         "model", "MASE", "median", "users > naive", "seed F/best", "P@5"
     );
     for m in 0..MODELS.len() {
+        if m == LSTM
+            && let Some(e) = &lstm_error
+        {
+            println!("{:<20} not measured: {e}", MODELS[m]);
+            continue;
+        }
         let mut v = mase[m].clone();
         v.sort_by(f64::total_cmp);
         let mean = v.iter().sum::<f64>() / v.len().max(1) as f64;
@@ -366,8 +488,18 @@ fn main() {
             f64::from(hits[m]) / f64::from(slots.max(1))
         );
     }
+    let share = |f: Option<Forecaster>| {
+        100.0 * f64::from(app_chose.get(&f).copied().unwrap_or(0)) / users.max(1) as f64
+    };
     println!(
-        "The LSTM of the seed is not in this table yet: it needs training (ONNX export) on \
-         histories like these."
+        "The app's choice on each user's last 26 weeks (the rotation's backtest, LSTM included): \
+         LSTM {:.1} %, EWMA {:.1} %, mean of 4 weeks {:.1} %, Croston {:.1} %, TSB {:.1} %, \
+         none (no forecast shown) {:.1} %",
+        share(Some(Forecaster::Lstm)),
+        share(Some(Forecaster::Ewma)),
+        share(Some(Forecaster::MeanOfFourWeeks)),
+        share(Some(Forecaster::Croston)),
+        share(Some(Forecaster::Tsb)),
+        share(None),
     );
 }

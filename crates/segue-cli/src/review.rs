@@ -130,6 +130,7 @@ fn forecaster_name(f: Option<Forecaster>) -> &'static str {
         Some(Forecaster::Ewma) => "weighted mean",
         Some(Forecaster::Croston) => "Croston",
         Some(Forecaster::Tsb) => "TSB",
+        Some(Forecaster::Lstm) => "the LSTM",
     }
 }
 

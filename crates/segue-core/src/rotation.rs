@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::forecast::{Backtest, backtest};
+use crate::forecast::{Backtest, SeriesForecaster, backtest_with, next_weeks};
 
 /// One artist's plays, week by week, as the history gives them.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,74 +92,129 @@ const FADING_SHARE: f32 = 1.0 / 3.0;
 /// Each list holds at most this many.
 const LISTED: usize = 5;
 
+/// How one artist's recent weeks compare with their usual rate.
+struct Trend {
+    artist: RotationArtist,
+    /// Standard deviations (Poisson) from the usual: positive when rising.
+    change: f32,
+    rising: bool,
+    fading: bool,
+}
+
+fn trend(a: &ArtistWeeks) -> Trend {
+    let split = a.weeks.len().saturating_sub(RECENT_WEEKS);
+    let (before, recent) = a.weeks.split_at(split);
+    let recent_plays: u32 = recent.iter().sum();
+    let before_plays = before.iter().sum::<u32>() + a.earlier;
+    // Weeks the artist could have been played in before the recent ones: from the first
+    // play on (an artist first heard last month has no usual rate from the year before).
+    let first_week = before.iter().position(|&n| n > 0);
+    let before_weeks = if a.earlier > 0 {
+        before.len() as u32 + a.earlier_weeks.max(1)
+    } else {
+        first_week.map_or(0, |i| (before.len() - i) as u32)
+    };
+    let rate = if before_weeks == 0 {
+        0.0
+    } else {
+        before_plays as f32 / before_weeks as f32
+    };
+    let usual = rate * recent.len() as f32;
+    let spread = (usual + 1.0).sqrt();
+    let change = (recent_plays as f32 - usual) / spread;
+    let artist = RotationArtist {
+        name: a.artist.clone(),
+        weekly: a.weeks[a.weeks.len().saturating_sub(SPARKLINE_WEEKS)..].to_vec(),
+        recent: recent_plays,
+        usual,
+    };
+    let rising = recent_plays >= RISING_MIN_PLAYS
+        && recent_plays as f32 >= RISING_FACTOR * usual
+        && change >= CLEAR_CHANGE;
+    let fading = !rising
+        && before_plays >= FAVOURITE_MIN_PLAYS
+        && rate >= FAVOURITE_MIN_RATE
+        && recent_plays as f32 <= FADING_SHARE * usual
+        && -change >= CLEAR_CHANGE;
+    Trend {
+        artist,
+        change,
+        rising,
+        fading,
+    }
+}
+
+/// The artists played more lately than their own usual rate (the rotation's rising artists,
+/// all of them), each with how clear the rise is: 0.5 at the least change that counts, 1 from
+/// twice that on. What the momentum term of suggestions reads.
+pub fn momentum(artists: &[ArtistWeeks]) -> Vec<(String, f32)> {
+    artists
+        .iter()
+        .map(trend)
+        .filter(|t| t.rising)
+        .map(|t| {
+            let strength = (t.change / (2.0 * CLEAR_CHANGE)).min(1.0);
+            (t.artist.name, strength)
+        })
+        .collect()
+}
+
 /// The rising artists and fading favourites among `artists`.
 pub fn rotation(artists: &[ArtistWeeks]) -> Rotation {
+    rotation_with(artists, None).0
+}
+
+/// [`rotation`], with the seed's LSTM among next week's forecasters when `learned` is given. If
+/// it fails, the others are compared without it and the error comes back for the log.
+pub fn rotation_with(
+    artists: &[ArtistWeeks],
+    learned: Option<&mut (dyn SeriesForecaster + '_)>,
+) -> (Rotation, Option<String>) {
     let mut rising = Vec::new();
     let mut fading = Vec::new();
-    for a in artists {
-        let split = a.weeks.len().saturating_sub(RECENT_WEEKS);
-        let (before, recent) = a.weeks.split_at(split);
-        let recent_plays: u32 = recent.iter().sum();
-        let before_plays = before.iter().sum::<u32>() + a.earlier;
-        // Weeks the artist could have been played in before the recent ones: from the first
-        // play on (an artist first heard last month has no usual rate from the year before).
-        let first_week = before.iter().position(|&n| n > 0);
-        let before_weeks = if a.earlier > 0 {
-            before.len() as u32 + a.earlier_weeks.max(1)
-        } else {
-            first_week.map_or(0, |i| (before.len() - i) as u32)
-        };
-        let rate = if before_weeks == 0 {
-            0.0
-        } else {
-            before_plays as f32 / before_weeks as f32
-        };
-        let usual = rate * recent.len() as f32;
-        let spread = (usual + 1.0).sqrt();
-        let change = (recent_plays as f32 - usual) / spread;
-        let artist = RotationArtist {
-            name: a.artist.clone(),
-            weekly: a.weeks[a.weeks.len().saturating_sub(SPARKLINE_WEEKS)..].to_vec(),
-            recent: recent_plays,
-            usual,
-        };
-        if recent_plays >= RISING_MIN_PLAYS
-            && recent_plays as f32 >= RISING_FACTOR * usual
-            && change >= CLEAR_CHANGE
-        {
-            rising.push((change, artist));
-        } else if before_plays >= FAVOURITE_MIN_PLAYS
-            && rate >= FAVOURITE_MIN_RATE
-            && recent_plays as f32 <= FADING_SHARE * usual
-            && -change >= CLEAR_CHANGE
-        {
-            fading.push((-change, artist));
+    for t in artists.iter().map(trend) {
+        if t.rising {
+            rising.push((t.change, t.artist));
+        } else if t.fading {
+            fading.push((-t.change, t.artist));
         }
     }
     let strongest = |mut list: Vec<(f32, RotationArtist)>| -> Vec<RotationArtist> {
         list.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
         list.into_iter().take(LISTED).map(|(_, a)| a).collect()
     };
-    Rotation {
+    let (forecast, error) = forecast(artists, learned);
+    let rotation = Rotation {
         rising: strongest(rising),
         fading: strongest(fading),
         recent_weeks: RECENT_WEEKS as u32,
-        forecast: forecast(artists),
-    }
+        forecast,
+    };
+    (rotation, error)
 }
 
-/// Next week's likeliest artists by the forecaster that beat naive on these series, if any.
-fn forecast(artists: &[ArtistWeeks]) -> Option<RotationForecast> {
+/// Next week's likeliest artists by the forecaster that beat naive on these series, if any;
+/// and what went wrong with the LSTM, if anything.
+fn forecast(
+    artists: &[ArtistWeeks],
+    mut learned: Option<&mut (dyn SeriesForecaster + '_)>,
+) -> (Option<RotationForecast>, Option<String>) {
     let series: Vec<Vec<f64>> = artists
         .iter()
         .map(|a| a.weeks.iter().map(|&n| f64::from(n)).collect())
         .collect();
-    let backtest = backtest(&series);
-    let model = backtest.chosen?;
+    let (backtest, error) = backtest_with(&series, learned.as_deref_mut());
+    let Some(model) = backtest.chosen else {
+        return (None, error);
+    };
+    let histories: Vec<&[f64]> = series.iter().map(Vec::as_slice).collect();
+    let plays = match next_weeks(model, &histories, learned) {
+        Ok(plays) => plays,
+        Err(e) => return (None, Some(e)),
+    };
     let mut next_week: Vec<ArtistForecast> = artists
         .iter()
-        .zip(&series)
-        .map(|(a, s)| (a, model.next(s)))
+        .zip(plays)
         .filter(|(_, plays)| *plays >= FORECAST_MIN_PLAYS)
         .map(|(a, plays)| {
             // Plays are counts: a Poisson spread (±1.28 σ, 80 %) is the plainest honest band.
@@ -178,10 +233,11 @@ fn forecast(artists: &[ArtistWeeks]) -> Option<RotationForecast> {
             .then_with(|| a.name.cmp(&b.name))
     });
     next_week.truncate(LISTED);
-    Some(RotationForecast {
+    let forecast = RotationForecast {
         backtest,
         next_week,
-    })
+    };
+    (Some(forecast), error)
 }
 
 #[cfg(test)]

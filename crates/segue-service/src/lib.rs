@@ -187,6 +187,7 @@ pub struct Service {
     library_cache: suggest::LibraryCache,
     smart_facts: smart::FactsCache,
     ranker: suggest::RankerSlot,
+    rotation: review::RotationState,
 }
 
 impl Service {
@@ -199,6 +200,7 @@ impl Service {
             library_cache: Default::default(),
             smart_facts: Default::default(),
             ranker: Default::default(),
+            rotation: Default::default(),
         })
     }
 
@@ -213,6 +215,7 @@ impl Service {
             library_cache: Default::default(),
             smart_facts: Default::default(),
             ranker: Default::default(),
+            rotation: Default::default(),
         })
     }
 

@@ -1,5 +1,8 @@
 //! The year in review: a whole year of the listening history at a glance.
 
+use std::sync::Mutex;
+
+use segue_analysis::forecast_model::OnnxForecaster;
 use segue_core::review::YearInReview;
 
 use crate::{Result, Service, ServiceError};
@@ -32,14 +35,46 @@ impl Service {
 /// all of them count towards each artist's usual rate.
 const ROTATION_WEEKS: usize = 26;
 
+/// What the rotation keeps between calls.
+#[derive(Default)]
+pub(crate) struct RotationState {
+    /// The seed's LSTM forecaster, once loaded (or why it could not be).
+    forecaster: Mutex<Option<std::result::Result<OnnxForecaster, String>>>,
+}
+
 impl Service {
     /// The artists rising in the listening and the favourites fading from it, now, and next
-    /// week's forecast where one beat "same as last week" on this history.
+    /// week's forecast where one beat "same as last week" on this history (the LSTM among the
+    /// forecasters when its model loads; without it, the statistical ones, the error logged).
     pub fn rotation(&self) -> Result<segue_core::rotation::Rotation> {
         let now_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
         let weeks = self.with_store(|s| s.artist_weeks(now_ms, ROTATION_WEEKS))?;
-        Ok(segue_core::rotation::rotation(&weeks))
+        let mut forecaster = self
+            .rotation
+            .forecaster
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if forecaster.is_none() {
+            let config = segue_analysis::AnalyzerConfig::default();
+            *forecaster = Some(
+                segue_analysis::Runtime::get(&config.runtime_library)
+                    .and_then(|rt| OnnxForecaster::load(rt, &config.models_dir))
+                    .map_err(|e| {
+                        tracing::warn!("the rotation forecasts without the LSTM: {e}");
+                        e.to_string()
+                    }),
+            );
+        }
+        let learned = match forecaster.as_mut() {
+            Some(Ok(f)) => Some(f as &mut dyn segue_core::forecast::SeriesForecaster),
+            _ => None,
+        };
+        let (rotation, error) = segue_core::rotation::rotation_with(&weeks, learned);
+        if let Some(e) = error {
+            tracing::warn!("the LSTM forecaster failed, the statistical ones compared: {e}");
+        }
+        Ok(rotation)
     }
 }

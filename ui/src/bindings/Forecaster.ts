@@ -3,4 +3,4 @@
 /**
  * A way to forecast next week's plays from the weeks before.
  */
-export type Forecaster = "naive" | "mean_of_four_weeks" | "ewma" | "croston" | "tsb";
+export type Forecaster = "naive" | "mean_of_four_weeks" | "ewma" | "croston" | "tsb" | "lstm";
