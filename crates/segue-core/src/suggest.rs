@@ -31,6 +31,10 @@ pub enum TermKind {
     /// Sounds like what the user played through at this time of day on other days (and
     /// unlike what they skipped then).
     TimeOfDay,
+    /// By an artist the listener has been playing more lately than their own usual rate (the
+    /// rotation's rising artists). Hand-weighted, outside [`RANKED_TERMS`]: the learned ranker
+    /// reads a fixed row of terms and was trained without it.
+    Momentum,
 }
 
 /// Metadata two tracks can share, which the listener's taste may follow.
@@ -185,6 +189,10 @@ pub enum Detail {
     AtThisTime {
         daypart: Daypart,
     },
+    /// By an artist played more lately than usual.
+    PlayingMore {
+        artist: String,
+    },
     /// A sonic path's first track, on the way to the track `to`.
     PathStart {
         to: String,
@@ -265,6 +273,9 @@ impl Detail {
                 Facet::Folder => format!("from {name}, a folder you like"),
                 Facet::Era => format!("from {name}, years you like"),
             },
+            Detail::PlayingMore { artist } => {
+                format!("you've been playing more {artist} lately")
+            }
             Detail::AtThisTime { daypart } => format!(
                 "like what you play {}",
                 match daypart {
@@ -520,6 +531,13 @@ mod reason_tests {
         assert_eq!(
             Detail::AtThisTime { daypart: Evening }.english(),
             "like what you play in the evening"
+        );
+        assert_eq!(
+            Detail::PlayingMore {
+                artist: "Wesnoth".into()
+            }
+            .english(),
+            "you've been playing more Wesnoth lately"
         );
     }
 }

@@ -57,7 +57,7 @@ const PARALLEL_FROM: usize = 20_000;
 struct Quick {
     index: u32,
     score: f32,
-    per_track: [f32; TERM_COUNT],
+    per_track: [f32; terms::MOST_TERMS],
 }
 
 /// A short-listed candidate's terms (values only: words are written for the picked tracks
@@ -152,7 +152,7 @@ fn suggest_in_two_stages(
         if blocked[i] {
             return None;
         }
-        let mut per_track = [0.0f32; TERM_COUNT];
+        let mut per_track = [0.0f32; terms::MOST_TERMS];
         let mut score = library.quantised_dot(i, &fold);
         for (k, t) in terms.iter().enumerate() {
             if let Some(p) = &t.per_track {
@@ -256,7 +256,9 @@ fn score_exactly(terms: &[Term<'_>], library: &Library, i: usize) -> Scored {
     let mut contributions = Vec::with_capacity(terms.len());
     for t in terms {
         let value = t.value(library, i);
-        values[t.slot()] = value;
+        if let Some(slot) = t.slot() {
+            values[slot] = value;
+        }
         contributions.push((t.kind, t.weight * value));
     }
     Scored {

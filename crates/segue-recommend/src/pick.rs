@@ -191,6 +191,13 @@ fn describe(
                     },
                 },
                 (TermKind::TimeOfDay, _) => Detail::AtThisTime { daypart },
+                (TermKind::Momentum, _) if contribution > 0.0 => Detail::PlayingMore {
+                    artist: track
+                        .artist
+                        .clone()
+                        .or_else(|| track.album_artist.clone())
+                        .unwrap_or_default(),
+                },
                 (TermKind::Explore, _) => Detail::Exploring {
                     tags: library
                         .top_tags(track.id, 2)
@@ -200,12 +207,17 @@ fn describe(
                 },
                 _ => Detail::Nothing,
             };
+            // A term outside the ranker keeps weight × value as its contribution.
+            let unranked = || match kind {
+                TermKind::Momentum => contribution / situation.weights.momentum,
+                _ => 0.0,
+            };
             ScoreTerm {
                 kind,
                 value: RANKED_TERMS
                     .iter()
                     .position(|k| *k == kind)
-                    .map_or(0.0, |slot| s.values[slot]),
+                    .map_or_else(unranked, |slot| s.values[slot]),
                 contribution,
                 lift,
                 detail: about.english(),

@@ -65,6 +65,9 @@ pub struct Taste {
     /// The user's offsets to the ranking terms' weights ([`segue_core::RANKED_TERMS`] order);
     /// zero until learned.
     pub term_offsets: [f32; segue_core::TERM_COUNT],
+    /// Artists played more lately than their own usual rate, with how clear the rise is (0-1):
+    /// `segue_core::rotation::momentum` over the play history; empty until filled in.
+    pub artist_momentum: HashMap<String, f32>,
 }
 
 impl Taste {

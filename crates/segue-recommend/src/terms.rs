@@ -47,19 +47,15 @@ impl Term<'_> {
             + self.refine.as_ref().map_or(0.0, |r| r(i))
     }
 
-    /// Its slot in [`RANKED_TERMS`] (the ranking model's input order).
-    pub(crate) fn slot(&self) -> usize {
-        slot(self.kind)
+    /// Its slot in [`RANKED_TERMS`] (the ranking model's input order); `None` for a term the
+    /// model does not read ([`TermKind::Momentum`]).
+    pub(crate) fn slot(&self) -> Option<usize> {
+        RANKED_TERMS.iter().position(|k| *k == self.kind)
     }
 }
 
-/// A term kind's slot in [`RANKED_TERMS`].
-pub(crate) fn slot(kind: TermKind) -> usize {
-    RANKED_TERMS
-        .iter()
-        .position(|k| *k == kind)
-        .unwrap_or(TERM_COUNT - 1)
-}
+/// The most terms one situation has: the ranked ones and momentum.
+pub(crate) const MOST_TERMS: usize = TERM_COUNT + 1;
 
 /// What the terms of one call read besides the library.
 pub(crate) struct Situation<'a> {
@@ -207,6 +203,28 @@ pub(crate) fn terms<'a>(s: &Situation<'a>, recency: &'a Recency) -> Vec<Term<'a>
         })),
         refine: None,
     });
+    // Momentum: by an artist the listener has been playing more lately than usual.
+    if !s.taste.artist_momentum.is_empty() {
+        let rising: Vec<f32> = library
+            .tracks
+            .iter()
+            .map(|t| {
+                t.artist
+                    .as_ref()
+                    .or(t.album_artist.as_ref())
+                    .and_then(|a| s.taste.artist_momentum.get(a))
+                    .copied()
+                    .unwrap_or(0.0)
+            })
+            .collect();
+        terms.push(Term {
+            kind: TermKind::Momentum,
+            weight: weights.momentum,
+            linear: None,
+            per_track: Some(Box::new(move |i| rising[i])),
+            refine: None,
+        });
+    }
     terms
 }
 

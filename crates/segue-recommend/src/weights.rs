@@ -17,12 +17,21 @@ pub(crate) struct Weights {
     pub(crate) time_of_day: f32,
     /// Penalty per unit of similarity to a track already picked for this list.
     pub(crate) variety: f32,
+    /// The momentum term's weight ([`MOMENTUM`]).
+    pub(crate) momentum: f32,
 }
 
 /// The penalty per unit of sound similarity to a track already picked for the list, at the
 /// closest setting (it doubles at the most exploring): a list is not ten takes on one sound. In
 /// the learned ranker's log-odds units (a quarter of the sound join's weight at the default).
 pub const VARIETY: f32 = 0.14;
+
+/// The weight of momentum (by an artist played more lately than usual; the term is 0.5 to 1),
+/// set by hand: the learned ranker reads a fixed row of [`segue_core::RANKED_TERMS`] and was
+/// trained on logs without this term, so it is added after the ranker, outside it, and the
+/// user's learned offsets do not move it. About the time-of-day term's weight (0.34): a nudge
+/// among tracks that fit, not a reason to leave what plays.
+pub const MOMENTUM: f32 = 0.3;
 
 /// The first stage's term weights as `base + slope * exploration`, in [`segue_core::RANKED_TERMS`] order:
 /// the learned ranker's shapes as straight lines (`first_stage_base` and `first_stage_slope` in
@@ -54,6 +63,7 @@ impl Weights {
             explore: w[8],
             time_of_day: w[9],
             variety: VARIETY * (1.0 + x),
+            momentum: MOMENTUM,
         }
     }
 }

@@ -1,9 +1,12 @@
 //! The year in review: a whole year of the listening history at a glance.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use segue_analysis::forecast_model::OnnxForecaster;
+use segue_core::TrackId;
 use segue_core::review::YearInReview;
+use segue_store::Store;
 
 use crate::{Result, Service, ServiceError};
 
@@ -40,6 +43,49 @@ const ROTATION_WEEKS: usize = 26;
 pub(crate) struct RotationState {
     /// The seed's LSTM forecaster, once loaded (or why it could not be).
     forecaster: Mutex<Option<std::result::Result<OnnxForecaster, String>>>,
+    /// The artists' momentum as last read.
+    momentum: Mutex<Option<KeptMomentum>>,
+}
+
+struct KeptMomentum {
+    read_at_ms: i64,
+    /// The newest play then (start, track): a new play reads it again.
+    newest_play: Option<(i64, TrackId)>,
+    artists: HashMap<String, f32>,
+}
+
+/// How long the artists' momentum is kept when nothing was played: a trend over four weeks
+/// does not move in ten minutes, and reading it is a pass over every play (about 40 ms at
+/// 100,000 plays), too much for every suggestion.
+const MOMENTUM_KEPT_MS: i64 = 10 * 60_000;
+
+impl RotationState {
+    /// The artists played more lately than their usual rate (the rotation's rising artists),
+    /// for the momentum term of suggestions; read again after a new play or
+    /// [`MOMENTUM_KEPT_MS`].
+    pub(crate) fn momentum(
+        &self,
+        store: &Store,
+        now_ms: i64,
+        newest_play: Option<(i64, TrackId)>,
+    ) -> segue_store::Result<HashMap<String, f32>> {
+        let mut kept = self.momentum.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(k) = kept.as_ref()
+            && k.newest_play == newest_play
+            && (0..MOMENTUM_KEPT_MS).contains(&(now_ms - k.read_at_ms))
+        {
+            return Ok(k.artists.clone());
+        }
+        let weeks = store.artist_weeks(now_ms, ROTATION_WEEKS)?;
+        let artists: HashMap<String, f32> =
+            segue_core::rotation::momentum(&weeks).into_iter().collect();
+        *kept = Some(KeptMomentum {
+            read_at_ms: now_ms,
+            newest_play,
+            artists: artists.clone(),
+        });
+        Ok(artists)
+    }
 }
 
 impl Service {

@@ -183,6 +183,9 @@ impl Service {
                     .is_none_or(|f| p.started_at_ms < f.started_at_ms)
             });
             plays.extend(last);
+            // Momentum: the artists the rotation calls rising.
+            let newest = plays.last().map(|p| (p.started_at_ms, p.track_id));
+            taste.artist_momentum = self.rotation.momentum(s, now, newest)?;
             // Earlier days at about this time of day (not today: the session covers that), since
             // the last taste reset.
             let (local_hour, near) = s.plays_near_time_of_day(
@@ -392,6 +395,7 @@ fn term_name(kind: segue_core::TermKind) -> &'static str {
         Novelty => "novelty",
         Explore => "explore",
         TimeOfDay => "time_of_day",
+        Momentum => "momentum",
     }
 }
 

@@ -3,4 +3,4 @@
 /**
  * One of the things a suggestion's score is made of.
  */
-export type TermKind = "sound" | "tags" | "session" | "tempo" | "key" | "energy" | "taste" | "novelty" | "explore" | "time_of_day";
+export type TermKind = "sound" | "tags" | "session" | "tempo" | "key" | "energy" | "taste" | "novelty" | "explore" | "time_of_day" | "momentum";

@@ -30,7 +30,7 @@ describe("translations", () => {
     // svelte-check fail when the Rust side adds a kind this list lacks.
     const terms = Object.keys({
       sound: 1, tags: 1, session: 1, tempo: 1, key: 1, energy: 1, taste: 1, novelty: 1, explore: 1,
-      time_of_day: 1,
+      time_of_day: 1, momentum: 1,
     } satisfies Record<TermKind, 1>);
     const outcomes = Object.keys({
       playing: 1, completed: 1, skipped: 1, stopped: 1, error: 1,

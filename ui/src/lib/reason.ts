@@ -78,6 +78,8 @@ export function describe(d: Detail): string {
       return t(`detail.you_like.${d.facet}`, { name: d.name });
     case "at_this_time":
       return t(`detail.at_this_time.${d.daypart}`);
+    case "playing_more":
+      return t("detail.playing_more", { artist: d.artist });
     case "path_start":
       return t("detail.path_start", { to: track(d.to) });
     case "path_start_towards_tag":
