@@ -338,6 +338,11 @@ fn doctor_checks_every_committed_model() {
             "{model} is not checked: {out}"
         );
     }
+    // What the next play starts with: a library that never dropped out, or none at all.
+    assert!(
+        out.contains("playback buffering    the next play starts with 1500 ms decoded ahead"),
+        "{out}"
+    );
 }
 
 /// A library of two real tracks (not analysed) in `dir`; their ids and durations by title.

@@ -29,6 +29,30 @@ fn the_crossfade_is_off_until_set_and_kept_once_set() {
 }
 
 #[test]
+fn a_smart_crossfade_is_kept_until_plain_is_asked_for() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = demo_library(dir.path());
+    let smart = ok(run(&db, &["crossfade", "4s", "--smart"]));
+    assert!(
+        smart.contains("Crossfade: 4 s") && smart.contains("smart"),
+        "{smart}"
+    );
+    assert!(ok(run(&db, &["crossfade"])).contains("smart"));
+    // A new length keeps it smart.
+    assert!(ok(run(&db, &["crossfade", "3s"])).contains("smart"));
+    let plain = ok(run(&db, &["crossfade", "--plain"]));
+    assert!(
+        plain.contains("Crossfade: 3 s") && !plain.contains("smart"),
+        "{plain}"
+    );
+    let both = run(&db, &["crossfade", "--smart", "--plain"]);
+    assert!(
+        !both.status.success(),
+        "--smart and --plain together are refused"
+    );
+}
+
+#[test]
 fn a_crossfade_that_cannot_be_is_refused_and_the_saved_one_kept() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = demo_library(dir.path());
