@@ -11,7 +11,12 @@
 //! - breaches: a track twice, or two tracks within the gaps the path says it kept, and how many
 //!   paths had to relax the listener's gaps (and to what);
 //! - reasons: each step's reason checked against the tracks' own facts (neighbours' names, tags
-//!   fading and growing, tempo, key, energy, a tag end among the tag's strongest tracks).
+//!   fading and growing, tempo, key, energy, a tag end among the tag's strongest tracks);
+//! - what is possible: the least largest step of any way from the start to an end (of any
+//!   length, and of `n` tracks), rules ignored, so the target is judged on the pairs where a
+//!   way of `n` tracks could meet it at all;
+//! - what the gaps cost: the same paths drawn with no artist or album gap (the yardstick keeps
+//!   none).
 
 use std::time::Instant;
 
@@ -227,6 +232,8 @@ fn reasons_true(library: &Library, way: &[usize], path: &SonicPath, goal: &PathG
 
 #[derive(Default)]
 struct Tally {
+    /// Tracks per path.
+    n: usize,
     ways: usize,
     path: Vec<WayFigures>,
     line: Vec<WayFigures>,
@@ -240,8 +247,11 @@ struct Tally {
     steps: usize,
     false_steps: usize,
     refused: Vec<String>,
-    /// The least largest step of any way from the start to the path's end (any length).
-    bottleneck: Vec<f32>,
+    /// The least largest step of any way from the start to an end the path may have: of any
+    /// length, and of at most the path's tracks (see [`bounds`]).
+    bottleneck: Vec<(f32, f32)>,
+    /// The path drawn with no artist or album gap (one per way, in order).
+    free: Vec<WayFigures>,
 }
 
 impl Tally {
@@ -299,15 +309,55 @@ impl Tally {
             100.0 * share(&self.kept, |w| w.same_style),
             100.0 * share(&self.kept, |w| w.same_soundtrack),
         );
-        let b = self.bottleneck.iter().sum::<f32>() / self.bottleneck.len().max(1) as f32;
-        let within = self
+        let mean_of = |f: fn(&(f32, f32)) -> f32| {
+            self.bottleneck.iter().map(f).sum::<f32>() / self.bottleneck.len().max(1) as f32
+        };
+        let within = |f: fn(&(f32, f32)) -> f32| {
+            self.bottleneck
+                .iter()
+                .zip(&self.line)
+                .filter(|(b, l)| f(b) <= l.median)
+                .count()
+        };
+        println!(
+            "    least possible largest step, any number of steps: mean {:.3}, ≤ the line's median in {} paths;  in {} tracks: mean {:.3}, ≤ the line's median in {} paths",
+            mean_of(|b| b.0),
+            within(|b| b.0),
+            self.n,
+            mean_of(|b| b.1),
+            within(|b| b.1),
+        );
+        let possible: Vec<bool> = self
             .bottleneck
             .iter()
             .zip(&self.line)
-            .filter(|(b, l)| **b <= l.median)
+            .map(|(b, l)| b.1 <= l.median)
+            .collect();
+        let met = possible
+            .iter()
+            .zip(self.path.iter().zip(&self.line))
+            .filter(|(p, (pf, lf))| **p && pf.largest <= lf.median)
             .count();
+        let free_met = possible
+            .iter()
+            .zip(self.free.iter().zip(&self.line))
+            .filter(|(p, (ff, lf))| **p && ff.largest <= lf.median)
+            .count();
+        let possible = possible.iter().filter(|p| **p).count();
         println!(
-            "    least possible largest step (any number of steps): mean {b:.3}; ≤ the line's median in {within} paths"
+            "    where a way of {} tracks can keep its largest step ≤ the line's median ({} paths): the path does in {} ({:.0} %)",
+            self.n,
+            possible,
+            met,
+            100.0 * met as f32 / possible.max(1) as f32,
+        );
+        println!(
+            "    the same paths with no artist or album gap: largest ≤ the line's median in {} of those {} ({:.0} %); same curator style next to each other {:.1} %, same soundtrack {:.1} %",
+            free_met,
+            possible,
+            100.0 * free_met as f32 / possible.max(1) as f32,
+            100.0 * share(&self.free, |w| w.same_style),
+            100.0 * share(&self.free, |w| w.same_soundtrack),
         );
         if !self.refused.is_empty() {
             println!("    refused: {}", self.refused.join("; "));
@@ -320,6 +370,8 @@ fn evaluate(world: &World, n: usize, pairs: usize, settings: &Settings) -> (Tall
     let position = |id: TrackId| library.position(id).unwrap_or(0);
     let mut rng = Rng(0x5A7 ^ n as u64);
     let (mut to_track, mut to_tag) = (Tally::default(), Tally::default());
+    (to_track.n, to_tag.n) = (n, n);
+    let steps = Steps::of(library);
     for p in 0..pairs {
         let a = rng.below(library.len());
         // An end in another curator style: a path worth drawing.
@@ -371,7 +423,31 @@ fn evaluate(world: &World, n: usize, pairs: usize, settings: &Settings) -> (Tall
             let kept: Vec<usize> = kept.into_iter().map(position).collect();
             tally.kept.push(way_figures(world, &kept));
             let (pf, lf) = (way_figures(world, &way), way_figures(world, &line));
-            tally.bottleneck.push(bottleneck(library, &way));
+            let ends = match &goal {
+                PathGoal::Track(_) => vec![b],
+                PathGoal::Tag(tag) => tag_ends(library, tag, a),
+            };
+            tally.bottleneck.push(bounds(&steps, a, &ends, n));
+            // The same path with the artist and album gaps off: what they cost.
+            let free = Settings {
+                artist_gap: 0,
+                album_gap: 0,
+                ..*settings
+            };
+            // (Never refused where the gaps were kept; counted as failing if it were.)
+            let free = sonic_path(library, &Taste::default(), &now(), &free, start, &goal, n)
+                .map_or(
+                    WayFigures {
+                        largest: f32::INFINITY,
+                        ..WayFigures::default()
+                    },
+                    |free| {
+                        let way: Vec<usize> =
+                            free.steps.iter().map(|s| position(s.track_id)).collect();
+                        way_figures(world, &way)
+                    },
+                );
+            tally.free.push(free);
             tally.ways += 1;
             tally.largest_within_median += usize::from(pf.largest <= lf.median);
             tally.path_breaches += breaches(
@@ -483,35 +559,103 @@ fn latency(size: usize, calls: usize) -> (f64, f64, f64) {
     (at(0.5), at(0.99), times[times.len() - 1])
 }
 
-/// The least largest step of any way through the library from the way's start to its end,
-/// whatever its length and rules (minimax, grown like Prim's tree): what no path can beat.
-fn bottleneck(library: &Library, way: &[usize]) -> f32 {
-    let (Some(&a), Some(&b)) = (way.first(), way.last()) else {
-        return 0.0;
-    };
-    let n = library.len();
-    let mut best = vec![f32::INFINITY; n];
-    let mut done = vec![false; n];
-    best[a] = 0.0;
-    for _ in 0..n {
-        let Some(u) = (0..n)
+/// What no path from `start` to one of `ends` can beat: the least largest step of any way
+/// through the library, whatever its length and rules (minimax, grown like Prim's tree), and
+/// the least largest step of a way of at most `n` tracks (the least step length at which a
+/// breadth-first search reaches an end within `n - 1` steps), rules again ignored.
+fn bounds(steps: &Steps, start: usize, ends: &[usize], n: usize) -> (f32, f32) {
+    let size = steps.size;
+    let d = |a: usize, b: usize| steps.distance[a * size + b];
+    // Any length: a minimax tree from the start.
+    let mut best = vec![f32::INFINITY; size];
+    let mut done = vec![false; size];
+    best[start] = 0.0;
+    let mut any_length = f32::INFINITY;
+    for _ in 0..size {
+        let Some(u) = (0..size)
             .filter(|&i| !done[i])
             .min_by(|&x, &y| best[x].total_cmp(&best[y]))
         else {
             break;
         };
-        if u == b {
-            return best[b];
+        if ends.contains(&u) {
+            any_length = best[u];
+            break;
         }
         done[u] = true;
-        for v in 0..n {
+        for v in 0..size {
             if !done[v] {
-                let via = best[u].max(step_distance(library, u, v));
-                if via < best[v] {
-                    best[v] = via;
-                }
+                best[v] = best[v].min(best[u].max(d(u, v)));
             }
         }
     }
-    best[b]
+    // `n` tracks: the least threshold whose steps reach an end in at most `n - 1` steps, among
+    // at least `n` tracks that such steps join (a way of `n` tracks needs both).
+    let within = |longest: f32| {
+        let mut seen = vec![false; size];
+        seen[start] = true;
+        let (mut frontier, mut joined, mut reached) = (vec![start], 1, false);
+        let mut depth = 0;
+        while !frontier.is_empty() {
+            depth += 1;
+            let mut next = Vec::new();
+            for &u in &frontier {
+                // An end is where a way stops, not a track to pass through.
+                if u != start && ends.contains(&u) {
+                    continue;
+                }
+                for (v, seen) in seen.iter_mut().enumerate() {
+                    if !*seen && d(u, v) <= longest {
+                        reached |= depth < n && ends.contains(&v);
+                        *seen = true;
+                        joined += 1;
+                        next.push(v);
+                    }
+                }
+            }
+            frontier = next;
+        }
+        reached && joined >= n
+    };
+    let first = steps.sorted.partition_point(|&t| !within(t));
+    (
+        any_length,
+        steps.sorted.get(first).copied().unwrap_or(f32::INFINITY),
+    )
+}
+
+/// Every step length between two tracks of a library, row by row, and each length once,
+/// shortest first.
+struct Steps {
+    size: usize,
+    distance: Vec<f32>,
+    sorted: Vec<f32>,
+}
+
+impl Steps {
+    fn of(library: &Library) -> Steps {
+        let size = library.len();
+        let distance: Vec<f32> = (0..size * size)
+            .map(|k| step_distance(library, k / size, k % size))
+            .collect();
+        let mut sorted = distance.clone();
+        sorted.sort_unstable_by(f32::total_cmp);
+        sorted.dedup();
+        Steps {
+            size,
+            distance,
+            sorted,
+        }
+    }
+}
+
+/// Where a path towards `tag` may end, as the reasons are checked: the top tenth of the
+/// library by the tag (at least 3), not the start.
+fn tag_ends(library: &Library, tag: &str, start: usize) -> Vec<usize> {
+    let strength = |i: usize| tag_strength(library, i, tag).unwrap_or(0.0);
+    let mut order: Vec<usize> = (0..library.len()).collect();
+    order.sort_by(|&a, &b| strength(b).total_cmp(&strength(a)).then(a.cmp(&b)));
+    order.truncate((library.len() / 10).max(3));
+    order.retain(|&i| i != start);
+    order
 }
