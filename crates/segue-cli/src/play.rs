@@ -98,7 +98,7 @@ pub fn crossfade(service: &Service, length: Option<Duration>, smart: Option<bool
         );
     } else {
         println!(
-            "Crossfade: {} s between tracks that end by themselves{} (an album played in order stays gapless; skips change track at once).",
+            "Crossfade: {} s between tracks that end by themselves{} (an album played in order stays gapless; a skip fades out over 200 ms).",
             now.as_secs_f64(),
             if smart {
                 ", smart: the silence at the ends trimmed, the fade started where the outgoing track's energy falls"

@@ -249,7 +249,7 @@ pub struct AppSettings {
     pub normalization: NormalizationChoice,
     /// How long a track that ends by itself fades into the next, in milliseconds; 0 (the
     /// default): no crossfade. The next track of the same album, in order, always joins
-    /// gaplessly, and skips change track at once.
+    /// gaplessly, and a skip fades the track out over 200 ms.
     pub crossfade_ms: u32,
     /// A smart crossfade: the silence at the ends trimmed and the fade started where the
     /// outgoing track's energy falls, from what analysis found. Off by default.

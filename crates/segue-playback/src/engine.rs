@@ -21,6 +21,10 @@ const POSITION_EVERY: Duration = Duration::from_millis(250);
 /// 48 kHz) and the sound server's behind it. The null-sink test lost 47-85 ms without it. A
 /// device opened with a larger buffer after dropouts adds the difference.
 const DRAIN: Duration = Duration::from_millis(150);
+/// How long a skip fades out when a crossfade is on: long enough not to sound cut, short
+/// enough to feel immediate. The next track starts after it (with the 12 ms fade-in a resume
+/// has), rather than under it: the listener asked to leave this one.
+const SKIP_FADE: Duration = Duration::from_millis(200);
 /// A device that takes no audio for this long is treated as lost.
 const DEVICE_STALL: Duration = Duration::from_secs(2);
 /// How often a lost device is looked for again.
@@ -331,6 +335,7 @@ impl Engine {
             }
             Command::Next => {
                 if let Some(index) = self.current_index() {
+                    self.fade_the_skip();
                     self.end_current(EndReason::Skipped);
                     self.reset_stream();
                     // A skip moves on even when repeating one track.
@@ -358,6 +363,7 @@ impl Engine {
                     } else {
                         index - 1
                     };
+                    self.fade_the_skip();
                     self.end_current(EndReason::Skipped);
                     self.reset_stream();
                     self.open(target, 0, false);
@@ -391,6 +397,17 @@ impl Engine {
             }
             Command::SetEqualiser { device, settings } => self.equaliser.set(device, settings),
             Command::Shutdown => {}
+        }
+    }
+
+    /// With a crossfade on, a skip (next, previous) fades what plays out over [`SKIP_FADE`]
+    /// instead of cutting it: the flush that follows waits for the fade.
+    fn fade_the_skip(&self) {
+        if !self.crossfade.is_zero() && self.audible.is_some() && !self.paused {
+            let frames = f64::from(self.device.sample_rate) * SKIP_FADE.as_secs_f64();
+            self.shared
+                .skip_fade_frames
+                .store(frames as u32, Ordering::Relaxed);
         }
     }
 
@@ -481,10 +498,12 @@ impl Engine {
     fn flush_ring(&mut self) {
         // Nothing queued, or no device to drain it: no need to wait for the callback.
         if self.sink.is_none() || self.ring.slots() == self.ring.buffer().capacity() {
+            self.shared.skip_fade_frames.store(0, Ordering::Relaxed);
             self.pushed_frames = self.shared.played_frames.load(Ordering::Acquire);
             return;
         }
         self.shared.flush.store(true, Ordering::Release);
+        // A skip's fade (SKIP_FADE) plays out before the flush is done.
         let deadline = Instant::now() + Duration::from_millis(500);
         while self.shared.flush.load(Ordering::Acquire) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(1));

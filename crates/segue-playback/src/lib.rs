@@ -26,8 +26,8 @@
 //! - A track that cannot be opened or decoded produces an `Error` event and playback moves on.
 //! - With a crossfade set ([`Player::set_crossfade`]) a track that ends by itself fades into
 //!   the next with equal-power curves (cos/sin, so the summed power stays constant), except
-//!   that the next track of the same album, in order, joins gaplessly. Skips, seeks and a new
-//!   queue start at once. The outgoing track's last seconds are held back from the ring until
+//!   that the next track of the same album, in order, joins gaplessly. A skip fades what plays
+//!   out over 200 ms, then the next track starts; seeks and a new queue start at once. The outgoing track's last seconds are held back from the ring until
 //!   the next track is decoded into them, so the start of a track is as fast as without.
 //! - A smart crossfade ([`Player::set_smart_crossfade`]) trims the silence at the ends and
 //!   starts the fade where the outgoing track's energy falls, from what analysis found
@@ -530,7 +530,8 @@ impl Player {
     }
     /// Crossfades each track into the next over `length` when it ends by itself
     /// (`Duration::ZERO`, the default: off), with equal-power curves. The next track of the
-    /// same album, in order, still joins gaplessly; a skip or a new queue starts at once. A
+    /// same album, in order, still joins gaplessly; a skip (next, previous) fades the track out
+    /// over 200 ms first (without a crossfade it cuts), a new queue starts at once. A
     /// fade takes at most half the ending track, so a short one is still heard on its own.
     /// Applies from the next transition that is not yet decoded.
     pub fn set_crossfade(&self, length: Duration) -> Result<(), PlaybackError> {

@@ -187,6 +187,10 @@ pub(crate) struct Shared {
     /// Set by the engine to discard everything queued (seek, skip, stop); cleared by the
     /// callback once done.
     pub flush: AtomicBool,
+    /// Set with `flush` for a skip while a crossfade is on: the callback first fades what
+    /// plays out over this many frames (reading on from the ring), then discards the rest,
+    /// and the next audio fades in as after a pause. 0: discard at once.
+    pub skip_fade_frames: AtomicU32,
     /// Target gain as `f32` bits; the callback ramps towards it to avoid clicks.
     pub volume_bits: AtomicU32,
     /// Dropouts: each time the ring ran dry while more of the stream was coming (and each
@@ -215,6 +219,7 @@ impl Shared {
             paused: AtomicBool::new(false),
             silence_now: AtomicBool::new(false),
             flush: AtomicBool::new(false),
+            skip_fade_frames: AtomicU32::new(0),
             volume_bits: AtomicU32::new(1.0f32.to_bits()),
             underruns: AtomicU64::new(0),
             more_coming: AtomicBool::new(false),
@@ -250,6 +255,10 @@ pub(crate) struct RingSource {
     prioritised: bool,
     /// Runs on what leaves the ring (after pausing's fade, before the volume).
     equaliser: Option<Equaliser>,
+    /// A skip's fade-out under way: frames left and its length ([`Shared::skip_fade_frames`]).
+    skip_fade: Option<(u32, u32)>,
+    /// The skip fade's gain for the current frame.
+    skip_gain: f32,
 }
 
 /// How long pausing fades out and resuming fades in.
@@ -271,6 +280,8 @@ impl RingSource {
             starved: false,
             prioritised: false,
             equaliser: None,
+            skip_fade: None,
+            skip_gain: 1.0,
         }
     }
 
@@ -297,7 +308,32 @@ impl Iterator for RingSource {
             if let Some(eq) = self.equaliser.as_mut() {
                 eq.next_frame();
             }
-            if self.shared.flush.load(Ordering::Acquire) {
+            self.skip_gain = 1.0;
+            let flush = self.shared.flush.load(Ordering::Acquire);
+            if flush && self.skip_fade.is_none() {
+                let fade = self.shared.skip_fade_frames.swap(0, Ordering::AcqRel);
+                let audible = !self.shared.paused.load(Ordering::Relaxed) && self.pause_gain > 0.0;
+                if fade > 0 && audible {
+                    self.skip_fade = Some((fade, fade));
+                }
+            }
+            let fading = match self.skip_fade.as_mut() {
+                Some((left, total))
+                    if *left > 0 && self.ring.slots() >= usize::from(self.channels) =>
+                {
+                    // A quarter sine from 1 to 0: the start of the fade is gentle, its end quick.
+                    self.skip_gain =
+                        (std::f32::consts::FRAC_PI_2 * *left as f32 / *total as f32).sin();
+                    *left -= 1;
+                    true
+                }
+                _ => false,
+            };
+            if flush && !fading {
+                if self.skip_fade.take().is_some() {
+                    // What follows the skip fades in, as after a pause.
+                    self.pause_gain = 0.0;
+                }
                 let n = self.ring.slots();
                 if let Ok(chunk) = self.ring.read_chunk(n) {
                     chunk.commit_all();
@@ -360,7 +396,7 @@ impl Iterator for RingSource {
         let mut sample = if self.silent_frame {
             0.0
         } else {
-            self.ring.pop().unwrap_or(0.0) * self.pause_gain
+            self.ring.pop().unwrap_or(0.0) * self.pause_gain * self.skip_gain
         };
         if let Some(eq) = self.equaliser.as_mut() {
             // Silence runs through too: a filter's tail dies away rather than stops.

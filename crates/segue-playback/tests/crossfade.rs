@@ -497,3 +497,80 @@ fn a_track_shorter_than_the_crossfade_is_faded_in_and_out_and_the_queue_goes_on(
     let (_, corr) = locate(&captured, &c, 4 * RATE, RATE / 2, guess, 3 * RATE as i64);
     assert!(corr > 0.99, "the last track's end: correlation {corr:.4}");
 }
+
+/// RMS level (dB against `reference`) of the capture's 10 ms windows, from frame `from`.
+fn window_levels(captured: &[f32], from: usize, reference: f64) -> Vec<f64> {
+    let window = RATE / 100;
+    captured[from * 2..]
+        .chunks_exact(window * 2)
+        .map(|w| db(power(w) / reference))
+        .collect()
+}
+
+/// How long the level takes, from the first window 1 dB below its steady level after `from`,
+/// to fall 30 dB below it (ms), in `captured` that plays noise from `onset`.
+fn fall_time_ms(captured: &[f32], onset: usize) -> f64 {
+    let steady_from = onset + RATE / 5;
+    let steady = power(&captured[steady_from * 2..(steady_from + RATE / 2) * 2]);
+    let levels = window_levels(captured, steady_from, steady);
+    let starts = levels
+        .iter()
+        .position(|&l| l < -1.0)
+        .expect("the level falls");
+    let ends = starts
+        + levels[starts..]
+            .iter()
+            .position(|&l| l < -30.0)
+            .expect("down to silence");
+    // And the next track (noise of the same level) follows.
+    assert!(
+        levels[ends..].iter().any(|&l| l.abs() < 1.5),
+        "the next track is not heard after the skip: {:?}",
+        levels[ends..]
+            .iter()
+            .step_by(5)
+            .map(|l| l.round())
+            .collect::<Vec<_>>()
+    );
+    (ends - starts) as f64 * 10.0
+}
+
+/// With a crossfade on, skipping fades the track out over 200 ms (a quarter sine: -1 dB to
+/// -30 dB takes 136 ms of it) instead of cutting it, and the next track follows; with it off a
+/// skip cuts at once, as before.
+#[test]
+fn a_skip_fades_out_briefly_when_a_crossfade_is_on_and_cuts_when_it_is_off() {
+    let _sink = exclusive();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (a_path, b_path) = (dir.path().join("a.wav"), dir.path().join("b.wav"));
+    noise_wav(&a_path, 6.0, 21);
+    noise_wav(&b_path, 6.0, 22);
+    let player = Player::start().expect("an output device (the PulseAudio null sink)");
+    let mut falls = Vec::new();
+    for crossfade in [Duration::from_secs(2), Duration::ZERO] {
+        player.set_crossfade(crossfade).expect("crossfade");
+        let capture = Capture::start();
+        player
+            .play_queue(vec![item(1, &a_path, None), item(2, &b_path, None)], 0)
+            .expect("play");
+        std::thread::sleep(Duration::from_millis(1500));
+        player.next().expect("next");
+        std::thread::sleep(Duration::from_millis(1500));
+        player.stop().expect("stop");
+        std::thread::sleep(Duration::from_millis(300));
+        let captured = capture.stop();
+        let fall = fall_time_ms(&captured, onset(&captured) as usize);
+        eprintln!(
+            "skip with the crossfade at {} ms: A falls from -1 dB to -30 dB in {fall:.0} ms ({} dropouts counted)",
+            crossfade.as_millis(),
+            player.dropouts()
+        );
+        falls.push(fall);
+    }
+    assert!(
+        (120.0..=260.0).contains(&falls[0]),
+        "with a crossfade the skip fades over about 200 ms, not {} ms",
+        falls[0]
+    );
+    assert!(falls[1] <= 30.0, "without one it cuts: {} ms", falls[1]);
+}

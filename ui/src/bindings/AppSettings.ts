@@ -9,7 +9,7 @@ export type AppSettings = { autoplay: boolean, normalization: NormalizationChoic
 /**
  * How long a track that ends by itself fades into the next, in milliseconds; 0 (the
  * default): no crossfade. The next track of the same album, in order, always joins
- * gaplessly, and skips change track at once.
+ * gaplessly, and a skip fades the track out over 200 ms.
  */
 crossfade_ms: number, 
 /**
