@@ -6,11 +6,16 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 use segue_core::{PITCH_CLASSES, camelot};
 use segue_service::Service;
-use segue_service::analysis::{AnalysisOptions, AnalysisReport, Device};
+use segue_service::analysis::{AnalysisOptions, AnalysisReport, Device, Model};
 
 /// `--device`: auto, cpu or cuda.
 pub fn device(name: &str) -> Result<Device> {
     Ok(name.parse::<Device>()?)
+}
+
+/// `--model`: student or reference.
+pub fn model(name: &str) -> Result<Model> {
+    Ok(name.parse::<Model>()?)
 }
 
 /// Where analysis runs: `--device` when given, else the library's setting (the app's

@@ -117,6 +117,11 @@ enum Command {
         /// 3 s patches scored per track (default 16; more is slower and closer to scoring all).
         #[arg(long)]
         patches: Option<usize>,
+        /// Which tagger: reference (the two musicnn models, the default) or student (Segue's
+        /// distilled model, about 1/80 of their work per patch; see models/segue-student.md for
+        /// how closely it agrees). Switching re-analyses.
+        #[arg(long)]
+        model: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -426,16 +431,19 @@ fn run(cli: Cli) -> Result<i32> {
             device,
             workers,
             patches,
+            model,
             json,
-        } => analyze::analyze(
-            &service,
-            &analyze::options(
+        } => {
+            let mut options = analyze::options(
                 analyze::device_for(&service, device.as_deref())?,
                 workers,
                 patches,
-            ),
-            json,
-        ),
+            );
+            if let Some(model) = model {
+                options.analyzer.model = analyze::model(&model)?;
+            }
+            analyze::analyze(&service, &options, json)
+        }
         Command::Show { track, json } => analyze::show(&service, &track, json),
         Command::Suggest(args) => suggest::suggest(&service, args),
         Command::Path(args) => path::path(&service, args),

@@ -507,3 +507,43 @@ fn a_relative_onnx_runtime_path_is_refused() {
         assert!(stdout.contains("  loaded "), "{stdout}");
     }
 }
+
+#[test]
+fn analysis_runs_the_tagger_asked_for_and_refuses_an_unknown_one() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let db = demo_library(tmp.path());
+    let err = refused(
+        segue(&db)
+            .args(["analyze", "--device", "cpu", "--model", "musicnn2"])
+            .output()
+            .expect("run"),
+    );
+    assert!(
+        err.contains("unknown analysis model \"musicnn2\"") && err.contains("student, reference"),
+        "{err}"
+    );
+    // The student, then the reference: the version names the model, so switching analyses
+    // every track again.
+    let report = |model: &str| -> serde_json::Value {
+        let out = segue(&db)
+            .args(["analyze", "--device", "cpu", "--patches", "2", "--json"])
+            .args(["--model", model])
+            .output()
+            .expect("analyze");
+        assert!(out.status.success(), "{out:?}");
+        serde_json::from_slice(&out.stdout).expect("json report")
+    };
+    let student = report("student");
+    let reference = report("reference");
+    assert!(
+        student["analysed"].as_u64() > Some(0)
+            && student["analysed"] == reference["analysed"]
+            && student["failed"].as_array().is_some_and(Vec::is_empty),
+        "{student} / {reference}"
+    );
+    let version = |r: &serde_json::Value| r["version"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        version(&student).contains("/student-") && !version(&reference).contains("student"),
+        "{student} / {reference}"
+    );
+}

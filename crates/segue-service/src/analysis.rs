@@ -12,7 +12,7 @@ use segue_store::{AnalysisTodo, Store};
 
 use crate::{Result, Service, ServiceError};
 
-pub use segue_analysis::{AnalysisError, AnalyzerConfig, Device, TELEMETRY_OPT_OUT};
+pub use segue_analysis::{AnalysisError, AnalyzerConfig, Device, Model, TELEMETRY_OPT_OUT};
 
 /// A worker's result for one track: the analysis and its audio seconds, or why it failed.
 type Outcome = (
