@@ -331,7 +331,12 @@ fn doctor_checks_every_committed_model() {
         written.is_empty(),
         "written under the home folder: {written:?}"
     );
-    for model in ["musicnn-msd.onnx", "musicnn-mtt.onnx", "segue-ranker.onnx"] {
+    for model in [
+        "segue-student.onnx",
+        "musicnn-msd.onnx",
+        "musicnn-mtt.onnx",
+        "segue-ranker.onnx",
+    ] {
         assert!(
             out.lines()
                 .any(|l| l.contains(model) && l.contains("matches SHA256SUMS")),
