@@ -1419,8 +1419,8 @@ impl Engine {
         }
     }
 
-    /// After a dropout: decode further ahead at once, and ask for a larger device buffer the
-    /// next time the device opens ([`Buffering::grown`]); the log and an event say by how much.
+    /// After a dropout: decode further ahead at once and reopen the device with a larger
+    /// buffer ([`Buffering::grown`]); the log and an event say by how much.
     fn grow_buffering(&mut self) {
         let grown = self.buffering.grown();
         if grown == self.buffering {
@@ -1430,7 +1430,7 @@ impl Engine {
         self.publish_buffering();
         let rate = self.device.sample_rate;
         tracing::warn!(
-            "grew the output buffer to {} ms after a dropout: decoding {} ms ahead now, and a device buffer of {} ms from the next time the device opens",
+            "grew the output buffer to {} ms after a dropout: decoding {} ms ahead, and a device buffer of {} ms",
             grown.decode_ahead.as_millis() as u64 + grown.device_buffer_ms(rate),
             grown.decode_ahead.as_millis(),
             grown.device_buffer_ms(rate)
@@ -1439,6 +1439,31 @@ impl Engine {
             buffering: grown,
             dropouts: self.dropouts.load(Ordering::Relaxed),
         });
+        self.reopen_with_grown_buffer();
+    }
+
+    /// A device's buffer is fixed while it is open, and a session may never reopen it (no
+    /// device change, no loss): the dropouts measured under load were nearly all the device
+    /// thread coming late with the ring full, which only the larger device buffer rides out.
+    /// So the device reopens now, where the music has just broken anyway, and the audible
+    /// track carries on from where it was heard. Growth stops at [`Buffering::MAX`], so this
+    /// happens at most twice in a session.
+    fn reopen_with_grown_buffer(&mut self) {
+        let wanted = self.buffering.device_buffer_frames;
+        if wanted <= self.open_buffer || self.sink.is_none() || self.lost.is_some() {
+            return;
+        }
+        match open_output(self.chosen_device.as_deref(), wanted) {
+            Ok(output) => {
+                tracing::info!(
+                    "reopened the {} device with a {wanted}-frame buffer after a dropout",
+                    self.device.name
+                );
+                self.install_output(output);
+            }
+            // The open device goes on as it was; the next open asks for the grown buffer.
+            Err(e) => tracing::warn!("could not reopen the device with a larger buffer: {e}"),
+        }
     }
 
     /// Shows the buffering and the open device's buffer to [`crate::Player::buffering`].

@@ -8,7 +8,8 @@
 //! - The audio callback never waits: it only reads the ring buffer and a few atomics. The
 //!   engine thread never touches a database or the UI; callers record history from events.
 //! - A busy machine does not interrupt the music: the engine decodes well ahead of the device
-//!   (further after each dropout, which is counted and logged), and it and the audio callback
+//!   (after each dropout, which is counted and logged, further ahead and with the device
+//!   reopened on a larger buffer, up to [`Buffering::MAX`]), and it and the audio callback
 //!   run at a raised priority where the OS allows it; background work lowers its own
 //!   ([`lower_current_thread_for_background`]).
 //! - Consecutive tracks play gaplessly: the next track is decoded into the same ring right
