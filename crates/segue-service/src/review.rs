@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use segue_analysis::forecast_model::OnnxForecaster;
-use segue_core::TrackId;
 use segue_core::review::YearInReview;
 use segue_store::Store;
 
@@ -49,8 +48,8 @@ pub(crate) struct RotationState {
 
 struct KeptMomentum {
     read_at_ms: i64,
-    /// The newest play then (start, track): a new play reads it again.
-    newest_play: Option<(i64, TrackId)>,
+    /// The plays then ([`Store::plays_stamp`]): a play recorded or imported reads it again.
+    plays: (i64, i64),
     artists: HashMap<String, f32>,
 }
 
@@ -61,17 +60,17 @@ const MOMENTUM_KEPT_MS: i64 = 10 * 60_000;
 
 impl RotationState {
     /// The artists played more lately than their usual rate (the rotation's rising artists),
-    /// for the momentum term of suggestions; read again after a new play or
-    /// [`MOMENTUM_KEPT_MS`].
+    /// for the momentum term of suggestions; read again after a play is recorded or imported
+    /// (by this process or another) or after [`MOMENTUM_KEPT_MS`].
     pub(crate) fn momentum(
         &self,
         store: &Store,
         now_ms: i64,
-        newest_play: Option<(i64, TrackId)>,
     ) -> segue_store::Result<HashMap<String, f32>> {
+        let plays = store.plays_stamp()?;
         let mut kept = self.momentum.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(k) = kept.as_ref()
-            && k.newest_play == newest_play
+            && k.plays == plays
             && (0..MOMENTUM_KEPT_MS).contains(&(now_ms - k.read_at_ms))
         {
             return Ok(k.artists.clone());
@@ -81,7 +80,7 @@ impl RotationState {
             segue_core::rotation::momentum(&weeks).into_iter().collect();
         *kept = Some(KeptMomentum {
             read_at_ms: now_ms,
-            newest_play,
+            plays,
             artists: artists.clone(),
         });
         Ok(artists)

@@ -184,8 +184,7 @@ impl Service {
             });
             plays.extend(last);
             // Momentum: the artists the rotation calls rising.
-            let newest = plays.last().map(|p| (p.started_at_ms, p.track_id));
-            taste.artist_momentum = self.rotation.momentum(s, now, newest)?;
+            taste.artist_momentum = self.rotation.momentum(s, now)?;
             // Earlier days at about this time of day (not today: the session covers that), since
             // the last taste reset.
             let (local_hour, near) = s.plays_near_time_of_day(

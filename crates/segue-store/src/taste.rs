@@ -185,6 +185,16 @@ impl Store {
         Ok(log)
     }
 
+    /// The newest play row and the number of plays: it changes with every play recorded or
+    /// imported (an import adds older plays, which the newest start alone would not show).
+    pub fn plays_stamp(&self) -> Result<(i64, i64)> {
+        Ok(self.conn.query_row(
+            "SELECT COALESCE(MAX(id), 0), COUNT(*) FROM plays",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
+
     /// Plays started at or after `since_ms`, the newest `max_plays` of them, oldest first.
     pub fn plays_since(&self, since_ms: i64, max_plays: u32) -> Result<Vec<PlayFact>> {
         let mut stmt = self.conn.prepare_cached(
