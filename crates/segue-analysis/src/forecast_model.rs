@@ -33,21 +33,7 @@ impl OnnxForecaster {
 
     /// A forecaster from any file.
     pub fn load_file(runtime: &Runtime, path: &Path) -> Result<OnnxForecaster, AnalysisError> {
-        let bytes = std::fs::read(path).map_err(|e| {
-            AnalysisError::Model(format!(
-                "cannot read the forecaster {}: {e}",
-                path.display()
-            ))
-        })?;
-        let err = |e: &dyn std::fmt::Display| {
-            AnalysisError::Model(format!("the forecaster {}: {e}", path.display()))
-        };
-        let session = Session::builder(&runtime.env)
-            .map_err(|e| err(&e))?
-            .with_intra_threads(1)
-            .map_err(|e| err(&e))?
-            .commit_from_memory(&bytes)
-            .map_err(|e| err(&e))?;
+        let session = runtime.small_cpu_session(path, "the forecaster")?;
         Ok(OnnxForecaster { session })
     }
 

@@ -164,6 +164,24 @@ impl Runtime {
             .map_err(|e| AnalysisError::Runtime(e.clone()))
     }
 
+    /// A session for one of Segue's small models (the ranker, the forecaster) on one CPU
+    /// thread: a few thousand multiply-adds a call, where a GPU would only add its start-up.
+    /// `what` names the model in errors ("the ranker").
+    pub fn small_cpu_session(&self, path: &Path, what: &str) -> Result<Session, AnalysisError> {
+        let bytes = std::fs::read(path).map_err(|e| {
+            AnalysisError::Model(format!("cannot read {what} {}: {e}", path.display()))
+        })?;
+        let err = |e: &dyn std::fmt::Display| {
+            AnalysisError::Model(format!("{what} {}: {e}", path.display()))
+        };
+        Session::builder(&self.env)
+            .map_err(|e| err(&e))?
+            .with_intra_threads(1)
+            .map_err(|e| err(&e))?
+            .commit_from_memory(&bytes)
+            .map_err(|e| err(&e))
+    }
+
     /// Execution providers this ONNX Runtime build has (CPU always).
     pub fn providers(&self) -> Vec<&'static str> {
         use ort::ep::ExecutionProvider as _;

@@ -24,18 +24,7 @@ impl OnnxRanker {
 
     /// A ranker from any file (the benchmark compares models with it).
     pub fn load_file(runtime: &Runtime, path: &Path) -> Result<OnnxRanker, AnalysisError> {
-        let bytes = std::fs::read(path).map_err(|e| {
-            AnalysisError::Model(format!("cannot read the ranker {}: {e}", path.display()))
-        })?;
-        let err = |e: &dyn std::fmt::Display| {
-            AnalysisError::Model(format!("the ranker {}: {e}", path.display()))
-        };
-        let session = Session::builder(&runtime.env)
-            .map_err(|e| err(&e))?
-            .with_intra_threads(1)
-            .map_err(|e| err(&e))?
-            .commit_from_memory(&bytes)
-            .map_err(|e| err(&e))?;
+        let session = runtime.small_cpu_session(path, "the ranker")?;
         Ok(OnnxRanker { session })
     }
 }
