@@ -39,6 +39,10 @@ use segue_core::{AlbumPlace, TrackTags};
 use segue_decode::Decoder;
 use segue_playback::{Buffering, Player, PlayerEvent, QueueItem, RepeatMode};
 
+// The null-sink tests' helpers (this writes its fixtures as they do).
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 const SINK: &str = "segue_bench_sink";
 const RATE: usize = 48_000;
 /// The test music the analysis load may use (and no other), relative to the checkout.
@@ -93,26 +97,7 @@ fn decode(path: &Path) -> (Vec<f32>, u32, u16) {
 /// Writes interleaved stereo samples as a 16-bit 48 kHz WAV. The source is 16-bit, so its
 /// decoded samples are multiples of 1/32768 and come back unchanged.
 fn write_wav(path: &Path, samples: &[f32]) {
-    let mut data = Vec::with_capacity(samples.len() * 2);
-    for s in samples {
-        let v = (s * 32768.0).round().clamp(-32768.0, 32767.0) as i16;
-        data.extend_from_slice(&v.to_le_bytes());
-    }
-    let mut wav = Vec::with_capacity(44 + data.len());
-    wav.extend_from_slice(b"RIFF");
-    wav.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
-    wav.extend_from_slice(b"WAVEfmt ");
-    wav.extend_from_slice(&16u32.to_le_bytes());
-    wav.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    wav.extend_from_slice(&2u16.to_le_bytes()); // channels
-    wav.extend_from_slice(&(RATE as u32).to_le_bytes());
-    wav.extend_from_slice(&(RATE as u32 * 4).to_le_bytes());
-    wav.extend_from_slice(&4u16.to_le_bytes());
-    wav.extend_from_slice(&16u16.to_le_bytes());
-    wav.extend_from_slice(b"data");
-    wav.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    wav.extend_from_slice(&data);
-    std::fs::write(path, wav).unwrap_or_else(|e| fail(&format!("{}: {e}", path.display())));
+    common::write_stereo_wav(path, samples.iter().map(|&s| common::to_i16(s)));
 }
 
 /// Runs of all-zero stereo frames in `frames[from..to]`, as (start, length).

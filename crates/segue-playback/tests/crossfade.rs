@@ -22,31 +22,16 @@ const RATE: usize = 48_000;
 fn noise_wav(path: &Path, seconds: f64, seed: u64) {
     let frames = (seconds * RATE as f64) as usize;
     let mut state = seed.max(1);
-    let mut data = Vec::with_capacity(frames * 4);
+    let mut data = Vec::with_capacity(frames * 2);
     for _ in 0..frames * 2 {
         // xorshift64: reproducible noise without a dependency.
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
         let uniform = (state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0;
-        let sample = (uniform * 0.43 * f64::from(i16::MAX)) as i16;
-        data.extend_from_slice(&sample.to_le_bytes());
+        data.push((uniform * 0.43 * f64::from(i16::MAX)) as i16);
     }
-    let mut wav = Vec::with_capacity(44 + data.len());
-    wav.extend_from_slice(b"RIFF");
-    wav.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
-    wav.extend_from_slice(b"WAVEfmt ");
-    wav.extend_from_slice(&16u32.to_le_bytes());
-    wav.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    wav.extend_from_slice(&2u16.to_le_bytes()); // channels
-    wav.extend_from_slice(&(RATE as u32).to_le_bytes());
-    wav.extend_from_slice(&(RATE as u32 * 4).to_le_bytes());
-    wav.extend_from_slice(&4u16.to_le_bytes());
-    wav.extend_from_slice(&16u16.to_le_bytes());
-    wav.extend_from_slice(b"data");
-    wav.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    wav.extend_from_slice(&data);
-    std::fs::write(path, wav).expect("write wav");
+    common::write_stereo_wav(path, data);
 }
 
 /// Plays `items` to the end of the queue while capturing the sink; returns events and audio.
@@ -151,26 +136,7 @@ fn analysed_edges(path: &Path) -> TrackEdges {
 /// Writes interleaved stereo samples (multiples of 1/32768, as a 16-bit source decodes) as a
 /// 16-bit 48 kHz WAV, unchanged.
 fn write_wav(path: &Path, samples: &[f32]) {
-    let mut data = Vec::with_capacity(samples.len() * 2);
-    for s in samples {
-        let v = (s * 32768.0).round().clamp(-32768.0, 32767.0) as i16;
-        data.extend_from_slice(&v.to_le_bytes());
-    }
-    let mut wav = Vec::with_capacity(44 + data.len());
-    wav.extend_from_slice(b"RIFF");
-    wav.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
-    wav.extend_from_slice(b"WAVEfmt ");
-    wav.extend_from_slice(&16u32.to_le_bytes());
-    wav.extend_from_slice(&1u16.to_le_bytes());
-    wav.extend_from_slice(&2u16.to_le_bytes());
-    wav.extend_from_slice(&(RATE as u32).to_le_bytes());
-    wav.extend_from_slice(&(RATE as u32 * 4).to_le_bytes());
-    wav.extend_from_slice(&4u16.to_le_bytes());
-    wav.extend_from_slice(&16u16.to_le_bytes());
-    wav.extend_from_slice(b"data");
-    wav.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    wav.extend_from_slice(&data);
-    std::fs::write(path, wav).expect("write wav");
+    common::write_stereo_wav(path, samples.iter().map(|&s| common::to_i16(s)));
 }
 
 /// A smart crossfade out of a track that ends in 3 s of digital silence starts where its music

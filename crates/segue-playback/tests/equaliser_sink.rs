@@ -17,26 +17,13 @@ const TONE_FRAMES: usize = 28_800;
 
 /// Writes a 16-bit stereo WAV of `samples` (one value per frame, both channels alike).
 fn write_wav(path: &Path, samples: &[f64]) {
-    let data_len = (samples.len() * 4) as u32;
-    let mut bytes = Vec::with_capacity(44 + data_len as usize);
-    bytes.extend_from_slice(b"RIFF");
-    bytes.extend_from_slice(&(36 + data_len).to_le_bytes());
-    bytes.extend_from_slice(b"WAVEfmt ");
-    bytes.extend_from_slice(&16u32.to_le_bytes());
-    bytes.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    bytes.extend_from_slice(&2u16.to_le_bytes());
-    bytes.extend_from_slice(&RATE.to_le_bytes());
-    bytes.extend_from_slice(&(RATE * 4).to_le_bytes());
-    bytes.extend_from_slice(&4u16.to_le_bytes());
-    bytes.extend_from_slice(&16u16.to_le_bytes());
-    bytes.extend_from_slice(b"data");
-    bytes.extend_from_slice(&data_len.to_le_bytes());
-    for &s in samples {
-        let v = (s * 32767.0).round().clamp(-32768.0, 32767.0) as i16;
-        bytes.extend_from_slice(&v.to_le_bytes());
-        bytes.extend_from_slice(&v.to_le_bytes());
-    }
-    std::fs::write(path, bytes).expect("write wav");
+    common::write_stereo_wav(
+        path,
+        samples.iter().flat_map(|&s| {
+            let v = (s * 32767.0).round().clamp(-32768.0, 32767.0) as i16;
+            [v, v]
+        }),
+    );
 }
 
 fn tone(hz: f64, amplitude: f64, frames: usize) -> Vec<f64> {

@@ -1,5 +1,6 @@
-//! What the tests that listen to the PulseAudio null sink share: decoding a reference,
-//! recording the sink's monitor, and taking the sink one test at a time.
+//! What the tests that listen to the PulseAudio null sink share (and the dropout benchmark):
+//! writing and decoding a reference, recording the sink's monitor, and taking the sink one
+//! test at a time.
 // Each test file uses some of these.
 #![allow(dead_code)]
 
@@ -15,6 +16,37 @@ pub fn decode(path: &Path) -> Vec<f32> {
     let mut out = Vec::new();
     while d.read(&mut out).expect("decode") > 0 {}
     out
+}
+
+/// The null sink's rate: fixtures written at it play without resampling.
+pub const SINK_RATE: u32 = 48_000;
+
+/// A sample as a 16-bit source would hold it (`s` in -1..1, multiples of 1/32768 unchanged).
+pub fn to_i16(s: f32) -> i16 {
+    (s * 32768.0).round().clamp(-32768.0, 32767.0) as i16
+}
+
+/// Writes interleaved stereo 16-bit samples as a WAV at [`SINK_RATE`].
+pub fn write_stereo_wav(path: &Path, samples: impl IntoIterator<Item = i16>) {
+    let mut data = Vec::new();
+    for v in samples {
+        data.extend_from_slice(&v.to_le_bytes());
+    }
+    let mut wav = Vec::with_capacity(44 + data.len());
+    wav.extend_from_slice(b"RIFF");
+    wav.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    wav.extend_from_slice(&16u32.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    wav.extend_from_slice(&2u16.to_le_bytes()); // channels
+    wav.extend_from_slice(&SINK_RATE.to_le_bytes());
+    wav.extend_from_slice(&(SINK_RATE * 4).to_le_bytes()); // bytes a second
+    wav.extend_from_slice(&4u16.to_le_bytes()); // bytes a frame
+    wav.extend_from_slice(&16u16.to_le_bytes()); // bits a sample
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    wav.extend_from_slice(&data);
+    std::fs::write(path, wav).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
 }
 
 /// Records the null sink's monitor as 48 kHz stereo f32 until stopped.
