@@ -11,12 +11,15 @@ import time
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.remote.client_config import ClientConfig
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 APP = ROOT / "target" / "debug" / "segue-app"
 CLI = ROOT / "target" / "debug" / "segue"
 SHOTS = ROOT / "target" / "e2e"
 DEMO = ROOT / "assets" / "demo"
+# Seconds any one WebDriver call may take (starting the app included).
+DRIVER_TIMEOUT_S = 180
 AUDIO_EXTENSIONS = {".flac", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".wav", ".aif", ".aiff"}
 
 
@@ -89,12 +92,16 @@ def tauri_driver(display, session_bus, private_dirs):
     native = shutil.which("WebKitWebDriver") or "/usr/bin/WebKitWebDriver"
     # Ports of this run's own, for the same reason.
     port, native_port = _free_port(), _free_port()
+    # The driver's output, and the app's (the driver starts it), for a failure's post-mortem.
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    log = open(SHOTS / "tauri-driver.log", "wb")
     proc = subprocess.Popen([exe, "--native-driver", native, "--port", str(port), "--native-port", str(native_port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=log, stderr=subprocess.STDOUT)
     _wait_port(port, 30)
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(10)
+    log.close()
 
 
 def launch(tauri_driver, db, demo=DEMO):
@@ -105,7 +112,10 @@ def launch(tauri_driver, db, demo=DEMO):
         "application": str(APP),
         "args": ["--db", str(db), "--demo-library", str(demo)],
     })
-    driver = webdriver.Remote(command_executor=tauri_driver, options=options)
+    # A bound on every driver call: an app that never answers fails its test instead of
+    # holding the whole run (a start that hung once kept CI waiting with no app running).
+    config = ClientConfig(remote_server_addr=tauri_driver, timeout=DRIVER_TIMEOUT_S)
+    driver = webdriver.Remote(command_executor=tauri_driver, options=options, client_config=config)
     driver.db_path = db
     SHOTS.mkdir(parents=True, exist_ok=True)
     return driver
