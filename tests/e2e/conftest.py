@@ -104,8 +104,30 @@ def tauri_driver(display, session_bus, private_dirs):
     log.close()
 
 
+# The D-Bus name a running Segue holds so a second start hands its arguments over
+# (tauri-plugin-single-instance: the identifier in tauri.conf.json + ".SingleInstance").
+SINGLE_INSTANCE_NAME = "app.segue.player.SingleInstance"
+
+
+def _wait_for_the_last_app_to_go(timeout: float = 20) -> None:
+    """A quit app holds its single-instance name for a moment while it closes; an app started
+    then hands its arguments to the closing one, gets no reply and exits, and the driver waits
+    for a window that never comes. So a start waits until no app holds the name."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        names = subprocess.run(
+            ["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus",
+             "/org/freedesktop/DBus", "org.freedesktop.DBus.ListNames"],
+            capture_output=True, text=True, timeout=10).stdout
+        if SINGLE_INSTANCE_NAME not in names:
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"an earlier app still holds {SINGLE_INSTANCE_NAME} after {timeout} s")
+
+
 def launch(tauri_driver, db, demo=DEMO):
     """Starts the app on `db` (a first start imports `demo`); quit the driver to close it."""
+    _wait_for_the_last_app_to_go()
     options = ArgOptions()
     options.set_capability("browserName", "wry")
     options.set_capability("tauri:options", {
