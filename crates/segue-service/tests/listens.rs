@@ -156,9 +156,7 @@ fn a_recorded_listen_counts_for_suggestions_as_a_played_one() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let service = common::analysed_demo(&tmp.path().join("library.sqlite"), 2);
     // No exploration: the lists below depend only on what was played.
-    let mut closest = service.suggest_settings().expect("settings");
-    closest.exploration = 0.0;
-    service.set_suggest_settings(&closest).expect("set");
+    common::without_exploration(&service);
     let boss = service.tracks(Some("boss attack"), None).expect("search")[0].id;
     let after_boss = SuggestRequest {
         after: Some(boss),

@@ -8,9 +8,7 @@ use segue_service::Service;
 use segue_service::suggest::SuggestRequest;
 use segue_store::{PlayEnd, PlayRecord, Store};
 
-fn id(service: &Service, words: &str) -> i64 {
-    service.tracks(Some(words), None).expect("search")[0].id
-}
+use common::track_id;
 
 fn artist_of(service: &Service, track: i64) -> String {
     service
@@ -26,11 +24,9 @@ fn an_artist_played_more_lately_gets_the_momentum_reason_and_one_played_as_usual
     let tmp = tempfile::tempdir().expect("tempdir");
     let db = tmp.path().join("library.sqlite");
     let service = common::analysed_demo(&db, 4);
-    let mut closest = service.suggest_settings().expect("settings");
-    closest.exploration = 0.0;
-    service.set_suggest_settings(&closest).expect("set");
+    common::without_exploration(&service);
     let ask = SuggestRequest {
-        after: Some(id(&service, "boss attack")),
+        after: Some(track_id(&service, "boss attack")),
         count: 30,
         ..Default::default()
     };
@@ -43,8 +39,8 @@ fn an_artist_played_more_lately_gets_the_momentum_reason_and_one_played_as_usual
     );
 
     // The demo's artists as their tags name them: one to rise, one to stay as usual.
-    let rising_artist = artist_of(&service, id(&service, "traveling minstrels"));
-    let usual_artist = artist_of(&service, id(&service, "coherence"));
+    let rising_artist = artist_of(&service, track_id(&service, "traveling minstrels"));
+    let usual_artist = artist_of(&service, track_id(&service, "coherence"));
     assert_ne!(rising_artist, usual_artist);
     let by = |artist: &str| -> Vec<i64> {
         service

@@ -6,11 +6,9 @@ mod common;
 use std::sync::atomic::AtomicBool;
 
 use segue_core::FeedbackKind;
-use segue_service::{PathGoal, PathRequest, Service, ServiceError};
+use segue_service::{PathGoal, PathRequest, ServiceError};
 
-fn id(service: &Service, words: &str) -> i64 {
-    service.tracks(Some(words), None).expect("search")[0].id
-}
+use common::track_id;
 
 fn kind(result: Result<segue_core::SonicPath, ServiceError>) -> (String, String) {
     let e = result.expect_err("refused");
@@ -21,7 +19,10 @@ fn kind(result: Result<segue_core::SonicPath, ServiceError>) -> (String, String)
 fn a_path_travels_from_one_track_to_another_and_keeps_what_the_listener_said() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let service = common::analysed_demo(&tmp.path().join("library.sqlite"), 4);
-    let (rock, ambient) = (id(&service, "boss attack"), id(&service, "awakening"));
+    let (rock, ambient) = (
+        track_id(&service, "boss attack"),
+        track_id(&service, "awakening"),
+    );
     let ask = |to: PathGoal, count: usize| PathRequest {
         from: rock,
         to,
@@ -103,7 +104,7 @@ fn a_path_travels_from_one_track_to_another_and_keeps_what_the_listener_said() {
     service.add_folders(&[extra]).expect("add");
     let never = AtomicBool::new(false);
     service.scan(&[], &never, &mut |_| {}).expect("scan");
-    let fresh = id(&service, "copy-not-analysed");
+    let fresh = track_id(&service, "copy-not-analysed");
     let (k, message) = kind(service.sonic_path(&ask(PathGoal::Track(fresh), 5)));
     assert_eq!(k, "not_analysed", "{message}");
     assert!(message.contains("has not been analysed yet"), "{message}");

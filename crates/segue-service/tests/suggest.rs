@@ -7,22 +7,16 @@ use segue_core::{FeedbackKind, TermKind};
 use segue_service::Service;
 use segue_service::suggest::SuggestRequest;
 
-fn id(service: &Service, words: &str) -> i64 {
-    service.tracks(Some(words), None).expect("search")[0].id
-}
+use common::track_id;
 
 #[test]
 fn suggestions_follow_the_music_and_learn_from_feedback() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let db = tmp.path().join("library.sqlite");
     let service = common::analysed_demo(&db, 4);
-    // Exploration draws depend on track ids, which the parallel import hands out in any
-    // order: at closeness 0 there are none, and the lists below are the same in every run.
-    let mut closest = service.suggest_settings().expect("settings");
-    closest.exploration = 0.0;
-    service.set_suggest_settings(&closest).expect("set");
+    common::without_exploration(&service);
 
-    let boss = id(&service, "boss attack");
+    let boss = track_id(&service, "boss attack");
     let ask = |after: i64| SuggestRequest {
         after: Some(after),
         count: 8,
@@ -37,7 +31,7 @@ fn suggestions_follow_the_music_and_learn_from_feedback() {
             .all(|s| s.track_id != boss && !s.reason.is_empty())
     );
     // The demo's other rock track leads after a rock track, for its sound.
-    let feelings = id(&service, "feelings");
+    let feelings = track_id(&service, "feelings");
     assert_eq!(before[0].track_id, feelings, "{before:#?}");
     assert!(matches!(
         before[0].terms[0].kind,
@@ -45,7 +39,7 @@ fn suggestions_follow_the_music_and_learn_from_feedback() {
     ));
 
     // A 5-star rating on an ambient track: the very next list moves towards it, and says so.
-    let awakening = id(&service, "awakening");
+    let awakening = track_id(&service, "awakening");
     service.rate(awakening, Some(5)).expect("rate");
     let after = service.suggest(&ask(boss)).expect("suggest");
     let rank = |list: &[segue_core::Suggestion], t: i64| list.iter().position(|s| s.track_id == t);
@@ -135,7 +129,7 @@ fn what_was_played_at_this_time_on_earlier_days_counts_and_says_so() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let db = tmp.path().join("library.sqlite");
     let service = common::analysed_demo(&db, 4);
-    let boss = id(&service, "boss attack");
+    let boss = track_id(&service, "boss attack");
     let ask = SuggestRequest {
         after: Some(boss),
         count: 30,
@@ -147,7 +141,10 @@ fn what_was_played_at_this_time_on_earlier_days_counts_and_says_so() {
             .and_then(|s| s.terms.iter().find(|t| t.kind == TermKind::TimeOfDay))
             .cloned()
     };
-    let (awakening, metal) = (id(&service, "awakening"), id(&service, "metal madness"));
+    let (awakening, metal) = (
+        track_id(&service, "awakening"),
+        track_id(&service, "metal madness"),
+    );
     let before = service.suggest(&ask).expect("suggest");
     assert!(
         time_of_day(&before, awakening).is_none(),
@@ -167,7 +164,7 @@ fn what_was_played_at_this_time_on_earlier_days_counts_and_says_so() {
             ("inevitable", -20, true),
             ("metal madness", 5, false),
         ] {
-            let track = id(&service, words);
+            let track = track_id(&service, words);
             let duration = service.track(track).expect("track").audio.duration_ms as i64;
             let listened = if through { duration } else { duration / 10 };
             store

@@ -1,4 +1,6 @@
 //! Shared by the service's integration tests.
+// Each test file uses some of these.
+#![allow(dead_code)]
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -24,4 +26,17 @@ pub fn analysed_demo(db: &Path, patches: usize) -> Service {
         .expect("analyse");
     assert!(report.failed.is_empty(), "{:?}", report.failed);
     service
+}
+
+/// The first track a search for `words` finds.
+pub fn track_id(service: &Service, words: &str) -> i64 {
+    service.tracks(Some(words), None).expect("search")[0].id
+}
+
+/// Suggestions with no exploration: its draws depend on track ids, which the parallel import
+/// hands out in any order; at closeness 0 there are none, and lists are the same in every run.
+pub fn without_exploration(service: &Service) {
+    let mut closest = service.suggest_settings().expect("settings");
+    closest.exploration = 0.0;
+    service.set_suggest_settings(&closest).expect("set");
 }
