@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{demo_dir, ok, segue};
+use common::{demo_dir, ok, scan_demo, segue};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -488,11 +488,7 @@ fn history_add_refuses_listens_that_cannot_have_happened() {
 fn suggest_after_a_track_with_a_queue_is_the_apps_up_next_list() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let db = tmp.path().join("lib.sqlite");
-    ok(segue(&db)
-        .args(["scan", "--no-analyze"])
-        .arg(demo_dir())
-        .output()
-        .expect("scan"));
+    scan_demo(&db);
     ok(segue(&db)
         .args(["analyze", "--device", "cpu", "--patches", "2"])
         .output()
@@ -603,11 +599,7 @@ fn devices_lists_outputs_and_keeps_the_one_chosen() {
 fn smart_playlists_from_the_command_line() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let db = tmp.path().join("lib.sqlite");
-    ok(segue(&db)
-        .args(["scan", "--no-analyze"])
-        .arg(demo_dir())
-        .output()
-        .expect("run"));
+    scan_demo(&db);
     let saved = ok(segue(&db)
         .args(["smart", "create", "Short ones", "--rule", "duration:..30"])
         .args(["--rule", "format:flac", "--any", "--order", "title"])
@@ -710,11 +702,7 @@ fn smart_playlists_from_the_command_line() {
 fn a_year_in_review_from_the_command_line() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let db = tmp.path().join("lib.sqlite");
-    ok(segue(&db)
-        .args(["scan", "--no-analyze"])
-        .arg(demo_dir())
-        .output()
-        .expect("run"));
+    scan_demo(&db);
     // Noon and one o'clock UTC on 1 July 2024: 2024 and July in any time zone within ±11 h.
     for (track, ended, at) in [
         ("1", "completed", "2024-07-01T12:00:00Z"),
@@ -782,11 +770,7 @@ fn a_reader_that_stops_early_ends_the_output_quietly() {
     use std::os::unix::process::ExitStatusExt;
     let tmp = tempfile::tempdir().expect("tempdir");
     let db = tmp.path().join("lib.sqlite");
-    ok(segue(&db)
-        .args(["scan", "--no-analyze"])
-        .arg(demo_dir())
-        .output()
-        .expect("run"));
+    scan_demo(&db);
     let mut child = segue(&db)
         .arg("tracks")
         .stdout(std::process::Stdio::piped())

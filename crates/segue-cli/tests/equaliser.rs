@@ -2,19 +2,12 @@
 
 mod common;
 
-use common::{refused, segue};
+use common::{ok, refused, segue};
 use std::path::Path;
 use std::process::Output;
 
 fn json(out: Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("json")
+    serde_json::from_str(&ok(out)).expect("json")
 }
 
 fn eq(db: &Path, args: &[&str]) -> Output {

@@ -27,6 +27,15 @@ pub fn run(db: &Path, args: &[&str]) -> Output {
     segue(db).args(args).output().expect("run segue")
 }
 
+/// The demo library imported into `db`, not analysed (most tests need tracks, not tags).
+pub fn scan_demo(db: &Path) {
+    ok(segue(db)
+        .args(["scan", "--no-analyze"])
+        .arg(demo_dir())
+        .output()
+        .expect("scan"));
+}
+
 /// Standard output of a run that succeeded.
 pub fn ok(out: Output) -> String {
     assert!(
