@@ -16,6 +16,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from chooser import answer_chooser
 from conftest import AUDIO_EXTENSIONS, CLI, ROOT, SHOTS, demo_track_count
 
 
@@ -306,26 +307,6 @@ def test_the_main_views_render(app):
     Select(css(app, "[data-testid=theme]")[0]).select_by_value("system")
 
 
-def choose_in_native_chooser(title, folder=None):
-    """Answers the desktop's chooser the app opened, as a person would (xdotool under Xvfb):
-    picks `folder` (typing a path that starts with / opens GTK's location field; Enter goes
-    into the folder, Enter again selects it), or cancels with Escape when `folder` is None."""
-    wid = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", title],
-                         capture_output=True, text=True, timeout=20, check=True).stdout.split()[0]
-    # No window manager under Xvfb: give the dialog the keyboard directly.
-    subprocess.run(["xdotool", "windowfocus", wid], check=True, timeout=10)
-    time.sleep(0.5)
-    if folder is None:
-        subprocess.run(["xdotool", "key", "Escape"], check=True, timeout=10)
-        return
-    subprocess.run(["xdotool", "type", "--delay", "30", f"{folder}/"], check=True, timeout=30)
-    time.sleep(0.5)
-    subprocess.run(["xdotool", "key", "Return"], check=True, timeout=10)
-    time.sleep(0.8)
-    if subprocess.run(["xdotool", "search", "--onlyvisible", "--name", title], capture_output=True, text=True).stdout.strip():
-        subprocess.run(["xdotool", "key", "Return"], check=True, timeout=10)
-
-
 def test_adding_and_removing_a_folder_in_settings(app):
     expected = wait_imported(app)
     extra = ROOT / "tests" / "fixtures" / "gapless"
@@ -335,11 +316,11 @@ def test_adding_and_removing_a_folder_in_settings(app):
     # into, and cancelling adds nothing.
     assert not css(app, "[data-testid=settings] input[placeholder*='/home']")
     click(app, "[data-testid=add-folder]")
-    choose_in_native_chooser("Add a music folder")
+    answer_chooser("Add a music folder")
     time.sleep(1)
     assert len(css(app, "[data-testid=settings] .folders li")) == 1
     click(app, "[data-testid=add-folder]")
-    choose_in_native_chooser("Add a music folder", extra)
+    answer_chooser("Add a music folder", extra, kind="folder")
     wait_for(app, lambda d: text(css(d, "[data-testid=track-count]")[0]).replace(",", "") == str(expected + extra_count),
              timeout=90, message="the added folder was not imported")
     summary = wait_for(app, lambda d: css(d, "[data-testid=scan-summary]"), message="no import summary")

@@ -11,29 +11,11 @@ import time
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import Select
 
+from chooser import answer_chooser
 from conftest import CLI, ROOT
 from test_app import css, nav, shot, text, wait_for, wait_imported
 
 FIXTURE = ROOT / "tests" / "fixtures" / "history" / "listenbrainz-export.json"
-
-
-def answer_chooser(title, path):
-    """Types `path` into the desktop's chooser the app opened (xdotool under Xvfb): a path
-    starting with / opens GTK's location field, Enter picks the file (or the save name)."""
-    wid = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", title],
-                         capture_output=True, text=True, timeout=20, check=True).stdout.split()[0]
-    # No window manager under Xvfb: give the dialog the keyboard directly.
-    subprocess.run(["xdotool", "windowfocus", wid], check=True, timeout=10)
-    time.sleep(0.5)
-    if path is None:
-        subprocess.run(["xdotool", "key", "Escape"], check=True, timeout=10)
-        return
-    if title.startswith("Export"):
-        # The save dialog's name field holds a suggested name: replace it with the whole path.
-        subprocess.run(["xdotool", "key", "ctrl+a"], check=True, timeout=10)
-    subprocess.run(["xdotool", "type", "--delay", "30", str(path)], check=True, timeout=30)
-    time.sleep(0.5)
-    subprocess.run(["xdotool", "key", "Return"], check=True, timeout=10)
 
 
 def show_card(app):
@@ -99,7 +81,7 @@ def test_a_listenbrainz_export_is_imported_and_the_history_exported_from_setting
     # Export as CSV where the person chooses.
     out = tmp_path / "listens.csv"
     css(app, "[data-testid=export-csv]")[0].click()
-    answer_chooser("Export listening history", out)
+    answer_chooser("Export listening history", out, kind="save")
     done = wait_for(app, lambda d: css(d, "[data-testid=history-exported]"), timeout=30, message="no export message")
     assert f"Wrote 3 listens to {out}" in text(done[0]), text(done[0])
     lines = out.read_text().splitlines()

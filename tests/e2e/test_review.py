@@ -11,6 +11,7 @@ import time
 
 from selenium.webdriver.support.ui import Select
 
+from chooser import answer_chooser
 from conftest import CLI, SHOTS
 from test_app import click, css, nav, shot, text, wait_for, wait_imported
 
@@ -19,19 +20,6 @@ def add_listen(db, track, ended, at):
     listened = "5s" if ended == "skipped" else "100%"
     subprocess.run([str(CLI), "--db", str(db), "history", "add", str(track), "--listened", listened,
                     "--ended", ended, "--at", at], check=True, capture_output=True, timeout=60)
-
-
-def save_in_native_dialog(title, path):
-    """Answers the desktop's save dialog as a person would (xdotool under Xvfb): the whole path
-    typed over the proposed name, then Enter."""
-    wid = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", title],
-                         capture_output=True, text=True, timeout=20, check=True).stdout.split()[0]
-    subprocess.run(["xdotool", "windowfocus", wid], check=True, timeout=10)
-    time.sleep(0.5)
-    subprocess.run(["xdotool", "key", "ctrl+a"], check=True, timeout=10)
-    subprocess.run(["xdotool", "type", "--delay", "20", str(path)], check=True, timeout=30)
-    time.sleep(0.3)
-    subprocess.run(["xdotool", "key", "Return"], check=True, timeout=10)
 
 
 def png_size(path):
@@ -66,7 +54,7 @@ def test_the_year_in_review_shows_the_listening_and_saves_a_picture(app, tmp_pat
     # The picture, saved where the dialog says.
     saved = tmp_path / "my year.png"
     click(app, "[data-testid=review-save]")
-    save_in_native_dialog("Save the year in review", saved)
+    answer_chooser("Save the year in review", saved, kind="save")
     wait_for(app, lambda _: saved.exists() and saved.stat().st_size > 0, timeout=20, message="no picture saved")
     time.sleep(0.5)
     assert png_size(saved) == (2000, 2600), png_size(saved)
