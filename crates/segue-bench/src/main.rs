@@ -3,7 +3,8 @@
 //! `segue-bench analysis` runs each mode in a child process of its own (so every mode's peak
 //! memory is its own) over the same list of files with the same number of worker threads:
 //! - `dsp`: decode, EBU R128 loudness and true peak, resampling, every DSP feature;
-//! - `full`: `dsp` plus both musicnn models (tags and embedding) on ONNX Runtime;
+//! - `full`: `dsp` plus the tagger on ONNX Runtime (`--model`: both musicnn models, the
+//!   reference, or Segue's distilled student);
 //! - `bliss`: bliss-audio 0.13 (`Song::from_path`, its 23 DSP features).
 //!
 //! Throughput per core is audio seconds divided by the CPU seconds the process used, which
@@ -27,7 +28,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use segue_analysis::{Analyzer, AnalyzerConfig, Device, FeatureExtractor};
+use segue_analysis::{Analyzer, AnalyzerConfig, Device, FeatureExtractor, Model};
 use serde::{Deserialize, Serialize};
 
 #[derive(Parser)]
@@ -70,6 +71,9 @@ enum Command {
         /// Where the models run in `full` mode: cpu, cuda or auto.
         #[arg(long, default_value = "cpu")]
         device: String,
+        /// The tagger in `full` mode: reference (the two musicnn models) or student.
+        #[arg(long, default_value = "reference")]
+        model: String,
         /// Patches per track in `full` mode (default: Segue's default).
         #[arg(long)]
         patches: Option<usize>,
@@ -171,6 +175,8 @@ enum Command {
         #[arg(long)]
         device: String,
         #[arg(long)]
+        model: String,
+        #[arg(long)]
         patches: usize,
         /// File with one audio path per line.
         #[arg(long)]
@@ -191,6 +197,8 @@ struct ModeResult {
     peak_rss_mb: f64,
     /// Execution provider (full mode).
     provider: Option<String>,
+    /// The tagger (full mode): reference or student.
+    model: Option<String>,
     first_error: Option<String>,
 }
 
@@ -227,6 +235,7 @@ fn run(cli: Cli) -> Result<()> {
             workers,
             modes,
             device,
+            model,
             patches,
             json,
         } => {
@@ -242,13 +251,13 @@ fn run(cli: Cli) -> Result<()> {
             let patches = patches.unwrap_or(segue_analysis::DEFAULT_MAX_PATCHES);
             if !json {
                 println!(
-                    "{} tracks from {}, {workers} workers, {} cores, models on {device}, {patches} patches",
+                    "{} tracks from {}, {workers} workers, {} cores, {model} model on {device}, {patches} patches",
                     files.len(),
                     selection.dir.display(),
                     std::thread::available_parallelism().map_or(1, |n| n.get()),
                 );
                 println!(
-                    "{:<18} {:>7} {:>9} {:>8} {:>8} {:>12} {:>12} {:>11} {:>9}",
+                    "{:<24} {:>7} {:>9} {:>8} {:>8} {:>12} {:>12} {:>11} {:>9}",
                     "mode",
                     "tracks",
                     "audio s",
@@ -264,7 +273,9 @@ fn run(cli: Cli) -> Result<()> {
             let mut failures = 0;
             for mode in &modes {
                 let out = std::process::Command::new(&exe)
-                    .args(["run", "--mode", mode, "--device", &device])
+                    .args([
+                        "run", "--mode", mode, "--device", &device, "--model", &model,
+                    ])
                     .args(["--workers", &workers.to_string()])
                     .args(["--patches", &patches.to_string()])
                     .arg("--list")
@@ -283,7 +294,7 @@ fn run(cli: Cli) -> Result<()> {
                     println!("{}", serde_json::to_string(&r)?);
                 } else {
                     println!(
-                        "{:<18} {:>7} {:>9.0} {:>8.1} {:>8.1} {:>12.1} {:>12.1} {:>11.1} {:>9.1}",
+                        "{:<24} {:>7} {:>9.0} {:>8.1} {:>8.1} {:>12.1} {:>12.1} {:>11.1} {:>9.1}",
                         label(&r),
                         format!("{}/{}", r.tracks - r.failed, r.tracks),
                         r.audio_s,
@@ -364,6 +375,7 @@ fn run(cli: Cli) -> Result<()> {
             mode,
             workers,
             device,
+            model,
             patches,
             list,
         } => {
@@ -371,7 +383,7 @@ fn run(cli: Cli) -> Result<()> {
                 .lines()
                 .map(|l| l.map(PathBuf::from))
                 .collect::<Result<Vec<_>, _>>()?;
-            let result = run_mode(&mode, workers.max(1), &device, patches, &files)?;
+            let result = run_mode(&mode, workers.max(1), &device, &model, patches, &files)?;
             println!("{}", serde_json::to_string(&result)?);
             Ok(())
         }
@@ -381,7 +393,7 @@ fn run(cli: Cli) -> Result<()> {
 fn label(r: &ModeResult) -> String {
     match (r.mode.as_str(), &r.provider) {
         ("dsp", _) => "segue DSP".into(),
-        ("full", Some(p)) => format!("segue DSP+nn {p}"),
+        ("full", Some(p)) => format!("segue DSP+{} {p}", r.model.as_deref().unwrap_or("nn")),
         ("full", None) => "segue DSP+nn".into(),
         ("bliss", _) => "bliss-audio 0.13".into(),
         (m, _) => m.into(),
@@ -453,11 +465,13 @@ fn run_mode(
     mode: &str,
     workers: usize,
     device: &str,
+    model: &str,
     patches: usize,
     files: &[PathBuf],
 ) -> Result<ModeResult> {
     let config = AnalyzerConfig {
         device: device.parse::<Device>()?,
+        model: model.parse::<Model>()?,
         max_patches: patches,
         ..AnalyzerConfig::default()
     };
@@ -538,6 +552,7 @@ fn run_mode(
         cpu_s,
         peak_rss_mb: peak_rss_mb()?,
         provider: provider.into_inner().unwrap_or_else(|p| p.into_inner()),
+        model: (mode == "full").then(|| format!("{:?}", config.model).to_lowercase()),
         first_error,
     })
 }
