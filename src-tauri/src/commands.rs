@@ -10,10 +10,10 @@ use segue_core::AppEvent;
 use segue_core::FolderWatch;
 use segue_core::smart::{SmartMember, SmartOrder, SmartPlaylist, SmartQuery, SmartRule};
 use segue_core::{
-    AnalysisStatus, AppSettings, AudioOutput, EntryId, ExportReport, FeedbackKind, FileIssue,
-    HistoryEntry, ImportReport, LibraryStats, ListeningStats, PlayerState, Playlist, PlaylistEntry,
-    PlaylistId, RadioSeed, ReasonPart, RepeatMode, Suggestion, TagFacet, TrackAnalysis, TrackId,
-    TrackRow, UiError,
+    AnalysisEstimate, AnalysisStatus, AppSettings, AudioOutput, EntryId, ExportReport,
+    FeedbackKind, FileIssue, HistoryEntry, ImportReport, LibraryStats, ListeningStats, PlayerState,
+    Playlist, PlaylistEntry, PlaylistId, RadioSeed, ReasonPart, RepeatMode, Suggestion, TagFacet,
+    TrackAnalysis, TrackId, TrackRow, UiError,
 };
 use segue_service::suggest::SuggestRequest;
 use segue_service::{QueueChange, ServiceError};
@@ -154,8 +154,8 @@ pub fn watched_folders(state: State<'_, AppState>) -> Vec<FolderWatch> {
     state.jobs.watched_folders()
 }
 
-/// Which execution provider analysis would use with the chosen device, and why (loads the
-/// models once, off the UI thread).
+/// Which execution provider analysis would use with the chosen device and model, and why
+/// (loads the models once, off the UI thread).
 #[tauri::command(async)]
 pub async fn analysis_provider(state: State<'_, AppState>) -> Reply<String> {
     let service = state.service.clone();
@@ -163,6 +163,7 @@ pub async fn analysis_provider(state: State<'_, AppState>) -> Reply<String> {
         let settings = service.app_settings().map_err(ui)?;
         let config = segue_service::analysis::AnalyzerConfig {
             device: segue_service::device_for(settings.analysis_device),
+            model: segue_service::model_for(settings.analysis_model),
             ..Default::default()
         };
         Ok(match service.analysis_doctor(&config).in_use {
@@ -450,6 +451,24 @@ pub fn set_settings(state: State<'_, AppState>, settings: AppSettings) -> Reply<
         p.set_crossfade_smart(settings.crossfade_smart)
     });
     Ok(())
+}
+
+/// Analyses with `model` (student, reference) from now on. A change re-analyses the library in
+/// the background, restarting a pass that runs; an unknown name is refused and nothing changes.
+#[tauri::command(async)]
+pub fn set_analysis_model(state: State<'_, AppState>, model: String) -> Reply<bool> {
+    let choice = segue_service::parse_model_choice(&model).map_err(ui)?;
+    let changed = state.service.set_analysis_model(choice).map_err(ui)?;
+    if changed {
+        state.jobs.restart_analysis();
+    }
+    Ok(changed)
+}
+
+/// About how long analysing the library takes with each model here.
+#[tauri::command(async)]
+pub fn analysis_estimate(state: State<'_, AppState>) -> Reply<AnalysisEstimate> {
+    state.service.analysis_estimate().map_err(ui)
 }
 
 /// The audio outputs there are, the chosen one marked.

@@ -304,6 +304,8 @@ pub fn run() {
             commands::cancel_analysis,
             commands::watched_folders,
             commands::analysis_provider,
+            commands::set_analysis_model,
+            commands::analysis_estimate,
             commands::player_state,
             commands::play_tracks,
             commands::enqueue,

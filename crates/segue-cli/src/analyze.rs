@@ -24,6 +24,12 @@ pub fn device_for(service: &Service, name: Option<&str>) -> Result<Device> {
     name.map_or_else(|| Ok(service.analysis_device()), device)
 }
 
+/// Which tagger: `--model` when given, else the library's setting (the app's Settings →
+/// analysis model), as the app and `segue scan` use it.
+pub fn model_for(service: &Service, name: Option<&str>) -> Result<Model> {
+    name.map_or_else(|| Ok(service.analysis_model()), model)
+}
+
 pub fn options(device: Device, workers: usize, patches: Option<usize>) -> AnalysisOptions {
     let mut o = AnalysisOptions {
         workers,
@@ -189,6 +195,30 @@ pub fn show(service: &Service, track: &[String], json: bool) -> Result<i32> {
         println!("  tags (MTT)  {}", fmt(&top_mtt));
     }
     Ok(0)
+}
+
+/// The tagger the library is set to use. Read from an existing library only: doctor runs
+/// before the first scan and must not create one.
+pub fn doctor_model(db: Option<&std::path::Path>) {
+    const LINE: &str = "analysis model       ";
+    let db = match db.map(std::path::Path::to_path_buf) {
+        Some(p) => Ok(p),
+        None => segue_service::default_db_path(),
+    };
+    let db = match db {
+        Ok(db) if db.exists() => db,
+        Ok(_) => {
+            return println!("{LINE} reference (the default: no library yet)");
+        }
+        Err(e) => return println!("{LINE} unknown: {e}"),
+    };
+    match Service::open_existing(&db).and_then(|s| s.analysis_model_choice()) {
+        Ok(choice) => println!(
+            "{LINE} {} (the library's setting analysis.model, the app's Settings; `segue analyze --model` overrides it for one run)",
+            segue_service::model_choice_name(choice)
+        ),
+        Err(e) => println!("{LINE} unknown: {e}"),
+    }
 }
 
 pub fn doctor(options: &AnalysisOptions) -> Result<i32> {

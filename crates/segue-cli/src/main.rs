@@ -117,9 +117,10 @@ enum Command {
         /// 3 s patches scored per track (default 16; more is slower and closer to scoring all).
         #[arg(long)]
         patches: Option<usize>,
-        /// Which tagger: reference (the two musicnn models, the default) or student (Segue's
-        /// distilled model, about 1/80 of their work per patch; see models/segue-student.md for
-        /// how closely it agrees). Switching re-analyses.
+        /// Which tagger: reference (the two musicnn models) or student (Segue's distilled model,
+        /// about 1/80 of their work per patch; see models/segue-student.md for how closely it
+        /// agrees). Default: the library's setting (the app's Settings → analysis model, the
+        /// reference until changed). Switching re-analyses.
         #[arg(long)]
         model: Option<String>,
         #[arg(long)]
@@ -331,6 +332,7 @@ fn run(cli: Cli) -> Result<i32> {
     // Checking the analysis set-up needs no library, and must not create one.
     if let Command::Doctor { device } = &cli.command {
         let code = analyze::doctor(&analyze::options(analyze::device(device)?, 0, None))?;
+        analyze::doctor_model(cli.db.as_deref());
         play::doctor_buffering(cli.db.as_deref());
         return Ok(code);
     }
@@ -439,9 +441,7 @@ fn run(cli: Cli) -> Result<i32> {
                 workers,
                 patches,
             );
-            if let Some(model) = model {
-                options.analyzer.model = analyze::model(&model)?;
-            }
+            options.analyzer.model = analyze::model_for(&service, model.as_deref())?;
             analyze::analyze(&service, &options, json)
         }
         Command::Show { track, json } => analyze::show(&service, &track, json),

@@ -343,6 +343,10 @@ fn doctor_checks_every_committed_model() {
             "{model} is not checked: {out}"
         );
     }
+    assert!(
+        out.contains("analysis model        reference (the default: no library yet)"),
+        "{out}"
+    );
     // What the next play starts with: a library that never dropped out, or none at all.
     assert!(
         out.contains("playback buffering    the next play starts with 1500 ms decoded ahead"),

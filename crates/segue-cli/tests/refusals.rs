@@ -547,3 +547,44 @@ fn analysis_runs_the_tagger_asked_for_and_refuses_an_unknown_one() {
         "{student} / {reference}"
     );
 }
+
+#[test]
+fn analysis_and_doctor_follow_the_library_model_setting() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let db = demo_library(tmp.path());
+    let doctor = || {
+        let out = segue(&db)
+            .args(["doctor", "--device", "cpu"])
+            .output()
+            .expect("doctor");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(
+        doctor().contains("analysis model        reference (the library's setting"),
+        "{}",
+        doctor()
+    );
+    // The app's Settings choose the student: `segue analyze` without --model runs it.
+    segue_store::Store::open(&db)
+        .expect("store")
+        .set_setting("analysis.model", "student")
+        .expect("set");
+    assert!(
+        doctor().contains("analysis model        student (the library's setting"),
+        "{}",
+        doctor()
+    );
+    let out = segue(&db)
+        .args(["analyze", "--device", "cpu", "--patches", "2", "--json"])
+        .output()
+        .expect("analyze");
+    assert!(out.status.success(), "{out:?}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+    assert!(
+        report["version"]
+            .as_str()
+            .is_some_and(|v| v.contains("/student-"))
+            && report["analysed"].as_u64() > Some(0),
+        "{report}"
+    );
+}

@@ -241,6 +241,35 @@ pub enum DeviceChoice {
     Cuda,
 }
 
+/// Which tagger analysis runs, as the settings page offers it (`analysis.model` in the
+/// library's settings). The reference stays the default: the student is quicker but misses
+/// its agreement targets (`models/segue-student.md`). Switching re-analyses the library.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ModelChoice {
+    /// The two musicnn models.
+    #[default]
+    Reference,
+    /// Segue's distilled student.
+    Student,
+}
+
+/// About how long analysing the whole library takes with each tagger on this computer, from
+/// the speeds measured in `crates/segue-bench/results/2026-12-05-student.txt` (one core each)
+/// times the cores analysis uses. The settings page says it beside the choice, since
+/// switching re-analyses every track.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AnalysisEstimate {
+    pub tracks: u32,
+    pub student_minutes: f32,
+    pub reference_minutes: f32,
+    /// The measured speeds behind the minutes: audio seconds per CPU second on one core.
+    pub student_speed: f32,
+    pub reference_speed: f32,
+}
+
 /// The settings page: playback, analysis and suggestions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -256,6 +285,10 @@ pub struct AppSettings {
     #[serde(default)]
     pub crossfade_smart: bool,
     pub analysis_device: DeviceChoice,
+    /// The tagger analysis runs. Saved on its own (`Service::set_analysis_model`), since
+    /// changing it re-analyses the library: saving the rest of the page leaves it as it is.
+    #[serde(default)]
+    pub analysis_model: ModelChoice,
     /// 0 = stay close to what plays, 1 = explore.
     pub exploration: f32,
     /// No track again within this many hours.

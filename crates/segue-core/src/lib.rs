@@ -29,9 +29,9 @@ pub use analysis::{
     DspFeatures, KeyMode, LoudnessMeasure, PITCH_CLASSES, TrackAnalysis, camelot, camelot_number,
 };
 pub use app::{
-    AnalysisStatus, AppSettings, AudioOutput, DayListening, DeviceChoice, FacetKind, HistoryEntry,
-    ListeningStats, NormalizationChoice, PlayCount, PlayOutcome, PlayerState, QueueEntry,
-    RadioSeed, RepeatMode, TagFacet, TrackRow,
+    AnalysisEstimate, AnalysisStatus, AppSettings, AudioOutput, DayListening, DeviceChoice,
+    FacetKind, HistoryEntry, ListeningStats, ModelChoice, NormalizationChoice, PlayCount,
+    PlayOutcome, PlayerState, QueueEntry, RadioSeed, RepeatMode, TagFacet, TrackRow,
 };
 pub use app_event::AppEvent;
 pub use equaliser::{

@@ -12,7 +12,15 @@ use segue_store::{AnalysisTodo, Store};
 
 use crate::{Result, Service, ServiceError};
 
-pub use segue_analysis::{AnalysisError, AnalyzerConfig, Device, Model, TELEMETRY_OPT_OUT};
+pub use segue_analysis::{
+    AnalysisError, AnalysisVersion, AnalyzerConfig, Device, Model, TELEMETRY_OPT_OUT,
+};
+
+/// Audio seconds analysed per CPU second on one core, DSP included, as measured in
+/// `crates/segue-bench/results/2026-12-05-student.txt`: the student, and the reference
+/// (musicnn). They size the settings page's estimate of a re-analysis.
+pub const STUDENT_SPEED: f64 = 393.0;
+pub const REFERENCE_SPEED: f64 = 161.0;
 
 /// A worker's result for one track: the analysis and its audio seconds, or why it failed.
 type Outcome = (
@@ -199,6 +207,17 @@ impl Service {
             .unwrap_or_else(|e| {
                 tracing::warn!("cannot read the analysis device setting, using auto: {e}");
                 Device::Auto
+            })
+    }
+
+    /// The tagger this library's settings choose (the reference until changed). The app and
+    /// `segue scan` / `segue analyze` (without `--model`) all start from it.
+    pub fn analysis_model(&self) -> Model {
+        self.analysis_model_choice()
+            .map(crate::model_for)
+            .unwrap_or_else(|e| {
+                tracing::warn!("cannot read the analysis model setting, using the reference: {e}");
+                Model::Reference
             })
     }
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 use segue_analysis::AnalyzerConfig;
 use segue_analysis::musicnn::facet_of;
 use segue_core::{
-    AppSettings, DeviceChoice, FacetKind, HistoryEntry, ListeningStats, NormalizationChoice,
-    PlayOutcome, TagFacet, TrackRow,
+    AnalysisEstimate, AppSettings, DeviceChoice, FacetKind, HistoryEntry, ListeningStats,
+    ModelChoice, NormalizationChoice, PlayOutcome, TagFacet, TrackRow,
 };
 use segue_store::{PlayEnd, Store};
 
@@ -23,6 +23,7 @@ const NORMALIZATION_KEY: &str = "playback.normalization";
 const CROSSFADE_KEY: &str = "playback.crossfade_ms";
 const CROSSFADE_SMART_KEY: &str = "playback.crossfade_smart";
 const DEVICE_KEY: &str = "analysis.device";
+const MODEL_KEY: &str = "analysis.model";
 const WELCOMED_KEY: &str = "app.welcomed";
 
 impl Service {
@@ -150,6 +151,7 @@ impl Service {
                 Some("cuda") => DeviceChoice::Cuda,
                 _ => DeviceChoice::Auto,
             },
+            analysis_model: self.analysis_model_choice()?,
             exploration: suggest.exploration,
             track_gap_hours: suggest.track_gap_hours,
             artist_gap: suggest.artist_gap as u32,
@@ -159,7 +161,8 @@ impl Service {
         })
     }
 
-    /// Saves the settings page. The caller applies playback settings to a running player.
+    /// Saves the settings page, all but the analysis model (see [`Self::set_analysis_model`]).
+    /// The caller applies playback settings to a running player.
     pub fn set_app_settings(&self, settings: &AppSettings) -> Result<()> {
         let crossfade = check_crossfade(Duration::from_millis(u64::from(settings.crossfade_ms)))?;
         let mut suggest = self.suggest_settings()?;
@@ -196,6 +199,49 @@ impl Service {
 }
 
 impl Service {
+    /// The tagger this library's analysis runs (`analysis.model`; the reference until
+    /// changed). A value this version does not know (written by a newer one) counts as the
+    /// reference, said in the log, so the settings page still opens.
+    pub fn analysis_model_choice(&self) -> Result<ModelChoice> {
+        let saved = self.with_store(|s| s.setting(MODEL_KEY))?;
+        Ok(match saved.as_deref().map(parse_model_choice) {
+            None => ModelChoice::default(),
+            Some(Ok(choice)) => choice,
+            Some(Err(e)) => {
+                tracing::warn!("{e}; analysing with the reference");
+                ModelChoice::default()
+            }
+        })
+    }
+
+    /// Saves the tagger for this library and says whether it changed. A change makes every
+    /// track's analysis stale (the analysis version names the model), so the caller starts
+    /// analysis again: the app restarts its background pass.
+    pub fn set_analysis_model(&self, choice: ModelChoice) -> Result<bool> {
+        let changed = self.analysis_model_choice()? != choice;
+        self.with_store(|s| s.set_setting(MODEL_KEY, model_choice_name(choice)))?;
+        Ok(changed)
+    }
+
+    /// About how long analysing the whole library takes with each tagger here (see
+    /// [`AnalysisEstimate`]).
+    pub fn analysis_estimate(&self) -> Result<AnalysisEstimate> {
+        let rows = self.track_rows()?;
+        let audio_seconds = rows
+            .iter()
+            .map(|r| r.duration_ms as f64 / 1000.0)
+            .sum::<f64>();
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+        let minutes = |speed: f64| (audio_seconds / (speed * cores) / 60.0) as f32;
+        Ok(AnalysisEstimate {
+            tracks: rows.len() as u32,
+            student_minutes: minutes(crate::analysis::STUDENT_SPEED),
+            reference_minutes: minutes(crate::analysis::REFERENCE_SPEED),
+            student_speed: crate::analysis::STUDENT_SPEED as f32,
+            reference_speed: crate::analysis::REFERENCE_SPEED as f32,
+        })
+    }
+
     /// The crossfade chosen for this library (zero: off, the default). The app and
     /// `segue play` start the player with it.
     pub fn crossfade(&self) -> Result<Duration> {
@@ -251,6 +297,34 @@ pub fn normalization_for(choice: NormalizationChoice) -> segue_playback::Normali
     segue_playback::Normalization {
         mode: choice,
         ..Default::default()
+    }
+}
+
+/// A tagger by the name the settings keep (`student`, `reference`); any other name is refused
+/// with the names there are.
+pub fn parse_model_choice(name: &str) -> Result<ModelChoice> {
+    match name {
+        "student" => Ok(ModelChoice::Student),
+        "reference" => Ok(ModelChoice::Reference),
+        other => Err(crate::ServiceError::InvalidInput(format!(
+            "unknown analysis model {other:?} (student, reference)"
+        ))),
+    }
+}
+
+/// The name [`parse_model_choice`] reads.
+pub fn model_choice_name(choice: ModelChoice) -> &'static str {
+    match choice {
+        ModelChoice::Student => "student",
+        ModelChoice::Reference => "reference",
+    }
+}
+
+/// The tagger for a choice on the settings page.
+pub fn model_for(choice: ModelChoice) -> segue_analysis::Model {
+    match choice {
+        ModelChoice::Student => segue_analysis::Model::Student,
+        ModelChoice::Reference => segue_analysis::Model::Reference,
     }
 }
 

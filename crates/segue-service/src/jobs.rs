@@ -109,6 +109,9 @@ struct JobState {
     analysing: bool,
     /// Analysis asked for while it ran: it runs again after this pass.
     analyse_again: bool,
+    /// The pass that runs was stopped to start afresh (the model changed): the next begins
+    /// at once, as if the person had not cancelled.
+    restart_analysis: bool,
     mapping: bool,
     /// A layout asked for while one ran (true: afresh): it runs after this one.
     map_again: Option<bool>,
@@ -349,6 +352,7 @@ impl LibraryJobs {
 
     /// Stops analysis; what was analysed is kept and the next run resumes with the rest.
     pub fn cancel_analysis(&self) {
+        lock(&self.state).restart_analysis = false;
         self.analysis_cancel.store(true, Ordering::SeqCst);
         self.analysis_pause.store(false, Ordering::SeqCst);
     }
@@ -386,7 +390,23 @@ impl LibraryJobs {
         }
     }
 
-    /// The analysis options for the next pass: the device from the options or the settings.
+    /// Analyses the library afresh with what its settings say now (another model): a pass
+    /// that runs stops after its current tracks, keeping what it wrote, and a new one starts
+    /// at once with its own progress, from 0 of the tracks now stale.
+    pub fn restart_analysis(self: &Arc<Self>) {
+        let mut state = lock(&self.state);
+        if state.analysing {
+            state.restart_analysis = true;
+            self.analysis_cancel.store(true, Ordering::SeqCst);
+            self.analysis_pause.store(false, Ordering::SeqCst);
+            return;
+        }
+        drop(state);
+        self.analyse();
+    }
+
+    /// The analysis options for the next pass: the device from the options or the settings,
+    /// the model from the settings.
     fn analysis_options(&self) -> AnalysisOptions {
         let mut options = AnalysisOptions {
             workers: self.options.workers,
@@ -396,6 +416,7 @@ impl LibraryJobs {
             .options
             .device
             .unwrap_or_else(|| self.service.analysis_device());
+        options.analyzer.model = self.service.analysis_model();
         if let Some(p) = self.options.max_patches {
             options.analyzer.max_patches = p.max(1);
         }
@@ -412,7 +433,8 @@ impl LibraryJobs {
         });
         self.emit(LibraryEvent::AnalysisProgress { status });
         loop {
-            // The device is read for every pass: a change in Settings applies to the next one.
+            // The device and model are read for every pass: a change in Settings applies to the
+            // next one.
             let options = self.analysis_options();
             let mut last = Instant::now() - PROGRESS_EVERY;
             let result = self.service.analyze(
@@ -443,6 +465,21 @@ impl LibraryJobs {
             // Asked before the state lock is taken: the map follows when a track lacks a point.
             let map_next = !cancelled && self.map_wanted();
             let mut state = lock(&self.state);
+            if state.restart_analysis {
+                state.restart_analysis = false;
+                state.analyse_again = false;
+                self.analysis_cancel.store(false, Ordering::SeqCst);
+                let status = self.set_status(|s| {
+                    *s = AnalysisStatus {
+                        running: true,
+                        provider: s.provider.clone(),
+                        ..Default::default()
+                    }
+                });
+                drop(state);
+                self.emit(LibraryEvent::AnalysisProgress { status });
+                continue;
+            }
             // Again while an import finished during the pass (its tracks are new), unless the
             // person stopped it.
             if !cancelled && state.analyse_again {

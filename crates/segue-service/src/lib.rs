@@ -32,7 +32,10 @@ use segue_library::m3u::PlaylistFileError;
 use segue_library::{ScanError, ScanOptions};
 use segue_store::{PlaylistError, Store, TrackQuery};
 
-pub use browse::{check_crossfade, device_for, normalization_for};
+pub use browse::{
+    check_crossfade, device_for, model_choice_name, model_for, normalization_for,
+    parse_model_choice,
+};
 pub use equaliser::{apply_equaliser_preset, band_label, equaliser_response};
 pub use jobs::{EventSink, JobOptions, LibraryJobs};
 pub use listen::{Listen, ListenError};
