@@ -2,6 +2,7 @@
 // never call `invoke` or `listen` themselves; the types are generated from Rust (ts-rs).
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { AnalysisEstimate } from "./bindings/AnalysisEstimate";
 import type { AnalysisStatus } from "./bindings/AnalysisStatus";
 import type { AppEvent } from "./bindings/AppEvent";
 import type { AppSettings } from "./bindings/AppSettings";
@@ -34,6 +35,7 @@ import type { MapNeighbour } from "./bindings/MapNeighbour";
 import type { MapStatus } from "./bindings/MapStatus";
 import type { MapTrack } from "./bindings/MapTrack";
 import type { MapView } from "./bindings/MapView";
+import type { ModelChoice } from "./bindings/ModelChoice";
 import type { ListeningStats } from "./bindings/ListeningStats";
 import type { ParametricBand } from "./bindings/ParametricBand";
 import type { PlayerState } from "./bindings/PlayerState";
@@ -62,6 +64,7 @@ import type { WatchState } from "./bindings/WatchState";
 import type { YearInReview } from "./bindings/YearInReview";
 
 export type {
+  AnalysisEstimate,
   AnalysisStatus,
   AppSettings,
   AudioOutput,
@@ -93,6 +96,7 @@ export type {
   MapStatus,
   MapTrack,
   MapView,
+  ModelChoice,
   ListeningStats,
   ParametricBand,
   PlayerState,
@@ -165,6 +169,11 @@ export const pauseAnalysis = (paused: boolean) => invoke<void>("pause_analysis",
 export const cancelAnalysis = () => invoke<void>("cancel_analysis");
 /** What runs the models with the chosen device, and why (loads them once). */
 export const analysisProvider = () => invoke<string>("analysis_provider");
+/** Analyses with `model` from now on; `true` when it changed, and then the library is
+ *  re-analysed in the background (progress comes as analysis events). */
+export const setAnalysisModel = (model: ModelChoice) => invoke<boolean>("set_analysis_model", { model });
+/** About how long analysing the library takes here with each model. */
+export const analysisEstimate = () => invoke<AnalysisEstimate>("analysis_estimate");
 
 // Playback
 export const playerState = () => invoke<PlayerState>("player_state");

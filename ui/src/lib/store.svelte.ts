@@ -8,6 +8,7 @@ import type {
   FolderWatch,
   LibraryEvent,
   LibraryStats,
+  ModelChoice,
   PlayerState,
   Playlist,
   ScanCause,
@@ -408,6 +409,18 @@ class AppStore {
       await api.setSettings(settings);
       this.settings = settings;
       await this.refreshUpNext();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** Analyses with `model` from now on. A change re-analyses the library in the background:
+   *  its progress arrives as analysis events, as for any other pass. */
+  async setAnalysisModel(model: ModelChoice) {
+    if (!this.settings) return;
+    try {
+      await api.setAnalysisModel(model);
+      this.settings = { ...this.settings, analysis_model: model };
     } catch (e) {
       this.fail(e);
     }
