@@ -74,6 +74,17 @@ describe("Settings: analysis model", () => {
     expect(commands(calls)).not.toContain("set_settings");
   });
 
+  it("says under a minute for a small library, and one track in the singular", async () => {
+    mockBackend({ analysis_estimate: () => ({ ...estimate, tracks: 1, student_minutes: 0.01, reference_minutes: 0.02 }) });
+    app.settings = { ...settings };
+    const { getByTestId } = render(AnalysisModel);
+    await waitFor(() =>
+      expect(getByTestId("analysis-model-switch").textContent).toBe(
+        "Switching re-analyses your library in the background: under a minute for 1 track on this computer.",
+      ),
+    );
+  });
+
   it("keeps the choice and shows the error when the app refuses it", async () => {
     mockBackend({
       analysis_estimate: () => estimate,
