@@ -258,7 +258,7 @@ impl PlayerHub {
                 // Autoplay (on the recorder thread) has appended its suggestions by now.
                 self.refresh(app, |_| {});
             }
-            PlayerEvent::BufferingGrew { .. } => {
+            PlayerEvent::Dropout { .. } => {
                 let fields = lock(&self.playback).as_ref().map(buffering_fields);
                 if let Some((buffer_ms, grown_after)) = fields {
                     self.refresh(app, |s| {

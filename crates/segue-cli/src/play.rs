@@ -271,13 +271,15 @@ pub(crate) fn doctor_buffering(db: Option<&Path>) {
             );
             if kept.grown() {
                 println!(
-                    "  grown               after {} dropout(s); kept in the library's settings ({}), so every start begins there",
+                    "  grown               after {} dropout(s); kept in the library's settings ({}), so every start begins there until {:.1} h of music without a dropout ({:.1} h so far), then a start tries the small buffer again",
                     kept.dropouts,
-                    segue_service::BUFFERING_KEY
+                    segue_service::BUFFERING_KEY,
+                    kept.clean_needed_s() as f64 / 3600.0,
+                    kept.clean_s as f64 / 3600.0
                 );
             } else {
                 println!(
-                    "  grown               not yet (no dropouts); after one it doubles, up to 4000 ms and 8192 frames, and the library keeps it ({})",
+                    "  grown               not yet (no dropouts); after one it grows to 4000 ms and 8192 frames, and the library keeps it ({})",
                     segue_service::BUFFERING_KEY
                 );
             }

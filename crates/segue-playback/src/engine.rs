@@ -103,12 +103,14 @@ struct Engine {
     dropouts: Arc<AtomicU64>,
     dropouts_told: u64,
     /// How far ahead of the device `fill` decodes, and the device buffer (frames) the next
-    /// open asks for; grown after each dropout ([`Buffering::grown`]). The device buffer is
-    /// used once the device is opened again (a device change, or back after a loss):
-    /// reopening now would itself be a hole.
+    /// open asks for; grown after a dropout ([`Buffering::grown`]), when the device is
+    /// reopened at once ([`Engine::reopen_with_grown_buffer`]).
     buffering: Buffering,
     /// The buffer the open device was asked for (frames).
     open_buffer: u32,
+    /// The buffering grew but the device still has the smaller buffer: it reopens at the
+    /// next break in the music, or at once on another dropout ([`Engine::reopen_at_a_break`]).
+    reopen_pending: bool,
     /// Where [`crate::Player::buffering`] reads both.
     published_buffering: Arc<std::sync::Mutex<(Buffering, u32)>>,
     lost: Option<Lost>,
@@ -204,6 +206,7 @@ pub(crate) fn run(
         dropouts_told: 0,
         buffering,
         open_buffer: buffer_frames,
+        reopen_pending: false,
         published_buffering,
         lost: None,
         watch_frames: 0,
@@ -289,6 +292,7 @@ impl Engine {
             } => {
                 self.end_current(EndReason::Stopped);
                 self.reset_stream();
+                self.reopen_at_a_break();
                 self.queue = items;
                 self.set_paused(paused);
                 if paused {
@@ -312,11 +316,15 @@ impl Engine {
             Command::Insert { at, items } => self.insert(at, items),
             Command::Remove(indices) => self.remove(indices),
             Command::Move { from, to } => self.move_entry(from, to),
-            Command::Pause => self.set_paused(true),
+            Command::Pause => {
+                self.set_paused(true);
+                self.reopen_at_a_break();
+            }
             Command::Resume => self.set_paused(false),
             Command::Stop => {
                 self.end_current(EndReason::Stopped);
                 self.reset_stream();
+                self.reopen_at_a_break();
             }
             Command::Seek(to) => {
                 if self.audible.is_none() {
@@ -1211,6 +1219,16 @@ impl Engine {
         self.fading = None;
     }
 
+    /// Whether entry `next` follows the track at `index` with no break to hear: the next
+    /// track of the same album (gapless), or a crossfade into it.
+    fn joins_seamlessly(&self, index: usize, next: usize) -> bool {
+        let album_goes_on = matches!(
+            (self.queue.get(index), self.queue.get(next)),
+            (Some(a), Some(b)) if matches!((&a.album, &b.album), (Some(x), Some(y)) if x.is_followed_by(y))
+        );
+        album_goes_on || self.crossfades_into(index, next)
+    }
+
     /// Whether the track at `index`, ending by itself, fades into entry `next`: a crossfade is
     /// set, and `next` is not the following track of the same album.
     fn crossfades_into(&self, index: usize, next: usize) -> bool {
@@ -1415,16 +1433,26 @@ impl Engine {
                 "playback dropped out {new} time(s) ({total} since the player started): the {} device ran dry (decoding or the device's own thread fell behind)",
                 self.device.name
             );
-            self.grow_buffering();
+            let grew = self.grow_buffering();
+            self.emit(PlayerEvent::Dropout {
+                buffering: self.buffering,
+                dropouts: total,
+            });
+            if grew {
+                self.reopen_pending = true;
+            } else if self.reopen_pending {
+                // Dropping out again on the small buffer: the music is broken anyway.
+                self.reopen_with_grown_buffer();
+            }
         }
     }
 
-    /// After a dropout: decode further ahead at once and reopen the device with a larger
-    /// buffer ([`Buffering::grown`]); the log and an event say by how much.
-    fn grow_buffering(&mut self) {
+    /// After a dropout: decode further ahead at once ([`Buffering::grown`]; the device is
+    /// reopened after the event); the log says by how much. False when it was grown already.
+    fn grow_buffering(&mut self) -> bool {
         let grown = self.buffering.grown();
         if grown == self.buffering {
-            return;
+            return false;
         }
         self.buffering = grown;
         self.publish_buffering();
@@ -1435,20 +1463,27 @@ impl Engine {
             grown.decode_ahead.as_millis(),
             grown.device_buffer_ms(rate)
         );
-        self.emit(PlayerEvent::BufferingGrew {
-            buffering: grown,
-            dropouts: self.dropouts.load(Ordering::Relaxed),
-        });
-        self.reopen_with_grown_buffer();
+        true
+    }
+
+    /// Reopens the device with the grown buffer if it waits for a break in the music: a
+    /// pause, a stop, a new queue, or a track starting that does not join the one before
+    /// seamlessly (the next of the same album, or a crossfade).
+    fn reopen_at_a_break(&mut self) {
+        if self.reopen_pending {
+            self.reopen_with_grown_buffer();
+        }
     }
 
     /// A device's buffer is fixed while it is open, and a session may never reopen it (no
     /// device change, no loss): the dropouts measured under load were nearly all the device
     /// thread coming late with the ring full, which only the larger device buffer rides out.
-    /// So the device reopens now, where the music has just broken anyway, and the audible
-    /// track carries on from where it was heard. Growth stops at [`Buffering::MAX`], so this
-    /// happens at most twice in a session.
+    /// Reopening costs a gap of its own (about 160-330 ms measured, more than the dropout that
+    /// caused it), so it waits for a break in the music ([`Engine::reopen_at_a_break`]) unless
+    /// the music drops out again first; the audible track carries on from where it was heard.
+    /// Growth stops at [`Buffering::MAX`], so this happens at most once in a session.
     fn reopen_with_grown_buffer(&mut self) {
+        self.reopen_pending = false;
         let wanted = self.buffering.device_buffer_frames;
         if wanted <= self.open_buffer || self.sink.is_none() || self.lost.is_some() {
             return;
@@ -1478,6 +1513,7 @@ impl Engine {
     fn report(&mut self) {
         self.settle_cuts();
         let played = self.shared.played_frames.load(Ordering::Acquire);
+        let mut break_at_track_start = false;
         // A track has started once its first frame has been played, not merely queued.
         while self.markers.front().is_some_and(|m| played > m.at_frame) {
             let Some(m) = self.markers.pop_front() else {
@@ -1494,6 +1530,9 @@ impl Engine {
                 continue;
             }
             if let Some(a) = self.audible.take() {
+                if self.reopen_pending && !self.joins_seamlessly(a.index, m.index) {
+                    break_at_track_start = true;
+                }
                 // Natural end: the next track's first sample reached the device.
                 let listened_ms = self
                     .frames_to_ms(a.heard_before_seek + m.at_frame.saturating_sub(a.start_frame));
@@ -1528,6 +1567,10 @@ impl Engine {
                 });
             }
             self.last_position = Instant::now();
+        }
+        if break_at_track_start {
+            // The new track restarts on the larger buffer from where it was heard.
+            self.reopen_at_a_break();
         }
         if self.markers.is_empty()
             && let Some((end, failed)) = self.end_marker

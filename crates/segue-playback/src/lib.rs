@@ -8,8 +8,8 @@
 //! - The audio callback never waits: it only reads the ring buffer and a few atomics. The
 //!   engine thread never touches a database or the UI; callers record history from events.
 //! - A busy machine does not interrupt the music: the engine decodes well ahead of the device
-//!   (after each dropout, which is counted and logged, further ahead and with the device
-//!   reopened on a larger buffer, up to [`Buffering::MAX`]), and it and the audio callback
+//!   (after a dropout, which is counted and logged, further ahead and with the device
+//!   reopened on the largest buffer, [`Buffering::MAX`]), and it and the audio callback
 //!   run at a raised priority where the OS allows it; background work lowers its own
 //!   ([`lower_current_thread_for_background`]).
 //! - Consecutive tracks play gaplessly: the next track is decoded into the same ring right
@@ -74,7 +74,7 @@ pub const MAX_CROSSFADE: Duration = Duration::from_secs(12);
 
 /// How much audio the engine keeps between the decoder and the speaker. A player starts with
 /// [`Buffering::default`] (or what [`Player::start_with`] is given, as a library that dropped
-/// out before keeps it) and grows it after each dropout ([`Buffering::grown`]).
+/// out before keeps it) and grows it after a dropout ([`Buffering::grown`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Buffering {
     /// How far ahead of the device the engine decodes. Memory, not latency: the device starts
@@ -100,14 +100,11 @@ impl Buffering {
         device_buffer_frames: 8192,
     };
 
-    /// After a dropout: each doubled, up to [`Buffering::MAX`].
+    /// After a dropout: straight to [`Buffering::MAX`]. Growing reopens the device, a short
+    /// gap of its own, and under load the halfway step (4096 frames) dropped out again within
+    /// a minute (`dropouts_under_load`): one step costs one gap instead of two.
     pub fn grown(self) -> Buffering {
-        Buffering {
-            decode_ahead: (self.decode_ahead * 2).min(Self::MAX.decode_ahead),
-            device_buffer_frames: (self.device_buffer_frames.saturating_mul(2))
-                .min(Self::MAX.device_buffer_frames),
-        }
-        .clamped()
+        Buffering::MAX
     }
 
     /// Within [`Buffering::FIRST`]..=[`Buffering::MAX`] (a value kept by another version, or
@@ -233,9 +230,10 @@ pub enum PlayerEvent {
     UpNextEmpty {
         track_id: i64,
     },
-    /// The engine grew its buffering after a dropout (`dropouts`: since the player started). A
-    /// library keeps it so the next start begins there ([`Player::start_with`]).
-    BufferingGrew {
+    /// The music dropped out (`dropouts`: since the player started); `buffering` is what the
+    /// engine uses now, grown after the first ([`Buffering::grown`]). A library keeps it so
+    /// the next start begins there ([`Player::start_with`]).
+    Dropout {
         buffering: Buffering,
         dropouts: u64,
     },
@@ -582,15 +580,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn buffering_doubles_after_each_dropout_up_to_its_caps() {
+    fn buffering_grows_to_its_caps_after_a_dropout() {
         let first = Buffering::default();
         assert_eq!(first, Buffering::FIRST);
         let once = first.grown();
-        assert_eq!(once.decode_ahead, Duration::from_secs(3));
-        assert_eq!(once.device_buffer_frames, 4096);
-        let twice = once.grown();
-        assert_eq!(twice, Buffering::MAX);
-        assert_eq!(twice.grown(), Buffering::MAX, "no further than the caps");
+        assert_eq!(once.decode_ahead, Duration::from_secs(4));
+        assert_eq!(once.device_buffer_frames, 8192);
+        assert_eq!(once.grown(), Buffering::MAX, "no further than the caps");
         assert_eq!(Buffering::MAX.device_buffer_ms(48_000), 170);
         let wild = Buffering {
             decode_ahead: Duration::ZERO,

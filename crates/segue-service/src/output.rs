@@ -17,17 +17,31 @@ pub const BUFFERING_KEY: &str = "playback.buffering";
 /// how many dropouts it took. Kept (rather than starting small every time) because a machine
 /// that dropped out once, with its hardware and its usual load, is likely to again, and a
 /// hole in the music is worse than what the larger buffer costs: at most 4 s of decoded audio
-/// in memory and a device buffer of at most 171 ms, which pause and volume wait for.
+/// in memory and a device buffer of at most 171 ms, which the first sound, pause and volume
+/// wait for. So that cost is not paid for ever, a start tries the small buffer again after
+/// enough music without a dropout ([`KeptBuffering::clean_needed_s`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct KeptBuffering {
     pub buffering: Buffering,
     /// Dropouts counted while it grew, over every start.
     pub dropouts: u64,
+    /// Seconds of music heard since the last dropout, while grown.
+    pub clean_s: u64,
+    /// How often it went back to the small buffer: each try waits twice as long as the last.
+    pub retries: u32,
 }
+
+/// Music without a dropout before the first try of the small buffer again: three hours, a
+/// few evenings' listening, long enough that the machine's usual load has been seen.
+const CLEAN_BEFORE_RETRY_S: u64 = 3 * 3600;
+/// The longest wait between tries (a machine that keeps dropping out tries every two days'
+/// worth of music at most).
+const MOST_CLEAN_BEFORE_RETRY_S: u64 = 48 * 3600;
 
 impl KeptBuffering {
     /// The kept value read back; `None` for one this version cannot read (it counts as never
-    /// grown). Out-of-range values are brought within what the engine allows.
+    /// grown). Out-of-range values are brought within what the engine allows; values kept
+    /// before the retry existed read as none heard yet.
     fn parse(value: &str) -> Option<KeptBuffering> {
         let v: serde_json::Value = serde_json::from_str(value).ok()?;
         let number = |key: &str| v.get(key).and_then(serde_json::Value::as_u64);
@@ -39,6 +53,10 @@ impl KeptBuffering {
             }
             .clamped(),
             dropouts: number("dropouts")?,
+            clean_s: number("clean_s").unwrap_or(0),
+            retries: number("retries")
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(0),
         })
     }
 
@@ -47,6 +65,8 @@ impl KeptBuffering {
             "decode_ahead_ms": self.buffering.decode_ahead.as_millis() as u64,
             "device_buffer_frames": self.buffering.device_buffer_frames,
             "dropouts": self.dropouts,
+            "clean_s": self.clean_s,
+            "retries": self.retries,
         })
         .to_string()
     }
@@ -54,6 +74,52 @@ impl KeptBuffering {
     /// Whether dropouts have grown it past what a player starts with.
     pub fn grown(&self) -> bool {
         self.buffering != Buffering::FIRST
+    }
+
+    /// Seconds of music without a dropout after which the next start tries the small buffer
+    /// again.
+    pub fn clean_needed_s(&self) -> u64 {
+        CLEAN_BEFORE_RETRY_S
+            .saturating_mul(1 << self.retries.min(8))
+            .min(MOST_CLEAN_BEFORE_RETRY_S)
+    }
+
+    /// After the player dropped out (`session_dropouts` since it started; `buffering`: what
+    /// it uses now): the clean music counts from zero again.
+    pub(crate) fn after_dropout(
+        self,
+        at_start: KeptBuffering,
+        buffering: Buffering,
+        session_dropouts: u64,
+    ) -> KeptBuffering {
+        KeptBuffering {
+            buffering,
+            dropouts: at_start.dropouts + session_dropouts,
+            clean_s: 0,
+            retries: self.retries,
+        }
+    }
+
+    /// After `listened` of music without a dropout; `None` when nothing changes (never
+    /// grown). Once enough is heard, the next start goes back to [`Buffering::FIRST`].
+    pub(crate) fn after_clean_listening(self, listened: Duration) -> Option<KeptBuffering> {
+        if !self.grown() {
+            return None;
+        }
+        let clean_s = self.clean_s + listened.as_secs();
+        Some(if clean_s >= self.clean_needed_s() {
+            tracing::info!(
+                "{clean_s} s of music without a dropout: the next start tries the small playback buffer again"
+            );
+            KeptBuffering {
+                buffering: Buffering::FIRST,
+                clean_s: 0,
+                retries: self.retries + 1,
+                ..self
+            }
+        } else {
+            KeptBuffering { clean_s, ..self }
+        })
     }
 }
 
@@ -73,8 +139,8 @@ pub(crate) fn kept_buffering(store: &Store) -> KeptBuffering {
     }
 }
 
-/// Keeps `kept` for the next start (the history recorder calls it when the engine grew its
-/// buffering: never the audio or engine thread).
+/// Keeps `kept` for the next start (the history recorder calls it after a dropout and as
+/// clean music is heard: never the audio or engine thread).
 pub(crate) fn keep_buffering(store: &Store, kept: KeptBuffering) {
     if let Err(e) = store.set_setting(BUFFERING_KEY, &kept.to_setting()) {
         tracing::warn!("cannot keep the grown playback buffering: {e}");
@@ -213,8 +279,10 @@ mod tests {
     #[test]
     fn kept_buffering_reads_back_what_was_kept_within_the_engines_range() {
         let grown = KeptBuffering {
-            buffering: Buffering::FIRST.grown().grown(),
+            buffering: Buffering::FIRST.grown(),
             dropouts: 3,
+            clean_s: 600,
+            retries: 1,
         };
         assert!(grown.grown());
         assert_eq!(KeptBuffering::parse(&grown.to_setting()), Some(grown));
@@ -237,6 +305,40 @@ mod tests {
         assert_eq!(
             KeptBuffering::default().buffering.decode_ahead,
             Duration::from_millis(1500)
+        );
+    }
+
+    #[test]
+    fn a_grown_buffering_is_tried_small_again_after_clean_music_each_try_waiting_longer() {
+        let at_start = KeptBuffering::default();
+        let grown = at_start.after_dropout(at_start, Buffering::FIRST.grown(), 1);
+        assert!(grown.grown());
+        assert_eq!((grown.dropouts, grown.clean_s), (1, 0));
+        let nearly = grown
+            .after_clean_listening(Duration::from_secs(3 * 3600 - 1))
+            .expect("grown: counted");
+        assert!(nearly.grown());
+        // A dropout starts the count again.
+        let again = nearly.after_dropout(at_start, Buffering::MAX, 2);
+        assert_eq!((again.dropouts, again.clean_s), (2, 0));
+        let tried = again
+            .after_clean_listening(Duration::from_secs(3 * 3600))
+            .expect("grown: counted");
+        assert_eq!(tried.buffering, Buffering::FIRST);
+        assert_eq!((tried.retries, tried.clean_needed_s()), (1, 6 * 3600));
+        assert_eq!(
+            tried.after_clean_listening(Duration::from_secs(3600)),
+            None,
+            "small again: nothing to count"
+        );
+        let many = KeptBuffering {
+            retries: 30,
+            ..tried
+        };
+        assert_eq!(
+            many.clean_needed_s(),
+            48 * 3600,
+            "at most two days of music"
         );
     }
 

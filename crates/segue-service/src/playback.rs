@@ -449,6 +449,7 @@ impl Playback {
         crate::KeptBuffering {
             buffering: status.buffering,
             dropouts: self.kept_at_start.dropouts + status.dropouts,
+            ..self.kept_at_start
         }
     }
 
@@ -685,6 +686,8 @@ fn record(
 ) {
     let mut current: Option<Current> = None;
     let mut service: Option<Service> = None;
+    // What the library keeps now: `kept` was read at the start, and dropouts count from it.
+    let mut kept_now = kept;
     let mut session = SessionKeeper {
         last_save: Instant::now(),
     };
@@ -721,16 +724,13 @@ fn record(
             },
             PlayerEvent::UpNextEmpty { track_id } => autoplay.top_up(&mut service, *track_id),
             // The next start begins with what the engine grew to (see KeptBuffering).
-            PlayerEvent::BufferingGrew {
+            PlayerEvent::Dropout {
                 buffering,
                 dropouts,
-            } => crate::output::keep_buffering(
-                &store,
-                crate::output::KeptBuffering {
-                    buffering: *buffering,
-                    dropouts: kept.dropouts + dropouts,
-                },
-            ),
+            } => {
+                kept_now = kept_now.after_dropout(kept, *buffering, *dropouts);
+                crate::output::keep_buffering(&store, kept_now);
+            }
             PlayerEvent::Position { position_ms, .. } => {
                 if let Some(c) = current.as_mut() {
                     let delta = *position_ms as i64 - c.last_position_ms;
@@ -755,6 +755,11 @@ fn record(
                     c.listened_ms = *listened_ms as i64;
                     c.last_position_ms = *position_ms as i64;
                     write(&c, play_end(*reason));
+                }
+                let listened = Duration::from_millis(*listened_ms);
+                if let Some(after) = kept_now.after_clean_listening(listened) {
+                    kept_now = after;
+                    crate::output::keep_buffering(&store, kept_now);
                 }
             }
             _ => {}

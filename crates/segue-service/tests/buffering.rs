@@ -2,9 +2,11 @@
 //! begins there: a real SQLite file, a real player on the PulseAudio null sink
 //! (`source scripts/pulse-test-sink.sh`).
 
-use std::time::Duration;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
 
-use segue_service::{BUFFERING_KEY, Service};
+use segue_service::{BUFFERING_KEY, PlayerEvent, Service};
 
 #[test]
 fn a_player_starts_with_the_buffering_the_library_kept_after_dropouts() {
@@ -49,4 +51,100 @@ fn a_player_starts_with_the_buffering_the_library_kept_after_dropouts() {
 
     service.reset_buffering().expect("reset");
     assert!(!service.kept_buffering().expect("kept buffering").grown());
+}
+
+/// A library with one real 8-second track, scanned.
+fn library_with_a_track(dir: &Path) -> (Service, i64) {
+    let music = dir.join("music");
+    std::fs::create_dir_all(&music).expect("mkdir");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/gapless");
+    std::fs::copy(fixtures.join("source.flac"), music.join("01 Only.flac")).expect("copy");
+    let service = Service::open(&dir.join("library.sqlite")).expect("open");
+    service
+        .add_folders(std::slice::from_ref(&music))
+        .expect("add");
+    service
+        .scan(&[], &AtomicBool::new(false), &mut |_| {})
+        .expect("scan");
+    let id = service.tracks(Some("Only"), None).expect("search")[0].id;
+    (service, id)
+}
+
+/// Plays `track` for about `seconds` on a real player, then stops it and waits for the play
+/// to end (the recorder handles the end before the player is dropped).
+fn listen(service: &Service, track: i64, seconds: u64) {
+    let playback = service
+        .start_playback()
+        .expect("an output device (the PulseAudio null sink)");
+    playback.play_tracks(service, &[track], 0).expect("play");
+    let started = Instant::now();
+    let mut ended = false;
+    while started.elapsed() < Duration::from_secs(seconds + 15) {
+        if started.elapsed() >= Duration::from_secs(seconds) {
+            let _ = playback.player().stop();
+        }
+        match playback.events().recv_timeout(Duration::from_millis(200)) {
+            Ok(PlayerEvent::TrackEnded { .. }) => {
+                ended = true;
+                break;
+            }
+            _ => continue,
+        }
+    }
+    assert!(ended, "the play never ended");
+}
+
+#[test]
+fn after_hours_of_music_without_a_dropout_the_next_start_tries_the_small_buffer_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (service, track) = library_with_a_track(dir.path());
+
+    // Never grown: listening keeps nothing.
+    listen(&service, track, 2);
+    assert_eq!(
+        segue_store::Store::open(&dir.path().join("library.sqlite"))
+            .expect("store")
+            .setting(BUFFERING_KEY)
+            .expect("read"),
+        None,
+        "a library that never dropped out keeps no buffering"
+    );
+
+    // Grown after dropouts, with three hours less one second of clean music heard.
+    let needed = 3 * 3600;
+    segue_store::Store::open(&dir.path().join("library.sqlite"))
+        .expect("store")
+        .set_setting(
+            BUFFERING_KEY,
+            &format!(
+                r#"{{"decode_ahead_ms": 4000, "device_buffer_frames": 8192, "dropouts": 2, "clean_s": {}}}"#,
+                needed - 5
+            ),
+        )
+        .expect("keep");
+    let grown = service.kept_buffering().expect("kept buffering");
+    assert!(grown.grown());
+    assert_eq!(grown.clean_needed_s(), needed);
+
+    // Two seconds heard: not yet.
+    listen(&service, track, 2);
+    let kept = service.kept_buffering().expect("kept buffering");
+    assert!(kept.grown(), "{kept:?}");
+    assert!(
+        (needed - 4..needed).contains(&kept.clean_s),
+        "the music heard counts: {kept:?}"
+    );
+
+    // Four more: the next start tries the small buffer, and the next try waits twice as long.
+    listen(&service, track, 4);
+    let kept = service.kept_buffering().expect("kept buffering");
+    assert!(!kept.grown(), "{kept:?}");
+    assert_eq!((kept.dropouts, kept.clean_s, kept.retries), (2, 0, 1));
+    assert_eq!(kept.clean_needed_s(), 2 * needed);
+    let playback = service.start_playback().expect("output device");
+    assert_eq!(
+        playback.player().buffering().open_device_buffer_frames,
+        2048,
+        "the device opens with the small buffer again"
+    );
 }
