@@ -11,7 +11,8 @@
 //! cargo run --release -p segue-analysis --example dsp_agreement -- --against /tmp/dsp-old \
 //!     .cache/test-music .cache/eval-music
 //! ```
-//! `--tracks N` (default 20) picks N files spread evenly over the sorted list of all of them.
+//! `--tracks N` (default 20) picks N files spread evenly over the sorted list of all of them;
+//! `--time` only extracts the features and says how long that took.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -29,6 +30,8 @@ fn main() {
 enum Action {
     Write(PathBuf),
     Against(PathBuf),
+    /// Only extract, for a quick timing.
+    Time,
 }
 
 fn run() -> Result<(), String> {
@@ -41,6 +44,7 @@ fn run() -> Result<(), String> {
         match a.as_str() {
             "--write" => action = Some(Action::Write(value("--write")?.into())),
             "--against" => action = Some(Action::Against(value("--against")?.into())),
+            "--time" => action = Some(Action::Time),
             "--tracks" => {
                 tracks = value("--tracks")?
                     .parse()
@@ -49,7 +53,7 @@ fn run() -> Result<(), String> {
             _ => dirs.push(PathBuf::from(a)),
         }
     }
-    let action = action.ok_or("say --write DIR or --against DIR")?;
+    let action = action.ok_or("say --write DIR, --against DIR or --time")?;
     let files = pick(&dirs, tracks)?;
     let extractor = FeatureExtractor::default();
     let mut worst: BTreeMap<String, (f64, f64, String)> = BTreeMap::new();
@@ -77,6 +81,7 @@ fn run() -> Result<(), String> {
         });
         let stem = format!("{i:03}");
         match &action {
+            Action::Time => {}
             Action::Write(dir) => {
                 std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
                 std::fs::write(dir.join(format!("{stem}.json")), features.to_string())

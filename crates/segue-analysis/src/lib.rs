@@ -15,6 +15,7 @@
 
 pub mod features;
 pub mod forecast_model;
+pub mod loudness;
 pub mod musicnn;
 pub mod patches;
 pub mod ranker;

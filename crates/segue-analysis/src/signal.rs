@@ -189,12 +189,7 @@ pub fn prepare(path: &Path) -> Result<Prepared, AnalysisError> {
     let mut decoder = Decoder::open(path)?;
     let info = decoder.info().clone();
     let channels = usize::from(info.channels.max(1));
-    let mut meter = ebur128::EbuR128::new(
-        u32::from(info.channels.max(1)),
-        info.sample_rate,
-        ebur128::Mode::I,
-    )
-    .map_err(|e| AnalysisError::Signal(format!("loudness meter: {e}")))?;
+    let mut meter = crate::loudness::LoudnessMeter::new(channels, info.sample_rate);
     let mut peak = TruePeakMeter::new(channels, info.sample_rate);
     let rate = info.sample_rate as usize;
     let mut kept = Excerpts::new(
@@ -210,9 +205,7 @@ pub fn prepare(path: &Path) -> Result<Prepared, AnalysisError> {
         if decoder.read(&mut buf)? == 0 {
             break;
         }
-        meter
-            .add_frames_f32(&buf)
-            .map_err(|e| AnalysisError::Signal(format!("loudness meter: {e}")))?;
+        meter.add(&buf);
         peak.add(&buf);
         let scale = 1.0 / channels as f32;
         for frame in buf.chunks_exact(channels) {
@@ -231,7 +224,7 @@ pub fn prepare(path: &Path) -> Result<Prepared, AnalysisError> {
         .excerpted()
         .then(|| waveform.bins(crate::features::WAVEFORM_BINS));
     let mono = kept.into_signal();
-    let loudness_lufs = meter.loudness_global().ok().filter(|l| l.is_finite());
+    let loudness_lufs = meter.integrated();
     let true_peak_dbtp = Some(peak.finish())
         .filter(|p| *p > 0.0)
         .map(|p| 20.0 * f64::from(p).log10());
