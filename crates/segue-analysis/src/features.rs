@@ -3,8 +3,9 @@
 
 use segue_core::{DspFeatures, KeyMode};
 
+use crate::lanes;
 use crate::signal::ANALYSIS_RATE;
-use crate::spectrum::{self, BINS, HOP, MelBand, PowerSpectrogram};
+use crate::spectrum::{self, BINS, FFT_SIZE, HOP, MelBand, PowerSpectrogram};
 
 /// Frames per second of the short-time features (16 kHz / 256).
 const FRAME_RATE: f64 = ANALYSIS_RATE as f64 / HOP as f64;
@@ -12,14 +13,29 @@ const FRAME_RATE: f64 = ANALYSIS_RATE as f64 / HOP as f64;
 const CHROMA_FFT: usize = 4096;
 pub const WAVEFORM_BINS: usize = 256;
 
-/// Everything the DSP stage measures, except loudness (from the original audio).
-pub fn dsp_features(
+/// Everything the DSP stage measures, except loudness (from the original audio), and the mel
+/// power spectrogram the models take (`frames × bank.len()`, row-major).
+///
+/// One pass of the STFT serves every feature that reads it: each frame's power spectrum goes
+/// to the spectral shape and to the mel bands, and is not kept; onsets, tempo and the MFCCs
+/// read the mel bands. Only the chroma takes its own, longer frames (see [`CHROMA_FFT`]).
+pub fn extract(mono: &[f32], bank: &[MelBand]) -> (DspFeatures, Vec<f32>) {
+    let bands = bank.len();
+    let mut mel = Vec::with_capacity((1 + mono.len() / HOP) * bands);
+    let mut shape = SpectralShape::default();
+    spectrum::each_power_frame(mono, FFT_SIZE, HOP, |_, power| {
+        shape.add(power);
+        spectrum::apply_mel(bank, power, &mut mel);
+    });
+    (features(mono, shape.finish(), &mel, bands), mel)
+}
+
+fn features(
     mono: &[f32],
-    spec: &PowerSpectrogram,
+    spectral: (f32, f32, f32),
     mel_power: &[f32],
     bands: usize,
 ) -> DspFeatures {
-    let spectral = spectral_shape(spec);
     let onset = onset_envelope(mel_power, bands);
     let (bpm, bpm_confidence) = tempo(&onset);
     let chroma = chroma(mono);
@@ -60,61 +76,88 @@ pub fn apply_edges(dsp: &mut DspFeatures, edges: &crate::signal::Edges) {
     dsp.fade_out_s = Some(edges.fade_out_s);
 }
 
-/// Mean centroid (Hz), 85% roll-off (Hz) and flatness (0-1) over frames with sound in them.
-fn spectral_shape(spec: &PowerSpectrogram) -> (f32, f32, f32) {
-    let bin_hz = f64::from(ANALYSIS_RATE) / spectrum::FFT_SIZE as f64;
-    let (mut centroid, mut rolloff, mut flatness, mut n) = (0.0f64, 0.0f64, 0.0f64, 0usize);
-    for t in 0..spec.frames {
-        let p = spec.frame(t);
-        let total: f64 = p.iter().map(|&x| f64::from(x)).sum();
+/// Mean centroid (Hz), 85% roll-off (Hz) and flatness (0-1) over frames with sound in them,
+/// from power spectra of [`FFT_SIZE`] given one at a time.
+#[derive(Default)]
+struct SpectralShape {
+    centroid: f64,
+    rolloff: f64,
+    flatness: f64,
+    frames: usize,
+    /// The frame's magnitudes, kept between frames to save allocating.
+    magnitudes: Vec<f64>,
+}
+
+impl SpectralShape {
+    fn add(&mut self, p: &[f32]) {
+        let bin_hz = f64::from(ANALYSIS_RATE) / FFT_SIZE as f64;
+        let total = lanes::sum_f64(p);
         if total < 1e-8 {
-            continue;
+            return;
         }
-        n += 1;
+        self.frames += 1;
         // Centroid and roll-off weigh magnitudes (as librosa does), flatness powers.
-        let magnitude: f64 = p.iter().map(|&x| f64::from(x).sqrt()).sum();
-        centroid += p
-            .iter()
-            .enumerate()
-            .map(|(k, &x)| k as f64 * bin_hz * f64::from(x).sqrt())
-            .sum::<f64>()
-            / magnitude;
+        self.magnitudes.clear();
+        self.magnitudes
+            .extend(p.iter().map(|&x| f64::from(x).sqrt()));
+        let (magnitude, weighted) = lanes::sum_and_index_weighted_sum(&self.magnitudes);
+        self.centroid += weighted * bin_hz / magnitude;
         let mut acc = 0.0;
-        let k85 = p
+        let k85 = self
+            .magnitudes
             .iter()
-            .position(|&x| {
-                acc += f64::from(x).sqrt();
+            .position(|&m| {
+                acc += m;
                 acc >= 0.85 * magnitude
             })
             .unwrap_or(BINS - 1);
-        rolloff += k85 as f64 * bin_hz;
-        let log_mean = p.iter().map(|&x| (f64::from(x) + 1e-10).ln()).sum::<f64>() / BINS as f64;
-        flatness += log_mean.exp() / (total / BINS as f64);
+        self.rolloff += k85 as f64 * bin_hz;
+        // Σ ln x as the logarithms of products of eight: one logarithm instead of eight. Each
+        // power lies between 1e-10 and about 1e5, so a product of eight stays far inside f64.
+        let log_sum: f64 = p
+            .chunks(8)
+            .map(|c| {
+                c.iter()
+                    .map(|&x| f64::from(x) + 1e-10)
+                    .product::<f64>()
+                    .ln()
+            })
+            .sum();
+        let log_mean = log_sum / BINS as f64;
+        self.flatness += log_mean.exp() / (total / BINS as f64);
     }
-    let n = n.max(1) as f64;
-    (
-        (centroid / n) as f32,
-        (rolloff / n) as f32,
-        (flatness / n) as f32,
-    )
+
+    fn finish(&self) -> (f32, f32, f32) {
+        let n = self.frames.max(1) as f64;
+        (
+            (self.centroid / n) as f32,
+            (self.rolloff / n) as f32,
+            (self.flatness / n) as f32,
+        )
+    }
 }
 
 /// Spectral flux on log mel bands: how much new energy each frame brings.
 fn onset_envelope(mel_power: &[f32], bands: usize) -> Vec<f32> {
-    let log: Vec<f32> = mel_power.iter().map(|&x| (1.0 + 1000.0 * x).ln()).collect();
-    let frames = log.len() / bands;
+    let log = |row: &[f32], out: &mut Vec<f32>| {
+        out.clear();
+        out.extend(row.iter().map(|&x| (1.0 + 1000.0 * x).ln()));
+    };
+    let frames = mel_power.len() / bands.max(1);
     let mut env = vec![0.0f32; frames];
-    for t in 1..frames {
-        let (prev, cur) = (
-            &log[(t - 1) * bands..t * bands],
-            &log[t * bands..(t + 1) * bands],
-        );
-        env[t] = cur
-            .iter()
-            .zip(prev)
-            .map(|(c, p)| (c - p).max(0.0))
-            .sum::<f32>()
-            / bands as f32;
+    let (mut prev, mut cur): (Vec<f32>, Vec<f32>) =
+        (Vec::with_capacity(bands), Vec::with_capacity(bands));
+    for (t, row) in mel_power.chunks_exact(bands.max(1)).enumerate() {
+        log(row, &mut cur);
+        if t > 0 {
+            env[t] = cur
+                .iter()
+                .zip(&prev)
+                .map(|(c, p)| (c - p).max(0.0))
+                .sum::<f32>()
+                / bands as f32;
+        }
+        std::mem::swap(&mut prev, &mut cur);
     }
     // Remove the slowly varying part, so the envelope swings around zero at each beat.
     let smooth = moving_average(&env, (FRAME_RATE * 0.5) as usize);
@@ -218,27 +261,38 @@ fn onset_count(onset: &[f32]) -> usize {
 /// 12 pitch classes (C first), each frame scaled to its strongest class, averaged and
 /// scaled so the strongest class is 1.
 fn chroma(mono: &[f32]) -> [f32; 12] {
-    let spec = spectrum::power_spectrogram(mono, CHROMA_FFT, CHROMA_FFT / 2);
     let bins = CHROMA_FFT / 2 + 1;
     let bin_hz = f64::from(ANALYSIS_RATE) / CHROMA_FFT as f64;
-    // Pitch class of each bin from 55 Hz (A1) to 4 kHz; bins outside are ignored.
-    let class: Vec<Option<usize>> = (0..bins)
-        .map(|k| {
-            let f = k as f64 * bin_hz;
-            (55.0..=4000.0).contains(&f).then(|| {
-                let midi = 69.0 + 12.0 * (f / 440.0).log2();
-                (midi.round() as i64).rem_euclid(12) as usize
+    // Pitch class of each bin from 55 Hz (A1) to 4 kHz, a run of bins; bins outside are
+    // ignored.
+    let (first, classes) = {
+        let in_range: Vec<(usize, usize)> = (0..bins)
+            .filter_map(|k| {
+                let f = k as f64 * bin_hz;
+                (55.0..=4000.0).contains(&f).then(|| {
+                    let midi = 69.0 + 12.0 * (f / 440.0).log2();
+                    (k, (midi.round() as i64).rem_euclid(12) as usize)
+                })
             })
-        })
-        .collect();
+            .collect();
+        let first = in_range.first().map_or(0, |(k, _)| *k);
+        (
+            first,
+            in_range.into_iter().map(|(_, c)| c).collect::<Vec<_>>(),
+        )
+    };
     let mut total = [0.0f64; 12];
-    for t in 0..spec.frames {
-        let p = &spec.power[t * bins..(t + 1) * bins];
+    let mut magnitudes = Vec::with_capacity(classes.len());
+    spectrum::each_power_frame(mono, CHROMA_FFT, CHROMA_FFT / 2, |_, p| {
+        magnitudes.clear();
+        magnitudes.extend(
+            p[first..first + classes.len()]
+                .iter()
+                .map(|&x| f64::from(x).sqrt()),
+        );
         let mut frame = [0.0f64; 12];
-        for (k, c) in class.iter().enumerate() {
-            if let Some(c) = c {
-                frame[*c] += f64::from(p[k]).sqrt();
-            }
+        for (m, c) in magnitudes.iter().zip(&classes) {
+            frame[*c] += m;
         }
         let max = frame.iter().copied().fold(0.0, f64::max);
         if max > 1e-6 {
@@ -246,7 +300,7 @@ fn chroma(mono: &[f32]) -> [f32; 12] {
                 *t += f / max;
             }
         }
-    }
+    });
     let max = total.iter().copied().fold(0.0, f64::max).max(1e-12);
     total.map(|t| (t / max) as f32)
 }
@@ -298,31 +352,32 @@ fn pearson(x: &[f64], y: &[f64]) -> f64 {
 /// variances over frames.
 fn mfcc(mel_power: &[f32], bands: usize) -> ([f32; 13], [f32; 13]) {
     let frames = mel_power.len() / bands;
-    let dct: Vec<Vec<f64>> = (0..13)
-        .map(|k| {
-            let scale = if k == 0 {
-                (1.0 / bands as f64).sqrt()
-            } else {
-                (2.0 / bands as f64).sqrt()
-            };
-            (0..bands)
-                .map(|n| {
-                    scale
-                        * (std::f64::consts::PI * k as f64 * (n as f64 + 0.5) / bands as f64).cos()
-                })
-                .collect()
+    // By band, then coefficient: the 13 sums of a frame grow side by side, each in band
+    // order, instead of one after another.
+    let dct: Vec<[f64; 13]> = (0..bands)
+        .map(|n| {
+            std::array::from_fn(|k| {
+                let scale = if k == 0 {
+                    (1.0 / bands as f64).sqrt()
+                } else {
+                    (2.0 / bands as f64).sqrt()
+                };
+                scale * (std::f64::consts::PI * k as f64 * (n as f64 + 0.5) / bands as f64).cos()
+            })
         })
         .collect();
     let (mut sum, mut sum_sq) = ([0.0f64; 13], [0.0f64; 13]);
-    let mut db = vec![0.0f64; bands];
     for t in 0..frames {
-        for (d, &p) in db.iter_mut().zip(&mel_power[t * bands..(t + 1) * bands]) {
-            *d = 10.0 * (f64::from(p).max(1e-10)).log10();
+        let mut c = [0.0f64; 13];
+        for (w, &p) in dct.iter().zip(&mel_power[t * bands..(t + 1) * bands]) {
+            let d = 10.0 * (f64::from(p).max(1e-10)).log10();
+            for (c, w) in c.iter_mut().zip(w) {
+                *c += w * d;
+            }
         }
         for k in 0..13 {
-            let c: f64 = dct[k].iter().zip(&db).map(|(w, d)| w * d).sum();
-            sum[k] += c;
-            sum_sq[k] += c * c;
+            sum[k] += c[k];
+            sum_sq[k] += c[k] * c[k];
         }
     }
     let n = frames.max(1) as f64;
@@ -339,13 +394,13 @@ fn energy_and_zcr(mono: &[f32]) -> (f32, f32) {
     let mut rms_sum = 0.0f64;
     let mut frames = 0usize;
     for frame in mono.chunks(HOP) {
-        rms_sum +=
-            (frame.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>() / frame.len() as f64).sqrt();
+        rms_sum += (lanes::sum_squares(frame) / frame.len() as f64).sqrt();
         frames += 1;
     }
     let crossings = mono
-        .windows(2)
-        .filter(|w| (w[0] >= 0.0) != (w[1] >= 0.0))
+        .iter()
+        .zip(mono.iter().skip(1))
+        .filter(|(a, b)| (**a >= 0.0) != (**b >= 0.0))
         .count();
     (
         (rms_sum / frames.max(1) as f64) as f32,
@@ -364,7 +419,7 @@ pub(crate) fn waveform(mono: &[f32]) -> Vec<u8> {
                     .max(i * n / WAVEFORM_BINS + 1)
                     .min(n),
             );
-            let peak = mono[a.min(n)..b].iter().fold(0.0f32, |m, x| m.max(x.abs()));
+            let peak = lanes::peak_abs(&mono[a.min(n)..b]);
             (peak.min(1.0) * 255.0).round() as u8
         })
         .collect()

@@ -15,6 +15,7 @@
 
 pub mod features;
 pub mod forecast_model;
+mod lanes;
 pub mod loudness;
 pub mod musicnn;
 pub mod patches;
@@ -187,9 +188,7 @@ impl FeatureExtractor {
     /// Decodes `path` and computes its loudness and DSP features.
     pub fn extract(&self, path: &Path) -> Result<Extracted, AnalysisError> {
         let prepared = signal::prepare(path)?;
-        let spec = spectrum::power_spectrogram(&prepared.mono, spectrum::FFT_SIZE, spectrum::HOP);
-        let mel = features::mel_power(&spec, &self.bank);
-        let mut dsp = features::dsp_features(&prepared.mono, &spec, &mel, spectrum::MEL_BANDS);
+        let (mut dsp, mel) = features::extract(&prepared.mono, &self.bank);
         // An excerpted track: its length and waveform are the whole file's.
         dsp.duration_s = prepared.duration_s;
         if let Some(waveform) = prepared.whole_waveform {

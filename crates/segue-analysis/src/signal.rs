@@ -95,31 +95,40 @@ impl EdgeMeter {
         }
     }
 
-    /// Adds one frame (its channels).
-    pub fn push(&mut self, frame: &[f32]) {
-        let peak = frame.iter().fold(0.0f32, |m, x| m.max(x.abs()));
-        if peak >= SILENCE {
-            self.first_loud.get_or_insert(self.frames);
-            self.last_loud = Some(self.frames);
+    /// Adds interleaved frames of `channels` channels (a partial frame at the end is ignored).
+    pub fn add(&mut self, interleaved: &[f32], channels: usize) {
+        let channels = channels.max(1);
+        let frames = interleaved.len() / channels;
+        let samples = &interleaved[..frames * channels];
+        let loud = |x: &f32| x.abs() >= SILENCE;
+        if self.first_loud.is_none()
+            && let Some(i) = samples.iter().position(loud)
+        {
+            self.first_loud = Some(self.frames + (i / channels) as u64);
         }
-        let power = frame
-            .iter()
-            .map(|&x| f64::from(x) * f64::from(x))
-            .sum::<f64>()
-            / frame.len().max(1) as f64;
-        self.block_power += power;
-        self.in_block += 1;
-        if self.in_block == self.block {
-            self.blocks.push_back(self.block_power / self.block as f64);
-            self.block_power = 0.0;
-            self.in_block = 0;
-            let keep = (FALL_WITHIN.as_secs_f64() / ENVELOPE_BLOCK.as_secs_f64()) as usize + 20;
-            if self.blocks.len() > keep {
-                self.blocks.pop_front();
-                self.first_block += 1;
+        if let Some(i) = samples.iter().rposition(loud) {
+            self.last_loud = Some(self.frames + (i / channels) as u64);
+        }
+        let mut rest = samples;
+        while !rest.is_empty() {
+            let take = (self.block - self.in_block).min(rest.len() / channels);
+            let (now, later) = rest.split_at(take * channels);
+            // A frame's power is the mean over its channels.
+            self.block_power += crate::lanes::sum_squares(now) / channels as f64;
+            self.in_block += take;
+            if self.in_block == self.block {
+                self.blocks.push_back(self.block_power / self.block as f64);
+                self.block_power = 0.0;
+                self.in_block = 0;
+                let keep = (FALL_WITHIN.as_secs_f64() / ENVELOPE_BLOCK.as_secs_f64()) as usize + 20;
+                if self.blocks.len() > keep {
+                    self.blocks.pop_front();
+                    self.first_block += 1;
+                }
             }
+            rest = later;
         }
-        self.frames += 1;
+        self.frames += frames as u64;
     }
 
     /// The edges; a silent track's are its start (nothing to trim into).
@@ -199,6 +208,7 @@ pub fn prepare(path: &Path) -> Result<Prepared, AnalysisError> {
     let mut waveform = PeakLog::new(crate::features::WAVEFORM_BINS * 16);
     let mut edges = EdgeMeter::new(info.sample_rate);
     let mut buf = Vec::new();
+    let mut mixed = Vec::new();
     let mut frames = 0u64;
     loop {
         buf.clear();
@@ -207,13 +217,10 @@ pub fn prepare(path: &Path) -> Result<Prepared, AnalysisError> {
         }
         meter.add(&buf);
         peak.add(&buf);
-        let scale = 1.0 / channels as f32;
-        for frame in buf.chunks_exact(channels) {
-            edges.push(frame);
-            let sample = frame.iter().sum::<f32>() * scale;
-            kept.push(sample);
-            waveform.push(sample);
-        }
+        edges.add(&buf, channels);
+        mix_to_mono(&buf, channels, &mut mixed);
+        kept.extend(&mixed);
+        waveform.extend(&mixed);
         frames += (buf.len() / channels) as u64;
     }
     if frames == 0 {
@@ -237,6 +244,21 @@ pub fn prepare(path: &Path) -> Result<Prepared, AnalysisError> {
         true_peak_dbtp,
         edges: edges.finish(),
     })
+}
+
+/// The mean of each frame's channels, into `out` (replacing what it held).
+fn mix_to_mono(interleaved: &[f32], channels: usize, out: &mut Vec<f32>) {
+    out.clear();
+    let scale = 1.0 / channels as f32;
+    match channels {
+        1 => out.extend_from_slice(interleaved),
+        2 => out.extend(interleaved.chunks_exact(2).map(|f| (f[0] + f[1]) * scale)),
+        _ => out.extend(
+            interleaved
+                .chunks_exact(channels)
+                .map(|f| f.iter().sum::<f32>() * scale),
+        ),
+    }
 }
 
 /// Evenly spread excerpts of a signal of unknown length, at most `max_chunks` chunks of
@@ -268,14 +290,22 @@ impl Excerpts {
         }
     }
 
-    fn push(&mut self, sample: f32) {
-        if self.index.is_multiple_of(self.stride) {
-            self.current.push(sample);
-        }
-        // Skipped chunks count their samples too, or the index would stop at the first one.
-        self.in_chunk += 1;
-        if self.in_chunk == self.chunk {
-            self.finish_chunk();
+    fn extend(&mut self, samples: &[f32]) {
+        let mut rest = samples;
+        while !rest.is_empty() {
+            let take = (self.chunk - self.in_chunk).min(rest.len());
+            let (now, later) = rest.split_at(take);
+            if self.index.is_multiple_of(self.stride) {
+                // Reserved whole, so a chunk is not copied as it grows.
+                self.current.reserve_exact(self.chunk - self.current.len());
+                self.current.extend_from_slice(now);
+            }
+            // Skipped chunks count their samples too, or the index would stop at the first one.
+            self.in_chunk += take;
+            if self.in_chunk == self.chunk {
+                self.finish_chunk();
+            }
+            rest = later;
         }
     }
 
@@ -303,7 +333,14 @@ impl Excerpts {
         if self.in_chunk > 0 {
             self.finish_chunk();
         }
-        self.kept.into_iter().flat_map(|(_, c)| c).collect()
+        if self.kept.len() == 1 {
+            return self.kept.pop().map(|(_, c)| c).unwrap_or_default();
+        }
+        let mut signal = Vec::with_capacity(self.kept.iter().map(|(_, c)| c.len()).sum());
+        for (_, c) in &self.kept {
+            signal.extend_from_slice(c);
+        }
+        signal
     }
 }
 
@@ -329,17 +366,23 @@ impl PeakLog {
         }
     }
 
-    fn push(&mut self, sample: f32) {
-        self.current = self.current.max(sample.abs());
-        self.in_block += 1;
-        if self.in_block == self.block {
-            self.peaks.push(self.current);
-            self.current = 0.0;
-            self.in_block = 0;
-            if self.peaks.len() == 2 * self.max {
-                self.peaks = self.peaks.chunks(2).map(|p| p[0].max(p[1])).collect();
-                self.block *= 2;
+    fn extend(&mut self, samples: &[f32]) {
+        let mut rest = samples;
+        while !rest.is_empty() {
+            let take = (self.block - self.in_block).min(rest.len());
+            let (now, later) = rest.split_at(take);
+            self.current = self.current.max(crate::lanes::peak_abs(now));
+            self.in_block += take;
+            if self.in_block == self.block {
+                self.peaks.push(self.current);
+                self.current = 0.0;
+                self.in_block = 0;
+                if self.peaks.len() == 2 * self.max {
+                    self.peaks = self.peaks.chunks(2).map(|p| p[0].max(p[1])).collect();
+                    self.block *= 2;
+                }
             }
+            rest = later;
         }
     }
 
@@ -458,8 +501,12 @@ fn convolve_same(signal: &[f32], taps: &[f32]) -> Vec<f32> {
 /// filter's reach) stay below `peak / that sum` cannot hold a new peak.
 pub struct TruePeakMeter {
     channels: usize,
-    /// `taps / factor` coefficients per phase, `coeffs[phase][k]` applies to `x[n - k]`.
+    /// `taps / factor` coefficients per phase, `coeffs[phase][k]` applies to `x[n - k]`; the
+    /// phase that lands on the samples themselves is left out (the samples' own peak stands
+    /// for it).
     coeffs: Vec<Vec<f32>>,
+    /// How many samples before an output the filter reads: taps per phase - 1.
+    reach: usize,
     /// Largest per-phase sum of |coefficients|.
     gain_bound: f32,
     /// The last `taps per phase - 1` samples of each channel, oldest first.
@@ -489,9 +536,15 @@ impl TruePeakMeter {
             let x = m * std::f64::consts::PI / factor as f64;
             (if m.abs() > 1e-6 { w * x.sin() / x } else { w }) as f32
         };
-        let coeffs: Vec<Vec<f32>> = (0..factor)
+        let mut coeffs: Vec<Vec<f32>> = (0..factor)
             .map(|phase| (0..per_phase).map(|k| coeff(k * factor + phase)).collect())
             .collect();
+        // One coefficient of 1, the others sin(kπ) (zero but for rounding): a plain delay.
+        coeffs.retain(|phase| {
+            let ones = phase.iter().filter(|v| (*v - 1.0).abs() < 1e-6).count();
+            let zeros = phase.iter().filter(|v| v.abs() < 1e-6).count();
+            !(ones == 1 && zeros == phase.len() - 1)
+        });
         let gain_bound = coeffs
             .iter()
             .map(|c| c.iter().map(|v| v.abs()).sum::<f32>())
@@ -500,6 +553,7 @@ impl TruePeakMeter {
             channels: channels.max(1),
             history: vec![vec![0.0; per_phase - 1]; channels.max(1)],
             coeffs,
+            reach: per_phase - 1,
             gain_bound,
             peak: 0.0,
             scratch: Vec::new(),
@@ -508,24 +562,24 @@ impl TruePeakMeter {
 
     /// Adds interleaved frames.
     pub fn add(&mut self, interleaved: &[f32]) {
-        let reach = self.coeffs[0].len() - 1;
+        let reach = self.reach;
         for c in 0..self.channels {
             // The channel with the filter's history in front: x = history ++ new samples.
             self.scratch.clear();
             self.scratch.extend_from_slice(&self.history[c]);
-            self.scratch
-                .extend(interleaved.iter().skip(c).step_by(self.channels).copied());
+            self.scratch.extend(
+                interleaved
+                    .chunks_exact(self.channels)
+                    .map(|frame| frame[c]),
+            );
             let x = &self.scratch;
             let mut start = reach;
             while start < x.len() {
                 let end = (start + Self::BLOCK).min(x.len());
+                let block_peak = crate::lanes::peak_abs(&x[start..end]);
+                self.peak = self.peak.max(block_peak);
                 // Samples the outputs of this block depend on, including the filter's reach.
-                let local = x[start - reach..end]
-                    .iter()
-                    .fold(0.0f32, |m, v| m.max(v.abs()));
-                self.peak = self
-                    .peak
-                    .max(x[start..end].iter().fold(0.0f32, |m, v| m.max(v.abs())));
+                let local = block_peak.max(crate::lanes::peak_abs(&x[start - reach..start]));
                 if local * self.gain_bound > self.peak {
                     // Each phase as a sum of shifted slices, which the compiler vectorises.
                     let len = end - start;
@@ -538,7 +592,7 @@ impl TruePeakMeter {
                                 *out += h * v;
                             }
                         }
-                        self.peak = y.iter().fold(self.peak, |m, v| m.max(v.abs()));
+                        self.peak = self.peak.max(crate::lanes::peak_abs(y));
                     }
                 }
                 start = end;
@@ -582,8 +636,9 @@ mod tests {
 
     fn excerpted(signal: &[f32], chunk: usize, max_chunks: usize) -> (bool, Vec<f32>) {
         let mut kept = Excerpts::new(chunk, max_chunks);
-        for &x in signal {
-            kept.push(x);
+        // In uneven pieces, as decoded packets come.
+        for piece in signal.chunks(37) {
+            kept.extend(piece);
         }
         (kept.excerpted(), kept.into_signal())
     }
@@ -645,8 +700,8 @@ mod tests {
             })
             .collect();
         let mut log = PeakLog::new(bins * 16);
-        for &x in &signal {
-            log.push(x);
+        for piece in signal.chunks(1001) {
+            log.extend(piece);
         }
         assert!(log.peaks.len() <= 2 * bins * 16);
         let ours = log.bins(bins);
@@ -730,7 +785,7 @@ mod tests {
                 0.0
             };
             let x = (amplitude * (2.0 * std::f64::consts::PI * 440.0 * t).sin()) as f32;
-            meter.push(&[x, x]);
+            meter.add(&[x, x], 2);
         }
         meter.finish()
     }

@@ -52,8 +52,23 @@ impl Stft {
 
     /// Power |X|² of the windowed `frame` (zero-padded to the FFT size), appended to `out`.
     pub fn power_into(&mut self, frame: &[f32], out: &mut Vec<f32>) {
-        for (i, x) in self.input.iter_mut().enumerate() {
-            *x = frame.get(i).copied().unwrap_or(0.0) * self.window[i];
+        self.power_of(0, frame, out);
+    }
+
+    /// Power |X|² of a frame that holds `frame` from position `offset` on and zeros
+    /// elsewhere, windowed, appended to `out`.
+    fn power_of(&mut self, offset: usize, frame: &[f32], out: &mut Vec<f32>) {
+        let size = self.input.len();
+        let offset = offset.min(size);
+        let len = frame.len().min(size - offset);
+        self.input[..offset].fill(0.0);
+        self.input[offset + len..].fill(0.0);
+        for ((x, s), w) in self.input[offset..offset + len]
+            .iter_mut()
+            .zip(&frame[..len])
+            .zip(&self.window[offset..offset + len])
+        {
+            *x = s * w;
         }
         // Sizes come from `make_*_vec`, so the transform cannot fail on them.
         let _ =
@@ -63,20 +78,41 @@ impl Stft {
     }
 }
 
+/// librosa's centred framing, one frame at a time: for each of the `1 + len / hop` frames (the
+/// signal zero-padded by half a frame on each side, one frame every `hop` samples), `each`
+/// gets the frame's index and power spectrum (`size / 2 + 1` bins). Nothing of the size of
+/// the signal is allocated.
+pub fn each_power_frame(
+    signal: &[f32],
+    size: usize,
+    hop: usize,
+    mut each: impl FnMut(usize, &[f32]),
+) {
+    let frames = 1 + signal.len() / hop.max(1);
+    let half = size / 2;
+    let mut stft = Stft::new(size);
+    let mut power = Vec::with_capacity(size / 2 + 1);
+    for t in 0..frames {
+        // The frame covers padded[t * hop..][..size], that is signal[t * hop - half..][..size].
+        let start = t * hop;
+        let (offset, from) = if start < half {
+            (half - start, 0)
+        } else {
+            (0, start - half)
+        };
+        let to = (start + size).saturating_sub(half).min(signal.len());
+        power.clear();
+        stft.power_of(offset, &signal[from.min(to)..to], &mut power);
+        each(t, &power);
+    }
+}
+
 /// librosa's centred framing: the signal zero-padded by half a frame on each side, one frame
 /// every `hop` samples, `1 + len / hop` frames.
 pub fn power_spectrogram(signal: &[f32], size: usize, hop: usize) -> PowerSpectrogram {
     let frames = 1 + signal.len() / hop;
-    let half = size / 2;
-    let mut padded = vec![0.0f32; signal.len() + 2 * half];
-    padded[half..half + signal.len()].copy_from_slice(signal);
-    let mut stft = Stft::new(size);
     let mut power = Vec::with_capacity(frames * (size / 2 + 1));
-    for t in 0..frames {
-        let start = t * hop;
-        let end = (start + size).min(padded.len());
-        stft.power_into(&padded[start..end], &mut power);
-    }
+    each_power_frame(signal, size, hop, |_, p| power.extend_from_slice(p));
     PowerSpectrogram { frames, power }
 }
 
@@ -159,6 +195,35 @@ mod tests {
         // Area normalisation: each triangle's weights sum to about 2 / bandwidth in bins.
         let last = &bank[95];
         assert!(last.first_bin + last.weights.len() <= 257);
+    }
+
+    /// Framing without a padded copy gives, bit for bit, the frames of the padded signal.
+    #[test]
+    fn frames_match_a_padded_copy_of_the_signal() {
+        for len in [0, 1, 100, 255, 256, 257, 1000, 4096, 5000] {
+            let signal: Vec<f32> = (0..len)
+                .map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0)
+                .collect();
+            for (size, hop) in [(512, 256), (4096, 2048)] {
+                let half = size / 2;
+                let mut padded = vec![0.0f32; len + 2 * half];
+                padded[half..half + len].copy_from_slice(&signal);
+                let mut stft = Stft::new(size);
+                let mut expected = Vec::new();
+                for t in 0..1 + len / hop {
+                    let start = t * hop;
+                    stft.power_into(
+                        &padded[start..(start + size).min(padded.len())],
+                        &mut expected,
+                    );
+                }
+                assert_eq!(
+                    power_spectrogram(&signal, size, hop).power,
+                    expected,
+                    "{len} {size}"
+                );
+            }
+        }
     }
 
     #[test]
