@@ -205,6 +205,9 @@ pub fn prepare(path: &Path) -> Result<Prepared, AnalysisError> {
         rate * EXCERPT.as_secs() as usize,
         (WHOLE_UP_TO.as_secs() / EXCERPT.as_secs()) as usize,
     );
+    if let Some(frames) = info.total_frames {
+        kept.reserve(usize::try_from(frames).unwrap_or(usize::MAX));
+    }
     let mut waveform = PeakLog::new(crate::features::WAVEFORM_BINS * 16);
     let mut edges = EdgeMeter::new(info.sample_rate);
     let mut buf = Vec::new();
@@ -268,9 +271,11 @@ fn mix_to_mono(interleaved: &[f32], channels: usize, out: &mut Vec<f32>) {
 struct Excerpts {
     chunk: usize,
     max_chunks: usize,
-    /// Kept chunks with their index in the signal.
-    kept: Vec<(usize, Vec<f32>)>,
-    current: Vec<f32>,
+    /// The kept chunks end to end (all whole but the last), so the signal needs no copying
+    /// at the end.
+    signal: Vec<f32>,
+    /// The index in the signal of each whole chunk in `signal`.
+    kept: Vec<usize>,
     /// Samples of the chunk at `index` seen so far, kept or not.
     in_chunk: usize,
     index: usize,
@@ -282,12 +287,20 @@ impl Excerpts {
         Excerpts {
             chunk: chunk.max(1),
             max_chunks: max_chunks.max(2),
+            signal: Vec::new(),
             kept: Vec::new(),
-            current: Vec::new(),
             in_chunk: 0,
             index: 0,
             stride: 1,
         }
+    }
+
+    /// Makes room for a signal of about `samples` (what a container declares), so the kept
+    /// signal is not copied as it grows.
+    fn reserve(&mut self, samples: usize) {
+        let most = self.chunk.saturating_mul(self.max_chunks + 1);
+        self.signal
+            .reserve_exact(samples.min(most).saturating_add(1024));
     }
 
     fn extend(&mut self, samples: &[f32]) {
@@ -296,9 +309,7 @@ impl Excerpts {
             let take = (self.chunk - self.in_chunk).min(rest.len());
             let (now, later) = rest.split_at(take);
             if self.index.is_multiple_of(self.stride) {
-                // Reserved whole, so a chunk is not copied as it grows.
-                self.current.reserve_exact(self.chunk - self.current.len());
-                self.current.extend_from_slice(now);
+                self.signal.extend_from_slice(now);
             }
             // Skipped chunks count their samples too, or the index would stop at the first one.
             self.in_chunk += take;
@@ -311,14 +322,24 @@ impl Excerpts {
 
     fn finish_chunk(&mut self) {
         let kept_now = self.index.is_multiple_of(self.stride);
-        let chunk = std::mem::take(&mut self.current);
         self.in_chunk = 0;
-        if kept_now && !chunk.is_empty() {
-            self.kept.push((self.index, chunk));
+        if kept_now && self.signal.len() > self.kept.len() * self.chunk {
+            self.kept.push(self.index);
             if self.kept.len() > self.max_chunks {
                 self.stride *= 2;
+                // Every other kept chunk goes: move the rest down over them, in order.
+                let mut to = 0;
+                for (from, index) in self.kept.iter().enumerate() {
+                    if index.is_multiple_of(self.stride) {
+                        let start = from * self.chunk;
+                        let end = (start + self.chunk).min(self.signal.len());
+                        self.signal.copy_within(start..end, to);
+                        to += end - start;
+                    }
+                }
+                self.signal.truncate(to);
                 let stride = self.stride;
-                self.kept.retain(|(i, _)| i.is_multiple_of(stride));
+                self.kept.retain(|i| i.is_multiple_of(stride));
             }
         }
         self.index += 1;
@@ -333,14 +354,7 @@ impl Excerpts {
         if self.in_chunk > 0 {
             self.finish_chunk();
         }
-        if self.kept.len() == 1 {
-            return self.kept.pop().map(|(_, c)| c).unwrap_or_default();
-        }
-        let mut signal = Vec::with_capacity(self.kept.iter().map(|(_, c)| c.len()).sum());
-        for (_, c) in &self.kept {
-            signal.extend_from_slice(c);
-        }
-        signal
+        self.signal
     }
 }
 
@@ -460,8 +474,9 @@ fn bessel_i0(x: f64) -> f64 {
 /// `signal` convolved with the odd-length, centred `taps`, same length (overlap-add FFT).
 fn convolve_same(signal: &[f32], taps: &[f32]) -> Vec<f32> {
     use realfft::RealFftPlanner;
-    let block = 4096;
-    let size = 2 * block.max(taps.len()).next_power_of_two();
+    let size = 2 * 4096usize.max(taps.len()).next_power_of_two();
+    // Each transform takes as much of the signal as fits beside the filter's tail.
+    let block = size - taps.len() + 1;
     let mut planner = RealFftPlanner::<f32>::new();
     let fft = planner.plan_fft_forward(size);
     let ifft = planner.plan_fft_inverse(size);
@@ -472,18 +487,24 @@ fn convolve_same(signal: &[f32], taps: &[f32]) -> Vec<f32> {
     let delay = taps.len() / 2;
     let mut out = vec![0.0f32; signal.len() + taps.len()];
     let mut spec = fft.make_output_vec();
+    let mut scratch = vec![
+        realfft::num_complex::Complex::default();
+        fft.get_scratch_len().max(ifft.get_scratch_len())
+    ];
     for (i, chunk) in signal.chunks(block).enumerate() {
-        buf.iter_mut().for_each(|x| *x = 0.0);
         buf[..chunk.len()].copy_from_slice(chunk);
-        let _ = fft.process(&mut buf, &mut spec);
+        buf[chunk.len()..].fill(0.0);
+        let _ = fft.process_with_scratch(&mut buf, &mut spec, &mut scratch);
         for (s, t) in spec.iter_mut().zip(&taps_f) {
             *s *= t;
         }
-        let _ = ifft.process(&mut spec, &mut buf);
+        let _ = ifft.process_with_scratch(&mut spec, &mut buf, &mut scratch);
         let start = i * block;
         let len = (chunk.len() + taps.len() - 1).min(out.len() - start);
+        // The size is a power of two, so this scaling is exact.
+        let scale = 1.0 / size as f32;
         for (o, v) in out[start..start + len].iter_mut().zip(&buf) {
-            *o += v / size as f32;
+            *o += v * scale;
         }
     }
     out.drain(..delay);
@@ -517,7 +538,9 @@ pub struct TruePeakMeter {
 
 impl TruePeakMeter {
     const TAPS: usize = 48;
-    const BLOCK: usize = 256;
+    /// Outputs per bound check: short blocks follow the music's level closely, so fewer
+    /// stretches near the peak are interpolated in full.
+    const BLOCK: usize = 64;
 
     pub fn new(channels: usize, sample_rate: u32) -> TruePeakMeter {
         let factor = if sample_rate < 96_000 {
@@ -563,36 +586,31 @@ impl TruePeakMeter {
     /// Adds interleaved frames.
     pub fn add(&mut self, interleaved: &[f32]) {
         let reach = self.reach;
+        // The samples' own peak first: the higher the peak known, the more blocks are skipped.
+        self.peak = self.peak.max(crate::lanes::peak_abs(interleaved));
         for c in 0..self.channels {
             // The channel with the filter's history in front: x = history ++ new samples.
             self.scratch.clear();
             self.scratch.extend_from_slice(&self.history[c]);
-            self.scratch.extend(
-                interleaved
-                    .chunks_exact(self.channels)
-                    .map(|frame| frame[c]),
-            );
+            match self.channels {
+                1 => self.scratch.extend_from_slice(interleaved),
+                // A constant stride, which the compiler unrolls.
+                2 => self
+                    .scratch
+                    .extend(interleaved.chunks_exact(2).map(|frame| frame[c])),
+                n => self
+                    .scratch
+                    .extend(interleaved.chunks_exact(n).map(|frame| frame[c])),
+            }
             let x = &self.scratch;
             let mut start = reach;
             while start < x.len() {
                 let end = (start + Self::BLOCK).min(x.len());
-                let block_peak = crate::lanes::peak_abs(&x[start..end]);
-                self.peak = self.peak.max(block_peak);
                 // Samples the outputs of this block depend on, including the filter's reach.
-                let local = block_peak.max(crate::lanes::peak_abs(&x[start - reach..start]));
+                let local = crate::lanes::peak_abs(&x[start - reach..end]);
                 if local * self.gain_bound > self.peak {
-                    // Each phase as a sum of shifted slices, which the compiler vectorises.
-                    let len = end - start;
-                    let mut y = [0.0f32; Self::BLOCK];
                     for phase in &self.coeffs {
-                        let y = &mut y[..len];
-                        y.fill(0.0);
-                        for (k, h) in phase.iter().enumerate() {
-                            for (out, v) in y.iter_mut().zip(&x[start - k..end - k]) {
-                                *out += h * v;
-                            }
-                        }
-                        self.peak = self.peak.max(crate::lanes::peak_abs(y));
+                        self.peak = self.peak.max(interpolated_peak(phase, x, start, end));
                     }
                 }
                 start = end;
@@ -606,6 +624,36 @@ impl TruePeakMeter {
     pub fn finish(&self) -> f32 {
         self.peak
     }
+}
+
+/// The largest |y[n]| for n in `start..end`, y[n] = Σ_k phase[k]·x[n - k] (k ascending).
+/// Eight outputs at a time, their sums kept in registers while the taps go by, which the
+/// compiler turns into vector instructions.
+fn interpolated_peak(phase: &[f32], x: &[f32], start: usize, end: usize) -> f32 {
+    const GROUP: usize = 8;
+    let mut peaks = [0.0f32; GROUP];
+    let mut n = start;
+    while n + GROUP <= end {
+        let mut sums = [0.0f32; GROUP];
+        for (k, h) in phase.iter().enumerate() {
+            for (sum, v) in sums.iter_mut().zip(&x[n - k..n - k + GROUP]) {
+                *sum += h * v;
+            }
+        }
+        for (peak, sum) in peaks.iter_mut().zip(sums) {
+            *peak = peak.max(sum.abs());
+        }
+        n += GROUP;
+    }
+    let mut peak = peaks.into_iter().fold(0.0, f32::max);
+    for m in n..end {
+        let sum = phase
+            .iter()
+            .enumerate()
+            .fold(0.0f32, |sum, (k, h)| sum + h * x[m - k]);
+        peak = peak.max(sum.abs());
+    }
+    peak
 }
 
 fn resample_flat(input: &[f32], from: u32, to: u32) -> Result<Vec<f32>, AnalysisError> {
