@@ -109,20 +109,44 @@ def tauri_driver(display, session_bus, private_dirs):
 SINGLE_INSTANCE_NAME = "app.segue.player.SingleInstance"
 
 
+def _processes_of_this_run() -> list[str]:
+    """The app and its WebKit helpers started on this run's bus, still running (not zombies)."""
+    bus = os.environ.get("DBUS_SESSION_BUS_ADDRESS", "").encode()
+    found = []
+    for proc in pathlib.Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if b"\nState:\tZ" in (proc / "status").read_bytes():
+                continue
+            cmd = (proc / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
+            if not (cmd.endswith("/segue-app") or "webkit2gtk" in cmd):
+                continue
+            if bus and b"DBUS_SESSION_BUS_ADDRESS=" + bus + b"\0" in (proc / "environ").read_bytes():
+                found.append(f"{proc.name} {cmd}")
+        except OSError:
+            continue
+    return found
+
+
 def _wait_for_the_last_app_to_go(timeout: float = 20) -> None:
     """A quit app holds its single-instance name for a moment while it closes; an app started
     then hands its arguments to the closing one, gets no reply and exits, and the driver waits
-    for a window that never comes. So a start waits until no app holds the name."""
+    for a window that never comes. So a start waits until no app holds the name, and until the
+    last app's WebKit helpers are gone too: started after the app's D-Bus connection, they
+    outlive it by a moment (caught: the new app found the name taken while the old app was a
+    zombie and only its helpers ran)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         names = subprocess.run(
             ["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus",
              "/org/freedesktop/DBus", "org.freedesktop.DBus.ListNames"],
             capture_output=True, text=True, timeout=10).stdout
-        if SINGLE_INSTANCE_NAME not in names:
+        if SINGLE_INSTANCE_NAME not in names and not _processes_of_this_run():
             return
         time.sleep(0.2)
-    raise RuntimeError(f"an earlier app still holds {SINGLE_INSTANCE_NAME} after {timeout} s")
+    raise RuntimeError(f"an earlier app still runs after {timeout} s: "
+                       f"{SINGLE_INSTANCE_NAME} in names: {SINGLE_INSTANCE_NAME in names}; {_processes_of_this_run()}")
 
 
 def launch(tauri_driver, db, demo=DEMO):
