@@ -2,11 +2,11 @@
 //! begins there: a real SQLite file, a real player on the PulseAudio null sink
 //! (`source scripts/pulse-test-sink.sh`).
 
-use std::path::Path;
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use segue_service::{BUFFERING_KEY, PlayerEvent, Service};
+
+mod common;
 
 #[test]
 fn a_player_starts_with_the_buffering_the_library_kept_after_dropouts() {
@@ -53,23 +53,6 @@ fn a_player_starts_with_the_buffering_the_library_kept_after_dropouts() {
     assert!(!service.kept_buffering().expect("kept buffering").grown());
 }
 
-/// A library with one real 8-second track, scanned.
-fn library_with_a_track(dir: &Path) -> (Service, i64) {
-    let music = dir.join("music");
-    std::fs::create_dir_all(&music).expect("mkdir");
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/gapless");
-    std::fs::copy(fixtures.join("source.flac"), music.join("01 Only.flac")).expect("copy");
-    let service = Service::open(&dir.join("library.sqlite")).expect("open");
-    service
-        .add_folders(std::slice::from_ref(&music))
-        .expect("add");
-    service
-        .scan(&[], &AtomicBool::new(false), &mut |_| {})
-        .expect("scan");
-    let id = service.tracks(Some("Only"), None).expect("search")[0].id;
-    (service, id)
-}
-
 /// Plays `track` for about `seconds` on a real player, then stops it and waits for the play
 /// to end (the recorder handles the end before the player is dropped).
 fn listen(service: &Service, track: i64, seconds: u64) {
@@ -97,7 +80,10 @@ fn listen(service: &Service, track: i64, seconds: u64) {
 #[test]
 fn after_hours_of_music_without_a_dropout_the_next_start_tries_the_small_buffer_again() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (service, track) = library_with_a_track(dir.path());
+    // One real 8-second track.
+    let (service, ids) =
+        common::fixture_library(dir.path(), &[("source.flac", "01 Only.flac")], &["Only"]);
+    let track = ids[0];
 
     // Never grown: listening keeps nothing.
     listen(&service, track, 2);

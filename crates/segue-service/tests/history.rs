@@ -1,12 +1,12 @@
 //! Listening history from real playback (PulseAudio null sink; the test command starts it):
 //! the rows match what was played, skipped and stopped.
 
-use std::path::Path;
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use segue_service::{PlayerEvent, Service};
+use segue_service::PlayerEvent;
 use segue_store::{PlayEnd, Store};
+
+mod common;
 
 fn wait_for(
     events: &crossbeam_channel::Receiver<PlayerEvent>,
@@ -26,27 +26,15 @@ fn wait_for(
 #[test]
 fn plays_skips_and_stops_are_recorded() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let music = tmp.path().join("music");
-    std::fs::create_dir_all(&music).expect("mkdir");
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/gapless");
-    std::fs::copy(
-        fixtures.join("source-48k.flac"),
-        music.join("01 First.flac"),
-    )
-    .expect("copy");
-    std::fs::copy(fixtures.join("source.flac"), music.join("02 Second.flac")).expect("copy");
     let db = tmp.path().join("library.sqlite");
-    let service = Service::open(&db).expect("open");
-    service
-        .add_folders(std::slice::from_ref(&music))
-        .expect("add");
-    service
-        .scan(&[], &AtomicBool::new(false), &mut |_| {})
-        .expect("scan");
-    let ids: Vec<i64> = ["First", "Second"]
-        .iter()
-        .map(|q| service.tracks(Some(q), None).expect("search")[0].id)
-        .collect();
+    let (service, ids) = common::fixture_library(
+        tmp.path(),
+        &[
+            ("source-48k.flac", "01 First.flac"),
+            ("source.flac", "02 Second.flac"),
+        ],
+        &["First", "Second"],
+    );
 
     {
         let playback = service

@@ -4,37 +4,25 @@
 //! reaches the running player.
 
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use segue_service::{Playback, PlayerEvent, QueueChange, Service};
 
+mod common;
+
 /// A library of four fixture tracks in a temp folder: "First" (10 s), "Second", "Third",
 /// "Fourth" (about 5 s each); returns their ids in that order.
 fn library(dir: &Path) -> (Service, Vec<i64>) {
-    let music = dir.join("music");
-    std::fs::create_dir_all(&music).expect("mkdir");
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/gapless");
-    for (from, to) in [
-        ("source-48k.flac", "01 First.flac"),
-        ("part1.opus", "02 Second.opus"),
-        ("part2.opus", "03 Third.opus"),
-        ("part1.ogg", "04 Fourth.ogg"),
-    ] {
-        std::fs::copy(fixtures.join(from), music.join(to)).expect("copy");
-    }
-    let service = Service::open(&dir.join("library.sqlite")).expect("open");
-    service
-        .add_folders(std::slice::from_ref(&music))
-        .expect("add");
-    service
-        .scan(&[], &AtomicBool::new(false), &mut |_| {})
-        .expect("scan");
-    let ids = ["First", "Second", "Third", "Fourth"]
-        .iter()
-        .map(|q| service.tracks(Some(q), None).expect("search")[0].id)
-        .collect();
-    (service, ids)
+    common::fixture_library(
+        dir,
+        &[
+            ("source-48k.flac", "01 First.flac"),
+            ("part1.opus", "02 Second.opus"),
+            ("part2.opus", "03 Third.opus"),
+            ("part1.ogg", "04 Fourth.ogg"),
+        ],
+        &["First", "Second", "Third", "Fourth"],
+    )
 }
 
 /// Events until `what` matches (returned with those before it), or panics after 15 s.

@@ -28,6 +28,26 @@ pub fn analysed_demo(db: &Path, patches: usize) -> Service {
     service
 }
 
+/// A library in `dir` of the playback fixtures (`tests/fixtures/gapless`) copied under new
+/// names, `(fixture, name)`, imported; the ids of a search for each `words`, in that order.
+pub fn fixture_library(dir: &Path, files: &[(&str, &str)], words: &[&str]) -> (Service, Vec<i64>) {
+    let music = dir.join("music");
+    std::fs::create_dir_all(&music).expect("mkdir");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/gapless");
+    for (from, to) in files {
+        std::fs::copy(fixtures.join(from), music.join(to)).expect("copy");
+    }
+    let service = Service::open(&dir.join("library.sqlite")).expect("open");
+    service
+        .add_folders(std::slice::from_ref(&music))
+        .expect("add");
+    service
+        .scan(&[], &AtomicBool::new(false), &mut |_| {})
+        .expect("scan");
+    let ids = words.iter().map(|w| track_id(&service, w)).collect();
+    (service, ids)
+}
+
 /// The first track a search for `words` finds.
 pub fn track_id(service: &Service, words: &str) -> i64 {
     service.tracks(Some(words), None).expect("search")[0].id
