@@ -132,6 +132,11 @@ enum Command {
         /// how many liked tracks are left.
         #[arg(long)]
         diagnose: bool,
+        /// The tagger the music is analysed with: reference (musicnn) or student. Tracks the
+        /// `--db` holds analysed by the other are analysed again, so keep one database per
+        /// tagger to compare them.
+        #[arg(long, default_value = "reference")]
+        model: String,
     },
     /// The library map's layouts (PCA, neighbour embedding, autoencoder) compared on every
     /// analysed track: neighbour recall, trustworthiness, same album and artist, what 10 % new
@@ -350,6 +355,7 @@ fn run(cli: Cli) -> Result<()> {
             log_outcomes,
             sizes,
             diagnose,
+            model,
         } => suggest_eval::run(suggest_eval::Options {
             music: dirs,
             db,
@@ -366,6 +372,7 @@ fn run(cli: Cli) -> Result<()> {
             log_outcomes,
             sizes,
             diagnose,
+            model: model.parse()?,
         }),
         Command::Patches { selection, patches } => patch_study(
             &select(&selection)?,

@@ -1530,6 +1530,8 @@ pub struct Options {
     pub sizes: Vec<usize>,
     /// Print where Segue's list loses what its model believes.
     pub diagnose: bool,
+    /// The tagger the music is analysed with.
+    pub model: segue_analysis::musicnn::Model,
 }
 
 pub fn run(options: Options) -> Result<()> {
@@ -1543,6 +1545,7 @@ pub fn run(options: Options) -> Result<()> {
         log_outcomes,
         sizes,
         diagnose,
+        model: tagger,
     } = options;
     let (music, db, sets, sizes) = (&music[..], db.as_path(), &sets[..], &sizes[..]);
     let log_outcomes = log_outcomes.as_deref();
@@ -1555,9 +1558,18 @@ pub fn run(options: Options) -> Result<()> {
     let service = Service::open(db).with_context(|| format!("opening {}", db.display()))?;
     service.add_folders(music)?;
     let never = AtomicBool::new(false);
-    eprintln!("importing and analysing (cached in {})...", db.display());
+    eprintln!(
+        "importing and analysing with the {} tagger (cached in {})...",
+        tagger.name(),
+        db.display()
+    );
     service.scan(&[], &never, &mut |_| {})?;
-    service.analyze(&AnalysisOptions::default(), &never, &never, &mut |_| {})?;
+    let mut analysis = AnalysisOptions::default();
+    analysis.analyzer.model = tagger;
+    let report = service.analyze(&analysis, &never, &never, &mut |_| {})?;
+    if !report.failed.is_empty() {
+        eprintln!("{} track(s) could not be analysed", report.failed.len());
+    }
     let settings = Settings {
         strict_gaps,
         ..Settings::default()
@@ -1586,7 +1598,7 @@ pub fn run(options: Options) -> Result<()> {
         return Ok(());
     }
     println!(
-        "rules: artist gap {}, album gap {}, track gap {} h, {}; exploration {}; ranker: {}",
+        "rules: artist gap {}, album gap {}, track gap {} h, {}; exploration {}; ranker: {}; tagger: {}",
         settings.artist_gap,
         settings.album_gap,
         settings.track_gap_hours,
@@ -1600,7 +1612,8 @@ pub fn run(options: Options) -> Result<()> {
             .as_deref()
             .map_or("none (first-stage weights)".into(), |p| p
                 .display()
-                .to_string())
+                .to_string()),
+        tagger.name()
     );
     for world in &worlds(&service, sets)? {
         evaluate_world(world, listeners, &setup);
