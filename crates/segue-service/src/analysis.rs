@@ -17,10 +17,11 @@ pub use segue_analysis::{
 };
 
 /// Audio seconds analysed per CPU second on one core, DSP included, as measured in
-/// `crates/segue-bench/results/2026-12-05-student.txt`: the student, and the reference
-/// (musicnn). They size the settings page's estimate of a re-analysis.
-pub const STUDENT_SPEED: f64 = 393.0;
-pub const REFERENCE_SPEED: f64 = 161.0;
+/// `crates/segue-bench/results/2026-12-05-dsp-speed.txt` (after the faster DSP, 60 tracks of
+/// the test music): the student, and the reference (musicnn). They size the settings page's
+/// estimate of a re-analysis.
+pub const STUDENT_SPEED: f64 = 792.0;
+pub const REFERENCE_SPEED: f64 = 127.0;
 
 /// A worker's result for one track: the analysis and its audio seconds, or why it failed.
 type Outcome = (
