@@ -18,7 +18,7 @@ pub const WAVEFORM_BINS: usize = 256;
 ///
 /// One pass of the STFT serves every feature that reads it: each frame's power spectrum goes
 /// to the spectral shape and to the mel bands, and is not kept; onsets, tempo and the MFCCs
-/// read the mel bands. Only the chroma takes its own, longer frames (see [`CHROMA_FFT`]).
+/// read the mel bands. Only the chroma takes its own, longer frames (`CHROMA_FFT`).
 pub fn extract(mono: &[f32], bank: &[MelBand]) -> (DspFeatures, Vec<f32>) {
     let bands = bank.len();
     let mut mel = Vec::with_capacity((1 + mono.len() / HOP) * bands);
