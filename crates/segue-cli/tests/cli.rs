@@ -775,15 +775,17 @@ fn a_reader_that_stops_early_ends_the_output_quietly() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let db = tmp.path().join("lib.sqlite");
     scan_demo(&db);
-    let mut child = segue(&db)
+    // The reader is gone before the command starts. (Dropping a piped stdout after the spawn
+    // raced with the other tests' spawns: a child forked meanwhile held the read end until its
+    // own exec, the short output fitted in the pipe, and the command exited 0 under CI's load.)
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let out = segue(&db)
         .arg("tracks")
-        .stdout(std::process::Stdio::piped())
+        .stdout(writer)
         .stderr(std::process::Stdio::piped())
-        .spawn()
+        .output()
         .expect("run");
-    // The reader goes away before anything is written.
-    drop(child.stdout.take());
-    let out = child.wait_with_output().expect("wait");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(
