@@ -1,10 +1,9 @@
-import { clearMocks } from "@tauri-apps/api/mocks";
-import { cleanup, fireEvent, render, waitFor } from "@testing-library/svelte";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { fireEvent, render, waitFor } from "@testing-library/svelte";
+import { describe, expect, it } from "vitest";
 import type { AnalysisEstimate, AppSettings } from "../api";
 import { setLocale } from "../lib/i18n.svelte";
 import { app } from "../lib/store.svelte";
-import { commands, mockBackend, resetApp, stubResizeObserver } from "../testing/fixtures";
+import { commands, mockBackend, useComponentTests } from "../testing/fixtures";
 import AnalysisModel from "./AnalysisModel.svelte";
 
 const settings = {
@@ -33,15 +32,7 @@ const estimate: AnalysisEstimate = {
 const radio = (container: HTMLElement, model: string) =>
   container.querySelector<HTMLInputElement>(`[data-testid="analysis-model-${model}"] input`)!;
 
-beforeAll(stubResizeObserver);
-beforeEach(() => {
-  resetApp();
-  setLocale("en");
-});
-afterEach(() => {
-  cleanup();
-  clearMocks();
-});
+useComponentTests();
 
 describe("Settings: analysis model", () => {
   it("offers the reference (chosen by default) and the fast student, with measured speeds and the cost of switching", async () => {

@@ -1,17 +1,15 @@
-import { clearMocks } from "@tauri-apps/api/mocks";
-import { cleanup, fireEvent, render, waitFor, within } from "@testing-library/svelte";
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { fireEvent, render, waitFor, within } from "@testing-library/svelte";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { setLocale } from "../lib/i18n.svelte";
 import { app } from "../lib/store.svelte";
 import {
   commands,
   mockBackend,
   playerState,
-  resetApp,
-  stubResizeObserver,
   suggestion,
   term,
   trackRow,
+  useComponentTests,
 } from "../testing/fixtures";
 import NowPlaying from "./NowPlaying.svelte";
 import QueuePanel from "./QueuePanel.svelte";
@@ -25,15 +23,7 @@ function one(root: ParentNode, selector: string): HTMLElement {
   return el;
 }
 
-beforeAll(stubResizeObserver);
-beforeEach(() => {
-  resetApp();
-  setLocale("en");
-});
-afterEach(() => {
-  cleanup();
-  clearMocks();
-});
+useComponentTests();
 
 describe("Stars", () => {
   it("rates with the clicked star", async () => {

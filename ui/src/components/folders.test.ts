@@ -1,26 +1,16 @@
 import { emit } from "@tauri-apps/api/event";
-import { clearMocks } from "@tauri-apps/api/mocks";
 import { cleanup, fireEvent, render, waitFor } from "@testing-library/svelte";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { EVENTS, type AppSettings, type LibraryStats } from "../api";
-import { setLocale } from "../lib/i18n.svelte";
 import { app } from "../lib/store.svelte";
-import { commands, mockBackend, resetApp, stubResizeObserver } from "../testing/fixtures";
+import { commands, mockBackend, useComponentTests } from "../testing/fixtures";
 import Activity from "./Activity.svelte";
 import Settings from "./Settings.svelte";
 
 const stats = (roots: string[]): LibraryStats =>
   ({ tracks: 0, artists: 0, albums: 0, duration_ms: 0, analysed: 0, roots }) as unknown as LibraryStats;
 
-beforeAll(stubResizeObserver);
-beforeEach(() => {
-  resetApp();
-  setLocale("en");
-});
-afterEach(() => {
-  cleanup();
-  clearMocks();
-});
+useComponentTests();
 
 describe("Settings: library folders", () => {
   it("shows each folder's watch state, and a folder that goes and comes back", async () => {

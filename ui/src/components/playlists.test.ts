@@ -1,10 +1,9 @@
-import { clearMocks } from "@tauri-apps/api/mocks";
-import { cleanup, fireEvent, render, waitFor, within } from "@testing-library/svelte";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { fireEvent, render, waitFor, within } from "@testing-library/svelte";
+import { beforeEach, describe, expect, it } from "vitest";
 import { setLocale } from "../lib/i18n.svelte";
 import { playlists } from "../lib/playlist-store.svelte";
 import { app } from "../lib/store.svelte";
-import { commands, entry, mockBackend, playerState, playlist, resetApp, stubResizeObserver, trackRow } from "../testing/fixtures";
+import { commands, entry, mockBackend, playerState, playlist, trackRow, useComponentTests } from "../testing/fixtures";
 import ImportDialog from "./ImportDialog.svelte";
 import PlaylistEntries from "./PlaylistEntries.svelte";
 import PlaylistPage from "./PlaylistPage.svelte";
@@ -24,15 +23,7 @@ function one(root: ParentNode, selector: string): HTMLElement {
  * menu between clicks, and TypeScript would take it for closed from then on). */
 const menuTracks = () => playlists.menu?.tracks;
 
-beforeAll(stubResizeObserver);
-beforeEach(() => {
-  resetApp();
-  setLocale("en");
-});
-afterEach(() => {
-  cleanup();
-  clearMocks();
-});
+useComponentTests();
 
 describe("TrackTable multi-selection", () => {
   const tracks = [trackRow(1), trackRow(2), trackRow(3), trackRow(4), trackRow(5)];

@@ -1,11 +1,9 @@
-import { clearMocks } from "@tauri-apps/api/mocks";
-import { cleanup, fireEvent, render, waitFor } from "@testing-library/svelte";
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { fireEvent, render, waitFor } from "@testing-library/svelte";
+import { describe, expect, it, vi } from "vitest";
 import type { YearInReview as Review } from "../api";
-import { setLocale } from "../lib/i18n.svelte";
 import { clipped, clockBar } from "../lib/review";
 import { app } from "../lib/store.svelte";
-import { mockBackend, resetApp, stubResizeObserver, trackRow } from "../testing/fixtures";
+import { mockBackend, trackRow, useComponentTests } from "../testing/fixtures";
 import YearInReview from "./YearInReview.svelte";
 
 // jsdom cannot draw an SVG into a canvas: the poster's PNG is made up here, and what is
@@ -42,15 +40,7 @@ function review(year: number, plays: number): Review {
   };
 }
 
-beforeAll(stubResizeObserver);
-beforeEach(() => {
-  resetApp();
-  setLocale("en");
-});
-afterEach(() => {
-  cleanup();
-  clearMocks();
-});
+useComponentTests();
 
 describe("YearInReview", () => {
   it("draws the year's figures, favourites, hours and months, and saves the poster as a PNG", async () => {

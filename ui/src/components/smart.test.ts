@@ -1,12 +1,10 @@
-import { clearMocks } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
-import { cleanup, fireEvent, render, waitFor } from "@testing-library/svelte";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { fireEvent, render, waitFor } from "@testing-library/svelte";
+import { describe, expect, it } from "vitest";
 import type { SmartPlaylist } from "../api";
-import { setLocale } from "../lib/i18n.svelte";
 import { smart } from "../lib/smart-store.svelte";
 import { app } from "../lib/store.svelte";
-import { mockBackend, resetApp, stubResizeObserver, trackRow } from "../testing/fixtures";
+import { mockBackend, trackRow, useComponentTests } from "../testing/fixtures";
 import Sidebar from "./Sidebar.svelte";
 import SmartEditor from "./SmartEditor.svelte";
 import SmartPage from "./SmartPage.svelte";
@@ -17,15 +15,7 @@ function smartPlaylist(id: number, name: string): SmartPlaylist {
   return { id, name, query: { match_all: true, rules: [{ kind: "rating", min: 4 }], limit: null, order: "library" } };
 }
 
-beforeAll(stubResizeObserver);
-beforeEach(() => {
-  resetApp();
-  setLocale("en");
-});
-afterEach(() => {
-  cleanup();
-  clearMocks();
-});
+useComponentTests();
 
 describe("SmartEditor", () => {
   it("sends the rule texts as typed, blank rows left out, with all/any, limit and order", async () => {

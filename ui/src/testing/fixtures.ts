@@ -1,9 +1,12 @@
 // Helpers for the unit tests (imported by `*.test.ts` only, never by the app): track rows,
 // suggestions and a mocked Rust side that records every command the UI sends.
-import { mockIPC } from "@tauri-apps/api/mocks";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { cleanup } from "@testing-library/svelte";
+import { afterEach, beforeAll, beforeEach } from "vitest";
 import type { PlayerState, Playlist, PlaylistEntry, Suggestion, TrackRow } from "../api";
 import type { Detail } from "../bindings/Detail";
 import type { ScoreTerm } from "../bindings/ScoreTerm";
+import { setLocale } from "../lib/i18n.svelte";
 import { playlists } from "../lib/playlist-store.svelte";
 import { smart } from "../lib/smart-store.svelte";
 import { app, idlePlayer } from "../lib/store.svelte";
@@ -140,4 +143,18 @@ export function stubResizeObserver() {
     unobserve() {}
     disconnect() {}
   };
+}
+
+/** The hooks every component test file starts with: a fresh app in English before each test,
+ *  the rendered components and the mocked backend gone after it. */
+export function useComponentTests() {
+  beforeAll(stubResizeObserver);
+  beforeEach(() => {
+    resetApp();
+    setLocale("en");
+  });
+  afterEach(() => {
+    cleanup();
+    clearMocks();
+  });
 }
