@@ -318,6 +318,8 @@ export function coverUrl(coverId: number): string {
 }
 
 type Handler<T> = (payload: T) => void;
+export type { UnlistenFn };
+
 const on =
   <T>(name: AppEvent) =>
   (cb: Handler<T>): Promise<UnlistenFn> =>

@@ -2,7 +2,7 @@
 // they are coloured by, the hovered and clicked track, the lasso's selection, and the layout
 // job's progress. Components read this and call its methods; only this and api.ts talk to Rust.
 import * as api from "../api";
-import type { MapColouring, MapNeighbour, MapStatus, MapTrack, MapView } from "../api";
+import type { MapColouring, MapNeighbour, MapStatus, MapTrack, MapView, UnlistenFn } from "../api";
 import { t } from "./i18n.svelte";
 import { playlists } from "./playlist-store.svelte";
 import { app } from "./store.svelte";
@@ -58,19 +58,26 @@ class MapStore {
   /** Milliseconds from asking for the map to having its points and colours. */
   openMs = $state(0);
   #trackCache = new Map<number, MapTrack>();
-  #listening = false;
+  #listening: Promise<UnlistenFn> | null = null;
   #hoverAsked: number | null = null;
+  /** Counts the opens: an answer that a later open overtook (a layout finished meanwhile) is
+   *  dropped, or the stale points and "laying out" status would stay on screen. */
+  #opens = 0;
 
   /** Loads the points, the colours and the tags; the page calls it when it opens. */
   async open() {
-    void this.listen();
     const started = performance.now();
     try {
+      // Listening first: a layout that finishes while the points are asked for opens again.
+      await this.listen();
+      const ticket = ++this.#opens;
       const [view, status] = await Promise.all([api.mapView(), api.mapStatus()]);
+      if (ticket !== this.#opens) return;
       this.view = view;
       this.points = toPoints(view);
       this.status = status;
       await this.#loadColours();
+      if (ticket !== this.#opens) return;
       this.openMs = performance.now() - started;
       if (this.tags.length === 0 && view.track_ids.length > 0) this.tags = await api.mapTags();
     } catch (e) {
@@ -79,12 +86,14 @@ class MapStore {
   }
 
   async #loadColours() {
-    if (!this.view || this.view.track_ids.length === 0) {
+    const view = this.view;
+    if (!view || view.track_ids.length === 0) {
       this.colours = new Uint8Array();
       return;
     }
     const colours = await api.mapColours(this.colouring);
-    this.colours = Uint8Array.from(colours.values);
+    // Colours for points a newer open replaced would be read against the wrong tracks.
+    if (this.view === view) this.colours = Uint8Array.from(colours.values);
   }
 
   async colourBy(colouring: MapColouring) {
@@ -166,16 +175,23 @@ class MapStore {
 
   /** Follows the layout job; a finished layout is drawn at once. */
   async listen() {
-    if (this.#listening) return;
-    this.#listening = true;
-    await api.onLibrary((e) => {
+    this.#listening ??= api.onLibrary((e) => {
       if (e.kind === "map_progress") this.status = e.status;
       else if (e.kind === "map_finished") {
         this.status = e.status;
         this.#trackCache.clear();
-        if (this.view) void this.open();
+        if (this.#opens > 0) void this.open();
       }
     });
+    await this.#listening;
+  }
+
+  /** Stops following the layout job (the page's next open listens again). */
+  async close() {
+    const listening = this.#listening;
+    this.#listening = null;
+    this.#opens = 0;
+    if (listening) (await listening)();
   }
 }
 

@@ -1,6 +1,7 @@
+import { emit } from "@tauri-apps/api/event";
 import { clearMocks } from "@tauri-apps/api/mocks";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { MapView } from "../api";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { EVENTS, type MapView } from "../api";
 import { mockBackend, resetApp, trackRow } from "../testing/fixtures";
 import { setLocale } from "./i18n.svelte";
 import { inside, mapStore, toPoints } from "./map-store.svelte";
@@ -12,7 +13,10 @@ beforeEach(() => {
   mapStore.selection = [];
   mapStore.picked = null;
 });
-afterEach(() => clearMocks());
+afterEach(async () => {
+  await mapStore.close();
+  clearMocks();
+});
 
 const view: MapView = {
   track_ids: [4, 9, 12],
@@ -58,6 +62,35 @@ describe("the map store", () => {
     expect([...mapStore.colours]).toEqual([0, 3, 1]);
     expect(mapStore.tags).toEqual(["ambient", "rock"]);
     expect(calls.find((c) => c.cmd === "map_colours")?.args).toEqual({ by: { kind: "listening" } });
+  });
+
+  it("a layout that finishes while the map opens is drawn, not the answer it overtook", async () => {
+    // The layout job ends between the window asking for the points and getting them: the
+    // stale answer (no points, "laying out") must not stay on screen.
+    const running = { running: true, progress: 0, message: null };
+    const finished = { running: false, progress: 1, message: "Laid out 3 tracks." };
+    let laidOut = false;
+    let release: () => void = () => {};
+    const firstAnswer = new Promise<void>((resolve) => (release = resolve));
+    mockBackend({
+      map_view: async () => {
+        if (laidOut) return view;
+        await firstAnswer;
+        return { track_ids: [], x: [], y: [], labels: [], unplaced: 3 };
+      },
+      map_status: () => (laidOut ? finished : running),
+      map_colours: () => ({ values: [0, 0, 0] }),
+      map_tags: () => ["ambient"],
+    });
+    const opening = mapStore.open();
+    await new Promise((r) => setTimeout(r, 0));
+    laidOut = true;
+    await emit(EVENTS.library, { kind: "map_finished", status: finished });
+    release();
+    await opening;
+    await vi.waitFor(() => expect(mapStore.view?.track_ids).toEqual([4, 9, 12]));
+    expect(mapStore.status).toEqual(finished);
+    await vi.waitFor(() => expect([...mapStore.colours]).toEqual([0, 0, 0]));
   });
 
   it("a click plays the track and lists its true neighbours", async () => {
