@@ -208,7 +208,8 @@ proptest! {
         let text = lines.join("\n");
         let parsed = parse_m3u(text.as_bytes(), encoding, Path::new("/music/lists"));
         if let Ok(file) = parsed {
-            prop_assert!(file.entries.len() <= lines.len());
+            // An entry per line at most, where a CR alone also ends a line (old Mac files).
+            prop_assert!(file.entries.len() <= text.split(['\n', '\r']).count());
         }
         let _ = parse_m3u(&raw, encoding, Path::new("/music/lists"));
     }
