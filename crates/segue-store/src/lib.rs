@@ -188,7 +188,7 @@ pub struct PlayRecord {
 }
 
 /// Number of migrations (the schema version of an up-to-date database).
-const LATEST_SCHEMA: usize = 10;
+const LATEST_SCHEMA: usize = 11;
 
 /// A play as stored, with whether it counts as a full listen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -216,6 +216,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("schema_v8.sql")),
         M::up(include_str!("schema_v9.sql")),
         M::up_with_hook(include_str!("schema_v10.sql"), listens::add_imported_from),
+        M::up(include_str!("schema_v11.sql")),
     ])
 }
 

@@ -270,7 +270,10 @@ mod tests {
             .expect("downgrade");
         }
         let s = Store::open(&path).expect("migrate");
-        assert_eq!(s.schema_version().expect("version"), 10);
+        assert_eq!(
+            s.schema_version().expect("version"),
+            crate::LATEST_SCHEMA as i64
+        );
         assert_eq!(s.recent_plays(10).expect("plays").len(), 1);
         assert_eq!(s.imported_play_count().expect("imported"), 0);
     }

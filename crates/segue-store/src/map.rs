@@ -1,27 +1,12 @@
 //! The library map's stored layout: a point per track, and the names of its regions.
 //!
-//! The layout is derived from the analysis and can always be computed again, so its tables
-//! are created by the first layout written (`CREATE TABLE IF NOT EXISTS`) rather than by a
-//! numbered migration: an older Segue opening the database ignores them, and a database that
-//! never had a map reads as an empty one.
+//! The layout is derived from the analysis and can always be computed again; its tables come
+//! with migration 11 (`schema_v11.sql`).
 
 use rusqlite::params;
 use segue_core::{MapLabel, TrackId};
 
 use crate::{Result, Store};
-
-const TABLES: &str = "
-CREATE TABLE IF NOT EXISTS map_points (
-    track_id INTEGER PRIMARY KEY REFERENCES files (id) ON DELETE CASCADE,
-    x        REAL    NOT NULL,
-    y        REAL    NOT NULL
-);
-CREATE TABLE IF NOT EXISTS map_labels (
-    x      REAL    NOT NULL,
-    y      REAL    NOT NULL,
-    tag    TEXT    NOT NULL,
-    tracks INTEGER NOT NULL
-);";
 
 /// A track's point on the map.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -32,19 +17,8 @@ pub struct MapPoint {
 }
 
 impl Store {
-    fn has_map(&self) -> Result<bool> {
-        Ok(self.conn.query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'map_points'",
-            [],
-            |r| r.get::<_, i64>(0),
-        )? > 0)
-    }
-
     /// Every stored point of a playable track, by track id (empty before the first layout).
     pub fn map_points(&self) -> Result<Vec<MapPoint>> {
-        if !self.has_map()? {
-            return Ok(Vec::new());
-        }
         let mut stmt = self.conn.prepare(
             "SELECT m.track_id, m.x, m.y FROM map_points m
              JOIN files f ON f.id = m.track_id AND f.status = 'ok'
@@ -62,9 +36,6 @@ impl Store {
 
     /// The regions' names as the last layout wrote them.
     pub fn map_labels(&self) -> Result<Vec<MapLabel>> {
-        if !self.has_map()? {
-            return Ok(Vec::new());
-        }
         let mut stmt = self
             .conn
             .prepare("SELECT x, y, tag, tracks FROM map_labels ORDER BY tracks DESC, tag")?;
@@ -81,16 +52,10 @@ impl Store {
 
     /// Analysed, playable tracks without a point (the layout job places them).
     pub fn map_unplaced(&self) -> Result<u64> {
-        let placed = if self.has_map()? {
-            "AND NOT EXISTS (SELECT 1 FROM map_points m WHERE m.track_id = a.track_id)"
-        } else {
-            ""
-        };
         Ok(self.conn.query_row(
-            &format!(
-                "SELECT count(*) FROM analysis a
-                 JOIN files f ON f.id = a.track_id AND f.status = 'ok' {placed}"
-            ),
+            "SELECT count(*) FROM analysis a
+             JOIN files f ON f.id = a.track_id AND f.status = 'ok'
+             WHERE NOT EXISTS (SELECT 1 FROM map_points m WHERE m.track_id = a.track_id)",
             [],
             |r| r.get::<_, i64>(0),
         )? as u64)
@@ -100,7 +65,6 @@ impl Store {
     /// point first (a new layout); otherwise the points are added to those stored (tracks
     /// placed among the others, who keep theirs).
     pub fn save_map(&self, points: &[MapPoint], labels: &[MapLabel], replace: bool) -> Result<()> {
-        self.conn.execute_batch(TABLES)?;
         let tx = self.conn.unchecked_transaction()?;
         if replace {
             tx.execute("DELETE FROM map_points", [])?;
@@ -157,5 +121,57 @@ mod tests {
             .expect("save");
         assert!(store.map_points().expect("read").is_empty());
         assert_eq!(store.map_labels().expect("read"), vec![label]);
+    }
+
+    /// Migration 11 on the two kinds of schema-10 database: one whose first layout made the
+    /// tables itself (Segue 0.1 did), whose points stay, and one that never had a map.
+    #[test]
+    fn migration_11_keeps_a_map_made_before_it_and_gives_one_to_a_library_without() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        for had_map in [true, false] {
+            let path = tmp.path().join(format!("library-{had_map}.sqlite"));
+            let track_id = {
+                let mut store = Store::open(&path).expect("open");
+                store
+                    .apply(&[crate::tests::imported(
+                        "/m/a.ogg", "Dawn", "Ann", "First", 1,
+                    )])
+                    .expect("apply");
+                store.known_files().expect("files")[0].id
+            };
+            {
+                let conn = rusqlite::Connection::open(&path).expect("raw open");
+                if !had_map {
+                    conn.execute_batch("DROP TABLE map_labels; DROP TABLE map_points;")
+                        .expect("as schema 10 left it");
+                } else {
+                    conn.execute(
+                        "INSERT INTO map_points (track_id, x, y) VALUES (?1, 0.25, -1.5)",
+                        [track_id],
+                    )
+                    .expect("a point");
+                }
+                conn.execute_batch("PRAGMA user_version = 10;")
+                    .expect("downgrade");
+            }
+            let store = Store::open(&path).expect("migrate");
+            assert_eq!(
+                store.schema_version().expect("version"),
+                crate::LATEST_SCHEMA as i64
+            );
+            let expected = if had_map {
+                vec![MapPoint {
+                    track_id,
+                    x: 0.25,
+                    y: -1.5,
+                }]
+            } else {
+                Vec::new()
+            };
+            assert_eq!(store.map_points().expect("read"), expected);
+            store
+                .save_map(&[], &[], true)
+                .expect("a layout is written after the migration");
+        }
     }
 }
