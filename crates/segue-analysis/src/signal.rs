@@ -1,11 +1,12 @@
 //! From a file to the analysis signal: decode, measure EBU R128 loudness on the original
-//! channels, mix to mono and resample to [`ANALYSIS_RATE`].
+//! channels, mix to mono and resample to [`ANALYSIS_RATE`], packet by packet: only the signal
+//! at the analysis rate is kept.
 
 use std::path::Path;
 use std::time::Duration;
 
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
-use rubato::{Fft, FixedSync, Resampler};
+use rubato::{Fft, FixedSync, Indexing, Resampler};
 use segue_decode::Decoder;
 
 use crate::AnalysisError;
@@ -16,7 +17,8 @@ pub const ANALYSIS_RATE: u32 = 16_000;
 
 /// Longer tracks (mixes, live sets, audiobooks) are analysed from evenly spread excerpts of
 /// this much audio in all, so memory stays bounded whatever the length; loudness, true peak,
-/// length and the waveform still come from every sample.
+/// length and the waveform still come from every sample. The excerpts are cut from the signal
+/// at [`ANALYSIS_RATE`], resampled as one with the rest of the track.
 pub const WHOLE_UP_TO: Duration = Duration::from_secs(20 * 60);
 /// The excerpts' length.
 const EXCERPT: Duration = Duration::from_secs(30);
@@ -200,14 +202,19 @@ pub fn prepare(path: &Path) -> Result<Prepared, AnalysisError> {
     let channels = usize::from(info.channels.max(1));
     let mut meter = crate::loudness::LoudnessMeter::new(channels, info.sample_rate);
     let mut peak = TruePeakMeter::new(channels, info.sample_rate);
-    let rate = info.sample_rate as usize;
+    // Only the signal at the analysis rate is kept: the decoded audio streams through the
+    // meters and the resampler packet by packet, so a track's native-rate audio (three times
+    // the size at 48 kHz) is never held whole.
+    let rate = ANALYSIS_RATE as usize;
     let mut kept = Excerpts::new(
         rate * EXCERPT.as_secs() as usize,
         (WHOLE_UP_TO.as_secs() / EXCERPT.as_secs()) as usize,
     );
     if let Some(frames) = info.total_frames {
-        kept.reserve(usize::try_from(frames).unwrap_or(usize::MAX));
+        let at_rate = frames as f64 * f64::from(ANALYSIS_RATE) / f64::from(info.sample_rate.max(1));
+        kept.reserve(at_rate.ceil() as usize);
     }
+    let mut to_rate = ToRate::new(info.sample_rate, ANALYSIS_RATE)?;
     let mut waveform = PeakLog::new(crate::features::WAVEFORM_BINS * 16);
     let mut edges = EdgeMeter::new(info.sample_rate);
     let mut buf = Vec::new();
@@ -222,13 +229,14 @@ pub fn prepare(path: &Path) -> Result<Prepared, AnalysisError> {
         peak.add(&buf);
         edges.add(&buf, channels);
         mix_to_mono(&buf, channels, &mut mixed);
-        kept.extend(&mixed);
         waveform.extend(&mixed);
+        to_rate.push(&mixed, &mut |s| kept.extend(s))?;
         frames += (buf.len() / channels) as u64;
     }
     if frames == 0 {
         return Err(AnalysisError::Signal("the file holds no audio".into()));
     }
+    to_rate.finish(&mut |s| kept.extend(s))?;
     let duration_s = frames as f64 / f64::from(info.sample_rate);
     let whole_waveform = kept
         .excerpted()
@@ -238,7 +246,6 @@ pub fn prepare(path: &Path) -> Result<Prepared, AnalysisError> {
     let true_peak_dbtp = Some(peak.finish())
         .filter(|p| *p > 0.0)
         .map(|p| 20.0 * f64::from(p).log10());
-    let mono = resample(&mono, info.sample_rate, ANALYSIS_RATE)?;
     Ok(Prepared {
         mono,
         duration_s,
@@ -421,41 +428,327 @@ impl PeakLog {
     }
 }
 
-/// Resamples a whole mono signal to `to` Hz with rubato's FFT (sinc) resampler, then shapes
-/// the top of the band like the reference resampler (soxr "HQ", which librosa uses and the
-/// models were trained with): flat to 7.4 kHz, -3 dB near 7.6 kHz, -25 dB at 7.8 kHz at
-/// 16 kHz. musicnn looks at the 7.4-8 kHz bands, so the edge's exact shape moves its tags.
+/// Resamples a whole mono signal to `to` Hz: [`ToRate`] over the signal in one piece.
 pub fn resample(input: &[f32], from: u32, to: u32) -> Result<Vec<f32>, AnalysisError> {
-    if from == to {
-        return Ok(input.to_vec());
-    }
-    let resampled = resample_flat(input, from, to)?;
-    Ok(band_edge_filter(&resampled, 0.0))
+    let mut out = Vec::with_capacity(
+        (input.len() as f64 * f64::from(to) / f64::from(from.max(1))) as usize + 1,
+    );
+    let mut to_rate = ToRate::new(from, to)?;
+    to_rate.push(input, &mut |s| out.extend_from_slice(s))?;
+    to_rate.finish(&mut |s| out.extend_from_slice(s))?;
+    Ok(out)
 }
 
-/// Kaiser-windowed low-pass with its -6 dB point at 95.7% of the Nyquist frequency, delaying
-/// the signal by `delay` samples (a fraction), applied by FFT convolution, same length out.
-fn band_edge_filter(signal: &[f32], delay: f64) -> Vec<f32> {
-    // Fitted to soxr HQ's measured response from 6.8 to 8 kHz (white noise, 44.1 -> 16 kHz):
-    // within 0.4 dB down to -40 dB.
-    const HALF: usize = 96;
-    const CUTOFF: f64 = 0.957; // of Nyquist
-    const BETA: f64 = 12.0;
-    let taps: Vec<f64> = (0..=2 * HALF)
-        .map(|n| {
-            let x = n as f64 - HALF as f64 - delay;
-            let sinc = if x.abs() < 1e-12 {
-                CUTOFF
+/// Mono audio resampled to another rate as it streams by, in memory that does not grow with
+/// the track: rubato's FFT (sinc) resampler, then a filter that shapes the top of the band
+/// like the reference resampler (soxr "HQ", which librosa uses and the models were trained
+/// with): flat to 7.4 kHz, -3 dB near 7.6 kHz, -25 dB at 7.8 kHz at 16 kHz. musicnn looks at
+/// the 7.4-8 kHz bands, so the edge's exact shape moves its tags.
+///
+/// The output is the same, sample for sample, whatever pieces the input comes in, and the
+/// same as resampling the whole signal at once with rubato's `process_all` and filtering it
+/// by overlap-add FFT convolution in blocks from its start (which analysis did before it
+/// streamed): each stage processes the same blocks, adds their parts in the same order and
+/// trims the same delays.
+pub struct ToRate {
+    /// `None` when the rates are equal: the signal passes unchanged.
+    stages: Option<(SincStream, BandEdgeStream)>,
+}
+
+impl ToRate {
+    pub fn new(from: u32, to: u32) -> Result<ToRate, AnalysisError> {
+        Ok(ToRate {
+            stages: if from == to {
+                None
             } else {
-                (std::f64::consts::PI * CUTOFF * x).sin() / (std::f64::consts::PI * x)
-            };
-            let r = x / HALF as f64;
-            sinc * bessel_i0(BETA * (1.0 - r * r).max(0.0).sqrt()) / bessel_i0(BETA)
+                Some((SincStream::new(from, to)?, BandEdgeStream::new(0.0)))
+            },
         })
-        .collect();
-    let gain: f64 = taps.iter().sum();
-    let taps: Vec<f32> = taps.iter().map(|t| (t / gain) as f32).collect();
-    convolve_same(signal, &taps)
+    }
+
+    /// Takes the next samples; `out` gets the resampled signal's next samples (any number,
+    /// none at times).
+    pub fn push(
+        &mut self,
+        samples: &[f32],
+        out: &mut impl FnMut(&[f32]),
+    ) -> Result<(), AnalysisError> {
+        match &mut self.stages {
+            None => {
+                out(samples);
+                Ok(())
+            }
+            Some((sinc, edge)) => sinc.push(samples, &mut |s| edge.push(s, out)),
+        }
+    }
+
+    /// Ends the signal; `out` gets the rest of the resampled signal.
+    pub fn finish(self, out: &mut impl FnMut(&[f32])) -> Result<(), AnalysisError> {
+        match self.stages {
+            None => Ok(()),
+            Some((sinc, mut edge)) => {
+                sinc.finish(&mut |s| edge.push(s, out))?;
+                edge.finish(out);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// rubato's FFT resampler fed as the samples come, doing what its `process_all` does over a
+/// whole signal: full chunks while more than one chunk is left, the rest as a partial chunk,
+/// then zeros until the output is long enough; the first `output_delay` frames dropped and
+/// the output cut to `ceil(ratio × input)`.
+struct SincStream {
+    fft: Fft<f32>,
+    chunk: usize,
+    /// Input not yet processed: always less than two chunks.
+    pending: Vec<f32>,
+    out: Vec<f32>,
+    delay: usize,
+    /// Frames of input taken, of output made (the delay included), of output given.
+    taken: u64,
+    made: u64,
+    given: u64,
+}
+
+impl SincStream {
+    fn new(from: u32, to: u32) -> Result<SincStream, AnalysisError> {
+        let err = |e: &dyn std::fmt::Display| AnalysisError::Signal(format!("resampling: {e}"));
+        // One sub-chunk: the FFT (and so the filter) spans the whole 8192-frame chunk, for a
+        // cut-off close to the new Nyquist frequency. (Smaller sub-chunks lower the latency,
+        // which does not matter here, and roll off from about 7 kHz.)
+        let fft = Fft::<f32>::new_custom(
+            from as usize,
+            to as usize,
+            segue_decode::resampler_chunk_frames(from, to, 8192),
+            1,
+            1,
+            rubato::WindowFunction::BlackmanHarris2,
+            FixedSync::Input,
+        )
+        .map_err(|e| err(&e))?;
+        let chunk = fft.input_frames_next();
+        Ok(SincStream {
+            out: vec![0.0; fft.output_frames_max()],
+            delay: fft.output_delay(),
+            pending: Vec::with_capacity(2 * chunk),
+            chunk,
+            fft,
+            taken: 0,
+            made: 0,
+            given: 0,
+        })
+    }
+
+    fn push(&mut self, samples: &[f32], out: &mut impl FnMut(&[f32])) -> Result<(), AnalysisError> {
+        self.taken += samples.len() as u64;
+        let mut rest = samples;
+        while !rest.is_empty() {
+            // Up to two chunks pending; one is processed only once more input follows it, as
+            // `process_all` keeps the last (possibly whole) chunk for its partial call.
+            let room = 2 * self.chunk - self.pending.len();
+            let (now, later) = rest.split_at(room.min(rest.len()));
+            self.pending.extend_from_slice(now);
+            rest = later;
+            if self.pending.len() > self.chunk {
+                self.process(None, out, u64::MAX)?;
+                self.pending.drain(..self.chunk);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut self, out: &mut impl FnMut(&[f32])) -> Result<(), AnalysisError> {
+        let expected = (self.fft.resample_ratio() * self.taken as f64).ceil() as u64;
+        if !self.pending.is_empty() {
+            self.process(Some(self.pending.len()), out, expected)?;
+        }
+        self.pending.clear();
+        while self.made < expected + self.delay as u64 {
+            self.process(Some(0), out, expected)?;
+        }
+        Ok(())
+    }
+
+    /// One call of the resampler on the first pending chunk (`partial`: that many frames of
+    /// it, zeros after), its output given to `out` after the delay, up to `limit` frames given
+    /// in all.
+    fn process(
+        &mut self,
+        partial: Option<usize>,
+        out: &mut impl FnMut(&[f32]),
+        limit: u64,
+    ) -> Result<(), AnalysisError> {
+        let err = |e: &dyn std::fmt::Display| AnalysisError::Signal(format!("resampling: {e}"));
+        let input =
+            InterleavedSlice::new(&self.pending[..], 1, self.pending.len()).map_err(|e| err(&e))?;
+        let frames = self.out.len();
+        let mut output =
+            InterleavedSlice::new_mut(&mut self.out[..], 1, frames).map_err(|e| err(&e))?;
+        let indexing = Indexing {
+            input_offset: 0,
+            output_offset: 0,
+            active_channels_mask: None,
+            partial_len: partial,
+        };
+        let (_, made) = self
+            .fft
+            .process_into_buffer(&input, &mut output, Some(&indexing))
+            .map_err(|e| err(&e))?;
+        let before = self.made;
+        self.made += made as u64;
+        // The frames of this call past the delay, within the limit.
+        let from = (self.delay as u64).saturating_sub(before).min(made as u64);
+        let room = limit.saturating_sub(self.given);
+        let to = from.saturating_add(room).min(made as u64);
+        if to > from {
+            out(&self.out[from as usize..to as usize]);
+            self.given += to - from;
+        }
+        Ok(())
+    }
+}
+
+/// The band-edge filter ([`ToRate`]): a Kaiser-windowed low-pass with its -6 dB point at
+/// 95.7% of the Nyquist frequency, delaying the signal by `delay` samples (a fraction),
+/// applied by overlap-add FFT convolution as the samples come, same length out.
+struct BandEdgeStream {
+    fft: std::sync::Arc<dyn realfft::RealToComplex<f32>>,
+    ifft: std::sync::Arc<dyn realfft::ComplexToReal<f32>>,
+    taps_f: Vec<realfft::num_complex::Complex<f32>>,
+    taps: usize,
+    /// Signal samples per transform.
+    block: usize,
+    /// Input of the block being filled.
+    input: Vec<f32>,
+    /// The convolution's output from the current block's start: finished up to the block's
+    /// length, then the previous blocks' tails.
+    sums: Vec<f32>,
+    buf: Vec<f32>,
+    spec: Vec<realfft::num_complex::Complex<f32>>,
+    scratch: Vec<realfft::num_complex::Complex<f32>>,
+    /// Samples taken; output samples still to drop (the filter's delay); samples given.
+    taken: u64,
+    skip: usize,
+    given: u64,
+}
+
+impl BandEdgeStream {
+    fn new(delay: f64) -> BandEdgeStream {
+        use realfft::RealFftPlanner;
+        // Fitted to soxr HQ's measured response from 6.8 to 8 kHz (white noise, 44.1 -> 16
+        // kHz): within 0.4 dB down to -40 dB.
+        const HALF: usize = 96;
+        const CUTOFF: f64 = 0.957; // of Nyquist
+        const BETA: f64 = 12.0;
+        let taps: Vec<f64> = (0..=2 * HALF)
+            .map(|n| {
+                let x = n as f64 - HALF as f64 - delay;
+                let sinc = if x.abs() < 1e-12 {
+                    CUTOFF
+                } else {
+                    (std::f64::consts::PI * CUTOFF * x).sin() / (std::f64::consts::PI * x)
+                };
+                let r = x / HALF as f64;
+                sinc * bessel_i0(BETA * (1.0 - r * r).max(0.0).sqrt()) / bessel_i0(BETA)
+            })
+            .collect();
+        let gain: f64 = taps.iter().sum();
+        let taps: Vec<f32> = taps.iter().map(|t| (t / gain) as f32).collect();
+        let size = 2 * 4096usize.max(taps.len()).next_power_of_two();
+        // Each transform takes as much of the signal as fits beside the filter's tail.
+        let block = size - taps.len() + 1;
+        let mut planner = RealFftPlanner::<f32>::new();
+        let fft = planner.plan_fft_forward(size);
+        let ifft = planner.plan_fft_inverse(size);
+        let mut buf = fft.make_input_vec();
+        buf[..taps.len()].copy_from_slice(&taps);
+        let mut taps_f = fft.make_output_vec();
+        let _ = fft.process(&mut buf, &mut taps_f);
+        let scratch = vec![
+            realfft::num_complex::Complex::default();
+            fft.get_scratch_len().max(ifft.get_scratch_len())
+        ];
+        BandEdgeStream {
+            spec: fft.make_output_vec(),
+            fft,
+            ifft,
+            taps_f,
+            taps: taps.len(),
+            block,
+            input: Vec::with_capacity(block),
+            sums: vec![0.0; block + taps.len() - 1],
+            buf,
+            scratch,
+            taken: 0,
+            skip: taps.len() / 2,
+            given: 0,
+        }
+    }
+
+    fn push(&mut self, samples: &[f32], out: &mut impl FnMut(&[f32])) {
+        self.taken += samples.len() as u64;
+        let mut rest = samples;
+        while !rest.is_empty() {
+            let take = (self.block - self.input.len()).min(rest.len());
+            let (now, later) = rest.split_at(take);
+            self.input.extend_from_slice(now);
+            rest = later;
+            if self.input.len() == self.block {
+                self.convolve_block();
+                self.give(self.block, out);
+                // The next block's sums start with this one's tail.
+                self.sums.copy_within(self.block.., 0);
+                let tail = self.sums.len() - self.block;
+                self.sums[tail..].fill(0.0);
+            }
+        }
+    }
+
+    fn finish(mut self, out: &mut impl FnMut(&[f32])) {
+        if !self.input.is_empty() {
+            self.convolve_block();
+        }
+        let len = self.sums.len();
+        self.give(len, out);
+    }
+
+    /// Adds the convolution of the input block (zero-padded) to the sums, and empties it.
+    fn convolve_block(&mut self) {
+        let n = self.input.len();
+        self.buf[..n].copy_from_slice(&self.input);
+        self.buf[n..].fill(0.0);
+        // Sizes come from `make_*_vec`, so the transforms cannot fail on them.
+        let _ = self
+            .fft
+            .process_with_scratch(&mut self.buf, &mut self.spec, &mut self.scratch);
+        for (s, t) in self.spec.iter_mut().zip(&self.taps_f) {
+            *s *= t;
+        }
+        let _ = self
+            .ifft
+            .process_with_scratch(&mut self.spec, &mut self.buf, &mut self.scratch);
+        // The size is a power of two, so this scaling is exact.
+        let scale = 1.0 / self.buf.len() as f32;
+        let len = n + self.taps - 1;
+        for (o, v) in self.sums[..len].iter_mut().zip(&self.buf) {
+            *o += v * scale;
+        }
+        self.input.clear();
+    }
+
+    /// Gives the first `n` sums, less the delay still to drop, up to the input's length.
+    fn give(&mut self, n: usize, out: &mut impl FnMut(&[f32])) {
+        let from = self.skip.min(n);
+        self.skip -= from;
+        let room = self.taken.saturating_sub(self.given);
+        let to = (from as u64).saturating_add(room).min(n as u64) as usize;
+        if to > from {
+            out(&self.sums[from..to]);
+            self.given += (to - from) as u64;
+        }
+    }
 }
 
 /// Modified Bessel function of the first kind, order 0 (for the Kaiser window).
@@ -469,47 +762,6 @@ fn bessel_i0(x: f64) -> f64 {
         }
     }
     sum
-}
-
-/// `signal` convolved with the odd-length, centred `taps`, same length (overlap-add FFT).
-fn convolve_same(signal: &[f32], taps: &[f32]) -> Vec<f32> {
-    use realfft::RealFftPlanner;
-    let size = 2 * 4096usize.max(taps.len()).next_power_of_two();
-    // Each transform takes as much of the signal as fits beside the filter's tail.
-    let block = size - taps.len() + 1;
-    let mut planner = RealFftPlanner::<f32>::new();
-    let fft = planner.plan_fft_forward(size);
-    let ifft = planner.plan_fft_inverse(size);
-    let mut buf = fft.make_input_vec();
-    buf[..taps.len()].copy_from_slice(taps);
-    let mut taps_f = fft.make_output_vec();
-    let _ = fft.process(&mut buf, &mut taps_f);
-    let delay = taps.len() / 2;
-    let mut out = vec![0.0f32; signal.len() + taps.len()];
-    let mut spec = fft.make_output_vec();
-    let mut scratch = vec![
-        realfft::num_complex::Complex::default();
-        fft.get_scratch_len().max(ifft.get_scratch_len())
-    ];
-    for (i, chunk) in signal.chunks(block).enumerate() {
-        buf[..chunk.len()].copy_from_slice(chunk);
-        buf[chunk.len()..].fill(0.0);
-        let _ = fft.process_with_scratch(&mut buf, &mut spec, &mut scratch);
-        for (s, t) in spec.iter_mut().zip(&taps_f) {
-            *s *= t;
-        }
-        let _ = ifft.process_with_scratch(&mut spec, &mut buf, &mut scratch);
-        let start = i * block;
-        let len = (chunk.len() + taps.len() - 1).min(out.len() - start);
-        // The size is a power of two, so this scaling is exact.
-        let scale = 1.0 / size as f32;
-        for (o, v) in out[start..start + len].iter_mut().zip(&buf) {
-            *o += v * scale;
-        }
-    }
-    out.drain(..delay);
-    out.truncate(signal.len());
-    out
 }
 
 /// EBU R128 / ITU-R BS.1770 true peak: the largest absolute value of the signal upsampled 4x
@@ -654,28 +906,6 @@ fn interpolated_peak(phase: &[f32], x: &[f32], start: usize, end: usize) -> f32 
         peak = peak.max(sum.abs());
     }
     peak
-}
-
-fn resample_flat(input: &[f32], from: u32, to: u32) -> Result<Vec<f32>, AnalysisError> {
-    let err = |e: &dyn std::fmt::Display| AnalysisError::Signal(format!("resampling: {e}"));
-    // One sub-chunk: the FFT (and so the filter) spans the whole 8192-frame chunk, for a
-    // cut-off close to the new Nyquist frequency. (Smaller sub-chunks lower the latency,
-    // which does not matter here, and roll off from about 7 kHz.)
-    let mut r = Fft::<f32>::new_custom(
-        from as usize,
-        to as usize,
-        segue_decode::resampler_chunk_frames(from, to, 8192),
-        1,
-        1,
-        rubato::WindowFunction::BlackmanHarris2,
-        FixedSync::Input,
-    )
-    .map_err(|e| err(&e))?;
-    let adapter = InterleavedSlice::new(input, 1, input.len()).map_err(|e| err(&e))?;
-    let out = r
-        .process_all(&adapter, input.len(), None)
-        .map_err(|e| err(&e))?;
-    Ok(out.take_data())
 }
 
 #[cfg(test)]
@@ -863,5 +1093,160 @@ mod tests {
             e.fade_out_s
         );
         assert_eq!(tone_edges(0.0, 0.0, 0.0, 1.0).music_end_s, 0.0, "silence");
+    }
+}
+
+#[cfg(test)]
+mod streaming_tests {
+    use super::*;
+
+    /// A real recording (`tests/fixtures/gapless`), decoded and mixed to mono, and the sizes
+    /// of its decoded packets.
+    fn decoded_mono(name: &str) -> (u32, Vec<f32>, Vec<usize>) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/gapless")
+            .join(name);
+        let mut decoder = Decoder::open(&path).expect("fixture");
+        let (rate, channels) = (
+            decoder.info().sample_rate,
+            usize::from(decoder.info().channels.max(1)),
+        );
+        let (mut buf, mut mixed, mut mono, mut packets) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        loop {
+            buf.clear();
+            if decoder.read(&mut buf).expect("decoded") == 0 {
+                break;
+            }
+            mix_to_mono(&buf, channels, &mut mixed);
+            mono.extend_from_slice(&mixed);
+            packets.push(mixed.len());
+        }
+        (rate, mono, packets)
+    }
+
+    /// The resampling as defined, without streaming: rubato's `process_all` over the whole
+    /// signal, then the band-edge filter as a plain time-domain convolution in f64 (the
+    /// stream's taps, read off its response to an impulse).
+    fn resample_whole(input: &[f32], from: u32, to: u32) -> Vec<f32> {
+        let mut r = Fft::<f32>::new_custom(
+            from as usize,
+            to as usize,
+            segue_decode::resampler_chunk_frames(from, to, 8192),
+            1,
+            1,
+            rubato::WindowFunction::BlackmanHarris2,
+            FixedSync::Input,
+        )
+        .expect("resampler");
+        let adapter = InterleavedSlice::new(input, 1, input.len()).expect("adapter");
+        let flat = r
+            .process_all(&adapter, input.len(), None)
+            .expect("resampled")
+            .take_data();
+        let mut taps = Vec::new();
+        let mut edge = BandEdgeStream::new(0.0);
+        let mut impulse = vec![0.0f32; 2 * edge.taps];
+        impulse[0] = 1.0;
+        edge.push(&impulse, &mut |s| taps.extend_from_slice(s));
+        edge.finish(&mut |s| taps.extend_from_slice(s));
+        // The output is centred, so an impulse at 0 gives the taps from the middle one on;
+        // they are symmetric.
+        let kernel: Vec<f64> = (0..=2 * 96)
+            .map(|k: usize| f64::from(taps[k.abs_diff(96)]))
+            .collect();
+        assert_eq!(kernel.len(), 2 * 96 + 1, "the filter has 193 taps");
+        (0..flat.len())
+            .map(|n| {
+                kernel
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, w)| {
+                        (n + k)
+                            .checked_sub(96)
+                            .and_then(|i| flat.get(i))
+                            .map(|x| w * f64::from(*x))
+                    })
+                    .sum::<f64>() as f32
+            })
+            .collect()
+    }
+
+    /// Streaming the decoded packets through [`ToRate`] (what analysis does, never holding
+    /// the native-rate signal) gives the same 16 kHz signal as resampling and filtering the
+    /// whole signal at once, on real recordings at 44.1 and 48 kHz: sample for sample
+    /// whatever the pieces, and within float rounding of the plain definition.
+    #[test]
+    fn resampling_packet_by_packet_gives_the_whole_signals_resampling() {
+        for name in ["source.flac", "source-48k.flac"] {
+            let (rate, mono, packets) = decoded_mono(name);
+            assert!(
+                mono.len() > rate as usize * 3,
+                "{name}: a few seconds of audio"
+            );
+            let expected = resample_whole(&mono, rate, ANALYSIS_RATE);
+
+            let mut streamed = Vec::new();
+            let mut to_rate = ToRate::new(rate, ANALYSIS_RATE).expect("resampler");
+            let mut at = 0;
+            for len in packets {
+                to_rate
+                    .push(&mono[at..at + len], &mut |s| streamed.extend_from_slice(s))
+                    .expect("pushed");
+                at += len;
+            }
+            to_rate
+                .finish(&mut |s| streamed.extend_from_slice(s))
+                .expect("finished");
+            let whole = resample(&mono, rate, ANALYSIS_RATE).expect("resampled");
+            assert_eq!(streamed, whole, "{name}: the pieces do not matter");
+
+            assert_eq!(streamed.len(), expected.len(), "{name}");
+            let worst = streamed
+                .iter()
+                .zip(&expected)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f32, f32::max);
+            let peak = expected.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+            assert!(peak > 0.1, "{name}: music, not silence");
+            assert!(worst < 1e-5, "{name}: differs by {worst} (peak {peak})");
+        }
+    }
+
+    /// The sinc stage alone is rubato's `process_all`, bit for bit, fed in pieces of every
+    /// size around its chunk (so whole chunks arrive exactly at the end, or one sample past).
+    #[test]
+    fn the_sinc_stage_streamed_is_rubatos_whole_signal_resampling() {
+        let (rate, mono, _) = decoded_mono("source.flac");
+        let mut r = Fft::<f32>::new_custom(
+            rate as usize,
+            ANALYSIS_RATE as usize,
+            segue_decode::resampler_chunk_frames(rate, ANALYSIS_RATE, 8192),
+            1,
+            1,
+            rubato::WindowFunction::BlackmanHarris2,
+            FixedSync::Input,
+        )
+        .expect("resampler");
+        let chunk = r.input_frames_next();
+        for len in [chunk * 5, chunk * 5 + 1, chunk * 5 - 1, 100] {
+            let signal = &mono[..len];
+            let adapter = InterleavedSlice::new(signal, 1, len).expect("adapter");
+            let whole = r
+                .process_all(&adapter, len, None)
+                .expect("resampled")
+                .take_data();
+            for piece in [1, 777, chunk, chunk + 1, len] {
+                let mut sinc = SincStream::new(rate, ANALYSIS_RATE).expect("resampler");
+                let mut got = Vec::new();
+                for part in signal.chunks(piece) {
+                    sinc.push(part, &mut |s| got.extend_from_slice(s))
+                        .expect("pushed");
+                }
+                sinc.finish(&mut |s| got.extend_from_slice(s))
+                    .expect("finished");
+                assert_eq!(got, whole, "{len} samples in pieces of {piece}");
+            }
+        }
     }
 }
