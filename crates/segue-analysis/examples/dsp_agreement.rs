@@ -12,12 +12,14 @@
 //!     .cache/test-music .cache/eval-music
 //! ```
 //! `--tracks N` (default 20) picks N files spread evenly over the sorted list of all of them;
-//! `--time` only extracts the features and says how long that took.
+//! `--time` only extracts the features and says how long that took; `--model student` (or
+//! `reference`) also scores each track's tags and embedding as analysis does (on CPU, ONNX
+//! Runtime from `SEGUE_ORT_LIB`), and compares them too.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use segue_analysis::FeatureExtractor;
+use segue_analysis::{Analyzer, AnalyzerConfig, DEFAULT_MAX_PATCHES, Device, FeatureExtractor};
 use serde_json::Value;
 
 fn main() {
@@ -39,12 +41,14 @@ fn run() -> Result<(), String> {
     let mut action = None;
     let mut tracks = 20usize;
     let mut dirs = Vec::new();
+    let mut model = None;
     while let Some(a) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match a.as_str() {
             "--write" => action = Some(Action::Write(value("--write")?.into())),
             "--against" => action = Some(Action::Against(value("--against")?.into())),
             "--time" => action = Some(Action::Time),
+            "--model" => model = Some(value("--model")?.parse().map_err(|e| format!("{e}"))?),
             "--tracks" => {
                 tracks = value("--tracks")?
                     .parse()
@@ -56,6 +60,17 @@ fn run() -> Result<(), String> {
     let action = action.ok_or("say --write DIR, --against DIR or --time")?;
     let files = pick(&dirs, tracks)?;
     let extractor = FeatureExtractor::default();
+    let mut analyzer = match model {
+        Some(model) => Some(
+            Analyzer::new(&AnalyzerConfig {
+                model,
+                device: Device::Cpu,
+                ..AnalyzerConfig::default()
+            })
+            .map_err(|e| e.to_string())?,
+        ),
+        None => None,
+    };
     let mut worst: BTreeMap<String, (f64, f64, String)> = BTreeMap::new();
     let mut note = |name: &str, old: f64, new: f64, track: &Path| {
         let abs = (old - new).abs();
@@ -75,10 +90,20 @@ fn run() -> Result<(), String> {
         let extracted = extractor
             .extract(file)
             .map_err(|e| format!("{}: {e}", file.display()))?;
-        let features = serde_json::json!({
+        let mut features = serde_json::json!({
             "loudness": extracted.loudness,
             "dsp": extracted.dsp,
         });
+        if let Some(analyzer) = analyzer.as_mut() {
+            let ([msd, mtt, embedding], _) = analyzer
+                .score_mel(&extracted.mel, DEFAULT_MAX_PATCHES)
+                .map_err(|e| format!("{}: {e}", file.display()))?;
+            features["tags"] = serde_json::json!({
+                "msd": msd,
+                "mtt": mtt,
+                "embedding": embedding,
+            });
+        }
         let stem = format!("{i:03}");
         match &action {
             Action::Time => {}
