@@ -27,7 +27,7 @@
 use std::time::Instant;
 
 use anyhow::{Context as _, Result, bail};
-use segue_core::{Detail, KeyJoin, SonicPath, TrackId};
+use segue_core::{Detail, KeyJoin, SonicPath, TempoFeel, TrackId};
 use segue_recommend::path::{PathGoal, sonic_path, step_distance, straight_line_path};
 use segue_recommend::{Context, Library, Settings, Taste};
 use segue_service::Service;
@@ -196,10 +196,23 @@ fn reasons_true(library: &Library, way: &[usize], path: &SonicPath, goal: &PathG
                     .count();
                 k == last && above < (library.len() / 10).max(3) && names(library, way[k - 1], from)
             }
-            Detail::Tempo { from_bpm, to_bpm } => {
+            Detail::Tempo {
+                from_bpm,
+                to_bpm,
+                feel,
+            } => {
+                let (from, to) = (tracks[way[k.max(1) - 1]].bpm, tracks[i].bpm);
+                // "Double time" is true of tempos about twice apart, "half time" about half;
+                // plain numbers claim nothing more.
+                let feel_true = match feel {
+                    TempoFeel::Plain => true,
+                    TempoFeel::Double => (1.6..=2.5).contains(&(to / from)),
+                    TempoFeel::Half => (1.6..=2.5).contains(&(from / to)),
+                };
                 k > 0
-                    && *from_bpm == tracks[way[k - 1]].bpm.round() as u32
-                    && *to_bpm == tracks[i].bpm.round() as u32
+                    && *from_bpm == from.round() as u32
+                    && *to_bpm == to.round() as u32
+                    && feel_true
             }
             Detail::Key { join } => {
                 let ((a, a_major), (b, b_major)) =

@@ -54,7 +54,7 @@ pub use playlist::{
 pub use scan::{FileIssue, IssueKind, ScanPhase, ScanProgress, ScanReport};
 pub use suggest::{
     Daypart, Detail, Facet, FeedbackKind, KeyJoin, PathStep, RANKED_TERMS, Ranked, RankingModel,
-    ReasonPart, ScoreTerm, SonicPath, Suggestion, TERM_COUNT, TermKind, english_reason,
+    ReasonPart, ScoreTerm, SonicPath, Suggestion, TERM_COUNT, TempoFeel, TermKind, english_reason,
 };
 pub use track::{
     AlbumPlace, AudioProperties, Codec, Container, LibraryStats, ReplayGain, Track, TrackId,

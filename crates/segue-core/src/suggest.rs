@@ -110,6 +110,36 @@ pub enum KeyJoin {
     Other,
 }
 
+/// How a track's tempo follows the one before it. A join counts twice or half the tempo as the
+/// same beat, so a reason says which it was: "85 → 172 BPM" alone reads as a jump.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum TempoFeel {
+    /// The two tempos as they are, with no octave between them to mention.
+    #[default]
+    Plain,
+    /// About twice as fast (double time).
+    Double,
+    /// About half as fast (half time).
+    Half,
+}
+
+impl TempoFeel {
+    /// Double or half time where the tempos are an octave apart within a quarter octave (the
+    /// width within which a join still counts them as one beat); otherwise plain.
+    pub fn between(from_bpm: f32, to_bpm: f32) -> TempoFeel {
+        let octaves = (to_bpm / from_bpm).log2();
+        if (octaves - 1.0).abs() <= 0.25 {
+            TempoFeel::Double
+        } else if (octaves + 1.0).abs() <= 0.25 {
+            TempoFeel::Half
+        } else {
+            TempoFeel::Plain
+        }
+    }
+}
+
 /// What a score term is about: a message id and its values, so that every language can say
 /// it. [`Detail::english`] is the English text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -137,6 +167,9 @@ pub enum Detail {
     Tempo {
         from_bpm: u32,
         to_bpm: u32,
+        /// Absent in reasons stored before it existed (a restored session's queue).
+        #[serde(default)]
+        feel: TempoFeel,
     },
     Key {
         join: KeyJoin,
@@ -232,7 +265,15 @@ impl Detail {
             Detail::StylesUnlike { track } => format!("styles unlike {track}"),
             Detail::InTheVeinOf { name } => format!("in the vein of {name}"),
             Detail::TagRadio { tag } => format!("{tag} radio"),
-            Detail::Tempo { from_bpm, to_bpm } => format!("{from_bpm} → {to_bpm} BPM"),
+            Detail::Tempo {
+                from_bpm,
+                to_bpm,
+                feel,
+            } => match feel {
+                TempoFeel::Plain => format!("{from_bpm} → {to_bpm} BPM"),
+                TempoFeel::Double => format!("{from_bpm} → {to_bpm} BPM, double time"),
+                TempoFeel::Half => format!("{from_bpm} → {to_bpm} BPM, half time"),
+            },
             Detail::Key { join } => match join {
                 KeyJoin::Same => "same key",
                 KeyJoin::Neighbouring => "neighbouring key",
@@ -477,6 +518,44 @@ mod reason_tests {
     use super::*;
 
     #[test]
+    fn a_tempo_twice_or_half_the_one_before_is_said_to_be_double_or_half_time() {
+        assert_eq!(TempoFeel::between(85.0, 172.0), TempoFeel::Double);
+        assert_eq!(TempoFeel::between(172.0, 85.0), TempoFeel::Half);
+        assert_eq!(TempoFeel::between(92.0, 96.0), TempoFeel::Plain);
+        assert_eq!(
+            TempoFeel::between(150.0, 52.0),
+            TempoFeel::Plain,
+            "a third, not half"
+        );
+        assert_eq!(
+            TempoFeel::between(0.0, 120.0),
+            TempoFeel::Plain,
+            "unknown tempo"
+        );
+        let said = |feel| {
+            Detail::Tempo {
+                from_bpm: 85,
+                to_bpm: 172,
+                feel,
+            }
+            .english()
+        };
+        assert_eq!(said(TempoFeel::Double), "85 → 172 BPM, double time");
+        assert_eq!(said(TempoFeel::Half), "85 → 172 BPM, half time");
+        // A queue's reasons stored before the field existed still read.
+        let stored: Detail =
+            serde_json::from_str(r#"{"id":"tempo","from_bpm":92,"to_bpm":90}"#).expect("parse");
+        assert_eq!(
+            stored,
+            Detail::Tempo {
+                from_bpm: 92,
+                to_bpm: 90,
+                feel: TempoFeel::Plain
+            }
+        );
+    }
+
+    #[test]
     fn the_english_line_joins_parts_and_capitalises() {
         let parts = [
             ReasonPart {
@@ -485,6 +564,7 @@ mod reason_tests {
                     Detail::Tempo {
                         from_bpm: 92,
                         to_bpm: 90,
+                        feel: TempoFeel::Plain,
                     },
                     Detail::Key {
                         join: KeyJoin::Same,

@@ -30,7 +30,7 @@
 //! listener chose them); no other blocked track (disliked, turned down, played within the track
 //! gap) is used.
 
-use segue_core::{Detail, KeyJoin, PathStep, ReasonPart, SonicPath, TrackId};
+use segue_core::{Detail, KeyJoin, PathStep, ReasonPart, SonicPath, TempoFeel, TrackId};
 
 use crate::context::tag_members;
 use crate::library::Library;
@@ -776,6 +776,7 @@ pub fn join_details(library: &Library, i: usize, j: usize) -> Vec<Detail> {
         details.push(Detail::Tempo {
             from_bpm: from.bpm.round() as u32,
             to_bpm: to.bpm.round() as u32,
+            feel: TempoFeel::between(from.bpm, to.bpm),
         });
     }
     let key = key_match(&library.joins[i], &library.joins[j]).1;
@@ -1056,6 +1057,7 @@ mod tests {
         assert!(path.steps[2].why[1].details.contains(&Detail::Tempo {
             from_bpm: a.bpm.round() as u32,
             to_bpm: b.bpm.round() as u32,
+            feel: TempoFeel::between(a.bpm, b.bpm),
         }));
         assert!(
             path.steps[2].reason.starts_with(&format!(

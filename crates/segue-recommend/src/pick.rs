@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 
 use segue_core::{
-    Daypart, Detail, RANKED_TERMS, RankingModel, ScoreTerm, Suggestion, TERM_COUNT, TermKind,
+    Daypart, Detail, RANKED_TERMS, RankingModel, ScoreTerm, Suggestion, TERM_COUNT, TempoFeel,
+    TermKind,
 };
 
 use crate::library::facet_name;
@@ -176,6 +177,7 @@ fn describe(
                 (TermKind::Tempo, Some(a)) => Detail::Tempo {
                     from_bpm: library.tracks[a].bpm.round().max(0.0) as u32,
                     to_bpm: track.bpm.round().max(0.0) as u32,
+                    feel: TempoFeel::between(library.tracks[a].bpm, track.bpm),
                 },
                 (TermKind::Key, Some(a)) => Detail::Key {
                     join: key_match(&library.joins[a], &library.joins[i]).1,

@@ -163,7 +163,7 @@ describe("QueuePanel", () => {
       index: 0,
       queue: [
         { track_id: 9, why: [], autoplay: false },
-        { track_id: 8, why: [{ smooth_join: true, details: [{ id: "tempo", from_bpm: 92, to_bpm: 90 }, { id: "key", join: "same" }] }], autoplay: false },
+        { track_id: 8, why: [{ smooth_join: true, details: [{ id: "tempo", from_bpm: 92, to_bpm: 90, feel: "plain" }, { id: "key", join: "same" }] }], autoplay: false },
         { track_id: 7, why: [], autoplay: false },
       ],
     });

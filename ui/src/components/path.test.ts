@@ -25,7 +25,7 @@ const drawn: SonicPath = {
           smooth_join: false,
           details: [{ id: "bridges", from: "Nebula", to: "Dawn", leaving: "ambient", towards: "orchestral" }],
         },
-        { smooth_join: false, details: [{ id: "tempo", from_bpm: 92, to_bpm: 96 }, { id: "key", join: "neighbouring" }] },
+        { smooth_join: false, details: [{ id: "tempo", from_bpm: 92, to_bpm: 96, feel: "plain" }, { id: "key", join: "neighbouring" }] },
       ],
     },
     { track_id: 3, distance: 0.5, reason: "", why: [{ smooth_join: false, details: [{ id: "path_end", from: "Rain" }] }] },

@@ -43,12 +43,15 @@ describe("sonic path reasons", () => {
           smooth_join: false,
           details: [{ id: "bridges", from: "Nebula", to: "Dawn", leaving: "ambient", towards: "orchestral" }],
         },
-        { smooth_join: false, details: [{ id: "tempo", from_bpm: 92, to_bpm: 96 }, { id: "key", join: "neighbouring" }] },
+        { smooth_join: false, details: [{ id: "tempo", from_bpm: 92, to_bpm: 96, feel: "plain" }, { id: "key", join: "neighbouring" }] },
       ]),
     ).toBe("Bridges Nebula → Dawn: ambient towards orchestral; 92 → 96 BPM, neighbouring key");
     expect(say({ id: "bridges", from: "A", to: "B", leaving: null, towards: "piano" })).toBe("bridges A → B: towards piano");
     expect(say({ id: "bridges", from: "A", to: "B", leaving: "rock", towards: null })).toBe("bridges A → B: less rock");
     expect(say({ id: "bridges", from: "A", to: "B", leaving: null, towards: null })).toBe("bridges A → B");
+    // A join counts double and half time as the same beat: the line says which.
+    expect(say({ id: "tempo", from_bpm: 85, to_bpm: 172, feel: "double" })).toBe("85 → 172 BPM, double time");
+    expect(say({ id: "tempo", from_bpm: 172, to_bpm: 85, feel: "half" })).toBe("172 → 85 BPM, half time");
     expect(say({ id: "path_start", to: "Dawn" })).toBe("sets out towards Dawn");
     expect(say({ id: "path_start_towards_tag", tag: "ambient" })).toBe("sets out towards ambient");
     expect(say({ id: "path_end", from: "Nebula" })).toBe("arrives from Nebula");

@@ -39,7 +39,7 @@ export function describe(d: Detail): string {
     case "tag_radio":
       return t("detail.tag_radio", { tag: tagLabel(d.tag) });
     case "tempo":
-      return t("detail.tempo", { from: d.from_bpm, to: d.to_bpm });
+      return t(`detail.tempo.${d.feel}`, { from: d.from_bpm, to: d.to_bpm });
     case "key":
       return t(`detail.key.${d.join}`);
     case "similar_energy":
