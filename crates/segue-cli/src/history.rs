@@ -7,9 +7,9 @@ use std::sync::atomic::Ordering;
 
 use anyhow::Result;
 use segue_service::segue_core::{
-    HistoryExportFormat, HistoryFormat, HistoryImportPhase, HistoryImportReport,
+    HistoryExportFormat, HistoryFormat, HistoryImportPhase, HistoryImportReport, PlayEnd,
 };
-use segue_service::{EndReason, Listen, Service};
+use segue_service::{Listen, Service};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -26,7 +26,7 @@ pub enum HistoryCommand {
         listened: Listened,
         /// How it ended: skipped, completed or stopped.
         #[arg(long, value_parser = parse_ended)]
-        ended: EndReason,
+        ended: PlayEnd,
         /// When it started: RFC 3339 (2025-03-01T18:30:00+01:00) or Unix milliseconds
         /// (default: now).
         #[arg(long, value_parser = parse_at, allow_hyphen_values = true)]
@@ -213,20 +213,20 @@ fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-fn ended_name(ended: EndReason) -> &'static str {
+fn ended_name(ended: PlayEnd) -> &'static str {
     match ended {
-        EndReason::Completed => "completed",
-        EndReason::Skipped => "skipped",
-        EndReason::Stopped => "stopped",
-        EndReason::Error => "ended by an error",
+        PlayEnd::Completed => "completed",
+        PlayEnd::Skipped => "skipped",
+        PlayEnd::Stopped => "stopped",
+        PlayEnd::Error => "ended by an error",
     }
 }
 
-fn parse_ended(text: &str) -> Result<EndReason, String> {
+fn parse_ended(text: &str) -> Result<PlayEnd, String> {
     match text.trim().to_lowercase().as_str() {
-        "skipped" => Ok(EndReason::Skipped),
-        "completed" => Ok(EndReason::Completed),
-        "stopped" => Ok(EndReason::Stopped),
+        "skipped" => Ok(PlayEnd::Skipped),
+        "completed" => Ok(PlayEnd::Completed),
+        "stopped" => Ok(PlayEnd::Stopped),
         other => Err(format!(
             "\"{other}\" is not how a listen ends: skipped, completed or stopped"
         )),
@@ -400,9 +400,9 @@ mod tests {
 
     #[test]
     fn endings_are_skipped_completed_or_stopped() {
-        assert_eq!(parse_ended("skipped"), Ok(EndReason::Skipped));
-        assert_eq!(parse_ended("Completed"), Ok(EndReason::Completed));
-        assert_eq!(parse_ended("stopped"), Ok(EndReason::Stopped));
+        assert_eq!(parse_ended("skipped"), Ok(PlayEnd::Skipped));
+        assert_eq!(parse_ended("Completed"), Ok(PlayEnd::Completed));
+        assert_eq!(parse_ended("stopped"), Ok(PlayEnd::Stopped));
         assert!(parse_ended("error").is_err());
     }
 }

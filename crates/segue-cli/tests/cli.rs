@@ -420,8 +420,8 @@ fn history_add_records_a_listen_as_the_player_would() {
     assert_eq!(
         rows,
         [
-            (first, first_ms, segue_store::PlayEnd::Completed),
-            (second, 1_000, segue_store::PlayEnd::Skipped),
+            (first, first_ms, segue_core::PlayEnd::Completed),
+            (second, 1_000, segue_core::PlayEnd::Skipped),
         ]
     );
     assert_eq!(plays[0].started_at_ms, 1_700_000_000_000);

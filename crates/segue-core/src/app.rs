@@ -56,7 +56,17 @@ pub struct TagFacet {
     pub track_ids: Vec<TrackId>,
 }
 
-/// How a play ended, as the history shows it.
+/// How a play ended: what the engine reports, the history keeps and taste learns from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlayEnd {
+    Completed,
+    Skipped,
+    Stopped,
+    Error,
+}
+
+/// How a play ended, as the history shows it: a [`PlayEnd`], or still playing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]

@@ -30,7 +30,7 @@ pub use analysis::{
 };
 pub use app::{
     AnalysisEstimate, AnalysisStatus, AppSettings, AudioOutput, DayListening, DeviceChoice,
-    FacetKind, HistoryEntry, ListeningStats, ModelChoice, NormalizationChoice, PlayCount,
+    FacetKind, HistoryEntry, ListeningStats, ModelChoice, NormalizationChoice, PlayCount, PlayEnd,
     PlayOutcome, PlayerState, QueueEntry, RadioSeed, RepeatMode, TagFacet, TrackRow,
 };
 pub use app_event::AppEvent;

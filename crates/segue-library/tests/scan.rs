@@ -5,9 +5,9 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use segue_core::{Codec, IssueKind, ScanPhase, ScanReport};
+use segue_core::{Codec, IssueKind, PlayEnd, ScanPhase, ScanReport};
 use segue_library::{ScanOptions, scan};
-use segue_store::{FileChange, FileStat, ImportedTrack, PlayEnd, PlayRecord, Store, TrackQuery};
+use segue_store::{FileChange, FileStat, ImportedTrack, PlayRecord, Store, TrackQuery};
 
 fn demo_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/demo")

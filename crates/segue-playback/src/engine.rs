@@ -12,7 +12,7 @@ use crate::convert::{StreamResampler, map_channels};
 use crate::equaliser::EqualiserControl;
 use crate::output::{DeviceInfo, NO_CUT, Output, Shared, open_output};
 use crate::{
-    Buffering, Command, EndReason, LOOKAHEAD, PlaybackError, PlayerEvent, QueueItem, RepeatMode,
+    Buffering, Command, LOOKAHEAD, PlayEnd, PlaybackError, PlayerEvent, QueueItem, RepeatMode,
     SMART_EARLIEST,
 };
 
@@ -290,7 +290,7 @@ impl Engine {
                 offset,
                 paused,
             } => {
-                self.end_current(EndReason::Stopped);
+                self.end_current(PlayEnd::Stopped);
                 self.reset_stream();
                 self.reopen_at_a_break();
                 self.queue = items;
@@ -322,7 +322,7 @@ impl Engine {
             }
             Command::Resume => self.set_paused(false),
             Command::Stop => {
-                self.end_current(EndReason::Stopped);
+                self.end_current(PlayEnd::Stopped);
                 self.reset_stream();
                 self.reopen_at_a_break();
             }
@@ -344,7 +344,7 @@ impl Engine {
             Command::Next => {
                 if let Some(index) = self.current_index() {
                     self.fade_the_skip();
-                    self.end_current(EndReason::Skipped);
+                    self.end_current(PlayEnd::Skipped);
                     self.reset_stream();
                     // A skip moves on even when repeating one track.
                     let next = match self.repeat {
@@ -372,7 +372,7 @@ impl Engine {
                         index - 1
                     };
                     self.fade_the_skip();
-                    self.end_current(EndReason::Skipped);
+                    self.end_current(PlayEnd::Skipped);
                     self.reset_stream();
                     self.open(target, 0, false);
                 }
@@ -466,7 +466,7 @@ impl Engine {
     }
 
     /// Ends the audible track with `reason` (if any).
-    fn end_current(&mut self, reason: EndReason) {
+    fn end_current(&mut self, reason: PlayEnd) {
         if let Some(a) = self.audible.take() {
             let position_ms = self.position_ms(&a);
             let listened_ms = self.frames_to_ms(
@@ -1049,7 +1049,7 @@ impl Engine {
                         message: format!("cannot play {}: {e}", item.path.display()),
                     });
                     if seek {
-                        self.end_current(EndReason::Error);
+                        self.end_current(PlayEnd::Error);
                         seek = false;
                         offset_ms = 0;
                     }
@@ -1541,9 +1541,9 @@ impl Engine {
                 self.emit(PlayerEvent::TrackEnded {
                     track_id: a.track_id,
                     reason: if m.after_failure {
-                        EndReason::Error
+                        PlayEnd::Error
                     } else {
-                        EndReason::Completed
+                        PlayEnd::Completed
                     },
                     position_ms,
                     listened_ms,
@@ -1581,9 +1581,9 @@ impl Engine {
             self.end_reached = None;
             self.end_reached = None;
             self.end_current(if failed {
-                EndReason::Error
+                PlayEnd::Error
             } else {
-                EndReason::Completed
+                PlayEnd::Completed
             });
             self.emit(PlayerEvent::QueueFinished);
         }

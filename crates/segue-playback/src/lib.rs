@@ -61,7 +61,7 @@ pub use equaliser::{
 pub use normalize::{Loudness, Normalization, REPLAYGAIN_REFERENCE_LUFS, normalization_gain};
 pub use output::{DeviceInfo, OutputDevice, output_devices};
 pub use priority::lower_current_thread_for_background;
-pub use segue_core::{AlbumPlace, RepeatMode};
+pub use segue_core::{AlbumPlace, PlayEnd, RepeatMode};
 
 /// How far past the end of the current track the engine decodes ahead. A queue edit that
 /// changes the next track discards at most this much decoded audio.
@@ -183,15 +183,6 @@ pub struct TrackEdges {
 /// earlier than this before the latest start that still ends with the music.
 pub const SMART_EARLIEST: Duration = Duration::from_secs(6);
 
-/// Why a track stopped playing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EndReason {
-    Completed,
-    Skipped,
-    Stopped,
-    Error,
-}
-
 /// What the engine reports. Positions are milliseconds from the start of the track.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PlayerEvent {
@@ -206,7 +197,7 @@ pub enum PlayerEvent {
     },
     TrackEnded {
         track_id: i64,
-        reason: EndReason,
+        reason: PlayEnd,
         position_ms: u64,
         listened_ms: u64,
     },

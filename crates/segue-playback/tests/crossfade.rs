@@ -12,9 +12,8 @@ use common::{Capture, decode, exclusive};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use segue_playback::{
-    AlbumPlace, EndReason, Player, PlayerEvent, QueueItem, SMART_EARLIEST, TrackEdges,
-};
+use segue_core::PlayEnd;
+use segue_playback::{AlbumPlace, Player, PlayerEvent, QueueItem, SMART_EARLIEST, TrackEdges};
 
 const RATE: usize = 48_000;
 
@@ -223,7 +222,7 @@ fn a_smart_crossfade_fades_from_where_the_music_ends_not_the_file() {
             e,
             PlayerEvent::TrackEnded {
                 track_id: 1,
-                reason: EndReason::Completed,
+                reason: PlayEnd::Completed,
                 ..
             }
         )),
@@ -346,7 +345,7 @@ fn a_crossfade_overlaps_the_tracks_for_its_length_with_constant_power() {
             e,
             PlayerEvent::TrackEnded {
                 track_id: 1,
-                reason: EndReason::Completed,
+                reason: PlayEnd::Completed,
                 ..
             }
         )),
@@ -448,7 +447,7 @@ fn a_track_shorter_than_the_crossfade_is_faded_in_and_out_and_the_queue_goes_on(
             matches!(
                 e,
                 PlayerEvent::TrackEnded {
-                    reason: EndReason::Completed,
+                    reason: PlayEnd::Completed,
                     ..
                 }
             )

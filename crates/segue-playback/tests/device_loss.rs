@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use segue_playback::{EndReason, Player, PlayerEvent, QueueItem};
+use segue_core::PlayEnd;
+use segue_playback::{Player, PlayerEvent, QueueItem};
 
 struct Daemon {
     child: Child,
@@ -211,7 +212,7 @@ fn a_lost_device_pauses_and_playback_carries_on_when_it_is_back() {
             position_ms,
         } = next_event(&player, until, "the end of the play")
         {
-            assert_eq!((track_id, reason), (7, EndReason::Stopped));
+            assert_eq!((track_id, reason), (7, PlayEnd::Stopped));
             // Heard: ~2 s before the loss plus ~1.5 s recorded after; the 2 s without a device
             // and the audio lost in the dead device's buffers do not count.
             assert!(

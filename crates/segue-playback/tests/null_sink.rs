@@ -8,7 +8,8 @@ use common::{Capture, decode, exclusive};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use segue_playback::{EndReason, Player, PlayerEvent, QueueItem};
+use segue_core::PlayEnd;
+use segue_playback::{Player, PlayerEvent, QueueItem};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -29,7 +30,7 @@ fn play_through(player: &Player, items: Vec<QueueItem>) -> (Vec<PlayerEvent>, Ve
 }
 
 /// The `TrackEnded` events as (track, reason, position ms).
-fn ended_plays(events: &[PlayerEvent]) -> Vec<(i64, EndReason, u64)> {
+fn ended_plays(events: &[PlayerEvent]) -> Vec<(i64, PlayEnd, u64)> {
     events
         .iter()
         .filter_map(|e| match e {
@@ -160,7 +161,7 @@ fn playback_reaches_the_device_intact_and_gapless() {
         e,
         PlayerEvent::TrackEnded {
             track_id: 7,
-            reason: EndReason::Completed,
+            reason: PlayEnd::Completed,
             ..
         }
     )));
@@ -226,7 +227,7 @@ fn playback_reaches_the_device_intact_and_gapless() {
                 .iter()
                 .find(|e| matches!(e, PlayerEvent::TrackEnded { track_id: 1, .. })),
             Some(PlayerEvent::TrackEnded {
-                reason: EndReason::Completed,
+                reason: PlayEnd::Completed,
                 ..
             })
         ),
@@ -432,12 +433,12 @@ fn damaged_and_unplayable_files_do_not_stop_the_queue() {
     );
     let ended = ended_plays(&events);
     assert_eq!(ended.len(), 2, "{events:?}");
-    assert_eq!((ended[0].0, ended[0].1), (2, EndReason::Completed));
+    assert_eq!((ended[0].0, ended[0].1), (2, PlayEnd::Completed));
     assert!(
         ended[0].2 >= 7_000,
         "the damaged track stopped early: {ended:?}"
     );
-    assert_eq!((ended[1].0, ended[1].1), (3, EndReason::Completed));
+    assert_eq!((ended[1].0, ended[1].1), (3, PlayEnd::Completed));
     // Audio from both played tracks reached the device.
     let audible = captured
         .chunks_exact(2)
@@ -571,8 +572,8 @@ fn a_file_deleted_or_truncated_while_playing_does_not_stop_the_queue() {
     }));
     let ended = ended_plays(&events);
     assert_eq!(ended.len(), 3, "{events:?}");
-    assert_eq!((ended[0].0, ended[0].1), (1, EndReason::Completed));
-    assert_eq!((ended[1].0, ended[1].1), (2, EndReason::Error));
+    assert_eq!((ended[0].0, ended[0].1), (1, PlayEnd::Completed));
+    assert_eq!((ended[1].0, ended[1].1), (2, PlayEnd::Error));
     assert!(events.iter().any(|e| matches!(
         e,
         PlayerEvent::Error { track_id: Some(2), message } if message.contains("truncated")
@@ -582,7 +583,7 @@ fn a_file_deleted_or_truncated_while_playing_does_not_stop_the_queue() {
         "the truncated track stopped at {} of {full_ms} ms",
         ended[1].2
     );
-    assert_eq!((ended[2].0, ended[2].1), (3, EndReason::Completed));
+    assert_eq!((ended[2].0, ended[2].1), (3, PlayEnd::Completed));
 }
 
 #[test]
@@ -633,7 +634,7 @@ fn repeat_one_plays_the_track_again_and_repeat_all_wraps_around() {
     let completed = ended_plays(&events);
     assert_eq!(
         completed.first().map(|p| (p.0, p.1)),
-        Some((1, EndReason::Completed))
+        Some((1, PlayEnd::Completed))
     );
 
     // Repeat all: after the last entry, the first plays again.
@@ -898,7 +899,7 @@ fn moving_a_track_to_play_next_after_the_next_was_decoded_is_gapless_and_keeps_t
     let ended = ended_plays(events);
     assert_eq!(
         ended.iter().map(|p| (p.0, p.1)).collect::<Vec<_>>(),
-        vec![(1, EndReason::Completed)],
+        vec![(1, PlayEnd::Completed)],
         "{events:?}"
     );
 }

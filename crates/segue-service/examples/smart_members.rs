@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use made_up::timed;
-use segue_playback::EndReason;
+use segue_core::PlayEnd;
 use segue_service::{Listen, Service};
 
 mod made_up;
@@ -77,7 +77,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         service.record_listen(&Listen {
             track: ids[1],
             listened_ms: 1_000,
-            ended: EndReason::Skipped,
+            ended: PlayEnd::Skipped,
             started_at_ms: now_ms(),
         })?;
         let start = Instant::now();

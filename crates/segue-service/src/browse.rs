@@ -8,9 +8,9 @@ use segue_analysis::AnalyzerConfig;
 use segue_analysis::musicnn::facet_of;
 use segue_core::{
     AnalysisEstimate, AppSettings, DeviceChoice, FacetKind, HistoryEntry, ListeningStats,
-    ModelChoice, NormalizationChoice, PlayOutcome, TagFacet, TrackRow,
+    ModelChoice, NormalizationChoice, PlayEnd, PlayOutcome, TagFacet, TrackRow,
 };
-use segue_store::{PlayEnd, Store};
+use segue_store::Store;
 
 use crate::{Result, Service};
 

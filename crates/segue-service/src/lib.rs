@@ -45,7 +45,7 @@ pub use path::PathRequest;
 pub use playback::{Playback, SESSION_EVERY};
 pub use queue::{QueueChange, QueueState};
 pub use segue_core;
-pub use segue_playback::{EndReason, Normalization, PlayerEvent};
+pub use segue_playback::{Normalization, PlayerEvent};
 pub use segue_recommend::{PathError, PathGoal, Settings as SuggestSettings};
 pub use segue_store::{SavedSession, StoreError};
 

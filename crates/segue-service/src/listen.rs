@@ -2,11 +2,9 @@
 //! table the player writes, as the same rows, so they count for taste, the time of day and
 //! the repetition rules exactly as a play would.
 
-use segue_core::TrackId;
-use segue_playback::EndReason;
+use segue_core::{PlayEnd, TrackId};
 use segue_store::PlayRecord;
 
-use crate::playback::play_end;
 use crate::{Result, Service};
 
 /// A listen to record.
@@ -15,7 +13,7 @@ pub struct Listen {
     pub track: TrackId,
     /// How long it was listened to: from 0 to the track's duration.
     pub listened_ms: i64,
-    pub ended: EndReason,
+    pub ended: PlayEnd,
     /// When it started, in Unix milliseconds: at most a minute from now.
     pub started_at_ms: i64,
 }
@@ -86,7 +84,7 @@ impl Service {
             }
             .into());
         }
-        let end = play_end(listen.ended);
+        let end = listen.ended;
         self.with_store(|s| {
             s.record_play(&PlayRecord {
                 track_id: listen.track,
@@ -95,7 +93,7 @@ impl Service {
                 end,
                 // Where the play ended, as the player records it: the end of a completed track,
                 // else as far as it was heard (a recorded listen has no seeks).
-                position_ms: Some(if listen.ended == EndReason::Completed {
+                position_ms: Some(if listen.ended == PlayEnd::Completed {
                     duration_ms
                 } else {
                     listen.listened_ms

@@ -22,12 +22,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crossbeam_channel::RecvTimeoutError;
 use crossbeam_channel::{Receiver, Sender};
-use segue_core::{AlbumPlace, QueueEntry, ReasonPart, Suggestion, TrackId};
+use segue_core::{AlbumPlace, PlayEnd, QueueEntry, ReasonPart, Suggestion, TrackId};
 use segue_playback::{
-    EndReason, Loudness, Normalization, Player, PlayerEvent, QueueHandle, QueueItem,
-    normalization_gain,
+    Loudness, Normalization, Player, PlayerEvent, QueueHandle, QueueItem, normalization_gain,
 };
-use segue_store::{PlayEnd, SavedSession, Store};
+use segue_store::{SavedSession, Store};
 
 use crate::queue::{Edit, QueueChange, QueueState};
 use crate::{Result, Service, ServiceError};
@@ -660,16 +659,6 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// How a play ended, as the history stores it.
-pub(crate) fn play_end(reason: EndReason) -> PlayEnd {
-    match reason {
-        EndReason::Completed => PlayEnd::Completed,
-        EndReason::Skipped => PlayEnd::Skipped,
-        EndReason::Stopped => PlayEnd::Stopped,
-        EndReason::Error => PlayEnd::Error,
-    }
-}
-
 struct Current {
     play_id: i64,
     listened_ms: i64,
@@ -754,7 +743,7 @@ fn record(
                 if let Some(mut c) = current.take() {
                     c.listened_ms = *listened_ms as i64;
                     c.last_position_ms = *position_ms as i64;
-                    write(&c, play_end(*reason));
+                    write(&c, *reason);
                 }
                 let listened = Duration::from_millis(*listened_ms);
                 if let Some(after) = kept_now.after_clean_listening(listened) {

@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
-use segue_core::{FeedbackKind, RadioSeed, Suggestion, TrackId};
+use segue_core::{FeedbackKind, PlayEnd, RadioSeed, Suggestion, TrackId};
 use segue_recommend::history::{self, Listen, Moment, Shown};
 use segue_recommend::{Library, Settings, Signal, SignalSource, TrackProfile};
-use segue_store::{PlayEnd, Store};
+use segue_store::Store;
 
 use crate::{Result, Service, ServiceError};
 

@@ -3,8 +3,9 @@
 
 use std::time::{Duration, Instant};
 
+use segue_core::PlayEnd;
 use segue_service::PlayerEvent;
-use segue_store::{PlayEnd, Store};
+use segue_store::Store;
 
 mod common;
 

@@ -6,10 +6,10 @@ mod common;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use segue_core::{PlayOutcome, Track};
+use segue_core::{PlayEnd, PlayOutcome, Track};
 use segue_service::suggest::SuggestRequest;
-use segue_service::{EndReason, Listen, ListenError, Service, ServiceError};
-use segue_store::{PlayEnd, Store};
+use segue_service::{Listen, ListenError, Service, ServiceError};
+use segue_store::Store;
 
 /// A library of two real tracks; returns them in file-name order.
 fn library(dir: &Path) -> (Service, Vec<Track>) {
@@ -46,7 +46,7 @@ fn a_recorded_listen_is_history_like_a_played_one() {
         .record_listen(&Listen {
             track: first.id,
             listened_ms: duration,
-            ended: EndReason::Completed,
+            ended: PlayEnd::Completed,
             started_at_ms: an_hour_ago,
         })
         .expect("a whole listen");
@@ -54,7 +54,7 @@ fn a_recorded_listen_is_history_like_a_played_one() {
         .record_listen(&Listen {
             track: second.id,
             listened_ms: 1_000,
-            ended: EndReason::Skipped,
+            ended: PlayEnd::Skipped,
             started_at_ms: an_hour_ago + duration,
         })
         .expect("a skip");
@@ -95,7 +95,7 @@ fn listens_that_cannot_have_happened_are_refused() {
     let listen = Listen {
         track: track.id,
         listened_ms: 1_000,
-        ended: EndReason::Stopped,
+        ended: PlayEnd::Stopped,
         started_at_ms: now,
     };
     let refused = |l: Listen| service.record_listen(&l).expect_err("refused");
@@ -170,7 +170,7 @@ fn a_recorded_listen_counts_for_suggestions_as_a_played_one() {
         .record_listen(&Listen {
             track: heard.id,
             listened_ms: heard.audio.duration_ms as i64,
-            ended: EndReason::Completed,
+            ended: PlayEnd::Completed,
             started_at_ms: now_ms(),
         })
         .expect("listen");

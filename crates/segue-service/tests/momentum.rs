@@ -3,10 +3,10 @@
 
 mod common;
 
-use segue_core::{Detail, Suggestion, TermKind};
+use segue_core::{Detail, PlayEnd, Suggestion, TermKind};
 use segue_service::Service;
 use segue_service::suggest::SuggestRequest;
-use segue_store::{PlayEnd, PlayRecord, Store};
+use segue_store::{PlayRecord, Store};
 
 use common::track_id;
 

@@ -160,7 +160,7 @@ fn queue_edits_while_playing_are_heard_saved_and_restored_after_a_restart() {
     assert!(
         events.iter().any(|e| matches!(
             e,
-            PlayerEvent::TrackEnded { track_id, reason: segue_service::EndReason::Completed, .. }
+            PlayerEvent::TrackEnded { track_id, reason: segue_core::PlayEnd::Completed, .. }
                 if *track_id == a
         )),
         "{events:?}"
@@ -285,7 +285,7 @@ fn a_queue_saved_by_another_program_reaches_the_running_player_without_a_break()
     assert!(
         events.iter().any(|e| matches!(
             e,
-            PlayerEvent::TrackEnded { track_id, reason: segue_service::EndReason::Completed, .. }
+            PlayerEvent::TrackEnded { track_id, reason: segue_core::PlayEnd::Completed, .. }
                 if *track_id == a
         )),
         "{events:?}"

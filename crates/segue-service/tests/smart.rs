@@ -4,8 +4,8 @@
 
 mod common;
 
+use segue_core::PlayEnd;
 use segue_core::smart::{SmartOrder, SmartQuery, SmartRule};
-use segue_playback::EndReason;
 use segue_service::{Listen, Service};
 
 fn rules(text: &[&str]) -> Vec<SmartRule> {
@@ -85,7 +85,7 @@ fn a_smart_playlist_follows_ratings_and_analysis_and_says_why() {
         .record_listen(&Listen {
             track: played,
             listened_ms: 1_000,
-            ended: EndReason::Skipped,
+            ended: PlayEnd::Skipped,
             started_at_ms: now_ms(),
         })
         .expect("listen");

@@ -89,9 +89,9 @@ fn suggestions_follow_the_music_and_learn_from_feedback() {
                 started_at_ms: now + 1_000 * k as i64,
                 ms_listened: if through { duration } else { duration / 10 },
                 end: if through {
-                    segue_store::PlayEnd::Completed
+                    segue_core::PlayEnd::Completed
                 } else {
-                    segue_store::PlayEnd::Skipped
+                    segue_core::PlayEnd::Skipped
                 },
                 position_ms: Some(if through { duration } else { duration / 10 }),
             })
@@ -173,9 +173,9 @@ fn what_was_played_at_this_time_on_earlier_days_counts_and_says_so() {
                     started_at_ms: now - d * day + offset_min * 60_000,
                     ms_listened: listened,
                     end: if through {
-                        segue_store::PlayEnd::Completed
+                        segue_core::PlayEnd::Completed
                     } else {
-                        segue_store::PlayEnd::Skipped
+                        segue_core::PlayEnd::Skipped
                     },
                     position_ms: Some(listened),
                 })

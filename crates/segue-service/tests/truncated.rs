@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
+use segue_core::PlayEnd;
 use segue_service::analysis::{AnalysisOptions, Device};
-use segue_service::{EndReason, PlayerEvent, Service};
+use segue_service::{PlayerEvent, Service};
 
 /// One demo file per format.
 fn demo_per_format() -> Vec<PathBuf> {
@@ -169,7 +170,7 @@ fn a_truncated_file_played_to_its_end_is_a_full_listen() {
         }
         seen.push(event);
     };
-    assert_eq!(ended, EndReason::Completed, "{seen:?}");
+    assert_eq!(ended, PlayEnd::Completed, "{seen:?}");
     assert!(
         !seen.iter().any(|e| matches!(e, PlayerEvent::Error { .. })),
         "{seen:?}"

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
-use segue_core::{DayListening, ListeningStats, PlayCount, TrackId};
+use segue_core::{DayListening, ListeningStats, PlayCount, PlayEnd, TrackId};
 
 pub use analysis::{AnalysisCounts, AnalysisTodo};
 pub use listens::{HistoryListen, ImportedListen, ListenCounts};
@@ -147,32 +147,23 @@ impl FileStatus {
     }
 }
 
-/// How a play ended, for the listening history.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PlayEnd {
-    Completed,
-    Skipped,
-    Stopped,
-    Error,
+/// A play's end as the `plays.end_reason` column spells it.
+fn play_end_name(end: PlayEnd) -> &'static str {
+    match end {
+        PlayEnd::Completed => "completed",
+        PlayEnd::Skipped => "skipped",
+        PlayEnd::Stopped => "stopped",
+        PlayEnd::Error => "error",
+    }
 }
 
-impl PlayEnd {
-    fn parse(s: &str) -> PlayEnd {
-        match s {
-            "completed" => PlayEnd::Completed,
-            "skipped" => PlayEnd::Skipped,
-            "error" => PlayEnd::Error,
-            _ => PlayEnd::Stopped,
-        }
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            PlayEnd::Completed => "completed",
-            PlayEnd::Skipped => "skipped",
-            PlayEnd::Stopped => "stopped",
-            PlayEnd::Error => "error",
-        }
+/// The column's spelling read back (anything unknown is a stop).
+fn parse_play_end(s: &str) -> PlayEnd {
+    match s {
+        "completed" => PlayEnd::Completed,
+        "skipped" => PlayEnd::Skipped,
+        "error" => PlayEnd::Error,
+        _ => PlayEnd::Stopped,
     }
 }
 
@@ -506,7 +497,7 @@ impl Store {
                 play.track_id,
                 play.started_at_ms,
                 play.ms_listened,
-                play.end.as_str(),
+                play_end_name(play.end),
                 play.position_ms
             ],
         )?;
@@ -537,7 +528,7 @@ impl Store {
             .prepare_cached(
                 "UPDATE plays SET ms_listened = ?2, position_ms = ?3, end_reason = ?4 WHERE id = ?1",
             )?
-            .execute(rusqlite::params![play_id, ms_listened, position_ms, end.as_str()])?;
+            .execute(rusqlite::params![play_id, ms_listened, position_ms, play_end_name(end)])?;
         Ok(())
     }
 
@@ -557,7 +548,7 @@ impl Store {
                 track_id: r.get(1)?,
                 started_at_ms: r.get(2)?,
                 ms_listened,
-                end: PlayEnd::parse(&r.get::<_, String>(4)?),
+                end: parse_play_end(&r.get::<_, String>(4)?),
                 position_ms: r.get(5)?,
                 full_listen: segue_core::is_full_listen(ms_listened, duration_ms),
                 imported: r.get(7)?,

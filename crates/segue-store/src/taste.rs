@@ -210,7 +210,7 @@ impl Store {
                 started_at_ms: r.get(1)?,
                 ms_listened: r.get(2)?,
                 duration_ms: r.get(3)?,
-                end: PlayEnd::parse(&r.get::<_, String>(4)?),
+                end: crate::parse_play_end(&r.get::<_, String>(4)?),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -261,7 +261,7 @@ impl Store {
                         started_at_ms: r.get(1)?,
                         ms_listened: r.get(2)?,
                         duration_ms: r.get(3)?,
-                        end: PlayEnd::parse(&r.get::<_, String>(4)?),
+                        end: crate::parse_play_end(&r.get::<_, String>(4)?),
                     },
                     apart as f32 / 3600.0,
                 ))
