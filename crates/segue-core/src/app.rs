@@ -66,7 +66,7 @@ pub enum PlayEnd {
     Error,
 }
 
-/// How a play ended, as the history shows it: a [`PlayEnd`], or still playing.
+/// How a play ended, as the history shows it, or that it is still playing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
