@@ -206,8 +206,8 @@ fn reasons_true(library: &Library, way: &[usize], path: &SonicPath, goal: &PathG
                 // plain numbers claim nothing more.
                 let feel_true = match feel {
                     TempoFeel::Plain => true,
-                    TempoFeel::Double => (1.6..=2.5).contains(&(to / from)),
-                    TempoFeel::Half => (1.6..=2.5).contains(&(from / to)),
+                    TempoFeel::Double => (1.8..=2.25).contains(&(to / from)),
+                    TempoFeel::Half => (1.8..=2.25).contains(&(from / to)),
                 };
                 k > 0
                     && *from_bpm == from.round() as u32

@@ -126,13 +126,13 @@ pub enum TempoFeel {
 }
 
 impl TempoFeel {
-    /// Double or half time where the tempos are an octave apart within a quarter octave (the
-    /// width within which a join still counts them as one beat); otherwise plain.
+    /// Double or half time where the tempos are an octave apart within about 8 % (0.12 of an
+    /// octave: where a join's tempo match has fallen to nothing); otherwise plain.
     pub fn between(from_bpm: f32, to_bpm: f32) -> TempoFeel {
         let octaves = (to_bpm / from_bpm).log2();
-        if (octaves - 1.0).abs() <= 0.25 {
+        if (octaves - 1.0).abs() <= 0.12 {
             TempoFeel::Double
-        } else if (octaves + 1.0).abs() <= 0.25 {
+        } else if (octaves + 1.0).abs() <= 0.12 {
             TempoFeel::Half
         } else {
             TempoFeel::Plain
@@ -526,6 +526,11 @@ mod reason_tests {
             TempoFeel::between(150.0, 52.0),
             TempoFeel::Plain,
             "a third, not half"
+        );
+        assert_eq!(
+            TempoFeel::between(64.0, 110.0),
+            TempoFeel::Plain,
+            "1.7 times is not double"
         );
         assert_eq!(
             TempoFeel::between(0.0, 120.0),
