@@ -355,23 +355,24 @@ impl Tally {
             mean_of(|b| b.1),
             within(|b| b.1),
         );
-        let possible: Vec<bool> = self
-            .bottleneck
-            .iter()
-            .zip(&self.line)
-            .map(|(b, l)| b.1 <= l.median)
-            .collect();
-        let met = possible
-            .iter()
-            .zip(self.path.iter().zip(&self.line))
-            .filter(|(p, (pf, lf))| **p && pf.largest <= lf.median)
-            .count();
-        let free_met = possible
-            .iter()
-            .zip(self.free.iter().zip(&self.line))
-            .filter(|(p, (ff, lf))| **p && ff.largest <= lf.median)
-            .count();
-        let possible = possible.iter().filter(|p| **p).count();
+        // (pairs where a way of n tracks can keep its largest step within a yardstick's median,
+        // and of those, where `ways` do)
+        let where_possible = |ways: &[WayFigures], yardstick: &[WayFigures]| {
+            let possible: Vec<bool> = self
+                .bottleneck
+                .iter()
+                .zip(yardstick)
+                .map(|(b, y)| b.1 <= y.median)
+                .collect();
+            let met = possible
+                .iter()
+                .zip(ways.iter().zip(yardstick))
+                .filter(|(p, (w, y))| **p && w.largest <= y.median)
+                .count();
+            (possible.iter().filter(|p| **p).count(), met)
+        };
+        let (possible, met) = where_possible(&self.path, &self.line);
+        let (_, free_met) = where_possible(&self.free, &self.line);
         println!(
             "    where a way of {} tracks can keep its largest step ≤ the line's median ({} paths): the path does in {} ({:.0} %)",
             self.n,
@@ -395,18 +396,7 @@ impl Tally {
             .zip(&self.bottleneck)
             .map(|(p, b)| p.largest / b.1.max(f32::EPSILON))
             .collect();
-        let kept_possible: Vec<bool> = self
-            .bottleneck
-            .iter()
-            .zip(&self.kept)
-            .map(|(b, k)| b.1 <= k.median)
-            .collect();
-        let kept_met = kept_possible
-            .iter()
-            .zip(self.path.iter().zip(&self.kept))
-            .filter(|(p, (pf, kf))| **p && pf.largest <= kf.median)
-            .count();
-        let kept_possible = kept_possible.iter().filter(|p| **p).count();
+        let (kept_possible, kept_met) = where_possible(&self.path, &self.kept);
         println!(
             "    the path's largest step against the least any way of {} tracks has (rules ignored): {:.3}x on average, within 5 % in {} of {} paths\n    where a way of {} tracks can keep its largest step ≤ the gap-keeping line's median ({} paths): the path does in {} ({:.0} %)",
             self.n,
