@@ -9,11 +9,14 @@
 //! resamplers where the rates differ, the mix and the equaliser).
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use segue_core::{EqualiserSettings, ParametricBand};
 use segue_playback::{Player, PlayerEvent, QueueItem, apply_preset};
+
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 fn cpu_seconds() -> f64 {
     // utime + stime from /proc/self/stat (fields 14 and 15, in clock ticks).
@@ -86,27 +89,8 @@ fn main() {
             .set_equaliser(&device, settings.clone())
             .expect("equaliser");
         player.set_crossfade(*crossfade).expect("crossfade");
-        let dir = std::env::temp_dir().join(format!("segue-bench-{}-{n}", std::process::id()));
-        let _ = std::fs::create_dir_all(&dir);
-        let capture = dir.join("capture.raw");
-        let mut rec = Command::new("parecord")
-            .args([
-                "--raw",
-                "--format=float32le",
-                "--rate=48000",
-                "--channels=2",
-                "--latency-msec=20",
-                "--device=segue_test_sink.monitor",
-            ])
-            .arg(&capture)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("parecord (source scripts/pulse-test-sink.sh first)");
-        while std::fs::metadata(&capture).map(|m| m.len()).unwrap_or(0) < 48_000 * 8 / 2 {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        let frame_at_command = std::fs::metadata(&capture).map(|m| m.len()).unwrap_or(0) / 8;
+        let capture = common::Capture::start();
+        let frame_at_command = capture.frames();
         player
             .play_queue(
                 vec![QueueItem {
@@ -128,21 +112,11 @@ fn main() {
         let cpu = (cpu_seconds() - cpu0) / wall0.elapsed().as_secs_f64() * 100.0;
         player.stop().expect("stop");
         std::thread::sleep(Duration::from_millis(300));
-        let _ = Command::new("kill")
-            .arg("-INT")
-            .arg(rec.id().to_string())
-            .status();
-        let _ = rec.wait();
-        let bytes = std::fs::read(&capture).unwrap_or_default();
-        let samples: Vec<f32> = bytes
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
+        let samples = capture.stop();
         let first = samples
             .chunks_exact(2)
             .position(|f| f[0].abs() > 1e-3 || f[1].abs() > 1e-3);
         let latency_ms = first.map(|f| (f as f64 - frame_at_command as f64) / 48.0);
-        let _ = std::fs::remove_dir_all(&dir);
         println!(
             "{} ({mode}): first audible sample {} after the play command; CPU {cpu:.2} % of one core over {seconds} s",
             file.file_name()

@@ -456,29 +456,7 @@ fn main() {
         buffering.decode_ahead.as_millis(),
         buffering.device_buffer_frames
     );
-    let capture = dir.path().join("capture.raw");
-    let mut recorder = Command::new("parecord")
-        .args([
-            "--raw",
-            "--format=float32le",
-            "--rate=48000",
-            "--channels=2",
-            "--latency-msec=20",
-            &format!("--device={SINK}.monitor"),
-        ])
-        .arg(&capture)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|_| fail("parecord did not start"));
-    let captured_frames = || std::fs::metadata(&capture).map_or(0, |m| m.len() as usize / 8);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while captured_frames() < RATE * 3 / 10 {
-        if Instant::now() > deadline {
-            fail("parecord never started recording");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let recorder = common::Capture::start_from(SINK);
 
     // The load: threads that never sleep, at the same priority as everything else, and the
     // analysis workers below it.
@@ -506,7 +484,7 @@ fn main() {
     }
     std::thread::sleep(Duration::from_millis(500));
 
-    let command_at = captured_frames();
+    let command_at = recorder.frames();
     let started = Instant::now();
     player
         .set_repeat(RepeatMode::All)
@@ -529,11 +507,7 @@ fn main() {
     }
     let _ = player.stop();
     std::thread::sleep(Duration::from_millis(400));
-    let _ = Command::new("kill")
-        .arg("-INT")
-        .arg(recorder.id().to_string())
-        .status();
-    let _ = recorder.wait();
+    let samples = recorder.stop();
     drop(player);
     if let Some(a) = analysis {
         // A worker finishes the track it is on.
@@ -554,11 +528,6 @@ fn main() {
         );
     }
 
-    let bytes = std::fs::read(&capture).unwrap_or_else(|e| fail(&e.to_string()));
-    let samples: Vec<f32> = bytes
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect();
     let frames = samples.len() / 2;
     let audible = |i: usize| samples[2 * i] != 0.0 || samples[2 * i + 1] != 0.0;
     let Some(first) = (command_at..frames).find(|&i| audible(i)) else {

@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 use segue_core::PlayEnd;
 use segue_playback::{Player, PlayerEvent, QueueItem};
 
+mod common;
+
 struct Daemon {
     child: Child,
 }
@@ -67,32 +69,10 @@ impl Drop for Daemon {
 }
 
 /// RMS of one second recorded from the daemon's sink.
-fn recorded_rms(dir: &Path) -> f64 {
-    let file = dir.join("capture.raw");
-    let status = Command::new("timeout")
-        .args([
-            "-s",
-            "INT",
-            "1.5",
-            "parecord",
-            "--raw",
-            "--format=float32le",
-        ])
-        .args(["--rate=48000", "--channels=2", "--device=loss_sink.monitor"])
-        .arg(&file)
-        .output()
-        .expect("parecord");
-    // `timeout` reports 124 when it had to stop the recorder, which is the normal way here.
-    assert!(
-        status.status.code().is_some_and(|c| c == 0 || c == 124),
-        "parecord: {}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-    let bytes = std::fs::read(&file).expect("capture");
-    let samples: Vec<f32> = bytes
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect();
+fn recorded_rms() -> f64 {
+    let capture = common::Capture::start_from("loss_sink");
+    std::thread::sleep(Duration::from_secs(1));
+    let samples = capture.stop();
     assert!(samples.len() > 48_000, "recorded {} samples", samples.len());
     (samples.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / samples.len() as f64).sqrt()
 }
@@ -147,7 +127,7 @@ fn a_lost_device_pauses_and_playback_carries_on_when_it_is_back() {
             before_loss = position_ms;
         }
     }
-    assert!(recorded_rms(dir.path()) > 0.01, "the track is audible");
+    assert!(recorded_rms() > 0.01, "the track is audible");
     daemon.kill();
 
     // The engine reports the loss and pauses.
@@ -199,7 +179,7 @@ fn a_lost_device_pauses_and_playback_carries_on_when_it_is_back() {
         resumed_at + 500 >= before_loss && resumed_at <= before_loss + 1500,
         "resumed at {resumed_at} ms, lost at about {before_loss} ms"
     );
-    assert!(recorded_rms(dir.path()) > 0.01, "audible after resuming");
+    assert!(recorded_rms() > 0.01, "audible after resuming");
 
     // One play throughout: stopping ends it once, with the time really heard.
     player.stop().expect("stop");

@@ -49,7 +49,11 @@ pub fn write_stereo_wav(path: &Path, samples: impl IntoIterator<Item = i16>) {
     std::fs::write(path, wav).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
 }
 
-/// Records the null sink's monitor as 48 kHz stereo f32 until stopped.
+/// The null sink `scripts/pulse-test-sink.sh` makes.
+pub const TEST_SINK: &str = "segue_test_sink";
+
+/// Records a sink's monitor as 48 kHz stereo f32 until stopped (the one home of `parecord` for
+/// the playback tests and benchmarks).
 pub struct Capture {
     child: Child,
     file: PathBuf,
@@ -57,13 +61,20 @@ pub struct Capture {
 }
 
 impl Capture {
+    /// Records the test sink.
     pub fn start() -> Capture {
-        let sink_ok = Command::new("pactl")
+        Capture::start_from(TEST_SINK)
+    }
+
+    /// Records `sink`'s monitor, returning once the recorder is really writing (0.3 s of the
+    /// idle sink's silence), so nothing played afterwards is missed.
+    pub fn start_from(sink: &str) -> Capture {
+        let server_up = Command::new("pactl")
             .arg("info")
             .output()
             .is_ok_and(|o| o.status.success());
         assert!(
-            sink_ok,
+            server_up,
             "no PulseAudio server: run `source scripts/pulse-test-sink.sh` first (the test command does)"
         );
         let dir = tempfile::tempdir().expect("tempdir");
@@ -76,27 +87,31 @@ impl Capture {
                 "--channels=2",
                 "--latency-msec=20",
             ])
-            .arg("--device=segue_test_sink.monitor")
+            .arg(format!("--device={sink}.monitor"))
             .arg(&file)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("parecord");
-        // Wait until the recorder is really writing (0.3 s of the idle sink's silence), so
-        // nothing played afterwards is missed.
+        let capture = Capture {
+            child,
+            file,
+            _dir: dir,
+        };
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0) < 48_000 * 8 * 3 / 10 {
+        while capture.frames() < 48_000 * 3 / 10 {
             assert!(
                 Instant::now() < deadline,
                 "parecord never started recording"
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-        Capture {
-            child,
-            file,
-            _dir: dir,
-        }
+        capture
+    }
+
+    /// Frames recorded so far.
+    pub fn frames(&self) -> usize {
+        std::fs::metadata(&self.file).map_or(0, |m| m.len() as usize / 8)
     }
 
     /// What was recorded, interleaved stereo.
