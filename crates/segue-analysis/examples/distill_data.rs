@@ -30,8 +30,6 @@ use segue_analysis::musicnn::{EMBEDDING, PATCH_FRAMES, TAGS};
 use segue_analysis::spectrum::MEL_BANDS;
 use segue_analysis::{Analyzer, AnalyzerConfig, Device, FeatureExtractor, model_input, patches};
 
-const AUDIO: [&str; 6] = ["ogg", "opus", "flac", "mp3", "wav", "m4a"];
-
 /// A small seeded generator (SplitMix64): the data set is the same on every run.
 struct Rng(u64);
 
@@ -48,25 +46,6 @@ impl Rng {
     }
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
-    }
-}
-
-fn audio_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            audio_files(&path, out);
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| AUDIO.contains(&e.to_ascii_lowercase().as_str()))
-        {
-            out.push(path);
-        }
     }
 }
 
@@ -204,8 +183,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .and_then(|n| n.to_str())
                 .ok_or("package folder name is not UTF-8")?
                 .to_owned();
-            let mut files = Vec::new();
-            audio_files(&package_dir, &mut files);
+            let files = segue_core::files::audio_files_under(&package_dir)?;
             let hold = held_out.contains(&package);
             let pkg_out = out_dir.join(&package);
             std::fs::create_dir_all(&pkg_out)?;

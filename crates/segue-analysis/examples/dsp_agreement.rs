@@ -218,23 +218,12 @@ fn flatten(prefix: &str, v: &Value, out: &mut BTreeMap<String, Leaf>) {
 
 /// `count` audio files spread evenly over the sorted files under `dirs` (0: all).
 fn pick(dirs: &[PathBuf], count: usize) -> Result<Vec<PathBuf>, String> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-        for entry in std::fs::read_dir(dir)? {
-            let path = entry?.path();
-            if path.is_dir() {
-                walk(&path, out)?;
-            } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                ["ogg", "oga", "opus", "flac", "mp3", "m4a", "wav"]
-                    .contains(&e.to_ascii_lowercase().as_str())
-            }) {
-                out.push(path);
-            }
-        }
-        Ok(())
-    }
     let mut all = Vec::new();
     for dir in dirs {
-        walk(dir, &mut all).map_err(|e| format!("{}: {e}", dir.display()))?;
+        all.extend(
+            segue_core::files::audio_files_under(dir)
+                .map_err(|e| format!("{}: {e}", dir.display()))?,
+        );
     }
     all.sort();
     if all.is_empty() {

@@ -16,7 +16,7 @@
 //! process (DSP, then each model; one ONNX Runtime thread), so run it under `taskset -c 1`
 //! for a one-core figure.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use segue_analysis::musicnn::{self, EMBEDDING, TAGS};
 use segue_analysis::{Analyzer, AnalyzerConfig, Device, FeatureExtractor, Model, ModelKind};
@@ -35,9 +35,6 @@ const MUSIC_DIRS: [&str; 3] = [
     ".cache/test-music",
     ".cache/eval-music",
     ".cache/more-music",
-];
-const AUDIO: [&str; 9] = [
-    "ogg", "oga", "opus", "flac", "mp3", "m4a", "wav", "aif", "aiff",
 ];
 
 #[allow(unsafe_code)]
@@ -69,22 +66,6 @@ fn main() -> Result<()> {
         options.dirs = MUSIC_DIRS.iter().map(PathBuf::from).collect();
     }
     run(&options)
-}
-
-fn audio_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            audio_files(&path, out)?;
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| AUDIO.contains(&e.to_ascii_lowercase().as_str()))
-        {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// User + system CPU seconds of this process, from /proc (clock ticks of 1/100 s on Linux).
@@ -152,8 +133,7 @@ fn run(options: &Options) -> Result<()> {
             .into());
         }
         for dir in found {
-            let mut audio = Vec::new();
-            audio_files(&dir, &mut audio)?;
+            let mut audio = segue_core::files::audio_files_under(&dir)?;
             audio.sort();
             files.extend(audio.into_iter().map(|f| (package.clone(), f)));
         }

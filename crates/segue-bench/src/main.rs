@@ -409,24 +409,7 @@ fn label(r: &ModeResult) -> String {
 
 /// Audio files under `dir`, sorted, then `tracks` of them spread evenly over the list.
 fn select(selection: &Selection) -> Result<Vec<PathBuf>> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-        for entry in std::fs::read_dir(dir)? {
-            let path = entry?.path();
-            if path.is_dir() {
-                walk(&path, out)?;
-            } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                [
-                    "ogg", "oga", "opus", "flac", "mp3", "m4a", "wav", "aif", "aiff",
-                ]
-                .contains(&e.to_ascii_lowercase().as_str())
-            }) {
-                out.push(path);
-            }
-        }
-        Ok(())
-    }
-    let mut all = Vec::new();
-    walk(&selection.dir, &mut all).with_context(|| {
+    let mut all = segue_core::files::audio_files_under(&selection.dir).with_context(|| {
         format!(
             "reading {} (scripts/fetch-test-music.sh fills .cache/test-music)",
             selection.dir.display()

@@ -9,7 +9,44 @@
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// File extensions Segue takes for audio. Content decides the real format; the library's
+/// scanner reports a file with one of these names that is not audio, and ignores the rest.
+pub const AUDIO_EXTENSIONS: &[&str] = &[
+    "flac", "mp3", "ogg", "oga", "opus", "m4a", "m4b", "mp4", "aac", "alac", "wav", "wave", "aif",
+    "aiff", "aifc",
+];
+
+/// Whether `path` is named as audio (its extension, in any case, is in [`AUDIO_EXTENSIONS`]).
+pub fn has_audio_extension(path: &Path) -> bool {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .is_some_and(|e| AUDIO_EXTENSIONS.contains(&e.as_str()))
+}
+
+/// Every file named as audio under `dir`, depth first with each folder's entries in name
+/// order, for the benchmarks and tools that read a folder of music (the library's scanner
+/// walks by itself: it reports what it cannot read and skips hidden files).
+pub fn audio_files_under(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
+        let mut entries = std::fs::read_dir(dir)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<io::Result<Vec<_>>>()?;
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(&path, out)?;
+            } else if has_audio_extension(&path) {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut found = Vec::new();
+    walk(dir, &mut found)?;
+    Ok(found)
+}
 
 /// What a path is when it is not a regular file, in words ("a named pipe (FIFO)").
 pub fn kind_of_non_file(meta: &std::fs::Metadata) -> &'static str {
@@ -84,6 +121,33 @@ pub fn read_capped(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn audio_files_under_a_folder_come_depth_first_in_name_order_whatever_the_case() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("b/disc 2")).expect("folders");
+        for name in [
+            "b/02.OGG",
+            "b/01.flac",
+            "b/disc 2/01.opus",
+            "b/cover.jpg",
+            "a.mp3",
+            "notes.txt",
+        ] {
+            std::fs::write(root.join(name), b"").expect("file");
+        }
+        let found: Vec<String> = audio_files_under(root)
+            .expect("walk")
+            .iter()
+            .map(|p| p.strip_prefix(root).expect("under").display().to_string())
+            .collect();
+        assert_eq!(
+            found,
+            ["a.mp3", "b/01.flac", "b/02.OGG", "b/disc 2/01.opus"]
+        );
+        assert!(audio_files_under(&root.join("missing")).is_err());
+    }
 
     #[test]
     fn a_pipe_a_device_and_a_folder_are_refused_without_waiting() {

@@ -4,13 +4,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use segue_core::IssueKind;
+use segue_core::files::has_audio_extension;
 
-/// File extensions the scanner considers audio. Content decides the real format; a file with
-/// one of these names that is not audio is reported, files with other names are ignored.
-pub const AUDIO_EXTENSIONS: &[&str] = &[
-    "flac", "mp3", "ogg", "oga", "opus", "m4a", "m4b", "mp4", "aac", "alac", "wav", "wave", "aif",
-    "aiff", "aifc",
-];
+pub use segue_core::files::AUDIO_EXTENSIONS;
 
 /// Audio formats Segue does not decode, by extension, with the name a person knows them by:
 /// such files are listed as unsupported rather than silently left out.
@@ -68,12 +64,6 @@ pub(crate) struct WalkIssue {
     pub path: PathBuf,
     pub kind: IssueKind,
     pub message: String,
-}
-
-pub(crate) fn has_audio_extension(path: &Path) -> bool {
-    path.extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .is_some_and(|e| AUDIO_EXTENSIONS.contains(&e.as_str()))
 }
 
 fn is_hidden(entry: &walkdir::DirEntry) -> bool {

@@ -121,28 +121,12 @@ fn zero_runs(samples: &[f32], from: usize, to: usize) -> Vec<(usize, usize)> {
     runs
 }
 
-/// The audio files under the allowed music folders.
+/// The audio files under the allowed music folders (a folder that cannot be read is left out).
 fn music_files(root: &Path) -> Vec<PathBuf> {
-    const AUDIO: [&str; 8] = ["flac", "ogg", "oga", "opus", "mp3", "m4a", "wav", "aac"];
-    let mut found = Vec::new();
-    let mut dirs: Vec<PathBuf> = MUSIC.iter().map(|d| root.join(d)).collect();
-    while let Some(dir) = dirs.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| AUDIO.contains(&e.to_ascii_lowercase().as_str()))
-            {
-                found.push(path);
-            }
-        }
-    }
+    let mut found: Vec<PathBuf> = MUSIC
+        .iter()
+        .flat_map(|d| segue_core::files::audio_files_under(&root.join(d)).unwrap_or_default())
+        .collect();
     found.sort();
     found
 }
