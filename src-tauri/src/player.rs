@@ -75,11 +75,21 @@ impl PlayerHub {
                     playback.set_normalization(segue_service::normalization_for(s.normalization));
                 }
                 let events = playback.events().clone();
-                // The session from last time: the queue cued where it was, paused.
+                // The session from last time: the queue cued where it was, paused unless
+                // the listener asked to play on at start.
                 let restored = playback.restore_session(service).unwrap_or_else(|e| {
                     tracing::warn!("cannot restore the play session: {e}");
                     None
                 });
+                let resumed = restored
+                    .as_ref()
+                    .is_some_and(|saved| saved.current.is_some())
+                    && settings.as_ref().is_some_and(|s| s.resume_on_start)
+                    && playback
+                        .player()
+                        .resume()
+                        .map_err(|e| tracing::warn!("cannot play the session on: {e}"))
+                        .is_ok();
                 {
                     let mut state = lock(&self.state);
                     state.device = Some(playback.player().device().name);
@@ -92,7 +102,7 @@ impl PlayerHub {
                             .map(|e| e.track_id);
                         state.index = saved.current.map(|c| c as u32);
                         state.position_ms = saved.position_ms;
-                        state.playing = false;
+                        state.playing = resumed;
                         state.queue = saved.queue;
                     }
                 }

@@ -1,12 +1,14 @@
 """The queue in the real window: tracks queued with Play next and Add to queue from a row's
 menu, reordered by Alt+arrow and by dragging, one removed; the queue, the playing track and its
-position come back after quitting the app, and after `kill -9` with at most a second of
-position lost; `segue queue` reads and edits the same queue, and the running window follows
-its edits. Screenshots: target/e2e/queue-*.png."""
+position come back after quitting the app (paused), and after `kill -9` with at most a second of
+position lost (playing on, once Settings asks to play on at start); `segue queue` reads and
+edits the same queue, and the running window follows its edits. Screenshots:
+target/e2e/queue-*.png."""
 
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import time
 
@@ -14,7 +16,14 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
 from conftest import CLI, launch
-from test_app import click, css, shot, text, wait_for, wait_imported
+from test_app import click, css, nav, shot, text, wait_for, wait_imported
+
+
+def setting(db, key):
+    """A saved setting as the library stores it (None: never saved)."""
+    with sqlite3.connect(db) as conn:
+        row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
 
 
 def cli_queue(db):
@@ -170,6 +179,13 @@ def test_the_queue_is_edited_and_survives_a_restart_and_kill_9(tauri_driver, tmp
         assert queued(app, "queue-autoplay") == autoplay, (queued(app, "queue-autoplay"), autoplay)
         shot(app, "queue-restored")
 
+        # Asked to play on at start (Settings → Playback), the next start will not wait.
+        nav(app, "settings")
+        click(app, "[data-testid=resume-on-start]")
+        wait_for(app, lambda d: setting(db, "playback.resume_on_start") == "true", timeout=10,
+                 message="the setting to play on at start was not saved")
+        nav(app, "tracks")
+
         # Playing on starts from there; kill -9 while it plays loses at most a second.
         click(app, "[data-testid=play-pause]")
         wait_for(app, lambda d: position_ms(d) >= paused_at + 3000, timeout=30, message="it did not play on")
@@ -191,7 +207,12 @@ def test_the_queue_is_edited_and_survives_a_restart_and_kill_9(tauri_driver, tmp
     app = launch(tauri_driver, db)
     try:
         wait_for(app, lambda d: now_title(d) == title[playing], timeout=30, message="nothing came back after kill -9")
-        assert abs(position_ms(app) - killed["position_ms"]) <= 1000, (position_ms(app), killed)
+        # Set to play on at start: it carries on from where the kill left it.
+        back_at = position_ms(app)
+        assert killed["position_ms"] - 1000 <= back_at <= killed["position_ms"] + 4000, (back_at, killed)
+        wait_for(app, lambda d: play_pause_label(d) == "Pause", timeout=10, message="the session did not play on at start")
+        wait_for(app, lambda d: position_ms(d) >= killed["position_ms"] + 2000, timeout=30,
+                 message=f"it did not play on from {killed['position_ms']} ms: {position_ms(app)}")
         wait_for(app, lambda d: queued(d) == [b, c], timeout=10, message=f"queued after kill -9: {queued(app)}")
         shot(app, "queue-after-kill")
     finally:

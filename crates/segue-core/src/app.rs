@@ -294,6 +294,10 @@ pub struct AppSettings {
     /// outgoing track's energy falls, from what analysis found. Off by default.
     #[serde(default)]
     pub crossfade_smart: bool,
+    /// Play on from where the last session stopped when Segue starts. Off by default: the
+    /// session comes back paused at its position.
+    #[serde(default)]
+    pub resume_on_start: bool,
     pub analysis_device: DeviceChoice,
     /// The tagger analysis runs. Saved on its own (`Service::set_analysis_model`), since
     /// changing it re-analyses the library: saving the rest of the page leaves it as it is.

@@ -22,6 +22,7 @@ const AUTOPLAY_KEY: &str = "playback.autoplay";
 const NORMALIZATION_KEY: &str = "playback.normalization";
 const CROSSFADE_KEY: &str = "playback.crossfade_ms";
 const CROSSFADE_SMART_KEY: &str = "playback.crossfade_smart";
+const RESUME_KEY: &str = "playback.resume_on_start";
 const DEVICE_KEY: &str = "analysis.device";
 const MODEL_KEY: &str = "analysis.model";
 const WELCOMED_KEY: &str = "app.welcomed";
@@ -146,6 +147,7 @@ impl Service {
             },
             crossfade_ms: self.crossfade()?.as_millis() as u32,
             crossfade_smart: self.crossfade_smart()?,
+            resume_on_start: get(RESUME_KEY)?.is_some_and(|v| v == "true"),
             analysis_device: match get(DEVICE_KEY)?.as_deref() {
                 Some("cpu") => DeviceChoice::Cpu,
                 Some("cuda") => DeviceChoice::Cuda,
@@ -188,6 +190,14 @@ impl Service {
         self.set_crossfade_smart(settings.crossfade_smart)?;
         self.with_store(|s| {
             s.set_setting(AUTOPLAY_KEY, autoplay)?;
+            s.set_setting(
+                RESUME_KEY,
+                if settings.resume_on_start {
+                    "true"
+                } else {
+                    "false"
+                },
+            )?;
             s.set_setting(NORMALIZATION_KEY, normalization)?;
             s.set_setting(
                 WELCOMED_KEY,

@@ -17,7 +17,12 @@ crossfade_ms: number,
  * A smart crossfade: the silence at the ends trimmed and the fade started where the
  * outgoing track's energy falls, from what analysis found. Off by default.
  */
-crossfade_smart: boolean, analysis_device: DeviceChoice, 
+crossfade_smart: boolean, 
+/**
+ * Play on from where the last session stopped when Segue starts. Off by default: the
+ * session comes back paused at its position.
+ */
+resume_on_start: boolean, analysis_device: DeviceChoice, 
 /**
  * The tagger analysis runs. Saved on its own (`Service::set_analysis_model`), since
  * changing it re-analyses the library: saving the rest of the page leaves it as it is.

@@ -11,6 +11,7 @@ const settings = {
   normalization: "auto",
   crossfade_ms: 0,
   crossfade_smart: false,
+  resume_on_start: false,
   analysis_device: "auto",
   analysis_model: "reference",
   exploration: 0.3,

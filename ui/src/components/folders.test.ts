@@ -83,6 +83,7 @@ describe("Settings: output device", () => {
     normalization: "auto",
     crossfade_ms: 0,
     crossfade_smart: false,
+    resume_on_start: false,
     analysis_device: "auto",
     exploration: 0.3,
     track_gap_hours: 24,
@@ -144,6 +145,18 @@ describe("Settings: output device", () => {
     app.settings = settings as AppSettings;
     const off = render(Settings);
     expect((off.getByTestId("crossfade-smart") as HTMLInputElement).disabled).toBe(true);
+  });
+
+  it("saves the wish to play on where the last session stopped when Segue starts", async () => {
+    const calls = mockBackend({ get_settings: () => settings, output_devices: () => outputs, library_stats: () => stats([]), import_issues: () => [], refresh_up_next: () => null, up_next: () => [] });
+    app.settings = settings as AppSettings;
+    const { getByTestId } = render(Settings);
+    const resume = getByTestId("resume-on-start") as HTMLInputElement;
+    expect(resume.checked).toBe(false);
+    await fireEvent.click(resume);
+    await waitFor(() =>
+      expect((calls.find((c) => c.cmd === "set_settings")?.args as { settings: AppSettings }).settings.resume_on_start).toBe(true),
+    );
   });
 
   it("shows a crossfade length saved from the command line among the choices", async () => {
