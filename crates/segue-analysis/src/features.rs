@@ -14,56 +14,122 @@ const CHROMA_FFT: usize = 4096;
 pub const WAVEFORM_BINS: usize = 256;
 
 /// Everything the DSP stage measures, except loudness (from the original audio), and the mel
-/// power spectrogram the models take (`frames × bank.len()`, row-major).
+/// power spectrogram the models take (`frames × bank.len()`, row-major). The same, bit for
+/// bit, as [`FeatureStream`] given `mono` in any pieces.
+pub fn extract(mono: &[f32], bank: &[MelBand]) -> (DspFeatures, Vec<f32>) {
+    let mut stream = FeatureStream::new(bank, true);
+    stream.reserve(mono.len());
+    stream.push(mono);
+    stream.finish()
+}
+
+/// The DSP features of a signal that comes in pieces (the analysis signal as it is
+/// resampled), holding only the mel spectrogram and, when asked, one byte per sample for the
+/// waveform: not the signal.
 ///
 /// One pass of the STFT serves every feature that reads it: each frame's power spectrum goes
 /// to the spectral shape and to the mel bands, and is not kept; onsets, tempo and the MFCCs
-/// read the mel bands. Only the chroma takes its own, longer frames (`CHROMA_FFT`).
-pub fn extract(mono: &[f32], bank: &[MelBand]) -> (DspFeatures, Vec<f32>) {
-    let bands = bank.len();
-    let mut mel = Vec::with_capacity((1 + mono.len() / HOP) * bands);
-    let mut shape = SpectralShape::default();
-    spectrum::each_power_frame(mono, FFT_SIZE, HOP, |_, power| {
-        shape.add(power);
-        spectrum::apply_mel(bank, power, &mut mel);
-    });
-    (features(mono, shape.finish(), &mel, bands), mel)
+/// read the mel bands at the end. Only the chroma takes its own, longer frames
+/// (`CHROMA_FFT`). Every sum is taken in the signal's order, as over the whole signal.
+pub struct FeatureStream<'a> {
+    bank: &'a [MelBand],
+    frames: spectrum::PowerFrames,
+    shape: SpectralShape,
+    mel: Vec<f32>,
+    chroma: Chroma,
+    energy: Energy,
+    /// Each sample's waveform level ([`level`]), for the waveform of a signal that is the
+    /// whole track; `None` when the caller has the waveform from elsewhere.
+    levels: Option<Vec<u8>>,
+    len: usize,
 }
 
-fn features(
-    mono: &[f32],
-    spectral: (f32, f32, f32),
-    mel_power: &[f32],
-    bands: usize,
-) -> DspFeatures {
-    let onset = onset_envelope(mel_power, bands);
-    let (bpm, bpm_confidence) = tempo(&onset);
-    let chroma = chroma(mono);
-    let (key, mode, key_confidence) = key(&chroma);
-    let (mfcc_mean, mfcc_var) = mfcc(mel_power, bands);
-    let (energy, zero_crossing_rate) = energy_and_zcr(mono);
-    let duration = mono.len() as f64 / f64::from(ANALYSIS_RATE);
-    DspFeatures {
-        duration_s: duration,
-        bpm,
-        bpm_confidence,
-        key,
-        mode,
-        key_confidence,
-        energy,
-        spectral_centroid_hz: spectral.0,
-        spectral_rolloff_hz: spectral.1,
-        spectral_flatness: spectral.2,
-        zero_crossing_rate,
-        mfcc_mean,
-        mfcc_var,
-        chroma,
-        onset_rate: onset_count(&onset) as f32 / duration.max(1e-9) as f32,
-        waveform: waveform(mono),
-        // From every sample of the original audio: see `apply_edges`.
-        music_start_s: None,
-        music_end_s: None,
-        fade_out_s: None,
+impl<'a> FeatureStream<'a> {
+    /// `waveform`: whether to measure the waveform (from one byte per sample).
+    pub fn new(bank: &'a [MelBand], waveform: bool) -> FeatureStream<'a> {
+        FeatureStream {
+            bank,
+            frames: spectrum::PowerFrames::new(FFT_SIZE, HOP),
+            shape: SpectralShape::default(),
+            mel: Vec::new(),
+            chroma: Chroma::new(),
+            energy: Energy::default(),
+            levels: waveform.then(Vec::new),
+            len: 0,
+        }
+    }
+
+    /// Makes room for a signal of about `samples`, so what is kept is not copied as it grows.
+    pub fn reserve(&mut self, samples: usize) {
+        self.mel
+            .reserve_exact((1 + samples / HOP) * self.bank.len());
+        if let Some(levels) = &mut self.levels {
+            levels.reserve_exact(samples);
+        }
+    }
+
+    pub fn push(&mut self, samples: &[f32]) {
+        let (bank, shape, mel) = (self.bank, &mut self.shape, &mut self.mel);
+        self.frames.push(samples, &mut |power| {
+            shape.add(power);
+            spectrum::apply_mel(bank, power, mel);
+        });
+        self.chroma.push(samples);
+        self.energy.push(samples);
+        if let Some(levels) = &mut self.levels {
+            levels.extend(samples.iter().map(|&x| level(x)));
+        }
+        self.len += samples.len();
+    }
+
+    /// The features and the mel power spectrogram.
+    pub fn finish(self) -> (DspFeatures, Vec<f32>) {
+        let FeatureStream {
+            bank,
+            frames,
+            mut shape,
+            mut mel,
+            chroma,
+            energy,
+            levels,
+            len,
+        } = self;
+        frames.finish(&mut |power| {
+            shape.add(power);
+            spectrum::apply_mel(bank, power, &mut mel);
+        });
+        let bands = bank.len();
+        let spectral = shape.finish();
+        let onset = onset_envelope(&mel, bands);
+        let (bpm, bpm_confidence) = tempo(&onset);
+        let chroma = chroma.finish();
+        let (key, mode, key_confidence) = key(&chroma);
+        let (mfcc_mean, mfcc_var) = mfcc(&mel, bands);
+        let (energy, zero_crossing_rate) = energy.finish(len);
+        let duration = len as f64 / f64::from(ANALYSIS_RATE);
+        let dsp = DspFeatures {
+            duration_s: duration,
+            bpm,
+            bpm_confidence,
+            key,
+            mode,
+            key_confidence,
+            energy,
+            spectral_centroid_hz: spectral.0,
+            spectral_rolloff_hz: spectral.1,
+            spectral_flatness: spectral.2,
+            zero_crossing_rate,
+            mfcc_mean,
+            mfcc_var,
+            chroma,
+            onset_rate: onset_count(&onset) as f32 / duration.max(1e-9) as f32,
+            waveform: levels.map(|l| waveform_of_levels(&l)).unwrap_or_default(),
+            // From every sample of the original audio: see `apply_edges`.
+            music_start_s: None,
+            music_end_s: None,
+            fade_out_s: None,
+        };
+        (dsp, mel)
     }
 }
 
@@ -260,12 +326,30 @@ fn onset_count(onset: &[f32]) -> usize {
 
 /// 12 pitch classes (C first), each frame scaled to its strongest class, averaged and
 /// scaled so the strongest class is 1.
+#[cfg(test)]
 fn chroma(mono: &[f32]) -> [f32; 12] {
-    let bins = CHROMA_FFT / 2 + 1;
-    let bin_hz = f64::from(ANALYSIS_RATE) / CHROMA_FFT as f64;
-    // Pitch class of each bin from 55 Hz (A1) to 4 kHz, a run of bins; bins outside are
-    // ignored.
-    let (first, classes) = {
+    let mut chroma = Chroma::new();
+    chroma.push(mono);
+    chroma.finish()
+}
+
+/// The chroma ([`chroma`]) of a signal that comes in pieces.
+struct Chroma {
+    frames: spectrum::PowerFrames,
+    /// The first bin counted, and the pitch class of it and of each bin after it.
+    first: usize,
+    classes: Vec<usize>,
+    total: [f64; 12],
+    /// A frame's magnitudes, kept between frames to save allocating.
+    magnitudes: Vec<f64>,
+}
+
+impl Chroma {
+    fn new() -> Chroma {
+        let bins = CHROMA_FFT / 2 + 1;
+        let bin_hz = f64::from(ANALYSIS_RATE) / CHROMA_FFT as f64;
+        // Pitch class of each bin from 55 Hz (A1) to 4 kHz, a run of bins; bins outside are
+        // ignored.
         let in_range: Vec<(usize, usize)> = (0..bins)
             .filter_map(|k| {
                 let f = k as f64 * bin_hz;
@@ -276,33 +360,67 @@ fn chroma(mono: &[f32]) -> [f32; 12] {
             })
             .collect();
         let first = in_range.first().map_or(0, |(k, _)| *k);
-        (
+        let classes: Vec<usize> = in_range.into_iter().map(|(_, c)| c).collect();
+        Chroma {
+            frames: spectrum::PowerFrames::new(CHROMA_FFT, CHROMA_FFT / 2),
             first,
-            in_range.into_iter().map(|(_, c)| c).collect::<Vec<_>>(),
-        )
-    };
-    let mut total = [0.0f64; 12];
-    let mut magnitudes = Vec::with_capacity(classes.len());
-    spectrum::each_power_frame(mono, CHROMA_FFT, CHROMA_FFT / 2, |_, p| {
-        magnitudes.clear();
-        magnitudes.extend(
-            p[first..first + classes.len()]
-                .iter()
-                .map(|&x| f64::from(x).sqrt()),
-        );
-        let mut frame = [0.0f64; 12];
-        for (m, c) in magnitudes.iter().zip(&classes) {
-            frame[*c] += m;
+            magnitudes: Vec::with_capacity(classes.len()),
+            classes,
+            total: [0.0; 12],
         }
-        let max = frame.iter().copied().fold(0.0, f64::max);
-        if max > 1e-6 {
-            for (t, f) in total.iter_mut().zip(frame) {
-                *t += f / max;
-            }
+    }
+
+    fn push(&mut self, samples: &[f32]) {
+        let Chroma {
+            frames,
+            first,
+            classes,
+            total,
+            magnitudes,
+        } = self;
+        frames.push(samples, &mut |p| {
+            add_chroma_frame(p, *first, classes, total, magnitudes)
+        });
+    }
+
+    fn finish(self) -> [f32; 12] {
+        let Chroma {
+            frames,
+            first,
+            classes,
+            mut total,
+            mut magnitudes,
+        } = self;
+        frames.finish(&mut |p| add_chroma_frame(p, first, &classes, &mut total, &mut magnitudes));
+        let max = total.iter().copied().fold(0.0, f64::max).max(1e-12);
+        total.map(|t| (t / max) as f32)
+    }
+}
+
+/// Adds one frame's pitch classes, scaled to the strongest, to `total`.
+fn add_chroma_frame(
+    p: &[f32],
+    first: usize,
+    classes: &[usize],
+    total: &mut [f64; 12],
+    magnitudes: &mut Vec<f64>,
+) {
+    magnitudes.clear();
+    magnitudes.extend(
+        p[first..first + classes.len()]
+            .iter()
+            .map(|&x| f64::from(x).sqrt()),
+    );
+    let mut frame = [0.0f64; 12];
+    for (m, c) in magnitudes.iter().zip(classes) {
+        frame[*c] += m;
+    }
+    let max = frame.iter().copied().fold(0.0, f64::max);
+    if max > 1e-6 {
+        for (t, f) in total.iter_mut().zip(frame) {
+            *t += f / max;
         }
-    });
-    let max = total.iter().copied().fold(0.0, f64::max).max(1e-12);
-    total.map(|t| (t / max) as f32)
+    }
 }
 
 /// Key by correlating the chroma with the Krumhansl-Kessler major and minor profiles in all
@@ -389,7 +507,76 @@ fn mfcc(mel_power: &[f32], bands: usize) -> ([f32; 13], [f32; 13]) {
     (mean.map(|m| m as f32), var)
 }
 
-/// Mean RMS of 16 ms frames (linear, 0-1), and zero crossings per sample (0-1).
+/// Mean RMS of 16 ms frames (linear, 0-1), and zero crossings per sample (0-1), of a signal
+/// that comes in pieces.
+#[derive(Default)]
+struct Energy {
+    /// The current frame's samples so far, when a piece ended inside it.
+    partial: Vec<f32>,
+    rms_sum: f64,
+    frames: usize,
+    crossings: usize,
+    last: Option<f32>,
+}
+
+impl Energy {
+    fn push(&mut self, samples: &[f32]) {
+        let Some(&first) = samples.first() else {
+            return;
+        };
+        if let Some(last) = self.last {
+            self.crossings += usize::from((last >= 0.0) != (first >= 0.0));
+        }
+        self.crossings += samples
+            .windows(2)
+            .filter(|w| (w[0] >= 0.0) != (w[1] >= 0.0))
+            .count();
+        self.last = samples.last().copied();
+        let mut rest = samples;
+        if !self.partial.is_empty() {
+            let take = (HOP - self.partial.len()).min(rest.len());
+            self.partial.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if self.partial.len() < HOP {
+                return;
+            }
+            self.add_frame_of_partial();
+        }
+        let whole = rest.chunks_exact(HOP);
+        let tail = whole.remainder();
+        for frame in whole {
+            self.add_frame(frame);
+        }
+        self.partial.extend_from_slice(tail);
+    }
+
+    fn add_frame(&mut self, frame: &[f32]) {
+        self.rms_sum += (lanes::sum_squares(frame) / frame.len() as f64).sqrt();
+        self.frames += 1;
+    }
+
+    fn add_frame_of_partial(&mut self) {
+        let frame = std::mem::take(&mut self.partial);
+        self.add_frame(&frame);
+        self.partial = frame;
+        self.partial.clear();
+    }
+
+    /// Energy and zero-crossing rate of the `len` samples given.
+    fn finish(mut self, len: usize) -> (f32, f32) {
+        if !self.partial.is_empty() {
+            self.add_frame_of_partial();
+        }
+        (
+            (self.rms_sum / self.frames.max(1) as f64) as f32,
+            self.crossings as f32 / len.max(1) as f32,
+        )
+    }
+}
+
+/// Mean RMS of 16 ms frames (linear, 0-1), and zero crossings per sample (0-1), of a whole
+/// signal: what [`Energy`] gives, by definition.
+#[cfg(test)]
 fn energy_and_zcr(mono: &[f32]) -> (f32, f32) {
     let mut rms_sum = 0.0f64;
     let mut frames = 0usize;
@@ -408,18 +595,43 @@ fn energy_and_zcr(mono: &[f32]) -> (f32, f32) {
     )
 }
 
-/// Peak level of `WAVEFORM_BINS` equal slices of the track, 0-255 (linear), for the seek bar.
+/// A sample's waveform level, 0-255: the seek bar's peak level (`WAVEFORM_BINS` equal slices'
+/// peaks, linear) rounded. Rounding keeps
+/// order, so a slice's level is its samples' largest, and one byte per sample gives the
+/// waveform exactly. (A NaN counts as silence, as in [`lanes::peak_abs`].)
+fn level(x: f32) -> u8 {
+    (0.0f32.max(x.abs()).min(1.0) * 255.0).round() as u8
+}
+
+/// The waveform, the peak level of `WAVEFORM_BINS` equal slices of the track (0-255, linear,
+/// for the seek bar), from each sample's [`level`].
+fn waveform_of_levels(levels: &[u8]) -> Vec<u8> {
+    let n = levels.len();
+    (0..WAVEFORM_BINS)
+        .map(|i| {
+            let (a, b) = bin_span(i, n);
+            levels[a..b].iter().copied().max().unwrap_or(0)
+        })
+        .collect()
+}
+
+/// The samples of waveform bin `i` of a signal of `n`.
+fn bin_span(i: usize, n: usize) -> (usize, usize) {
+    let b = ((i + 1) * n / WAVEFORM_BINS)
+        .max(i * n / WAVEFORM_BINS + 1)
+        .min(n);
+    ((i * n / WAVEFORM_BINS).min(n), b)
+}
+
+/// Peak level of `WAVEFORM_BINS` equal slices of the track, 0-255 (linear), for the seek bar:
+/// the definition, over a whole signal, that [`waveform_of_levels`] meets.
+#[cfg(test)]
 pub(crate) fn waveform(mono: &[f32]) -> Vec<u8> {
     let n = mono.len();
     (0..WAVEFORM_BINS)
         .map(|i| {
-            let (a, b) = (
-                i * n / WAVEFORM_BINS,
-                ((i + 1) * n / WAVEFORM_BINS)
-                    .max(i * n / WAVEFORM_BINS + 1)
-                    .min(n),
-            );
-            let peak = lanes::peak_abs(&mono[a.min(n)..b]);
+            let (a, b) = bin_span(i, n);
+            let peak = lanes::peak_abs(&mono[a..b]);
             (peak.min(1.0) * 255.0).round() as u8
         })
         .collect()
@@ -504,5 +716,112 @@ mod tests {
         assert_eq!(w.len(), WAVEFORM_BINS);
         assert_eq!(w[0], 0);
         assert_eq!(w[WAVEFORM_BINS - 1], 128);
+    }
+
+    /// The features as defined over a whole signal, each STFT framed at once by
+    /// [`spectrum::each_power_frame`]: mel power, spectral shape, chroma, energy, zero-crossing
+    /// rate and waveform.
+    #[allow(clippy::type_complexity)]
+    fn whole_signal_features(
+        mono: &[f32],
+        bank: &[MelBand],
+    ) -> (Vec<f32>, (f32, f32, f32), [f32; 12], (f32, f32), Vec<u8>) {
+        let mut mel = Vec::new();
+        let mut shape = SpectralShape::default();
+        spectrum::each_power_frame(mono, FFT_SIZE, HOP, |_, power| {
+            shape.add(power);
+            spectrum::apply_mel(bank, power, &mut mel);
+        });
+        let stream = Chroma::new();
+        let (mut total, mut magnitudes) = ([0.0f64; 12], Vec::new());
+        spectrum::each_power_frame(mono, CHROMA_FFT, CHROMA_FFT / 2, |_, p| {
+            add_chroma_frame(
+                p,
+                stream.first,
+                &stream.classes,
+                &mut total,
+                &mut magnitudes,
+            )
+        });
+        let max = total.iter().copied().fold(0.0, f64::max).max(1e-12);
+        let chroma = total.map(|t| (t / max) as f32);
+        (
+            mel,
+            shape.finish(),
+            chroma,
+            energy_and_zcr(mono),
+            waveform(mono),
+        )
+    }
+
+    /// Streaming the analysis signal through the features in pieces of any size (as it comes
+    /// out of the resampler) gives, bit for bit, what the whole signal gives, on real
+    /// recordings (44.1 and 48 kHz, resampled to 16 kHz).
+    #[test]
+    fn features_streamed_in_pieces_are_the_whole_signals() {
+        let bank = spectrum::mel_filter_bank(ANALYSIS_RATE, FFT_SIZE, spectrum::MEL_BANDS);
+        for name in ["source.flac", "source-48k.flac"] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../tests/fixtures/gapless")
+                .join(name);
+            let mono = crate::signal::prepare(&path).expect("prepared").mono;
+            assert!(
+                mono.len() > 3 * ANALYSIS_RATE as usize,
+                "{name}: seconds of music"
+            );
+            let (mel, spectral, chroma, (energy, zcr), waveform) =
+                whole_signal_features(&mono, &bank);
+            assert!(
+                waveform.iter().any(|&w| w > 50),
+                "{name}: music, not silence"
+            );
+            let bits = |x: &[f32]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+
+            // Pieces of every awkward size: one sample, across a hop, across a chroma frame;
+            // and many tiny ones, so that pieces end on every kind of sample.
+            let awkward = [1, 255, 256, 257, 100, 2047, 4097, 30_011, 7];
+            let tiny: Vec<usize> = (1..=23).collect();
+            for sizes in [&awkward[..], &tiny[..]] {
+                let mut stream = FeatureStream::new(&bank, true);
+                let (mut at, mut k) = (0, 0);
+                while at < mono.len() {
+                    let end = (at + sizes[k % sizes.len()]).min(mono.len());
+                    stream.push(&mono[at..end]);
+                    (at, k) = (end, k + 1);
+                }
+                let (dsp, streamed_mel) = stream.finish();
+                assert_eq!(bits(&streamed_mel), bits(&mel), "{name}: mel");
+                assert_eq!(
+                    (
+                        dsp.spectral_centroid_hz,
+                        dsp.spectral_rolloff_hz,
+                        dsp.spectral_flatness
+                    ),
+                    spectral,
+                    "{name}: spectral shape"
+                );
+                assert_eq!(bits(&dsp.chroma), bits(&chroma), "{name}: chroma");
+                assert_eq!(dsp.energy.to_bits(), energy.to_bits(), "{name}: energy");
+                assert_eq!(
+                    dsp.zero_crossing_rate.to_bits(),
+                    zcr.to_bits(),
+                    "{name}: zcr"
+                );
+                assert_eq!(dsp.waveform, waveform, "{name}: waveform");
+                assert_eq!(dsp.duration_s, mono.len() as f64 / f64::from(ANALYSIS_RATE));
+            }
+
+            // In one piece, as `extract` gives it: the same features to the bit.
+            let (whole, whole_mel) = extract(&mono, &bank);
+            let (streamed, _) = {
+                let mut stream = FeatureStream::new(&bank, true);
+                for piece in mono.chunks(333) {
+                    stream.push(piece);
+                }
+                stream.finish()
+            };
+            assert_eq!(format!("{whole:?}"), format!("{streamed:?}"), "{name}");
+            assert_eq!(bits(&whole_mel), bits(&mel), "{name}");
+        }
     }
 }

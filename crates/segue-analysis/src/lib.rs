@@ -187,15 +187,17 @@ impl Default for FeatureExtractor {
 impl FeatureExtractor {
     /// Decodes `path` and computes its loudness and DSP features.
     pub fn extract(&self, path: &Path) -> Result<Extracted, AnalysisError> {
-        let prepared = signal::prepare(path)?;
-        let (mut dsp, mel) = features::extract(&prepared.mono, &self.bank);
+        // The features stream as the signal is resampled: the signal is never held whole.
+        let streamed = signal::stream_features(path, &self.bank)?;
+        let mut dsp = streamed.dsp;
         // An excerpted track: its length and waveform are the whole file's.
-        dsp.duration_s = prepared.duration_s;
-        if let Some(waveform) = prepared.whole_waveform {
+        dsp.duration_s = streamed.duration_s;
+        if let Some(waveform) = streamed.whole_waveform {
             dsp.waveform = waveform;
         }
-        features::apply_edges(&mut dsp, &prepared.edges);
-        let loudness = match (prepared.loudness_lufs, prepared.true_peak_dbtp) {
+        features::apply_edges(&mut dsp, &streamed.edges);
+        let mel = streamed.mel;
+        let loudness = match (streamed.loudness_lufs, streamed.true_peak_dbtp) {
             (Some(integrated_lufs), Some(true_peak_dbtp)) => Some(LoudnessMeasure {
                 integrated_lufs,
                 true_peak_dbtp,

@@ -1,6 +1,6 @@
 //! From a file to the analysis signal: decode, measure EBU R128 loudness on the original
-//! channels, mix to mono and resample to [`ANALYSIS_RATE`], packet by packet: only the signal
-//! at the analysis rate is kept.
+//! channels, mix to mono and resample to [`ANALYSIS_RATE`], packet by packet; analysis streams
+//! the signal through the features as it comes ([`stream_features`]), and [`prepare`] keeps it.
 
 use std::path::Path;
 use std::time::Duration;
@@ -197,23 +197,193 @@ impl EdgeMeter {
 
 /// Decodes `path` and prepares its analysis signal.
 pub fn prepare(path: &Path) -> Result<Prepared, AnalysisError> {
-    let mut decoder = Decoder::open(path)?;
+    let decoder = Decoder::open(path)?;
+    let mut kept = Excerpts::new(EXCERPT_SAMPLES, MAX_EXCERPTS);
+    if let Some(samples) = declared_samples(decoder.info()) {
+        kept.reserve(samples);
+    }
+    let whole = decode(decoder, &mut |s| kept.extend(s))?;
+    let whole_waveform = kept
+        .excerpted()
+        .then(|| whole.waveform.bins(crate::features::WAVEFORM_BINS));
+    Ok(Prepared {
+        mono: kept.into_signal(),
+        duration_s: whole.duration_s,
+        whole_waveform,
+        loudness_lufs: whole.loudness_lufs,
+        true_peak_dbtp: whole.true_peak_dbtp,
+        edges: whole.edges,
+    })
+}
+
+/// A track's DSP features and mel spectrogram, with what is measured on the whole file.
+pub struct Streamed {
+    /// As [`crate::features::extract`] gives them for [`Prepared::mono`] (the whole track's
+    /// length and waveform are in `duration_s` and `whole_waveform`).
+    pub dsp: segue_core::DspFeatures,
+    pub mel: Vec<f32>,
+    pub duration_s: f64,
+    pub whole_waveform: Option<Vec<u8>>,
+    pub loudness_lufs: Option<f64>,
+    pub true_peak_dbtp: Option<f64>,
+    pub edges: Edges,
+}
+
+/// [`prepare`] then [`crate::features::extract`], bit for bit, without keeping the analysis
+/// signal: it streams through the features as it is resampled, so only the mel spectrogram
+/// (and a byte per sample for the waveform) grows with the track, and the signal's 64 KB a
+/// second are never held.
+///
+/// The excerpts of a long track must be known before the features can stream: they follow
+/// from its length, which the container declares (exactly, for most formats). A file whose
+/// length turns out to call for other excerpts is decoded a second time, knowing it.
+pub fn stream_features(
+    path: &Path,
+    bank: &[crate::spectrum::MelBand],
+) -> Result<Streamed, AnalysisError> {
+    let decoder = Decoder::open(path)?;
+    let declared = declared_samples(decoder.info());
+    stream_features_declared(path, decoder, declared, bank)
+}
+
+/// [`stream_features`] with `decoder` opened on `path`, whose analysis signal is declared to
+/// be `declared` samples long.
+fn stream_features_declared(
+    path: &Path,
+    mut decoder: Decoder,
+    declared: Option<usize>,
+    bank: &[crate::spectrum::MelBand],
+) -> Result<Streamed, AnalysisError> {
+    let mut stride = excerpt_stride(declared.unwrap_or(0));
+    let mut second_pass = false;
+    loop {
+        let mut features = crate::features::FeatureStream::new(bank, stride == 1);
+        if let Some(samples) = declared {
+            features.reserve(samples.min(kept_samples(samples, stride)));
+        }
+        let mut excerpts = EveryNthChunk::new(EXCERPT_SAMPLES, stride);
+        let mut samples = 0usize;
+        let whole = decode(decoder, &mut |s| {
+            samples += s.len();
+            excerpts.split(s, &mut |kept| features.push(kept));
+        })?;
+        let needed = excerpt_stride(samples);
+        if needed != stride {
+            if second_pass {
+                return Err(AnalysisError::Signal(
+                    "the file decoded to a different length the second time".into(),
+                ));
+            }
+            stride = needed;
+            second_pass = true;
+            decoder = Decoder::open(path)?;
+            continue;
+        }
+        let (dsp, mel) = features.finish();
+        return Ok(Streamed {
+            dsp,
+            mel,
+            duration_s: whole.duration_s,
+            whole_waveform: (stride > 1)
+                .then(|| whole.waveform.bins(crate::features::WAVEFORM_BINS)),
+            loudness_lufs: whole.loudness_lufs,
+            true_peak_dbtp: whole.true_peak_dbtp,
+            edges: whole.edges,
+        });
+    }
+}
+
+/// The excerpts' length, and the most of them a long track keeps, in samples at
+/// [`ANALYSIS_RATE`].
+const EXCERPT_SAMPLES: usize = ANALYSIS_RATE as usize * EXCERPT.as_secs() as usize;
+const MAX_EXCERPTS: usize = (WHOLE_UP_TO.as_secs() / EXCERPT.as_secs()) as usize;
+
+/// The analysis signal's length a container declares, if it does.
+fn declared_samples(info: &segue_decode::StreamInfo) -> Option<usize> {
+    let frames = info.total_frames?;
+    let at_rate = frames as f64 * f64::from(ANALYSIS_RATE) / f64::from(info.sample_rate.max(1));
+    Some(at_rate.ceil() as usize)
+}
+
+/// Which excerpts [`Excerpts`] ends up keeping of a signal of `samples`: every
+/// `stride`-th chunk of [`EXCERPT_SAMPLES`], from the first (1: the whole signal).
+fn excerpt_stride(samples: usize) -> usize {
+    stride_for(samples.div_ceil(EXCERPT_SAMPLES), MAX_EXCERPTS)
+}
+
+/// The stride [`Excerpts`] reaches with `chunks` chunks and at most `max_chunks` kept: it
+/// doubles while more than that many would be kept.
+fn stride_for(chunks: usize, max_chunks: usize) -> usize {
+    let mut stride = 1;
+    while chunks.div_ceil(stride) > max_chunks.max(2) {
+        stride *= 2;
+    }
+    stride
+}
+
+/// The samples of a signal of `samples` kept by excerpts of `stride`.
+fn kept_samples(samples: usize, stride: usize) -> usize {
+    samples
+        .div_ceil(EXCERPT_SAMPLES)
+        .div_ceil(stride)
+        .saturating_mul(EXCERPT_SAMPLES)
+}
+
+/// Every `stride`-th chunk of `chunk` samples of a signal that comes in pieces: the
+/// excerpts [`Excerpts`] keeps, when the stride it ends with is known.
+struct EveryNthChunk {
+    chunk: usize,
+    stride: usize,
+    index: usize,
+    in_chunk: usize,
+}
+
+impl EveryNthChunk {
+    fn new(chunk: usize, stride: usize) -> EveryNthChunk {
+        EveryNthChunk {
+            chunk: chunk.max(1),
+            stride: stride.max(1),
+            index: 0,
+            in_chunk: 0,
+        }
+    }
+
+    fn split(&mut self, samples: &[f32], kept: &mut impl FnMut(&[f32])) {
+        let mut rest = samples;
+        while !rest.is_empty() {
+            let take = (self.chunk - self.in_chunk).min(rest.len());
+            let (now, later) = rest.split_at(take);
+            if self.index.is_multiple_of(self.stride) {
+                kept(now);
+            }
+            self.in_chunk += take;
+            if self.in_chunk == self.chunk {
+                self.in_chunk = 0;
+                self.index += 1;
+            }
+            rest = later;
+        }
+    }
+}
+
+/// What is measured on every sample of the original audio, whatever of it analysis keeps.
+struct Whole {
+    duration_s: f64,
+    waveform: PeakLog,
+    loudness_lufs: Option<f64>,
+    true_peak_dbtp: Option<f64>,
+    edges: Edges,
+}
+
+/// Decodes the rest of `decoder`'s audio through the meters and the resampler; `signal` gets
+/// the signal at [`ANALYSIS_RATE`] in order. Only that is passed on: the decoded audio
+/// streams through packet by packet, so a track's native-rate audio (three times the size at
+/// 48 kHz) is never held whole.
+fn decode(mut decoder: Decoder, signal: &mut impl FnMut(&[f32])) -> Result<Whole, AnalysisError> {
     let info = decoder.info().clone();
     let channels = usize::from(info.channels.max(1));
     let mut meter = crate::loudness::LoudnessMeter::new(channels, info.sample_rate);
     let mut peak = TruePeakMeter::new(channels, info.sample_rate);
-    // Only the signal at the analysis rate is kept: the decoded audio streams through the
-    // meters and the resampler packet by packet, so a track's native-rate audio (three times
-    // the size at 48 kHz) is never held whole.
-    let rate = ANALYSIS_RATE as usize;
-    let mut kept = Excerpts::new(
-        rate * EXCERPT.as_secs() as usize,
-        (WHOLE_UP_TO.as_secs() / EXCERPT.as_secs()) as usize,
-    );
-    if let Some(frames) = info.total_frames {
-        let at_rate = frames as f64 * f64::from(ANALYSIS_RATE) / f64::from(info.sample_rate.max(1));
-        kept.reserve(at_rate.ceil() as usize);
-    }
     let mut to_rate = ToRate::new(info.sample_rate, ANALYSIS_RATE)?;
     let mut waveform = PeakLog::new(crate::features::WAVEFORM_BINS * 16);
     let mut edges = EdgeMeter::new(info.sample_rate);
@@ -230,28 +400,20 @@ pub fn prepare(path: &Path) -> Result<Prepared, AnalysisError> {
         edges.add(&buf, channels);
         mix_to_mono(&buf, channels, &mut mixed);
         waveform.extend(&mixed);
-        to_rate.push(&mixed, &mut |s| kept.extend(s))?;
+        to_rate.push(&mixed, signal)?;
         frames += (buf.len() / channels) as u64;
     }
     if frames == 0 {
         return Err(AnalysisError::Signal("the file holds no audio".into()));
     }
-    to_rate.finish(&mut |s| kept.extend(s))?;
-    let duration_s = frames as f64 / f64::from(info.sample_rate);
-    let whole_waveform = kept
-        .excerpted()
-        .then(|| waveform.bins(crate::features::WAVEFORM_BINS));
-    let mono = kept.into_signal();
-    let loudness_lufs = meter.integrated();
-    let true_peak_dbtp = Some(peak.finish())
-        .filter(|p| *p > 0.0)
-        .map(|p| 20.0 * f64::from(p).log10());
-    Ok(Prepared {
-        mono,
-        duration_s,
-        whole_waveform,
-        loudness_lufs,
-        true_peak_dbtp,
+    to_rate.finish(signal)?;
+    Ok(Whole {
+        duration_s: frames as f64 / f64::from(info.sample_rate),
+        waveform,
+        loudness_lufs: meter.integrated(),
+        true_peak_dbtp: Some(peak.finish())
+            .filter(|p| *p > 0.0)
+            .map(|p| 20.0 * f64::from(p).log10()),
         edges: edges.finish(),
     })
 }
@@ -1247,6 +1409,71 @@ mod streaming_tests {
                     .expect("finished");
                 assert_eq!(got, whole, "{len} samples in pieces of {piece}");
             }
+        }
+    }
+
+    /// The excerpts known from a signal's length are those [`Excerpts`] keeps as the signal
+    /// grows, for every length up to many times the excerpts' room.
+    #[test]
+    fn the_excerpts_a_length_calls_for_are_those_kept_as_the_signal_grows() {
+        let (chunk, max_chunks) = (3, 5);
+        for len in 0..200usize {
+            let signal: Vec<f32> = (0..len).map(|i| i as f32).collect();
+            let mut grown = Excerpts::new(chunk, max_chunks);
+            let mut known = EveryNthChunk::new(chunk, stride_for(len.div_ceil(chunk), max_chunks));
+            let mut kept = Vec::new();
+            for piece in signal.chunks(7) {
+                grown.extend(piece);
+                known.split(piece, &mut |s| kept.extend_from_slice(s));
+            }
+            assert_eq!(kept, grown.into_signal(), "{len} samples");
+        }
+        assert_eq!(excerpt_stride(0), 1);
+        assert_eq!(
+            excerpt_stride(MAX_EXCERPTS * EXCERPT_SAMPLES),
+            1,
+            "20 min: whole"
+        );
+        assert_eq!(excerpt_stride(MAX_EXCERPTS * EXCERPT_SAMPLES + 1), 2);
+    }
+
+    /// A file's features streamed as it is decoded and resampled are, to the bit, those of
+    /// its whole analysis signal ([`prepare`], then [`crate::features::extract`]), on real
+    /// recordings at 44.1 and 48 kHz.
+    #[test]
+    fn a_files_features_streamed_are_those_of_its_whole_signal() {
+        let bank = crate::spectrum::mel_filter_bank(
+            ANALYSIS_RATE,
+            crate::spectrum::FFT_SIZE,
+            crate::spectrum::MEL_BANDS,
+        );
+        for name in ["source.flac", "source-48k.flac"] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../tests/fixtures/gapless")
+                .join(name);
+            let prepared = prepare(&path).expect("prepared");
+            let (dsp, mel) = crate::features::extract(&prepared.mono, &bank);
+            let streamed = stream_features(&path, &bank).expect("streamed");
+            assert_eq!(format!("{:?}", streamed.dsp), format!("{dsp:?}"), "{name}");
+            let bits = |x: &[f32]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&streamed.mel), bits(&mel), "{name}: mel");
+            assert!(mel.len() > 100 * crate::spectrum::MEL_BANDS, "{name}");
+            assert_eq!(streamed.duration_s, prepared.duration_s, "{name}");
+            assert_eq!(streamed.whole_waveform, prepared.whole_waveform, "{name}");
+            assert_eq!(streamed.edges, prepared.edges, "{name}");
+            assert_eq!(streamed.loudness_lufs, prepared.loudness_lufs, "{name}");
+            assert_eq!(streamed.true_peak_dbtp, prepared.true_peak_dbtp, "{name}");
+
+            // A container that declares a length calling for other excerpts (here, a long
+            // track's): the file is decoded again, and the features are still its own.
+            let decoder = Decoder::open(&path).expect("fixture");
+            let lying = Some(10 * MAX_EXCERPTS * EXCERPT_SAMPLES);
+            assert!(excerpt_stride(lying.unwrap_or(0)) > 1);
+            let streamed =
+                stream_features_declared(&path, decoder, lying, &bank).expect("streamed");
+            assert_eq!(format!("{:?}", streamed.dsp), format!("{dsp:?}"), "{name}");
+            assert_eq!(bits(&streamed.mel), bits(&mel), "{name}: mel");
+            assert_eq!(streamed.whole_waveform, None, "{name}: kept whole");
         }
     }
 }

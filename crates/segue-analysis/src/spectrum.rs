@@ -89,21 +89,96 @@ pub fn each_power_frame(
     mut each: impl FnMut(usize, &[f32]),
 ) {
     let frames = 1 + signal.len() / hop.max(1);
-    let half = size / 2;
     let mut stft = Stft::new(size);
     let mut power = Vec::with_capacity(size / 2 + 1);
     for t in 0..frames {
-        // The frame covers padded[t * hop..][..size], that is signal[t * hop - half..][..size].
-        let start = t * hop;
-        let (offset, from) = if start < half {
-            (half - start, 0)
-        } else {
-            (0, start - half)
-        };
-        let to = (start + size).saturating_sub(half).min(signal.len());
+        let (offset, from, to) = frame_span(t, size, hop, signal.len());
         power.clear();
-        stft.power_of(offset, &signal[from.min(to)..to], &mut power);
+        stft.power_of(offset, &signal[from..to], &mut power);
         each(t, &power);
+    }
+}
+
+/// Where frame `t` of a signal of `len` samples lies in librosa's centred framing: it holds
+/// `signal[from..to]` from position `offset` on, zeros elsewhere.
+fn frame_span(t: usize, size: usize, hop: usize, len: usize) -> (usize, usize, usize) {
+    // The frame covers padded[t * hop..][..size], that is signal[t * hop - half..][..size].
+    let half = size / 2;
+    let start = t * hop;
+    let (offset, from) = if start < half {
+        (half - start, 0)
+    } else {
+        (0, start - half)
+    };
+    let to = (start + size).saturating_sub(half).min(len);
+    (offset, from.min(to), to)
+}
+
+/// [`each_power_frame`] over a signal that comes in pieces: the same frames, bit for bit,
+/// whatever the pieces, holding only the samples the next frames need (not the signal).
+pub struct PowerFrames {
+    size: usize,
+    hop: usize,
+    stft: Stft,
+    power: Vec<f32>,
+    /// The signal from sample `base` on.
+    held: Vec<f32>,
+    base: usize,
+    /// Samples given so far.
+    len: usize,
+    /// The next frame's index.
+    next: usize,
+}
+
+impl PowerFrames {
+    pub fn new(size: usize, hop: usize) -> PowerFrames {
+        PowerFrames {
+            size,
+            hop: hop.max(1),
+            stft: Stft::new(size),
+            power: Vec::with_capacity(size / 2 + 1),
+            held: Vec::new(),
+            base: 0,
+            len: 0,
+            next: 0,
+        }
+    }
+
+    /// Takes the signal's next samples; `each` gets the power spectrum of every frame they
+    /// complete, in order.
+    pub fn push(&mut self, samples: &[f32], each: &mut impl FnMut(&[f32])) {
+        self.held.extend_from_slice(samples);
+        self.len += samples.len();
+        // A frame is complete once the signal reaches its end: later samples cannot change it.
+        while self.next * self.hop + self.size / 2 <= self.len {
+            self.frame(each);
+        }
+        // Samples before the next frame are not needed again; dropped in bulk, not per push.
+        let needed_from = (self.next * self.hop).saturating_sub(self.size / 2);
+        if needed_from - self.base > 4 * self.size.max(self.hop) {
+            self.held.drain(..needed_from - self.base);
+            self.base = needed_from;
+        }
+    }
+
+    /// Ends the signal: `each` gets the remaining frames (zero-padded past its end).
+    pub fn finish(mut self, each: &mut impl FnMut(&[f32])) {
+        let frames = 1 + self.len / self.hop;
+        while self.next < frames {
+            self.frame(each);
+        }
+    }
+
+    fn frame(&mut self, each: &mut impl FnMut(&[f32])) {
+        let (offset, from, to) = frame_span(self.next, self.size, self.hop, self.len);
+        self.power.clear();
+        self.stft.power_of(
+            offset,
+            &self.held[from - self.base..to - self.base],
+            &mut self.power,
+        );
+        each(&self.power);
+        self.next += 1;
     }
 }
 
