@@ -600,7 +600,11 @@ fn energy_and_zcr(mono: &[f32]) -> (f32, f32) {
 /// order, so a slice's level is its samples' largest, and one byte per sample gives the
 /// waveform exactly. (A NaN counts as silence, as in [`lanes::peak_abs`].)
 fn level(x: f32) -> u8 {
-    (0.0f32.max(x.abs()).min(1.0) * 255.0).round() as u8
+    let y = 0.0f32.max(x.abs()).min(1.0) * 255.0;
+    // `y.round()`, without the library call it is per sample on most x86-64 CPUs: `y - t` is
+    // exact (Sterbenz), so this rounds half away from zero as `round` does.
+    let t = y as u32;
+    (t + u32::from(y - t as f32 >= 0.5)) as u8
 }
 
 /// The waveform, the peak level of `WAVEFORM_BINS` equal slices of the track (0-255, linear,
@@ -823,5 +827,35 @@ mod tests {
             assert_eq!(format!("{whole:?}"), format!("{streamed:?}"), "{name}");
             assert_eq!(bits(&whole_mel), bits(&mel), "{name}");
         }
+    }
+
+    /// A sample's level rounds as the waveform's peak does (`f32::round`), at every f32 in
+    /// [0, 1] near the rounding points and at a wide spread of the others.
+    #[test]
+    fn a_samples_level_rounds_as_the_peak_does() {
+        let by_definition = |x: f32| (0.0f32.max(x.abs()).min(1.0) * 255.0).round() as u8;
+        let mut checked = 0;
+        for k in 0..=255u32 {
+            let half = (k as f32 + 0.5) / 255.0;
+            for d in -2000i32..=2000 {
+                let x = f32::from_bits(half.to_bits().wrapping_add_signed(d));
+                assert_eq!(level(x), by_definition(x), "{x:e}");
+                assert_eq!(level(-x), by_definition(-x), "{x:e}");
+                checked += 1;
+            }
+        }
+        for bits in (0..=1.0f32.to_bits()).step_by(997) {
+            let x = f32::from_bits(bits);
+            assert_eq!(level(x), by_definition(x), "{x:e}");
+            checked += 1;
+        }
+        for x in [0.0, -0.0, 1.0, 1.5, -7.0, f32::INFINITY, f32::NAN, 1e-45] {
+            assert_eq!(
+                level(x),
+                if x.is_nan() { 0 } else { by_definition(x) },
+                "{x:e}"
+            );
+        }
+        assert!(checked > 1_000_000);
     }
 }
