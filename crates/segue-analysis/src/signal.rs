@@ -674,22 +674,26 @@ struct SincStream {
     given: u64,
 }
 
+/// The sinc resampler analysis uses, mono, from `from` Hz to `to` Hz. One sub-chunk: the FFT
+/// (and so the filter) spans the whole 8192-frame chunk, for a cut-off close to the new
+/// Nyquist frequency. (Smaller sub-chunks lower the latency, which does not matter here, and
+/// roll off from about 7 kHz.)
+fn sinc_resampler(from: u32, to: u32) -> Result<Fft<f32>, AnalysisError> {
+    Fft::<f32>::new_custom(
+        from as usize,
+        to as usize,
+        segue_decode::resampler_chunk_frames(from, to, 8192),
+        1,
+        1,
+        rubato::WindowFunction::BlackmanHarris2,
+        FixedSync::Input,
+    )
+    .map_err(|e| AnalysisError::Signal(format!("resampling: {e}")))
+}
+
 impl SincStream {
     fn new(from: u32, to: u32) -> Result<SincStream, AnalysisError> {
-        let err = |e: &dyn std::fmt::Display| AnalysisError::Signal(format!("resampling: {e}"));
-        // One sub-chunk: the FFT (and so the filter) spans the whole 8192-frame chunk, for a
-        // cut-off close to the new Nyquist frequency. (Smaller sub-chunks lower the latency,
-        // which does not matter here, and roll off from about 7 kHz.)
-        let fft = Fft::<f32>::new_custom(
-            from as usize,
-            to as usize,
-            segue_decode::resampler_chunk_frames(from, to, 8192),
-            1,
-            1,
-            rubato::WindowFunction::BlackmanHarris2,
-            FixedSync::Input,
-        )
-        .map_err(|e| err(&e))?;
+        let fft = sinc_resampler(from, to)?;
         let chunk = fft.input_frames_next();
         Ok(SincStream {
             out: vec![0.0; fft.output_frames_max()],
@@ -1291,16 +1295,7 @@ mod streaming_tests {
     /// signal, then the band-edge filter as a plain time-domain convolution in f64 (the
     /// stream's taps, read off its response to an impulse).
     fn resample_whole(input: &[f32], from: u32, to: u32) -> Vec<f32> {
-        let mut r = Fft::<f32>::new_custom(
-            from as usize,
-            to as usize,
-            segue_decode::resampler_chunk_frames(from, to, 8192),
-            1,
-            1,
-            rubato::WindowFunction::BlackmanHarris2,
-            FixedSync::Input,
-        )
-        .expect("resampler");
+        let mut r = sinc_resampler(from, to).expect("resampler");
         let adapter = InterleavedSlice::new(input, 1, input.len()).expect("adapter");
         let flat = r
             .process_all(&adapter, input.len(), None)
@@ -1380,16 +1375,7 @@ mod streaming_tests {
     #[test]
     fn the_sinc_stage_streamed_is_rubatos_whole_signal_resampling() {
         let (rate, mono, _) = decoded_mono("source.flac");
-        let mut r = Fft::<f32>::new_custom(
-            rate as usize,
-            ANALYSIS_RATE as usize,
-            segue_decode::resampler_chunk_frames(rate, ANALYSIS_RATE, 8192),
-            1,
-            1,
-            rubato::WindowFunction::BlackmanHarris2,
-            FixedSync::Input,
-        )
-        .expect("resampler");
+        let mut r = sinc_resampler(rate, ANALYSIS_RATE).expect("resampler");
         let chunk = r.input_frames_next();
         for len in [chunk * 5, chunk * 5 + 1, chunk * 5 - 1, 100] {
             let signal = &mono[..len];
