@@ -107,8 +107,10 @@ def test_a_playlist_built_by_multi_select_is_reordered_and_survives_a_restart(ta
         # upper half).
         source = row_title(app, "entry-row", fifth)
         target = row_title(app, "entry-row", first)
-        (ActionChains(app).click_and_hold(source).move_by_offset(0, -12)
-         .move_to_element_with_offset(target, 0, -8).pause(0.2).release().perform())
+        # (Pauses between the steps: a loaded machine's WebKit can take the release before
+        # the moves, and CI once saw the drop land nowhere.)
+        (ActionChains(app).click_and_hold(source).pause(0.1).move_by_offset(0, -12).pause(0.1)
+         .move_to_element_with_offset(target, 0, -8).pause(0.3).release().perform())
         wait_for(app, lambda d: rows(d, "entry-row") == [fifth, first, second, third], timeout=10,
                  message=f"dragging did not reorder: {rows(app, 'entry-row')}")
         wait_for(app, lambda _: in_store(db, NAME)[0] == [fifth, first, second, third], timeout=10,
