@@ -198,6 +198,10 @@ def test_rating_a_track_changes_up_next_and_reasons_are_shown(app):
     wait_analysed(app)
     suggestions = css(app, "[data-testid=suggestion]")
     assert len(suggestions) >= 3
+    # Every suggestion says why (read again while Up Next is still being refreshed after the
+    # analysis: CI once read a row mid-update).
+    wait_for(app, lambda d: all(len(text(r)) > 5 for r in css(d, "[data-testid=reason]")), timeout=15,
+             message=f"a suggestion without its reason: {[text(r) for r in css(app, '[data-testid=reason]')]}")
     reasons = [text(r) for r in css(app, "[data-testid=reason]")]
     assert all(len(r) > 5 for r in reasons), reasons
 
