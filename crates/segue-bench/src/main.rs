@@ -88,6 +88,9 @@ enum Command {
         /// Patches in the subset.
         #[arg(long)]
         patches: Option<usize>,
+        /// The tagger: reference (the two musicnn models) or student.
+        #[arg(long, default_value = "reference")]
+        model: String,
     },
     /// Does Segue learn a taste it did not design? Simulated listeners whose tastes come from
     /// curator labels (style, soundtrack, composer), against yardsticks, on the tuning set and
@@ -374,9 +377,14 @@ fn run(cli: Cli) -> Result<()> {
             diagnose,
             model: model.parse()?,
         }),
-        Command::Patches { selection, patches } => patch_study(
+        Command::Patches {
+            selection,
+            patches,
+            model,
+        } => patch_study(
             &select(&selection)?,
             patches.unwrap_or(segue_analysis::DEFAULT_MAX_PATCHES),
+            model.parse()?,
         ),
         Command::Run {
             mode,
@@ -579,9 +587,10 @@ fn peak_rss_mb() -> Result<f64> {
 /// Scores every patch of every track, then compares the track-level tags of the patches
 /// analysis would score (`subset` spread evenly, and more where they disagree, at several
 /// settling tolerances, the default among them) with the mean over every patch.
-fn patch_study(files: &[PathBuf], subset: usize) -> Result<()> {
+fn patch_study(files: &[PathBuf], subset: usize, model: Model) -> Result<()> {
     let mut analyzer = Analyzer::new(&AnalyzerConfig {
         device: Device::Cpu,
+        model,
         ..AnalyzerConfig::default()
     })?;
     let extractor = FeatureExtractor::default();
@@ -591,8 +600,8 @@ fn patch_study(files: &[PathBuf], subset: usize) -> Result<()> {
         tolerances.push(default);
     }
     println!(
-        "{} tracks: track-level tags from {subset} patches, and more where they disagree, \
-         against every patch; per track at the default tolerance ({default})",
+        "{} tracks, {model:?} model: track-level tags from {subset} patches, and more where \
+         they disagree, against every patch; per track at the default tolerance ({default})",
         files.len()
     );
     println!(
