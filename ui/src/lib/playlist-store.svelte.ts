@@ -46,10 +46,17 @@ class PlaylistStore {
     app.go({ kind: "playlist", id });
   }
 
+  /** Counts the page's loads and edits: an answer that a later one overtook is dropped. */
+  #entriesAsked = 0;
+
   /** Loads a playlist page; a playlist deleted meanwhile (by the CLI) leaves the page. */
   async loadEntries(id: number) {
+    const asked = ++this.#entriesAsked;
     try {
       const [playlist, entries] = await Promise.all([api.playlist(id), api.playlistEntries(id)]);
+      // The page reloads whenever the library changes (analysis, a rescan): an answer read
+      // before a move must not put the old order back after it.
+      if (asked !== this.#entriesAsked) return;
       if (app.view.kind !== "playlist" || app.view.id !== id) return;
       this.current = playlist;
       this.entries = entries;
@@ -165,6 +172,7 @@ class PlaylistStore {
       moving,
       to,
     );
+    this.#entriesAsked++;
     this.entries = order.flatMap((k) => byId.get(k) ?? []);
     try {
       await api.moveInPlaylist(id, [...entries], to);

@@ -92,6 +92,32 @@ describe("editing the open playlist", () => {
     expect(playlists.entries.map((e) => e.id)).toEqual([3, 1, 2, 4]);
   });
 
+  it("keeps a move when a load asked before it answers after it", async () => {
+    // The page reloads while analysis changes the library; under load, such an answer can
+    // come after the move (CI once saw a drag's new order replaced by the old one).
+    let answerOld: () => void = () => {};
+    const oldAnswer = new Promise<void>((r) => (answerOld = r));
+    let moved = false;
+    mockBackend({
+      move_in_playlist: () => {
+        moved = true;
+      },
+      playlist: () => playlist(4),
+      playlist_entries: async () => {
+        if (moved) return [entries[2], entries[0], entries[1], entries[3]];
+        await oldAnswer;
+        return entries;
+      },
+    });
+
+    const stale = playlists.loadEntries(4);
+    await playlists.move(4, [3], 0);
+    answerOld();
+    await stale;
+
+    expect(playlists.entries.map((e) => e.id)).toEqual([3, 1, 2, 4]);
+  });
+
   it("goes back to what the store holds when a move is refused", async () => {
     mockBackend({
       move_in_playlist: () => {
