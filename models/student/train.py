@@ -6,23 +6,31 @@ Data: the float16 .npy files written by
 track under DATA/PACKAGE/. Whole packages are held aside (HELD_OUT): never trained or tuned on.
 
     .local/train-venv/bin/python models/student/train.py train --data .cache/distill \
-        --epochs 36 --out .cache/student
+        --epochs 36 --out .cache/student                      # v1's architecture (the default)
+    .local/train-venv/bin/python models/student/train.py train --data .cache/distill \
+        --width 384 --blocks 1,2,1,2,1 --epochs E --out .cache/student-v2
     .local/train-venv/bin/python models/student/train.py export --params .cache/student/params.npz \
         --data .cache/distill --onnx models/segue-student.onnx
-    .local/train-venv/bin/python models/student/train.py flops
+    .local/train-venv/bin/python models/student/train.py flops [--onnx FILE]
 
 `train` resumes from OUT/params.npz and OUT/state.json when they exist. One CPU thread (the
 machine is shared); set SEGUE_TRAIN_THREADS to use more.
 
-The network (ONNX layout: N, channels, time, band), every convolution followed by a ReLU:
+The architecture (stem channels, width, block strides, dense width) is chosen by `train`'s
+options, whose defaults are v1's (`V1_ARCH`), and written to OUT/arch.json; `export` reads the
+arch.json beside the params it is given (v1's when there is none) and checks it against the
+weights' shapes, so export and `flops` follow whatever was trained.
+
+The network (ONNX layout: N, channels, time, band), every convolution followed by a ReLU,
+shown with v1's sizes (STEM 16, WIDTH 256, blocks 1,2,1,2, dense 256):
   per-band standardisation (constants from the training patches)
-  conv 3x3 1->16, stride (2,2)                               -> 16 x 94 x 48
+  conv 3x3 1->STEM, stride (2,2)                              -> 16 x 94 x 48
   bands folded into channels (band-major)                     -> 768 x 94, a 1-D signal in time
-  pointwise 768->256                                          -> 256 x 94
-  4 depthwise-separable blocks over time (depthwise k3 + pointwise 256->256), strides 1, 2,
-  1, 2, the stride-1 ones residual                            -> 256 x 24
-  mean and max over time -> 512 -> dense 256 -> heads: MSD tags (50, sigmoid), MTT tags (50,
-  sigmoid), embedding (200, linear)
+  pointwise 768->WIDTH                                        -> 256 x 94
+  depthwise-separable blocks over time (depthwise k3 + pointwise WIDTH->WIDTH), one per
+  stride (v1: 1, 2, 1, 2), the stride-1 ones residual         -> 256 x 24
+  mean and max over time -> 2 WIDTH -> dense FC -> heads: MSD tags (50, sigmoid), MTT tags
+  (50, sigmoid), embedding (200, linear)
 The 1-D part sees each frame's whole spectral shape at once, which is what timbre tags need,
 and costs little: `flops` prints the count beside musicnn's.
 """
@@ -44,9 +52,9 @@ os.environ.setdefault(
 import numpy as np  # noqa: E402
 
 FRAMES, BANDS, TAGS, EMB = 187, 96, 50, 200
-STEM, WIDTH = 16, 256
-# Depthwise-separable blocks over time, by stride (a stride-1 block is residual).
-BLOCKS = (1, 2, 1, 2)
+# v1's architecture (models/segue-student.onnx of 2026-12-05), the options' defaults. "blocks":
+# depthwise-separable blocks over time, by stride (a stride-1 block is residual).
+V1_ARCH = {"stem": 16, "width": 256, "blocks": [1, 2, 1, 2], "fc": 256}
 HELD_OUT = ("warzone2100-music", "hyperrogue-music", "flare-game")
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,7 +83,25 @@ def load(data_dir, held_out):
 
 # ---------------------------------------------------------------- model
 
-def init_params(key, mean, std):
+def arch_for(params_path):
+    """The architecture of the params at `params_path`: the arch.json beside them (v1's when
+    there is none: v1 was trained before it existed). `check_arch` checks it against the
+    weights' shapes."""
+    path = Path(params_path).with_name("arch.json")
+    arch = json.loads(path.read_text()) if path.exists() else dict(V1_ARCH)
+    return arch
+
+
+def check_arch(arch, params):
+    blocks = sum(1 for k in params if k.startswith("dw"))
+    got = {"stem": int(params["stem"]["w"].shape[0]), "width": int(params["fold"]["w"].shape[0]),
+           "blocks": blocks, "fc": int(params["fc"]["w"].shape[1])}
+    want = {**arch, "blocks": len(arch["blocks"])}
+    if got != want:
+        raise SystemExit(f"the weights ({got}) do not match the architecture {arch}")
+
+
+def init_params(key, mean, std, arch):
     import jax
     import jax.numpy as jnp
 
@@ -90,24 +116,27 @@ def init_params(key, mean, std):
     def dense(key, n_in, n_out, gain=2.0):
         return {"w": jax.random.normal(key, (n_in, n_out)) * np.sqrt(gain / n_in), "b": jnp.zeros(n_out)}
 
-    k = jax.random.split(key, 16)
+    stem, width, fc = arch["stem"], arch["width"], arch["fc"]
+    # 16 keys as v1 drew them (the same split keeps v1's initialisation reproducible).
+    k = jax.random.split(key, max(16, 6 + 2 * len(arch["blocks"])))
     params = {
         "norm": {"mean": jnp.asarray(mean, jnp.float32), "std": jnp.asarray(std, jnp.float32)},
-        "stem": conv(k[0], STEM, 1, 3, 3),
-        "fold": conv(k[1], WIDTH, STEM * BANDS // 2, 1),
-        "fc": dense(k[2], 2 * WIDTH, 256),
-        "msd": dense(k[3], 256, TAGS, 1.0),
-        "mtt": dense(k[4], 256, TAGS, 1.0),
-        "emb": dense(k[5], 256, EMB, 1.0),
+        "stem": conv(k[0], stem, 1, 3, 3),
+        "fold": conv(k[1], width, stem * BANDS // 2, 1),
+        "fc": dense(k[2], 2 * width, fc),
+        "msd": dense(k[3], fc, TAGS, 1.0),
+        "mtt": dense(k[4], fc, TAGS, 1.0),
+        "emb": dense(k[5], fc, EMB, 1.0),
     }
-    for i, _ in enumerate(BLOCKS):
-        params[f"dw{i}"] = conv(k[6 + 2 * i], WIDTH, 1, 3)
-        params[f"pw{i}"] = conv(k[7 + 2 * i], WIDTH, WIDTH, 1)
+    for i, _ in enumerate(arch["blocks"]):
+        params[f"dw{i}"] = conv(k[6 + 2 * i], width, 1, 3)
+        params[f"pw{i}"] = conv(k[7 + 2 * i], width, width, 1)
     return params
 
 
-def forward(params, mel):
-    """mel: [B, 187, 96] log-mel. Returns (msd logits, mtt logits, embedding)."""
+def forward(params, mel, strides):
+    """mel: [B, 187, 96] log-mel; strides: the blocks' (a tuple). Returns (msd logits, mtt
+    logits, embedding). The sizes come from the weights."""
     import jax
     import jax.numpy as jnp
     from jax import lax
@@ -140,7 +169,7 @@ def forward(params, mel):
         return y
 
     x = relu(pointwise(x, params["fold"]))  # [B,94,WIDTH]
-    for i, stride in enumerate(BLOCKS):
+    for i, stride in enumerate(strides):
         y = relu(pointwise(depthwise(x, params[f"dw{i}"], stride), params[f"pw{i}"]))
         x = x + y if stride == 1 else y
     pooled = jnp.concatenate([x.mean(axis=1), x.max(axis=1)], axis=1)
@@ -149,11 +178,11 @@ def forward(params, mel):
     return head("msd"), head("mtt"), head("emb")
 
 
-def loss_fn(params, mel, msd, mtt, emb):
+def loss_fn(params, mel, msd, mtt, emb, strides):
     import jax
     import jax.numpy as jnp
 
-    lm, lt, e = forward(params, mel)
+    lm, lt, e = forward(params, mel, strides)
 
     def bce(logits, target):
         # Soft targets: the teacher's probabilities.
@@ -171,13 +200,13 @@ def loss_fn(params, mel, msd, mtt, emb):
 
 # ---------------------------------------------------------------- evaluation
 
-def predict(params, mel, batch=256):
+def predict(params, mel, strides, batch=256):
     import jax
 
-    fwd = jax.jit(forward)
+    fwd = jax.jit(forward, static_argnums=2)
     outs = [[], [], []]
     for i in range(0, len(mel), batch):
-        lm, lt, e = fwd(params, mel[i:i + batch].astype(np.float32))
+        lm, lt, e = fwd(params, mel[i:i + batch].astype(np.float32), tuple(strides))
         outs[0].append(np.asarray(jax.nn.sigmoid(lm)))
         outs[1].append(np.asarray(jax.nn.sigmoid(lt)))
         outs[2].append(np.asarray(e))
@@ -246,18 +275,26 @@ def train(args):
     if args.steps_per_epoch:
         steps_per_epoch = min(steps_per_epoch, args.steps_per_epoch)
     total_steps = steps_per_epoch * args.epochs
-    state_file, params_file = out / "state.json", out / "params.npz"
+    state_file, params_file, arch_file = out / "state.json", out / "params.npz", out / "arch.json"
+    arch = {"stem": args.stem, "width": args.width,
+            "blocks": [int(b) for b in args.blocks.split(",")], "fc": args.fc}
     if params_file.exists() and state_file.exists():
         params = restore(params_file)
+        if arch_for(params_file) != arch:
+            raise SystemExit(f"{out} holds a run of {arch_for(params_file)}, not {arch}")
+        check_arch(arch, params)
         state = json.loads(state_file.read_text())
         start_epoch, step = state["epoch"], state["step"]
         print(f"resumed after epoch {start_epoch} (step {step})", flush=True)
     else:
         sample = tr["mel"][:: max(1, len(tr["mel"]) // 2000)].astype(np.float32)
         mean, std = sample.mean(axis=(0, 1)), sample.std(axis=(0, 1)) + 1e-3
-        params = init_params(jax.random.PRNGKey(args.seed), mean, std)
+        params = init_params(jax.random.PRNGKey(args.seed), mean, std, arch)
         start_epoch, step = 0, 0
-        state = {"history": []}
+        state = {"history": [], "arch": arch}
+        arch_file.write_text(json.dumps(arch))
+    strides = tuple(arch["blocks"])
+    print(f"architecture {arch}", flush=True)
     schedule = optax.warmup_cosine_decay_schedule(0.0, args.lr, min(500, total_steps // 10),
                                                   total_steps, args.lr * 0.02)
     # A resumed run continues the schedule from its step (the optimiser's moments are not
@@ -271,7 +308,7 @@ def train(args):
 
     @jax.jit
     def train_step(params, opt_state, mel, msd, mtt, emb):
-        (loss, parts), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, mel, msd, mtt, emb)
+        (loss, parts), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, mel, msd, mtt, emb, strides)
         # The input standardisation is fixed, not learned.
         grads = {**grads, "norm": jax.tree_util.tree_map(jnp.zeros_like, grads["norm"])}
         updates, opt_state = opt.update(grads, opt_state, params)
@@ -292,7 +329,7 @@ def train(args):
             if i % 100 == 0:
                 print(f"  epoch {epoch + 1} step {i}/{steps_per_epoch} loss {np.mean(losses[-100:]):.4f} "
                       f"cos {float(parts['cos']):.3f} ({time.time() - te:.0f} s)", flush=True)
-        pred = predict(params, held["mel"][clean_held])
+        pred = predict(params, held["mel"][clean_held], strides)
         teacher = [held[k][clean_held] for k in ("msd", "mtt", "emb")]
         agree = agreement(held["track"][clean_held], pred, teacher)
         patch_gap = float(np.mean([np.abs(p - q.astype(np.float32)).mean() for p, q in zip(pred[:2], teacher[:2])]))
@@ -315,6 +352,10 @@ def export(args):
     from onnx import TensorProto, helper, numpy_helper
 
     p = {g: {k: np.asarray(v, np.float32) for k, v in d.items()} for g, d in restore(args.params).items()}
+    arch = arch_for(args.params)
+    check_arch(arch, p)
+    print(f"architecture {arch}")
+    stem, width = arch["stem"], arch["width"]
     inits, nodes = [], []
 
     def const(name, value):
@@ -332,13 +373,13 @@ def export(args):
              kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
     x = node("Relu", [x], "stem_relu")  # [B,16,94,48]
     x = node("Transpose", [x], "freq_major", perm=[0, 3, 1, 2])  # [B,F,C,T]: feature f*16+c
-    x = node("Reshape", [x, const("fold_shape", np.array([0, STEM * BANDS // 2, -1], np.int64))], "folded")
+    x = node("Reshape", [x, const("fold_shape", np.array([0, stem * BANDS // 2, -1], np.int64))], "folded")
     x = node("Conv", [x, const("fold_w", p["fold"]["w"]), const("fold_b", p["fold"]["b"])], "fold",
              kernel_shape=[1])
     x = node("Relu", [x], "fold_relu")
-    for i, stride in enumerate(BLOCKS):
+    for i, stride in enumerate(arch["blocks"]):
         y = node("Conv", [x, const(f"dw{i}_w", p[f"dw{i}"]["w"]), const(f"dw{i}_b", p[f"dw{i}"]["b"])],
-                 f"dw{i}", kernel_shape=[3], strides=[stride], pads=[1, 1], group=WIDTH)
+                 f"dw{i}", kernel_shape=[3], strides=[stride], pads=[1, 1], group=width)
         y = node("Conv", [y, const(f"pw{i}_w", p[f"pw{i}"]["w"]), const(f"pw{i}_b", p[f"pw{i}"]["b"])],
                  f"pw{i}", kernel_shape=[1])
         y = node("Relu", [y], f"block{i}_relu")
@@ -370,7 +411,7 @@ def export(args):
 
     _, held, _ = load(args.data, HELD_OUT)
     mel = held["mel"][held["aug"] == 0][:: max(1, int((held["aug"] == 0).sum()) // 64)][:64].astype(np.float32)
-    jax_out = predict(restore(args.params), mel)
+    jax_out = predict(restore(args.params), mel, arch["blocks"])
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 1
     sess = ort.InferenceSession(args.onnx, opts, providers=["CPUExecutionProvider"])
@@ -434,6 +475,11 @@ def main():
     t.add_argument("--lr", type=float, default=2e-3)
     t.add_argument("--seed", type=int, default=19)
     t.add_argument("--steps-per-epoch", type=int, default=0, help="cap (0: the whole set), for a smoke test")
+    t.add_argument("--stem", type=int, default=V1_ARCH["stem"], help="stem channels (v1: 16)")
+    t.add_argument("--width", type=int, default=V1_ARCH["width"], help="channels over time (v1: 256)")
+    t.add_argument("--blocks", default=",".join(map(str, V1_ARCH["blocks"])),
+                   help="the blocks' strides, 1 or 2 (v1: 1,2,1,2)")
+    t.add_argument("--fc", type=int, default=V1_ARCH["fc"], help="dense layer before the heads (v1: 256)")
     e = sub.add_parser("export")
     e.add_argument("--params", default=str(ROOT / ".cache/student/params.npz"))
     e.add_argument("--data", default=str(ROOT / ".cache/distill"))

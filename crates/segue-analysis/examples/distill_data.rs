@@ -2,7 +2,7 @@
 //! music with both musicnn teachers' outputs for each.
 //!
 //! `cargo run --release -p segue-analysis --example distill_data -- OUT_DIR CLEAN AUGMENTED
-//! [--hold-out PKG,PKG] MUSIC_DIR...`
+//! [--hold-out PKG,PKG] [--max-tracks N] MUSIC_DIR...`
 //!
 //! Each audio file under a MUSIC_DIR is decoded and turned into mel power exactly as analysis
 //! does ([`FeatureExtractor::extract`]); its package is the folder under MUSIC_DIR. Per track:
@@ -20,7 +20,11 @@
 //! Written per track, float16 `.npy`: `PKG/NNN.mel.npy` `[n,187,96]` (log-mel, the models'
 //! input), `.msd.npy` `[n,50]`, `.mtt.npy` `[n,50]`, `.emb.npy` `[n,200]`, and `.aug.npy`
 //! `[n]` uint8 (0 clean, 1 augmented, 2 augmented and mixed); `index.tsv` lists the tracks.
-//! A track already written is skipped, so a run can be resumed.
+//! A track already written is skipped, so a run can be resumed. `--max-tracks N` stops after N
+//! tracks written: the student's data (`models/segue-student.md`) was made with AUGMENTED 72
+//! for the first 46 tracks, then a second run with 40 for the rest, which this reproduces
+//! (`--max-tracks 46` with 72, then the same command with 40: the second run starts the random
+//! generator afresh and skips the 46, as the resumed original run did).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -138,11 +142,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // SAFETY: the first statement of `main`: no other thread exists to read the environment.
     unsafe { std::env::set_var(name, value) };
     let mut args = std::env::args().skip(1);
-    let usage = "distill_data OUT_DIR CLEAN AUGMENTED [--hold-out PKG,PKG] MUSIC_DIR...";
+    let usage =
+        "distill_data OUT_DIR CLEAN AUGMENTED [--hold-out PKG,PKG] [--max-tracks N] MUSIC_DIR...";
     let out_dir = PathBuf::from(args.next().ok_or(usage)?);
     let clean: usize = args.next().ok_or(usage)?.parse()?;
     let augment: usize = args.next().ok_or(usage)?.parse()?;
     let mut held_out: Vec<String> = Vec::new();
+    let mut max_tracks = usize::MAX;
     let mut music_dirs = Vec::new();
     while let Some(a) = args.next() {
         if a == "--hold-out" {
@@ -152,6 +158,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .split(',')
                 .map(str::to_owned)
                 .collect();
+        } else if a == "--max-tracks" {
+            max_tracks = args.next().ok_or(usage)?.parse()?;
         } else {
             music_dirs.push(PathBuf::from(a));
         }
@@ -189,6 +197,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             std::fs::create_dir_all(&pkg_out)?;
             let mut partner: Option<Vec<f32>> = None;
             for (n, file) in files.iter().enumerate() {
+                if tracks >= max_tracks {
+                    break;
+                }
                 let stem = pkg_out.join(format!("{n:03}"));
                 if stem.with_extension("aug.npy").exists() {
                     continue;
