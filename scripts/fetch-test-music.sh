@@ -8,7 +8,8 @@
 #        scripts/fetch-test-music.sh --more [CACHE_DIR]
 #                                   (default: .cache/more-music)
 #
-# --evaluation fetches five more soundtracks (about 290 MB of packages, 78 tracks) that widen
+# --evaluation fetches four more soundtracks (57 tracks; colobot-common-sounds, not on
+# ../shared/notes/test-music.md, was dropped on 2026-12-06) that widen
 # the library `segue-bench suggest` evaluates on, with more artists; tests do not use them.
 # --more fetches the music of nine more game packages (0 A.D., Red Eclipse, MegaGlest, Flare,
 # FreeCol, Adonthell, Scorched3D, Pinball, FreeOrion: about 2.8 GB of packages, 2.3 GB of it
@@ -61,7 +62,6 @@ elif [ "$evaluation" = 1 ]; then
   cache="${1:-$repo_root/.cache/eval-music}"
   # Only their music/ folders are kept (not sound effects).
   packages=(
-    colobot-common-sounds     # orchestral and electronic (Daniel Roux, Emxx52), GPL-3+
     extremetuxracer-data      # game music by several composers, GPL-2+
     marsshooter-data          # rock and electronic (Obsidian Shell), CC BY-SA 3.0
     warzone2100-music         # three soundtracks, Opus, untagged, GPL-2+
