@@ -134,9 +134,10 @@ def init_params(key, mean, std, arch):
     return params
 
 
-def forward(params, mel, strides):
-    """mel: [B, 187, 96] log-mel; strides: the blocks' (a tuple). Returns (msd logits, mtt
-    logits, embedding). The sizes come from the weights."""
+def forward(params, mel, strides, dilations=None):
+    """mel: [B, 187, 96] log-mel; strides: the blocks' (a tuple); dilations: each block's
+    depthwise dilation (all 1 when None; `ablate.py` tries others). Returns (msd logits, mtt
+    logits, embedding). The sizes, the depthwise kernel's included, come from the weights."""
     import jax
     import jax.numpy as jnp
     from jax import lax
@@ -155,13 +156,14 @@ def forward(params, mel, strides):
     def pointwise(x, p):
         return x @ p["w"][:, :, 0].T + p["b"]
 
-    def depthwise(x, p, stride):
-        # Kernel 3 over time, padding 1, one filter per channel, as three shifted products
-        # (XLA's CPU grouped convolution is slow, above all its gradient); stride 2 keeps the
-        # even positions, as ONNX's Conv with stride 2 does.
-        t = x.shape[1]
-        xp = jnp.pad(x, ((0, 0), (1, 1), (0, 0)))
-        y = sum(xp[:, k:k + t, :] * p["w"][:, 0, k] for k in range(3)) + p["b"]
+    def depthwise(x, p, stride, dilation):
+        # One filter per channel over time ("same" padding), as shifted products (XLA's CPU
+        # grouped convolution is slow, above all its gradient); stride 2 keeps the even
+        # positions, as ONNX's Conv with stride 2 does.
+        t, kernel = x.shape[1], p["w"].shape[2]
+        half = kernel // 2 * dilation
+        xp = jnp.pad(x, ((0, 0), (half, half), (0, 0)))
+        y = sum(xp[:, k * dilation:k * dilation + t, :] * p["w"][:, 0, k] for k in range(kernel)) + p["b"]
         if stride == 2:
             if t % 2:
                 y = jnp.pad(y, ((0, 0), (0, 1), (0, 0)))
@@ -169,8 +171,9 @@ def forward(params, mel, strides):
         return y
 
     x = relu(pointwise(x, params["fold"]))  # [B,94,WIDTH]
+    dilations = dilations or (1,) * len(strides)
     for i, stride in enumerate(strides):
-        y = relu(pointwise(depthwise(x, params[f"dw{i}"], stride), params[f"pw{i}"]))
+        y = relu(pointwise(depthwise(x, params[f"dw{i}"], stride, dilations[i]), params[f"pw{i}"]))
         x = x + y if stride == 1 else y
     pooled = jnp.concatenate([x.mean(axis=1), x.max(axis=1)], axis=1)
     h = relu(pooled @ params["fc"]["w"] + params["fc"]["b"])
