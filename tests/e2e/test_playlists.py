@@ -7,7 +7,9 @@ import json
 import pathlib
 import shutil
 import subprocess
+import time
 
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -56,6 +58,20 @@ def open_playlist(driver, name):
         message=f"{name!r} did not open")
 
 
+def settled_rows(driver, testid, quiet_s=1.0, timeout=30):
+    """The rows once they have stayed the same for `quiet_s` seconds."""
+    seen, since = rows(driver, testid), time.time()
+    deadline = since + timeout
+    while time.time() < deadline:
+        time.sleep(0.2)
+        now = rows(driver, testid)
+        if now != seen:
+            seen, since = now, time.time()
+        elif time.time() - since >= quiet_s:
+            return seen
+    raise AssertionError(f"the {testid}s never settled: {seen}")
+
+
 def set_theme(driver, theme):
     nav(driver, "settings")
     Select(css(driver, "[data-testid=theme]")[0]).select_by_value(theme)
@@ -70,9 +86,10 @@ def test_a_playlist_built_by_multi_select_is_reordered_and_survives_a_restart(ta
     try:
         wait_imported(app)
         click(app, "[data-testid=keep-demo]")
-        # The rows settle in library order once the import has finished.
+        # The rows settle in library order once the import has finished (on a loaded machine
+        # the last rows can still be arriving when the progress bar goes).
         wait_for(app, lambda d: not css(d, "[data-testid=scan-progress]"), timeout=90, message="the import never finished")
-        library_order = rows(app, "track-row")
+        library_order = settled_rows(app, "track-row")
         first, second, third, fifth = (library_order[i] for i in (0, 1, 2, 4))
 
         # Select three rows with the keyboard (click, then Shift+↓ twice), add a fourth with
@@ -107,12 +124,17 @@ def test_a_playlist_built_by_multi_select_is_reordered_and_survives_a_restart(ta
         # upper half).
         source = row_title(app, "entry-row", fifth)
         target = row_title(app, "entry-row", first)
-        # (Pauses between the steps: a loaded machine's WebKit can take the release before
-        # the moves, and CI once saw the drop land nowhere.)
+        # As a user does, release only once the drop line shows above the first row: a loaded
+        # machine's WebView can still be handling the moves when a scripted release comes.
         (ActionChains(app).click_and_hold(source).pause(0.1).move_by_offset(0, -12).pause(0.1)
-         .move_to_element_with_offset(target, 0, -8).pause(0.3).release().perform())
-        wait_for(app, lambda d: rows(d, "entry-row") == [fifth, first, second, third], timeout=10,
-                 message=f"dragging did not reorder: {rows(app, 'entry-row')}")
+         .move_to_element_with_offset(target, 0, -8).perform())
+        wait_for(app, lambda d: css(d, f"[data-testid=entry-row][data-track-id='{first}'].drop-before"),
+                 timeout=10, message="no drop line above the first row while dragging")
+        ActionChains(app).release().perform()
+        try:
+            wait_for(app, lambda d: rows(d, "entry-row") == [fifth, first, second, third], timeout=10)
+        except TimeoutException:
+            raise AssertionError(f"dragging did not reorder: {rows(app, 'entry-row')}") from None
         wait_for(app, lambda _: in_store(db, NAME)[0] == [fifth, first, second, third], timeout=10,
                  message="the drag did not reach the database")
 

@@ -213,6 +213,18 @@ describe("PlaylistEntries", () => {
     await waitFor(() => expect(moves(calls)).toEqual([{ playlist: 5, entries: [14], to: 1 }]));
   });
 
+  it("starts a drag from a single move over a row, as a busy WebView merges a quick drag's moves", async () => {
+    const calls = mockBackend({ playlist: () => playlists.current, playlist_entries: () => playlists.entries });
+    const { container } = renderEntries();
+    const rows = byTestId(container, "entry-row");
+    await fireEvent.mouseDown(rows[3], { button: 0, clientY: 100 });
+    // One move, heard by the row first and then by the window as it bubbles.
+    await fireEvent.mouseMove(rows[0], { clientY: 60 });
+    expect(rows[1].classList.contains("drop-before")).toBe(true);
+    await fireEvent.mouseUp(window);
+    await waitFor(() => expect(moves(calls)).toEqual([{ playlist: 5, entries: [14], to: 1 }]));
+  });
+
   it("drops on the row under the pointer when no move over a row was seen before the release", async () => {
     const calls = mockBackend({ playlist: () => playlists.current, playlist_entries: () => playlists.entries });
     const { container } = renderEntries();
