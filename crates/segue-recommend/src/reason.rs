@@ -14,10 +14,18 @@ fn said(detail: &Detail) -> bool {
 
 /// `terms` sorted by lift, largest first.
 pub(crate) fn write(terms: &[ScoreTerm]) -> Vec<ReasonPart> {
-    let Some(top) = terms.first() else {
+    let find = |kind: TermKind| terms.iter().find(|t| t.kind == kind);
+    // The lead is the largest lift that has something to say: a term can lift a track and have
+    // no words (the sound of a track not analysed yet, a taste with no evidence). When nothing
+    // said lifted it, a fact about the track itself (not played yet) is still true.
+    let Some(top) = terms
+        .iter()
+        .find(|t| t.lift > 0.0 && said(&t.about))
+        .or_else(|| find(TermKind::Novelty).filter(|t| said(&t.about)))
+        .or_else(|| terms.iter().find(|t| said(&t.about)))
+    else {
         return Vec::new();
     };
-    let find = |kind: TermKind| terms.iter().find(|t| t.kind == kind);
     let is_join = |k: TermKind| matches!(k, TermKind::Tempo | TermKind::Key | TermKind::Energy);
     let lead = match top.kind {
         // "Sounds like X" says more with the shared styles, which name the same track.
@@ -49,7 +57,7 @@ pub(crate) fn write(terms: &[ScoreTerm]) -> Vec<ReasonPart> {
         }
     }
     // A second driver from another family, when it was at least half the first.
-    if let Some(second) = terms.iter().skip(1).find(|t| {
+    if let Some(second) = terms.iter().find(|t| {
         !matches!(t.kind, TermKind::Sound | TermKind::Tags | TermKind::Session)
             && !is_join(t.kind)
             && t.kind != top.kind

@@ -1008,3 +1008,24 @@ fn plays_at_another_time_of_day_say_less_about_now() {
         "blind: folk {folk}, metal {metal}"
     );
 }
+
+#[test]
+fn a_track_not_analysed_yet_still_gets_reasons_for_what_follows_it() {
+    // While analysis runs, what plays may have no analysis: nothing sounds like it, yet each
+    // suggestion still says something true (here: not played yet, or exploring).
+    let lib = library();
+    for settings in [close(), Settings::default()] {
+        let list = suggest(&lib, &Taste::default(), &context(9_999), &settings, 10);
+        assert_eq!(list.len(), 10);
+        for s in &list {
+            assert!(!s.reason.is_empty(), "{:#?}", s.terms);
+            assert!(
+                s.why
+                    .iter()
+                    .all(|part| part.details.iter().all(|d| *d != Detail::Nothing)),
+                "{:#?}",
+                s.why
+            );
+        }
+    }
+}
