@@ -6,6 +6,7 @@ light and dark themes go to target/e2e/playlist-*.png."""
 import json
 import pathlib
 import shutil
+import sqlite3
 import subprocess
 import time
 
@@ -38,6 +39,12 @@ def in_store(db, name):
     """The playlist as the database holds it, through the CLI."""
     shown = json.loads(subprocess.check_output([str(CLI), "--db", str(db), "playlist", "show", name, "--json"]))
     return [e["track"]["id"] if e["track"] else None for e in shown["entries"]], shown["playlist"]
+
+
+def analysed(db):
+    """How many tracks the database holds an analysis of."""
+    with sqlite3.connect(db, timeout=10) as conn:
+        return conn.execute("SELECT count(*) FROM analysis").fetchone()[0]
 
 
 def row_title(driver, testid, track_id):
@@ -84,11 +91,14 @@ def test_a_playlist_built_by_multi_select_is_reordered_and_survives_a_restart(ta
     db = tmp_path / "library.sqlite"
     app = launch(tauri_driver, db, demo=library)
     try:
-        wait_imported(app)
+        tracks = wait_imported(app)
         click(app, "[data-testid=keep-demo]")
-        # The rows settle in library order once the import has finished (on a loaded machine
-        # the last rows can still be arriving when the progress bar goes).
-        wait_for(app, lambda d: not css(d, "[data-testid=scan-progress]"), timeout=90, message="the import never finished")
+        # The rows settle in library order once the import has finished. The clicks and the
+        # drag below aim at screen positions, so they wait for the import's analysis too: its
+        # progress strip above the list goes when it ends, and moves every row up (CI saw a
+        # Ctrl+click land two rows low, and a drop land nowhere).
+        wait_for(app, lambda d: analysed(db) == tracks and not css(d, "[data-testid=scan-progress], [data-testid=analysis-progress]"),
+                 timeout=300, message="the import and its analysis never finished")
         library_order = settled_rows(app, "track-row")
         first, second, third, fifth = (library_order[i] for i in (0, 1, 2, 4))
 
