@@ -96,7 +96,7 @@ def test_a_playlist_built_by_multi_select_is_reordered_and_survives_a_restart(ta
         # The rows settle in library order once the import has finished. The clicks and the
         # drag below aim at screen positions, so they wait for the import's analysis too: its
         # progress strip above the list goes when it ends, and moves every row up (CI saw a
-        # Ctrl+click land two rows low, and a drop land nowhere).
+        # Ctrl+click select another row, and a drop land nowhere).
         wait_for(app, lambda d: analysed(db) == tracks and not css(d, "[data-testid=scan-progress], [data-testid=analysis-progress]"),
                  timeout=300, message="the import and its analysis never finished")
         library_order = settled_rows(app, "track-row")
